@@ -1,0 +1,274 @@
+//! Located diagnostics: the one error shape every input path of Ombud reports.
+//!
+//! A [`Diagnostic`] carries a stable code (`E0102`), a severity, a lowercase message with user
+//! input in backticks, the place it points at (file, 1-based line and column, byte span) and,
+//! where one helps, a hint. Policies, calendars, scenarios and ledgers all report through it, so a
+//! host or an editor integration handles one type.
+
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// How bad a diagnostic is. Errors stop a policy from compiling; warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input cannot be used.
+    Error,
+    /// The input works but probably not as intended.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A place in a source text: 1-based line and column plus the byte range it covers.
+///
+/// ```
+/// use ombud_engine::check::Span;
+/// let s = Span::new(3, 5, 20, 4);
+/// assert_eq!((s.line, s.column), (3, 5));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    /// 1-based line; 0 when unknown.
+    pub line: u32,
+    /// 1-based column in characters; 0 when unknown.
+    pub column: u32,
+    /// Byte offset of the start in the source text.
+    pub offset: usize,
+    /// Length in bytes (0 for a point).
+    pub len: usize,
+}
+
+impl Span {
+    /// A span at `line:column` covering `len` bytes starting at byte `offset`.
+    pub const fn new(line: u32, column: u32, offset: usize, len: usize) -> Self {
+        Span { line, column, offset, len }
+    }
+
+    /// Whether this span has a real location.
+    pub const fn is_known(&self) -> bool {
+        self.line > 0
+    }
+
+    /// The span of `sub_offset..sub_offset+len` bytes *inside* the text this span starts,
+    /// computed against `source` so lines and columns stay right across line breaks.
+    pub fn sub(&self, source: &str, sub_offset: usize, len: usize) -> Span {
+        Span::at_offset(source, self.offset.saturating_add(sub_offset), len)
+    }
+
+    /// The span of `len` bytes at byte `offset` in `source` (line and column computed).
+    pub fn at_offset(source: &str, offset: usize, len: usize) -> Span {
+        let offset = offset.min(source.len());
+        let before = source.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        Span {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            offset,
+            len,
+        }
+    }
+}
+
+/// The text a diagnostic points into: its display name (a path) and its content.
+///
+/// Shared behind an [`Arc`] so hundreds of diagnostics of one file hold one copy.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The name shown to the user, normally the path as given.
+    pub name: String,
+    /// The full text.
+    pub text: String,
+}
+
+impl Source {
+    /// A shared source with `name` and `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
+        Arc::new(Source { name: name.into(), text: text.into() })
+    }
+}
+
+/// One located finding about an input.
+///
+/// ```
+/// use ombud_engine::check::{Diagnostic, Severity, Span};
+/// let d = Diagnostic::error("E0201", "unknown stage `feedbak`")
+///     .with_span(Span::new(4, 9, 40, 7))
+///     .with_hint("did you mean `feedback`?");
+/// assert_eq!(d.severity, Severity::Error);
+/// assert_eq!(d.to_string(), "error[E0201]: unknown stage `feedbak`");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code, e.g. `E0201`; documented in `docs/diagnostics.md`.
+    pub code: &'static str,
+    /// What is wrong: lowercase, no final period, user input in backticks.
+    pub message: String,
+    /// Where; unknown when `span.line == 0`.
+    pub span: Span,
+    /// The text the span points into (file name and content), if known.
+    pub source: Option<Arc<Source>>,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+    /// A secondary place that explains the first (e.g. "first defined here").
+    pub related: Option<(Span, String)>,
+}
+
+impl Diagnostic {
+    /// A new error with `code` and `message`, not yet located.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: Span::default(),
+            source: None,
+            hint: None,
+            related: None,
+        }
+    }
+
+    /// A new warning with `code` and `message`, not yet located.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
+    /// Points the diagnostic at `span`.
+    #[must_use]
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Attaches the source text the span points into.
+    #[must_use]
+    pub fn with_source(mut self, source: &Arc<Source>) -> Self {
+        self.source = Some(Arc::clone(source));
+        self
+    }
+
+    /// Adds a hint.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a secondary labelled location.
+    #[must_use]
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related = Some((span, label.into()));
+        self
+    }
+
+    /// Whether this is an error (as opposed to a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The file name, if the diagnostic has a source.
+    pub fn file(&self) -> Option<&str> {
+        self.source.as_deref().map(|s| s.name.as_str())
+    }
+
+    /// The JSON form of the CLI contract:
+    /// `{"severity","code","message","file","line","column","hint"}` with 1-based positions.
+    pub fn to_json(&self) -> DiagnosticJson<'_> {
+        DiagnosticJson {
+            severity: self.severity,
+            code: self.code,
+            message: &self.message,
+            file: self.file(),
+            line: self.span.line,
+            column: self.span.column,
+            hint: self.hint.as_deref(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// Serialisable view of a [`Diagnostic`] in the CLI's JSON contract.
+#[derive(Debug, Serialize)]
+pub struct DiagnosticJson<'a> {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: &'static str,
+    /// The message.
+    pub message: &'a str,
+    /// File name, or null.
+    pub file: Option<&'a str>,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub column: u32,
+    /// Hint, or null.
+    pub hint: Option<&'a str>,
+}
+
+/// Sorts diagnostics by file, line, column, then code, so output is stable.
+pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (a.file(), a.span.line, a.span.column, a.code).cmp(&(
+            b.file(),
+            b.span.line,
+            b.span.column,
+            b.code,
+        ))
+    });
+}
+
+/// The closest candidate to `word` by edit distance, for "did you mean" hints.
+///
+/// ```
+/// use ombud_engine::check::did_you_mean;
+/// assert_eq!(did_you_mean("feedbak", ["intake", "feedback"]), Some("feedback".to_string()));
+/// assert_eq!(did_you_mean("zzz", ["intake"]), None);
+/// ```
+pub fn did_you_mean<'a, I, S>(word: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str> + 'a,
+{
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(word, c.as_ref()), c.as_ref().to_string()))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}

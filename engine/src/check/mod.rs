@@ -1,0 +1,7 @@
+//! Diagnostics and the checks that produce them.
+
+mod diagnostic;
+
+pub use diagnostic::{
+    Diagnostic, DiagnosticJson, Severity, Source, Span, did_you_mean, sort_diagnostics,
+};

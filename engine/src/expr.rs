@@ -1,0 +1,341 @@
+//! The rhai sandbox: every `when` of a policy compiles here once, at load time, against the
+//! declared field names, and evaluates here with explicit resource limits.
+//!
+//! The engine is built with [`rhai::Engine::new_raw`] plus only the packages conditions need
+//! (comparison, arithmetic, string, array and map functions). Loops, `eval`, function definitions
+//! and statement blocks are unavailable, variables are strict, and every limit is set explicitly so
+//! debug and release builds behave the same. A hostile expression stops with an error, never hangs.
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
+    MoreStringPackage, Package,
+};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Resource limits applied to every expression. One place, set explicitly.
+pub mod limits {
+    /// Maximum operations one evaluation may perform.
+    pub const MAX_OPERATIONS: u64 = 10_000;
+    /// Maximum function call nesting.
+    pub const MAX_CALL_LEVELS: usize = 8;
+    /// Maximum expression nesting depth (global, functions).
+    pub const MAX_EXPR_DEPTH: usize = 32;
+    /// Maximum length of any string built during evaluation, in bytes.
+    pub const MAX_STRING_SIZE: usize = 64 * 1024;
+    /// Maximum length of any array built during evaluation.
+    pub const MAX_ARRAY_SIZE: usize = 1_024;
+    /// Maximum number of entries of any map built during evaluation.
+    pub const MAX_MAP_SIZE: usize = 256;
+    /// Maximum length of an expression's source text, in bytes.
+    pub const MAX_SOURCE_LEN: usize = 4_096;
+}
+
+/// A compiled condition: the source text it came from and its rhai AST.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    source: String,
+    ast: AST,
+}
+
+impl Expr {
+    /// The expression's source text as written in the policy.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Why an expression did not compile or evaluate.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ExprError {
+    /// What is wrong, lowercase.
+    pub message: String,
+    /// Byte offset inside the expression's source text, when known.
+    pub offset: Option<usize>,
+    /// The kind of failure.
+    pub kind: ExprErrorKind,
+}
+
+/// The kinds of [`ExprError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExprErrorKind {
+    /// The text is not a valid expression.
+    Syntax,
+    /// A variable that is neither a field nor a derived value.
+    UndefinedVariable,
+    /// A resource limit was hit (operations, sizes, depth).
+    Limit,
+    /// The expression failed at run time (type mismatch, unknown function, …).
+    Runtime,
+    /// The expression produced something other than a boolean.
+    NotBoolean,
+}
+
+/// The sandboxed rhai engine. Build once per policy; `Send + Sync`.
+pub struct ExprEngine {
+    engine: Engine,
+}
+
+impl std::fmt::Debug for ExprEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExprEngine")
+    }
+}
+
+impl Default for ExprEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ExprEngine {
+    /// A sandboxed engine with Ombud's limits.
+    pub fn new() -> Self {
+        let mut engine = Engine::new_raw();
+        engine.register_global_module(CorePackage::new().as_shared_module());
+        engine.register_global_module(LogicPackage::new().as_shared_module());
+        engine.register_global_module(BasicMathPackage::new().as_shared_module());
+        engine.register_global_module(BasicArrayPackage::new().as_shared_module());
+        engine.register_global_module(BasicMapPackage::new().as_shared_module());
+        engine.register_global_module(MoreStringPackage::new().as_shared_module());
+        engine
+            .set_strict_variables(true)
+            .set_allow_looping(false)
+            .set_allow_loop_expressions(false)
+            .set_allow_statement_expression(false)
+            .set_allow_anonymous_fn(false)
+            .set_allow_shadowing(false)
+            .set_max_operations(limits::MAX_OPERATIONS)
+            .set_max_call_levels(limits::MAX_CALL_LEVELS)
+            .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_EXPR_DEPTH)
+            .set_max_string_size(limits::MAX_STRING_SIZE)
+            .set_max_array_size(limits::MAX_ARRAY_SIZE)
+            .set_max_map_size(limits::MAX_MAP_SIZE)
+            .set_max_variables(64)
+            .set_max_functions(0)
+            .set_max_modules(0);
+        engine.disable_symbol("eval");
+        engine.disable_symbol("print");
+        engine.disable_symbol("debug");
+        ExprEngine { engine }
+    }
+
+    /// Compiles `source` as an expression over the variables in `names` (each given a sample
+    /// value of its declared type), rejecting any other variable.
+    ///
+    /// ```
+    /// use ombud_engine::expr::ExprEngine;
+    /// use serde_json::json;
+    /// let engine = ExprEngine::new();
+    /// let vars = [("amount".to_string(), json!(0))].into_iter().collect();
+    /// assert!(engine.compile("amount > 1000", &vars).is_ok());
+    /// let err = engine.compile("amout > 1000", &vars).unwrap_err();
+    /// assert_eq!(err.offset, Some(0));
+    /// ```
+    pub fn compile(
+        &self,
+        source: &str,
+        names: &BTreeMap<String, Value>,
+    ) -> Result<Expr, ExprError> {
+        if source.len() > limits::MAX_SOURCE_LEN {
+            return Err(ExprError {
+                message: format!("expression is longer than {} bytes", limits::MAX_SOURCE_LEN),
+                offset: Some(0),
+                kind: ExprErrorKind::Limit,
+            });
+        }
+        let scope = scope_of(names);
+        match self.engine.compile_expression_with_scope(&scope, source) {
+            Ok(ast) => Ok(Expr { source: source.to_string(), ast }),
+            Err(e) => {
+                let kind = match e.err_type() {
+                    rhai::ParseErrorType::VariableUndefined(_) => ExprErrorKind::UndefinedVariable,
+                    rhai::ParseErrorType::ExprTooDeep
+                    | rhai::ParseErrorType::LiteralTooLarge(..) => ExprErrorKind::Limit,
+                    _ => ExprErrorKind::Syntax,
+                };
+                let message = match e.err_type() {
+                    rhai::ParseErrorType::VariableUndefined(name) => {
+                        format!("unknown variable `{name}`")
+                    }
+                    other => lowercase_first(&other.to_string()),
+                };
+                Err(ExprError { message, offset: offset_of(source, e.position()), kind })
+            }
+        }
+    }
+
+    /// Evaluates `expr` with `vars` bound, requiring a boolean result.
+    ///
+    /// ```
+    /// use ombud_engine::expr::ExprEngine;
+    /// use serde_json::json;
+    /// let engine = ExprEngine::new();
+    /// let vars: std::collections::BTreeMap<_, _> =
+    ///     [("text".to_string(), json!("the meter is a hazard"))].into_iter().collect();
+    /// let e = engine.compile(r#"text.contains("hazard")"#, &vars).unwrap();
+    /// assert_eq!(engine.eval_bool(&e, &vars), Ok(true));
+    /// ```
+    pub fn eval_bool(
+        &self,
+        expr: &Expr,
+        vars: &BTreeMap<String, Value>,
+    ) -> Result<bool, ExprError> {
+        let mut scope = scope_of(vars);
+        self.eval_bool_in(expr, &mut scope)
+    }
+
+    /// Evaluates `expr` in an already built scope (see [`scope_of`]); lets callers that test
+    /// several conditions against the same values build the scope once.
+    pub fn eval_bool_in(&self, expr: &Expr, scope: &mut Scope<'static>) -> Result<bool, ExprError> {
+        let result = self.engine.eval_ast_with_scope::<Dynamic>(scope, &expr.ast);
+        match result {
+            Ok(v) => v.as_bool().map_err(|t| ExprError {
+                message: format!("condition `{}` produced a {t}, not a boolean", expr.source),
+                offset: None,
+                kind: ExprErrorKind::NotBoolean,
+            }),
+            Err(e) => Err(runtime_error(&expr.source, &e)),
+        }
+    }
+}
+
+fn runtime_error(source: &str, e: &EvalAltResult) -> ExprError {
+    let kind = match e {
+        EvalAltResult::ErrorTooManyOperations(_)
+        | EvalAltResult::ErrorDataTooLarge(..)
+        | EvalAltResult::ErrorStackOverflow(_)
+        | EvalAltResult::ErrorTooManyVariables(_) => ExprErrorKind::Limit,
+        _ => ExprErrorKind::Runtime,
+    };
+    let mut message = e.to_string();
+    if let Some(i) = message.find(" (line ") {
+        message.truncate(i);
+    }
+    ExprError { message: lowercase_first(&message), offset: offset_of(source, e.position()), kind }
+}
+
+/// Builds a rhai scope binding each name to its value converted to rhai's own types.
+pub fn scope_of(vars: &BTreeMap<String, Value>) -> Scope<'static> {
+    let mut scope = Scope::with_capacity(vars.len());
+    for (name, value) in vars {
+        scope.push_dynamic(name.as_str(), to_dynamic(value));
+    }
+    scope
+}
+
+/// Converts a JSON value to the rhai value an expression sees: integers as `i64`, other numbers as
+/// `f64`, strings as `ImmutableString`, arrays and objects as rhai arrays and maps.
+pub fn to_dynamic(value: &Value) -> Dynamic {
+    match value {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => Dynamic::from(ImmutableString::from(s.as_str())),
+        Value::Array(items) => Dynamic::from_array(items.iter().map(to_dynamic).collect()),
+        Value::Object(map) => {
+            Dynamic::from_map(map.iter().map(|(k, v)| (k.as_str().into(), to_dynamic(v))).collect())
+        }
+    }
+}
+
+/// Byte offset of a rhai position (1-based line and column) inside `source`.
+fn offset_of(source: &str, pos: Position) -> Option<usize> {
+    let (line, col) = (pos.line()?, pos.position().unwrap_or(1));
+    let mut offset = 0;
+    for (i, l) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let within: usize = l.chars().take(col.saturating_sub(1)).map(char::len_utf8).sum();
+            return Some(offset + within);
+        }
+        offset += l.len();
+    }
+    Some(source.len())
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.starts_with("AST") => f.to_lowercase().chain(c).collect(),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> BTreeMap<String, Value> {
+        [
+            ("category".to_string(), json!("fees")),
+            ("claim_amount".to_string(), json!(12000.5)),
+            ("count".to_string(), json!(3)),
+            ("departments".to_string(), json!(["billing", "network"])),
+            ("text".to_string(), json!("重复计费 hazard")),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn evaluates_the_conditions_policies_use() {
+        let e = ExprEngine::new();
+        let v = vars();
+        for (src, want) in [
+            (r#"category == "fees""#, true),
+            ("claim_amount >= 10000", true),
+            ("count > 2.5", true),
+            ("departments.len() > 1", true),
+            (r#"departments.contains("billing")"#, true),
+            (r#"text.contains("危险") || text.contains("hazard")"#, true),
+            (r#"category in ["safety", "quality"]"#, false),
+        ] {
+            let ast = e.compile(src, &v).unwrap();
+            assert_eq!(e.eval_bool(&ast, &v), Ok(want), "{src}");
+        }
+    }
+
+    #[test]
+    fn undefined_variable_is_a_compile_error_with_offset() {
+        let e = ExprEngine::new();
+        let err = e.compile(r#"category == "fees" && severty == "major""#, &vars()).unwrap_err();
+        assert_eq!(err.kind, ExprErrorKind::UndefinedVariable);
+        assert_eq!(err.offset, Some(22));
+        assert_eq!(err.message, "unknown variable `severty`");
+    }
+
+    #[test]
+    fn loops_and_eval_are_unavailable() {
+        let e = ExprEngine::new();
+        assert!(e.compile("loop { }", &vars()).is_err());
+        assert!(e.compile("while true { }", &vars()).is_err());
+        assert!(e.compile(r#"eval("1")"#, &vars()).is_err());
+    }
+
+    #[test]
+    fn hostile_expressions_hit_limits() {
+        let e = ExprEngine::new();
+        let v = vars();
+        let huge = e.compile(r#"("x" * 100000).len() > 0"#, &v);
+        if let Ok(ast) = huge {
+            assert!(e.eval_bool(&ast, &v).is_err());
+        }
+        let deep = format!("{}1{}", "(".repeat(200), ")".repeat(200));
+        assert!(e.compile(&deep, &v).is_err());
+        let long = format!("count > {}", "1 + ".repeat(2000));
+        assert_eq!(e.compile(&long, &v).unwrap_err().kind, ExprErrorKind::Limit);
+    }
+
+    #[test]
+    fn non_boolean_result_is_an_error() {
+        let e = ExprEngine::new();
+        let ast = e.compile("count + 1", &vars()).unwrap();
+        assert_eq!(e.eval_bool(&ast, &vars()).unwrap_err().kind, ExprErrorKind::NotBoolean);
+    }
+}

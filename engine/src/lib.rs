@@ -1,0 +1,12 @@
+//! # ombud-engine
+//!
+//! The embeddable core of Ombud, a workflow-rules engine for complaint handling: the policy
+//! language ([`policy`]), its checks and diagnostics ([`check`]), the rhai sandbox ([`expr`]),
+//! compilation into a validated state machine ([`compile`]), working-day calendars
+//! ([`calendar`]) and the ticket runtime.
+
+pub mod calendar;
+pub mod check;
+pub mod compile;
+pub mod expr;
+pub mod policy;

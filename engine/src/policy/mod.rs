@@ -1,0 +1,5 @@
+//! The policy language: model, YAML loading and durations.
+
+mod duration;
+
+pub use duration::{DURATION_FORMS, Duration, DurationError};
