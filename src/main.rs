@@ -2,10 +2,17 @@
 //!
 //! One file per subcommand; this file only parses arguments and dispatches.
 
+mod audit;
 mod calendar;
+mod diff;
 mod graph;
+mod ledger;
 mod lint;
+mod replay;
+mod report;
 mod schema;
+mod simulate;
+mod test_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,6 +35,20 @@ enum Command {
     Schema(schema::Args),
     /// Inspect a working-day calendar and compute deadlines on it.
     Calendar(calendar::Args),
+    /// Run a scenario through the engine and show its timeline.
+    Simulate(simulate::Args),
+    /// Check scenarios' `expect:` blocks.
+    Test(test_cmd::Args),
+    /// Show how timelines change between two versions of a policy.
+    Diff(diff::Args),
+    /// Work with ledgers of complaint events (generate synthetic ones).
+    Ledger(ledger::Args),
+    /// Replay a ledger under a policy (and compare with another).
+    Replay(replay::Args),
+    /// Report on a ledger: type distribution, on-time rates, handling times, callback sample.
+    Report(report::Args),
+    /// Verify the tamper-evident audit chain of a ticket or a ledger.
+    Audit(audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +65,12 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Calendar(args) => calendar::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Test(args) => test_cmd::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Ledger(args) => ledger::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }

@@ -10,3 +10,5 @@ pub mod check;
 pub mod compile;
 pub mod expr;
 pub mod policy;
+pub mod runtime;
+pub mod timefmt;

@@ -1,0 +1,1352 @@
+//! The engine: open tickets, apply events, advance clocks. Pure: time comes in, nothing is read
+//! from the clock, the disk or the network.
+
+use super::actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
+use super::error::Rejection;
+use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
+use super::ticket::{
+    AuditEntry, AuditRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin,
+    StageClock, TICKET_FORMAT, Ticket, TicketStats,
+};
+use super::timeline::{RowKind, TimelineRow};
+use crate::compile::{
+    CompiledPolicy, Completion, FieldType, LadderAction, ResumeMode, StageDef, StageId, StepAt,
+    TierTarget,
+};
+use crate::expr::Expr;
+use crate::policy::Duration;
+use crate::timefmt;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Most automatic transitions taken in a row before the engine stops following them.
+const MAX_AUTO_CHAIN: usize = 32;
+
+/// Runs tickets under one compiled policy. Build once; `Send + Sync`; share across threads.
+///
+/// ```no_run
+/// use ombud_engine::runtime::{Engine, Event, OpenTicket};
+/// # fn demo(policy: std::sync::Arc<ombud_engine::compile::CompiledPolicy>) -> Result<(), Box<dyn std::error::Error>> {
+/// let engine = Engine::new(policy);
+/// let open: OpenTicket = serde_json::from_str(
+///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"departments":["billing"]}}"#)?;
+/// let (mut ticket, _outcome) = engine.open(&open)?;
+/// let outcome = engine.apply(&mut ticket, &Event::named("registered", "2026-02-13T09:50:00Z".parse()?))?;
+/// println!("wake me at {:?}", outcome.next_wakeup);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    policy: Arc<CompiledPolicy>,
+    pin: PolicyPin,
+    artifacts: BTreeSet<String>,
+}
+
+/// How [`Engine::migrate`] moves a ticket to this engine's policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Migration {
+    /// Keep the current stage, clocks and deadlines; only re-pin (fields re-checked).
+    KeepDeadlines,
+    /// Re-run the ticket's recorded history under the new policy and recompute everything.
+    Recompute,
+}
+
+/// A due item on a ticket's clocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    /// The stage deadline passed.
+    Breach,
+    /// Ladder step i.
+    Step(usize),
+    /// Obligation i (index in the policy's obligations) passed its deadline.
+    Obligation(usize),
+}
+
+impl Engine {
+    /// An engine for `policy`.
+    pub fn new(policy: Arc<CompiledPolicy>) -> Self {
+        let pin = PolicyPin::of(&policy);
+        let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
+        Engine { policy, pin, artifacts }
+    }
+
+    /// The policy this engine runs.
+    pub fn policy(&self) -> &Arc<CompiledPolicy> {
+        &self.policy
+    }
+
+    /// The pin tickets opened by this engine carry.
+    pub fn pin(&self) -> &PolicyPin {
+        &self.pin
+    }
+
+    /// Opens a ticket: checks the fields, applies defaults, derives computed fields, enters the
+    /// start stage (taking automatic transitions) and starts obligations whose condition holds.
+    pub fn open(&self, input: &OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
+        let mut fields = BTreeMap::new();
+        for (name, value) in &input.fields {
+            if value.is_null() {
+                continue;
+            }
+            let checked = self.check_field(name, value)?;
+            fields.insert(name.clone(), checked);
+        }
+        for f in &self.policy.fields {
+            if !fields.contains_key(&f.name) {
+                let v = f.default.clone().unwrap_or_else(|| neutral(&f.ty));
+                fields.insert(f.name.clone(), v);
+            }
+        }
+        let given: BTreeSet<String> = input.fields.keys().cloned().collect();
+        self.derive(&mut fields, &given);
+        let mut ticket = Ticket {
+            format: TICKET_FORMAT,
+            id: input.id.clone(),
+            policy: self.pin.clone(),
+            opened_at: input.at,
+            clock_at: input.at,
+            last_event_at: input.at,
+            fields,
+            stage: String::new(),
+            visit: 0,
+            tier: None,
+            owner: None,
+            clock: None,
+            artifacts: BTreeMap::new(),
+            group: None,
+            obligations: BTreeMap::new(),
+            flagged: false,
+            stats: TicketStats::default(),
+            marks: Vec::new(),
+            closed_at: None,
+            history: Vec::new(),
+            audit_head: String::new(),
+        };
+        let mut run = Run::new(self);
+        run.row(input.at, RowKind::Opened, None, None, format!("ticket `{}`", input.id));
+        run.enter(&mut ticket, self.policy.start, input.at, 0)?;
+        run.start_obligations(&mut ticket, input.at);
+        let entry = AuditEntry::Open(Box::new(OpenRecord {
+            opened: input.at,
+            fields: input.fields.clone(),
+        }));
+        append_audit(&mut ticket, entry);
+        let outcome = run.finish(&ticket);
+        Ok((ticket, outcome))
+    }
+
+    /// Applies `event` to `ticket`. Every ladder step, breach and obligation deadline at or
+    /// before the event's time fires first. On error the ticket is left exactly as it was.
+    pub fn apply(&self, ticket: &mut Ticket, event: &Event) -> Result<Outcome, Rejection> {
+        self.check_pin(ticket)?;
+        if ticket.is_closed() {
+            return Err(Rejection::Closed { ticket: ticket.id.clone() });
+        }
+        if event.at < ticket.clock_at {
+            return Err(Rejection::OutOfOrder { at: event.at, clock_at: ticket.clock_at });
+        }
+        // Work on a copy so a refusal leaves the ticket untouched; the history is moved, not
+        // cloned, since it only grows on success.
+        let history = std::mem::take(&mut ticket.history);
+        let mut work = ticket.clone();
+        ticket.history = history;
+        let mut run = Run::new(self);
+        run.fire_due(&mut work, event.at);
+        run.dispatch(&mut work, event)?;
+        work.clock_at = event.at;
+        work.last_event_at = event.at;
+        work.history = std::mem::take(&mut ticket.history);
+        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())));
+        let outcome = run.finish(&work);
+        *ticket = work;
+        Ok(outcome)
+    }
+
+    /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or
+    /// before `now`. Calling it with an earlier `now` than the ticket has seen changes nothing.
+    pub fn advance(&self, ticket: &mut Ticket, now: DateTime<Utc>) -> Result<Outcome, Rejection> {
+        self.check_pin(ticket)?;
+        let mut run = Run::new(self);
+        if now > ticket.clock_at {
+            run.fire_due(ticket, now);
+            ticket.clock_at = now;
+        }
+        Ok(run.finish(ticket))
+    }
+
+    /// The earliest instant at which [`Engine::advance`] would change `ticket`.
+    pub fn next_wakeup(&self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+        Run::new(self).earliest_due(ticket).map(|(t, _)| t)
+    }
+
+    /// What the ticket accepts now, what it is waiting for, and its running clocks.
+    pub fn next_actions(
+        &self,
+        ticket: &Ticket,
+        now: DateTime<Utc>,
+    ) -> Result<NextActions, Rejection> {
+        self.check_pin(ticket)?;
+        let p = &*self.policy;
+        let run = Run::new(self);
+        let mut events = Vec::new();
+        let mut missing = Vec::new();
+        let mut pending = Vec::new();
+        let mut clocks = Vec::new();
+        if !ticket.is_closed() {
+            let stage = self.stage(ticket);
+            missing = stage
+                .requires
+                .iter()
+                .filter(|a| !ticket.artifacts.contains_key(*a))
+                .cloned()
+                .collect::<Vec<_>>();
+            if let Some(g) = &ticket.group {
+                pending = group_pending(g, self.group_completion(g));
+            }
+            let mut blockers = Vec::new();
+            if !missing.is_empty() {
+                blockers.push(format!("missing {}", missing.join(", ")));
+            }
+            if !pending.is_empty() {
+                blockers.push(format!("waiting for {}", pending.join(", ")));
+            }
+            for tr in &stage.on {
+                let mut blocked_by = blockers.clone();
+                if let Some(w) = tr.when.as_ref().filter(|w| !run.holds(w, &ticket.fields)) {
+                    blocked_by.push(format!("condition `{}` is false", w.source()));
+                }
+                events.push(AcceptedEvent {
+                    event: tr.event.clone(),
+                    to: p.stages.get(tr.to).map(|s| s.name.clone()),
+                    by: ticket.tier.clone(),
+                    blocked_by,
+                });
+            }
+            for rule in &p.pauses {
+                let paused = ticket.clock.as_ref().and_then(|c| c.paused.as_ref());
+                match paused {
+                    Some(pz) if pz.resume_on == rule.resume_on => events.push(AcceptedEvent {
+                        event: rule.resume_on.clone(),
+                        to: None,
+                        by: None,
+                        blocked_by: vec![],
+                    }),
+                    None if ticket.clock.is_some() => events.push(AcceptedEvent {
+                        event: rule.on.clone(),
+                        to: None,
+                        by: ticket.tier.clone(),
+                        blocked_by: vec![],
+                    }),
+                    _ => {}
+                }
+            }
+            for a in &missing {
+                events.push(AcceptedEvent {
+                    event: ATTACH.to_string(),
+                    to: None,
+                    by: ticket.tier.clone(),
+                    blocked_by: vec![format!("artifact `{a}`")],
+                });
+            }
+            if let Some(c) = &ticket.clock {
+                clocks.push(ClockView {
+                    kind: "stage".into(),
+                    name: ticket.stage.clone(),
+                    tier: ticket.tier.clone(),
+                    budget: c.budget.to_string(),
+                    deadline: c.deadline,
+                    used: run.used_share(c, now),
+                    provisional: c.provisional,
+                    paused: c.paused.is_some(),
+                    overdue: c.paused.is_none() && now >= c.deadline,
+                });
+            }
+            for (i, ob) in p.obligations.iter().enumerate() {
+                let Some(st) = ticket.obligations.get(&ob.name) else { continue };
+                if st.done.is_some() {
+                    continue;
+                }
+                events.push(AcceptedEvent {
+                    event: ob.done_on.clone(),
+                    to: None,
+                    by: p.tiers.get(ob.owner).cloned(),
+                    blocked_by: vec![],
+                });
+                let total = (st.deadline - st.started).num_seconds().max(1);
+                let _ = i;
+                clocks.push(ClockView {
+                    kind: "obligation".into(),
+                    name: ob.name.clone(),
+                    tier: p.tiers.get(ob.owner).cloned(),
+                    budget: ob.due.to_string(),
+                    deadline: st.deadline,
+                    used: (now - st.started).num_seconds() as f64 / total as f64,
+                    provisional: st.provisional,
+                    paused: false,
+                    overdue: now >= st.deadline,
+                });
+            }
+        }
+        Ok(NextActions {
+            stage: ticket.stage.clone(),
+            tier: ticket.tier.clone(),
+            closed: ticket.is_closed(),
+            events,
+            missing_artifacts: missing,
+            pending_members: pending,
+            clocks,
+            next_wakeup: self.next_wakeup(ticket),
+        })
+    }
+
+    /// Moves a ticket opened under another policy (or version) to this engine's policy.
+    pub fn migrate(&self, ticket: &Ticket, how: Migration) -> Result<(Ticket, Outcome), Rejection> {
+        match how {
+            Migration::KeepDeadlines => {
+                let Some(stage) = self.policy.stage_id(&ticket.stage) else {
+                    return Err(Rejection::bad(format!(
+                        "stage `{}` does not exist in policy `{}` {}",
+                        ticket.stage, self.pin.id, self.pin.version
+                    )));
+                };
+                let _ = stage;
+                let mut t = ticket.clone();
+                for (name, value) in &ticket.fields {
+                    if self.policy.field(name).is_some() {
+                        self.check_field(name, value)?;
+                    }
+                }
+                t.policy = self.pin.clone();
+                Ok((t, Outcome { next_wakeup: self.next_wakeup(ticket), ..Outcome::default() }))
+            }
+            Migration::Recompute => {
+                let Some(AuditRecord { entry: AuditEntry::Open(open), .. }) =
+                    ticket.history.first()
+                else {
+                    return Err(Rejection::bad("ticket has no recorded opening to recompute from"));
+                };
+                let input = OpenTicket {
+                    id: ticket.id.clone(),
+                    at: open.opened,
+                    fields: open.fields.clone(),
+                };
+                let (mut t, mut outcome) = self.open(&input)?;
+                for rec in ticket.history.iter().skip(1) {
+                    if let AuditEntry::Event(e) = &rec.entry {
+                        match self.apply(&mut t, e) {
+                            Ok(o) => outcome.rows.extend(o.rows),
+                            Err(err) => outcome.rows.push(rejected_row(&t, e, &err)),
+                        }
+                    }
+                }
+                let o = self.advance(&mut t, ticket.clock_at)?;
+                outcome.rows.extend(o.rows);
+                outcome.next_wakeup = o.next_wakeup;
+                Ok((t, outcome))
+            }
+        }
+    }
+
+    fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
+        if ticket.policy == self.pin {
+            Ok(())
+        } else {
+            let show =
+                |p: &PolicyPin| format!("{}@{}#{}", p.id, p.version, short_digest(&p.digest));
+            Err(Rejection::PolicyMismatch {
+                ticket_policy: show(&ticket.policy),
+                engine_policy: show(&self.pin),
+            })
+        }
+    }
+
+    fn stage(&self, ticket: &Ticket) -> &StageDef {
+        let id = self.policy.stage_id(&ticket.stage).unwrap_or(self.policy.start);
+        &self.policy.stages[id]
+    }
+
+    fn group_completion(&self, g: &GroupState) -> Completion {
+        self.policy.groups.iter().find(|d| d.name == g.name).map_or(Completion::All, |d| d.complete)
+    }
+
+    /// Type-checks one given field value against its declaration.
+    fn check_field(&self, name: &str, value: &Value) -> Result<Value, Rejection> {
+        let Some(def) = self.policy.field(name) else {
+            let derived_only = self.policy.derived.iter().any(|d| d.name == name);
+            if derived_only {
+                return Ok(value.clone());
+            }
+            let names = self.policy.fields.iter().map(|f| f.name.as_str());
+            return Err(Rejection::UnknownField {
+                field: name.to_string(),
+                hint: crate::check::did_you_mean(name, names),
+            });
+        };
+        let wrong = |expected: &str| Rejection::WrongType {
+            field: name.to_string(),
+            expected: expected.to_string(),
+            got: type_name(value).to_string(),
+        };
+        match (&def.ty, value) {
+            (FieldType::String, Value::String(_))
+            | (FieldType::Number, Value::Number(_))
+            | (FieldType::Bool, Value::Bool(_))
+            | (FieldType::Map, Value::Object(_)) => Ok(value.clone()),
+            (FieldType::Int, Value::Number(n)) => match n.as_i64() {
+                Some(_) => Ok(value.clone()),
+                None => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Value::from(f as i64)),
+                    _ => Err(wrong("a whole number")),
+                },
+            },
+            (FieldType::List, Value::Array(items)) => {
+                if items.iter().all(Value::is_string) {
+                    Ok(value.clone())
+                } else {
+                    Err(wrong("a list of strings"))
+                }
+            }
+            (FieldType::Enum(values), Value::String(s)) => {
+                if values.iter().any(|v| v == s) {
+                    Ok(value.clone())
+                } else {
+                    Err(Rejection::NotInEnum {
+                        field: name.to_string(),
+                        value: s.clone(),
+                        allowed: values.clone(),
+                    })
+                }
+            }
+            (FieldType::String | FieldType::Enum(_), _) => Err(wrong("a string")),
+            (FieldType::Number, _) => Err(wrong("a number")),
+            (FieldType::Int, _) => Err(wrong("a whole number")),
+            (FieldType::Bool, _) => Err(wrong("true or false")),
+            (FieldType::List, _) => Err(wrong("a list")),
+            (FieldType::Map, _) => Err(wrong("a map")),
+        }
+    }
+
+    /// Computes derived fields in declaration order; a value given for a declared field wins.
+    fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &BTreeSet<String>) {
+        let run = Run::new(self);
+        for def in &self.policy.derived {
+            if given.contains(&def.name) && self.policy.field(&def.name).is_some() {
+                continue;
+            }
+            let text = searchable_text(fields, &self.policy);
+            let value = def.rules.iter().find_map(|rule| {
+                let kw = rule.keywords.is_empty()
+                    || rule.keywords.iter().any(|k| text.contains(&k.to_lowercase()));
+                let cond = rule.when.as_ref().is_none_or(|w| run.holds(w, fields));
+                (kw && cond).then(|| rule.value.clone())
+            });
+            let value = value.unwrap_or_else(|| {
+                self.policy
+                    .field(&def.name)
+                    .and_then(|f| f.default.clone())
+                    .unwrap_or_else(|| Value::String(String::new()))
+            });
+            fields.insert(def.name.clone(), value);
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+fn neutral(ty: &FieldType) -> Value {
+    match ty {
+        FieldType::String | FieldType::Enum(_) => Value::String(String::new()),
+        FieldType::Number | FieldType::Int => Value::from(0),
+        FieldType::Bool => Value::Bool(false),
+        FieldType::List => Value::Array(vec![]),
+        FieldType::Map => Value::Object(Map::new()),
+    }
+}
+
+/// Lowercased text of every string field (and strings inside lists), for keyword rules.
+fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) -> String {
+    let mut text = String::new();
+    for f in &policy.fields {
+        match (fields.get(&f.name), &f.ty) {
+            (Some(Value::String(s)), FieldType::String) => {
+                text.push_str(&s.to_lowercase());
+                text.push('\n');
+            }
+            (Some(Value::Array(items)), FieldType::List) => {
+                for s in items.iter().filter_map(Value::as_str) {
+                    text.push_str(&s.to_lowercase());
+                    text.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
+fn group_pending(g: &GroupState, how: Completion) -> Vec<String> {
+    let pending: Vec<String> =
+        g.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.clone()).collect();
+    match how {
+        Completion::All => pending,
+        Completion::Any if pending.len() < g.members.len() || g.members.is_empty() => vec![],
+        Completion::Any => pending,
+        Completion::Lead if g.lead_done.is_some() => vec![],
+        Completion::Lead => vec!["lead".to_string()],
+    }
+}
+
+fn short_digest(d: &str) -> &str {
+    d.get(..12).unwrap_or(d)
+}
+
+/// A `rejected` timeline row for `event` refused with `err`.
+pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> TimelineRow {
+    TimelineRow {
+        at: event.at,
+        kind: RowKind::Rejected,
+        stage: Some(ticket.stage.clone()),
+        tier: ticket.tier.clone(),
+        detail: format!("{} [{}]: {err}", event.event, err.code()),
+        due: None,
+        provisional: false,
+    }
+}
+
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    let out = h.finalize();
+    let mut s = String::with_capacity(64);
+    for b in out.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Digest of the ticket state (history and head excluded).
+pub(crate) fn state_digest(ticket: &Ticket) -> String {
+    let mut view = ticket.clone();
+    view.history = Vec::new();
+    view.audit_head = String::new();
+    let bytes = serde_json::to_vec(&view).unwrap_or_default();
+    sha256_hex(&[&bytes])
+}
+
+/// The hash of an audit record: over the previous hash, the entry and the state digest.
+pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
+    let entry = serde_json::to_vec(entry).unwrap_or_default();
+    sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
+}
+
+fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
+    let history = std::mem::take(&mut ticket.history);
+    let head = std::mem::take(&mut ticket.audit_head);
+    let state = state_digest(ticket);
+    let hash = record_hash(&head, &entry, &state);
+    ticket.history = history;
+    let seq = ticket.history.len() as u64;
+    ticket.history.push(AuditRecord { seq, entry, state, hash: hash.clone() });
+    ticket.audit_head = hash;
+}
+
+/// One call's working state: the rows and actions it produces.
+struct Run<'e> {
+    engine: &'e Engine,
+    rows: Vec<TimelineRow>,
+    actions: Vec<Action>,
+}
+
+impl<'e> Run<'e> {
+    fn new(engine: &'e Engine) -> Self {
+        Run { engine, rows: Vec::new(), actions: Vec::new() }
+    }
+
+    fn policy(&self) -> &'e CompiledPolicy {
+        &self.engine.policy
+    }
+
+    fn finish(self, ticket: &Ticket) -> Outcome {
+        let next_wakeup = self.earliest_due(ticket).map(|(t, _)| t);
+        Outcome { rows: self.rows, actions: self.actions, next_wakeup }
+    }
+
+    fn human(&self, t: DateTime<Utc>) -> String {
+        timefmt::human(self.policy().calendar.tz(), t)
+    }
+
+    fn row(
+        &mut self,
+        at: DateTime<Utc>,
+        kind: RowKind,
+        stage: Option<&str>,
+        tier: Option<&str>,
+        detail: String,
+    ) {
+        self.rows.push(TimelineRow {
+            at,
+            kind,
+            stage: stage.map(str::to_string),
+            tier: tier.map(str::to_string),
+            detail,
+            due: None,
+            provisional: false,
+        });
+    }
+
+    fn action(
+        &mut self,
+        at: DateTime<Utc>,
+        kind: ActionKind,
+        subject: &str,
+        tier: Option<&str>,
+        mark: Option<&str>,
+    ) {
+        self.actions.push(Action {
+            at,
+            kind,
+            subject: subject.to_string(),
+            tier: tier.map(str::to_string),
+            mark: mark.map(str::to_string),
+        });
+    }
+
+    /// Evaluates a condition; a condition that cannot be evaluated counts as false.
+    fn holds(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> bool {
+        self.policy().exprs.eval_bool(expr, fields).unwrap_or(false)
+    }
+
+    fn guard(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, Rejection> {
+        self.policy().exprs.eval_bool(expr, fields).map_err(|e| Rejection::Evaluation {
+            condition: expr.source().to_string(),
+            message: e.message,
+        })
+    }
+
+    fn is_working(budget: &Duration) -> bool {
+        matches!(budget, Duration::WorkingDays(_) | Duration::WorkingHours { .. })
+    }
+
+    /// Position on the clock's scale (working or wall seconds).
+    fn scale(&self, working: bool, t: DateTime<Utc>) -> i64 {
+        if working { self.policy().calendar.working_clock(t) } else { t.timestamp() }
+    }
+
+    fn at_scale(&self, working: bool, v: i64) -> DateTime<Utc> {
+        if working {
+            self.policy().calendar.at_working_clock(v)
+        } else {
+            DateTime::from_timestamp(v, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        }
+    }
+
+    fn used_share(&self, c: &StageClock, now: DateTime<Utc>) -> f64 {
+        let working = Self::is_working(&c.budget);
+        let at = c.paused.as_ref().map_or(now, |p| p.since);
+        let left = self.scale(working, c.deadline) - self.scale(working, at);
+        let left = match &c.paused {
+            Some(p) => p.remaining,
+            None => left,
+        };
+        if c.total <= 0 { 1.0 } else { 1.0 - left as f64 / c.total as f64 }
+    }
+
+    /// When ladder step `i` of the current stage fires, if it is scheduled at all.
+    fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+        let cal = &self.policy().calendar;
+        let working = Self::is_working(&c.budget);
+        match step {
+            StepAt::Percent(p) => {
+                let back = ((1.0 - p / 100.0) * c.total as f64).round() as i64;
+                let end = self.scale(working, c.deadline);
+                self.at_scale(working, end - back)
+            }
+            StepAt::Offset { before, by } => match (*before, *by) {
+                (false, Duration::WorkingDays(_)) => {
+                    cal.add(c.deadline - chrono::Duration::seconds(1), *by).at
+                }
+                (true, Duration::WorkingDays(n)) => {
+                    let w_end = cal.working_clock(c.deadline);
+                    let day = cal.working_clock(c.deadline - chrono::Duration::seconds(1));
+                    let day_start = {
+                        let local =
+                            (c.deadline - chrono::Duration::seconds(1)).with_timezone(&cal.tz());
+                        local
+                            .date_naive()
+                            .and_hms_opt(0, 0, 0)
+                            .and_then(|d| d.and_local_timezone(cal.tz()).earliest())
+                            .map(|d| d.with_timezone(&Utc))
+                    };
+                    let unit = day_start
+                        .map(|s| w_end - cal.working_clock(s))
+                        .filter(|u| *u > 0)
+                        .unwrap_or(86_400);
+                    let _ = day;
+                    cal.at_working_clock(w_end - i64::from(n) * unit)
+                }
+                (b, Duration::WorkingHours { minutes }) => {
+                    let d = i64::from(minutes) * 60;
+                    let w = cal.working_clock(c.deadline);
+                    cal.at_working_clock(if b { w - d } else { w + d })
+                }
+                (b, Duration::Wall { seconds }) => {
+                    let d = chrono::Duration::seconds(seconds);
+                    if b { c.deadline - d } else { c.deadline + d }
+                }
+                (b, Duration::CalendarDays(n)) => {
+                    let d = chrono::Duration::days(i64::from(n));
+                    if b { c.deadline - d } else { c.deadline + d }
+                }
+            },
+        }
+    }
+
+    /// The earliest pending item on the ticket's clocks.
+    fn earliest_due(&self, ticket: &Ticket) -> Option<(DateTime<Utc>, Due)> {
+        if ticket.is_closed() {
+            return None;
+        }
+        let p = self.policy();
+        let mut best: Option<(DateTime<Utc>, Due)> = None;
+        let mut consider = |t: DateTime<Utc>, d: Due| {
+            if best.is_none_or(|b| (t, d) < b) {
+                best = Some((t, d));
+            }
+        };
+        if let Some(c) = ticket.clock.as_ref().filter(|c| c.paused.is_none()) {
+            if !c.breached {
+                consider(c.deadline, Due::Breach);
+            }
+            let stage = self.engine.stage(ticket);
+            if let Some(ladder) = stage.ladder.and_then(|l| p.ladders.get(l)) {
+                for (i, step) in ladder.steps.iter().enumerate().take(64) {
+                    if c.fired & (1u64 << i) == 0 {
+                        consider(self.step_time(c, &step.at), Due::Step(i));
+                    }
+                }
+            }
+        }
+        for (i, ob) in p.obligations.iter().enumerate() {
+            if let Some(st) =
+                ticket.obligations.get(&ob.name).filter(|s| s.done.is_none() && !s.breached)
+            {
+                consider(st.deadline, Due::Obligation(i));
+            }
+        }
+        best
+    }
+
+    /// Fires every due item at or before `now`, in time order.
+    fn fire_due(&mut self, ticket: &mut Ticket, now: DateTime<Utc>) {
+        // Each firing marks its item done, so this ends; the bound is a guard against bugs.
+        for _ in 0..256 {
+            let Some((at, due)) = self.earliest_due(ticket) else { return };
+            if at > now {
+                return;
+            }
+            self.fire(ticket, at, due);
+        }
+    }
+
+    fn fire(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, due: Due) {
+        let p = self.policy();
+        let stage_name = ticket.stage.clone();
+        match due {
+            Due::Breach => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                c.breached = true;
+                let detail = format!(
+                    "`{stage_name}` overdue: {} ran out {}",
+                    c.budget,
+                    self.human(c.deadline)
+                );
+                ticket.stats.breaches += 1;
+                let tier = ticket.tier.clone();
+                self.row(at, RowKind::Breach, Some(&stage_name), tier.as_deref(), detail);
+                self.action(at, ActionKind::Breach, &stage_name, tier.as_deref(), None);
+            }
+            Due::Step(i) => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                c.fired |= 1u64 << i;
+                let stage = self.engine.stage(ticket);
+                let Some(step) =
+                    stage.ladder.and_then(|l| p.ladders.get(l)).and_then(|l| l.steps.get(i))
+                else {
+                    return;
+                };
+                if step.when.as_ref().is_some_and(|w| !self.holds(w, &ticket.fields)) {
+                    return;
+                }
+                let before = ticket.tier.clone();
+                let target = |t: TierTarget| -> Option<String> {
+                    let cur = before.as_deref().and_then(|b| p.tier_id(b));
+                    match t {
+                        TierTarget::Tier(id) => p.tiers.get(id).cloned(),
+                        TierTarget::Owner => ticket.owner.clone(),
+                        TierTarget::Next => cur
+                            .map(|c| (c + 1).min(p.tiers.len().saturating_sub(1)))
+                            .and_then(|n| p.tiers.get(n).cloned()),
+                    }
+                };
+                let to = step.to.and_then(target);
+                let notify = step.notify.and_then(target);
+                let mut detail = match step.action {
+                    LadderAction::Flag => {
+                        ticket.flagged = true;
+                        ticket.stats.flags += 1;
+                        format!("flagged red at {}", step.at_text)
+                    }
+                    LadderAction::Notify => step.at_text.clone(),
+                    LadderAction::Escalate => {
+                        let to = to.clone().or_else(|| target(TierTarget::Next));
+                        ticket.stats.escalations += 1;
+                        let from = before.clone().unwrap_or_default();
+                        ticket.tier = to.clone();
+                        format!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                    }
+                    LadderAction::Reassign => {
+                        let from = before.clone().unwrap_or_default();
+                        if to.is_some() {
+                            ticket.tier = to.clone();
+                        }
+                        format!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                    }
+                };
+                if let Some(n) = &notify {
+                    detail.push_str(&format!("; notify {n}"));
+                }
+                if let Some(m) = &step.mark {
+                    let against = before.clone().unwrap_or_default();
+                    detail.push_str(&format!("; mark `{m}` against {against}"));
+                    ticket.marks.push(Mark {
+                        at,
+                        mark: m.clone(),
+                        stage: stage_name.clone(),
+                        tier: against,
+                    });
+                }
+                let (kind, action) = match step.action {
+                    LadderAction::Flag => (RowKind::Flag, ActionKind::Flag),
+                    LadderAction::Notify => (RowKind::Notify, ActionKind::Notify),
+                    LadderAction::Escalate => (RowKind::Escalate, ActionKind::Escalate),
+                    LadderAction::Reassign => (RowKind::Reassign, ActionKind::Reassign),
+                };
+                let tier = ticket.tier.clone();
+                self.row(at, kind, Some(&stage_name), tier.as_deref(), detail);
+                let action_tier = match step.action {
+                    LadderAction::Flag | LadderAction::Notify => {
+                        notify.as_deref().or(tier.as_deref())
+                    }
+                    _ => tier.as_deref(),
+                };
+                self.action(at, action, &stage_name, action_tier, step.mark.as_deref());
+                if let Some(n) = notify.filter(|_| step.action != LadderAction::Notify) {
+                    self.action(at, ActionKind::Notify, &stage_name, Some(&n), None);
+                }
+            }
+            Due::Obligation(i) => {
+                let Some(ob) = p.obligations.get(i) else { return };
+                let Some(st) = ticket.obligations.get_mut(&ob.name) else { return };
+                st.breached = true;
+                ticket.stats.breaches += 1;
+                let owner = p.tiers.get(ob.owner).cloned();
+                let detail = format!("obligation `{}` overdue: {} ran out", ob.name, ob.due);
+                self.row(at, RowKind::Breach, Some(&ob.name), owner.as_deref(), detail);
+                self.action(at, ActionKind::Breach, &ob.name, owner.as_deref(), None);
+            }
+        }
+    }
+
+    /// Enters `stage_id` at `at`: owner, clock, ladder, group, then automatic transitions.
+    fn enter(
+        &mut self,
+        ticket: &mut Ticket,
+        stage_id: StageId,
+        at: DateTime<Utc>,
+        depth: usize,
+    ) -> Result<(), Rejection> {
+        let p = self.policy();
+        let Some(stage) = p.stages.get(stage_id) else {
+            return Err(Rejection::bad(format!("stage #{stage_id} does not exist")));
+        };
+        ticket.stage = stage.name.clone();
+        ticket.visit += 1;
+        ticket.stats.stages_entered += 1;
+        ticket.flagged = false;
+        ticket.group = None;
+        ticket.clock = None;
+        let owner = stage
+            .owner
+            .iter()
+            .find(|o| o.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
+            .and_then(|o| p.tiers.get(o.value).cloned());
+        if owner.is_some() || stage.terminal {
+            ticket.owner = owner.clone();
+            if owner.is_some() {
+                ticket.tier = owner.clone();
+            }
+        }
+        let detail = match &owner {
+            Some(o) => format!("owner {o}"),
+            None => String::new(),
+        };
+        self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
+        if stage.terminal {
+            ticket.closed_at = Some(at);
+            self.row(
+                at,
+                RowKind::Closed,
+                Some(&stage.name),
+                ticket.tier.as_deref(),
+                "all clocks stopped".into(),
+            );
+            return Ok(());
+        }
+        let budget = stage
+            .due
+            .iter()
+            .find(|d| d.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
+            .map(|d| d.value);
+        if let Some(budget) = budget {
+            let deadline = p.calendar.add(at, budget);
+            let working = Self::is_working(&budget);
+            let total = self.scale(working, deadline.at) - self.scale(working, at);
+            let provisional = deadline.provisional.is_some();
+            ticket.clock = Some(StageClock {
+                budget,
+                started: at,
+                deadline: deadline.at,
+                total,
+                provisional,
+                paused: None,
+                fired: 0,
+                breached: false,
+            });
+            let mut detail = format!("{budget} → due {}", self.human(deadline.at));
+            if let Some(pr) = &deadline.provisional {
+                detail.push_str(&format!(" (provisional: {pr})"));
+            }
+            self.rows.push(TimelineRow {
+                at,
+                kind: RowKind::Deadline,
+                stage: Some(stage.name.clone()),
+                tier: ticket.tier.clone(),
+                detail,
+                due: Some(deadline.at),
+                provisional,
+            });
+        }
+        for g in &p.groups {
+            if !g.stages.contains(&stage_id) {
+                continue;
+            }
+            if !g.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
+                continue;
+            }
+            let members: BTreeMap<String, Option<DateTime<Utc>>> = match ticket.fields.get(&g.per) {
+                Some(Value::Array(items)) => {
+                    items.iter().filter_map(Value::as_str).map(|m| (m.to_string(), None)).collect()
+                }
+                Some(Value::String(s)) if !s.is_empty() => {
+                    [(s.clone(), None)].into_iter().collect()
+                }
+                _ => BTreeMap::new(),
+            };
+            let lead = p.tiers.get(g.lead).cloned().unwrap_or_default();
+            let member_tier = p.tiers.get(g.member_tier).cloned().unwrap_or_default();
+            let detail = format!(
+                "joint group `{}` formed: lead {lead}; {member_tier} of {}; completes when {}",
+                g.name,
+                members.keys().cloned().collect::<Vec<_>>().join(", "),
+                match g.complete {
+                    Completion::All => "all members are done",
+                    Completion::Any => "any member is done",
+                    Completion::Lead => "the lead decides",
+                }
+            );
+            ticket.group = Some(GroupState { name: g.name.clone(), members, lead_done: None });
+            self.row(at, RowKind::Group, Some(&stage.name), Some(&lead), detail);
+            break;
+        }
+        self.take_autos(ticket, at, depth)
+    }
+
+    /// Takes the first automatic transition of the current stage whose condition holds.
+    fn take_autos(
+        &mut self,
+        ticket: &mut Ticket,
+        at: DateTime<Utc>,
+        depth: usize,
+    ) -> Result<(), Rejection> {
+        if depth >= MAX_AUTO_CHAIN || ticket.is_closed() {
+            return Ok(());
+        }
+        let p = self.policy();
+        let stage = self.engine.stage(ticket);
+        let missing = stage.requires.iter().any(|a| !ticket.artifacts.contains_key(a));
+        if missing {
+            return Ok(());
+        }
+        let Some(auto) = stage.auto.iter().find(|a| self.holds(&a.when, &ticket.fields)) else {
+            return Ok(());
+        };
+        let to = auto.to;
+        let detail = format!(
+            "automatic: `{}` → {}",
+            auto.when.source(),
+            p.stages.get(to).map_or("?", |s| s.name.as_str())
+        );
+        let from = ticket.stage.clone();
+        self.row(at, RowKind::Event, Some(&from), ticket.tier.as_deref(), detail);
+        self.enter(ticket, to, at, depth + 1)
+    }
+
+    /// Starts every obligation whose condition now holds.
+    fn start_obligations(&mut self, ticket: &mut Ticket, at: DateTime<Utc>) {
+        if ticket.is_closed() {
+            return;
+        }
+        let p = self.policy();
+        for ob in &p.obligations {
+            if ticket.obligations.contains_key(&ob.name) {
+                continue;
+            }
+            if !ob.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
+                continue;
+            }
+            let d = p.calendar.add(at, ob.due);
+            let owner = p.tiers.get(ob.owner).cloned();
+            ticket.obligations.insert(
+                ob.name.clone(),
+                ObligationState {
+                    started: at,
+                    deadline: d.at,
+                    provisional: d.provisional.is_some(),
+                    done: None,
+                    breached: false,
+                },
+            );
+            self.rows.push(TimelineRow {
+                at,
+                kind: RowKind::Obligation,
+                stage: Some(ob.name.clone()),
+                tier: owner,
+                detail: format!("`{}` started: {} → due {}", ob.name, ob.due, self.human(d.at)),
+                due: Some(d.at),
+                provisional: d.provisional.is_some(),
+            });
+        }
+    }
+
+    /// Applies one event to a ticket that has been brought to the event's time.
+    fn dispatch(&mut self, ticket: &mut Ticket, event: &Event) -> Result<(), Rejection> {
+        let p = self.policy();
+        let at = event.at;
+        let name = event.event.as_str();
+        let stage_name = ticket.stage.clone();
+        match name {
+            ATTACH => {
+                let Some(artifact) = event.artifact.as_deref() else {
+                    return Err(Rejection::bad("`attach` needs an `artifact`"));
+                };
+                if !self.engine.artifacts.contains(artifact) {
+                    let hint = crate::check::did_you_mean(artifact, self.engine.artifacts.iter())
+                        .map(|h| format!("; did you mean `{h}`?"))
+                        .unwrap_or_default();
+                    return Err(Rejection::bad(format!(
+                        "unknown artifact `{artifact}`: no stage requires it{hint}"
+                    )));
+                }
+                ticket.artifacts.insert(artifact.to_string(), at);
+                self.row(
+                    at,
+                    RowKind::Attached,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    artifact.to_string(),
+                );
+                self.take_autos(ticket, at, 0)
+            }
+            SET => {
+                let Some(data) = event.data.as_ref().filter(|d| !d.is_empty()) else {
+                    return Err(Rejection::bad("`set` needs `data` with at least one field"));
+                };
+                let mut changes = Vec::new();
+                for (k, v) in data {
+                    let checked = if v.is_null() {
+                        match p.field(k) {
+                            Some(f) => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
+                            None => self.engine.check_field(k, v)?,
+                        }
+                    } else {
+                        self.engine.check_field(k, v)?
+                    };
+                    changes.push(format!("{k}={}", compact(&checked)));
+                    ticket.fields.insert(k.clone(), checked);
+                }
+                let mut given: BTreeSet<String> = BTreeSet::new();
+                for rec in &ticket.history {
+                    match &rec.entry {
+                        AuditEntry::Open(o) => given.extend(o.fields.keys().cloned()),
+                        AuditEntry::Event(e) => {
+                            if let Some(d) = &e.data {
+                                given.extend(d.keys().cloned());
+                            }
+                        }
+                    }
+                }
+                given.extend(data.keys().cloned());
+                self.engine.derive(&mut ticket.fields, &given);
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    format!("set {}", changes.join(", ")),
+                );
+                self.start_obligations(ticket, at);
+                self.take_autos(ticket, at, 0)
+            }
+            MEMBER_DONE => {
+                let Some(member) = event.member.as_deref() else {
+                    return Err(Rejection::bad("`member_done` needs a `member`"));
+                };
+                let Some(group) = ticket.group.as_mut() else {
+                    return Err(Rejection::bad(format!("stage `{stage_name}` has no joint group")));
+                };
+                let gname = group.name.clone();
+                if member == "lead" {
+                    if group.lead_done.is_some() {
+                        return Err(Rejection::bad(format!(
+                            "the lead of `{gname}` already reported done"
+                        )));
+                    }
+                    group.lead_done = Some(at);
+                } else {
+                    match group.members.get_mut(member) {
+                        Some(slot @ None) => *slot = Some(at),
+                        Some(Some(_)) => {
+                            return Err(Rejection::bad(format!(
+                                "member `{member}` already reported done"
+                            )));
+                        }
+                        None => {
+                            let known = group.members.keys().cloned().collect::<Vec<_>>();
+                            return Err(Rejection::bad(format!(
+                                "`{member}` is not a member of joint group `{gname}` (members: {})",
+                                known.join(", ")
+                            )));
+                        }
+                    }
+                }
+                let how = self.engine.group_completion(group);
+                let done = group.members.values().filter(|d| d.is_some()).count();
+                let total = group.members.len();
+                let pending = group_pending(group, how);
+                let detail = if pending.is_empty() {
+                    format!("`{member}` done ({done}/{total}); group `{gname}` complete")
+                } else {
+                    format!("`{member}` done ({done}/{total}); waiting for {}", pending.join(", "))
+                };
+                self.row(at, RowKind::Group, Some(&stage_name), ticket.tier.as_deref(), detail);
+                Ok(())
+            }
+            REASSIGN => {
+                let Some(to) = event.to.as_deref() else {
+                    return Err(Rejection::bad("`reassign` needs `to` (a tier)"));
+                };
+                if p.tier_id(to).is_none() {
+                    let hint = crate::check::did_you_mean(to, p.tiers.iter())
+                        .map(|h| format!("; did you mean `{h}`?"))
+                        .unwrap_or_default();
+                    return Err(Rejection::bad(format!("unknown tier `{to}`{hint}")));
+                }
+                let from = ticket.tier.clone().unwrap_or_default();
+                ticket.tier = Some(to.to_string());
+                self.row(
+                    at,
+                    RowKind::Reassign,
+                    Some(&stage_name),
+                    Some(to),
+                    format!("{from} → {to} by event"),
+                );
+                Ok(())
+            }
+            _ => self.named(ticket, event),
+        }
+    }
+
+    fn named(&mut self, ticket: &mut Ticket, event: &Event) -> Result<(), Rejection> {
+        let p = self.policy();
+        let at = event.at;
+        let name = event.event.as_str();
+        let stage = self.engine.stage(ticket);
+        let stage_name = stage.name.clone();
+        let transitions: Vec<_> = stage.on.iter().filter(|t| t.event == name).collect();
+        if !transitions.is_empty() {
+            let mut chosen = None;
+            let mut false_conditions = Vec::new();
+            for t in &transitions {
+                match &t.when {
+                    Some(w) if !self.guard(w, &ticket.fields)? => {
+                        false_conditions.push(format!("`{}` is false", w.source()));
+                    }
+                    _ => {
+                        chosen = Some(t.to);
+                        break;
+                    }
+                }
+            }
+            let Some(to) = chosen else {
+                return Err(Rejection::GuardFalse {
+                    event: name.to_string(),
+                    stage: stage_name,
+                    conditions: false_conditions,
+                });
+            };
+            let missing: Vec<String> = stage
+                .requires
+                .iter()
+                .filter(|a| !ticket.artifacts.contains_key(*a))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                return Err(Rejection::MissingArtifacts { stage: stage_name, missing });
+            }
+            if let Some(g) = &ticket.group {
+                let pending = group_pending(g, self.engine.group_completion(g));
+                if !pending.is_empty() {
+                    return Err(Rejection::GroupPending { group: g.name.clone(), pending });
+                }
+            }
+            let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
+            self.row(
+                at,
+                RowKind::Event,
+                Some(&stage_name),
+                ticket.tier.as_deref(),
+                format!("{name} → {target}"),
+            );
+            return self.enter(ticket, to, at, 0);
+        }
+        if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
+            let Some(c) = ticket.clock.as_mut() else {
+                return Err(Rejection::bad(format!(
+                    "stage `{stage_name}` has no running clock to pause"
+                )));
+            };
+            if c.paused.is_some() {
+                return Err(Rejection::bad(format!(
+                    "the clock of `{stage_name}` is already paused"
+                )));
+            }
+            let working = Self::is_working(&c.budget);
+            let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
+            c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
+            self.row(
+                at,
+                RowKind::Paused,
+                Some(&stage_name),
+                ticket.tier.as_deref(),
+                format!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
+            );
+            return Ok(());
+        }
+        if let Some(rule) = p.pauses.iter().find(|r| r.resume_on == name) {
+            let paused = ticket.clock.as_ref().and_then(|c| c.paused.clone());
+            let Some(pause) = paused.filter(|pz| pz.resume_on == name) else {
+                return Err(Rejection::bad(format!("the clock of `{stage_name}` is not paused")));
+            };
+            let Some(c) = ticket.clock.as_mut() else { return Ok(()) };
+            let working = Self::is_working(&c.budget);
+            let (deadline, provisional) = match rule.resume {
+                ResumeMode::Remaining => {
+                    let base = if working { p.calendar.working_clock(at) } else { at.timestamp() };
+                    let d = if working {
+                        p.calendar.at_working_clock(base + pause.remaining)
+                    } else {
+                        at + chrono::Duration::seconds(pause.remaining)
+                    };
+                    // Provisional when the new deadline lies beyond the calendar's data.
+                    let beyond =
+                        d.with_timezone(&p.calendar.tz()).date_naive() > p.calendar.coverage().1;
+                    (d, c.provisional || beyond)
+                }
+                ResumeMode::Restart => {
+                    let d = p.calendar.add(at, c.budget);
+                    c.total = if working {
+                        p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
+                    } else {
+                        (d.at - at).num_seconds()
+                    };
+                    c.fired = 0;
+                    (d.at, d.provisional.is_some())
+                }
+            };
+            c.paused = None;
+            c.deadline = deadline;
+            c.provisional = provisional;
+            let paused_for = at - pause.since;
+            let detail = format!(
+                "{name}: clock runs again after {}h{:02}m ({}) → due {}",
+                paused_for.num_hours(),
+                paused_for.num_minutes() % 60,
+                match rule.resume {
+                    ResumeMode::Remaining => "remaining time kept",
+                    ResumeMode::Restart => "full budget again",
+                },
+                timefmt::human(p.calendar.tz(), deadline)
+            );
+            self.rows.push(TimelineRow {
+                at,
+                kind: RowKind::Resumed,
+                stage: Some(stage_name),
+                tier: ticket.tier.clone(),
+                detail,
+                due: Some(deadline),
+                provisional,
+            });
+            return Ok(());
+        }
+        if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
+            let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none()) else {
+                return Err(Rejection::bad(format!("obligation `{}` is not open", ob.name)));
+            };
+            st.done = Some(at);
+            let late = if st.breached { " (late)" } else { "" };
+            let owner = p.tiers.get(ob.owner).cloned();
+            self.row(
+                at,
+                RowKind::Obligation,
+                Some(&ob.name),
+                owner.as_deref(),
+                format!("`{}` done by {name}{late}", ob.name),
+            );
+            return Ok(());
+        }
+        let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
+        accepted.dedup();
+        Err(Rejection::NotAccepted { event: name.to_string(), stage: stage_name, accepted })
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,156 @@
+//! Why the engine refused an input. A refused input never changes the ticket.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A refused open, event or migration. Messages are lowercase, user input in backticks.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Rejection {
+    /// The ticket already reached a terminal stage.
+    #[error("ticket `{ticket}` is closed")]
+    Closed {
+        /// Ticket id.
+        ticket: String,
+    },
+    /// The event is older than what the ticket has already seen.
+    #[error("event at {at} is earlier than the ticket's clock ({clock_at})")]
+    OutOfOrder {
+        /// The event's time.
+        at: DateTime<Utc>,
+        /// The ticket's clock.
+        clock_at: DateTime<Utc>,
+    },
+    /// The current stage does not take this event.
+    #[error("stage `{stage}` does not accept event `{event}`{}", accepted_list(.accepted))]
+    NotAccepted {
+        /// Event name.
+        event: String,
+        /// Current stage.
+        stage: String,
+        /// Events it does accept.
+        accepted: Vec<String>,
+    },
+    /// Every guard on the event's transitions is false.
+    #[error("event `{event}` is not allowed in stage `{stage}`: {}", .conditions.join(", "))]
+    GuardFalse {
+        /// Event name.
+        event: String,
+        /// Current stage.
+        stage: String,
+        /// The conditions that were false.
+        conditions: Vec<String>,
+    },
+    /// Leaving the stage needs artifacts that are not attached.
+    #[error("stage `{stage}` cannot be left before {} attached", missing_list(.missing))]
+    MissingArtifacts {
+        /// Current stage.
+        stage: String,
+        /// What is missing.
+        missing: Vec<String>,
+    },
+    /// The joint group has not completed.
+    #[error("joint group `{group}` has not completed: waiting for {}", .pending.join(", "))]
+    GroupPending {
+        /// Group name.
+        group: String,
+        /// Members still pending.
+        pending: Vec<String>,
+    },
+    /// A field the policy does not declare.
+    #[error("unknown field `{field}`{}", hint_suffix(.hint))]
+    UnknownField {
+        /// Field name.
+        field: String,
+        /// "did you mean" candidate.
+        hint: Option<String>,
+    },
+    /// A field value of the wrong type.
+    #[error("field `{field}` must be {expected}, got {got}")]
+    WrongType {
+        /// Field name.
+        field: String,
+        /// Expected type.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
+    /// An enum field value that is not one of its values.
+    #[error("field `{field}` has no value `{value}`; expected one of {}", .allowed.join(", "))]
+    NotInEnum {
+        /// Field name.
+        field: String,
+        /// Given value.
+        value: String,
+        /// Allowed values.
+        allowed: Vec<String>,
+    },
+    /// The ticket is pinned to another policy (id, version or content).
+    #[error(
+        "ticket is pinned to policy `{ticket_policy}`, but the engine runs `{engine_policy}`; migrate it explicitly"
+    )]
+    PolicyMismatch {
+        /// `id@version#digest` of the ticket.
+        ticket_policy: String,
+        /// `id@version#digest` of the engine.
+        engine_policy: String,
+    },
+    /// A built-in event without the data it needs, or with data that does not fit.
+    #[error("{message}")]
+    BadEvent {
+        /// What is wrong.
+        message: String,
+    },
+    /// A condition could not be evaluated.
+    #[error("condition `{condition}` failed: {message}")]
+    Evaluation {
+        /// The condition's source.
+        condition: String,
+        /// rhai's message.
+        message: String,
+    },
+}
+
+impl Rejection {
+    /// A stable snake_case code for hosts and timelines (`not_accepted`, `missing_artifacts`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Closed { .. } => "closed",
+            Rejection::OutOfOrder { .. } => "out_of_order",
+            Rejection::NotAccepted { .. } => "not_accepted",
+            Rejection::GuardFalse { .. } => "guard_false",
+            Rejection::MissingArtifacts { .. } => "missing_artifacts",
+            Rejection::GroupPending { .. } => "group_pending",
+            Rejection::UnknownField { .. } => "unknown_field",
+            Rejection::WrongType { .. } => "wrong_type",
+            Rejection::NotInEnum { .. } => "not_in_enum",
+            Rejection::PolicyMismatch { .. } => "policy_mismatch",
+            Rejection::BadEvent { .. } => "bad_event",
+            Rejection::Evaluation { .. } => "evaluation",
+        }
+    }
+
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
+        Rejection::BadEvent { message: message.into() }
+    }
+}
+
+fn accepted_list(accepted: &[String]) -> String {
+    if accepted.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (it accepts {})",
+            accepted.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+fn missing_list(missing: &[String]) -> String {
+    let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ");
+    if missing.len() == 1 { format!("{list} is") } else { format!("{list} are") }
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    hint.as_ref().map(|h| format!("; did you mean `{h}`?")).unwrap_or_default()
+}

@@ -1,0 +1,224 @@
+//! The ticket state a host stores between calls. Serialisable, stable JSON (sorted maps).
+
+use super::Event;
+use crate::compile::CompiledPolicy;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Version of the ticket JSON format. Bumped on any incompatible change.
+pub const TICKET_FORMAT: u32 = 1;
+
+/// The policy a ticket runs under: id, version and a digest of the policy's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPin {
+    /// `policy:` id.
+    pub id: String,
+    /// `version:`.
+    pub version: String,
+    /// SHA-256 hex of the policy source.
+    pub digest: String,
+}
+
+impl PolicyPin {
+    /// The pin of `policy`.
+    pub fn of(policy: &CompiledPolicy) -> Self {
+        PolicyPin {
+            id: policy.id.clone(),
+            version: policy.version.clone(),
+            digest: policy.digest.clone(),
+        }
+    }
+}
+
+/// A complaint ticket: everything the engine needs to continue it later.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Format version ([`TICKET_FORMAT`]).
+    pub format: u32,
+    /// The host's id.
+    pub id: String,
+    /// The policy the ticket is pinned to.
+    pub policy: PolicyPin,
+    /// When the complaint was received.
+    pub opened_at: DateTime<Utc>,
+    /// The latest instant the ticket has been brought to (by an event or `advance`).
+    pub clock_at: DateTime<Utc>,
+    /// When the last event was applied.
+    pub last_event_at: DateTime<Utc>,
+    /// Ticket data: given, defaulted and derived values.
+    pub fields: BTreeMap<String, Value>,
+    /// Current stage.
+    pub stage: String,
+    /// How many times a stage has been entered (1 for the start stage).
+    pub visit: u32,
+    /// Responsible tier now (the owner, or whoever it was escalated or reassigned to).
+    pub tier: Option<String>,
+    /// The tier the stage's owner rule chose on entry.
+    pub owner: Option<String>,
+    /// The running clock of the current stage, if it has a time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<StageClock>,
+    /// Artifacts attached so far, with when.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub artifacts: BTreeMap<String, DateTime<Utc>>,
+    /// The joint handling group of the current stage, if one formed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupState>,
+    /// Obligations that have started.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub obligations: BTreeMap<String, ObligationState>,
+    /// Whether a ladder step flagged the ticket red during the current stage visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flagged: bool,
+    /// Counters over the ticket's life.
+    pub stats: TicketStats,
+    /// Performance marks recorded by ladder steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
+    /// When the ticket reached a terminal stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Every applied event with its audit hash; the first record is the opening.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<AuditRecord>,
+    /// Hash of the last audit record (hex SHA-256).
+    pub audit_head: String,
+}
+
+impl Ticket {
+    /// Whether the ticket reached a terminal stage.
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+}
+
+/// Counters a report reads without replaying the timeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketStats {
+    /// Deadlines missed (stage visits and obligations).
+    pub breaches: u32,
+    /// Escalation steps fired.
+    pub escalations: u32,
+    /// Flag steps fired.
+    pub flags: u32,
+    /// Stage visits.
+    pub stages_entered: u32,
+}
+
+/// The clock of the current stage visit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageClock {
+    /// The limit as written (`3 working days`).
+    pub budget: crate::policy::Duration,
+    /// When the clock started (stage entry).
+    pub started: DateTime<Utc>,
+    /// When it runs out (moved by pauses).
+    pub deadline: DateTime<Utc>,
+    /// Size of the budget in seconds: working seconds for working-time budgets, else wall.
+    pub total: i64,
+    /// Whether the deadline rests on days beyond the calendar's data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional: bool,
+    /// Set while paused: since when, and the budget left at that moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Pause>,
+    /// Ladder steps already fired (bit i = step i).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fired: u64,
+    /// Whether the breach of this visit has been recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub breached: bool,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// A paused clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// When the clock stopped.
+    pub since: DateTime<Utc>,
+    /// Budget left then, in the clock's unit (working or wall seconds).
+    pub remaining: i64,
+    /// The pause rule's resume event.
+    pub resume_on: String,
+}
+
+/// A joint handling group's state in the current stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupState {
+    /// Group name.
+    pub name: String,
+    /// Member → when it reported done (None: pending).
+    pub members: BTreeMap<String, Option<DateTime<Utc>>>,
+    /// When the lead reported done (for `complete: lead`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_done: Option<DateTime<Utc>>,
+}
+
+/// An obligation that has started.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationState {
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// When it must be done by.
+    pub deadline: DateTime<Utc>,
+    /// Whether the deadline rests on days beyond the calendar's data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional: bool,
+    /// When it was discharged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<DateTime<Utc>>,
+    /// Whether its breach was recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub breached: bool,
+}
+
+/// A performance mark recorded against a tier by a ladder step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The mark (e.g. `performance`).
+    pub mark: String,
+    /// Stage it concerns.
+    pub stage: String,
+    /// The tier it is recorded against (the responsible tier when the step fired).
+    pub tier: String,
+}
+
+/// One link of the tamper-evident audit chain: an applied event (or the opening) and the hash
+/// over the previous record's hash, the event and the resulting state's digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// 0 for the opening, then 1, 2, …
+    pub seq: u64,
+    /// What was applied.
+    pub entry: AuditEntry,
+    /// SHA-256 hex of the ticket state after it (history and head excluded).
+    pub state: String,
+    /// SHA-256 hex over `prev hash | entry | state`.
+    pub hash: String,
+}
+
+/// What an audit record covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AuditEntry {
+    /// The opening data.
+    Open(Box<OpenRecord>),
+    /// An applied event.
+    Event(Box<Event>),
+}
+
+/// The opening data as recorded in the audit chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRecord {
+    /// When.
+    pub opened: DateTime<Utc>,
+    /// The fields as given.
+    pub fields: serde_json::Map<String, Value>,
+}
