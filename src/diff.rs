@@ -1,13 +1,142 @@
-//! `ombud diff` (not yet implemented).
+//! `ombud diff`: how scenarios' timelines change between two versions of a policy.
 
+use crate::scenario_files::{self, Paint, Policies, Problem};
+use chrono_tz::Tz;
+use ombud_engine::runtime::{Engine, TimelineRow};
+use ombud_engine::simulate::{RowChange, TimelineDiff, compare, simulate};
+use ombud_engine::timefmt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `ombud diff`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The policy as it is.
+    #[arg(value_name = "OLD_POLICY")]
+    old: PathBuf,
+    /// The policy as proposed.
+    #[arg(value_name = "NEW_POLICY")]
+    new: PathBuf,
+    /// Scenario files, or directories searched recursively for `*.yaml`.
+    #[arg(value_name = "SCENARIO|DIR", required = true)]
+    paths: Vec<PathBuf>,
+}
 
-/// Runs `ombud diff`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("ombud diff: not implemented yet");
-    ExitCode::from(2)
+/// Runs `ombud diff`: exit 0 when no timeline changes, 1 when one does, 2 on errors (a policy or
+/// scenario that does not load, a path that does not exist).
+pub fn run(args: Args) -> ExitCode {
+    let files = match scenario_files::collect(&args.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let paint = Paint::new(scenario_files::use_colour());
+    let mut policies = Policies::default();
+    let (mut changed, mut errors) = (0usize, 0usize);
+    let (mut before, mut after) = (0u32, 0u32);
+    for file in &files {
+        match diff_one(file, &args.old, &args.new, &mut policies) {
+            Ok((diff, tz)) => {
+                before += diff.breaches.0;
+                after += diff.breaches.1;
+                if !diff.is_empty() {
+                    changed += 1;
+                    println!("{}", paint.paint("1", &file.display().to_string()));
+                    print!("{}", render(&diff, tz, paint));
+                }
+            }
+            Err(p) => {
+                errors += 1;
+                eprintln!("{}: cannot compare", file.display());
+                scenario_files::report(&p);
+            }
+        }
+    }
+    let total = files.len();
+    println!(
+        "{changed} of {total} scenario{} changed; breaches {before} → {after}",
+        if total == 1 { "" } else { "s" }
+    );
+    if errors > 0 {
+        ExitCode::from(2)
+    } else if changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn diff_one(
+    file: &Path,
+    old: &Path,
+    new: &Path,
+    policies: &mut Policies,
+) -> Result<(TimelineDiff, Tz), Problem> {
+    let scenario = scenario_files::read_scenario(file)?;
+    let old = simulate(&Engine::new(policies.load(old)?), &scenario)?;
+    let new = simulate(&Engine::new(policies.load(new)?), &scenario)?;
+    Ok((compare(&old, &new), new.tz))
+}
+
+/// What a row is about, for sentences: `handle deadline`, `verify breach`, `opened`.
+fn subject(row: &TimelineRow) -> String {
+    match &row.stage {
+        Some(s) => format!("{s} {}", row.kind),
+        None => row.kind.to_string(),
+    }
+}
+
+/// One scenario's changes, one line each, in time order.
+pub fn render(diff: &TimelineDiff, tz: Tz, paint: Paint) -> String {
+    let h = |t| timefmt::human(tz, t);
+    let mut out = String::new();
+    for c in &diff.changes {
+        let line = match c {
+            RowChange::Moved { old, new, from, to } => {
+                let prov = match (old.provisional, new.provisional) {
+                    (false, true) => " (now provisional)",
+                    (true, false) => " (no longer provisional)",
+                    _ => "",
+                };
+                paint.paint(
+                    "33",
+                    &format!("  ~ {} moves from {} to {}{prov}", subject(old), h(*from), h(*to)),
+                )
+            }
+            RowChange::Changed { old, new } => {
+                let mut parts = Vec::new();
+                if old.tier != new.tier {
+                    parts.push(format!(
+                        "tier {} → {}",
+                        old.tier.as_deref().unwrap_or("-"),
+                        new.tier.as_deref().unwrap_or("-")
+                    ));
+                }
+                if old.detail != new.detail {
+                    parts.push(format!("\"{}\" → \"{}\"", old.detail, new.detail));
+                }
+                paint.paint(
+                    "33",
+                    &format!("  ~ {} at {} changes: {}", subject(old), h(new.at), parts.join("; ")),
+                )
+            }
+            RowChange::Added(r) => {
+                paint.paint("32", &format!("  + {} at {}: {}", subject(r), h(r.at), r.detail))
+            }
+            RowChange::Removed(r) => {
+                paint.paint("31", &format!("  - {} at {}: {}", subject(r), h(r.at), r.detail))
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if diff.final_stage.0 != diff.final_stage.1 {
+        out.push_str(&format!("  final stage {} → {}\n", diff.final_stage.0, diff.final_stage.1));
+    }
+    if diff.breaches.0 != diff.breaches.1 {
+        out.push_str(&format!("  breaches {} → {}\n", diff.breaches.0, diff.breaches.1));
+    }
+    out
 }

@@ -1,13 +1,204 @@
-//! `ombud simulate` (not yet implemented).
+//! `ombud simulate`: run one scenario and print its timeline, final state and next actions.
 
+use crate::scenario_files::{self, Paint, Policies, Problem};
+use ombud_engine::runtime::{Engine, RowKind};
+use ombud_engine::simulate::{Timeline, simulate};
+use ombud_engine::timefmt;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table in the calendar's zone.
+    #[default]
+    Text,
+    /// JSON with RFC 3339 instants.
+    Json,
+}
 
 /// Arguments of `ombud simulate`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Run under this policy instead of the scenario's `policy:`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO")]
+    scenario: PathBuf,
+}
 
-/// Runs `ombud simulate`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("ombud simulate: not implemented yet");
-    ExitCode::from(2)
+/// Runs `ombud simulate`: exit 0 with the timeline, 1 when the scenario or its policy has
+/// errors, 2 when a file cannot be read.
+pub fn run(args: Args) -> ExitCode {
+    match timeline(&args) {
+        Ok((tl, title)) => {
+            match args.format {
+                Format::Json => {
+                    let text = serde_json::to_string_pretty(&tl.to_json()).unwrap_or_default();
+                    println!("{text}");
+                }
+                Format::Text => {
+                    print!("{}", render_text(&tl, title.as_deref(), scenario_files::use_colour()));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(p) => {
+            if scenario_files::report(&p) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn timeline(args: &Args) -> Result<(Timeline, Option<String>), Problem> {
+    let scenario = scenario_files::read_scenario(&args.scenario)?;
+    let path = scenario_files::policy_path(&scenario, &args.scenario, args.policy.as_deref())?;
+    let policy = Policies::default().load(&path)?;
+    Ok((simulate(&Engine::new(policy), &scenario)?, scenario.title))
+}
+
+fn kind_colour(kind: RowKind) -> &'static str {
+    match kind {
+        RowKind::Breach | RowKind::Rejected => "1;31",
+        RowKind::Escalate | RowKind::Reassign => "33",
+        RowKind::Flag => "35",
+        RowKind::Deadline => "36",
+        RowKind::Closed => "32",
+        _ => "0",
+    }
+}
+
+/// The timeline as an aligned table, then the final state and next actions.
+pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
+    let paint = Paint::new(colour);
+    let tz = tl.tz;
+    let mut out = String::new();
+    if let Some(t) = title {
+        out.push_str(&paint.paint("1", t));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "policy {} · times in {} · clock run until {}\n\n",
+        tl.policy,
+        tz.name(),
+        timefmt::human(tz, tl.until)
+    ));
+    let header = ["AT", "KIND", "STAGE", "TIER", "DETAIL"];
+    let cells: Vec<[String; 5]> = tl
+        .rows
+        .iter()
+        .map(|r| {
+            let mark = if r.provisional { "*" } else { "" };
+            [
+                timefmt::human(tz, r.at),
+                format!("{}{mark}", r.kind),
+                r.stage.clone().unwrap_or_default(),
+                r.tier.clone().unwrap_or_default(),
+                r.detail.clone(),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for row in &cells {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cols: [&str; 5]| -> String {
+        let mut s = String::new();
+        for (i, (c, w)) in cols.iter().zip(width).enumerate() {
+            if i == 4 {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(w - c.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    out.push_str(&paint.paint("1", &line(header)));
+    out.push('\n');
+    for (row, c) in tl.rows.iter().zip(&cells) {
+        let text = line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
+        let code = kind_colour(row.kind);
+        out.push_str(&if code == "0" { text } else { paint.paint(code, &text) });
+        out.push('\n');
+    }
+    if tl.has_provisional() {
+        out.push_str(&format!(
+            "\n* provisional: the instant rests on days after {}, the last date the calendar's \
+             data covers; those days were counted on the plain workweek\n",
+            tl.covered_until
+        ));
+    }
+    let f = &tl.final_state;
+    out.push_str(&format!("\n{}\n", paint.paint("1", "Final state")));
+    let state = if f.closed {
+        format!("closed at {}", f.closed_at.map(|t| timefmt::human(tz, t)).unwrap_or_default())
+    } else {
+        "open".to_string()
+    };
+    out.push_str(&format!(
+        "  stage {}  tier {}  {state}{}\n",
+        f.stage,
+        f.tier.as_deref().unwrap_or("-"),
+        if f.flagged { "  flagged red" } else { "" }
+    ));
+    out.push_str(&format!(
+        "  breaches {}  escalations {}  flags {}  rejected events {}\n",
+        f.breaches,
+        f.escalations,
+        f.flags,
+        tl.rejected.len()
+    ));
+    if !f.marks.is_empty() {
+        out.push_str(&format!("  performance marks against {}\n", f.marks.join(", ")));
+    }
+    let n = &tl.next;
+    if !f.closed {
+        out.push_str(&format!("\n{}\n", paint.paint("1", "Next actions")));
+        for e in &n.events {
+            let to = e.to.as_deref().map(|t| format!(" → {t}")).unwrap_or_default();
+            let by = e.by.as_deref().map(|b| format!("  by {b}")).unwrap_or_default();
+            let blocked = if e.blocked_by.is_empty() {
+                String::new()
+            } else {
+                format!("  (blocked: {})", e.blocked_by.join("; "))
+            };
+            out.push_str(&format!("  {}{to}{by}{blocked}\n", e.event));
+        }
+        for c in &n.clocks {
+            let mut state = Vec::new();
+            if c.paused {
+                state.push("paused".to_string());
+            }
+            if c.overdue {
+                state.push("OVERDUE".to_string());
+            }
+            if c.provisional {
+                state.push("provisional*".to_string());
+            }
+            out.push_str(&format!(
+                "  clock {} {}: {} due {} ({:.0}% used){}{}\n",
+                c.kind,
+                c.name,
+                c.budget,
+                timefmt::human(tz, c.deadline),
+                c.used * 100.0,
+                c.tier.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+                if state.is_empty() { String::new() } else { format!(", {}", state.join(", ")) }
+            ));
+        }
+        if let Some(w) = n.next_wakeup {
+            out.push_str(&format!("  next wake-up {}\n", timefmt::human(tz, w)));
+        }
+    }
+    out
 }

@@ -1,13 +1,96 @@
-//! `ombud test` (not yet implemented).
+//! `ombud test`: run scenarios and check their `expect:` blocks.
 
+use crate::scenario_files::{self, Paint, Policies, Problem};
+use ombud_engine::runtime::Engine;
+use ombud_engine::simulate::{Failure, Scenario, simulate};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `ombud test`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Scenario files, or directories searched recursively for `*.yaml`.
+    #[arg(value_name = "SCENARIO|DIR", required = true)]
+    paths: Vec<PathBuf>,
+}
 
-/// Runs `ombud test`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("ombud test: not implemented yet");
-    ExitCode::from(2)
+/// What running one scenario's expectations gave.
+enum Verdict {
+    Pass,
+    /// Expectations that did not hold.
+    Fail(Vec<Failure>),
+    /// The scenario or its policy did not load (diagnostics printed).
+    Broken(Problem),
+}
+
+/// Runs `ombud test`: exit 0 when every scenario passes, 1 on any failure (a scenario that does
+/// not load, or whose policy does not, counts as failed), 2 when a path given does not exist.
+/// The last line is always `N passed, N failed`.
+pub fn run(args: Args) -> ExitCode {
+    let files = match scenario_files::collect(&args.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let paint = Paint::new(scenario_files::use_colour());
+    let mut policies = Policies::default();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for file in &files {
+        match check(file, &mut policies) {
+            Verdict::Pass => {
+                passed += 1;
+                println!("{} {}", paint.paint("32", "ok  "), file.display());
+            }
+            Verdict::Fail(failures) => {
+                failed += 1;
+                println!("{} {}", paint.paint("1;31", "FAIL"), file.display());
+                for f in failures {
+                    println!(
+                        "  {}:{}:{}: expect.{}\n    expected: {}\n    actual:   {}",
+                        file.display(),
+                        f.span.line,
+                        f.span.column,
+                        f.key,
+                        f.expected,
+                        f.actual
+                    );
+                }
+            }
+            Verdict::Broken(problem) => {
+                failed += 1;
+                println!("{} {}", paint.paint("1;31", "FAIL"), file.display());
+                match &problem {
+                    Problem::Io(msg) => println!("  error: {msg}"),
+                    Problem::Diagnostics(diags) => {
+                        for d in diags {
+                            for line in scenario_files::format_diagnostic(d).lines() {
+                                println!("  {line}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn check(file: &Path, policies: &mut Policies) -> Verdict {
+    match run_one(file, policies) {
+        Ok(failures) if failures.is_empty() => Verdict::Pass,
+        Ok(failures) => Verdict::Fail(failures),
+        Err(p) => Verdict::Broken(p),
+    }
+}
+
+/// Runs one scenario under its own policy; a scenario without `expect:` passes when it runs.
+fn run_one(file: &Path, policies: &mut Policies) -> Result<Vec<Failure>, Problem> {
+    let scenario: Scenario = scenario_files::read_scenario(file)?;
+    let path = scenario_files::policy_path(&scenario, file, None)?;
+    let policy = policies.load(&path)?;
+    let timeline = simulate(&Engine::new(policy), &scenario)?;
+    Ok(scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default())
 }

@@ -3,7 +3,7 @@
 //! The embeddable core of Ombud, a workflow-rules engine for complaint handling: the policy
 //! language ([`policy`]), its checks and diagnostics ([`check`]), the rhai sandbox ([`expr`]),
 //! compilation into a validated state machine ([`compile`]), working-day calendars
-//! ([`calendar`]) and the ticket runtime.
+//! ([`calendar`]), the ticket runtime ([`runtime`]) and what-if simulation ([`simulate`]).
 
 pub mod calendar;
 pub mod check;
@@ -11,4 +11,5 @@ pub mod compile;
 pub mod expr;
 pub mod policy;
 pub mod runtime;
+pub mod simulate;
 pub mod timefmt;

@@ -1,0 +1,276 @@
+//! Running a scenario: open the ticket, apply every event (a refused one becomes a `rejected`
+//! row), run the clock to `until`, and collect the timeline, the final state and the next actions.
+
+use super::scenario::{Scenario, TimeSpec};
+use crate::check::Diagnostic;
+use crate::compile::CompiledPolicy;
+use crate::runtime::{Engine, Event, NextActions, OpenTicket, RowKind, TimelineRow, rejected_row};
+use crate::timefmt;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The result of running a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// `id@version` of the policy it ran under.
+    pub policy: String,
+    /// The calendar's zone; every instant is rendered in it.
+    pub tz: Tz,
+    /// The calendar's last covered date (for explaining provisional deadlines).
+    pub covered_until: chrono::NaiveDate,
+    /// Every row in the order the engine produced them (time order; a refused out-of-order
+    /// event shows at its own, earlier, time where it was applied).
+    pub rows: Vec<TimelineRow>,
+    /// The events the engine refused, in order.
+    pub rejected: Vec<RejectedEvent>,
+    /// The instant the clock was run to.
+    pub until: DateTime<Utc>,
+    /// The ticket at `until`.
+    pub final_state: FinalState,
+    /// What the ticket accepts and waits for at `until`.
+    pub next: NextActions,
+}
+
+/// A refused scenario event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RejectedEvent {
+    /// 1-based number of the event in the scenario.
+    pub index: u32,
+    /// Event name.
+    pub event: String,
+    /// Rejection code (`not_accepted`, `missing_artifacts`, …).
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// The ticket at the end of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FinalState {
+    /// Current stage.
+    pub stage: String,
+    /// Responsible tier.
+    pub tier: Option<String>,
+    /// Whether it reached a terminal stage.
+    pub closed: bool,
+    /// When it closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Whether the current stage visit is flagged red.
+    pub flagged: bool,
+    /// Deadlines missed.
+    pub breaches: u32,
+    /// Escalation steps fired.
+    pub escalations: u32,
+    /// Flag steps fired.
+    pub flags: u32,
+    /// Performance marks: the tier each was recorded against, in order.
+    pub marks: Vec<String>,
+}
+
+impl Timeline {
+    /// The deadline of the *last* visit of `stage` (or of the obligation named so): the `due`
+    /// of the last `deadline`/`resumed`/`obligation` row about it.
+    pub fn deadline_of(&self, stage: &str) -> Option<DateTime<Utc>> {
+        self.rows
+            .iter()
+            .rev()
+            .filter(|r| {
+                matches!(r.kind, RowKind::Deadline | RowKind::Resumed | RowKind::Obligation)
+            })
+            .find(|r| r.stage.as_deref() == Some(stage) && r.due.is_some())
+            .and_then(|r| r.due)
+    }
+
+    /// Names of every stage or obligation that has a deadline in the timeline.
+    pub fn clock_names(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.rows.iter().filter(|r| r.due.is_some()).filter_map(|r| r.stage.clone()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Whether any row rests on days beyond the calendar's data.
+    pub fn has_provisional(&self) -> bool {
+        self.rows.iter().any(|r| r.provisional)
+    }
+
+    /// The JSON form (also what snapshot tests store): instants in RFC 3339 in the calendar's
+    /// zone.
+    pub fn to_json(&self) -> Value {
+        let tz = self.tz;
+        let t = |at: DateTime<Utc>| timefmt::rfc3339(tz, at);
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut o = json!({
+                    "at": t(r.at),
+                    "kind": r.kind.as_str(),
+                    "stage": r.stage,
+                    "tier": r.tier,
+                    "detail": r.detail,
+                });
+                if let (Some(m), Some(due)) = (o.as_object_mut(), r.due) {
+                    m.insert("due".into(), Value::String(t(due)));
+                }
+                if let (Some(m), true) = (o.as_object_mut(), r.provisional) {
+                    m.insert("provisional".into(), Value::Bool(true));
+                }
+                o
+            })
+            .collect();
+        let f = &self.final_state;
+        let next = &self.next;
+        json!({
+            "policy": self.policy,
+            "timezone": tz.name(),
+            "rows": rows,
+            "rejected": self.rejected,
+            "until": t(self.until),
+            "final": {
+                "stage": f.stage,
+                "tier": f.tier,
+                "closed": f.closed,
+                "closed_at": f.closed_at.map(t),
+                "flagged": f.flagged,
+                "breaches": f.breaches,
+                "escalations": f.escalations,
+                "flags": f.flags,
+                "marks": f.marks,
+            },
+            "next": {
+                "events": next.events,
+                "missing_artifacts": next.missing_artifacts,
+                "pending_members": next.pending_members,
+                "clocks": next.clocks.iter().map(|c| json!({
+                    "kind": c.kind,
+                    "name": c.name,
+                    "tier": c.tier,
+                    "budget": c.budget,
+                    "deadline": t(c.deadline),
+                    "used": (c.used * 1000.0).round() / 1000.0,
+                    "provisional": c.provisional,
+                    "paused": c.paused,
+                    "overdue": c.overdue,
+                })).collect::<Vec<_>>(),
+                "next_wakeup": next.next_wakeup.map(t),
+            },
+        })
+    }
+}
+
+/// The concrete instants of a scenario on one policy's calendar.
+fn resolve(policy: &CompiledPolicy, base: DateTime<Utc>, spec: TimeSpec) -> DateTime<Utc> {
+    match spec {
+        TimeSpec::At(t) => t,
+        TimeSpec::After(d) => policy.calendar.add(base, d).at,
+    }
+}
+
+/// Runs `scenario` on `engine`. A refused event becomes a `rejected` row; only a ticket the
+/// policy refuses to open (fields that do not fit) is an error, located at `ticket:` (`E0610`).
+///
+/// Relative times are resolved on the engine's calendar: each event's `+duration` counts from
+/// the previous event (the first from the ticket's `at`), `until` from the last event.
+pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Diagnostic>> {
+    let policy = engine.policy();
+    let open = OpenTicket {
+        id: scenario.ticket.id.clone(),
+        at: scenario.ticket.at,
+        fields: scenario.ticket.fields.clone(),
+    };
+    let (mut ticket, outcome) = engine
+        .open(&open)
+        .map_err(|e| {
+            Diagnostic::error("E0610", format!("the policy refuses to open the ticket: {e}"))
+                .with_span(scenario.ticket.span)
+                .with_source(&scenario.source)
+                .with_hint(format!("fix `ticket.fields` to fit policy `{}`", policy.id))
+        })
+        .map_err(Box::new)?;
+    let mut rows = outcome.rows;
+    let mut rejected = Vec::new();
+    let mut prev = scenario.ticket.at;
+    for (i, ev) in scenario.events.iter().enumerate() {
+        let at = resolve(policy, prev, ev.at.value);
+        prev = at;
+        let event = Event {
+            at,
+            event: ev.event.value.clone(),
+            artifact: ev.artifact.clone(),
+            data: ev.data.clone(),
+            member: ev.member.clone(),
+            to: ev.to.clone(),
+            by: ev.by.clone(),
+        };
+        match engine.apply(&mut ticket, &event) {
+            Ok(o) => rows.extend(o.rows),
+            Err(err) => {
+                rows.push(rejected_row(&ticket, &event, &err));
+                rejected.push(RejectedEvent {
+                    index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    event: event.event,
+                    code: err.code().to_string(),
+                    message: err.to_string(),
+                });
+            }
+        }
+    }
+    let until = match &scenario.until {
+        Some(u) => resolve(policy, prev, u.value),
+        None => prev,
+    };
+    if until < ticket.clock_at {
+        let span = scenario.until.as_ref().map(|u| u.span).unwrap_or_default();
+        return Err(Box::new(
+            Diagnostic::error(
+                "E0611",
+                format!(
+                    "`until` ({}) is earlier than the last event ({})",
+                    timefmt::human(policy.calendar.tz(), until),
+                    timefmt::human(policy.calendar.tz(), ticket.clock_at)
+                ),
+            )
+            .with_span(span)
+            .with_source(&scenario.source)
+            .with_hint("write a later instant, or a relative time like `+30 calendar days`"),
+        ));
+    }
+    let outcome = engine.advance(&mut ticket, until).map_err(|e| {
+        Box::new(
+            Diagnostic::error("E0610", format!("the engine refused to run the clock: {e}"))
+                .with_source(&scenario.source),
+        )
+    })?;
+    rows.extend(outcome.rows);
+    let next = engine.next_actions(&ticket, until).map_err(|e| {
+        Box::new(
+            Diagnostic::error("E0610", format!("the engine refused to list next actions: {e}"))
+                .with_source(&scenario.source),
+        )
+    })?;
+    let final_state = FinalState {
+        stage: ticket.stage.clone(),
+        tier: ticket.tier.clone(),
+        closed: ticket.is_closed(),
+        closed_at: ticket.closed_at,
+        flagged: ticket.flagged,
+        breaches: ticket.stats.breaches,
+        escalations: ticket.stats.escalations,
+        flags: ticket.stats.flags,
+        marks: ticket.marks.iter().map(|m| m.tier.clone()).collect(),
+    };
+    Ok(Timeline {
+        policy: format!("{}@{}", policy.id, policy.version),
+        tz: policy.calendar.tz(),
+        covered_until: policy.calendar.coverage().1,
+        rows,
+        rejected,
+        until,
+        final_state,
+        next,
+    })
+}

@@ -1,0 +1,696 @@
+//! The scenario file: a ticket, a list of events, how long to run the clock, and what to expect.
+//!
+//! Loading collects every problem as a located [`Diagnostic`] (codes `E06xx`, documented in
+//! `docs/scenarios.md`) instead of stopping at the first.
+
+use super::expect::{Expect, ExpectValue, RejectedSpec};
+use super::tree::{Node, NodeKind, parse_tree};
+use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
+use crate::policy::{DURATION_FORMS, Duration};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A value with the place in the scenario file it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is in the file.
+    pub span: Span,
+}
+
+impl<T> Located<T> {
+    fn new(value: T, span: Span) -> Self {
+        Located { value, span }
+    }
+}
+
+/// When an event happens (or until when the clock runs), as written.
+///
+/// ```
+/// use ombud_engine::simulate::TimeSpec;
+/// use ombud_engine::policy::Duration;
+/// assert_eq!(TimeSpec::parse("+20m"), Ok(TimeSpec::After(Duration::Wall { seconds: 1200 })));
+/// assert!(matches!(TimeSpec::parse("2026-02-14T10:00:00+08:00"), Ok(TimeSpec::At(_))));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// An absolute instant (written in RFC 3339 with an offset).
+    At(DateTime<Utc>),
+    /// A duration after the previous instant (`+20m`, `+1 working day`), counted on the
+    /// policy's calendar with the same arithmetic as deadlines.
+    After(Duration),
+}
+
+/// Why a time did not parse: the message, a hint and the byte offset in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeSpecError {
+    /// Diagnostic code (`E0605` bad instant, `E0606` bad relative time).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+    /// Byte offset of the problem inside the text.
+    pub offset: usize,
+}
+
+impl TimeSpec {
+    /// Parses an absolute RFC 3339 instant or a `+duration`.
+    pub fn parse(text: &str) -> Result<TimeSpec, TimeSpecError> {
+        let lead = text.len() - text.trim_start().len();
+        let t = text.trim();
+        if let Some(rest) = t.strip_prefix('+') {
+            return rest.parse::<Duration>().map(TimeSpec::After).map_err(|e| TimeSpecError {
+                code: "E0606",
+                message: format!("bad relative time `{t}`: {}", e.message),
+                hint: format!("a relative time is `+` and a duration; {DURATION_FORMS}"),
+                offset: lead + 1 + e.offset,
+            });
+        }
+        DateTime::parse_from_rfc3339(t).map(|d| TimeSpec::At(d.with_timezone(&Utc))).map_err(|e| {
+            TimeSpecError {
+                code: "E0605",
+                message: format!("bad instant `{t}`: {e}"),
+                hint:
+                    "write an RFC 3339 instant with its offset, e.g. `2026-02-13T17:30:00+08:00`, \
+                       or a relative time like `+20m`"
+                        .into(),
+                offset: lead,
+            }
+        })
+    }
+}
+
+/// The ticket a scenario opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioTicket {
+    /// Ticket id (`T-1` when not given).
+    pub id: String,
+    /// When the complaint was received.
+    pub at: DateTime<Utc>,
+    /// Ticket fields as given.
+    pub fields: Map<String, Value>,
+    /// The span of the `ticket:` value (for a refused opening).
+    pub span: Span,
+}
+
+/// One event of a scenario, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioEvent {
+    /// When.
+    pub at: Located<TimeSpec>,
+    /// Event name.
+    pub event: Located<String>,
+    /// For `attach`.
+    pub artifact: Option<String>,
+    /// For `set`.
+    pub data: Option<Map<String, Value>>,
+    /// For `member_done`.
+    pub member: Option<String>,
+    /// For `reassign`.
+    pub to: Option<String>,
+    /// Who sent it.
+    pub by: Option<String>,
+    /// The span of the whole event entry.
+    pub span: Span,
+}
+
+/// A parsed scenario file.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file (name and text) every span points into.
+    pub source: Arc<Source>,
+    /// `policy:` as written (a path relative to the scenario file).
+    pub policy: Option<Located<String>>,
+    /// `title:`.
+    pub title: Option<String>,
+    /// `description:`.
+    pub description: Option<String>,
+    /// `ticket:`.
+    pub ticket: ScenarioTicket,
+    /// `events:`, in file order.
+    pub events: Vec<ScenarioEvent>,
+    /// `until:`; without it the clock stops at the last event.
+    pub until: Option<Located<TimeSpec>>,
+    /// `expect:`.
+    pub expect: Option<Expect>,
+}
+
+impl Scenario {
+    /// Parses a scenario file. Every problem comes back as a located diagnostic (sorted).
+    ///
+    /// ```
+    /// use ombud_engine::check::Source;
+    /// use ombud_engine::simulate::Scenario;
+    /// let src = Source::new("s.yaml", "ticket: { id: T-1, at: 2026-02-13T17:30:00+08:00 }\n\
+    ///                                  events: [ { at: +20m, event: registered } ]\n");
+    /// let s = Scenario::parse(&src).unwrap();
+    /// assert_eq!(s.events[0].event.value, "registered");
+    /// let bad = Source::new("s.yaml", "ticket: { at: 2026-02-13 }\nevent: []\n");
+    /// let diags = Scenario::parse(&bad).unwrap_err();
+    /// assert_eq!((diags[0].code, diags[0].span.line), ("E0605", 1));
+    /// assert_eq!((diags[1].code, diags[1].span.line), ("E0602", 2));
+    /// ```
+    pub fn parse(source: &Arc<Source>) -> Result<Scenario, Vec<Diagnostic>> {
+        let root = match parse_tree(&source.text) {
+            Ok(root) => root,
+            Err(d) => return Err(vec![d.with_source(source)]),
+        };
+        let mut cx = Cx { text: source.text.clone(), diags: Vec::new() };
+        let scenario = cx.scenario(source, &root);
+        if let Some(s) = scenario.filter(|_| cx.diags.is_empty()) {
+            return Ok(s);
+        }
+        let mut diags: Vec<Diagnostic> =
+            cx.diags.into_iter().map(|d| d.with_source(source)).collect();
+        sort_diagnostics(&mut diags);
+        Err(diags)
+    }
+}
+
+const TOP_KEYS: [&str; 7] =
+    ["policy", "title", "description", "ticket", "events", "until", "expect"];
+const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
+const EVENT_KEYS: [&str; 7] = ["at", "event", "artifact", "data", "member", "to", "by"];
+/// Keys of an `expect:` block.
+pub const EXPECT_KEYS: [&str; 11] = [
+    "stage",
+    "final_stage",
+    "tier",
+    "closed",
+    "breaches",
+    "escalations",
+    "flags",
+    "deadlines",
+    "provisional",
+    "rejected",
+    "marks",
+];
+const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
+
+/// Collects diagnostics while converting the tree.
+struct Cx {
+    text: String,
+    diags: Vec<Diagnostic>,
+}
+
+type Entries<'n> = &'n [(Node, Node)];
+
+impl Cx {
+    fn err(&mut self, code: &'static str, span: Span, message: String, hint: Option<String>) {
+        let mut d = Diagnostic::error(code, message).with_span(span);
+        if let Some(h) = hint {
+            d = d.with_hint(h);
+        }
+        self.diags.push(d);
+    }
+
+    fn wrong_type(&mut self, what: &str, expected: &str, node: &Node) {
+        self.err(
+            "E0604",
+            node.span,
+            format!("`{what}` must be {expected}, found {}", node.kind.describe()),
+            None,
+        );
+    }
+
+    /// The entries of a map node, reporting unknown and duplicate keys.
+    fn map<'n>(&mut self, what: &str, node: &'n Node, known: &[&str]) -> Option<Entries<'n>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(what, "a map", node);
+            return None;
+        };
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        for (k, _) in entries {
+            let NodeKind::Str(key) = &k.kind else {
+                self.err("E0604", k.span, format!("keys of `{what}` must be text"), None);
+                continue;
+            };
+            if !known.contains(&key.as_str()) {
+                let hint = match did_you_mean(key, known.iter()) {
+                    Some(h) => format!("did you mean `{h}`?"),
+                    None => format!("`{what}` takes {}", backticked(known)),
+                };
+                self.err("E0602", k.span, format!("unknown key `{key}` in `{what}`"), Some(hint));
+            } else if let Some(first) = seen.get(key.as_str()) {
+                let mut d =
+                    Diagnostic::error("E0607", format!("duplicate key `{key}` in `{what}`"))
+                        .with_span(k.span)
+                        .with_hint("remove one of them");
+                d = d.with_related(*first, "first given here");
+                self.diags.push(d);
+            } else {
+                seen.insert(key, k.span);
+            }
+        }
+        Some(entries)
+    }
+
+    fn string(&mut self, what: &str, node: &Node) -> Option<String> {
+        match &node.kind {
+            NodeKind::Str(s) => Some(s.clone()),
+            // Plain scalars like `T-1` are strings, but `12` or `true` are read as such: accept
+            // them where a name is expected, as their text.
+            NodeKind::Int(i) => Some(i.to_string()),
+            _ => {
+                self.wrong_type(what, "text", node);
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, what: &str, node: &Node, absolute_only: bool) -> Option<TimeSpec> {
+        let NodeKind::Str(text) = &node.kind else {
+            self.wrong_type(what, "an instant or a relative time like `+20m`", node);
+            return None;
+        };
+        match TimeSpec::parse(text) {
+            Ok(TimeSpec::After(_)) if absolute_only => {
+                self.err(
+                    "E0605",
+                    node.span,
+                    format!("`{what}` must be an absolute instant, found `{text}`"),
+                    Some("write e.g. `2026-02-13T17:30:00+08:00`".into()),
+                );
+                None
+            }
+            Ok(t) => Some(t),
+            Err(e) => {
+                // Point at the problem inside the scalar (one byte further for a quoted one).
+                let quoted = self
+                    .text
+                    .get(node.span.offset..)
+                    .is_some_and(|s| s.starts_with('"') || s.starts_with('\''));
+                let span = node.span.sub(&self.text, e.offset + usize::from(quoted), 0);
+                self.err(e.code, span, e.message, Some(e.hint));
+                None
+            }
+        }
+    }
+
+    fn scenario(&mut self, source: &Arc<Source>, root: &Node) -> Option<Scenario> {
+        let entries = self.map("scenario", root, &TOP_KEYS)?;
+        let mut policy = None;
+        let mut title = None;
+        let mut description = None;
+        let mut ticket = None;
+        let mut events = Vec::new();
+        let mut until = None;
+        let mut expect = None;
+        let mut saw_ticket = false;
+        for (k, v) in entries {
+            let NodeKind::Str(key) = &k.kind else { continue };
+            match key.as_str() {
+                "policy" => policy = self.string("policy", v).map(|s| Located::new(s, v.span)),
+                "title" => title = self.string("title", v),
+                "description" => description = self.string("description", v),
+                "ticket" => {
+                    saw_ticket = true;
+                    ticket = self.ticket(v);
+                }
+                "events" => events = self.events(v),
+                "until" => {
+                    until = self.time("until", v, false).map(|t| Located::new(t, v.span));
+                }
+                "expect" => expect = self.expect(k, v),
+                _ => {}
+            }
+        }
+        if !saw_ticket {
+            self.err(
+                "E0603",
+                Span::at_offset(&source.text, 0, 0),
+                "missing key `ticket`".into(),
+                Some("add `ticket: { id: T-1, at: 2026-02-13T17:30:00+08:00, fields: {} }`".into()),
+            );
+        }
+        Some(Scenario {
+            source: Arc::clone(source),
+            policy,
+            title,
+            description,
+            ticket: ticket?,
+            events,
+            until,
+            expect,
+        })
+    }
+
+    fn ticket(&mut self, node: &Node) -> Option<ScenarioTicket> {
+        let entries = self.map("ticket", node, &TICKET_KEYS)?;
+        let mut id = None;
+        let mut at = None;
+        let mut fields = Map::new();
+        let mut saw_at = false;
+        for (k, v) in entries {
+            let NodeKind::Str(key) = &k.kind else { continue };
+            match key.as_str() {
+                "id" => id = self.string("ticket.id", v),
+                "at" => {
+                    saw_at = true;
+                    at = match self.time("ticket.at", v, true) {
+                        Some(TimeSpec::At(t)) => Some(t),
+                        _ => None,
+                    };
+                }
+                "fields" => match self.json("ticket.fields", v) {
+                    Some(Value::Object(m)) => fields = m,
+                    Some(_) => self.wrong_type("ticket.fields", "a map", v),
+                    None => {}
+                },
+                _ => {}
+            }
+        }
+        if !saw_at {
+            self.err(
+                "E0603",
+                node.span,
+                "missing key `at` in `ticket`".into(),
+                Some(
+                    "when the complaint was received, e.g. `at: 2026-02-13T17:30:00+08:00`".into(),
+                ),
+            );
+        }
+        Some(ScenarioTicket {
+            id: id.unwrap_or_else(|| "T-1".into()),
+            at: at?,
+            fields,
+            span: node.span,
+        })
+    }
+
+    fn events(&mut self, node: &Node) -> Vec<ScenarioEvent> {
+        let items = match &node.kind {
+            NodeKind::Seq(items) => items,
+            NodeKind::Null => return Vec::new(),
+            _ => {
+                self.wrong_type("events", "a list", node);
+                return Vec::new();
+            }
+        };
+        items.iter().filter_map(|item| self.event(item)).collect()
+    }
+
+    fn event(&mut self, node: &Node) -> Option<ScenarioEvent> {
+        let entries = self.map("events[]", node, &EVENT_KEYS)?;
+        let mut at = None;
+        let mut event = None;
+        let mut ev = ScenarioEvent {
+            at: Located::new(TimeSpec::After(Duration::Wall { seconds: 0 }), node.span),
+            event: Located::new(String::new(), node.span),
+            artifact: None,
+            data: None,
+            member: None,
+            to: None,
+            by: None,
+            span: node.span,
+        };
+        let mut ok = true;
+        for (k, v) in entries {
+            let NodeKind::Str(key) = &k.kind else { continue };
+            match key.as_str() {
+                "at" => match self.time("at", v, false) {
+                    Some(t) => at = Some(Located::new(t, v.span)),
+                    None => ok = false,
+                },
+                "event" => {
+                    event = self.string("event", v).map(|s| Located::new(s, v.span));
+                    ok &= event.is_some();
+                }
+                "artifact" => ev.artifact = self.string("artifact", v),
+                "member" => ev.member = self.string("member", v),
+                "to" => ev.to = self.string("to", v),
+                "by" => ev.by = self.string("by", v),
+                "data" => match self.json("data", v) {
+                    Some(Value::Object(m)) => ev.data = Some(m),
+                    Some(_) => self.wrong_type("data", "a map of fields", v),
+                    None => {}
+                },
+                _ => {}
+            }
+        }
+        if at.is_none() && ok {
+            self.err(
+                "E0603",
+                node.span,
+                "missing key `at` in event".into(),
+                Some("e.g. `at: +20m` or `at: 2026-02-14T10:00:00+08:00`".into()),
+            );
+        }
+        if event.is_none() && ok {
+            self.err(
+                "E0603",
+                node.span,
+                "missing key `event` in event".into(),
+                Some("name the event, e.g. `event: registered` or `event: attach`".into()),
+            );
+        }
+        ev.at = at?;
+        ev.event = event?;
+        Some(ev)
+    }
+
+    /// Converts a node to JSON (ticket fields, `set` data).
+    fn json(&mut self, what: &str, node: &Node) -> Option<Value> {
+        Some(match &node.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => Value::Number(n),
+                None => {
+                    self.err("E0604", node.span, format!("`{what}`: not a finite number"), None);
+                    return None;
+                }
+            },
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Seq(items) => {
+                Value::Array(items.iter().map(|i| self.json(what, i)).collect::<Option<_>>()?)
+            }
+            NodeKind::Map(entries) => {
+                let mut m = Map::new();
+                for (k, v) in entries {
+                    let NodeKind::Str(key) = &k.kind else {
+                        self.err("E0604", k.span, format!("keys of `{what}` must be text"), None);
+                        return None;
+                    };
+                    let v = self.json(what, v)?;
+                    m.insert(key.clone(), v);
+                }
+                Value::Object(m)
+            }
+        })
+    }
+
+    fn expect(&mut self, key: &Node, node: &Node) -> Option<Expect> {
+        let entries = self.map("expect", node, &EXPECT_KEYS)?;
+        let mut items = Vec::new();
+        for (k, v) in entries {
+            let NodeKind::Str(name) = &k.kind else { continue };
+            let value = match name.as_str() {
+                "stage" | "final_stage" | "tier" => self.string(name, v).map(ExpectValue::Name),
+                "closed" | "provisional" => match v.kind {
+                    NodeKind::Bool(b) => Some(ExpectValue::Bool(b)),
+                    _ => {
+                        self.wrong_type(name, "`true` or `false`", v);
+                        None
+                    }
+                },
+                "breaches" | "escalations" | "flags" | "marks" => self.count_or_list(name, v),
+                "deadlines" => self.deadlines(v),
+                "rejected" => self.rejected(v),
+                _ => None,
+            };
+            if let Some(value) = value {
+                items.push((Located::new(name.clone(), k.span), value));
+            }
+        }
+        Some(Expect { span: key.span, items })
+    }
+
+    fn count_or_list(&mut self, name: &str, v: &Node) -> Option<ExpectValue> {
+        match &v.kind {
+            NodeKind::Int(n) if *n >= 0 => Some(ExpectValue::Count(u32::try_from(*n).ok()?)),
+            NodeKind::Seq(items) => {
+                let names: Option<Vec<String>> =
+                    items.iter().map(|i| self.string(name, i)).collect();
+                names.map(ExpectValue::Names)
+            }
+            _ => {
+                self.wrong_type(name, "a count (e.g. `1`) or a list of names", v);
+                None
+            }
+        }
+    }
+
+    fn deadlines(&mut self, v: &Node) -> Option<ExpectValue> {
+        let NodeKind::Map(entries) = &v.kind else {
+            self.wrong_type("deadlines", "a map of stage: instant", v);
+            return None;
+        };
+        let mut out = Vec::new();
+        for (k, val) in entries {
+            let Some(stage) = self.string("deadlines", k) else { continue };
+            if let Some(t) = self.time(&format!("deadlines.{stage}"), val, true) {
+                let TimeSpec::At(t) = t else { continue };
+                out.push((Located::new(stage, k.span), t));
+            }
+        }
+        Some(ExpectValue::Deadlines(out))
+    }
+
+    fn rejected(&mut self, v: &Node) -> Option<ExpectValue> {
+        let items = match &v.kind {
+            NodeKind::Seq(items) => items,
+            NodeKind::Int(0) => return Some(ExpectValue::Rejected(Vec::new())),
+            _ => {
+                self.wrong_type(
+                    "rejected",
+                    "a list of event names, 1-based event numbers or `{event, index, code}` maps",
+                    v,
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let spec = match &item.kind {
+                NodeKind::Int(i) => match u32::try_from(*i) {
+                    Ok(i) if i >= 1 => RejectedSpec { index: Some(i), ..RejectedSpec::default() },
+                    _ => {
+                        self.err(
+                            "E0608",
+                            item.span,
+                            format!("event number `{i}` must be 1 or more"),
+                            Some("events are numbered from 1 in file order".into()),
+                        );
+                        continue;
+                    }
+                },
+                NodeKind::Str(s) => {
+                    RejectedSpec { event: Some(s.clone()), ..RejectedSpec::default() }
+                }
+                NodeKind::Map(_) => {
+                    let Some(entries) = self.map("rejected[]", item, &REJECTED_KEYS) else {
+                        continue;
+                    };
+                    let mut spec = RejectedSpec::default();
+                    for (k, val) in entries {
+                        let NodeKind::Str(key) = &k.kind else { continue };
+                        match (key.as_str(), &val.kind) {
+                            ("index", NodeKind::Int(i)) if *i >= 1 => {
+                                spec.index = u32::try_from(*i).ok();
+                            }
+                            ("index", _) => {
+                                self.wrong_type("index", "an event number (1 or more)", val)
+                            }
+                            ("event", _) => spec.event = self.string("event", val),
+                            ("code", _) => spec.code = self.string("code", val),
+                            _ => {}
+                        }
+                    }
+                    spec
+                }
+                _ => {
+                    self.wrong_type("rejected[]", "an event name, number or map", item);
+                    continue;
+                }
+            };
+            out.push(Located::new(spec, item.span));
+        }
+        Some(ExpectValue::Rejected(out))
+    }
+}
+
+fn backticked(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+        Scenario::parse(&Source::new("s.yaml", text))
+    }
+
+    fn codes(text: &str) -> Vec<(&'static str, u32, u32)> {
+        parse(text).unwrap_err().iter().map(|d| (d.code, d.span.line, d.span.column)).collect()
+    }
+
+    const OK: &str = "\
+policy: ../../policies/service-complaints.yaml
+title: fee complaint
+ticket: { id: T-1, at: 2026-02-13T17:30:00+08:00, fields: { category: fees, departments: [billing] } }
+events:
+  - { at: +20m, event: registered }
+  - { at: 2026-02-14T10:00:00+08:00, event: attach, artifact: investigation_report }
+  - { at: +1 working day, event: set, data: { claim_amount: 12000 } }
+until: +30 calendar days
+expect:
+  stage: handle
+  breaches: [handle]
+  deadlines: { handle: 2026-02-27T00:00:00+08:00 }
+  rejected: [2, report_filed, { event: resolved, code: not_accepted }]
+";
+
+    #[test]
+    fn parses_the_design_example() {
+        let s = parse(OK).unwrap();
+        assert_eq!(s.policy.as_ref().unwrap().value, "../../policies/service-complaints.yaml");
+        assert_eq!(s.ticket.fields["departments"], serde_json::json!(["billing"]));
+        assert_eq!(s.events.len(), 3);
+        assert_eq!(s.events[0].at.value, TimeSpec::After(Duration::Wall { seconds: 1200 }));
+        assert_eq!(s.events[2].at.value, TimeSpec::After(Duration::WorkingDays(1)));
+        assert_eq!(s.events[2].data.as_ref().unwrap()["claim_amount"], 12000);
+        assert_eq!(s.until.unwrap().value, TimeSpec::After(Duration::CalendarDays(30)));
+        let e = s.expect.unwrap();
+        let keys: Vec<_> = e.items.iter().map(|(k, _)| (k.value.as_str(), k.span.line)).collect();
+        assert_eq!(keys, [("stage", 10), ("breaches", 11), ("deadlines", 12), ("rejected", 13)]);
+        let ExpectValue::Deadlines(d) = &e.items[2].1 else { panic!() };
+        assert_eq!((d[0].0.span.line, d[0].0.span.column), (12, 16));
+        assert_eq!(d[0].1.to_rfc3339(), "2026-02-26T16:00:00+00:00");
+    }
+
+    #[test]
+    fn unknown_keys_are_located_with_a_hint() {
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00, feilds: {} }\nevents:\n  - { at: +1h, evnt: x }\nexpext: {}\n";
+        let diags = parse(text).unwrap_err();
+        let got: Vec<_> =
+            diags.iter().map(|d| (d.code, d.span.line, d.span.column, d.hint.clone())).collect();
+        assert_eq!(got[0], ("E0602", 1, 42, Some("did you mean `fields`?".into())));
+        assert_eq!((got[1].0, got[1].1, got[1].2), ("E0603", 3, 5));
+        assert_eq!((got[2].0, got[2].1, got[2].2), ("E0602", 3, 16));
+        assert_eq!((got[3].0, got[3].1, got[3].2), ("E0602", 4, 1));
+        assert_eq!(got[3].3.as_deref(), Some("did you mean `expect`?"));
+    }
+
+    #[test]
+    fn bad_times_point_into_the_value() {
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nevents:\n  - { at: +3 dayz, event: x }\n  - { at: '2026-02-30T10:00:00+08:00', event: z }\n";
+        assert_eq!(codes(text), [("E0606", 3, 14), ("E0605", 4, 12)]);
+        let text = "ticket: { at: +20m }\n";
+        assert_eq!(codes(text), [("E0605", 1, 15)]);
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nuntil: 30 days\n";
+        assert_eq!(codes(text), [("E0605", 2, 8)]);
+    }
+
+    #[test]
+    fn bad_expect_values() {
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nexpect:\n  breaches: many\n  closed: 1\n  deadlines: { handle: +1h }\n  rejected: [0]\n";
+        assert_eq!(
+            codes(text),
+            [("E0604", 3, 13), ("E0604", 4, 11), ("E0605", 5, 24), ("E0608", 6, 14)]
+        );
+    }
+
+    #[test]
+    fn yaml_errors_and_missing_ticket() {
+        assert_eq!(codes("ticket: [\n"), [("E0601", 1, 9)]);
+        assert_eq!(codes("events: []\n"), [("E0603", 1, 1)]);
+        assert_eq!(codes("ticket: {}\n"), [("E0603", 1, 9)]);
+    }
+}

@@ -1,0 +1,178 @@
+//! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
+//! loading (and caching) the policies they name, printing diagnostics, and colour.
+
+use ombud_engine::check::{Diagnostic, Source};
+use ombud_engine::compile::CompiledPolicy;
+use ombud_engine::simulate::Scenario;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Every scenario file named by `paths`: files as given, directories walked recursively for
+/// `*.yaml` / `*.yml` (sorted, so output is stable).
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("no such file or directory: {}", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Why a scenario could not be run.
+pub enum Problem {
+    /// The file could not be read (exit 2).
+    Io(String),
+    /// The file (or its policy) has errors.
+    Diagnostics(Vec<Diagnostic>),
+}
+
+impl From<Vec<Diagnostic>> for Problem {
+    fn from(d: Vec<Diagnostic>) -> Self {
+        Problem::Diagnostics(d)
+    }
+}
+
+impl From<Box<Diagnostic>> for Problem {
+    fn from(d: Box<Diagnostic>) -> Self {
+        Problem::Diagnostics(vec![*d])
+    }
+}
+
+/// Reads and parses a scenario file.
+pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Problem::Io(format!("cannot read {}: {e}", path.display())))?;
+    let source = Source::new(path.display().to_string(), text);
+    Ok(Scenario::parse(&source)?)
+}
+
+/// The policy file a scenario runs under: `override_path` when given, else the scenario's
+/// `policy:` relative to the scenario file's directory.
+pub fn policy_path(
+    scenario: &Scenario,
+    scenario_path: &Path,
+    override_path: Option<&Path>,
+) -> Result<PathBuf, Problem> {
+    if let Some(p) = override_path {
+        return Ok(p.to_path_buf());
+    }
+    let Some(rel) = &scenario.policy else {
+        let d = Diagnostic::error("E0609", "the scenario names no policy")
+            .with_source(&scenario.source)
+            .with_span(ombud_engine::check::Span::at_offset(&scenario.source.text, 0, 0))
+            .with_hint("add `policy: path/to/policy.yaml` or pass `--policy FILE`");
+        return Err(Problem::Diagnostics(vec![d]));
+    };
+    let base = scenario_path.parent().unwrap_or(Path::new("."));
+    Ok(base.join(&rel.value))
+}
+
+/// Compiled policies by path, so a directory of scenarios compiles each policy once.
+#[derive(Default)]
+pub struct Policies {
+    cache: BTreeMap<PathBuf, Arc<CompiledPolicy>>,
+}
+
+impl Policies {
+    /// The compiled policy at `path` (loaded on first use).
+    pub fn load(&mut self, path: &Path) -> Result<Arc<CompiledPolicy>, Problem> {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Some(p) = self.cache.get(&key) {
+            return Ok(Arc::clone(p));
+        }
+        let policy = load_policy(path)?;
+        self.cache.insert(key, Arc::clone(&policy));
+        Ok(policy)
+    }
+}
+
+/// Loads and compiles one policy file.
+fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>, Problem> {
+    if !path.is_file() {
+        return Err(Problem::Io(format!("cannot read policy {}: no such file", path.display())));
+    }
+    // The policy front end is not merged yet.
+    Err(Problem::Io(format!(
+        "cannot load policy {}: the policy front end is not available in this build",
+        path.display()
+    )))
+}
+
+/// Whether standard output gets colour: only on a terminal, and never with `NO_COLOR` set.
+pub fn use_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// ANSI styling that is a no-op when colour is off.
+#[derive(Clone, Copy)]
+pub struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    /// Colour when `on`.
+    pub fn new(on: bool) -> Self {
+        Paint { on }
+    }
+
+    /// `text` in SGR style `code` (e.g. `31` red, `1` bold).
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+/// Prints diagnostics as `file:line:column: error[E0602]: message` with the hint below.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{}", format_diagnostic(d));
+    }
+}
+
+/// One diagnostic as text.
+pub fn format_diagnostic(d: &Diagnostic) -> String {
+    let place = match (d.file(), d.span.is_known()) {
+        (Some(f), true) => format!("{f}:{}:{}: ", d.span.line, d.span.column),
+        (Some(f), false) => format!("{f}: "),
+        (None, _) => String::new(),
+    };
+    let mut s = format!("{place}{d}");
+    if let Some(h) = &d.hint {
+        s.push_str(&format!("\n  = hint: {h}"));
+    }
+    s
+}
+
+/// Prints a problem; returns whether it was an I/O problem (exit 2) rather than diagnostics.
+pub fn report(problem: &Problem) -> bool {
+    match problem {
+        Problem::Io(msg) => {
+            eprintln!("error: {msg}");
+            true
+        }
+        Problem::Diagnostics(d) => {
+            print_diagnostics(d);
+            false
+        }
+    }
+}
