@@ -10,3 +10,5 @@ pub mod check;
 pub mod compile;
 pub mod expr;
 pub mod policy;
+
+pub use compile::{CompiledPolicy, LoadResult, load_policy, load_policy_file};
