@@ -5,6 +5,7 @@
 mod calendar;
 mod graph;
 mod lint;
+mod render;
 mod schema;
 
 use clap::{Parser, Subcommand};

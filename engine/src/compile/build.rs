@@ -268,6 +268,7 @@ impl Compiler<'_> {
                 Some(e)
             }
             Err(e) => {
+                self.check_enum_literals(at);
                 let off = e.offset.unwrap_or(0).min(at.value.len());
                 let (code, len, hint) = match e.kind {
                     ExprErrorKind::UndefinedVariable => {
