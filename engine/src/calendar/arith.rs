@@ -14,7 +14,7 @@
 
 use super::{Calendar, DayKind, Deadline, Definition, Provisional, day_index, index_date};
 use crate::policy::Duration;
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
 
 /// Days of plain workweek computed into the table before the covered range.
 const MARGIN_BEFORE: i64 = 400;
@@ -25,6 +25,9 @@ const UNBOUNDED_TABLE: (i32, i32) = (2000, 2060);
 /// Day indexes beyond these are clamped (chrono's limits, with room for zone offsets).
 const MIN_X: i64 = -73_000_000;
 const MAX_X: i64 = 73_000_000;
+
+/// The day index of 1970-01-01.
+const UNIX_EPOCH_X: i64 = 719_162;
 
 /// Converts a timestamp to an instant, clamping to chrono's range.
 pub(super) fn ts_to_utc(ts: i64) -> DateTime<Utc> {
@@ -226,8 +229,10 @@ impl Tables {
             let i = self.day_start.partition_point(|&s| s <= ts);
             return self.t0 + i as i64 - 1;
         }
-        let utc = ts_to_utc(ts);
-        day_index(utc.with_timezone(&self.tz).date_naive())
+        // By offset arithmetic, which cannot leave chrono's range at its edges.
+        let naive = ts_to_utc(ts).naive_utc();
+        let off = self.tz.offset_from_utc_datetime(&naive).fix().local_minus_utc();
+        ts.saturating_add(i64::from(off)).div_euclid(86_400) + UNIX_EPOCH_X
     }
 
     fn kind(&self, x: i64) -> DayKind {
