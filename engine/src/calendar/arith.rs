@@ -385,7 +385,17 @@ impl Calendar {
         }
         let t = &self.tables;
         let ts = start.timestamp();
-        let x0 = t.local_day(ts);
+        let mut x0 = t.local_day(ts);
+        if matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
+            && start.timestamp_subsec_nanos() == 0
+        {
+            // The instant at exactly local midnight is 24:00 of the day it ends, so a deadline
+            // ("the midnight that ends day N") is on day N and chaining limits is consistent.
+            let before = t.local_day(ts.saturating_sub(1));
+            if before < x0 {
+                x0 = before;
+            }
+        }
         let target = match duration {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)

@@ -525,3 +525,19 @@ fn calendar_is_send_and_sync() {
     check::<Calendar>();
     check::<Arc<Calendar>>();
 }
+
+#[test]
+fn midnight_belongs_to_the_day_it_ends() {
+    let cal = cn();
+    // Mon 2026-03-02 24:00 (= Tue 00:00): the day of the start is Monday, so day 1 is Tuesday.
+    let r = cal.add(t("2026-03-03T00:00:00+08:00"), dur("1wd"));
+    assert_eq!(local(&cal, r.at), "2026-03-04T00:00:00+08:00");
+    // One second later it is Tuesday: day 1 is Wednesday.
+    let r = cal.add(t("2026-03-03T00:00:01+08:00"), dur("1wd"));
+    assert_eq!(local(&cal, r.at), "2026-03-05T00:00:00+08:00");
+    // So chaining equals adding once.
+    let s = t("2026-02-10T09:00:00+08:00");
+    let once = cal.add(s, dur("5wd")).at;
+    let twice = cal.add(cal.add(s, dur("2wd")).at, dur("3wd")).at;
+    assert_eq!(once, twice);
+}
