@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 const IDS: [&str; 4] = ["cn-mainland", "de-example", "weekdays", "example-utility"];
 
+#[allow(clippy::unwrap_used)] // test helper: the bundled calendars always load
 fn cal(i: usize) -> Arc<Calendar> {
     Calendar::bundled(IDS[i % IDS.len()]).unwrap()
 }
 
 /// Instants from mid-2023 to mid-2027 (inside, around and beyond coverage), often on round
 /// minutes and midnights, where edge cases live.
+#[allow(clippy::unwrap_used)] // test helper: timestamps in range
 fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     let lo = 1_685_577_600i64; // 2023-06-01
     let hi = 1_814_400_000i64; // 2027-07-01
