@@ -5,7 +5,6 @@ use ombud_engine::check::{Diagnostic, Source};
 use ombud_engine::compile::CompiledPolicy;
 use ombud_engine::simulate::Scenario;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,16 +111,15 @@ fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>, Problem> {
     if !path.is_file() {
         return Err(Problem::Io(format!("cannot read policy {}: no such file", path.display())));
     }
-    // The policy front end is not merged yet.
-    Err(Problem::Io(format!(
-        "cannot load policy {}: the policy front end is not available in this build",
-        path.display()
-    )))
+    match ombud_engine::load_policy_file(path) {
+        Ok((policy, _warnings)) => Ok(Arc::new(policy)),
+        Err(diags) => Err(Problem::Diagnostics(diags)),
+    }
 }
 
 /// Whether standard output gets colour: only on a terminal, and never with `NO_COLOR` set.
 pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    crate::render::use_colour()
 }
 
 /// ANSI styling that is a no-op when colour is off.
@@ -142,25 +140,16 @@ impl Paint {
     }
 }
 
-/// Prints diagnostics as `file:line:column: error[E0602]: message` with the hint below.
+/// Prints diagnostics rustc-style (`--> file:line:column`, the source line, the hint) to stderr.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{}", format_diagnostic(d));
+        eprint!("{}", format_diagnostic(d));
     }
 }
 
-/// One diagnostic as text.
+/// One diagnostic as text, in the same form `ombud lint` uses.
 pub fn format_diagnostic(d: &Diagnostic) -> String {
-    let place = match (d.file(), d.span.is_known()) {
-        (Some(f), true) => format!("{f}:{}:{}: ", d.span.line, d.span.column),
-        (Some(f), false) => format!("{f}: "),
-        (None, _) => String::new(),
-    };
-    let mut s = format!("{place}{d}");
-    if let Some(h) = &d.hint {
-        s.push_str(&format!("\n  = hint: {h}"));
-    }
-    s
+    crate::render::render_text(d, false)
 }
 
 /// Prints a problem; returns whether it was an I/O problem (exit 2) rather than diagnostics.

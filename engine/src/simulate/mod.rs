@@ -24,7 +24,6 @@ mod compare;
 mod expect;
 mod run;
 mod scenario;
-mod tree;
 
 pub use compare::{RowChange, TimelineDiff, compare};
 pub use expect::{Expect, ExpectValue, Failure, RejectedSpec};

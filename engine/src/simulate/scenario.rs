@@ -4,8 +4,8 @@
 //! `docs/scenarios.md`) instead of stopping at the first.
 
 use super::expect::{Expect, ExpectValue, RejectedSpec};
-use super::tree::{Node, NodeKind, parse_tree};
 use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
+use crate::policy::load::{Node, NodeKind, parse_tree};
 use crate::policy::{DURATION_FORMS, Duration};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -157,7 +157,13 @@ impl Scenario {
     pub fn parse(source: &Arc<Source>) -> Result<Scenario, Vec<Diagnostic>> {
         let root = match parse_tree(&source.text) {
             Ok(root) => root,
-            Err(d) => return Err(vec![d.with_source(source)]),
+            // The YAML reader is shared with policies; report its findings as scenario ones.
+            Err(d) => {
+                let hint = "fix the YAML syntax; a scenario is a YAML mapping with keys like \
+                            `ticket:` and `events:`";
+                let d = Diagnostic { code: "E0601", hint: Some(hint.into()), ..*d };
+                return Err(vec![d.with_source(source)]);
+            }
         };
         let mut cx = Cx { text: source.text.clone(), diags: Vec::new() };
         let scenario = cx.scenario(source, &root);
