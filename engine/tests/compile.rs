@@ -126,12 +126,13 @@ fn every_error_is_collected_with_its_exact_place() {
         [
             ("E0404", 10, 12), // the bad unit, not the start of the value
             ("E0201", 11, 17), // unknown stage `closd`
+            ("E0403", 13, 42), // `"feez"`, not a value of `category`
             ("E0402", 13, 52), // `severty`, inside the quoted condition
             ("E0103", 14, 29), // unknown key `colour`
         ]
     );
     assert_eq!(diags[1].hint.as_deref(), Some("did you mean `closed`?"));
-    assert_eq!(diags[2].message, "in condition: unknown variable `severty`");
+    assert_eq!(diags[3].message, "in condition: unknown variable `severty`");
     assert!(diags.iter().all(|d| d.file() == Some("small.yaml")));
 }
 

@@ -201,7 +201,11 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
         message.truncate(i);
     }
     let message = message.lines().next().unwrap_or("invalid YAML").trim().to_string();
-    let lower = lowercase_first(&message);
+    let mut lower = lowercase_first(&message);
+    if lower.contains("budget breached") {
+        lower = "the document exceeds the limits for a policy (too many nodes, aliases or anchors)"
+            .to_string();
+    }
     let span = e.location().map_or_else(
         || Span::at_offset(text, 0, 0),
         |loc| match loc.span().byte_offset() {
