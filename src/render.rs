@@ -58,6 +58,11 @@ pub fn render_text(d: &Diagnostic, colour: bool) -> String {
     let underline = |span: &Span, mark: char, label: &str, out: &mut String, style: &str| {
         let line_text = text.lines().nth((span.line as usize).saturating_sub(1)).unwrap_or("");
         let line_text = line_text.trim_end_matches('\r');
+        // Never write control bytes of a binary file to the terminal.
+        let line_text: String = line_text
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+            .collect();
         let col = (span.column as usize).saturating_sub(1);
         let prefix: String = line_text.chars().take(col).collect();
         let indent: String = prefix.chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();

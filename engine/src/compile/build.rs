@@ -37,6 +37,10 @@ pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResul
         Err(d) => return Err(vec![d.with_source(&source)]),
     };
     let (doc, diags) = convert(&tree);
+    if diags.iter().any(|d| d.code == "E0102") {
+        // Not a policy at all: nothing further to check.
+        return Err(diags.into_iter().map(|d| d.with_source(&source)).collect());
+    }
     compile(&doc, &source, base_dir, diags)
 }
 
@@ -81,6 +85,7 @@ pub fn compile(
         exprs: ExprEngine::new(),
         vars: BTreeMap::new(),
         enums: BTreeMap::new(),
+        quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
     };
     let built = c.build(doc, base_dir);
     let mut diags: Vec<Diagnostic> = c
@@ -104,6 +109,8 @@ struct Compiler<'t> {
     vars: BTreeMap<String, Value>,
     /// Enum-like names (declared enums, string-valued derives) and their values.
     enums: BTreeMap<String, Vec<String>>,
+    /// `tiers:` is present but malformed: don't report every tier reference as unknown.
+    quiet_tiers: bool,
 }
 
 fn sample(ty: &FieldType) -> Value {
@@ -215,7 +222,8 @@ impl Compiler<'_> {
 
     fn tier(&mut self, tiers: &[String], at: &At<String>) -> Option<TierId> {
         let id = tiers.iter().position(|t| *t == at.value);
-        if id.is_none() {
+        // With a malformed `tiers:` (already reported) every reference would be "unknown".
+        if id.is_none() && !self.quiet_tiers {
             self.unknown("E0202", "tier", at, tiers);
         }
         id
@@ -227,7 +235,7 @@ impl Compiler<'_> {
             "owner" => Some(TierTarget::Owner),
             _ => {
                 let id = tiers.iter().position(|t| *t == at.value);
-                if id.is_none() {
+                if id.is_none() && !self.quiet_tiers {
                     let mut c = tiers.to_vec();
                     c.extend(["next".to_string(), "owner".to_string()]);
                     self.unknown("E0202", "tier", at, &c);
@@ -776,7 +784,7 @@ impl Compiler<'_> {
 
         self.check_unique(&doc.tiers, "tier");
         let tiers: Vec<String> = doc.tiers.iter().map(|t| t.value.clone()).collect();
-        if doc.tiers.is_empty() {
+        if doc.tiers.is_empty() && doc.tiers_span.is_none() {
             self.push(
                 Diagnostic::error("E0104", "the policy declares no `tiers`")
                     .with_span(Span { len: 0, ..doc.span })
@@ -1002,9 +1010,13 @@ impl Compiler<'_> {
                 terminal: s.is_terminal(),
             })
             .collect();
-        let key_span = doc.stages_key.unwrap_or(doc.span);
-        let graph_diags = check_graph(&graph, &infos, start, key_span);
-        self.diags.extend(graph_diags);
+        // A dangling stage reference (already reported) would make the graph checks report
+        // consequences of the same mistake; run them once the references resolve.
+        if !self.diags.iter().any(|d| d.code == "E0201") {
+            let key_span = doc.stages_key.unwrap_or(doc.span);
+            let graph_diags = check_graph(&graph, &infos, start, key_span);
+            self.diags.extend(graph_diags);
+        }
 
         Some(CompiledPolicy {
             id: doc.policy.as_ref()?.value.clone(),
@@ -1050,7 +1062,8 @@ impl Compiler<'_> {
         }
         for (i, a) in names.iter().enumerate() {
             for b in names.iter().skip(i + 1) {
-                if a.value.len() > 3 && did_you_mean(&b.value, [a.value.as_str()]).is_some() {
+                let d = crate::check::edit_distance(&a.value, &b.value);
+                if a.value.chars().count() > 4 && (1..=2).contains(&d) {
                     self.push(
                         Diagnostic::warning(
                             "W0104",

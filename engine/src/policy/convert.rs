@@ -75,6 +75,7 @@ pub fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
         p.derive = r.derive(n);
     }
     if let Some(n) = top.get("tiers") {
+        p.tiers_span = Some(n.span);
         p.tiers = r.string_list(n, "`tiers`");
     }
     p.artifacts = top.get("artifacts").map(|n| r.string_list(n, "`artifacts`"));
@@ -169,7 +170,16 @@ impl Reader {
             return Vec::new();
         };
         self.check_keys(entries, what, None);
-        entries.iter().filter_map(|(k, v)| key_text(k).map(|s| (At::new(s, k.span), v))).collect()
+        // A repeated name was reported by `check_keys`; only its first definition counts.
+        let mut out: Vec<(At<String>, &Node)> = Vec::new();
+        for (k, v) in entries {
+            if let Some(name) = key_text(k)
+                && !out.iter().any(|(n, _)| n.value == name)
+            {
+                out.push((At::new(name, k.span), v));
+            }
+        }
+        out
     }
 
     fn check_keys(&mut self, entries: &[(Node, Node)], what: &str, allowed: Option<&[&str]>) {
