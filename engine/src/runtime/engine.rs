@@ -735,7 +735,9 @@ impl<'e> Run<'e> {
             if let Some(ladder) = stage.ladder.and_then(|l| p.ladders.get(l)) {
                 for (i, step) in ladder.steps.iter().enumerate().take(64) {
                     if c.fired & (1u64 << i) == 0 {
-                        consider(self.step_time(c, &step.at), Due::Step(i));
+                        // A step that would fall before the stage was entered (`deadline - 2h`
+                        // on a 30-minute stage) fires on entry, not in the past.
+                        consider(self.step_time(c, &step.at).max(c.started), Due::Step(i));
                     }
                 }
             }
