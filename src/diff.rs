@@ -23,7 +23,8 @@ pub struct Args {
 }
 
 /// Runs `ombud diff`: exit 0 when no timeline changes, 1 when one does, 2 on errors (a policy or
-/// scenario that does not load, a path that does not exist).
+/// scenario that does not load, a path that does not exist). Scenarios whose own `policy:` has
+/// another id than both policies compared are skipped (and counted as such).
 pub fn run(args: Args) -> ExitCode {
     let files = match scenario_files::collect(&args.paths) {
         Ok(f) => f,
@@ -34,11 +35,12 @@ pub fn run(args: Args) -> ExitCode {
     };
     let paint = Paint::new(scenario_files::use_colour());
     let mut policies = Policies::default();
-    let (mut changed, mut errors) = (0usize, 0usize);
+    let (mut changed, mut errors, mut skipped) = (0usize, 0usize, 0usize);
     let (mut before, mut after) = (0u32, 0u32);
     for file in &files {
         match diff_one(file, &args.old, &args.new, &mut policies) {
-            Ok((diff, tz)) => {
+            Ok(Compared::Skipped) => skipped += 1,
+            Ok(Compared::Diff(diff, tz)) => {
                 before += diff.breaches.0;
                 after += diff.breaches.1;
                 if !diff.is_empty() {
@@ -54,9 +56,14 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let total = files.len();
+    let total = files.len() - skipped;
+    let skipped = if skipped > 0 {
+        format!(" ({skipped} written for other policies skipped)")
+    } else {
+        String::new()
+    };
     println!(
-        "{changed} of {total} scenario{} changed; breaches {before} → {after}",
+        "{changed} of {total} scenario{} changed{skipped}; breaches {before} → {after}",
         if total == 1 { "" } else { "s" }
     );
     if errors > 0 {
@@ -68,16 +75,34 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
+/// The comparison of one scenario, or why it was skipped.
+enum Compared {
+    Diff(TimelineDiff, Tz),
+    /// The scenario is written for another policy.
+    Skipped,
+}
+
 fn diff_one(
     file: &Path,
     old: &Path,
     new: &Path,
     policies: &mut Policies,
-) -> Result<(TimelineDiff, Tz), Problem> {
+) -> Result<Compared, Problem> {
     let scenario = scenario_files::read_scenario(file)?;
-    let old = simulate(&Engine::new(policies.load(old)?), &scenario)?;
-    let new = simulate(&Engine::new(policies.load(new)?), &scenario)?;
-    Ok((compare(&old, &new), new.tz))
+    let old = policies.load(old)?;
+    let new = policies.load(new)?;
+    // A directory may hold scenarios for several policies: compare only those written for the
+    // policy being changed (same `policy:` id), or that name no policy.
+    if scenario.policy.is_some() {
+        let own =
+            scenario_files::policy_path(&scenario, file, None).and_then(|p| policies.load(&p)).ok();
+        if own.is_some_and(|p| p.id != old.id && p.id != new.id) {
+            return Ok(Compared::Skipped);
+        }
+    }
+    let old = simulate(&Engine::new(old), &scenario)?;
+    let new = simulate(&Engine::new(new), &scenario)?;
+    Ok(Compared::Diff(compare(&old, &new), new.tz))
 }
 
 /// What a row is about, for sentences: `handle deadline`, `verify breach`, `opened`.

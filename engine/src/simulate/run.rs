@@ -4,12 +4,14 @@
 use super::scenario::{Scenario, TimeSpec};
 use crate::check::Diagnostic;
 use crate::compile::CompiledPolicy;
-use crate::runtime::{Engine, Event, NextActions, OpenTicket, RowKind, TimelineRow, rejected_row};
+use crate::runtime::{
+    AcceptedEvent, Engine, Event, NextActions, OpenTicket, RowKind, TimelineRow, rejected_row,
+};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The result of running a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,68 +100,171 @@ impl Timeline {
     }
 
     /// The JSON form (also what snapshot tests store): instants in RFC 3339 in the calendar's
-    /// zone.
+    /// zone; rows with their fields in reading order (`at, kind, stage, tier, detail, due`).
     pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.view()).unwrap_or(Value::Null)
+    }
+
+    /// The serialisable view behind [`Timeline::to_json`].
+    pub fn view(&self) -> TimelineView<'_> {
         let tz = self.tz;
         let t = |at: DateTime<Utc>| timefmt::rfc3339(tz, at);
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut o = json!({
-                    "at": t(r.at),
-                    "kind": r.kind.as_str(),
-                    "stage": r.stage,
-                    "tier": r.tier,
-                    "detail": r.detail,
-                });
-                if let (Some(m), Some(due)) = (o.as_object_mut(), r.due) {
-                    m.insert("due".into(), Value::String(t(due)));
-                }
-                if let (Some(m), true) = (o.as_object_mut(), r.provisional) {
-                    m.insert("provisional".into(), Value::Bool(true));
-                }
-                o
-            })
-            .collect();
         let f = &self.final_state;
-        let next = &self.next;
-        json!({
-            "policy": self.policy,
-            "timezone": tz.name(),
-            "rows": rows,
-            "rejected": self.rejected,
-            "until": t(self.until),
-            "final": {
-                "stage": f.stage,
-                "tier": f.tier,
-                "closed": f.closed,
-                "closed_at": f.closed_at.map(t),
-                "flagged": f.flagged,
-                "breaches": f.breaches,
-                "escalations": f.escalations,
-                "flags": f.flags,
-                "marks": f.marks,
+        let n = &self.next;
+        TimelineView {
+            policy: &self.policy,
+            timezone: tz.name(),
+            until: t(self.until),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| RowView {
+                    at: t(r.at),
+                    kind: r.kind.as_str(),
+                    stage: r.stage.as_deref(),
+                    tier: r.tier.as_deref(),
+                    detail: &r.detail,
+                    due: r.due.map(t),
+                    provisional: r.provisional,
+                })
+                .collect(),
+            rejected: &self.rejected,
+            final_state: FinalView {
+                stage: &f.stage,
+                tier: f.tier.as_deref(),
+                closed: f.closed,
+                closed_at: f.closed_at.map(t),
+                flagged: f.flagged,
+                breaches: f.breaches,
+                escalations: f.escalations,
+                flags: f.flags,
+                marks: &f.marks,
             },
-            "next": {
-                "events": next.events,
-                "missing_artifacts": next.missing_artifacts,
-                "pending_members": next.pending_members,
-                "clocks": next.clocks.iter().map(|c| json!({
-                    "kind": c.kind,
-                    "name": c.name,
-                    "tier": c.tier,
-                    "budget": c.budget,
-                    "deadline": t(c.deadline),
-                    "used": (c.used * 1000.0).round() / 1000.0,
-                    "provisional": c.provisional,
-                    "paused": c.paused,
-                    "overdue": c.overdue,
-                })).collect::<Vec<_>>(),
-                "next_wakeup": next.next_wakeup.map(t),
+            next: NextView {
+                events: &n.events,
+                missing_artifacts: &n.missing_artifacts,
+                pending_members: &n.pending_members,
+                clocks: n
+                    .clocks
+                    .iter()
+                    .map(|c| ClockRow {
+                        kind: &c.kind,
+                        name: &c.name,
+                        tier: c.tier.as_deref(),
+                        budget: &c.budget,
+                        deadline: t(c.deadline),
+                        used: (c.used * 1000.0).round() / 1000.0,
+                        provisional: c.provisional,
+                        paused: c.paused,
+                        overdue: c.overdue,
+                    })
+                    .collect(),
+                next_wakeup: n.next_wakeup.map(t),
             },
-        })
+        }
     }
+}
+
+/// What `ombud simulate --format json` prints and snapshot tests store.
+#[derive(Debug, Serialize)]
+pub struct TimelineView<'a> {
+    /// `id@version`.
+    pub policy: &'a str,
+    /// The zone instants are written in.
+    pub timezone: &'a str,
+    /// The instant the clock was run to.
+    pub until: String,
+    /// Every row.
+    pub rows: Vec<RowView<'a>>,
+    /// Refused events.
+    pub rejected: &'a [RejectedEvent],
+    /// The ticket at `until`.
+    #[serde(rename = "final")]
+    pub final_state: FinalView<'a>,
+    /// What the ticket accepts and waits for at `until`.
+    pub next: NextView<'a>,
+}
+
+/// One row in reading order.
+#[derive(Debug, Serialize)]
+pub struct RowView<'a> {
+    /// When (RFC 3339 in the calendar's zone).
+    pub at: String,
+    /// What happened.
+    pub kind: &'a str,
+    /// Stage or obligation.
+    pub stage: Option<&'a str>,
+    /// Responsible tier after the row.
+    pub tier: Option<&'a str>,
+    /// Detail text.
+    pub detail: &'a str,
+    /// The deadline, for rows that set one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Rests on days beyond the calendar's data.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub provisional: bool,
+}
+
+/// The final state in the JSON view.
+#[derive(Debug, Serialize)]
+pub struct FinalView<'a> {
+    /// Stage.
+    pub stage: &'a str,
+    /// Tier.
+    pub tier: Option<&'a str>,
+    /// Closed?
+    pub closed: bool,
+    /// When it closed.
+    pub closed_at: Option<String>,
+    /// Flagged red now?
+    pub flagged: bool,
+    /// Breaches.
+    pub breaches: u32,
+    /// Escalations.
+    pub escalations: u32,
+    /// Flags.
+    pub flags: u32,
+    /// Tiers marked.
+    pub marks: &'a [String],
+}
+
+/// Next actions in the JSON view.
+#[derive(Debug, Serialize)]
+pub struct NextView<'a> {
+    /// Accepted events.
+    pub events: &'a [AcceptedEvent],
+    /// Artifacts still missing.
+    pub missing_artifacts: &'a [String],
+    /// Joint-group members pending.
+    pub pending_members: &'a [String],
+    /// Running clocks.
+    pub clocks: Vec<ClockRow<'a>>,
+    /// When to wake the ticket next.
+    pub next_wakeup: Option<String>,
+}
+
+/// A running clock in the JSON view.
+#[derive(Debug, Serialize)]
+pub struct ClockRow<'a> {
+    /// `stage` or `obligation`.
+    pub kind: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Tier.
+    pub tier: Option<&'a str>,
+    /// Budget as written.
+    pub budget: &'a str,
+    /// Deadline.
+    pub deadline: String,
+    /// Share used at `until` (3 decimals).
+    pub used: f64,
+    /// Provisional?
+    pub provisional: bool,
+    /// Paused?
+    pub paused: bool,
+    /// Overdue?
+    pub overdue: bool,
 }
 
 /// The concrete instants of a scenario on one policy's calendar.
