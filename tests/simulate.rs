@@ -1,0 +1,236 @@
+//! `ombud simulate`, `ombud test` and `ombud diff` as a user runs them: output, exit codes and
+//! located scenario diagnostics.
+
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const REFERENCE: &str = "policies/service-complaints.yaml";
+const TWO_DAYS: &str = "tests/fixtures/policies/service-complaints-2wd.yaml";
+
+/// Runs `ombud <args>` from the repository root without colour; returns (exit code, stdout, stderr).
+#[expect(clippy::unwrap_used, reason = "test helper: failing to start the binary fails the test")]
+fn ombud(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(args)
+        .current_dir(ROOT)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn simulate_text_is_an_aligned_table_in_the_calendars_zone() {
+    let (code, out, err) =
+        ombud(&["simulate", "examples/scenarios/general-fee-complaint-over-spring-festival.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("times in Asia/Shanghai"), "{out}");
+    let header = out.lines().find(|l| l.starts_with("AT")).unwrap();
+    let deadline =
+        out.lines().find(|l| l.contains("3 working days → due Thu 26 Feb 2026 24:00")).unwrap();
+    // Columns line up: KIND starts in the same column in the header and in every row.
+    assert_eq!(header.find("KIND"), deadline.find("deadline"));
+    assert!(out.contains("breach    handle"), "{out}");
+    assert!(out.contains("Final state\n  stage handle  tier management  open"), "{out}");
+    assert!(out.contains("Next actions\n  resolved → feedback  by management"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour with NO_COLOR");
+}
+
+#[test]
+fn simulate_marks_provisional_deadlines_with_a_footnote() {
+    let (code, out, _) =
+        ombud(&["simulate", "examples/scenarios/year-end-deadline-in-2027-provisional.yaml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("deadline*  handle"), "{out}");
+    assert!(out.contains("* provisional: the instant rests on days after 2026-12-31"), "{out}");
+}
+
+#[test]
+fn simulate_json_has_the_same_rows_with_rfc3339_instants() {
+    let (code, out, err) = ombud(&[
+        "simulate",
+        "--format",
+        "json",
+        "examples/scenarios/general-fee-complaint-over-spring-festival.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["at"], "2026-02-13T17:30:00+08:00");
+    assert_eq!(rows[0]["kind"], "opened");
+    let handle = rows.iter().find(|r| r["kind"] == "deadline" && r["stage"] == "handle").unwrap();
+    assert_eq!(handle["due"], "2026-02-27T00:00:00+08:00");
+    let breach = rows.iter().find(|r| r["kind"] == "breach").unwrap();
+    assert_eq!(
+        (breach["at"].as_str(), breach["tier"].as_str()),
+        (Some("2026-02-27T00:00:00+08:00"), Some("supervisor"))
+    );
+    assert_eq!(v["final"]["stage"], "handle");
+    assert_eq!(v["final"]["breaches"], 1);
+    assert_eq!(v["next"]["events"][0]["event"], "resolved");
+}
+
+#[test]
+fn simulate_policy_flag_overrides_the_scenarios_policy() {
+    let (code, out, _) = ombud(&[
+        "simulate",
+        "--policy",
+        TWO_DAYS,
+        "examples/scenarios/general-fee-complaint-over-spring-festival.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("policy service-complaints@2026.1-2wd"), "{out}");
+    assert!(out.contains("2 working days → due Wed 25 Feb 2026 24:00"), "{out}");
+}
+
+#[test]
+fn rejected_events_are_timeline_rows() {
+    let (code, out, _) =
+        ombud(&["simulate", "examples/scenarios/rejected-not-accepted-and-guard-false.yaml"]);
+    assert_eq!(code, 0);
+    let row = out.lines().find(|l| l.contains("resolved [not_accepted]")).unwrap();
+    assert!(row.starts_with("Mon 13 Jul 2026 09:05  rejected  intake"), "{row}");
+    assert!(
+        row.ends_with("stage `intake` does not accept event `resolved` (it accepts `registered`)"),
+        "{row}"
+    );
+    assert!(out.contains("compensation_needed [guard_false]"), "{out}");
+    assert!(out.contains("rejected events 2"), "{out}");
+}
+
+#[test]
+fn test_reports_each_failed_expectation_with_its_line() {
+    let (code, out, _) = ombud(&["test", "tests/fixtures/scenarios/failing-expectation.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    let file = "tests/fixtures/scenarios/failing-expectation.yaml";
+    assert!(out.contains(&format!("FAIL {file}")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{file}:13:3: expect.breaches\n    expected: 0\n    actual:   1 [handle]"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!(
+        "{file}:14:16: expect.deadlines.handle\n    expected: 2026-02-26T00:00:00+08:00 (Wed 25 Feb 2026 24:00)\n    actual:   2026-02-27T00:00:00+08:00 (Thu 26 Feb 2026 24:00)"
+    )), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{file}:15:3: expect.closed\n    expected: true\n    actual:   false"
+        )),
+        "{out}"
+    );
+    // `stage: handle` holds, so it is not reported.
+    assert!(!out.contains("expect.stage"), "{out}");
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn test_counts_a_scenario_that_does_not_load_as_failed() {
+    let (code, out, _) = ombud(&[
+        "test",
+        "tests/fixtures/scenarios/broken",
+        "examples/scenarios/makeup-workday-filing.yaml",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 3 failed"));
+}
+
+#[test]
+fn test_exit_2_on_a_missing_path() {
+    let (code, _, err) = ombud(&["test", "examples/no-such-dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file or directory: examples/no-such-dir"), "{err}");
+}
+
+#[test]
+fn scenario_diagnostics_are_located() {
+    let cases = [
+        (
+            "unknown-key.yaml",
+            "error[E0602]: unknown key `artefact` in `events[]`",
+            "4:36",
+            "did you mean `artifact`?",
+        ),
+        (
+            "bad-duration.yaml",
+            "error[E0606]: bad relative time `+2 days`",
+            "5:14",
+            "a relative time is `+` and a duration",
+        ),
+        (
+            "bad-instant.yaml",
+            "error[E0605]: bad instant `2026-02-13 17:30`",
+            "4:7",
+            "RFC 3339 instant with its offset",
+        ),
+    ];
+    for (file, message, at, hint) in cases {
+        let path = format!("tests/fixtures/scenarios/broken/{file}");
+        let (code, out, err) = ombud(&["simulate", &path]);
+        assert_eq!(code, 1, "{file}: {out}{err}");
+        assert!(err.contains(message), "{file}: {err}");
+        assert!(err.contains(&format!("--> {path}:{at}\n")), "{file}: {err}");
+        assert!(err.contains(hint), "{file}: {err}");
+    }
+}
+
+#[test]
+fn diff_of_a_policy_with_itself_is_empty() {
+    let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("0 of 21 scenarios changed (2 written for other policies skipped)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn diff_exit_2_on_errors() {
+    let (code, _, _) = ombud(&["diff", REFERENCE, "policies/nope.yaml", "examples/scenarios"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = ombud(&["diff", REFERENCE, REFERENCE, "no-such-scenario.yaml"]);
+    assert_eq!(code, 2);
+}
+
+/// Acceptance: cutting the general handling limit from 3 to 2 working days moves exactly the
+/// scenarios where a general complaint enters handling — and no major one.
+#[test]
+fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
+    let (code, out, err) = ombud(&["diff", REFERENCE, TWO_DAYS, "examples/scenarios"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let changed: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("examples/scenarios/"))
+        .map(|l| l.trim_start_matches("examples/scenarios/"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "compensation-pay-first.yaml",
+            "cross-department-joint-group.yaml",
+            "disputed-result-loops-back.yaml",
+            "general-fee-complaint-over-spring-festival.yaml",
+            "general-quality-complaint-on-time.yaml",
+            "late-night-filing.yaml",
+            "makeup-workday-filing.yaml",
+            "national-day-eve-filing.yaml",
+            "pause-awaiting-complainant.yaml",
+            "public-holiday-filing.yaml",
+            "rejected-missing-and-unknown-artifacts.yaml",
+            "rejected-not-accepted-and-guard-false.yaml",
+            "rejected-out-of-order-and-closed.yaml",
+        ]
+    );
+    assert!(out.contains(
+        "examples/scenarios/general-fee-complaint-over-spring-festival.yaml\n  ~ handle deadline moves from Thu 26 Feb 2026 24:00 to Wed 25 Feb 2026 24:00\n"
+    ), "{out}");
+    assert!(out.contains("  + handle breach at Sat 10 Oct 2026 24:00"), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("13 of 21 scenarios changed (2 written for other policies skipped); breaches 7 → 11")
+    );
+}
