@@ -1243,6 +1243,23 @@ impl<'e> Run<'e> {
                 ticket.tier.as_deref(),
                 format!("{name} → {target}"),
             );
+            // An event that is both a transition and an obligation's `done_on` (the bank's
+            // `accepted` closes the ticket and answers the final reply) does both.
+            for ob in p.obligations.iter().filter(|o| o.done_on == name) {
+                if let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none())
+                {
+                    st.done = Some(at);
+                    let late = if st.breached { " (late)" } else { "" };
+                    let owner = p.tiers.get(ob.owner).cloned();
+                    self.row(
+                        at,
+                        RowKind::Obligation,
+                        Some(&ob.name),
+                        owner.as_deref(),
+                        format!("`{}` done by {name}{late}", ob.name),
+                    );
+                }
+            }
             return self.enter(ticket, to, at, 0);
         }
         if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
