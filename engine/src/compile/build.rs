@@ -514,7 +514,7 @@ impl Compiler<'_> {
 
     fn derived(&mut self, doc: &PolicyFile, fields: &[FieldDef]) -> Vec<DeriveDef> {
         let mut out = Vec::new();
-        for d in &doc.derive {
+        for (di, d) in doc.derive.iter().enumerate() {
             let declared = fields.iter().find(|f| f.name == d.name.value);
             let mut rules = Vec::new();
             let mut unconditional: Option<Span> = None;
@@ -540,6 +540,9 @@ impl Compiler<'_> {
                     Some(w) => self.expr(w),
                     None => None,
                 };
+                if let Some(w) = &r.when {
+                    self.check_derive_order(doc, di, w);
+                }
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
@@ -549,6 +552,27 @@ impl Compiler<'_> {
             out.push(DeriveDef { name: d.name.value.clone(), rules });
         }
         out
+    }
+
+    /// Derived values are computed in file order: a rule may read only earlier ones.
+    fn check_derive_order(&mut self, doc: &PolicyFile, index: usize, when: &At<String>) {
+        let Some(this) = doc.derive.get(index) else { return };
+        for (name, offset) in crate::check::scan::variables(&when.value) {
+            let Some(pos) = doc.derive.iter().position(|d| d.name.value == name) else { continue };
+            if pos < index {
+                continue;
+            }
+            let what = if pos == index {
+                format!("derive `{}` reads its own value", this.name.value)
+            } else {
+                format!("derive `{}` reads `{name}`, which is computed after it", this.name.value)
+            };
+            let span = self.inner_span(when, offset, name.len());
+            self.push(Diagnostic::error("E0410", what).with_span(span).with_hint(format!(
+                "derived values are computed in file order: move `{name}` above `{}`",
+                this.name.value
+            )));
+        }
     }
 
     fn step_at(&mut self, at: &At<String>) -> Option<StepAt> {
