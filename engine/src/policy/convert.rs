@@ -30,7 +30,8 @@ pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "when"];
 pub(crate) const GROUP_KEYS: &[&str] = &["when", "lead", "members", "stages", "complete"];
 pub(crate) const MEMBER_KEYS: &[&str] = &["tier", "per"];
 pub(crate) const STEP_KEYS: &[&str] = &["at", "do", "to", "notify", "mark", "when"];
-pub(crate) const STAGE_KEYS: &[&str] = &["owner", "due", "requires", "on", "auto", "ladder", "terminal"];
+pub(crate) const STAGE_KEYS: &[&str] =
+    &["owner", "due", "requires", "on", "auto", "ladder", "terminal"];
 pub(crate) const OWNER_KEYS: &[&str] = &["when", "tier"];
 pub(crate) const DUE_KEYS: &[&str] = &["when", "within"];
 pub(crate) const TRANSITION_KEYS: &[&str] = &["to", "when"];
