@@ -140,7 +140,14 @@ impl Reader {
                 "E0105",
                 format!("{what} must be {expected}, found {}", n.kind.describe()),
             )
-            .with_span(n.span),
+            .with_span(n.span)
+            .with_hint(match expected {
+                "a list" => "write a list: `[a, b]`, or one `- item` per line",
+                "a map" => "write `key: value` entries, indented under the key",
+                "a string" => "write text; quote it if it looks like another type: `\"…\"`",
+                "`true` or `false`" => "only `true` and `false` are booleans (YAML 1.2)",
+                _ => "see the policy language reference (`ombud schema`)",
+            }),
         );
     }
 
