@@ -103,6 +103,7 @@ fn mermaid_escape(s: &str) -> String {
     for c in s.chars() {
         match c {
             '"' => out.push_str("#quot;"),
+            '&' => out.push_str("#amp;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),

@@ -172,3 +172,37 @@ proptest::proptest! {
         let _ = load_policy("mutated.yaml", &text, None);
     }
 }
+
+/// Columns inside folded, literal and multi-line double-quoted conditions point at the exact text.
+#[test]
+fn columns_inside_multi_line_conditions() {
+    let text = r#"policy: p
+calendar: cn-mainland
+fields:
+  amount: { type: number }
+  category: { type: enum, values: [fees, safety] }
+tiers: [agent]
+start: open
+stages:
+  open:
+    owner: agent
+    on:
+      done:
+        - to: closed
+          when: >-
+            amount > 10 &&
+            category == "fes"
+        - to: closed
+          when: |
+            amount > 10
+            && amout < 5
+        - to: closed
+          when: "amount > 1 &&
+            categry == \"x\""
+  closed: { terminal: true }
+"#;
+    let diags = load_policy("ml.yaml", text, None).unwrap_err();
+    let got: Vec<(&str, u32, u32)> =
+        diags.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
+    assert_eq!(got, [("E0403", 16, 25), ("E0402", 20, 16), ("E0402", 23, 13)]);
+}

@@ -514,7 +514,7 @@ impl Compiler<'_> {
 
     fn derived(&mut self, doc: &PolicyFile, fields: &[FieldDef]) -> Vec<DeriveDef> {
         let mut out = Vec::new();
-        for d in &doc.derive {
+        for (di, d) in doc.derive.iter().enumerate() {
             let declared = fields.iter().find(|f| f.name == d.name.value);
             let mut rules = Vec::new();
             let mut unconditional: Option<Span> = None;
@@ -540,6 +540,9 @@ impl Compiler<'_> {
                     Some(w) => self.expr(w),
                     None => None,
                 };
+                if let Some(w) = &r.when {
+                    self.check_derive_order(doc, di, w);
+                }
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
@@ -549,6 +552,27 @@ impl Compiler<'_> {
             out.push(DeriveDef { name: d.name.value.clone(), rules });
         }
         out
+    }
+
+    /// Derived values are computed in file order: a rule may read only earlier ones.
+    fn check_derive_order(&mut self, doc: &PolicyFile, index: usize, when: &At<String>) {
+        let Some(this) = doc.derive.get(index) else { return };
+        for (name, offset) in crate::check::scan::variables(&when.value) {
+            let Some(pos) = doc.derive.iter().position(|d| d.name.value == name) else { continue };
+            if pos < index {
+                continue;
+            }
+            let what = if pos == index {
+                format!("derive `{}` reads its own value", this.name.value)
+            } else {
+                format!("derive `{}` reads `{name}`, which is computed after it", this.name.value)
+            };
+            let span = self.inner_span(when, offset, name.len());
+            self.push(Diagnostic::error("E0410", what).with_span(span).with_hint(format!(
+                "derived values are computed in file order: move `{name}` above `{}`",
+                this.name.value
+            )));
+        }
     }
 
     fn step_at(&mut self, at: &At<String>) -> Option<StepAt> {
@@ -820,6 +844,7 @@ impl Compiler<'_> {
         let declared_events: Option<Vec<String>> =
             doc.events.as_ref().map(|a| a.iter().map(|x| x.value.clone()).collect());
         let mut event_uses: Vec<At<String>> = Vec::new();
+        let mut artifact_uses: Vec<At<String>> = Vec::new();
         for (si, s) in doc.stages.iter().enumerate() {
             let name = s.name.value.as_str();
             let terminal = s.is_terminal();
@@ -843,6 +868,7 @@ impl Compiler<'_> {
             let owner = self.conditional(&s.owner, "owner", name, |c, v| c.tier(&tiers, v));
             let due = self.conditional(&s.due, "due", name, |c, v| c.duration(v));
             self.check_unique(&s.requires, "artifact");
+            artifact_uses.extend(s.requires.iter().cloned());
             if let Some(decl) = &declared_artifacts {
                 for r in &s.requires {
                     if !decl.contains(&r.value) {
@@ -998,7 +1024,10 @@ impl Compiler<'_> {
                 });
             }
         }
-        self.check_events(&event_uses, declared_events.as_deref(), doc);
+        self.check_events(&event_uses, declared_events.as_deref());
+        if declared_artifacts.is_none() {
+            self.similar_names(&artifact_uses, "W0105", "artifact", "artifacts");
+        }
 
         // Graph checks.
         let infos: Vec<StageInfo<'_>> = doc
@@ -1044,16 +1073,20 @@ impl Compiler<'_> {
 
     /// Event names: checked against `events:` when declared; otherwise near-duplicates (a likely
     /// typo such as `confirmd` next to `confirmed`) are warned about.
-    fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>, doc: &PolicyFile) {
+    fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>) {
         if let Some(decl) = declared {
             for u in uses {
                 if !decl.contains(&u.value) {
                     self.unknown("E0206", "event", u, decl);
                 }
             }
-            let _ = doc;
             return;
         }
+        self.similar_names(uses, "W0104", "event", "events");
+    }
+
+    /// Warns about names that differ by one or two letters (a likely typo).
+    fn similar_names(&mut self, uses: &[At<String>], code: &'static str, kind: &str, key: &str) {
         let mut names: Vec<&At<String>> = Vec::new();
         for u in uses {
             if !names.iter().any(|n| n.value == u.value) {
@@ -1066,17 +1099,17 @@ impl Compiler<'_> {
                 if a.value.chars().count() > 4 && (1..=2).contains(&d) {
                     self.push(
                         Diagnostic::warning(
-                            "W0104",
+                            code,
                             format!(
-                                "event `{}` looks like a misspelling of `{}`",
+                                "{kind} `{}` looks like a misspelling of `{}`",
                                 b.value, a.value
                             ),
                         )
                         .with_span(b.span)
-                        .with_related(a.span, "similar event used here")
-                        .with_hint(
-                            "use one spelling, or declare the policy's `events:` to check them",
-                        ),
+                        .with_related(a.span, format!("similar {kind} used here"))
+                        .with_hint(format!(
+                            "use one spelling, or declare the policy's `{key}:` to check them"
+                        )),
                     );
                 }
             }

@@ -254,3 +254,45 @@ pub fn json_schema_text() -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::json_schema;
+    use crate::policy::convert::*;
+    use serde_json::Value;
+
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    }
+
+    fn sorted(list: &[&str]) -> Vec<String> {
+        let mut k: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        k.sort();
+        k
+    }
+
+    /// The schema describes exactly the keys the loader accepts, at every level.
+    #[test]
+    fn schema_keys_match_the_loader() {
+        let s = json_schema();
+        let p = &s["properties"];
+        assert_eq!(keys(&s), sorted(TOP_KEYS));
+        assert_eq!(keys(&p["calendar"]["oneOf"][1]), sorted(CALENDAR_KEYS));
+        assert_eq!(keys(&p["fields"]["additionalProperties"]), sorted(FIELD_KEYS));
+        assert_eq!(keys(&p["derive"]["additionalProperties"]["items"]), sorted(RULE_KEYS));
+        let group = &p["groups"]["additionalProperties"];
+        assert_eq!(keys(group), sorted(GROUP_KEYS));
+        assert_eq!(keys(&group["properties"]["members"]), sorted(MEMBER_KEYS));
+        assert_eq!(keys(&p["ladders"]["additionalProperties"]["items"]), sorted(STEP_KEYS));
+        let stage = &p["stages"]["additionalProperties"];
+        assert_eq!(keys(stage), sorted(STAGE_KEYS));
+        assert_eq!(keys(&stage["properties"]["owner"]["oneOf"][1]["items"]), sorted(OWNER_KEYS));
+        assert_eq!(keys(&stage["properties"]["due"]["oneOf"][1]["items"]), sorted(DUE_KEYS));
+        let on = &stage["properties"]["on"]["additionalProperties"]["oneOf"][1];
+        assert_eq!(keys(on), sorted(TRANSITION_KEYS));
+        assert_eq!(keys(&p["obligations"]["additionalProperties"]), sorted(OBLIGATION_KEYS));
+        assert_eq!(keys(&p["pause"]["items"]), sorted(PAUSE_KEYS));
+    }
+}
