@@ -226,8 +226,16 @@ impl Tables {
             && ts >= first
             && ts < last
         {
-            let i = self.day_start.partition_point(|&s| s <= ts);
-            return self.t0 + i as i64 - 1;
+            // Days are 23–25 hours long, so a division lands within a day of the answer.
+            let len = self.day_start.len() - 1;
+            let mut i = usize::try_from((ts - first) / 86_400).unwrap_or(0).min(len - 1);
+            while i > 0 && self.day_start[i] > ts {
+                i -= 1;
+            }
+            while i + 1 < len && self.day_start[i + 1] <= ts {
+                i += 1;
+            }
+            return self.t0 + i as i64;
         }
         // By offset arithmetic, which cannot leave chrono's range at its edges.
         let naive = ts_to_utc(ts).naive_utc();
