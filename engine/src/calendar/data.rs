@@ -495,10 +495,10 @@ fn load_unsorted(
 fn yaml_message(raw: &str) -> String {
     let mut m = raw.trim();
     m = m.strip_prefix("error:").unwrap_or(m).trim_start();
-    if m.starts_with("line ") {
-        if let Some(i) = m.find(": ") {
-            m = &m[i + 2..];
-        }
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+    {
+        m = &m[i + 2..];
     }
     m.to_lowercase()
 }

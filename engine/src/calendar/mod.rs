@@ -265,8 +265,8 @@ impl Calendar {
     /// let bad = "id: tiny\ntimezone: Asia/Shanghia\nworkweek: [mon]\ncovers: unbounded\nhoilday: 1\n";
     /// let diags = Calendar::from_yaml("bad.yaml", bad, None).unwrap_err();
     /// let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-    /// assert_eq!(codes, ["E0505", "E0501"]);
-    /// assert_eq!(diags[1].span.line, 2);
+    /// assert_eq!(codes, ["E0501", "E0505"]); // every mistake, sorted by place
+    /// assert_eq!((diags[0].span.line, diags[0].span.column), (2, 11));
     /// ```
     pub fn from_yaml(
         name: &str,
