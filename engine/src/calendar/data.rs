@@ -175,13 +175,25 @@ pub(crate) fn load(
     base_dir: Option<&Path>,
     depth: usize,
 ) -> Result<Calendar, Vec<Diagnostic>> {
+    load_unsorted(name, text, base_dir, depth).map_err(|mut diags| {
+        crate::check::sort_diagnostics(&mut diags);
+        diags
+    })
+}
+
+fn load_unsorted(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    depth: usize,
+) -> Result<Calendar, Vec<Diagnostic>> {
     let source = Source::new(name, text);
     let mut cx = Ctx { source: Arc::clone(&source), diags: Vec::new() };
     let root = match node::parse(text) {
         Ok(root) => root,
         Err((msg, loc)) => {
             let span = loc.map_or_else(Span::default, |l| location_span(&l, &source, 0));
-            let first = msg.lines().next().unwrap_or("").to_lowercase();
+            let first = yaml_message(msg.lines().next().unwrap_or(""));
             cx.push("E0500", format!("invalid YAML: {first}"), span, None);
             return Err(cx.diags);
         }
@@ -363,7 +375,7 @@ pub(crate) fn load(
             match idx(d).filter(|_| in_range(d)) {
                 Some(i) => kinds[i] = DayKind::Holiday,
                 None if !reported => {
-                    out_of_range(&mut cx, "holiday", d, p.span);
+                    out_of_range(&mut cx, &format!("holiday `{}` on", p.name), d, p.span);
                     reported = true;
                 }
                 None => {}
@@ -438,7 +450,7 @@ pub(crate) fn load(
             match idx(d).filter(|_| in_range(d)) {
                 Some(i) => kinds[i] = DayKind::Holiday,
                 None if !reported => {
-                    out_of_range(&mut cx, "closure", d, p.span);
+                    out_of_range(&mut cx, &format!("closure `{}` on", p.name), d, p.span);
                     reported = true;
                 }
                 None => {}
@@ -477,6 +489,18 @@ pub(crate) fn load(
         all_sources,
         names,
     ))
+}
+
+/// The parser's message without its own `error: line L column C:` prefix (the span has that).
+fn yaml_message(raw: &str) -> String {
+    let mut m = raw.trim();
+    m = m.strip_prefix("error:").unwrap_or(m).trim_start();
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+    {
+        m = &m[i + 2..];
+    }
+    m.to_lowercase()
 }
 
 fn parse_tz(cx: &mut Ctx, n: &Node) -> Option<Tz> {

@@ -416,11 +416,12 @@ fn diagnostic_e0504_outside_coverage() {
 fn diagnostic_e0505_unknown_keys_all_reported() {
     let text = format!("{HEAD}hoildays: []\nholidays:\n  - {{nme: A, date: 2026-05-01}}\n");
     let ds = diags(&text);
-    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0505", "E0505", "E0508"]);
+    // Sorted by place: the entry missing `name` starts before its unknown key `nme`.
+    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0505", "E0508", "E0505"]);
     assert_eq!(ds[0].message, "unknown key `hoildays` in a calendar file");
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `holidays`?"));
     assert_eq!((ds[0].span.line, ds[0].span.column), (5, 1));
-    assert_eq!(ds[1].hint.as_deref(), Some("did you mean `name`?"));
+    assert_eq!(ds[2].hint.as_deref(), Some("did you mean `name`?"));
 }
 
 #[test]
