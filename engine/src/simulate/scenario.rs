@@ -165,7 +165,7 @@ impl Scenario {
                 return Err(vec![d.with_source(source)]);
             }
         };
-        let mut cx = Cx { text: source.text.clone(), diags: Vec::new() };
+        let mut cx = Cx { text: &source.text, diags: Vec::new() };
         let scenario = cx.scenario(source, &root);
         if let Some(s) = scenario.filter(|_| cx.diags.is_empty()) {
             return Ok(s);
@@ -198,14 +198,14 @@ pub const EXPECT_KEYS: [&str; 11] = [
 const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
 
 /// Collects diagnostics while converting the tree.
-struct Cx {
-    text: String,
+struct Cx<'t> {
+    text: &'t str,
     diags: Vec<Diagnostic>,
 }
 
 type Entries<'n> = &'n [(Node, Node)];
 
-impl Cx {
+impl Cx<'_> {
     fn err(&mut self, code: &'static str, span: Span, message: String, hint: Option<String>) {
         let mut d = Diagnostic::error(code, message).with_span(span);
         if let Some(h) = hint {
@@ -290,7 +290,7 @@ impl Cx {
                     .text
                     .get(node.span.offset..)
                     .is_some_and(|s| s.starts_with('"') || s.starts_with('\''));
-                let span = node.span.sub(&self.text, e.offset + usize::from(quoted), 0);
+                let span = node.span.sub(self.text, e.offset + usize::from(quoted), 0);
                 self.err(e.code, span, e.message, Some(e.hint));
                 None
             }
