@@ -279,7 +279,8 @@ fn resolve(policy: &CompiledPolicy, base: DateTime<Utc>, spec: TimeSpec) -> Date
 /// policy refuses to open (fields that do not fit) is an error, located at `ticket:` (`E0610`).
 ///
 /// Relative times are resolved on the engine's calendar: each event's `+duration` counts from
-/// the previous event (the first from the ticket's `at`), `until` from the last event.
+/// the previous event (the first from the ticket's `at`), `until` from the last event (or the
+/// latest instant the ticket has seen, if later).
 pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Diagnostic>> {
     let policy = engine.policy();
     let open = OpenTicket {
@@ -324,9 +325,12 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
             }
         }
     }
+    // `until` counts from the last event — or from the latest instant the ticket has seen, when
+    // the last event was refused for being out of order.
+    let base = prev.max(ticket.clock_at);
     let until = match &scenario.until {
-        Some(u) => resolve(policy, prev, u.value),
-        None => prev,
+        Some(u) => resolve(policy, base, u.value),
+        None => base,
     };
     if until < ticket.clock_at {
         let span = scenario.until.as_ref().map(|u| u.span).unwrap_or_default();
