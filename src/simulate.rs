@@ -39,13 +39,19 @@ pub fn run(args: Args) -> ExitCode {
             match args.format {
                 Format::Json => {
                     let text = serde_json::to_string_pretty(&tl.to_json()).unwrap_or_default();
-                    println!("{text}");
+                    crate::render::emit(&format!("{text}\n"));
                 }
                 Format::Text => {
-                    print!("{}", render_text(&tl, title.as_deref(), scenario_files::use_colour()));
+                    let colour = scenario_files::use_colour();
+                    crate::render::emit(&render_text(&tl, title.as_deref(), colour));
                 }
             }
             ExitCode::SUCCESS
+        }
+        // With `--format json`, diagnostics follow the JSON contract on stdout, like `ombud lint`.
+        Err(Problem::Diagnostics(diags)) if args.format == Format::Json => {
+            crate::render::emit(&format!("{}\n", crate::render::render_json(&diags)));
+            ExitCode::from(1)
         }
         Err(p) => {
             if scenario_files::report(&p) {

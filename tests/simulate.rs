@@ -179,6 +179,17 @@ fn scenario_diagnostics_are_located() {
 }
 
 #[test]
+fn scenario_diagnostics_in_json() {
+    let path = "tests/fixtures/scenarios/broken/unknown-key.yaml";
+    let (code, out, _) = ombud(&["simulate", "--format", "json", path]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!((d["code"].as_str(), d["file"].as_str()), (Some("E0602"), Some(path)));
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(36)));
+}
+
+#[test]
 fn diff_of_a_policy_with_itself_is_empty() {
     let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
     assert_eq!(code, 0, "{out}{err}");
