@@ -224,7 +224,7 @@ impl Tables {
     /// local midnight that starts it.
     fn local_day_midnight(&self, ts: i64) -> (i64, bool) {
         let x = self.local_day(ts);
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() {
             (x, self.day_start[i as usize] == ts)
         } else {
@@ -256,14 +256,14 @@ impl Tables {
     }
 
     fn kind(&self, x: i64) -> DayKind {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() { self.kinds[i as usize] } else { self.plain_kind(x) }
     }
 
     /// Working days before day `x`.
     fn ord(&self, x: i64) -> i64 {
         let x = x.clamp(MIN_X, MAX_X);
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i <= 0 {
             self.pw(x)
         } else if i <= self.len() {
@@ -276,7 +276,7 @@ impl Tables {
 
     /// The working day with ordinal `k`.
     fn nth(&self, k: i64) -> i64 {
-        let rel = k - self.base;
+        let rel = k.saturating_sub(self.base);
         let total = self.wds.len() as i64;
         if rel < 0 {
             self.plain_nth(k)
@@ -289,7 +289,7 @@ impl Tables {
 
     /// Open and close timestamps of window `j` of working day `x`.
     fn window(&self, x: i64, j: usize) -> (i64, i64) {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() {
             let k = self.ord[i as usize] as usize;
             let b = (k * self.win.len() + j) * 2;

@@ -281,6 +281,10 @@ fn extreme_dates_do_not_panic() {
             let w = cal.working_clock(start);
             let _ = cal.at_working_clock(w);
         }
+        let tiny = cal.with_overrides(Some("09:00:00-09:00:01".parse().unwrap()), None, None);
+        for w in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX] {
+            let _ = tiny.at_working_clock(w);
+        }
         let _ = cal.at_working_clock(i64::MAX);
         let _ = cal.at_working_clock(i64::MIN);
         let _ = cal.day_kind(NaiveDate::MIN);
