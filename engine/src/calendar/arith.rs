@@ -432,8 +432,13 @@ impl Calendar {
                 return Deadline { at, provisional: None };
             }
             Duration::WorkingDays(n) => {
-                let today =
-                    t.cutoff.is_some_and(|c| t.kind(x0).is_working() && ts < t.local_ts(x0, c));
+                // Received on a working day before the cutoff (and before that day's close of
+                // business, should a cutoff be set later than closing): the day is day 1.
+                let today = t.cutoff.is_some_and(|c| {
+                    t.kind(x0).is_working()
+                        && ts < t.local_ts(x0, c)
+                        && ts < t.window(x0, t.win.len() - 1).1
+                });
                 let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
                 (first + i64::from(n)) * t.s
             }
