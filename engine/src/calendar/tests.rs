@@ -465,6 +465,13 @@ fn diagnostic_e0507_unknown_extends() {
 
 #[test]
 fn diagnostics_of_other_shapes() {
+    // Repeated keys, located at the repetition.
+    let ds = diags(&format!("{HEAD}id: u\n"));
+    assert_eq!(
+        (ds[0].code, ds[0].message.as_str()),
+        ("E0505", "key `id` appears twice in a calendar file")
+    );
+    assert_eq!(ds[0].span.line, 5);
     // Missing keys.
     assert_eq!(codes("name: x\n"), ["E0508", "E0508", "E0508", "E0508"]);
     // Bad hours point inside the value.
