@@ -334,14 +334,20 @@ impl Tables {
         self.clock_inverse_day(w).0
     }
 
+    /// The end (close of the last window) of the working day with ordinal `k`, and its index:
+    /// the first instant with W = `(k + 1) * S`.
+    fn end_of_working_day(&self, k: i64) -> (i64, i64) {
+        let x = self.nth(k);
+        (self.window(x, self.win.len() - 1).1, x)
+    }
+
     /// The first timestamp with W = `w`, and the working day it ends or falls in.
     fn clock_inverse_day(&self, w: i64) -> (i64, i64) {
         let k = w.div_euclid(self.s);
         let r = w.rem_euclid(self.s);
         if r == 0 {
             // Reached at the close of the previous working day.
-            let x = self.nth(k.saturating_sub(1));
-            return (self.window(x, self.win.len() - 1).1, x);
+            return self.end_of_working_day(k.saturating_sub(1));
         }
         let x = self.nth(k);
         let mut cum = 0;
@@ -420,7 +426,7 @@ impl Calendar {
             // ("the midnight that ends day N") is on day N and chaining limits is consistent.
             x0 = t.local_day(ts.saturating_sub(1));
         }
-        let target = match duration {
+        let (at_ts, x1) = match duration {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)
                     .and_then(|d| start.checked_add_signed(d))
@@ -440,12 +446,15 @@ impl Calendar {
                         && ts < t.window(x0, t.win.len() - 1).1
                 });
                 let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
-                (first + i64::from(n)) * t.s
+                // The end of working day N: W = (first + N) * S, i.e. the close of the working
+                // day with ordinal first + N - 1.
+                t.end_of_working_day(first + i64::from(n) - 1)
             }
-            Duration::CalendarDays(n) => (t.ord(x0 + i64::from(n)) + 1) * t.s,
-            Duration::WorkingHours { minutes } => t.clock(ts) + i64::from(minutes) * 60,
+            Duration::CalendarDays(n) => t.end_of_working_day(t.ord(x0 + i64::from(n))),
+            Duration::WorkingHours { minutes } => {
+                t.clock_inverse_day(t.clock(ts) + i64::from(minutes) * 60)
+            }
         };
-        let (at_ts, x1) = t.clock_inverse_day(target);
         let at = ts_to_utc(at_ts).max(start);
         let x1 = x1.max(x0);
         Deadline { at, provisional: t.provisional(&self.id, x0, x1) }
