@@ -118,6 +118,13 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
         return Err(format!("error: `--to {to}` is before `--from {from}`\n"));
     }
     let cal = load(calendar)?;
+    let (first, last) = cal.coverage();
+    if from < first || to > last {
+        eprintln!(
+            "warning: calendar `{}` covers {first} to {last}; days outside follow the plain workweek",
+            cal.id()
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write = || -> std::io::Result<()> {

@@ -56,6 +56,25 @@ fn days_lists_three_years_of_cn_mainland() {
 }
 
 #[test]
+fn days_beyond_coverage_warn() {
+    let o = ombud(&[
+        "calendar",
+        "days",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-12-31",
+        "--to",
+        "2027-01-01",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "date,kind\n2026-12-31,workday\n2027-01-01,workday\n");
+    assert!(
+        stderr(&o).starts_with("warning: calendar `cn-mainland` covers 2024-01-01 to 2026-12-31")
+    );
+}
+
+#[test]
 fn add_acceptance_case() {
     let o = ombud(&[
         "calendar",

@@ -224,7 +224,7 @@ impl Tables {
     /// local midnight that starts it.
     fn local_day_midnight(&self, ts: i64) -> (i64, bool) {
         let x = self.local_day(ts);
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() {
             (x, self.day_start[i as usize] == ts)
         } else {
@@ -256,14 +256,14 @@ impl Tables {
     }
 
     fn kind(&self, x: i64) -> DayKind {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() { self.kinds[i as usize] } else { self.plain_kind(x) }
     }
 
     /// Working days before day `x`.
     fn ord(&self, x: i64) -> i64 {
         let x = x.clamp(MIN_X, MAX_X);
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i <= 0 {
             self.pw(x)
         } else if i <= self.len() {
@@ -276,7 +276,7 @@ impl Tables {
 
     /// The working day with ordinal `k`.
     fn nth(&self, k: i64) -> i64 {
-        let rel = k - self.base;
+        let rel = k.saturating_sub(self.base);
         let total = self.wds.len() as i64;
         if rel < 0 {
             self.plain_nth(k)
@@ -289,7 +289,7 @@ impl Tables {
 
     /// Open and close timestamps of window `j` of working day `x`.
     fn window(&self, x: i64, j: usize) -> (i64, i64) {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() {
             let k = self.ord[i as usize] as usize;
             let b = (k * self.win.len() + j) * 2;
@@ -334,14 +334,20 @@ impl Tables {
         self.clock_inverse_day(w).0
     }
 
+    /// The end (close of the last window) of the working day with ordinal `k`, and its index:
+    /// the first instant with W = `(k + 1) * S`.
+    fn end_of_working_day(&self, k: i64) -> (i64, i64) {
+        let x = self.nth(k);
+        (self.window(x, self.win.len() - 1).1, x)
+    }
+
     /// The first timestamp with W = `w`, and the working day it ends or falls in.
     fn clock_inverse_day(&self, w: i64) -> (i64, i64) {
         let k = w.div_euclid(self.s);
         let r = w.rem_euclid(self.s);
         if r == 0 {
             // Reached at the close of the previous working day.
-            let x = self.nth(k.saturating_sub(1));
-            return (self.window(x, self.win.len() - 1).1, x);
+            return self.end_of_working_day(k.saturating_sub(1));
         }
         let x = self.nth(k);
         let mut cum = 0;
@@ -420,7 +426,7 @@ impl Calendar {
             // ("the midnight that ends day N") is on day N and chaining limits is consistent.
             x0 = t.local_day(ts.saturating_sub(1));
         }
-        let target = match duration {
+        let (at_ts, x1) = match duration {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)
                     .and_then(|d| start.checked_add_signed(d))
@@ -432,15 +438,23 @@ impl Calendar {
                 return Deadline { at, provisional: None };
             }
             Duration::WorkingDays(n) => {
-                let today =
-                    t.cutoff.is_some_and(|c| t.kind(x0).is_working() && ts < t.local_ts(x0, c));
+                // Received on a working day before the cutoff (and before that day's close of
+                // business, should a cutoff be set later than closing): the day is day 1.
+                let today = t.cutoff.is_some_and(|c| {
+                    t.kind(x0).is_working()
+                        && ts < t.local_ts(x0, c)
+                        && ts < t.window(x0, t.win.len() - 1).1
+                });
                 let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
-                (first + i64::from(n)) * t.s
+                // The end of working day N: W = (first + N) * S, i.e. the close of the working
+                // day with ordinal first + N - 1.
+                t.end_of_working_day(first + i64::from(n) - 1)
             }
-            Duration::CalendarDays(n) => (t.ord(x0 + i64::from(n)) + 1) * t.s,
-            Duration::WorkingHours { minutes } => t.clock(ts) + i64::from(minutes) * 60,
+            Duration::CalendarDays(n) => t.end_of_working_day(t.ord(x0 + i64::from(n))),
+            Duration::WorkingHours { minutes } => {
+                t.clock_inverse_day(t.clock(ts) + i64::from(minutes) * 60)
+            }
         };
-        let (at_ts, x1) = t.clock_inverse_day(target);
         let at = ts_to_utc(at_ts).max(start);
         let x1 = x1.max(x0);
         Deadline { at, provisional: t.provisional(&self.id, x0, x1) }

@@ -474,6 +474,19 @@ fn load_unsorted(
         }
     }
 
+    if let (Some(c), Some(close)) = (cutoff, hours.as_ref().and_then(BusinessHours::close))
+        && c > close
+        && close != NaiveTime::MIN
+    {
+        let n = find(&entries, "cutoff").or_else(|| find(&entries, "hours"));
+        let span = n.map_or(root_span, |n| cx.span(n));
+        cx.push(
+            "E0509",
+            format!("cutoff `{}` is after close of business `{}`", c.format("%H:%M"), close.format("%H:%M")),
+            span,
+            Some("a ticket received after closing cannot count that day; set the cutoff at or before closing".into()),
+        );
+    }
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
