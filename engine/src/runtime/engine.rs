@@ -526,6 +526,7 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
 }
 
 fn sha256_hex(parts: &[&[u8]]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut h = Sha256::new();
     for p in parts {
         h.update(p);
@@ -533,22 +534,28 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     let out = h.finalize();
     let mut s = String::with_capacity(64);
     for b in out.iter() {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     s
 }
 
-/// Digest of the ticket state (history and head excluded).
-pub(crate) fn state_digest(ticket: &Ticket) -> String {
+/// Digest of the ticket state: SHA-256 hex of its JSON with `history` and `audit_head` left out.
+pub fn state_digest(ticket: &Ticket) -> String {
     let mut view = ticket.clone();
     view.history = Vec::new();
     view.audit_head = String::new();
-    let bytes = serde_json::to_vec(&view).unwrap_or_default();
+    stripped_digest(&view)
+}
+
+/// [`state_digest`] of a ticket whose history and head are already empty.
+fn stripped_digest(ticket: &Ticket) -> String {
+    let bytes = serde_json::to_vec(ticket).unwrap_or_default();
     sha256_hex(&[&bytes])
 }
 
 /// The hash of an audit record: over the previous hash, the entry and the state digest.
-pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
+pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
     let entry = serde_json::to_vec(entry).unwrap_or_default();
     sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
 }
@@ -556,7 +563,7 @@ pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String
 fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
     let history = std::mem::take(&mut ticket.history);
     let head = std::mem::take(&mut ticket.audit_head);
-    let state = state_digest(ticket);
+    let state = stripped_digest(ticket);
     let hash = record_hash(&head, &entry, &state);
     ticket.history = history;
     let seq = ticket.history.len() as u64;
