@@ -3,7 +3,7 @@
 //! The embeddable core of Ombud, a workflow-rules engine for complaint handling: the policy
 //! language ([`policy`]), its checks and diagnostics ([`check`]), the rhai sandbox ([`expr`]),
 //! compilation into a validated state machine ([`compile`]), working-day calendars
-//! ([`calendar`]) and the ticket runtime.
+//! ([`calendar`]) and the ticket runtime ([`runtime`]).
 
 pub mod calendar;
 pub mod check;
@@ -12,3 +12,5 @@ pub mod expr;
 pub mod policy;
 pub mod runtime;
 pub mod timefmt;
+
+pub use compile::{CompiledPolicy, LoadResult, load_policy, load_policy_file};
