@@ -14,8 +14,8 @@ use std::sync::Arc;
 fn main() -> Result<(), Box<dyn Error>> {
     // 1. Compile the policy once at start-up. Every mistake comes back as a located diagnostic.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/service-complaints.yaml");
-    let policy = match ombud_engine::load_policy_file(path) {
-        Ok(compiled) => compiled.policy,
+    let policy = match ombud_engine::load_policy_file(std::path::Path::new(path)) {
+        Ok((policy, _warnings)) => policy,
         Err(diagnostics) => {
             for d in diagnostics {
                 eprintln!("{d} at {}:{}:{}", d.file().unwrap_or(path), d.span.line, d.span.column);
@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     // 2. One engine per policy version; it is Send + Sync, share it across threads.
     let engine = Engine::new(Arc::new(policy));
+    let tz = engine.policy().calendar.tz();
 
     // 3. A fee complaint arrives on the Friday evening before Spring Festival 2026.
     let open: OpenTicket = serde_json::from_value(serde_json::json!({
@@ -38,7 +39,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }))?;
     let (mut ticket, outcome) = engine.open(&open)?;
-    println!("opened {} in stage `{}`; wake me at {:?}", ticket.id, ticket.stage, outcome.next_wakeup);
+    println!(
+        "opened {} in stage `{}`; wake me at {:?}",
+        ticket.id, ticket.stage, outcome.next_wakeup
+    );
 
     // 4. Events carry their own time. A refused event is an error and leaves the ticket unchanged.
     for event in [
@@ -48,7 +52,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     ] {
         let outcome = engine.apply(&mut ticket, &event)?;
         for row in &outcome.rows {
-            println!("  {} {:<9} {:<8} {}", row.at, row.kind, row.stage.as_deref().unwrap_or(""), row.detail);
+            let at = ombud_engine::timefmt::short(tz, row.at);
+            println!(
+                "  {at}  {:<9} {:<8} {}",
+                row.kind,
+                row.stage.as_deref().unwrap_or(""),
+                row.detail
+            );
         }
     }
     match engine.apply(&mut ticket, &Event::named("confirmed", "2026-02-14T03:00:00Z".parse()?)) {
@@ -65,7 +75,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let now = "2026-02-26T02:00:00Z".parse()?;
     let outcome = engine.advance(&mut ticket, now)?;
     for action in &outcome.actions {
-        println!("  ACTION {:?} on `{}` for {:?}", action.kind, action.subject, action.tier);
+        let tier = action.tier.as_deref().unwrap_or("-");
+        println!("  action: {:?} on `{}` for {tier}", action.kind, action.subject);
     }
 
     // 7. What the host shows its staff now.

@@ -315,7 +315,11 @@ impl Engine {
                 let _ = stage;
                 let mut t = ticket.clone();
                 for (name, value) in &ticket.fields {
-                    if self.policy.field(name).is_some() {
+                    let unset_enum = matches!(
+                        (self.policy.field(name).map(|f| &f.ty), value),
+                        (Some(FieldType::Enum(_)), Value::String(s)) if s.is_empty()
+                    );
+                    if self.policy.field(name).is_some() && !unset_enum {
                         self.check_field(name, value)?;
                     }
                 }
