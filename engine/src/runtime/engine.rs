@@ -13,7 +13,8 @@ use crate::compile::{
     CompiledPolicy, Completion, FieldType, LadderAction, ResumeMode, StageDef, StageId, StepAt,
     TierTarget,
 };
-use crate::expr::Expr;
+use crate::expr::{Expr, ExprError};
+use std::cell::RefCell;
 use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -454,6 +455,7 @@ impl Engine {
                     .unwrap_or_else(|| Value::String(String::new()))
             });
             fields.insert(def.name.clone(), value);
+            run.fields_changed();
         }
     }
 }
@@ -580,11 +582,12 @@ struct Run<'e> {
     engine: &'e Engine,
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
+    scope: RefCell<Option<rhai::Scope<'static>>>,
 }
 
 impl<'e> Run<'e> {
     fn new(engine: &'e Engine) -> Self {
-        Run { engine, rows: Vec::new(), actions: Vec::new() }
+        Run { engine, rows: Vec::new(), actions: Vec::new(), scope: RefCell::new(None) }
     }
 
     fn policy(&self) -> &'e CompiledPolicy {
@@ -638,14 +641,27 @@ impl<'e> Run<'e> {
 
     /// Evaluates a condition; a condition that cannot be evaluated counts as false.
     fn holds(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> bool {
-        self.policy().exprs.eval_bool(expr, fields).unwrap_or(false)
+        self.eval(expr, fields).unwrap_or(false)
     }
 
     fn guard(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, Rejection> {
-        self.policy().exprs.eval_bool(expr, fields).map_err(|e| Rejection::Evaluation {
+        self.eval(expr, fields).map_err(|e| Rejection::Evaluation {
             condition: expr.source().to_string(),
             message: e.message,
         })
+    }
+
+    /// Evaluates against a rhai scope built once per call and reused until the fields change
+    /// (every mutation of `fields` goes through [`Run::fields_changed`]).
+    fn eval(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, ExprError> {
+        let mut cached = self.scope.borrow_mut();
+        let scope = cached.get_or_insert_with(|| crate::expr::scope_of(fields));
+        self.policy().exprs.eval_bool_in(expr, scope)
+    }
+
+    /// Drops the cached scope after `fields` changed.
+    fn fields_changed(&self) {
+        *self.scope.borrow_mut() = None;
     }
 
     fn is_working(budget: &Duration) -> bool {
@@ -1122,6 +1138,7 @@ impl<'e> Run<'e> {
                 }
                 given.extend(data.keys().cloned());
                 self.engine.derive(&mut ticket.fields, &given);
+                self.fields_changed();
                 self.row(
                     at,
                     RowKind::Event,
