@@ -53,19 +53,20 @@ fn benches(c: &mut Criterion) {
     });
 
     // 1,000,000 open tickets at different stages of their clocks, advanced to one instant.
-    let mut tickets: Vec<Ticket> = Vec::with_capacity(1_000_000);
-    let (mut template, _) = engine.open(&open_input(0, t0)).unwrap();
-    engine.apply(&mut template, &registered).unwrap();
-    template.history.clear();
-    for i in 0..1_000_000 {
-        let mut t = template.clone();
-        t.id = format!("T-{i}");
-        tickets.push(t);
-    }
     let now = t0 + Duration::hours(2);
     let mut group = c.benchmark_group("advance");
     group.sample_size(10);
     group.bench_function("advance 1,000,000 open tickets (one thread)", |b| {
+        let (mut template, _) = engine.open(&open_input(0, t0)).unwrap();
+        engine.apply(&mut template, &registered).unwrap();
+        template.history.clear();
+        let tickets: Vec<Ticket> = (0..1_000_000)
+            .map(|i| {
+                let mut t = template.clone();
+                t.id = format!("T-{i}");
+                t
+            })
+            .collect();
         b.iter_batched_ref(
             || tickets.clone(),
             |tickets| {

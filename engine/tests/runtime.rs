@@ -476,3 +476,98 @@ fn engine_is_shared_across_threads_with_identical_results() {
     let (a, b) = (run(Arc::clone(&e)), run(Arc::clone(&e)));
     assert_eq!(a.join().unwrap(), b.join().unwrap());
 }
+
+/// A second focused policy: restart pauses, `any` and `lead` groups, reassign steps, keywords,
+/// a conditional ladder step, wall-clock offsets before the deadline.
+const SECOND: &str = r#"
+policy: second
+version: "1"
+calendar: weekdays
+fields:
+  text: { type: string }
+  teams: { type: list }
+  vip: { type: bool }
+derive:
+  topic:
+    - { value: billing, keywords: [invoice, 账单] }
+    - { value: other }
+tiers: [agent, lead, head]
+groups:
+  any_team:
+    when: 'teams.len() > 1'
+    lead: head
+    members: { tier: lead, per: teams }
+    stages: [triage]
+    complete: any
+  lead_decides:
+    when: 'teams.len() > 1'
+    lead: head
+    members: { tier: lead, per: teams }
+    stages: [decide]
+    complete: lead
+ladders:
+  hours:
+    - { at: deadline - 2h, do: reassign, to: lead }
+    - { at: 90%, do: notify, notify: head, when: 'vip' }
+    - { at: 100%, do: escalate, to: owner }
+ladder: hours
+start: triage
+stages:
+  triage: { owner: agent, due: 8h, on: { next: decide } }
+  decide: { owner: agent, due: 8h, on: { next: done } }
+  done: { terminal: true }
+pause:
+  - { on: hold, resume_on: unhold, resume: restart }
+"#;
+
+#[test]
+fn keyword_rules_restart_pauses_and_reassign_steps() {
+    let e = Engine::new(compile(SECOND));
+    let mut ticket = open(&e, "2026-03-02T08:00:00Z", json!({"text": "The INVOICE is wrong"}));
+    assert_eq!(ticket.fields["topic"], json!("billing"));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-02T16:00:00Z"));
+    // deadline − 2h hands the stage to the lead; the 90 % notify is skipped (not a VIP);
+    // at 100 % the ticket goes back to its owner, the agent.
+    let out = e.advance(&mut ticket, t("2026-03-02T16:00:00Z")).unwrap();
+    let kinds: Vec<_> = out.rows.iter().map(|r| (r.at, r.kind, r.tier.clone().unwrap())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (t("2026-03-02T14:00:00Z"), RowKind::Reassign, "lead".to_string()),
+            (t("2026-03-02T16:00:00Z"), RowKind::Breach, "lead".to_string()),
+            (t("2026-03-02T16:00:00Z"), RowKind::Escalate, "agent".to_string()),
+        ]
+    );
+    // A restart pause grants the full 8 h again from the resume, and re-arms the ladder.
+    e.apply(&mut ticket, &ev("hold", "2026-03-02T17:00:00Z")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-03-03T09:00:00Z")).unwrap();
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T17:00:00Z"));
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T15:00:00Z")));
+    // A reassign event moves responsibility; an unknown tier is refused.
+    e.apply(&mut ticket, &Event::reassign("head", t("2026-03-03T10:00:00Z"))).unwrap();
+    assert_eq!(ticket.tier.as_deref(), Some("head"));
+    let err =
+        e.apply(&mut ticket, &Event::reassign("boss", t("2026-03-03T10:00:00Z"))).unwrap_err();
+    assert_eq!(err.code(), "bad_event");
+}
+
+#[test]
+fn any_and_lead_groups() {
+    let e = Engine::new(compile(SECOND));
+    let mut ticket = open(
+        &e,
+        "2026-03-02T08:00:00Z",
+        json!({"teams": ["net", "billing", "field"], "vip": true}),
+    );
+    // `any`: one member is enough.
+    e.apply(&mut ticket, &Event::member_done("field", t("2026-03-02T09:00:00Z"))).unwrap();
+    e.apply(&mut ticket, &ev("next", "2026-03-02T09:10:00Z")).unwrap();
+    assert_eq!(ticket.stage, "decide");
+    // `lead`: members reporting is not enough; the lead decides.
+    e.apply(&mut ticket, &Event::member_done("net", t("2026-03-02T09:20:00Z"))).unwrap();
+    let err = e.apply(&mut ticket, &ev("next", "2026-03-02T09:30:00Z")).unwrap_err();
+    assert!(matches!(&err, Rejection::GroupPending { pending, .. } if pending == &["lead"]));
+    e.apply(&mut ticket, &Event::member_done("lead", t("2026-03-02T09:40:00Z"))).unwrap();
+    e.apply(&mut ticket, &ev("next", "2026-03-02T09:50:00Z")).unwrap();
+    assert!(ticket.is_closed());
+}

@@ -14,12 +14,12 @@ use crate::compile::{
     TierTarget,
 };
 use crate::expr::{Expr, ExprError};
-use std::cell::RefCell;
 use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
