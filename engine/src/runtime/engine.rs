@@ -110,7 +110,7 @@ impl Engine {
             opened_at: input.at,
             clock_at: input.at,
             last_event_at: input.at,
-            fields,
+            fields: Arc::new(fields),
             stage: String::new(),
             visit: 0,
             tier: None,
@@ -315,7 +315,7 @@ impl Engine {
                 };
                 let _ = stage;
                 let mut t = ticket.clone();
-                for (name, value) in &ticket.fields {
+                for (name, value) in ticket.fields.iter() {
                     let unset_enum = matches!(
                         (self.policy.field(name).map(|f| &f.ty), value),
                         (Some(FieldType::Enum(_)), Value::String(s)) if s.is_empty()
@@ -454,8 +454,8 @@ impl Engine {
                     .and_then(|f| f.default.clone())
                     .unwrap_or_else(|| Value::String(String::new()))
             });
+            run.field_set(&def.name, &value);
             fields.insert(def.name.clone(), value);
-            run.fields_changed();
         }
     }
 }
@@ -657,6 +657,13 @@ impl<'e> Run<'e> {
         let mut cached = self.scope.borrow_mut();
         let scope = cached.get_or_insert_with(|| crate::expr::scope_of(fields));
         self.policy().exprs.eval_bool_in(expr, scope)
+    }
+
+    /// Updates one variable of the cached scope after `fields[name]` changed.
+    fn field_set(&self, name: &str, value: &Value) {
+        if let Some(scope) = self.scope.borrow_mut().as_mut() {
+            scope.set_or_push(name.to_string(), crate::expr::to_dynamic(value));
+        }
     }
 
     /// Drops the cached scope after `fields` changed.
@@ -1123,7 +1130,7 @@ impl<'e> Run<'e> {
                         self.engine.check_field(k, v)?
                     };
                     changes.push(format!("{k}={}", compact(&checked)));
-                    ticket.fields.insert(k.clone(), checked);
+                    Arc::make_mut(&mut ticket.fields).insert(k.clone(), checked);
                 }
                 let mut given: BTreeSet<String> = BTreeSet::new();
                 for rec in &ticket.history {
@@ -1137,7 +1144,7 @@ impl<'e> Run<'e> {
                     }
                 }
                 given.extend(data.keys().cloned());
-                self.engine.derive(&mut ticket.fields, &given);
+                self.engine.derive(Arc::make_mut(&mut ticket.fields), &given);
                 self.fields_changed();
                 self.row(
                     at,
