@@ -10,6 +10,7 @@ mod ledger;
 mod lint;
 mod replay;
 mod report;
+mod render;
 mod schema;
 mod simulate;
 mod test_cmd;
