@@ -358,6 +358,11 @@ fn load_unsorted(
                 format!("{what} `{d}` is outside the covered range {a} to {z}"),
                 "widen `covers` or remove the date".to_string(),
             ),
+            None if extends => (
+                format!("{what} `{d}` is listed, but the extended calendar is unbounded"),
+                "an unbounded calendar has no dated days; extend a calendar with a covered range"
+                    .to_string(),
+            ),
             None => (
                 format!("{what} `{d}` is listed, but `covers` is `unbounded`"),
                 "an unbounded calendar has no dated days; give `covers: {from, to}`".to_string(),

@@ -273,6 +273,7 @@ impl Compiler<'_> {
         match self.exprs.compile(&at.value, &self.vars) {
             Ok(e) => {
                 self.check_enum_literals(at);
+                self.check_by_sample(at, &e);
                 Some(e)
             }
             Err(e) => {
@@ -309,6 +310,48 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// Evaluates a compiled condition once with sample values of every declared type: an
+    /// operator applied to the wrong types, or a result that is not a boolean, shows up here
+    /// whatever the ticket's values (errors that depend on values, like an index out of range on
+    /// the empty sample list, are not reported).
+    fn check_by_sample(&mut self, at: &At<String>, e: &Expr) {
+        let Err(err) = self.exprs.eval_bool(e, &self.vars) else { return };
+        let (code, message, hint) = match err.kind {
+            ExprErrorKind::NotBoolean => {
+                let found = err
+                    .message
+                    .split(" produced a ")
+                    .nth(1)
+                    .unwrap_or("value")
+                    .trim_end_matches(", not a boolean");
+                let found = match found {
+                    "f64" | "f32" => "number",
+                    "i64" | "i32" | "u32" | "u64" => "whole number",
+                    "string" | "ImmutableString" | "char" => "string",
+                    "array" => "list",
+                    "map" => "map",
+                    "()" => "nothing",
+                    other => other,
+                };
+                (
+                    "E0412",
+                    format!("condition produces a {found}, not a boolean"),
+                    "a condition must be true or false, e.g. `amount > 0`".to_string(),
+                )
+            }
+            ExprErrorKind::Runtime if err.message.starts_with("function not found") => (
+                "E0406",
+                format!("type mismatch in condition: {}", err.message),
+                "check the types of the fields this compares or combines (see `fields:`)"
+                    .to_string(),
+            ),
+            _ => return,
+        };
+        let off = err.offset.unwrap_or(0).min(at.value.len());
+        let span = self.inner_span(at, off, 1);
+        self.push(Diagnostic::error(code, message).with_span(span).with_hint(hint));
     }
 
     fn check_enum_literals(&mut self, at: &At<String>) {

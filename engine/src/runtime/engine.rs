@@ -13,12 +13,13 @@ use crate::compile::{
     CompiledPolicy, Completion, FieldType, LadderAction, ResumeMode, StageDef, StageId, StepAt,
     TierTarget,
 };
-use crate::expr::Expr;
+use crate::expr::{Expr, ExprError};
 use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -109,7 +110,7 @@ impl Engine {
             opened_at: input.at,
             clock_at: input.at,
             last_event_at: input.at,
-            fields,
+            fields: Arc::new(fields),
             stage: String::new(),
             visit: 0,
             tier: None,
@@ -314,8 +315,12 @@ impl Engine {
                 };
                 let _ = stage;
                 let mut t = ticket.clone();
-                for (name, value) in &ticket.fields {
-                    if self.policy.field(name).is_some() {
+                for (name, value) in ticket.fields.iter() {
+                    let unset_enum = matches!(
+                        (self.policy.field(name).map(|f| &f.ty), value),
+                        (Some(FieldType::Enum(_)), Value::String(s)) if s.is_empty()
+                    );
+                    if self.policy.field(name).is_some() && !unset_enum {
                         self.check_field(name, value)?;
                     }
                 }
@@ -449,6 +454,7 @@ impl Engine {
                     .and_then(|f| f.default.clone())
                     .unwrap_or_else(|| Value::String(String::new()))
             });
+            run.field_set(&def.name, &value);
             fields.insert(def.name.clone(), value);
         }
     }
@@ -526,6 +532,7 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
 }
 
 fn sha256_hex(parts: &[&[u8]]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut h = Sha256::new();
     for p in parts {
         h.update(p);
@@ -533,22 +540,28 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     let out = h.finalize();
     let mut s = String::with_capacity(64);
     for b in out.iter() {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     s
 }
 
-/// Digest of the ticket state (history and head excluded).
-pub(crate) fn state_digest(ticket: &Ticket) -> String {
+/// Digest of the ticket state: SHA-256 hex of its JSON with `history` and `audit_head` left out.
+pub fn state_digest(ticket: &Ticket) -> String {
     let mut view = ticket.clone();
     view.history = Vec::new();
     view.audit_head = String::new();
-    let bytes = serde_json::to_vec(&view).unwrap_or_default();
+    stripped_digest(&view)
+}
+
+/// [`state_digest`] of a ticket whose history and head are already empty.
+fn stripped_digest(ticket: &Ticket) -> String {
+    let bytes = serde_json::to_vec(ticket).unwrap_or_default();
     sha256_hex(&[&bytes])
 }
 
 /// The hash of an audit record: over the previous hash, the entry and the state digest.
-pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
+pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
     let entry = serde_json::to_vec(entry).unwrap_or_default();
     sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
 }
@@ -556,7 +569,7 @@ pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String
 fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
     let history = std::mem::take(&mut ticket.history);
     let head = std::mem::take(&mut ticket.audit_head);
-    let state = state_digest(ticket);
+    let state = stripped_digest(ticket);
     let hash = record_hash(&head, &entry, &state);
     ticket.history = history;
     let seq = ticket.history.len() as u64;
@@ -569,11 +582,12 @@ struct Run<'e> {
     engine: &'e Engine,
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
+    scope: RefCell<Option<rhai::Scope<'static>>>,
 }
 
 impl<'e> Run<'e> {
     fn new(engine: &'e Engine) -> Self {
-        Run { engine, rows: Vec::new(), actions: Vec::new() }
+        Run { engine, rows: Vec::new(), actions: Vec::new(), scope: RefCell::new(None) }
     }
 
     fn policy(&self) -> &'e CompiledPolicy {
@@ -627,14 +641,34 @@ impl<'e> Run<'e> {
 
     /// Evaluates a condition; a condition that cannot be evaluated counts as false.
     fn holds(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> bool {
-        self.policy().exprs.eval_bool(expr, fields).unwrap_or(false)
+        self.eval(expr, fields).unwrap_or(false)
     }
 
     fn guard(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, Rejection> {
-        self.policy().exprs.eval_bool(expr, fields).map_err(|e| Rejection::Evaluation {
+        self.eval(expr, fields).map_err(|e| Rejection::Evaluation {
             condition: expr.source().to_string(),
             message: e.message,
         })
+    }
+
+    /// Evaluates against a rhai scope built once per call and reused until the fields change
+    /// (every mutation of `fields` goes through [`Run::fields_changed`]).
+    fn eval(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, ExprError> {
+        let mut cached = self.scope.borrow_mut();
+        let scope = cached.get_or_insert_with(|| crate::expr::scope_of(fields));
+        self.policy().exprs.eval_bool_in(expr, scope)
+    }
+
+    /// Updates one variable of the cached scope after `fields[name]` changed.
+    fn field_set(&self, name: &str, value: &Value) {
+        if let Some(scope) = self.scope.borrow_mut().as_mut() {
+            scope.set_or_push(name.to_string(), crate::expr::to_dynamic(value));
+        }
+    }
+
+    /// Drops the cached scope after `fields` changed.
+    fn fields_changed(&self) {
+        *self.scope.borrow_mut() = None;
     }
 
     fn is_working(budget: &Duration) -> bool {
@@ -1098,7 +1132,7 @@ impl<'e> Run<'e> {
                         self.engine.check_field(k, v)?
                     };
                     changes.push(format!("{k}={}", compact(&checked)));
-                    ticket.fields.insert(k.clone(), checked);
+                    Arc::make_mut(&mut ticket.fields).insert(k.clone(), checked);
                 }
                 let mut given: BTreeSet<String> = BTreeSet::new();
                 for rec in &ticket.history {
@@ -1112,7 +1146,8 @@ impl<'e> Run<'e> {
                     }
                 }
                 given.extend(data.keys().cloned());
-                self.engine.derive(&mut ticket.fields, &given);
+                self.engine.derive(Arc::make_mut(&mut ticket.fields), &given);
+                self.fields_changed();
                 self.row(
                     at,
                     RowKind::Event,

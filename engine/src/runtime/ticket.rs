@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
@@ -47,8 +48,9 @@ pub struct Ticket {
     pub clock_at: DateTime<Utc>,
     /// When the last event was applied.
     pub last_event_at: DateTime<Utc>,
-    /// Ticket data: given, defaulted and derived values.
-    pub fields: BTreeMap<String, Value>,
+    /// Ticket data: given, defaulted and derived values. Shared copy-on-write, since most events
+    /// leave it unchanged and the engine works on a copy of the ticket.
+    pub fields: Arc<BTreeMap<String, Value>>,
     /// Current stage.
     pub stage: String,
     /// How many times a stage has been entered (1 for the start stage).

@@ -1,0 +1,573 @@
+//! The ticket runtime, rule by rule, with exact instants across Spring Festival and National Day.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
+
+use chrono::{DateTime, Utc};
+use ombud_engine::compile::CompiledPolicy;
+use ombud_engine::runtime::{
+    ActionKind, Engine, Event, Migration, OpenTicket, Rejection, RowKind, Ticket,
+};
+use serde_json::json;
+use std::sync::Arc;
+
+const FOCUSED: &str = r#"
+policy: focused
+version: "1"
+calendar: cn-mainland
+fields:
+  amount: { type: number, default: 0 }
+  departments: { type: list }
+  text: { type: string }
+  urgent: { type: bool }
+  kind: { type: enum, values: [a, b] }
+derive:
+  severity:
+    - { value: major, when: 'amount >= 1000' }
+    - { value: general }
+tiers: [frontline, supervisor, management]
+groups:
+  joint:
+    when: 'departments.len() > 1'
+    lead: management
+    members: { tier: supervisor, per: departments }
+    stages: [work]
+    complete: all
+ladders:
+  std:
+    - { at: 50%, do: flag, notify: owner }
+    - { at: 100%, do: escalate, to: next, mark: performance }
+    - { at: deadline + 1 working day, do: escalate, to: management }
+ladder: std
+start: new
+stages:
+  new:
+    owner: frontline
+    due: 2h
+    on: { take: work }
+    auto: [ { to: fast, when: 'urgent' } ]
+  fast: { owner: management, due: 1h, on: { done: closed } }
+  work:
+    owner: [ { when: 'severity == "major"', tier: supervisor }, { tier: frontline } ]
+    due: [ { when: 'severity == "major"', within: 7 working days }, { within: 3 working days } ]
+    requires: [report]
+    on:
+      done: closed
+      approve: { to: closed, when: 'amount < 5000' }
+  closed: { terminal: true }
+obligations:
+  statement: { when: 'amount >= 10000', due: 72h, owner: management, done_on: published }
+pause:
+  - { on: wait, resume_on: back, resume: remaining }
+"#;
+
+fn compile(text: &str) -> Arc<CompiledPolicy> {
+    match ombud_engine::load_policy("focused.yaml", text, None) {
+        Ok((policy, _warnings)) => Arc::new(policy),
+        Err(diags) => panic!("policy does not compile: {diags:#?}"),
+    }
+}
+
+fn engine() -> Engine {
+    Engine::new(compile(FOCUSED))
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn open(engine: &Engine, at: &str, fields: serde_json::Value) -> Ticket {
+    let input =
+        OpenTicket { id: "T-1".into(), at: t(at), fields: serde_json::from_value(fields).unwrap() };
+    engine.open(&input).unwrap().0
+}
+
+fn ev(name: &str, at: &str) -> Event {
+    Event::named(name, t(at))
+}
+
+/// A ticket in `work`, entered at `at` with `fields`.
+fn in_work(engine: &Engine, at: &str, fields: serde_json::Value) -> Ticket {
+    let mut ticket = open(engine, at, fields);
+    engine.apply(&mut ticket, &ev("take", at)).unwrap();
+    assert_eq!(ticket.stage, "work");
+    ticket
+}
+
+#[test]
+fn open_checks_fields_applies_defaults_and_derives() {
+    let e = engine();
+    let ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"amount": 2500, "kind": "a"}));
+    assert_eq!(ticket.fields["severity"], json!("major"));
+    assert_eq!(ticket.fields["text"], json!(""));
+    assert_eq!(ticket.stage, "new");
+    assert_eq!(ticket.tier.as_deref(), Some("frontline"));
+    let deadline = ticket.clock.as_ref().unwrap().deadline;
+    assert_eq!(deadline, t("2026-03-02T11:00:00+08:00"));
+
+    let bad = |fields: serde_json::Value| {
+        let input = OpenTicket {
+            id: "T-2".into(),
+            at: t("2026-03-02T09:00:00+08:00"),
+            fields: serde_json::from_value(fields).unwrap(),
+        };
+        e.open(&input).unwrap_err()
+    };
+    assert!(
+        matches!(bad(json!({"amont": 1})), Rejection::UnknownField { hint: Some(h), .. } if h == "amount")
+    );
+    assert!(matches!(bad(json!({"amount": "lots"})), Rejection::WrongType { .. }));
+    assert!(matches!(bad(json!({"kind": "c"})), Rejection::NotInEnum { .. }));
+    assert!(matches!(bad(json!({"departments": "billing"})), Rejection::WrongType { .. }));
+}
+
+#[test]
+fn general_complaint_across_spring_festival() {
+    let e = engine();
+    // Friday 13 Feb 2026, 18:00. 14 Feb is a make-up working day (day 1), 15–23 Feb the holiday,
+    // so days 2 and 3 are 24 and 25 Feb: the deadline is the instant that ends 25 Feb.
+    let mut ticket = in_work(&e, "2026-02-13T18:00:00+08:00", json!({}));
+    let clock = ticket.clock.clone().unwrap();
+    assert_eq!(clock.deadline, t("2026-02-26T00:00:00+08:00"));
+    assert_eq!(ticket.tier.as_deref(), Some("frontline"));
+
+    // 50 % of the working budget: 6 h of Friday + 24 h of Sat 14 + 9 h of Tue 24 = 39 h of 78 h.
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-24T09:00:00+08:00")));
+    let out = e.advance(&mut ticket, t("2026-02-24T09:00:00+08:00")).unwrap();
+    assert_eq!(out.rows.len(), 1);
+    assert_eq!(out.rows[0].kind, RowKind::Flag);
+    assert!(ticket.flagged);
+    assert!(
+        out.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Notify && a.tier.as_deref() == Some("frontline"))
+    );
+
+    // At the deadline: one breach, escalation to the supervisor, a performance mark on frontline.
+    let out = e.advance(&mut ticket, t("2026-02-26T00:00:00+08:00")).unwrap();
+    let kinds: Vec<_> = out.rows.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [RowKind::Breach, RowKind::Escalate]);
+    assert_eq!(ticket.tier.as_deref(), Some("supervisor"));
+    assert_eq!(ticket.marks.len(), 1);
+    assert_eq!(ticket.marks[0].tier, "frontline");
+    assert_eq!(ticket.marks[0].mark, "performance");
+
+    // deadline + 1 working day = the end of Thu 26 Feb: management.
+    assert_eq!(out.next_wakeup, Some(t("2026-02-27T00:00:00+08:00")));
+    e.advance(&mut ticket, t("2026-03-10T00:00:00+08:00")).unwrap();
+    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert_eq!(ticket.stats.breaches, 1, "one breach per stage visit");
+    assert_eq!(ticket.stats.escalations, 2);
+    assert_eq!(e.next_wakeup(&ticket), None);
+}
+
+#[test]
+fn major_complaint_gets_seven_working_days_and_the_supervisor() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-02-13T18:00:00+08:00", json!({"amount": 2000}));
+    // 14, 24, 25, 26, 27, 28 (Saturday, make-up), 2 March.
+    assert_eq!(ticket.clock.unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
+    assert_eq!(ticket.tier.as_deref(), Some("supervisor"));
+}
+
+#[test]
+fn national_day_2026() {
+    let e = engine();
+    // Wed 30 Sep: 1–7 Oct holiday; 8 (Thu), 9 (Fri), 10 (Sat, make-up) are days 1–3.
+    let ticket = in_work(&e, "2026-09-30T10:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock.unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
+    // Filed on a public holiday: 8, 9, 10 Oct again.
+    let ticket = in_work(&e, "2026-10-03T10:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock.unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
+}
+
+#[test]
+fn late_december_deadline_is_provisional() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-12-29T10:00:00+08:00", json!({}));
+    let clock = ticket.clock.unwrap();
+    assert!(clock.provisional);
+    // 30, 31 Dec, then 2027 on the plain workweek: Fri 1 Jan is day 3.
+    assert_eq!(clock.deadline, t("2027-01-02T00:00:00+08:00"));
+}
+
+#[test]
+fn events_fire_due_steps_first_so_advance_is_optional() {
+    let e = engine();
+    let mut a = in_work(&e, "2026-02-13T18:00:00+08:00", json!({}));
+    let mut b = a.clone();
+    let attach = Event::attach("report", t("2026-02-27T10:00:00+08:00"));
+    let done = ev("done", "2026-02-27T11:00:00+08:00");
+    let mut rows_a = Vec::new();
+    for ev in [&attach, &done] {
+        rows_a.extend(e.apply(&mut a, ev).unwrap().rows);
+    }
+    let mut rows_b = e.advance(&mut b, t("2026-02-26T12:00:00+08:00")).unwrap().rows;
+    for ev in [&attach, &done] {
+        rows_b.extend(e.apply(&mut b, ev).unwrap().rows);
+    }
+    assert_eq!(rows_a, rows_b);
+    assert_eq!(a, b);
+    assert!(a.is_closed());
+    assert_eq!(a.stats.breaches, 1);
+}
+
+#[test]
+fn rejected_events_leave_the_ticket_byte_for_byte_unchanged() {
+    let e = engine();
+    let mut ticket = in_work(
+        &e,
+        "2026-03-02T10:00:00+08:00",
+        json!({"amount": 6000, "departments": ["billing", "network"]}),
+    );
+    let cases: Vec<(Event, &str)> = vec![
+        (ev("confirmed", "2026-03-02T11:00:00+08:00"), "not_accepted"),
+        (ev("done", "2026-03-02T11:00:00+08:00"), "missing_artifacts"),
+        (ev("take", "2026-03-01T11:00:00+08:00"), "out_of_order"),
+        (Event::attach("reprot", t("2026-03-02T11:00:00+08:00")), "bad_event"),
+        (
+            Event::set(
+                serde_json::from_value(json!({"amount": "x"})).unwrap(),
+                t("2026-03-02T11:00:00+08:00"),
+            ),
+            "wrong_type",
+        ),
+        (
+            Event::set(
+                serde_json::from_value(json!({"colour": 1})).unwrap(),
+                t("2026-03-02T11:00:00+08:00"),
+            ),
+            "unknown_field",
+        ),
+        (Event::member_done("legal", t("2026-03-02T11:00:00+08:00")), "bad_event"),
+        (ev("back", "2026-03-02T11:00:00+08:00"), "bad_event"),
+    ];
+    for (event, code) in cases {
+        let before = serde_json::to_string(&ticket).unwrap();
+        let err = e.apply(&mut ticket, &event).unwrap_err();
+        assert_eq!(err.code(), code, "{event:?}: {err}");
+        assert_eq!(serde_json::to_string(&ticket).unwrap(), before, "{code} changed the ticket");
+    }
+    // With the report attached, the group still blocks; the guard blocks `approve` (6000 ≥ 5000).
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T12:00:00+08:00"))).unwrap();
+    let before = serde_json::to_string(&ticket).unwrap();
+    let err = e.apply(&mut ticket, &ev("done", "2026-03-02T12:30:00+08:00")).unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GroupPending { pending, .. } if pending == &["billing", "network"])
+    );
+    let err = e.apply(&mut ticket, &ev("approve", "2026-03-02T12:30:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "guard_false");
+    assert_eq!(serde_json::to_string(&ticket).unwrap(), before);
+}
+
+#[test]
+fn joint_group_completes_when_all_members_are_done() {
+    let e = engine();
+    let mut ticket =
+        in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["billing", "network"]}));
+    assert_eq!(ticket.group.as_ref().unwrap().members.len(), 2);
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
+    e.apply(&mut ticket, &Event::member_done("billing", t("2026-03-02T12:00:00+08:00"))).unwrap();
+    let next = e.next_actions(&ticket, t("2026-03-02T12:00:00+08:00")).unwrap();
+    assert_eq!(next.pending_members, ["network"]);
+    e.apply(&mut ticket, &Event::member_done("network", t("2026-03-03T12:00:00+08:00"))).unwrap();
+    e.apply(&mut ticket, &ev("done", "2026-03-03T12:30:00+08:00")).unwrap();
+    assert!(ticket.is_closed());
+    assert_eq!(e.next_wakeup(&ticket), None);
+    let err = e.apply(&mut ticket, &ev("done", "2026-03-04T12:30:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "closed");
+}
+
+#[test]
+fn pause_keeps_the_remaining_working_time() {
+    let e = engine();
+    // A start at midnight is the end of the day before: Mon 2 Mar 00:00 counts Mon, Tue, Wed
+    // and ends Wed 4 Mar; the budget is W(deadline) − W(start) = 72 working hours.
+    let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    // Paused Tue 3 Mar 00:00 with 48 h left; resumed Mon 9 Mar 00:00 → Mon and Tue: the deadline
+    // is the end of Tue 10 Mar.
+    e.apply(&mut ticket, &ev("wait", "2026-03-03T00:00:00+08:00")).unwrap();
+    assert_eq!(e.next_wakeup(&ticket), None, "a paused clock schedules nothing");
+    let out = e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
+    assert_eq!(out.rows.last().unwrap().kind, RowKind::Resumed);
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-11T00:00:00+08:00"));
+    // The 50 % step moved with it: 36 h before the new deadline, Mon 9 Mar 12:00.
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-09T12:00:00+08:00")));
+}
+
+#[test]
+fn obligation_runs_beside_the_stages() {
+    let e = engine();
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
+    let ob = &ticket.obligations["statement"];
+    assert_eq!(ob.deadline, t("2026-03-05T10:00:00+08:00"));
+    e.apply(&mut ticket, &ev("take", "2026-03-02T10:30:00+08:00")).unwrap();
+    let out = e.advance(&mut ticket, t("2026-03-05T10:00:00+08:00")).unwrap();
+    assert!(
+        out.rows
+            .iter()
+            .any(|r| r.kind == RowKind::Breach && r.stage.as_deref() == Some("statement"))
+    );
+    let out = e.apply(&mut ticket, &ev("published", "2026-03-05T11:00:00+08:00")).unwrap();
+    assert!(out.rows[0].detail.contains("late"));
+    // Discharged obligations are not open any more.
+    let err = e.apply(&mut ticket, &ev("published", "2026-03-05T12:00:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "bad_event");
+}
+
+#[test]
+fn set_rederives_and_starts_obligations() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    assert_eq!(ticket.fields["severity"], json!("general"));
+    let data = serde_json::from_value(json!({"amount": 15000})).unwrap();
+    e.apply(&mut ticket, &Event::set(data, t("2026-03-02T11:00:00+08:00"))).unwrap();
+    assert_eq!(ticket.fields["severity"], json!("major"));
+    assert!(ticket.obligations.contains_key("statement"));
+}
+
+#[test]
+fn auto_transition_is_taken_on_entry() {
+    let e = engine();
+    let ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"urgent": true}));
+    assert_eq!(ticket.stage, "fast");
+    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert_eq!(ticket.clock.unwrap().deadline, t("2026-03-02T11:00:00+08:00"));
+}
+
+#[test]
+fn tickets_are_pinned_to_their_policy_version() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let v2 =
+        Engine::new(compile(&FOCUSED.replace("within: 3 working days", "within: 2 working days")));
+    let before = ticket.clone();
+    let err = v2
+        .apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00")))
+        .unwrap_err();
+    assert_eq!(err.code(), "policy_mismatch");
+    assert_eq!(ticket, before);
+
+    let (kept, _) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
+    assert_eq!(kept.clock.as_ref().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
+    let (recomputed, _) = v2.migrate(&ticket, Migration::Recompute).unwrap();
+    assert_eq!(recomputed.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    assert_eq!(recomputed.policy, *v2.pin());
+}
+
+#[test]
+fn next_actions_lists_events_artifacts_and_clocks() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    let next = e.next_actions(&ticket, t("2026-03-03T12:00:00+08:00")).unwrap();
+    assert_eq!(next.stage, "work");
+    assert_eq!(next.missing_artifacts, ["report"]);
+    let done = next.events.iter().find(|a| a.event == "done").unwrap();
+    assert_eq!(done.to.as_deref(), Some("closed"));
+    assert_eq!(done.blocked_by, ["missing report"]);
+    let clock = &next.clocks[0];
+    assert_eq!(clock.deadline, t("2026-03-05T00:00:00+08:00"));
+    assert!((clock.used - 0.5).abs() < 1e-9, "36 of 72 working hours used: {}", clock.used);
+}
+
+#[test]
+fn ticket_json_is_small_and_round_trips() {
+    let e = engine();
+    let mut ticket = in_work(
+        &e,
+        "2026-03-02T10:00:00+08:00",
+        json!({"departments": ["billing", "network"], "text": "charged twice"}),
+    );
+    let json = serde_json::to_string(&ticket).unwrap();
+    let back: Ticket = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ticket);
+    ticket.history.clear();
+    let size = serde_json::to_string(&ticket).unwrap().len();
+    assert!(size < 2048, "ticket without history is {size} bytes");
+}
+
+#[test]
+fn audit_chain_links_every_applied_event() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
+    assert_eq!(ticket.history.len(), 3);
+    let mut prev = String::new();
+    for rec in &ticket.history {
+        assert_eq!(rec.hash, ombud_engine::runtime::record_hash(&prev, &rec.entry, &rec.state));
+        prev = rec.hash.clone();
+    }
+    assert_eq!(ticket.audit_head, prev);
+    assert_eq!(ombud_engine::runtime::state_digest(&ticket), ticket.history[2].state);
+}
+
+fn reference() -> Engine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies/service-complaints.yaml");
+    match ombud_engine::load_policy_file(&path) {
+        Ok((policy, _)) => Engine::new(Arc::new(policy)),
+        Err(diags) => panic!("reference policy does not compile: {diags:#?}"),
+    }
+}
+
+#[test]
+fn reference_policy_spring_festival_fee_complaint() {
+    let e = reference();
+    // The design's scenario: received Friday 13 Feb 2026 17:30, registered 20 minutes later.
+    let mut ticket = open(
+        &e,
+        "2026-02-13T17:30:00+08:00",
+        json!({"text": "重复计费", "departments": ["billing"]}),
+    );
+    assert_eq!(ticket.fields["category"], json!("fees"));
+    assert_eq!(ticket.fields["severity"], json!("general"));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-02-13T18:30:00+08:00"));
+    e.apply(&mut ticket, &ev("registered", "2026-02-13T17:50:00+08:00")).unwrap();
+    // Verification: 24 wall-clock hours, red flag at 80 % (19 h 12 m).
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-02-14T17:50:00+08:00"));
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-14T13:02:00+08:00")));
+    e.apply(&mut ticket, &Event::attach("investigation_report", t("2026-02-14T10:00:00+08:00")))
+        .unwrap();
+    e.apply(&mut ticket, &ev("report_filed", "2026-02-14T10:05:00+08:00")).unwrap();
+    // Handling starts on Sat 14 Feb (a make-up working day, not counted): 24, 25, 26 Feb.
+    let clock = ticket.clock.clone().unwrap();
+    assert_eq!(clock.deadline, t("2026-02-27T00:00:00+08:00"));
+    assert_eq!(ticket.tier.as_deref(), Some("supervisor"));
+    // 80 % of 85 h 55 m of working time: 17 h 11 m before the deadline.
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-26T06:49:00+08:00")));
+    let out = e.advance(&mut ticket, t("2026-03-02T00:00:00+08:00")).unwrap();
+    let fired: Vec<_> =
+        out.rows.iter().map(|r| (r.at, r.kind, r.tier.clone().unwrap_or_default())).collect();
+    assert_eq!(
+        fired,
+        [
+            (t("2026-02-26T06:49:00+08:00"), RowKind::Flag, "supervisor".to_string()),
+            (t("2026-02-27T00:00:00+08:00"), RowKind::Breach, "supervisor".to_string()),
+            (t("2026-02-27T00:00:00+08:00"), RowKind::Escalate, "service_center".to_string()),
+            (t("2026-02-28T00:00:00+08:00"), RowKind::Escalate, "management".to_string()),
+        ]
+    );
+    assert_eq!(ticket.marks[0].tier, "supervisor");
+}
+
+#[test]
+fn reference_policy_threat_takes_the_emergency_path() {
+    let e = reference();
+    let ticket = open(&e, "2026-10-01T23:10:00+08:00", json!({"threat": true, "text": "abuse"}));
+    assert_eq!(ticket.stage, "emergency");
+    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert_eq!(ticket.fields["severity"], json!("major"));
+    assert_eq!(ticket.clock.unwrap().deadline, t("2026-10-02T01:10:00+08:00"));
+}
+
+#[test]
+fn engine_is_shared_across_threads_with_identical_results() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Engine>();
+    let e = Arc::new(reference());
+    let run = |e: Arc<Engine>| {
+        std::thread::spawn(move || {
+            let mut ticket =
+                open(&e, "2026-02-13T17:30:00+08:00", json!({"departments": ["a", "b"]}));
+            e.apply(&mut ticket, &ev("registered", "2026-02-13T17:50:00+08:00")).unwrap();
+            e.advance(&mut ticket, t("2026-03-01T00:00:00+08:00")).unwrap();
+            serde_json::to_string(&ticket).unwrap()
+        })
+    };
+    let (a, b) = (run(Arc::clone(&e)), run(Arc::clone(&e)));
+    assert_eq!(a.join().unwrap(), b.join().unwrap());
+}
+
+/// A second focused policy: restart pauses, `any` and `lead` groups, reassign steps, keywords,
+/// a conditional ladder step, wall-clock offsets before the deadline.
+const SECOND: &str = r#"
+policy: second
+version: "1"
+calendar: weekdays
+fields:
+  text: { type: string }
+  teams: { type: list }
+  vip: { type: bool }
+derive:
+  topic:
+    - { value: billing, keywords: [invoice, 账单] }
+    - { value: other }
+tiers: [agent, lead, head]
+groups:
+  any_team:
+    when: 'teams.len() > 1'
+    lead: head
+    members: { tier: lead, per: teams }
+    stages: [triage]
+    complete: any
+  lead_decides:
+    when: 'teams.len() > 1'
+    lead: head
+    members: { tier: lead, per: teams }
+    stages: [decide]
+    complete: lead
+ladders:
+  hours:
+    - { at: deadline - 2h, do: reassign, to: lead }
+    - { at: 90%, do: notify, notify: head, when: 'vip' }
+    - { at: 100%, do: escalate, to: owner }
+ladder: hours
+start: triage
+stages:
+  triage: { owner: agent, due: 8h, on: { next: decide } }
+  decide: { owner: agent, due: 8h, on: { next: done } }
+  done: { terminal: true }
+pause:
+  - { on: hold, resume_on: unhold, resume: restart }
+"#;
+
+#[test]
+fn keyword_rules_restart_pauses_and_reassign_steps() {
+    let e = Engine::new(compile(SECOND));
+    let mut ticket = open(&e, "2026-03-02T08:00:00Z", json!({"text": "The INVOICE is wrong"}));
+    assert_eq!(ticket.fields["topic"], json!("billing"));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-02T16:00:00Z"));
+    // deadline − 2h hands the stage to the lead; the 90 % notify is skipped (not a VIP);
+    // at 100 % the ticket goes back to its owner, the agent.
+    let out = e.advance(&mut ticket, t("2026-03-02T16:00:00Z")).unwrap();
+    let kinds: Vec<_> = out.rows.iter().map(|r| (r.at, r.kind, r.tier.clone().unwrap())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (t("2026-03-02T14:00:00Z"), RowKind::Reassign, "lead".to_string()),
+            (t("2026-03-02T16:00:00Z"), RowKind::Breach, "lead".to_string()),
+            (t("2026-03-02T16:00:00Z"), RowKind::Escalate, "agent".to_string()),
+        ]
+    );
+    // A restart pause grants the full 8 h again from the resume, and re-arms the ladder.
+    e.apply(&mut ticket, &ev("hold", "2026-03-02T17:00:00Z")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-03-03T09:00:00Z")).unwrap();
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T17:00:00Z"));
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T15:00:00Z")));
+    // A reassign event moves responsibility; an unknown tier is refused.
+    e.apply(&mut ticket, &Event::reassign("head", t("2026-03-03T10:00:00Z"))).unwrap();
+    assert_eq!(ticket.tier.as_deref(), Some("head"));
+    let err =
+        e.apply(&mut ticket, &Event::reassign("boss", t("2026-03-03T10:00:00Z"))).unwrap_err();
+    assert_eq!(err.code(), "bad_event");
+}
+
+#[test]
+fn any_and_lead_groups() {
+    let e = Engine::new(compile(SECOND));
+    let mut ticket = open(
+        &e,
+        "2026-03-02T08:00:00Z",
+        json!({"teams": ["net", "billing", "field"], "vip": true}),
+    );
+    // `any`: one member is enough.
+    e.apply(&mut ticket, &Event::member_done("field", t("2026-03-02T09:00:00Z"))).unwrap();
+    e.apply(&mut ticket, &ev("next", "2026-03-02T09:10:00Z")).unwrap();
+    assert_eq!(ticket.stage, "decide");
+    // `lead`: members reporting is not enough; the lead decides.
+    e.apply(&mut ticket, &Event::member_done("net", t("2026-03-02T09:20:00Z"))).unwrap();
+    let err = e.apply(&mut ticket, &ev("next", "2026-03-02T09:30:00Z")).unwrap_err();
+    assert!(matches!(&err, Rejection::GroupPending { pending, .. } if pending == &["lead"]));
+    e.apply(&mut ticket, &Event::member_done("lead", t("2026-03-02T09:40:00Z"))).unwrap();
+    e.apply(&mut ticket, &ev("next", "2026-03-02T09:50:00Z")).unwrap();
+    assert!(ticket.is_closed());
+}
