@@ -132,6 +132,10 @@ pub fn render(diff: &TimelineDiff, tz: Tz, paint: Paint) -> String {
             }
             RowChange::Changed { old, new } => {
                 let mut parts = Vec::new();
+                // A deadline that stays put while its clock starts at another instant.
+                if old.at != new.at {
+                    parts.push(format!("from {} instead of {}", h(new.at), h(old.at)));
+                }
                 if old.tier != new.tier {
                     parts.push(format!(
                         "tier {} → {}",

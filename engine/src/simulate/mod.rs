@@ -10,8 +10,8 @@
 //! use ombud_engine::check::Source;
 //! use ombud_engine::runtime::Engine;
 //! use ombud_engine::simulate::{Scenario, simulate};
-//! let text = std::fs::read_to_string("examples/scenarios/general-fee-complaint.yaml")?;
-//! let scenario = Scenario::parse(&Source::new("general-fee-complaint.yaml", text))
+//! let text = std::fs::read_to_string("examples/scenarios/spring-festival-major-fee-complaint.yaml")?;
+//! let scenario = Scenario::parse(&Source::new("spring-festival-major-fee-complaint.yaml", text))
 //!     .map_err(|d| format!("{} problems", d.len()))?;
 //! let timeline = simulate(&Engine::new(policy), &scenario)?;
 //! for failure in scenario.expect.map(|e| e.check(&timeline)).unwrap_or_default() {
