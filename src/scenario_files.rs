@@ -67,7 +67,8 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
 }
 
 /// The policy file a scenario runs under: `override_path` when given, else the scenario's
-/// `policy:` relative to the scenario file's directory.
+/// `policy:` relative to the scenario file's directory (`E0609` when it names none, or a file
+/// that does not exist).
 pub fn policy_path(
     scenario: &Scenario,
     scenario_path: &Path,
@@ -84,7 +85,18 @@ pub fn policy_path(
         return Err(Problem::Diagnostics(vec![d]));
     };
     let base = scenario_path.parent().unwrap_or(Path::new("."));
-    Ok(base.join(&rel.value))
+    let path = base.join(&rel.value);
+    if !path.is_file() {
+        let d = Diagnostic::error("E0609", format!("policy file `{}` not found", rel.value))
+            .with_source(&scenario.source)
+            .with_span(rel.span)
+            .with_hint(format!(
+                "the path is relative to the scenario file: it names {}",
+                path.display()
+            ));
+        return Err(Problem::Diagnostics(vec![d]));
+    }
+    Ok(path)
 }
 
 /// Compiled policies by path, so a directory of scenarios compiles each policy once.
