@@ -1,7 +1,7 @@
 //! The one place instants are turned into text: RFC 3339 in a zone, and the human form used in
 //! timelines (`Thu 26 Feb 2026 24:00` for the midnight that ends 26 February).
 
-use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, SecondsFormat, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// RFC 3339 with the zone's offset, to the second.
@@ -27,14 +27,23 @@ pub fn rfc3339(tz: Tz, t: DateTime<Utc>) -> String {
 /// ```
 pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&tz);
-    if local.hour() == 0 && local.minute() == 0 && local.second() == 0 {
-        let day = local - Duration::days(1);
-        format!("{} 24:00", day.format("%a %-d %b %Y"))
+    let (day, hm) = if local.hour() == 0 && local.minute() == 0 && local.second() == 0 {
+        ((local - Duration::days(1)).date_naive(), "24:00".to_string())
     } else if local.second() != 0 {
-        local.format("%a %-d %b %Y %H:%M:%S").to_string()
+        (
+            local.date_naive(),
+            format!("{:02}:{:02}:{:02}", local.hour(), local.minute(), local.second()),
+        )
     } else {
-        local.format("%a %-d %b %Y %H:%M").to_string()
-    }
+        (local.date_naive(), format!("{:02}:{:02}", local.hour(), local.minute()))
+    };
+    // Written out by hand: strftime parses its pattern on every call, and timelines call this a lot.
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let weekday = WEEKDAYS.get(day.weekday().num_days_from_monday() as usize).unwrap_or(&"");
+    let month = MONTHS.get(day.month0() as usize).unwrap_or(&"");
+    format!("{weekday} {} {month} {} {hm}", day.day(), day.year())
 }
 
 /// Date and time in the zone without the weekday (`2026-02-13 17:30`), for table columns.

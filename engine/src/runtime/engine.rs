@@ -2,6 +2,7 @@
 //! from the clock, the disk or the network.
 
 use super::actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
+use super::digest::{record_hash, state_digest};
 use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
@@ -18,7 +19,6 @@ use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -44,6 +44,8 @@ pub struct Engine {
     policy: Arc<CompiledPolicy>,
     pin: PolicyPin,
     artifacts: BTreeSet<String>,
+    /// Keywords of every derive rule, lowercased once: `keywords[derived][rule][k]`.
+    keywords: Vec<Vec<Vec<String>>>,
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
@@ -71,7 +73,17 @@ impl Engine {
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
-        Engine { policy, pin, artifacts }
+        let keywords = policy
+            .derived
+            .iter()
+            .map(|d| {
+                d.rules
+                    .iter()
+                    .map(|r| r.keywords.iter().map(|k| k.to_lowercase()).collect())
+                    .collect()
+            })
+            .collect();
+        Engine { policy, pin, artifacts, keywords }
     }
 
     /// The policy this engine runs.
@@ -437,17 +449,16 @@ impl Engine {
     /// Computes derived fields in declaration order; a value given for a declared field wins.
     fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &BTreeSet<String>) {
         let run = Run::new(self);
-        for def in &self.policy.derived {
+        // Keyword rules read the declared string and list fields, which deriving never changes.
+        let text = searchable_text(fields, &self.policy);
+        for (d, def) in self.policy.derived.iter().enumerate() {
             if given.contains(&def.name) && self.policy.field(&def.name).is_some() {
                 continue;
             }
-            let text = searchable_text(fields, &self.policy);
-            let value = def.rules.iter().find_map(|rule| {
-                let kw = rule.keywords.is_empty()
-                    || rule.keywords.iter().any(|k| text.contains(&k.to_lowercase()));
-                let cond = rule.when.as_ref().is_none_or(|w| run.holds(w, fields));
-                (kw && cond).then(|| rule.value.clone())
-            });
+            let value = self
+                .first_rule(&run, d, fields, &text)
+                .and_then(|(i, _)| def.rules.get(i))
+                .map(|rule| rule.value.clone());
             let value = value.unwrap_or_else(|| {
                 self.policy
                     .field(&def.name)
@@ -457,6 +468,45 @@ impl Engine {
             run.field_set(&def.name, &value);
             fields.insert(def.name.clone(), value);
         }
+    }
+
+    /// Which rule of computed field `name` classifies `fields`: its index and the keyword that
+    /// matched (`None` for a rule without keywords). `None` when no rule matches, when `name` is
+    /// not computed, or when the value was given on the ticket (`given`).
+    pub fn matching_rule(
+        &self,
+        name: &str,
+        fields: &BTreeMap<String, Value>,
+        given: bool,
+    ) -> Option<(usize, Option<String>)> {
+        let d = self.policy.derived.iter().position(|d| d.name == name)?;
+        if given && self.policy.field(name).is_some() {
+            return None;
+        }
+        let text = searchable_text(fields, &self.policy);
+        self.first_rule(&Run::new(self), d, fields, &text)
+    }
+
+    /// The first rule of derived field `d` whose keywords and condition hold, with the keyword
+    /// that matched.
+    fn first_rule(
+        &self,
+        run: &Run<'_>,
+        d: usize,
+        fields: &BTreeMap<String, Value>,
+        text: &str,
+    ) -> Option<(usize, Option<String>)> {
+        let def = self.policy.derived.get(d)?;
+        let lowered = self.keywords.get(d)?;
+        def.rules.iter().zip(lowered).enumerate().find_map(|(i, (rule, keywords))| {
+            let kw = if rule.keywords.is_empty() {
+                Some(None)
+            } else {
+                let hit = keywords.iter().position(|k| text.contains(k.as_str()))?;
+                Some(rule.keywords.get(hit).cloned())
+            }?;
+            rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
+        })
     }
 }
 
@@ -531,45 +581,10 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
     }
 }
 
-fn sha256_hex(parts: &[&[u8]]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    let out = h.finalize();
-    let mut s = String::with_capacity(64);
-    for b in out.iter() {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
-/// Digest of the ticket state: SHA-256 hex of its JSON with `history` and `audit_head` left out.
-pub fn state_digest(ticket: &Ticket) -> String {
-    let mut view = ticket.clone();
-    view.history = Vec::new();
-    view.audit_head = String::new();
-    stripped_digest(&view)
-}
-
-/// [`state_digest`] of a ticket whose history and head are already empty.
-fn stripped_digest(ticket: &Ticket) -> String {
-    let bytes = serde_json::to_vec(ticket).unwrap_or_default();
-    sha256_hex(&[&bytes])
-}
-
-/// The hash of an audit record: over the previous hash, the entry and the state digest.
-pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
-    let entry = serde_json::to_vec(entry).unwrap_or_default();
-    sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
-}
-
 fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
     let history = std::mem::take(&mut ticket.history);
     let head = std::mem::take(&mut ticket.audit_head);
-    let state = stripped_digest(ticket);
+    let state = state_digest(ticket);
     let hash = record_hash(&head, &entry, &state);
     ticket.history = history;
     let seq = ticket.history.len() as u64;

@@ -4,6 +4,7 @@
 //! the next wake-up instant go out. Same input, byte-identical output.
 
 mod actions;
+mod digest;
 mod engine;
 mod error;
 mod event;
@@ -11,7 +12,8 @@ mod ticket;
 mod timeline;
 
 pub use actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
-pub use engine::{Engine, Migration, record_hash, rejected_row, state_digest};
+pub use digest::{record_hash, state_digest};
+pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 pub use ticket::{
