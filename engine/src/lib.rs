@@ -12,5 +12,6 @@ pub mod expr;
 pub mod policy;
 pub mod runtime;
 pub mod timefmt;
+pub mod yaml;
 
 pub use compile::{CompiledPolicy, LoadResult, load_policy, load_policy_file};

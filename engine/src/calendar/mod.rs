@@ -20,9 +20,10 @@ mod arith;
 mod bundled;
 mod data;
 mod hours;
-mod node;
+mod text;
 
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
+pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 
 use crate::check::{Diagnostic, did_you_mean};
 use crate::policy::Duration;

@@ -9,9 +9,9 @@ use crate::check::graph::{StageInfo, check_graph};
 use crate::check::scan::comparisons;
 use crate::check::{Source, Span, did_you_mean, sort_diagnostics};
 use crate::expr::ExprErrorKind;
-use crate::policy::load::{Node, NodeKind, parse_tree, scalar_offset};
 use crate::policy::model::*;
 use crate::policy::{DURATION_FORMS, convert::convert};
+use crate::yaml::{Document, Node, NodeKind, parse_tree, scalar_offset};
 use chrono::NaiveTime;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -32,7 +32,7 @@ pub type LoadResult = Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>>
 /// ```
 pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResult {
     let source = Source::new(name, text);
-    let tree = match parse_tree(text) {
+    let tree = match parse_tree(text, Document::Policy) {
         Ok(tree) => tree,
         Err(d) => return Err(vec![d.with_source(&source)]),
     };
