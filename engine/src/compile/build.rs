@@ -777,21 +777,7 @@ impl Compiler<'_> {
         let cal = match Calendar::resolve(&spec.id.value, base_dir) {
             Ok(c) => c,
             Err(ds) => {
-                if ds.is_empty() {
-                    self.push(
-                        Diagnostic::error("E0208", format!("unknown calendar `{}`", spec.id.value))
-                            .with_span(spec.id.span)
-                            .with_hint("use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file"),
-                    );
-                }
-                for d in ds {
-                    let d = if d.span.is_known() || d.source.is_some() {
-                        d
-                    } else {
-                        d.with_span(spec.id.span)
-                    };
-                    self.push(d);
-                }
+                self.unresolved_calendar(&spec.id, ds);
                 return None;
             }
         };
@@ -836,6 +822,38 @@ impl Compiler<'_> {
             t
         });
         Some(Arc::new(cal.with_overrides(hours, tz, cutoff)))
+    }
+
+    /// Reports a `calendar:` reference that did not resolve: the calendar file's own
+    /// diagnostics (E05xx, located in that file) as they are, and one E0208 at the reference —
+    /// with the calendar module's message and hint when the reference itself is wrong (unknown
+    /// id, unreadable file).
+    fn unresolved_calendar(&mut self, at: &At<String>, ds: Vec<Diagnostic>) {
+        let mut reference: Option<Diagnostic> = None;
+        let mut file: Option<String> = None;
+        for d in ds {
+            if d.source.is_some() {
+                file = file.or_else(|| d.file().map(str::to_string));
+                self.push(d);
+            } else if reference.is_none() {
+                let mut e = Diagnostic::error("E0208", d.message).with_span(at.span);
+                if let Some(h) = d.hint {
+                    e = e.with_hint(h);
+                }
+                reference = Some(e);
+            }
+        }
+        let e = reference.unwrap_or_else(|| match file {
+            Some(f) => Diagnostic::error("E0208", format!("calendar `{}` has errors", at.value))
+                .with_span(at.span)
+                .with_hint(format!("fix the errors reported in `{f}`")),
+            None => Diagnostic::error("E0208", format!("unknown calendar `{}`", at.value))
+                .with_span(at.span)
+                .with_hint(
+                    "use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file",
+                ),
+        });
+        self.push(e);
     }
 
     fn build(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<CompiledPolicy> {
