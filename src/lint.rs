@@ -4,9 +4,15 @@
 //! 2 for usage or I/O errors (a path that does not exist). A directory is searched recursively
 //! for `*.yaml` / `*.yml` files that have a top-level `policy:` key; other YAML files in it
 //! (scenarios, calendars) are skipped. Files named on the command line are always linted.
+//!
+//! A policy whose calendar data ends within 60 days of today (or has ended) gets warning W0201.
+//! Today is the system date in the policy's calendar zone, or the hidden `--today YYYY-MM-DD`
+//! flag, or the `OMBUD_TODAY=YYYY-MM-DD` environment variable (for tests and reproducible CI).
 
 use crate::render::{emit, render_json, render_text, summary, use_colour};
-use ombud_engine::check::{Diagnostic, sort_diagnostics};
+use chrono::{NaiveDate, Utc};
+use ombud_engine::calendar::parse_date;
+use ombud_engine::check::{Diagnostic, calendar_coverage, sort_diagnostics};
 use ombud_engine::load_policy_file;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,10 +35,38 @@ pub struct Args {
     /// Policy files, or directories to search for policy files.
     #[arg(required = true, value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
+    /// The date the calendar-coverage warning counts from, instead of the system date
+    /// (also `OMBUD_TODAY=YYYY-MM-DD`).
+    #[arg(long, hide = true, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
+/// The environment variable that fixes "today" for the calendar-coverage warning.
+const TODAY_VAR: &str = "OMBUD_TODAY";
+
+/// "Today" as given by `--today` or `OMBUD_TODAY`; `Ok(None)` when neither is set (use the
+/// clock), `Err` with a message when the value is not a date.
+fn fixed_today(flag: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    let (given, what) = match (flag, std::env::var(TODAY_VAR).ok()) {
+        (Some(f), _) => (f.to_string(), "--today"),
+        (None, Some(v)) if !v.trim().is_empty() => (v, TODAY_VAR),
+        _ => return Ok(None),
+    };
+    match parse_date(&given) {
+        Some(d) => Ok(Some(d)),
+        None => Err(format!("error: `{what}` is `{given}`, not a date (write `YYYY-MM-DD`)")),
+    }
 }
 
 /// Runs `ombud lint`.
 pub fn run(args: Args) -> ExitCode {
+    let today = match fixed_today(args.today.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut files = Vec::new();
     for path in &args.paths {
         if path.is_dir() {
@@ -53,7 +87,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut all: Vec<Diagnostic> = Vec::new();
     for file in &files {
         let mut diags = match load_policy_file(file) {
-            Ok((_, warnings)) => warnings,
+            Ok((policy, mut warnings)) => {
+                let today = today.unwrap_or_else(|| {
+                    Utc::now().with_timezone(&policy.calendar.tz()).date_naive()
+                });
+                warnings.extend(calendar_coverage(&policy, today));
+                warnings
+            }
             Err(diags) => diags,
         };
         if diags.iter().any(|d| d.code == "E0100") {

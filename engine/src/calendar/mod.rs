@@ -391,6 +391,18 @@ impl Calendar {
         self.def.covers.unwrap_or((NaiveDate::MIN, NaiveDate::MAX))
     }
 
+    /// The last date the holiday data covers; `None` for an unbounded calendar (`weekdays`).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// assert_eq!(cn.covered_until().unwrap().to_string(), "2026-12-31");
+    /// assert_eq!(Calendar::bundled("weekdays").unwrap().covered_until(), None);
+    /// ```
+    pub fn covered_until(&self) -> Option<NaiveDate> {
+        self.def.covers.map(|(_, to)| to)
+    }
+
     pub(crate) fn coverage_range(&self) -> Option<(NaiveDate, NaiveDate)> {
         self.def.covers
     }

@@ -86,7 +86,7 @@ pub fn compile(
         enums: BTreeMap::new(),
         quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
     };
-    let built = c.build(doc, base_dir);
+    let built = c.build(doc, source, base_dir);
     let mut diags: Vec<Diagnostic> = c
         .diags
         .into_iter()
@@ -856,7 +856,12 @@ impl Compiler<'_> {
         self.push(e);
     }
 
-    fn build(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<CompiledPolicy> {
+    fn build(
+        &mut self,
+        doc: &PolicyFile,
+        source: &Arc<Source>,
+        base_dir: Option<&Path>,
+    ) -> Option<CompiledPolicy> {
         let calendar = self.calendar(doc, base_dir);
         let fields = self.fields(doc);
         self.declare_derived(doc, &fields);
@@ -1109,6 +1114,8 @@ impl Compiler<'_> {
             title: doc.title.as_ref().map(|t| t.value.clone()),
             digest: String::new(),
             calendar: calendar?,
+            calendar_span: doc.calendar.as_ref()?.id.span,
+            source: Arc::clone(source),
             exprs: std::mem::take(&mut self.exprs),
             fields,
             derived,
