@@ -88,6 +88,39 @@ fn calendar_data_ending_soon_is_a_warning() {
 }
 
 #[test]
+fn calendar_files_are_linted_as_calendars() {
+    for entry in std::fs::read_dir(Path::new(ROOT).join("holidays")).unwrap() {
+        let file = relative(&entry.unwrap().path());
+        let (code, out, err) = ombud(&["lint", &file]);
+        assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{file}: {err}");
+    }
+    let file = "tests/fixtures/calendars/broken-calendar.yaml";
+    let (code, json, _) = ombud(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<(String, String, u64, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("E0501", 3, 11), ("E0506", 7, 28)]
+        .map(|(c, l, col)| (c.to_string(), file.to_string(), l, col))
+        .to_vec();
+    assert_eq!(found, want);
+    // A directory search still lints only policies.
+    let (code, out, _) = ombud(&["lint", "holidays"]);
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 0 files\n"));
+}
+
+#[test]
 fn broken_policies_report_located_diagnostics() {
     insta::glob!("fixtures/broken/*.yaml", |path| {
         let file = relative(path);

@@ -200,6 +200,15 @@ fn find<'n>(entries: &[(&str, &'n Node, &'n Node)], key: &str) -> Option<&'n Nod
     entries.iter().find(|e| e.0 == key).map(|e| e.2)
 }
 
+/// Whether `text` reads as a calendar file: a YAML mapping with a top-level `covers`, `holidays`
+/// or `extends` key and no `policy` key.
+pub(crate) fn is_calendar_text(text: &str) -> bool {
+    let Ok(root) = parse_tree(text, Document::Calendar) else { return false };
+    let NodeKind::Map(entries) = &root.kind else { return false };
+    let has = |key: &str| entries.iter().any(|(k, _)| k.kind == NodeKind::Str(key.into()));
+    !has("policy") && ["covers", "holidays", "extends"].into_iter().any(has)
+}
+
 /// Loads a calendar from `text` (named `name` in diagnostics), resolving `extends:` against
 /// `base_dir`; `depth` counts the `extends` chain so far.
 pub(crate) fn load(

@@ -277,6 +277,20 @@ impl Calendar {
         data::load(name, text, base_dir, 0)
     }
 
+    /// Whether `text` is a calendar file rather than a policy: a YAML mapping with a top-level
+    /// `covers`, `holidays` or `extends` key and no `policy` key (text that is not valid YAML is
+    /// not recognised).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// assert!(Calendar::is_calendar_text("id: org\nextends: cn-mainland\n"));
+    /// assert!(!Calendar::is_calendar_text("policy: p\ncalendar: cn-mainland\n"));
+    /// assert!(!Calendar::is_calendar_text("holidays: [\n"));
+    /// ```
+    pub fn is_calendar_text(text: &str) -> bool {
+        data::is_calendar_text(text)
+    }
+
     /// A copy with business hours, zone or same-day cutoff overridden (a policy's `calendar:` map).
     /// Arguments left `None` keep the calendar's own setting.
     ///
