@@ -788,3 +788,30 @@ fn check_overlaps(cx: &mut Ctx, periods: &[Period], what: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_booleans_are_read_as_written() {
+        // The shared tree types `1.50`, `2024` and `true`; the calendar format reads text.
+        let text = "id: 1.50\nname: true\ntimezone: UTC\nworkweek: [mon]\ncovers: unbounded\n\
+                    sources:\n  - {year: 2024, title: t, published: 2023-10-25}\n";
+        let cal = load("t.yaml", text, None, 0).unwrap();
+        assert_eq!((cal.id(), cal.name()), ("1.50", "true"));
+        assert_eq!(cal.sources()[0].year, 2024);
+        let ds =
+            load("t.yaml", "id: t\ntimezone: UTC\nworkweek: [mon]\ncovers: 20260101\n", None, 0)
+                .unwrap_err();
+        assert_eq!(ds[0].message, "`covers` must be `{from, to}` or `unbounded`, not `20260101`");
+        assert_eq!((ds[0].span.line, ds[0].span.column, ds[0].span.len), (4, 9, 8));
+    }
+
+    #[test]
+    fn recognises_calendar_files() {
+        assert!(is_calendar_text("id: t\ncovers: unbounded\n"));
+        assert!(!is_calendar_text("policy: p\nholidays: []\n"));
+        assert!(!is_calendar_text("- a\n"));
+    }
+}
