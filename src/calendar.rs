@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
-use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM};
+use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, parse_date};
 use ombud_engine::check::Diagnostic;
 use ombud_engine::policy::{DURATION_FORMS, Duration};
 use std::io::Write;
@@ -108,8 +108,8 @@ fn load(reference: &str) -> Result<Arc<Calendar>, String> {
 }
 
 fn date(s: &str, flag: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("error: `{flag} {s}` is not a date\n  = hint: write `YYYY-MM-DD`\n"))
+    parse_date(s)
+        .ok_or_else(|| format!("error: `{flag} {s}` is not a date\n  = hint: write `YYYY-MM-DD`\n"))
 }
 
 fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {

@@ -3,10 +3,18 @@
 //! Exit status: 0 when there are no errors (warnings allowed), 1 when any file has an error,
 //! 2 for usage or I/O errors (a path that does not exist). A directory is searched recursively
 //! for `*.yaml` / `*.yml` files that have a top-level `policy:` key; other YAML files in it
-//! (scenarios, calendars) are skipped. Files named on the command line are always linted.
+//! (scenarios, calendars) are skipped. Files named on the command line are always linted; a
+//! named file that is a calendar (top-level `covers`, `holidays` or `extends`, no `policy`) is
+//! checked as a calendar file and reports its E05xx diagnostics the same way.
+//!
+//! A policy whose calendar data ends within 60 days of today (or has ended) gets warning W0201.
+//! Today is the system date in the policy's calendar zone, or the hidden `--today YYYY-MM-DD`
+//! flag, or the `OMBUD_TODAY=YYYY-MM-DD` environment variable (for tests and reproducible CI).
 
 use crate::render::{emit, render_json, render_text, summary, use_colour};
-use ombud_engine::check::{Diagnostic, sort_diagnostics};
+use chrono::{NaiveDate, Utc};
+use ombud_engine::calendar::{Calendar, parse_date};
+use ombud_engine::check::{Diagnostic, calendar_coverage, sort_diagnostics};
 use ombud_engine::load_policy_file;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,13 +34,41 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Policy files, or directories to search for policy files.
+    /// Policy or calendar files, or directories to search for policy files.
     #[arg(required = true, value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
+    /// The date the calendar-coverage warning counts from, instead of the system date
+    /// (also `OMBUD_TODAY=YYYY-MM-DD`).
+    #[arg(long, hide = true, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
+/// The environment variable that fixes "today" for the calendar-coverage warning.
+const TODAY_VAR: &str = "OMBUD_TODAY";
+
+/// "Today" as given by `--today` or `OMBUD_TODAY`; `Ok(None)` when neither is set (use the
+/// clock), `Err` with a message when the value is not a date.
+fn fixed_today(flag: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    let (given, what) = match (flag, std::env::var(TODAY_VAR).ok()) {
+        (Some(f), _) => (f.to_string(), "--today"),
+        (None, Some(v)) if !v.trim().is_empty() => (v, TODAY_VAR),
+        _ => return Ok(None),
+    };
+    match parse_date(&given) {
+        Some(d) => Ok(Some(d)),
+        None => Err(format!("error: `{what}` is `{given}`, not a date (write `YYYY-MM-DD`)")),
+    }
 }
 
 /// Runs `ombud lint`.
 pub fn run(args: Args) -> ExitCode {
+    let today = match fixed_today(args.today.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut files = Vec::new();
     for path in &args.paths {
         if path.is_dir() {
@@ -52,9 +88,18 @@ pub fn run(args: Args) -> ExitCode {
     }
     let mut all: Vec<Diagnostic> = Vec::new();
     for file in &files {
-        let mut diags = match load_policy_file(file) {
-            Ok((_, warnings)) => warnings,
-            Err(diags) => diags,
+        let mut diags = match calendar_file(file) {
+            Some(text) => lint_calendar(file, &text),
+            None => match load_policy_file(file) {
+                Ok((policy, mut warnings)) => {
+                    let today = today.unwrap_or_else(|| {
+                        Utc::now().with_timezone(&policy.calendar.tz()).date_naive()
+                    });
+                    warnings.extend(calendar_coverage(&policy, today));
+                    warnings
+                }
+                Err(diags) => diags,
+            },
         };
         if diags.iter().any(|d| d.code == "E0100") {
             for d in &diags {
@@ -80,6 +125,16 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     if all.iter().any(Diagnostic::is_error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The text of `path` when it is a calendar file.
+fn calendar_file(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok().filter(|text| Calendar::is_calendar_text(text))
+}
+
+/// The diagnostics of a calendar file (`extends` paths relative to the file).
+fn lint_calendar(path: &Path, text: &str) -> Vec<Diagnostic> {
+    Calendar::from_yaml(&path.display().to_string(), text, path.parent()).err().unwrap_or_default()
 }
 
 fn find_policies(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -6,13 +6,24 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Runs `ombud <args>` from the repository root without colour; returns (exit code, stdout, stderr).
-#[expect(clippy::expect_used, reason = "test helper: failing to start the binary fails the test")]
+/// The date the tests run `ombud` on: far enough from the end of the bundled calendars' data
+/// (2026-12-31) that no coverage warning (W0201) appears, whatever the real date.
+const TODAY: &str = "2026-06-01";
+
+/// Runs `ombud <args>` from the repository root without colour, on [`TODAY`]; returns
+/// (exit code, stdout, stderr).
 fn ombud(args: &[&str]) -> (i32, String, String) {
+    ombud_on(TODAY, args)
+}
+
+/// Runs `ombud <args>` with `OMBUD_TODAY=today`.
+#[expect(clippy::expect_used, reason = "test helper: failing to start the binary fails the test")]
+fn ombud_on(today: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(args)
         .current_dir(ROOT)
         .env("NO_COLOR", "1")
+        .env("OMBUD_TODAY", today)
         .output()
         .expect("run ombud");
     (
@@ -38,6 +49,75 @@ fn every_bundled_policy_lints_clean() {
             assert_eq!(code, 0, "{out}");
         }
     }
+}
+
+#[test]
+fn calendar_data_ending_soon_is_a_warning() {
+    let file = "policies/service-complaints.yaml";
+    let (code, out, err) = ombud_on("2026-11-28", &["lint", file]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with(
+            "warning[W0201]: calendar `cn-mainland` has data only up to 2026-12-31 \
+             (33 days from today)\n  --> policies/service-complaints.yaml:10:11\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("= help: deadlines after 2026-12-31 are computed on the plain workweek"));
+    assert!(out.ends_with("0 errors, 1 warning in 1 file\n"), "{out}");
+    let docs = std::fs::read_to_string(Path::new(ROOT).join("docs/diagnostics.md")).unwrap();
+    assert!(docs.contains("### W0201") && docs.contains("OMBUD_TODAY"));
+    // Already ended: still a warning, still exit 0.
+    let (code, json, _) = ombud_on("2027-01-03", &["lint", "--format", "json", file]);
+    assert_eq!(code, 0);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let d = &value["diagnostics"][0];
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["code"], "W0201");
+    assert_eq!(d["message"], "calendar `cn-mainland` ended on 2026-12-31 (3 days ago)");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(10), Some(11)));
+    // More than 60 days ahead: no warning; the hidden flag wins over the variable.
+    let (_, out, _) = ombud_on("2026-11-28", &["lint", "--today", "2026-10-31", file]);
+    assert_eq!(out, "0 errors, 0 warnings in 1 file\n");
+    let (_, out, _) = ombud_on("2026-11-01", &["lint", file]);
+    assert!(out.contains("W0201"), "{out}");
+    // A bad date is a usage error.
+    let (code, _, err) = ombud_on("28/11/2026", &["lint", file]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a date"), "{err}");
+}
+
+#[test]
+fn calendar_files_are_linted_as_calendars() {
+    for entry in std::fs::read_dir(Path::new(ROOT).join("holidays")).unwrap() {
+        let file = relative(&entry.unwrap().path());
+        let (code, out, err) = ombud(&["lint", &file]);
+        assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{file}: {err}");
+    }
+    let file = "tests/fixtures/calendars/broken-calendar.yaml";
+    let (code, json, _) = ombud(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<(String, String, u64, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("E0501", 3, 11), ("E0506", 7, 28)]
+        .map(|(c, l, col)| (c.to_string(), file.to_string(), l, col))
+        .to_vec();
+    assert_eq!(found, want);
+    // A directory search still lints only policies.
+    let (code, out, _) = ombud(&["lint", "holidays"]);
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 0 files\n"));
 }
 
 #[test]
@@ -83,13 +163,12 @@ fn every_diagnostic_code_is_covered_by_a_fixture_and_documented() {
     for code in &seen {
         assert!(docs.contains(&format!("### {code}")), "{code} is not documented");
     }
-    // Every code the policy front end can report, except E0100 (an I/O error, exit 2) and
-    // E0208 (a calendar that does not resolve: the calendar module decides which ids exist).
+    // Every code the policy front end can report, except E0100 (an I/O error, exit 2).
     for code in [
         "E0101", "E0102", "E0103", "E0104", "E0105", "E0106", "E0107", "E0201", "E0202", "E0203",
-        "E0204", "E0205", "E0206", "E0207", "E0301", "E0302", "E0303", "E0304", "E0401", "E0402",
-        "E0403", "E0404", "E0405", "E0406", "E0407", "E0408", "E0409", "E0410", "E0411", "E0412",
-        "W0101", "W0102", "W0103", "W0104", "W0105",
+        "E0204", "E0205", "E0206", "E0207", "E0208", "E0301", "E0302", "E0303", "E0304", "E0401",
+        "E0402", "E0403", "E0404", "E0405", "E0406", "E0407", "E0408", "E0409", "E0410", "E0411",
+        "E0412", "W0101", "W0102", "W0103", "W0104", "W0105",
     ] {
         assert!(seen.contains(code), "no fixture produces {code}");
         assert!(docs.contains(&format!("### {code}")), "{code} is not documented");

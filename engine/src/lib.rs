@@ -13,5 +13,6 @@ pub mod policy;
 pub mod runtime;
 pub mod simulate;
 pub mod timefmt;
+pub mod yaml;
 
 pub use compile::{CompiledPolicy, LoadResult, load_policy, load_policy_file};

@@ -1,12 +1,16 @@
-//! The calendar file format: reading a located YAML tree into a checked [`Spec`], collecting every
-//! mistake as a located [`Diagnostic`] (codes E0500–E0515, see `docs/calendars.md`).
+//! The calendar file format: walking the spanned YAML tree of [`crate::yaml`] by hand into a
+//! checked [`Calendar`], collecting every mistake as a located [`Diagnostic`] (codes
+//! E0500–E0515, see `docs/calendars.md`). Walking by hand (instead of deriving `Deserialize`)
+//! is what lets the loader report *every* mistake with a line and column.
 
-use super::hours::{BusinessHours, HOURS_FORM, parse_time};
-use super::node::{self, Node, Value, location_span};
+use super::hours::{BusinessHours, HOURS_FORM};
+use super::text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 use super::{Calendar, CalendarSource, DayKind, Definition, day_index};
 use crate::check::{Diagnostic, Source, Span, did_you_mean};
+use crate::yaml::{Document, Node, NodeKind, parse_tree, value_span};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,7 +43,6 @@ const EXTRA_KEYS: &[&str] = &["date", "name"];
 const SOURCE_KEYS: &[&str] = &["year", "title", "published", "url"];
 const COVERS_KEYS: &[&str] = &["from", "to"];
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const DATE_HINT: &str = "write dates as `YYYY-MM-DD`, e.g. `2026-02-15`";
 
 /// A named, dated period (holiday or closure).
 #[derive(Debug, Clone)]
@@ -66,7 +69,26 @@ struct Ctx {
 
 impl Ctx {
     fn span(&self, n: &Node) -> Span {
-        n.span(&self.source)
+        n.span
+    }
+
+    /// The text of a scalar node. The calendar format reads every scalar as text (dates, hours,
+    /// years), so numbers and booleans are taken as written in the source.
+    fn scalar<'n>(&self, n: &'n Node) -> Option<Cow<'n, str>> {
+        let fallback = match &n.kind {
+            NodeKind::Str(s) => return Some(Cow::Borrowed(s)),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Float(f) => f.to_string(),
+            NodeKind::Null | NodeKind::Seq(_) | NodeKind::Map(_) => return None,
+        };
+        let written = self
+            .source
+            .text
+            .get(n.span.offset..n.span.offset.saturating_add(n.span.len))
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        Some(Cow::Owned(written.map_or(fallback, str::to_string)))
     }
 
     fn push(&mut self, code: &'static str, msg: String, span: Span, hint: Option<String>) {
@@ -87,12 +109,12 @@ impl Ctx {
         &mut self,
         n: &'n Node,
         what: &str,
-        allowed: &[&str],
-    ) -> Option<Vec<(&'n str, &'n Node, &'n Node)>> {
-        let Value::Map(entries) = &n.value else {
+        allowed: &[&'static str],
+    ) -> Option<Vec<(&'static str, &'n Node, &'n Node)>> {
+        let NodeKind::Map(entries) = &n.kind else {
             self.err(
                 "E0514",
-                format!("{what} must be a mapping, found {}", n.shape()),
+                format!("{what} must be a mapping, found {}", shape(n)),
                 n,
                 Some(format!("expected keys: {}", backticked(allowed))),
             );
@@ -101,18 +123,19 @@ impl Ctx {
         let mut out = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (k, v) in entries {
-            let Some(key) = k.scalar() else {
+            let Some(written) = self.scalar(k) else {
                 self.err("E0514", format!("keys of {what} must be plain words"), k, None);
                 continue;
             };
-            if !allowed.contains(&key) {
+            let Some(&key) = allowed.iter().find(|a| **a == written) else {
+                let key = written.as_ref();
                 let hint = match did_you_mean(key, allowed.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("{what} takes: {}", backticked(allowed)),
                 };
                 self.err("E0505", format!("unknown key `{key}` in {what}"), k, Some(hint));
                 continue;
-            }
+            };
             if seen.contains(&key) {
                 self.err("E0505", format!("key `{key}` appears twice in {what}"), k, None);
                 continue;
@@ -124,18 +147,18 @@ impl Ctx {
     }
 
     fn seq<'n>(&mut self, n: &'n Node, what: &str) -> &'n [Node] {
-        match &n.value {
-            Value::Seq(items) => items,
-            Value::Null => &[],
+        match &n.kind {
+            NodeKind::Seq(items) => items,
+            NodeKind::Null => &[],
             _ => {
-                self.err("E0514", format!("`{what}` must be a list, found {}", n.shape()), n, None);
+                self.err("E0514", format!("`{what}` must be a list, found {}", shape(n)), n, None);
                 &[]
             }
         }
     }
 
     fn text(&mut self, n: &Node, what: &str) -> Option<String> {
-        match n.scalar() {
+        match self.scalar(n) {
             Some(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
             _ => {
                 self.err("E0514", format!("`{what}` must be a non-empty text"), n, None);
@@ -145,16 +168,26 @@ impl Ctx {
     }
 
     fn date(&mut self, n: &Node, what: &str) -> Option<NaiveDate> {
-        let Some(s) = n.scalar() else {
-            self.err("E0506", format!("`{what}` must be a date"), n, Some(DATE_HINT.into()));
+        let Some(s) = self.scalar(n) else {
+            self.err("E0506", format!("`{what}` must be a date"), n, Some(DATE_FORM.into()));
             return None;
         };
-        match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.err("E0506", format!("`{s}` is not a date"), n, Some(DATE_HINT.into()));
-                None
-            }
+        let date = parse_date(&s);
+        if date.is_none() {
+            self.err("E0506", format!("`{s}` is not a date"), n, Some(DATE_FORM.into()));
+        }
+        date
+    }
+}
+
+/// A short name of a node's shape, for messages.
+fn shape(n: &Node) -> &'static str {
+    match n.kind {
+        NodeKind::Null => "nothing",
+        NodeKind::Seq(_) => "a list",
+        NodeKind::Map(_) => "a mapping",
+        NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_) => {
+            "a single value"
         }
     }
 }
@@ -165,6 +198,15 @@ fn backticked(keys: &[&str]) -> String {
 
 fn find<'n>(entries: &[(&str, &'n Node, &'n Node)], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.0 == key).map(|e| e.2)
+}
+
+/// Whether `text` reads as a calendar file: a YAML mapping with a top-level `covers`, `holidays`
+/// or `extends` key and no `policy` key.
+pub(crate) fn is_calendar_text(text: &str) -> bool {
+    let Ok(root) = parse_tree(text, Document::Calendar) else { return false };
+    let NodeKind::Map(entries) = &root.kind else { return false };
+    let has = |key: &str| entries.iter().any(|(k, _)| k.kind == NodeKind::Str(key.into()));
+    !has("policy") && ["covers", "holidays", "extends"].into_iter().any(has)
 }
 
 /// Loads a calendar from `text` (named `name` in diagnostics), resolving `extends:` against
@@ -189,12 +231,10 @@ fn load_unsorted(
 ) -> Result<Calendar, Vec<Diagnostic>> {
     let source = Source::new(name, text);
     let mut cx = Ctx { source: Arc::clone(&source), diags: Vec::new() };
-    let root = match node::parse(text) {
+    let root = match parse_tree(text, Document::Calendar) {
         Ok(root) => root,
-        Err((msg, loc)) => {
-            let span = loc.map_or_else(Span::default, |l| location_span(&l, &source, 0));
-            let first = yaml_message(msg.lines().next().unwrap_or(""));
-            cx.push("E0500", format!("invalid YAML: {first}"), span, None);
+        Err(d) => {
+            cx.diags.push((*d).with_source(&source));
             return Err(cx.diags);
         }
     };
@@ -316,7 +356,7 @@ fn load_unsorted(
         None => base.as_ref().and_then(|b| b.def.hours.clone()),
     };
     let cutoff: Option<NaiveTime> = match find(&entries, "cutoff") {
-        Some(n) => parse_cutoff(&mut cx, n),
+        Some(n) => cutoff(&mut cx, n),
         None => base.as_ref().and_then(|b| b.def.cutoff),
     };
 
@@ -509,27 +549,11 @@ fn load_unsorted(
     ))
 }
 
-/// The parser's message without its own `error: line L column C:` prefix (the span has that).
-fn yaml_message(raw: &str) -> String {
-    let mut m = raw.trim();
-    m = m.strip_prefix("error:").unwrap_or(m).trim_start();
-    if m.starts_with("line ")
-        && let Some(i) = m.find(": ")
-    {
-        m = &m[i + 2..];
-    }
-    m.to_lowercase()
-}
-
 fn parse_tz(cx: &mut Ctx, n: &Node) -> Option<Tz> {
     let s = cx.text(n, "timezone")?;
-    match s.parse::<Tz>() {
+    match parse_time_zone(&s) {
         Ok(tz) => Some(tz),
-        Err(_) => {
-            let hint = match did_you_mean(&s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name())) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None => "use an IANA zone name such as `Asia/Shanghai` or `Europe/Berlin`".into(),
-            };
+        Err(hint) => {
             cx.err("E0501", format!("unknown time zone `{s}`"), n, Some(hint));
             None
         }
@@ -540,7 +564,7 @@ fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
     let mut week = [false; 7];
     let mut ok = true;
     for item in cx.seq(n, "workweek") {
-        let Some(s) = item.scalar() else {
+        let Some(s) = cx.scalar(item) else {
             cx.err("E0510", "workweek days must be day names".into(), item, None);
             ok = false;
             continue;
@@ -575,10 +599,10 @@ fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
 }
 
 fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>> {
-    if n.scalar().is_some_and(|s| s.trim() == "unbounded") {
-        return Some(None);
-    }
-    if let Some(s) = n.scalar() {
+    if let Some(s) = cx.scalar(n) {
+        if s.trim() == "unbounded" {
+            return Some(None);
+        }
         cx.err(
             "E0514",
             format!("`covers` must be `{{from, to}}` or `unbounded`, not `{s}`"),
@@ -612,13 +636,10 @@ fn parse_hours(cx: &mut Ctx, n: &Node) -> Option<BusinessHours> {
     match s.parse::<BusinessHours>() {
         Ok(h) => Some(h),
         Err(e) => {
-            let base = cx.span(n);
-            // Point inside the value when it is written plainly on one line.
-            let raw = n.scalar().unwrap_or("");
-            let lead = raw.len() - raw.trim_start().len();
-            let quoted =
-                cx.source.text.get(base.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
-            let sub = base.sub(&cx.source.text, e.offset + lead + usize::from(quoted), 1);
+            // Point inside the value, at the problem (`s` is the value without leading spaces).
+            let value = cx.scalar(n).unwrap_or_default();
+            let lead = value.len() - value.trim_start().len();
+            let sub = value_span(&cx.source.text, n.span, &value, e.offset + lead, 1);
             cx.push(
                 "E0509",
                 format!("invalid business hours: {}", e.message),
@@ -630,16 +651,11 @@ fn parse_hours(cx: &mut Ctx, n: &Node) -> Option<BusinessHours> {
     }
 }
 
-fn parse_cutoff(cx: &mut Ctx, n: &Node) -> Option<NaiveTime> {
+fn cutoff(cx: &mut Ctx, n: &Node) -> Option<NaiveTime> {
     let s = cx.text(n, "cutoff")?;
-    let t = parse_time(&s, false);
+    let t = parse_cutoff(&s);
     if t.is_none() {
-        cx.err(
-            "E0509",
-            format!("`{s}` is not a time of day"),
-            n,
-            Some("write the cutoff as `HH:MM`, e.g. `cutoff: \"16:00\"`".into()),
-        );
+        cx.err("E0509", format!("`{s}` is not a time of day"), n, Some(CUTOFF_FORM.into()));
     }
     t
 }
@@ -710,7 +726,7 @@ fn days(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Day> {
     let mut out = Vec::new();
     for item in cx.seq(n, what) {
         let span = cx.span(item);
-        if item.scalar().is_some() {
+        if cx.scalar(item).is_some() {
             if let Some(date) = cx.date(item, "date") {
                 out.push(Day { date, label: None, span });
             }
@@ -734,7 +750,7 @@ fn parse_sources(cx: &mut Ctx, n: &Node) -> Vec<CalendarSource> {
     for item in cx.seq(n, "sources") {
         let Some(e) = cx.map(item, "an entry of `sources`", SOURCE_KEYS) else { continue };
         let year = required(cx, &e, "year", item, "the source").and_then(|v| {
-            let y = v.scalar().and_then(|s| s.trim().parse::<i32>().ok());
+            let y = cx.scalar(v).and_then(|s| s.trim().parse::<i32>().ok());
             if y.is_none() {
                 cx.err("E0506", "`year` must be a year such as `2026`".into(), v, None);
             }
@@ -770,5 +786,32 @@ fn check_overlaps(cx: &mut Ctx, periods: &[Period], what: &str) {
             .with_hint("merge the two periods or correct the dates");
             cx.diags.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_booleans_are_read_as_written() {
+        // The shared tree types `1.50`, `2024` and `true`; the calendar format reads text.
+        let text = "id: 1.50\nname: true\ntimezone: UTC\nworkweek: [mon]\ncovers: unbounded\n\
+                    sources:\n  - {year: 2024, title: t, published: 2023-10-25}\n";
+        let cal = load("t.yaml", text, None, 0).unwrap();
+        assert_eq!((cal.id(), cal.name()), ("1.50", "true"));
+        assert_eq!(cal.sources()[0].year, 2024);
+        let ds =
+            load("t.yaml", "id: t\ntimezone: UTC\nworkweek: [mon]\ncovers: 20260101\n", None, 0)
+                .unwrap_err();
+        assert_eq!(ds[0].message, "`covers` must be `{from, to}` or `unbounded`, not `20260101`");
+        assert_eq!((ds[0].span.line, ds[0].span.column, ds[0].span.len), (4, 9, 8));
+    }
+
+    #[test]
+    fn recognises_calendar_files() {
+        assert!(is_calendar_text("id: t\ncovers: unbounded\n"));
+        assert!(!is_calendar_text("policy: p\nholidays: []\n"));
+        assert!(!is_calendar_text("- a\n"));
     }
 }

@@ -20,9 +20,10 @@ mod arith;
 mod bundled;
 mod data;
 mod hours;
-mod node;
+mod text;
 
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
+pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 
 use crate::check::{Diagnostic, did_you_mean};
 use crate::policy::Duration;
@@ -276,6 +277,20 @@ impl Calendar {
         data::load(name, text, base_dir, 0)
     }
 
+    /// Whether `text` is a calendar file rather than a policy: a YAML mapping with a top-level
+    /// `covers`, `holidays` or `extends` key and no `policy` key (text that is not valid YAML is
+    /// not recognised).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// assert!(Calendar::is_calendar_text("id: org\nextends: cn-mainland\n"));
+    /// assert!(!Calendar::is_calendar_text("policy: p\ncalendar: cn-mainland\n"));
+    /// assert!(!Calendar::is_calendar_text("holidays: [\n"));
+    /// ```
+    pub fn is_calendar_text(text: &str) -> bool {
+        data::is_calendar_text(text)
+    }
+
     /// A copy with business hours, zone or same-day cutoff overridden (a policy's `calendar:` map).
     /// Arguments left `None` keep the calendar's own setting.
     ///
@@ -388,6 +403,18 @@ impl Calendar {
     /// ```
     pub fn coverage(&self) -> (NaiveDate, NaiveDate) {
         self.def.covers.unwrap_or((NaiveDate::MIN, NaiveDate::MAX))
+    }
+
+    /// The last date the holiday data covers; `None` for an unbounded calendar (`weekdays`).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// assert_eq!(cn.covered_until().unwrap().to_string(), "2026-12-31");
+    /// assert_eq!(Calendar::bundled("weekdays").unwrap().covered_until(), None);
+    /// ```
+    pub fn covered_until(&self) -> Option<NaiveDate> {
+        self.def.covers.map(|(_, to)| to)
     }
 
     pub(crate) fn coverage_range(&self) -> Option<(NaiveDate, NaiveDate)> {

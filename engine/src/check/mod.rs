@@ -1,9 +1,11 @@
 //! Diagnostics and the checks that produce them.
 
+mod coverage;
 mod diagnostic;
 pub mod graph;
 pub mod scan;
 
+pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};
 pub use diagnostic::{
     Diagnostic, DiagnosticJson, Severity, Source, Span, did_you_mean, edit_distance,
     sort_diagnostics,

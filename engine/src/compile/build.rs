@@ -3,16 +3,15 @@
 //! collecting every diagnostic.
 
 use super::*;
-use crate::calendar::BusinessHours;
+use crate::calendar::{BusinessHours, CUTOFF_FORM, HOURS_FORM, parse_cutoff, parse_time_zone};
 use crate::check::Diagnostic;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::scan::comparisons;
 use crate::check::{Source, Span, did_you_mean, sort_diagnostics};
 use crate::expr::ExprErrorKind;
-use crate::policy::load::{Node, NodeKind, parse_tree, scalar_offset};
 use crate::policy::model::*;
 use crate::policy::{DURATION_FORMS, convert::convert};
-use chrono::NaiveTime;
+use crate::yaml::{Document, Node, NodeKind, parse_tree, value_span};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,7 +31,7 @@ pub type LoadResult = Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>>
 /// ```
 pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResult {
     let source = Source::new(name, text);
-    let tree = match parse_tree(text) {
+    let tree = match parse_tree(text, Document::Policy) {
         Ok(tree) => tree,
         Err(d) => return Err(vec![d.with_source(&source)]),
     };
@@ -87,7 +86,7 @@ pub fn compile(
         enums: BTreeMap::new(),
         quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
     };
-    let built = c.build(doc, base_dir);
+    let built = c.build(doc, source, base_dir);
     let mut diags: Vec<Diagnostic> = c
         .diags
         .into_iter()
@@ -203,10 +202,7 @@ impl Compiler<'_> {
 
     /// Span of bytes `index..index+len` of a scalar's decoded value.
     fn inner_span(&self, at: &At<String>, index: usize, len: usize) -> Span {
-        let raw = self.text.get(at.span.offset..).unwrap_or("");
-        let start = scalar_offset(raw, &at.value, index);
-        let end = scalar_offset(raw, &at.value, index + len);
-        Span::at_offset(self.text, at.span.offset + start, end.saturating_sub(start).max(1))
+        value_span(self.text, at.span, &at.value, index, len)
     }
 
     fn unknown(&mut self, code: &'static str, kind: &str, at: &At<String>, candidates: &[String]) {
@@ -781,69 +777,91 @@ impl Compiler<'_> {
         let cal = match Calendar::resolve(&spec.id.value, base_dir) {
             Ok(c) => c,
             Err(ds) => {
-                if ds.is_empty() {
-                    self.push(
-                        Diagnostic::error("E0208", format!("unknown calendar `{}`", spec.id.value))
-                            .with_span(spec.id.span)
-                            .with_hint("use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file"),
-                    );
-                }
-                for d in ds {
-                    let d = if d.span.is_known() || d.source.is_some() {
-                        d
-                    } else {
-                        d.with_span(spec.id.span)
-                    };
-                    self.push(d);
-                }
+                self.unresolved_calendar(&spec.id, ds);
                 return None;
             }
         };
         if spec.hours.is_none() && spec.timezone.is_none() && spec.cutoff.is_none() {
             return Some(cal);
         }
-        let hours = spec.hours.as_ref().and_then(|h| match parse_hours(&h.value) {
+        let hours = spec.hours.as_ref().and_then(|h| match h.value.parse::<BusinessHours>() {
             Ok(b) => Some(b),
-            Err((off, msg)) => {
-                let span = self.inner_span(h, off, 1);
+            Err(e) => {
+                let span = self.inner_span(h, e.offset, 1);
                 self.push(
                     Diagnostic::error(
                         "E0411",
-                        format!("invalid business hours `{}`: {msg}", h.value),
+                        format!("invalid business hours `{}`: {}", h.value, e.message),
                     )
                     .with_span(span)
-                    .with_hint("write windows like `09:00-12:00,13:30-18:00`"),
+                    .with_hint(HOURS_FORM),
                 );
                 None
             }
         });
-        let tz = spec.timezone.as_ref().and_then(|t| match t.value.parse::<chrono_tz::Tz>() {
+        let tz = spec.timezone.as_ref().and_then(|t| match parse_time_zone(&t.value) {
             Ok(tz) => Some(tz),
-            Err(_) => {
+            Err(hint) => {
                 self.push(
                     Diagnostic::error("E0411", format!("unknown time zone `{}`", t.value))
                         .with_span(t.span)
-                        .with_hint("use an IANA zone name such as `Asia/Shanghai`"),
+                        .with_hint(hint),
                 );
                 None
             }
         });
-        let cutoff =
-            spec.cutoff.as_ref().and_then(|c| match NaiveTime::parse_from_str(&c.value, "%H:%M") {
-                Ok(t) => Some(t),
-                Err(_) => {
-                    self.push(
-                        Diagnostic::error("E0411", format!("invalid cutoff `{}`", c.value))
-                            .with_span(c.span)
-                            .with_hint("write a time of day like `16:00`"),
-                    );
-                    None
-                }
-            });
+        let cutoff = spec.cutoff.as_ref().and_then(|c| {
+            let t = parse_cutoff(&c.value);
+            if t.is_none() {
+                self.push(
+                    Diagnostic::error("E0411", format!("invalid cutoff `{}`", c.value))
+                        .with_span(c.span)
+                        .with_hint(CUTOFF_FORM),
+                );
+            }
+            t
+        });
         Some(Arc::new(cal.with_overrides(hours, tz, cutoff)))
     }
 
-    fn build(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<CompiledPolicy> {
+    /// Reports a `calendar:` reference that did not resolve: the calendar file's own
+    /// diagnostics (E05xx, located in that file) as they are, and one E0208 at the reference —
+    /// with the calendar module's message and hint when the reference itself is wrong (unknown
+    /// id, unreadable file).
+    fn unresolved_calendar(&mut self, at: &At<String>, ds: Vec<Diagnostic>) {
+        let mut reference: Option<Diagnostic> = None;
+        let mut file: Option<String> = None;
+        for d in ds {
+            if d.source.is_some() {
+                file = file.or_else(|| d.file().map(str::to_string));
+                self.push(d);
+            } else if reference.is_none() {
+                let mut e = Diagnostic::error("E0208", d.message).with_span(at.span);
+                if let Some(h) = d.hint {
+                    e = e.with_hint(h);
+                }
+                reference = Some(e);
+            }
+        }
+        let e = reference.unwrap_or_else(|| match file {
+            Some(f) => Diagnostic::error("E0208", format!("calendar `{}` has errors", at.value))
+                .with_span(at.span)
+                .with_hint(format!("fix the errors reported in `{f}`")),
+            None => Diagnostic::error("E0208", format!("unknown calendar `{}`", at.value))
+                .with_span(at.span)
+                .with_hint(
+                    "use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file",
+                ),
+        });
+        self.push(e);
+    }
+
+    fn build(
+        &mut self,
+        doc: &PolicyFile,
+        source: &Arc<Source>,
+        base_dir: Option<&Path>,
+    ) -> Option<CompiledPolicy> {
         let calendar = self.calendar(doc, base_dir);
         let fields = self.fields(doc);
         self.declare_derived(doc, &fields);
@@ -1096,6 +1114,8 @@ impl Compiler<'_> {
             title: doc.title.as_ref().map(|t| t.value.clone()),
             digest: String::new(),
             calendar: calendar?,
+            calendar_span: doc.calendar.as_ref()?.id.span,
+            source: Arc::clone(source),
             exprs: std::mem::take(&mut self.exprs),
             fields,
             derived,
@@ -1163,25 +1183,4 @@ impl Compiler<'_> {
 fn hex_sha256(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses `09:00-12:00,13:30-18:00`. Errors give the byte offset of the bad window.
-// TODO: use `BusinessHours::from_str` once the calendar module provides it.
-fn parse_hours(text: &str) -> Result<BusinessHours, (usize, String)> {
-    let mut windows = Vec::new();
-    let mut offset = 0;
-    for part in text.split(',') {
-        let lead = part.len() - part.trim_start().len();
-        let p = part.trim();
-        let bad = || (offset + lead, format!("`{p}` is not a window like `09:00-12:00`"));
-        let (a, b) = p.split_once('-').ok_or_else(bad)?;
-        let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| bad())?;
-        let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| bad())?;
-        if b <= a || windows.last().is_some_and(|(_, end)| *end > a) {
-            return Err((offset + lead, format!("window `{p}` is empty or out of order")));
-        }
-        windows.push((a, b));
-        offset += part.len() + 1;
-    }
-    Ok(BusinessHours { windows })
 }

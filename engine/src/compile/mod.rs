@@ -8,6 +8,7 @@ mod build;
 pub use build::{LoadResult, compile, load_policy, load_policy_file};
 
 use crate::calendar::Calendar;
+use crate::check::{Source, Span};
 use crate::expr::{Expr, ExprEngine};
 use crate::policy::Duration;
 use petgraph::graph::DiGraph;
@@ -36,6 +37,11 @@ pub struct CompiledPolicy {
     pub digest: String,
     /// The calendar deadlines are counted on (with the policy's hours/zone/cutoff applied).
     pub calendar: Arc<Calendar>,
+    /// Where the policy names its calendar (the `calendar:` value, or its `id:`), for
+    /// diagnostics about the calendar such as [`crate::check::calendar_coverage`].
+    pub calendar_span: Span,
+    /// The policy's file name and text, for diagnostics found after compiling.
+    pub source: Arc<Source>,
     /// The sandbox every expression below was compiled with and must be evaluated with.
     pub exprs: ExprEngine,
     /// Declared ticket fields, in file order.

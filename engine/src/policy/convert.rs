@@ -1,10 +1,10 @@
 //! The YAML tree ([`Node`]) → the typed model ([`PolicyFile`]), by hand, collecting every
 //! structural diagnostic (E01xx) instead of stopping at the first.
 
-use super::load::{Node, NodeKind};
 use super::model::*;
 use crate::check::{Diagnostic, Span, did_you_mean};
 use crate::compile::{Completion, LadderAction, ResumeMode};
+use crate::yaml::{Node, NodeKind};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "policy",

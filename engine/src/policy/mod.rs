@@ -1,8 +1,7 @@
-//! The policy language: model, YAML loading and durations.
+//! The policy language: model, conversion from the YAML tree (`crate::yaml`) and durations.
 
 pub mod convert;
 mod duration;
-pub mod load;
 pub mod model;
 pub mod schema;
 

@@ -4,9 +4,9 @@
 //! Built from the YAML tree by `convert`; turned into a
 //! [`CompiledPolicy`](crate::compile::CompiledPolicy) by [`compile`](crate::compile::compile).
 
-use super::load::Node;
 use crate::check::Span;
 use crate::compile::{Completion, LadderAction, ResumeMode};
+use crate::yaml::Node;
 
 /// A value and the span it was written at.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,17 +1,53 @@
 //! YAML → a generic spanned tree ([`Node`]). The one module that touches the YAML crate.
 //!
-//! Deserialising straight into the typed model would stop at the first error and lose spans
-//! inside untagged enums, so the YAML is first read into a small tree where every node (keys
-//! included) knows its byte span; `convert` then builds the typed model by hand, collecting
-//! every diagnostic.
+//! Deserialising straight into a typed model would stop at the first error and lose spans
+//! inside untagged enums, so every YAML input (policies, calendar files) is first read into a
+//! small tree where every node (keys included) knows its byte span; `policy::convert` and the
+//! calendar loader then build their typed models by hand, collecting every diagnostic.
 
 use crate::check::{Diagnostic, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 use std::fmt;
 
-/// Largest policy file accepted, in bytes.
-pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
+/// Largest YAML file accepted, in bytes.
+pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+
+/// What kind of document is read: decides the code and wording of load errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Document {
+    /// A policy file (load errors are `E0101`).
+    Policy,
+    /// A working-day calendar file (load errors are `E0500`).
+    Calendar,
+}
+
+impl Document {
+    fn code(self) -> &'static str {
+        match self {
+            Document::Policy => "E0101",
+            Document::Calendar => "E0500",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Document::Policy => "policy",
+            Document::Calendar => "calendar",
+        }
+    }
+
+    fn syntax_hint(self) -> &'static str {
+        match self {
+            Document::Policy => {
+                "fix the YAML syntax; a policy is a YAML mapping with keys like `policy:` and `stages:`"
+            }
+            Document::Calendar => {
+                "fix the YAML syntax; a calendar file is a YAML mapping with keys like `id:` and `holidays:`"
+            }
+        }
+    }
+}
 
 /// A YAML value with the span it was read from.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,16 +187,16 @@ impl<'de> Visitor<'de> for KindVisitor {
 
 fn options() -> Options {
     let mut budget = Budget::default();
-    budget.max_reader_input_bytes = Some(MAX_POLICY_BYTES);
+    budget.max_reader_input_bytes = Some(MAX_YAML_BYTES);
     budget.max_events = 200_000;
     budget.max_aliases = 1_000;
     budget.max_anchors = 1_000;
     budget.max_nodes = 100_000;
     budget.max_depth = 48;
     budget.max_documents = 1;
-    budget.max_total_scalar_bytes = 4 * MAX_POLICY_BYTES;
+    budget.max_total_scalar_bytes = 4 * MAX_YAML_BYTES;
     budget.max_recorded_anchor_events = 50_000;
-    budget.max_recorded_anchor_bytes = 4 * MAX_POLICY_BYTES;
+    budget.max_recorded_anchor_bytes = 4 * MAX_YAML_BYTES;
     let mut options = Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
@@ -170,32 +206,33 @@ fn options() -> Options {
 }
 
 /// Parses `text` into a spanned tree. A syntax error, an exceeded budget or a file that is not
-/// text comes back as one located diagnostic (code `E0101`).
-pub fn parse_tree(text: &str) -> Result<Node, Box<Diagnostic>> {
-    if text.len() > MAX_POLICY_BYTES {
+/// text comes back as one located diagnostic (code `E0101` for a policy, `E0500` for a
+/// calendar file).
+pub fn parse_tree(text: &str, doc: Document) -> Result<Node, Box<Diagnostic>> {
+    if text.len() > MAX_YAML_BYTES {
         return Err(Box::new(
             Diagnostic::error(
-                "E0101",
-                format!("policy file is larger than {MAX_POLICY_BYTES} bytes"),
+                doc.code(),
+                format!("{} file is larger than {MAX_YAML_BYTES} bytes", doc.noun()),
             )
             .with_span(Span::at_offset(text, 0, 0)),
         ));
     }
     if let Some(i) = text.find('\0') {
         return Err(Box::new(
-            Diagnostic::error("E0101", "file is not text (it contains a NUL byte)")
+            Diagnostic::error(doc.code(), "file is not text (it contains a NUL byte)")
                 .with_span(Span::at_offset(text, i, 1))
-                .with_hint("a policy is a YAML text file"),
+                .with_hint(format!("a {} is a YAML text file", doc.noun())),
         ));
     }
     let raw: RawNode = match serde_saphyr::from_str_with_options(text, options()) {
         Ok(raw) => raw,
-        Err(e) => return Err(Box::new(yaml_error(text, &e))),
+        Err(e) => return Err(Box::new(yaml_error(text, &e, doc))),
     };
     Ok(convert_raw(text, raw))
 }
 
-fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_error(text: &str, e: &serde_saphyr::Error, doc: Document) -> Diagnostic {
     let mut message = e.without_snippet().to_string();
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
@@ -203,8 +240,10 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let message = message.lines().next().unwrap_or("invalid YAML").trim().to_string();
     let mut lower = lowercase_first(&message);
     if lower.contains("budget breached") {
-        lower = "the document exceeds the limits for a policy (too many nodes, aliases or anchors)"
-            .to_string();
+        lower = format!(
+            "the document exceeds the limits for a {} (too many nodes, aliases or anchors)",
+            doc.noun()
+        );
     }
     let span = e.location().map_or_else(
         || Span::at_offset(text, 0, 0),
@@ -214,11 +253,14 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
         },
     );
     let hint = if lower.contains("budget") || lower.contains("alias") || lower.contains("limit") {
-        "the file is too large or too deeply nested for a policy (aliases and anchors are limited)"
+        format!(
+            "the file is too large or too deeply nested for a {} (aliases and anchors are limited)",
+            doc.noun()
+        )
     } else {
-        "fix the YAML syntax; a policy is a YAML mapping with keys like `policy:` and `stages:`"
+        doc.syntax_hint().to_string()
     };
-    Diagnostic::error("E0101", format!("invalid YAML: {lower}")).with_span(span).with_hint(hint)
+    Diagnostic::error(doc.code(), format!("invalid YAML: {lower}")).with_span(span).with_hint(hint)
 }
 
 fn line_col_span(text: &str, line: u64, column: u64) -> Span {
@@ -273,6 +315,15 @@ fn convert_raw(text: &str, raw: RawNode) -> Node {
         ),
     };
     Node { span, kind }
+}
+
+/// The span of bytes `index..index + len` of a scalar's decoded `value`, for a scalar node at
+/// `span` in `text` (so a diagnostic can point inside a quoted or folded value).
+pub fn value_span(text: &str, span: Span, value: &str, index: usize, len: usize) -> Span {
+    let raw = text.get(span.offset..).unwrap_or("");
+    let start = scalar_offset(raw, value, index);
+    let end = scalar_offset(raw, value, index + len);
+    Span::at_offset(text, span.offset + start, end.saturating_sub(start).max(1))
 }
 
 /// Byte offset in the source of the byte `index` of a scalar's decoded value, accounting for
@@ -344,7 +395,7 @@ mod tests {
     #[test]
     fn spans_of_keys_and_values() {
         let text = "a: 1\nb:\n  c: \"x \\\"y\\\"\"\n  d: 'it''s'\n  e: |\n    foo\n    bar\nf: [x, {g: h}]\n";
-        let tree = parse_tree(text).unwrap();
+        let tree = parse_tree(text, Document::Policy).unwrap();
         let NodeKind::Map(entries) = &tree.kind else { panic!() };
         let (k, v) = &entries[0];
         assert_eq!((k.span.line, k.span.column), (1, 1));
@@ -366,11 +417,7 @@ mod tests {
 
     #[test]
     fn yaml_1_2_booleans_only() {
-        let tree = parse_tree(
-            "on: yes
-",
-        )
-        .unwrap();
+        let tree = parse_tree("on: yes\n", Document::Policy).unwrap();
         let NodeKind::Map(entries) = &tree.kind else { panic!() };
         assert_eq!(entries[0].0.kind, NodeKind::Str("on".into()));
         assert_eq!(entries[0].1.kind, NodeKind::Str("yes".into()));
@@ -387,7 +434,7 @@ mod tests {
 
     #[test]
     fn errors_are_located() {
-        let e = parse_tree("a: 1\nb: [1, 2\n").unwrap_err();
+        let e = parse_tree("a: 1\nb: [1, 2\n", Document::Policy).unwrap_err();
         assert_eq!(e.code, "E0101");
         assert_eq!((e.span.line, e.span.column), (2, 4));
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
@@ -400,16 +447,16 @@ mod tests {
                 vec![format!("*{prev}"); 9].join(", ")
             ));
         }
-        let e = parse_tree(&bomb).unwrap_err();
+        let e = parse_tree(&bomb, Document::Policy).unwrap_err();
         assert!(e.message.contains("limits"), "{}", e.message);
         let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(parse_tree(&deep).unwrap_err().code, "E0101");
-        assert_eq!(parse_tree("a\0b").unwrap_err().code, "E0101");
+        assert_eq!(parse_tree(&deep, Document::Policy).unwrap_err().code, "E0101");
+        assert_eq!(parse_tree("a\0b", Document::Policy).unwrap_err().code, "E0101");
     }
 
     #[test]
     fn duplicate_keys_are_kept_for_the_checker() {
-        let dup = parse_tree("a: 1\na: 2\n").unwrap();
+        let dup = parse_tree("a: 1\na: 2\n", Document::Policy).unwrap();
         let NodeKind::Map(entries) = &dup.kind else { panic!() };
         assert_eq!(entries.len(), 2);
     }
