@@ -20,6 +20,8 @@ pub enum Document {
     Policy,
     /// A working-day calendar file (load errors are `E0500`).
     Calendar,
+    /// A what-if scenario file (load errors are `E0601`).
+    Scenario,
 }
 
 impl Document {
@@ -27,6 +29,7 @@ impl Document {
         match self {
             Document::Policy => "E0101",
             Document::Calendar => "E0500",
+            Document::Scenario => "E0601",
         }
     }
 
@@ -34,6 +37,7 @@ impl Document {
         match self {
             Document::Policy => "policy",
             Document::Calendar => "calendar",
+            Document::Scenario => "scenario",
         }
     }
 
@@ -44,6 +48,9 @@ impl Document {
             }
             Document::Calendar => {
                 "fix the YAML syntax; a calendar file is a YAML mapping with keys like `id:` and `holidays:`"
+            }
+            Document::Scenario => {
+                "fix the YAML syntax; a scenario is a YAML mapping with keys like `ticket:` and `events:`"
             }
         }
     }

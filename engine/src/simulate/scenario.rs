@@ -5,8 +5,8 @@
 
 use super::expect::{Expect, ExpectValue, RejectedSpec};
 use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
-use crate::policy::load::{Node, NodeKind, parse_tree};
 use crate::policy::{DURATION_FORMS, Duration};
+use crate::yaml::{Document, Node, NodeKind, parse_tree};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -155,15 +155,9 @@ impl Scenario {
     /// assert_eq!((diags[1].code, diags[1].span.line), ("E0602", 2));
     /// ```
     pub fn parse(source: &Arc<Source>) -> Result<Scenario, Vec<Diagnostic>> {
-        let root = match parse_tree(&source.text) {
+        let root = match parse_tree(&source.text, Document::Scenario) {
             Ok(root) => root,
-            // The YAML reader is shared with policies; report its findings as scenario ones.
-            Err(d) => {
-                let hint = "fix the YAML syntax; a scenario is a YAML mapping with keys like \
-                            `ticket:` and `events:`";
-                let d = Diagnostic { code: "E0601", hint: Some(hint.into()), ..*d };
-                return Err(vec![d.with_source(source)]);
-            }
+            Err(d) => return Err(vec![d.with_source(source)]),
         };
         let mut cx = Cx { text: &source.text, diags: Vec::new() };
         let scenario = cx.scenario(source, &root);
