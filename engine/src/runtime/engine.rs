@@ -437,12 +437,9 @@ impl Engine {
                 continue;
             }
             let text = searchable_text(fields, &self.policy);
-            let value = def.rules.iter().find_map(|rule| {
-                let kw = rule.keywords.is_empty()
-                    || rule.keywords.iter().any(|k| text.contains(&k.to_lowercase()));
-                let cond = rule.when.as_ref().is_none_or(|w| run.holds(w, fields));
-                (kw && cond).then(|| rule.value.clone())
-            });
+            let value = first_rule(&run, def, fields, &text)
+                .and_then(|(i, _)| def.rules.get(i))
+                .map(|rule| rule.value.clone());
             let value = value.unwrap_or_else(|| {
                 self.policy
                     .field(&def.name)
@@ -452,6 +449,41 @@ impl Engine {
             fields.insert(def.name.clone(), value);
         }
     }
+
+    /// Which rule of computed field `name` classifies `fields`: its index and the keyword that
+    /// matched (`None` for a rule without keywords). `None` when no rule matches, when `name` is
+    /// not computed, or when the value was given on the ticket (`given`).
+    pub fn matching_rule(
+        &self,
+        name: &str,
+        fields: &BTreeMap<String, Value>,
+        given: bool,
+    ) -> Option<(usize, Option<String>)> {
+        let def = self.policy.derived.iter().find(|d| d.name == name)?;
+        if given && self.policy.field(name).is_some() {
+            return None;
+        }
+        let text = searchable_text(fields, &self.policy);
+        first_rule(&Run::new(self), def, fields, &text)
+    }
+}
+
+/// The first rule of `def` whose keywords and condition hold, with the keyword that matched.
+fn first_rule(
+    run: &Run<'_>,
+    def: &crate::compile::DeriveDef,
+    fields: &BTreeMap<String, Value>,
+    text: &str,
+) -> Option<(usize, Option<String>)> {
+    def.rules.iter().enumerate().find_map(|(i, rule)| {
+        let kw = if rule.keywords.is_empty() {
+            Some(None)
+        } else {
+            rule.keywords.iter().find(|k| text.contains(&k.to_lowercase())).map(|k| Some(k.clone()))
+        };
+        let kw = kw?;
+        rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
+    })
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -1,0 +1,16 @@
+//! The complaint ledger: a JSON Lines record of openings and events of many tickets, and what
+//! is done with it — streaming reading, replay under a policy (and comparison with another),
+//! report figures, synthetic generation and audit-chain verification.
+//!
+//! The format and every figure are defined in `docs/ledger.md`.
+
+mod format;
+mod reader;
+mod replay;
+
+pub use format::{LedgerLine, LedgerOpen, LineBody};
+pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+pub use replay::{
+    MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
+    StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
+};
