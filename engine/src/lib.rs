@@ -13,3 +13,5 @@ pub mod ledger;
 pub mod policy;
 pub mod runtime;
 pub mod timefmt;
+
+pub use compile::{CompiledPolicy, LoadResult, load_policy, load_policy_file};

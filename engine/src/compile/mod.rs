@@ -3,6 +3,10 @@
 //!
 //! The runtime only ever sees a [`CompiledPolicy`]; it never parses anything.
 
+mod build;
+
+pub use build::{LoadResult, compile, load_policy, load_policy_file};
+
 use crate::calendar::Calendar;
 use crate::expr::{Expr, ExprEngine};
 use crate::policy::Duration;

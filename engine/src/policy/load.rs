@@ -1,0 +1,379 @@
+//! YAML → a generic spanned tree ([`Node`]). The one module that touches the YAML crate.
+//!
+//! Deserialising straight into the typed model would stop at the first error and lose spans
+//! inside untagged enums, so the YAML is first read into a small tree where every node (keys
+//! included) knows its byte span; `convert` then builds the typed model by hand, collecting
+//! every diagnostic.
+
+use crate::check::{Diagnostic, Span};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
+use std::fmt;
+
+/// Largest policy file accepted, in bytes.
+pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
+
+/// A YAML value with the span it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Where the value is in the source (byte range, 1-based line and column).
+    pub span: Span,
+    /// The value.
+    pub kind: NodeKind,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A decimal number.
+    Float(f64),
+    /// Text.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, entries in file order (duplicates kept so checks can report them).
+    Map(Vec<(Node, Node)>),
+}
+
+impl NodeKind {
+    /// What the value is, for "expected a map, found a list" messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            NodeKind::Null => "nothing",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Int(_) => "a whole number",
+            NodeKind::Float(_) => "a number",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a map",
+        }
+    }
+}
+
+/// Raw tree element as deserialised; spans are converted after parsing.
+struct RawNode {
+    loc: serde_saphyr::Location,
+    kind: RawKind,
+}
+
+enum RawKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<RawNode>),
+    Map(Vec<(RawNode, RawNode)>),
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<RawKind>::deserialize(d)?;
+        Ok(RawNode { loc: s.referenced, kind: s.value })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = RawKind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawKind, E> {
+        Ok(RawKind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawKind, E> {
+        Ok(RawKind::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawKind, E> {
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawKind, E> {
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawKind, E> {
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawKind, E> {
+        Ok(RawKind::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawKind, E> {
+        Ok(RawKind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawKind, E> {
+        Ok(RawKind::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<RawKind, E> {
+        Ok(RawKind::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawKind, E> {
+        Ok(RawKind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<RawKind, E> {
+        Ok(RawKind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawKind, D::Error> {
+        RawKind::deserialize(d)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<RawKind, D::Error> {
+        RawKind::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawKind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<RawNode>()? {
+            items.push(item);
+        }
+        Ok(RawKind::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawKind, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<RawNode>()? {
+            let value = map.next_value::<RawNode>()?;
+            entries.push((key, value));
+        }
+        Ok(RawKind::Map(entries))
+    }
+}
+
+fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_reader_input_bytes = Some(MAX_POLICY_BYTES);
+    budget.max_events = 200_000;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_nodes = 100_000;
+    budget.max_depth = 48;
+    budget.max_documents = 1;
+    budget.max_total_scalar_bytes = 4 * MAX_POLICY_BYTES;
+    budget.max_recorded_anchor_events = 50_000;
+    budget.max_recorded_anchor_bytes = 4 * MAX_POLICY_BYTES;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    // YAML 1.2 core booleans only: `on:` is a key here, not `true`.
+    options.strict_booleans = true;
+    options
+}
+
+/// Parses `text` into a spanned tree. A syntax error, an exceeded budget or a file that is not
+/// text comes back as one located diagnostic (code `E0101`).
+pub fn parse_tree(text: &str) -> Result<Node, Box<Diagnostic>> {
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(Box::new(
+            Diagnostic::error(
+                "E0101",
+                format!("policy file is larger than {MAX_POLICY_BYTES} bytes"),
+            )
+            .with_span(Span::at_offset(text, 0, 0)),
+        ));
+    }
+    if let Some(i) = text.find('\0') {
+        return Err(Box::new(
+            Diagnostic::error("E0101", "file is not text (it contains a NUL byte)")
+                .with_span(Span::at_offset(text, i, 1))
+                .with_hint("a policy is a YAML text file"),
+        ));
+    }
+    let raw: RawNode = match serde_saphyr::from_str_with_options(text, options()) {
+        Ok(raw) => raw,
+        Err(e) => return Err(Box::new(yaml_error(text, &e))),
+    };
+    Ok(convert_raw(text, raw))
+}
+
+fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let mut message = e.without_snippet().to_string();
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    let message = message.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    let lower = lowercase_first(&message);
+    let span = e.location().map_or_else(
+        || Span::at_offset(text, 0, 0),
+        |loc| match loc.span().byte_offset() {
+            Some(b) => Span::at_offset(text, usize::try_from(b).unwrap_or(0), 0),
+            None => line_col_span(text, loc.line(), loc.column()),
+        },
+    );
+    let hint = if lower.contains("budget") || lower.contains("alias") || lower.contains("limit") {
+        "the file is too large or too deeply nested for a policy (aliases and anchors are limited)"
+    } else {
+        "fix the YAML syntax; a policy is a YAML mapping with keys like `policy:` and `stages:`"
+    };
+    Diagnostic::error("E0101", format!("invalid YAML: {lower}")).with_span(span).with_hint(hint)
+}
+
+fn line_col_span(text: &str, line: u64, column: u64) -> Span {
+    if line == 0 {
+        return Span::at_offset(text, 0, 0);
+    }
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if (i as u64) + 1 == line {
+            let within: usize = l
+                .chars()
+                .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
+                .map(char::len_utf8)
+                .sum();
+            return Span::at_offset(text, offset + within, 0);
+        }
+        offset += l.len();
+    }
+    Span::at_offset(text, text.len(), 0)
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn convert_raw(text: &str, raw: RawNode) -> Node {
+    let sp = raw.loc.span();
+    let span = match (sp.byte_offset(), sp.byte_len()) {
+        (Some(o), Some(l)) => {
+            Span::at_offset(text, usize::try_from(o).unwrap_or(0), usize::try_from(l).unwrap_or(0))
+        }
+        _ => line_col_span(text, raw.loc.line(), raw.loc.column()),
+    };
+    let kind = match raw.kind {
+        RawKind::Null => NodeKind::Null,
+        RawKind::Bool(b) => NodeKind::Bool(b),
+        RawKind::Int(i) => NodeKind::Int(i),
+        RawKind::Float(f) => NodeKind::Float(f),
+        RawKind::Str(s) => NodeKind::Str(s),
+        RawKind::Seq(items) => {
+            NodeKind::Seq(items.into_iter().map(|n| convert_raw(text, n)).collect())
+        }
+        RawKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (convert_raw(text, k), convert_raw(text, v)))
+                .collect(),
+        ),
+    };
+    Node { span, kind }
+}
+
+/// Byte offset in the source of the byte `index` of a scalar's decoded value, accounting for
+/// quotes, escapes, block indicators and folded line breaks. `raw` is the source text the
+/// scalar's span covers (or the rest of the file from the scalar's start).
+pub fn scalar_offset(raw: &str, value: &str, index: usize) -> usize {
+    let rb = raw.as_bytes();
+    let mut r = 0;
+    let double = raw.starts_with('"');
+    if raw.starts_with('"') || raw.starts_with('\'') {
+        r = 1;
+    } else if raw.starts_with('|') || raw.starts_with('>') {
+        r = raw.find('\n').map_or(raw.len(), |i| i + 1);
+    }
+    for (i, c) in value.char_indices() {
+        // Skip what the YAML reader dropped: indentation, folded line breaks.
+        loop {
+            let Some(rc) = raw.get(r..).and_then(|s| s.chars().next()) else {
+                return raw.len().min(r);
+            };
+            if rc == c && !(double && rc == '\\') {
+                break;
+            }
+            if double && rc == '\\' {
+                break;
+            }
+            if rc == '\'' && c == '\'' {
+                break;
+            }
+            if rc.is_whitespace() {
+                r += rc.len_utf8();
+                continue;
+            }
+            break;
+        }
+        if i >= index {
+            return r;
+        }
+        if double && rb.get(r) == Some(&b'\\') {
+            let adv = match rb.get(r + 1) {
+                Some(b'x') => 4,
+                Some(b'u') => 6,
+                Some(b'U') => 10,
+                _ => 2,
+            };
+            r += adv;
+        } else if !double && c == '\'' && raw.get(r..).is_some_and(|s| s.starts_with("''")) {
+            r += 2;
+        } else {
+            r += raw.get(r..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8);
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find<'a>(n: &'a Node, key: &str) -> &'a Node {
+        match &n.kind {
+            NodeKind::Map(e) => {
+                &e.iter().find(|(k, _)| k.kind == NodeKind::Str(key.into())).unwrap().1
+            }
+            _ => panic!("not a map"),
+        }
+    }
+
+    #[test]
+    fn spans_of_keys_and_values() {
+        let text = "a: 1\nb:\n  c: \"x \\\"y\\\"\"\n  d: 'it''s'\n  e: |\n    foo\n    bar\nf: [x, {g: h}]\n";
+        let tree = parse_tree(text).unwrap();
+        let NodeKind::Map(entries) = &tree.kind else { panic!() };
+        let (k, v) = &entries[0];
+        assert_eq!((k.span.line, k.span.column), (1, 1));
+        assert_eq!((v.span.line, v.span.column), (1, 4));
+        let c = find(find(&tree, "b"), "c");
+        assert_eq!((c.span.line, c.span.column), (3, 6));
+        eprintln!("{:?}", c.span);
+        eprintln!("{:?}", find(find(&tree, "b"), "d").span);
+        let e = find(find(&tree, "b"), "e");
+        eprintln!("{:?} {:?}", e.span, e.kind);
+        let f = find(&tree, "f");
+        eprintln!("{f:?}");
+    }
+
+    #[test]
+    fn scalar_offsets() {
+        assert_eq!(scalar_offset("\"a \\\"b\\\" c\"", "a \"b\" c", 6), 9);
+        assert_eq!(scalar_offset("'it''s x'", "it's x", 5), 7);
+        assert_eq!(scalar_offset("plain x", "plain x", 6), 6);
+        assert_eq!(scalar_offset("|\n    foo\n    bar\n", "foo\nbar\n", 4), 14);
+        assert_eq!(scalar_offset("a\n   b", "a b", 2), 5);
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = parse_tree("a: 1\nb: [1, 2\n").unwrap_err();
+        eprintln!("{e:?}");
+        assert!(e.span.line >= 2);
+        let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
+        let e = parse_tree(bomb).unwrap_err();
+        eprintln!("{e:?}");
+        let dup = parse_tree("a: 1\na: 2\n").unwrap();
+        let NodeKind::Map(entries) = &dup.kind else { panic!() };
+        assert_eq!(entries.len(), 2);
+    }
+}
