@@ -1,18 +1,48 @@
 //! Working-day calendars: holiday data, workweek, business hours, time zones and the arithmetic
 //! every deadline is computed with.
 //!
-//! STUB: the signatures below are the contract the runtime uses; the bodies are placeholders
-//! until the calendar module lands.
+//! A [`Calendar`] is loaded from a YAML file (see `docs/calendars.md`) or taken from the bundled
+//! set ([`Calendar::bundled`]: `cn-mainland`, `weekdays`, `example-utility`, `de-example`). It is
+//! immutable, `Send + Sync`, and answers every query in O(1) or O(log n) from tables built once:
+//! per day a working-day ordinal, per working day the UTC instants of its business-hours windows.
+//!
+//! ```
+//! use chrono::{DateTime, Utc};
+//! use ombud_engine::calendar::Calendar;
+//! let cn = Calendar::bundled("cn-mainland").unwrap();
+//! let start: DateTime<Utc> = "2026-02-13T17:30:00+08:00".parse().unwrap();
+//! let d = cn.add(start, "3 working days".parse().unwrap());
+//! assert_eq!(d.at, "2026-02-26T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
+//! assert!(d.provisional.is_none());
+//! ```
 
-use crate::check::Diagnostic;
+mod arith;
+mod bundled;
+mod data;
+mod hours;
+mod node;
+
+pub use hours::{BusinessHours, HOURS_FORM, HoursError};
+
+use crate::check::{Diagnostic, did_you_mean};
 use crate::policy::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 
 /// What kind of day a date is on a calendar.
+///
+/// ```
+/// use ombud_engine::calendar::{Calendar, DayKind};
+/// let cn = Calendar::bundled("cn-mainland").unwrap();
+/// let d = |s: &str| s.parse().unwrap();
+/// assert_eq!(cn.day_kind(d("2026-02-14")), DayKind::MakeupWorkday);
+/// assert_eq!(cn.day_kind(d("2026-02-16")), DayKind::Holiday);
+/// assert_eq!(serde_json::to_string(&DayKind::MakeupWorkday).unwrap(), "\"makeup_workday\"");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
@@ -26,14 +56,43 @@ pub enum DayKind {
     MakeupWorkday,
 }
 
-/// Business hours: one or more windows per working day, e.g. `09:00-12:00,13:30-18:00`.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct BusinessHours {
-    /// Non-overlapping windows in increasing order.
-    pub windows: Vec<(NaiveTime, NaiveTime)>,
+impl DayKind {
+    /// Whether a day of this kind is worked.
+    pub fn is_working(self) -> bool {
+        matches!(self, DayKind::Workday | DayKind::MakeupWorkday)
+    }
+
+    /// The snake_case name (`workday`, `weekend`, `holiday`, `makeup_workday`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Workday => "workday",
+            DayKind::Weekend => "weekend",
+            DayKind::Holiday => "holiday",
+            DayKind::MakeupWorkday => "makeup_workday",
+        }
+    }
+}
+
+impl fmt::Display for DayKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why a result was computed on the plain workweek instead of calendar data.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use ombud_engine::calendar::Calendar;
+/// let cn = Calendar::bundled("cn-mainland").unwrap();
+/// let start: DateTime<Utc> = "2026-12-28T10:00:00+08:00".parse().unwrap();
+/// let p = cn.add(start, "7 working days".parse().unwrap()).provisional.unwrap();
+/// assert_eq!(p.date.to_string(), "2027-01-01");
+/// assert_eq!(
+///     p.to_string(),
+///     "calendar `cn-mainland` covers dates up to 2026-12-31; 2027-01-01 was counted on the plain workweek"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Provisional {
     /// The calendar whose data ran out.
@@ -63,35 +122,166 @@ pub struct Deadline {
     pub provisional: Option<Provisional>,
 }
 
+/// One publication the holiday data of a calendar was entered from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalendarSource {
+    /// The year the publication sets the holidays for.
+    pub year: i32,
+    /// Its title.
+    pub title: String,
+    /// When it was published.
+    pub published: NaiveDate,
+    /// Where to read it, if online.
+    pub url: Option<String>,
+}
+
+/// The declarative content of a calendar, after loading and merging `extends`.
+#[derive(Clone, Debug)]
+pub(crate) struct Definition {
+    pub(crate) tz: Tz,
+    /// Working weekdays, Monday first.
+    pub(crate) workweek: [bool; 7],
+    /// Covered range; `None` for an unbounded calendar.
+    pub(crate) covers: Option<(NaiveDate, NaiveDate)>,
+    /// The kind of every covered day, from `covers.0`.
+    pub(crate) kinds: Vec<DayKind>,
+    pub(crate) hours: Option<BusinessHours>,
+    pub(crate) cutoff: Option<NaiveTime>,
+}
+
 /// A compiled, immutable working-day calendar.
+///
+/// Build one with [`Calendar::bundled`], [`Calendar::resolve`] or [`Calendar::from_yaml`]; adjust
+/// it with [`Calendar::with_overrides`]; query it with [`Calendar::add`],
+/// [`Calendar::working_clock`] and friends.
 #[derive(Debug)]
 pub struct Calendar {
     id: String,
-    tz: Tz,
+    name: String,
+    pub(crate) def: Definition,
+    pub(crate) sources: Vec<CalendarSource>,
+    /// Names of holidays and closures, for `for:` checks of files that extend this one.
+    pub(crate) holiday_names: Vec<String>,
+    tables: arith::Tables,
+}
+
+/// The day index of `d`: days since Monday 0001-01-01 (so `index % 7 == 0` is a Monday).
+pub(crate) fn day_index(d: NaiveDate) -> i64 {
+    i64::from(chrono::Datelike::num_days_from_ce(&d)) - 1
+}
+
+/// The date of day index `x`, if chrono can represent it.
+pub(crate) fn index_date(x: i64) -> Option<NaiveDate> {
+    i32::try_from(x + 1).ok().and_then(NaiveDate::from_num_days_from_ce_opt)
 }
 
 impl Calendar {
-    /// A bundled calendar by id (`cn-mainland`, `weekdays`, …).
-    pub fn bundled(id: &str) -> Option<Arc<Calendar>> {
-        Some(Arc::new(Calendar { id: id.to_string(), tz: chrono_tz::Asia::Shanghai }))
+    fn build(
+        id: String,
+        name: String,
+        def: Definition,
+        sources: Vec<CalendarSource>,
+        holiday_names: Vec<String>,
+    ) -> Calendar {
+        let tables = arith::Tables::new(&def);
+        Calendar { id, name, def, sources, holiday_names, tables }
     }
 
-    /// Resolves `reference` as a bundled id or a path relative to `base_dir`.
+    /// A bundled calendar by id (`cn-mainland`, `weekdays`, `example-utility`, `de-example`).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// assert_eq!(Calendar::bundled("cn-mainland").unwrap().tz(), chrono_tz::Asia::Shanghai);
+    /// assert!(Calendar::bundled("cn-mainlnd").is_none());
+    /// ```
+    pub fn bundled(id: &str) -> Option<Arc<Calendar>> {
+        bundled::get(id)
+    }
+
+    /// The ids of the bundled calendars.
+    ///
+    /// ```
+    /// assert!(ombud_engine::calendar::Calendar::bundled_ids().contains(&"weekdays"));
+    /// ```
+    pub fn bundled_ids() -> Vec<&'static str> {
+        bundled::ids()
+    }
+
+    /// Resolves `reference` as a bundled id or a path to a YAML file relative to `base_dir`
+    /// (a reference containing `/` or ending in `.yaml`/`.yml` is a path).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// assert_eq!(Calendar::resolve("weekdays", None).unwrap().id(), "weekdays");
+    /// let err = Calendar::resolve("cn-mainlan", None).unwrap_err();
+    /// assert_eq!(err[0].code, "E0507");
+    /// assert_eq!(err[0].hint.as_deref(), Some("did you mean `cn-mainland`?"));
+    /// ```
     pub fn resolve(
         reference: &str,
-        _base_dir: Option<&std::path::Path>,
+        base_dir: Option<&Path>,
     ) -> Result<Arc<Calendar>, Vec<Diagnostic>> {
-        Calendar::bundled(reference).ok_or_else(Vec::new)
+        resolve_at_depth(reference, base_dir, 0)
+    }
+
+    /// Loads a calendar from YAML `text`; `name` is the file name shown in diagnostics and
+    /// `base_dir` the directory `extends:` paths are relative to. Reports every mistake found.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::{Calendar, DayKind};
+    /// let text = "id: tiny\ntimezone: UTC\nworkweek: [mon, tue, wed, thu, fri]\n\
+    ///             covers: {from: 2026-01-01, to: 2026-12-31}\n\
+    ///             holidays:\n  - {name: New Year, date: 2026-01-01}\n";
+    /// let cal = Calendar::from_yaml("tiny.yaml", text, None).unwrap();
+    /// assert_eq!(cal.day_kind("2026-01-01".parse().unwrap()), DayKind::Holiday);
+    ///
+    /// let bad = "id: tiny\ntimezone: Asia/Shanghia\nworkweek: [mon]\ncovers: unbounded\nhoilday: 1\n";
+    /// let diags = Calendar::from_yaml("bad.yaml", bad, None).unwrap_err();
+    /// let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+    /// assert_eq!(codes, ["E0505", "E0501"]);
+    /// assert_eq!(diags[1].span.line, 2);
+    /// ```
+    pub fn from_yaml(
+        name: &str,
+        text: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Calendar, Vec<Diagnostic>> {
+        data::load(name, text, base_dir, 0)
     }
 
     /// A copy with business hours, zone or same-day cutoff overridden (a policy's `calendar:` map).
+    /// Arguments left `None` keep the calendar's own setting.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let bank = cn.with_overrides(Some("09:00-17:00".parse().unwrap()), None, None);
+    /// assert_eq!(bank.business_hours().unwrap().to_string(), "09:00-17:00");
+    /// assert_eq!(bank.id(), "cn-mainland");
+    /// ```
     pub fn with_overrides(
         &self,
-        _hours: Option<BusinessHours>,
+        hours: Option<BusinessHours>,
         tz: Option<Tz>,
-        _cutoff: Option<NaiveTime>,
+        cutoff: Option<NaiveTime>,
     ) -> Calendar {
-        Calendar { id: self.id.clone(), tz: tz.unwrap_or(self.tz) }
+        let mut def = self.def.clone();
+        if let Some(h) = hours {
+            def.hours = Some(h);
+        }
+        if let Some(tz) = tz {
+            def.tz = tz;
+        }
+        if let Some(c) = cutoff {
+            def.cutoff = Some(c);
+        }
+        Calendar::build(
+            self.id.clone(),
+            self.name.clone(),
+            def,
+            self.sources.clone(),
+            self.holiday_names.clone(),
+        )
     }
 
     /// The calendar's id.
@@ -99,38 +289,181 @@ impl Calendar {
         &self.id
     }
 
+    /// The calendar's human-readable name (may be empty).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The calendar's time zone.
     pub fn tz(&self) -> Tz {
-        self.tz
+        self.def.tz
     }
 
-    /// First and last covered date.
+    /// The business hours, if the calendar has any (without, a working day is 00:00–24:00).
+    pub fn business_hours(&self) -> Option<&BusinessHours> {
+        self.def.hours.as_ref()
+    }
+
+    /// The same-day cutoff for working-day counting, if any.
+    pub fn cutoff(&self) -> Option<NaiveTime> {
+        self.def.cutoff
+    }
+
+    /// The publications the holiday data was entered from.
+    pub fn sources(&self) -> &[CalendarSource] {
+        &self.sources
+    }
+
+    /// First and last covered date; `(NaiveDate::MIN, NaiveDate::MAX)` for an unbounded calendar
+    /// (such as `weekdays`), which is never provisional.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let (from, to) = Calendar::bundled("cn-mainland").unwrap().coverage();
+    /// assert_eq!((from.to_string(), to.to_string()), ("2024-01-01".into(), "2026-12-31".into()));
+    /// ```
     pub fn coverage(&self) -> (NaiveDate, NaiveDate) {
-        (NaiveDate::MIN, NaiveDate::MAX)
+        self.def.covers.unwrap_or((NaiveDate::MIN, NaiveDate::MAX))
     }
 
-    /// The kind of `date`.
-    pub fn day_kind(&self, _date: NaiveDate) -> DayKind {
-        DayKind::Workday
+    pub(crate) fn coverage_range(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.def.covers
     }
 
-    /// `start + duration` under the counting conventions of the design.
+    /// Whether `date` lies in the covered range.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        let (a, z) = self.coverage();
+        date >= a && date <= z
+    }
+
+    /// The kind of `date`; outside the covered range, the plain workweek.
+    pub fn day_kind(&self, date: NaiveDate) -> DayKind {
+        self.kind_at(day_index(date))
+    }
+
+    /// Whether `date` is worked (a workday or a make-up working day).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// assert!(cn.is_working_day("2026-09-20".parse().unwrap())); // Sunday, make-up day
+    /// assert!(!cn.is_working_day("2026-10-05".parse().unwrap())); // National Day
+    /// ```
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        self.kind_at(day_index(date)).is_working()
+    }
+
+    /// The number of working days in `from..=to` (0 when `to < from`).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let d = |s: &str| s.parse().unwrap();
+    /// assert_eq!(cn.working_days_between(d("2026-01-01"), d("2026-12-31")), 248);
+    /// ```
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        if to < from {
+            return 0;
+        }
+        self.ord(day_index(to) + 1) - self.ord(day_index(from))
+    }
+
+    /// `start + duration` under the counting conventions of the design (see `docs/calendars.md`):
+    /// working days are statutory (the start's day is not counted unless received on a working day
+    /// before the cutoff; the deadline is the end of working day N), calendar days roll forward
+    /// off non-working days, working hours consume business-hours windows, wall time is elapsed
+    /// time. A zero duration returns `start`. Working time has one-second resolution.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// // Saturday 14 Feb 2026 is a make-up working day; the day of the start is not counted.
+    /// let d = cn.add(t("2026-02-14T10:05:00+08:00"), "3 working days".parse().unwrap());
+    /// assert_eq!(d.at, t("2026-02-27T00:00:00+08:00"));
+    /// ```
     pub fn add(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
-        let secs = match duration {
-            Duration::Wall { seconds } => seconds,
-            Duration::WorkingDays(n) | Duration::CalendarDays(n) => i64::from(n) * 86_400,
-            Duration::WorkingHours { minutes } => i64::from(minutes) * 60,
-        };
-        Deadline { at: start + chrono::Duration::seconds(secs), provisional: None }
+        self.add_impl(start, duration)
     }
 
-    /// W(t): working time in seconds elapsed up to `t` since the calendar's epoch.
+    /// W(t): working time in seconds elapsed up to `t` since the calendar's epoch (Monday
+    /// 0001-01-01 local time). Business-hours time on working days; without business hours each
+    /// working day contributes 86,400 s, linearly over the day.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use ombud_engine::calendar::Calendar;
+    /// let de = Calendar::bundled("de-example").unwrap(); // 09:00-12:00,13:00-17:00
+    /// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let w = |s| de.working_clock(t(s));
+    /// assert_eq!(w("2026-03-02T17:00:00+01:00") - w("2026-03-02T08:00:00+01:00"), 7 * 3600);
+    /// assert_eq!(w("2026-03-02T12:30:00+01:00"), w("2026-03-02T12:00:00+01:00"));
+    /// ```
     pub fn working_clock(&self, t: DateTime<Utc>) -> i64 {
-        t.timestamp()
+        self.clock(t.timestamp())
     }
 
-    /// The first instant `t` with `W(t) = w`.
+    /// The first instant `t` with `W(t) = w` (so never inside a closed stretch: a value reached
+    /// at a window's close maps to that close, not to the next opening).
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let s: DateTime<Utc> = "2026-02-13T09:00:00+08:00".parse().unwrap();
+    /// let d = cn.add(s, "3 working days".parse().unwrap()).at;
+    /// let (ws, wd) = (cn.working_clock(s), cn.working_clock(d));
+    /// assert_eq!(cn.at_working_clock(wd), d);
+    /// let eighty = cn.at_working_clock(ws + (wd - ws) * 8 / 10);
+    /// assert!(eighty > s && eighty < d);
+    /// ```
     pub fn at_working_clock(&self, w: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(w, 0).unwrap_or_default()
+        arith::ts_to_utc(self.clock_inverse(w))
     }
 }
+
+/// Resolves a reference (bundled id or path), counting the `extends` depth.
+pub(crate) fn resolve_at_depth(
+    reference: &str,
+    base_dir: Option<&Path>,
+    depth: usize,
+) -> Result<Arc<Calendar>, Vec<Diagnostic>> {
+    if let Some(c) = Calendar::bundled(reference) {
+        return Ok(c);
+    }
+    let is_path = reference.contains('/')
+        || reference.contains('\\')
+        || reference.ends_with(".yaml")
+        || reference.ends_with(".yml");
+    if !is_path {
+        let hint = match did_you_mean(reference, bundled::ids()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "bundled calendars: {}; or give a path to a calendar file",
+                bundled::ids().iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return Err(vec![
+            Diagnostic::error("E0507", format!("unknown calendar `{reference}`")).with_hint(hint),
+        ]);
+    }
+    let path = match base_dir {
+        Some(dir) => dir.join(reference),
+        None => Path::new(reference).to_path_buf(),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![
+            Diagnostic::error(
+                "E0507",
+                format!("cannot read calendar file `{}`: {}", path.display(), e),
+            )
+            .with_hint("paths are relative to the file that names them"),
+        ]
+    })?;
+    let dir = path.parent().map(Path::to_path_buf);
+    data::load(&path.display().to_string(), &text, dir.as_deref(), depth).map(Arc::new)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,424 @@
+//! The arithmetic: working-day ordinals, the working clock W(t) and its inverse, and `add`.
+//!
+//! Every day has an index `x` (days since Monday 0001-01-01). `ord(x)` is the number of working
+//! days before day `x`; it is continuous across the table's edges, so one formula serves all
+//! dates. Each working day contributes exactly `S` seconds to W (the business-hours length, or
+//! 86,400 without hours), so `W(t) = ord(day(t)) * S + (worked part of day(t))`, and the end of
+//! working day with ordinal `k` is the first instant with `W = (k + 1) * S`.
+//!
+//! A table built once per calendar holds, for the covered range plus a margin on either side
+//! (computed on the plain workweek), the kind and ordinal of each day, the UTC instant of each
+//! local midnight, and the UTC open/close instant of every business-hours window of every working
+//! day. Queries are a binary search and a few array reads; outside the table, the plain workweek
+//! is counted arithmetically by whole weeks and the zone is consulted directly.
+
+use super::{Calendar, DayKind, Deadline, Definition, Provisional, day_index, index_date};
+use crate::policy::Duration;
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
+
+/// Days of plain workweek computed into the table before the covered range.
+const MARGIN_BEFORE: i64 = 400;
+/// Days of plain workweek computed into the table after the covered range.
+const MARGIN_AFTER: i64 = 800;
+/// The table of an unbounded calendar: these years.
+const UNBOUNDED_TABLE: (i32, i32) = (2000, 2060);
+/// Day indexes beyond these are clamped (chrono's limits, with room for zone offsets).
+const MIN_X: i64 = -73_000_000;
+const MAX_X: i64 = 73_000_000;
+
+/// The day index of 1970-01-01.
+const UNIX_EPOCH_X: i64 = 719_162;
+
+/// Converts a timestamp to an instant, clamping to chrono's range.
+pub(super) fn ts_to_utc(ts: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(ts, 0).unwrap_or(if ts < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// Precomputed per-calendar tables.
+#[derive(Debug)]
+pub(super) struct Tables {
+    /// Working weekdays, Monday first.
+    week: [bool; 7],
+    /// `prefix[i]`: working weekdays among the first `i` days of the week.
+    prefix: [i64; 8],
+    /// Working weekdays per week (≥ 1).
+    per_week: i64,
+    /// `nth[r]`: weekday (0 = Monday) of the r-th working day of a week.
+    nth: [i64; 7],
+    /// Windows as `(open, close, length)` seconds of the local day; `[(0, 86400, 86400)]`
+    /// without business hours.
+    win: Vec<(i64, i64, i64)>,
+    /// Working seconds per working day.
+    s: i64,
+    /// The cutoff as seconds of the day.
+    cutoff: Option<i64>,
+    /// Covered range as day indexes (for provisional marks); `None`: unbounded.
+    cov: Option<(i64, i64)>,
+    /// First day index of the table.
+    t0: i64,
+    /// Day kinds of the table.
+    kinds: Vec<DayKind>,
+    /// `ord[i]`: working days in the table before table day `i` (`len + 1` entries).
+    ord: Vec<u32>,
+    /// Table day of each working day, in order.
+    wds: Vec<u32>,
+    /// `ord(t0)` by the plain-workweek formula.
+    base: i64,
+    /// UTC timestamp of the start of each table day (`len + 1` entries).
+    day_start: Vec<i64>,
+    /// Per working day of the table, per window: open and close timestamps.
+    bounds: Vec<i64>,
+    tz: chrono_tz::Tz,
+}
+
+impl Tables {
+    pub(super) fn new(def: &Definition) -> Tables {
+        let week = def.workweek;
+        let mut prefix = [0i64; 8];
+        let mut nth = [0i64; 7];
+        let mut per_week = 0i64;
+        for (i, &w) in week.iter().enumerate() {
+            prefix[i + 1] = prefix[i] + i64::from(w);
+            if w {
+                nth[usize::try_from(per_week).unwrap_or(0)] = i as i64;
+                per_week += 1;
+            }
+        }
+        let win: Vec<(i64, i64, i64)> = match &def.hours {
+            Some(h) if !h.windows.is_empty() => h
+                .seconds()
+                .into_iter()
+                .map(|(a, b)| (i64::from(a), i64::from(b), i64::from(b) - i64::from(a)))
+                .collect(),
+            _ => vec![(0, 86_400, 86_400)],
+        };
+        let s = win.iter().map(|w| w.2).sum::<i64>().max(1);
+        let cutoff = def.cutoff.map(|c| i64::from(chrono::Timelike::num_seconds_from_midnight(&c)));
+        let cov = def.covers.map(|(a, z)| (day_index(a), day_index(z)));
+        let (t0, t1) = match cov {
+            Some((a, z)) => (a - MARGIN_BEFORE, z + MARGIN_AFTER),
+            None => (
+                NaiveDate::from_ymd_opt(UNBOUNDED_TABLE.0, 1, 1).map_or(0, day_index),
+                NaiveDate::from_ymd_opt(UNBOUNDED_TABLE.1, 12, 31).map_or(0, day_index),
+            ),
+        };
+        let mut t = Tables {
+            week,
+            prefix,
+            per_week: per_week.max(1),
+            nth,
+            win,
+            s,
+            cutoff,
+            cov,
+            t0,
+            kinds: Vec::new(),
+            ord: Vec::new(),
+            wds: Vec::new(),
+            base: 0,
+            day_start: Vec::new(),
+            bounds: Vec::new(),
+            tz: def.tz,
+        };
+        t.base = t.pw(t0);
+        let len = usize::try_from(t1 - t0 + 1).unwrap_or(0);
+        let mut kinds = Vec::with_capacity(len);
+        for x in t0..=t1 {
+            let k = match cov {
+                Some((a, z)) if x >= a && x <= z => {
+                    def.kinds.get(usize::try_from(x - a).unwrap_or(0)).copied()
+                }
+                _ => None,
+            };
+            kinds.push(k.unwrap_or_else(|| t.plain_kind(x)));
+        }
+        let mut ord = Vec::with_capacity(len + 1);
+        let mut wds = Vec::new();
+        let mut day_start = Vec::with_capacity(len + 1);
+        let mut bounds = Vec::new();
+        let mut n = 0u32;
+        for (i, k) in kinds.iter().enumerate() {
+            let x = t0 + i as i64;
+            ord.push(n);
+            day_start.push(t.local_ts(x, 0));
+            if k.is_working() {
+                wds.push(u32::try_from(i).unwrap_or(u32::MAX));
+                for &(o, c, _) in &t.win {
+                    bounds.push(t.local_ts(x, o));
+                    bounds.push(t.local_ts(x, c));
+                }
+                n += 1;
+            }
+        }
+        ord.push(n);
+        day_start.push(t.local_ts(t1 + 1, 0));
+        t.kinds = kinds;
+        t.ord = ord;
+        t.wds = wds;
+        t.day_start = day_start;
+        t.bounds = bounds;
+        t
+    }
+
+    fn weekday(x: i64) -> usize {
+        usize::try_from(x.rem_euclid(7)).unwrap_or(0)
+    }
+
+    fn plain_kind(&self, x: i64) -> DayKind {
+        if self.week[Self::weekday(x)] { DayKind::Workday } else { DayKind::Weekend }
+    }
+
+    /// Working days of the plain workweek before day `x` (from the epoch).
+    fn pw(&self, x: i64) -> i64 {
+        x.div_euclid(7) * self.per_week + self.prefix[Self::weekday(x)]
+    }
+
+    /// The day with plain-workweek ordinal `k`.
+    fn plain_nth(&self, k: i64) -> i64 {
+        let r = usize::try_from(k.rem_euclid(self.per_week)).unwrap_or(0);
+        k.div_euclid(self.per_week).saturating_mul(7).saturating_add(self.nth[r])
+    }
+
+    fn len(&self) -> i64 {
+        self.kinds.len() as i64
+    }
+
+    /// The UTC timestamp of local `secs` (0..=86,400) on day `x`: the earliest instant for an
+    /// ambiguous local time, the end of the gap for a skipped one.
+    fn local_ts(&self, x: i64, secs: i64) -> i64 {
+        let (x, secs) = if secs >= 86_400 { (x + 1, secs - 86_400) } else { (x, secs) };
+        if x < MIN_X {
+            return DateTime::<Utc>::MIN_UTC.timestamp();
+        }
+        if x > MAX_X {
+            return DateTime::<Utc>::MAX_UTC.timestamp();
+        }
+        let Some(date) = index_date(x) else {
+            return if x < 0 { i64::MIN / 4 } else { i64::MAX / 4 };
+        };
+        let time = u32::try_from(secs)
+            .ok()
+            .and_then(|s| NaiveTime::from_num_seconds_from_midnight_opt(s, 0))
+            .unwrap_or(NaiveTime::MIN);
+        let mut ndt = date.and_time(time);
+        let mut steps = 0;
+        loop {
+            match self.tz.from_local_datetime(&ndt) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.timestamp(),
+                LocalResult::None if steps < 24 * 60 => {
+                    // Skipped local time: the first instant after it is where the gap ends.
+                    let next_minute = 60 - i64::from(chrono::Timelike::second(&ndt));
+                    ndt += TimeDelta::seconds(next_minute);
+                    steps += 1;
+                }
+                LocalResult::None => return ndt.and_utc().timestamp(),
+            }
+        }
+    }
+
+    /// The day index of the local date of timestamp `ts`.
+    fn local_day(&self, ts: i64) -> i64 {
+        if let (Some(&first), Some(&last)) = (self.day_start.first(), self.day_start.last())
+            && ts >= first
+            && ts < last
+        {
+            let i = self.day_start.partition_point(|&s| s <= ts);
+            return self.t0 + i as i64 - 1;
+        }
+        // By offset arithmetic, which cannot leave chrono's range at its edges.
+        let naive = ts_to_utc(ts).naive_utc();
+        let off = self.tz.offset_from_utc_datetime(&naive).fix().local_minus_utc();
+        ts.saturating_add(i64::from(off)).div_euclid(86_400) + UNIX_EPOCH_X
+    }
+
+    fn kind(&self, x: i64) -> DayKind {
+        let i = x - self.t0;
+        if i >= 0 && i < self.len() { self.kinds[i as usize] } else { self.plain_kind(x) }
+    }
+
+    /// Working days before day `x`.
+    fn ord(&self, x: i64) -> i64 {
+        let x = x.clamp(MIN_X, MAX_X);
+        let i = x - self.t0;
+        if i <= 0 {
+            self.pw(x)
+        } else if i <= self.len() {
+            self.base + i64::from(self.ord[i as usize])
+        } else {
+            let end = self.t0 + self.len();
+            self.base + i64::from(self.ord[self.ord.len() - 1]) + self.pw(x) - self.pw(end)
+        }
+    }
+
+    /// The working day with ordinal `k`.
+    fn nth(&self, k: i64) -> i64 {
+        let rel = k - self.base;
+        let total = self.wds.len() as i64;
+        if rel < 0 {
+            self.plain_nth(k)
+        } else if rel < total {
+            self.t0 + i64::from(self.wds[rel as usize])
+        } else {
+            self.plain_nth((rel - total).saturating_add(self.pw(self.t0 + self.len())))
+        }
+    }
+
+    /// Open and close timestamps of window `j` of working day `x`.
+    fn window(&self, x: i64, j: usize) -> (i64, i64) {
+        let i = x - self.t0;
+        if i >= 0 && i < self.len() {
+            let k = self.ord[i as usize] as usize;
+            let b = (k * self.win.len() + j) * 2;
+            if let (Some(&o), Some(&c)) = (self.bounds.get(b), self.bounds.get(b + 1)) {
+                return (o, c);
+            }
+        }
+        let (o, c, _) = self.win[j];
+        (self.local_ts(x, o), self.local_ts(x, c))
+    }
+
+    /// W at timestamp `ts`.
+    fn clock(&self, ts: i64) -> i64 {
+        let x = self.local_day(ts);
+        let base = self.ord(x) * self.s;
+        if !self.kind(x).is_working() {
+            return base;
+        }
+        let mut acc = 0;
+        for (j, &(_, _, l)) in self.win.iter().enumerate() {
+            let (o, c) = self.window(x, j);
+            if ts >= c {
+                acc += l;
+            } else {
+                if ts > o {
+                    let real = c - o;
+                    acc += if real == l {
+                        ts - o
+                    } else {
+                        i64::try_from(i128::from(ts - o) * i128::from(l) / i128::from(real))
+                            .unwrap_or(l)
+                    };
+                }
+                break;
+            }
+        }
+        base + acc
+    }
+
+    /// The first timestamp with W = `w`.
+    fn clock_inverse(&self, w: i64) -> i64 {
+        let k = w.div_euclid(self.s);
+        let r = w.rem_euclid(self.s);
+        if r == 0 {
+            // Reached at the close of the previous working day.
+            let x = self.nth(k.saturating_sub(1));
+            return self.window(x, self.win.len() - 1).1;
+        }
+        let x = self.nth(k);
+        let mut cum = 0;
+        for (j, &(_, _, l)) in self.win.iter().enumerate() {
+            if r <= cum + l {
+                let (o, c) = self.window(x, j);
+                let off = r - cum;
+                let real = c - o;
+                return if real == l {
+                    o + off
+                } else if real <= 0 {
+                    o
+                } else {
+                    let num = i128::from(off) * i128::from(real);
+                    let l = i128::from(l);
+                    o + i64::try_from((num + l - 1) / l).unwrap_or(real)
+                };
+            }
+            cum += l;
+        }
+        self.window(x, self.win.len() - 1).1
+    }
+
+    /// The provisional mark for a computation that used days `x0..=x1`.
+    fn provisional(&self, id: &str, x0: i64, x1: i64) -> Option<Provisional> {
+        let (a, z) = self.cov?;
+        let first = if x0 < a {
+            x0
+        } else if x1 > z {
+            x0.max(z + 1)
+        } else {
+            return None;
+        };
+        Some(Provisional {
+            calendar: id.to_string(),
+            date: index_date(first).unwrap_or(if first < a {
+                NaiveDate::MIN
+            } else {
+                NaiveDate::MAX
+            }),
+            covered_until: index_date(z).unwrap_or(NaiveDate::MAX),
+        })
+    }
+}
+
+impl Calendar {
+    pub(super) fn kind_at(&self, x: i64) -> DayKind {
+        self.tables.kind(x)
+    }
+
+    pub(super) fn ord(&self, x: i64) -> i64 {
+        self.tables.ord(x)
+    }
+
+    pub(super) fn clock(&self, ts: i64) -> i64 {
+        self.tables.clock(ts)
+    }
+
+    pub(super) fn clock_inverse(&self, w: i64) -> i64 {
+        self.tables.clock_inverse(w)
+    }
+
+    pub(super) fn add_impl(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
+        if duration.is_zero() {
+            return Deadline { at: start, provisional: None };
+        }
+        let t = &self.tables;
+        let ts = start.timestamp();
+        let mut x0 = t.local_day(ts);
+        if matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
+            && start.timestamp_subsec_nanos() == 0
+        {
+            // The instant at exactly local midnight is 24:00 of the day it ends, so a deadline
+            // ("the midnight that ends day N") is on day N and chaining limits is consistent.
+            let before = t.local_day(ts.saturating_sub(1));
+            if before < x0 {
+                x0 = before;
+            }
+        }
+        let target = match duration {
+            Duration::Wall { seconds } => {
+                let at = TimeDelta::try_seconds(seconds)
+                    .and_then(|d| start.checked_add_signed(d))
+                    .unwrap_or(if seconds < 0 {
+                        DateTime::<Utc>::MIN_UTC
+                    } else {
+                        DateTime::<Utc>::MAX_UTC
+                    });
+                return Deadline { at, provisional: None };
+            }
+            Duration::WorkingDays(n) => {
+                let today =
+                    t.cutoff.is_some_and(|c| t.kind(x0).is_working() && ts < t.local_ts(x0, c));
+                let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
+                (first + i64::from(n)) * t.s
+            }
+            Duration::CalendarDays(n) => (t.ord(x0 + i64::from(n)) + 1) * t.s,
+            Duration::WorkingHours { minutes } => t.clock(ts) + i64::from(minutes) * 60,
+        };
+        let at_ts = t.clock_inverse(target);
+        let at = ts_to_utc(at_ts).max(start);
+        let x1 = t.local_day(at_ts - 1).max(x0);
+        Deadline { at, provisional: t.provisional(&self.id, x0, x1) }
+    }
+}

@@ -1,0 +1,732 @@
+//! The calendar file format: reading a located YAML tree into a checked [`Spec`], collecting every
+//! mistake as a located [`Diagnostic`] (codes E0500–E0515, see `docs/calendars.md`).
+
+use super::hours::{BusinessHours, HOURS_FORM, parse_time};
+use super::node::{self, Node, Value, location_span};
+use super::{Calendar, CalendarSource, DayKind, Definition, day_index};
+use crate::check::{Diagnostic, Source, Span, did_you_mean};
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How deep `extends:` chains may go (also stops cycles).
+const MAX_EXTENDS_DEPTH: usize = 8;
+/// The longest covered range, in days (about 200 years).
+const MAX_COVERED_DAYS: i64 = 73_000;
+
+const TOP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "timezone",
+    "workweek",
+    "covers",
+    "hours",
+    "cutoff",
+    "holidays",
+    "makeup_workdays",
+    "closures",
+    "extra_workdays",
+    "sources",
+    "extends",
+];
+/// Keys a file that `extends` another may not set: they belong to the public calendar.
+const BASE_ONLY_KEYS: &[&str] = &["timezone", "workweek", "covers", "holidays", "makeup_workdays"];
+const PERIOD_KEYS: &[&str] = &["name", "name_local", "date", "from", "to"];
+const MAKEUP_KEYS: &[&str] = &["date", "for"];
+const EXTRA_KEYS: &[&str] = &["date", "name"];
+const SOURCE_KEYS: &[&str] = &["year", "title", "published", "url"];
+const COVERS_KEYS: &[&str] = &["from", "to"];
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const DATE_HINT: &str = "write dates as `YYYY-MM-DD`, e.g. `2026-02-15`";
+
+/// A named, dated period (holiday or closure).
+#[derive(Debug, Clone)]
+struct Period {
+    name: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    span: Span,
+}
+
+/// A single dated day with a label and its place.
+#[derive(Debug, Clone)]
+struct Day {
+    date: NaiveDate,
+    label: Option<(String, Span)>,
+    span: Span,
+}
+
+/// The diagnostics collector for one file.
+struct Ctx {
+    source: Arc<Source>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx {
+    fn span(&self, n: &Node) -> Span {
+        n.span(&self.source)
+    }
+
+    fn push(&mut self, code: &'static str, msg: String, span: Span, hint: Option<String>) {
+        let mut d = Diagnostic::error(code, msg).with_span(span).with_source(&self.source);
+        if let Some(h) = hint {
+            d = d.with_hint(h);
+        }
+        self.diags.push(d);
+    }
+
+    fn err(&mut self, code: &'static str, msg: String, n: &Node, hint: Option<String>) {
+        let span = self.span(n);
+        self.push(code, msg, span, hint);
+    }
+
+    /// The entries of a mapping, reporting unknown keys (E0505) and wrong shapes (E0514).
+    fn map<'n>(
+        &mut self,
+        n: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Vec<(&'n str, &'n Node, &'n Node)>> {
+        let Value::Map(entries) = &n.value else {
+            self.err(
+                "E0514",
+                format!("{what} must be a mapping, found {}", n.shape()),
+                n,
+                Some(format!("expected keys: {}", backticked(allowed))),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, v) in entries {
+            let Some(key) = k.scalar() else {
+                self.err("E0514", format!("keys of {what} must be plain words"), k, None);
+                continue;
+            };
+            if !allowed.contains(&key) {
+                let hint = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("{what} takes: {}", backticked(allowed)),
+                };
+                self.err("E0505", format!("unknown key `{key}` in {what}"), k, Some(hint));
+                continue;
+            }
+            if seen.contains(&key) {
+                self.err("E0505", format!("key `{key}` appears twice in {what}"), k, None);
+                continue;
+            }
+            seen.push(key);
+            out.push((key, k, v));
+        }
+        Some(out)
+    }
+
+    fn seq<'n>(&mut self, n: &'n Node, what: &str) -> &'n [Node] {
+        match &n.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => {
+                self.err("E0514", format!("`{what}` must be a list, found {}", n.shape()), n, None);
+                &[]
+            }
+        }
+    }
+
+    fn text(&mut self, n: &Node, what: &str) -> Option<String> {
+        match n.scalar() {
+            Some(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => {
+                self.err("E0514", format!("`{what}` must be a non-empty text"), n, None);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, n: &Node, what: &str) -> Option<NaiveDate> {
+        let Some(s) = n.scalar() else {
+            self.err("E0506", format!("`{what}` must be a date"), n, Some(DATE_HINT.into()));
+            return None;
+        };
+        match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.err("E0506", format!("`{s}` is not a date"), n, Some(DATE_HINT.into()));
+                None
+            }
+        }
+    }
+}
+
+fn backticked(keys: &[&str]) -> String {
+    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn find<'n>(entries: &[(&str, &'n Node, &'n Node)], key: &str) -> Option<&'n Node> {
+    entries.iter().find(|e| e.0 == key).map(|e| e.2)
+}
+
+/// Loads a calendar from `text` (named `name` in diagnostics), resolving `extends:` against
+/// `base_dir`; `depth` counts the `extends` chain so far.
+pub(crate) fn load(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    depth: usize,
+) -> Result<Calendar, Vec<Diagnostic>> {
+    let source = Source::new(name, text);
+    let mut cx = Ctx { source: Arc::clone(&source), diags: Vec::new() };
+    let root = match node::parse(text) {
+        Ok(root) => root,
+        Err((msg, loc)) => {
+            let span = loc.map_or_else(Span::default, |l| location_span(&l, &source, 0));
+            let first = msg.lines().next().unwrap_or("").to_lowercase();
+            cx.push("E0500", format!("invalid YAML: {first}"), span, None);
+            return Err(cx.diags);
+        }
+    };
+    let Some(entries) = cx.map(&root, "a calendar file", TOP_KEYS) else {
+        return Err(cx.diags);
+    };
+    let root_span = Span::new(1, 1, 0, 0);
+
+    let id = match find(&entries, "id") {
+        Some(n) => cx.text(n, "id"),
+        None => {
+            cx.push(
+                "E0508",
+                "missing key `id`".into(),
+                root_span,
+                Some("every calendar file starts with `id: <short-name>`".into()),
+            );
+            None
+        }
+    };
+    let name_text = find(&entries, "name").and_then(|n| cx.text(n, "name"));
+    if let Some(n) = find(&entries, "description") {
+        cx.text(n, "description");
+    }
+
+    // The public calendar this file builds on, if any.
+    let base: Option<Arc<Calendar>> = match find(&entries, "extends") {
+        None => None,
+        Some(n) => {
+            for (key, k, _) in &entries {
+                if BASE_ONLY_KEYS.contains(key) {
+                    let msg = format!("`{key}` cannot be set in a file that `extends` another");
+                    let hint = "an organisation's file adds `closures` and `extra_workdays`; the \
+                                public calendar owns zone, workweek, coverage and holidays";
+                    cx.err("E0512", msg, k, Some(hint.into()));
+                }
+            }
+            let reference = cx.text(n, "extends");
+            match reference {
+                Some(r) if depth >= MAX_EXTENDS_DEPTH => {
+                    let msg =
+                        format!("`extends: {r}` goes more than {MAX_EXTENDS_DEPTH} levels deep");
+                    cx.err(
+                        "E0507",
+                        msg,
+                        n,
+                        Some("check the chain of `extends` for a cycle".into()),
+                    );
+                    None
+                }
+                Some(r) => match super::resolve_at_depth(&r, base_dir, depth + 1) {
+                    Ok(c) => Some(c),
+                    Err(mut ds) => {
+                        let unknown = ds.iter().all(|d| d.code == "E0507" && !d.span.is_known());
+                        if unknown {
+                            // The reference itself is wrong: point at it.
+                            let span = cx.span(n);
+                            for d in &mut ds {
+                                d.span = span;
+                                d.source = Some(Arc::clone(&source));
+                            }
+                        }
+                        cx.diags.extend(ds);
+                        None
+                    }
+                },
+                None => None,
+            }
+        }
+    };
+    let extends = find(&entries, "extends").is_some();
+
+    let tz: Option<Tz> = match (find(&entries, "timezone"), extends) {
+        (Some(n), false) => parse_tz(&mut cx, n),
+        (None, false) => {
+            cx.push(
+                "E0508",
+                "missing key `timezone`".into(),
+                root_span,
+                Some("give an IANA zone, e.g. `timezone: Asia/Shanghai`".into()),
+            );
+            None
+        }
+        _ => base.as_ref().map(|b| b.def.tz),
+    };
+    let workweek: Option<[bool; 7]> = match (find(&entries, "workweek"), extends) {
+        (Some(n), false) => parse_workweek(&mut cx, n),
+        (None, false) => {
+            cx.push(
+                "E0508",
+                "missing key `workweek`".into(),
+                root_span,
+                Some("e.g. `workweek: [mon, tue, wed, thu, fri]`".into()),
+            );
+            None
+        }
+        _ => base.as_ref().map(|b| b.def.workweek),
+    };
+    // `None` inside: unbounded.
+    let covers: Option<Option<(NaiveDate, NaiveDate)>> = match (find(&entries, "covers"), extends) {
+        (Some(n), false) => parse_covers(&mut cx, n),
+        (None, false) => {
+            cx.push(
+                "E0508",
+                "missing key `covers`".into(),
+                root_span,
+                Some(
+                    "give the range the holiday data is complete for, e.g. \
+                 `covers: {from: 2026-01-01, to: 2026-12-31}`, or `covers: unbounded`"
+                        .into(),
+                ),
+            );
+            None
+        }
+        _ => base.as_ref().map(|b| b.coverage_range()),
+    };
+    let hours: Option<BusinessHours> = match find(&entries, "hours") {
+        Some(n) => parse_hours(&mut cx, n),
+        None => base.as_ref().and_then(|b| b.def.hours.clone()),
+    };
+    let cutoff: Option<NaiveTime> = match find(&entries, "cutoff") {
+        Some(n) => parse_cutoff(&mut cx, n),
+        None => base.as_ref().and_then(|b| b.def.cutoff),
+    };
+
+    let holidays = find(&entries, "holidays").map(|n| periods(&mut cx, n, "holidays"));
+    let closures = find(&entries, "closures").map(|n| periods(&mut cx, n, "closures"));
+    let makeups = find(&entries, "makeup_workdays").map(|n| days(&mut cx, n, "makeup_workdays"));
+    let extras = find(&entries, "extra_workdays").map(|n| days(&mut cx, n, "extra_workdays"));
+    let mut sources =
+        find(&entries, "sources").map(|n| parse_sources(&mut cx, n)).unwrap_or_default();
+
+    let (Some(id), Some(tz), Some(workweek), Some(covers)) = (id, tz, workweek, covers) else {
+        return Err(cx.diags);
+    };
+    if !workweek.contains(&true) {
+        // Reported by parse_workweek; nothing can be counted without working days.
+        return Err(cx.diags);
+    }
+
+    // Day kinds over the covered range.
+    let mut kinds: Vec<DayKind> = match (&base, covers) {
+        (Some(b), _) => b.def.kinds.clone(),
+        (None, Some((from, to))) => {
+            let (a, z) = (day_index(from), day_index(to));
+            (a..=z)
+                .map(|x| {
+                    let wd = usize::try_from(x.rem_euclid(7)).unwrap_or(0);
+                    if workweek[wd] { DayKind::Workday } else { DayKind::Weekend }
+                })
+                .collect()
+        }
+        (None, None) => Vec::new(),
+    };
+    let in_range = |d: NaiveDate| covers.is_some_and(|(a, z)| d >= a && d <= z);
+    let idx =
+        |d: NaiveDate| covers.and_then(|(a, _)| usize::try_from(day_index(d) - day_index(a)).ok());
+    let out_of_range = |cx: &mut Ctx, what: &str, d: NaiveDate, span: Span| {
+        let (msg, hint) = match covers {
+            Some((a, z)) => (
+                format!("{what} `{d}` is outside the covered range {a} to {z}"),
+                "widen `covers` or remove the date".to_string(),
+            ),
+            None => (
+                format!("{what} `{d}` is listed, but `covers` is `unbounded`"),
+                "an unbounded calendar has no dated days; give `covers: {from, to}`".to_string(),
+            ),
+        };
+        cx.push("E0504", msg, span, Some(hint));
+    };
+
+    // Public holidays.
+    let holidays = holidays.unwrap_or_default();
+    check_overlaps(&mut cx, &holidays, "holiday");
+    for p in &holidays {
+        let mut reported = false;
+        for d in p.from.iter_days().take_while(|d| *d <= p.to) {
+            match idx(d).filter(|_| in_range(d)) {
+                Some(i) => kinds[i] = DayKind::Holiday,
+                None if !reported => {
+                    out_of_range(&mut cx, "holiday", d, p.span);
+                    reported = true;
+                }
+                None => {}
+            }
+        }
+    }
+    // Make-up working days.
+    let holiday_names: Vec<String> = match &base {
+        Some(b) => b.holiday_names.clone(),
+        None => holidays.iter().map(|p| p.name.clone()).collect(),
+    };
+    for m in makeups.unwrap_or_default() {
+        let Some(i) = idx(m.date).filter(|_| in_range(m.date)) else {
+            out_of_range(&mut cx, "make-up working day", m.date, m.span);
+            continue;
+        };
+        let wd = m.date.weekday().num_days_from_monday() as usize;
+        if kinds[i] == DayKind::Holiday {
+            cx.push(
+                "E0503",
+                format!("make-up working day `{}` lies inside a holiday", m.date),
+                m.span,
+                Some("a make-up working day is a weekend day that is worked".into()),
+            );
+        } else if workweek[wd] {
+            cx.push(
+                "E0503",
+                format!("make-up working day `{}` is not on a weekend ({})", m.date, DAY_NAMES[wd]),
+                m.span,
+                Some(
+                    "a make-up working day is a weekend day that is worked; check the date".into(),
+                ),
+            );
+        } else if kinds[i] == DayKind::MakeupWorkday {
+            cx.push(
+                "E0502",
+                format!("make-up working day `{}` is listed twice", m.date),
+                m.span,
+                None,
+            );
+        } else {
+            kinds[i] = DayKind::MakeupWorkday;
+        }
+        match &m.label {
+            Some((name, span)) if !holiday_names.contains(name) => {
+                let hint = match did_you_mean(name, &holiday_names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "`for` names the holiday the day is worked for".into(),
+                };
+                cx.push(
+                    "E0511",
+                    format!("make-up day is `for` an unknown holiday `{name}`"),
+                    *span,
+                    Some(hint),
+                );
+            }
+            None => cx.push(
+                "E0508",
+                format!("make-up working day `{}` has no `for`", m.date),
+                m.span,
+                Some("add `for: <holiday name>`".into()),
+            ),
+            _ => {}
+        }
+    }
+    // An organisation's closures and extra working days.
+    let closures = closures.unwrap_or_default();
+    check_overlaps(&mut cx, &closures, "closure");
+    for p in &closures {
+        let mut reported = false;
+        for d in p.from.iter_days().take_while(|d| *d <= p.to) {
+            match idx(d).filter(|_| in_range(d)) {
+                Some(i) => kinds[i] = DayKind::Holiday,
+                None if !reported => {
+                    out_of_range(&mut cx, "closure", d, p.span);
+                    reported = true;
+                }
+                None => {}
+            }
+        }
+    }
+    for e in extras.unwrap_or_default() {
+        let Some(i) = idx(e.date).filter(|_| in_range(e.date)) else {
+            out_of_range(&mut cx, "extra working day", e.date, e.span);
+            continue;
+        };
+        if matches!(kinds[i], DayKind::Workday | DayKind::MakeupWorkday) {
+            cx.push(
+                "E0513",
+                format!("extra working day `{}` is already a working day", e.date),
+                e.span,
+                Some("list only days that would otherwise be off".into()),
+            );
+        } else {
+            kinds[i] = DayKind::MakeupWorkday;
+        }
+    }
+
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    let mut all_sources = base.as_ref().map(|b| b.sources.clone()).unwrap_or_default();
+    all_sources.append(&mut sources);
+    let mut names = holiday_names;
+    names.extend(closures.iter().map(|p| p.name.clone()));
+    let def = Definition { tz, workweek, covers, kinds, hours, cutoff };
+    Ok(Calendar::build(
+        id,
+        name_text.or_else(|| base.as_ref().map(|b| b.name.clone())).unwrap_or_default(),
+        def,
+        all_sources,
+        names,
+    ))
+}
+
+fn parse_tz(cx: &mut Ctx, n: &Node) -> Option<Tz> {
+    let s = cx.text(n, "timezone")?;
+    match s.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let hint = match did_you_mean(&s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name())) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => "use an IANA zone name such as `Asia/Shanghai` or `Europe/Berlin`".into(),
+            };
+            cx.err("E0501", format!("unknown time zone `{s}`"), n, Some(hint));
+            None
+        }
+    }
+}
+
+fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
+    let mut week = [false; 7];
+    let mut ok = true;
+    for item in cx.seq(n, "workweek") {
+        let Some(s) = item.scalar() else {
+            cx.err("E0510", "workweek days must be day names".into(), item, None);
+            ok = false;
+            continue;
+        };
+        let lc = s.trim().to_ascii_lowercase();
+        let pos = DAY_NAMES.iter().position(|d| lc == *d || (lc.len() > 3 && lc.starts_with(d)));
+        match pos {
+            Some(i) if week[i] => {
+                cx.err("E0510", format!("`{s}` appears twice in `workweek`"), item, None);
+                ok = false;
+            }
+            Some(i) => week[i] = true,
+            None => {
+                let hint = match did_you_mean(&lc, DAY_NAMES) {
+                    Some(d) => format!("did you mean `{d}`?"),
+                    None => "write days as `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`".into(),
+                };
+                cx.err("E0510", format!("unknown day `{s}` in `workweek`"), item, Some(hint));
+                ok = false;
+            }
+        }
+    }
+    if ok && !week.contains(&true) {
+        cx.err(
+            "E0510",
+            "`workweek` has no working day".into(),
+            n,
+            Some("e.g. `workweek: [mon, tue, wed, thu, fri]`".into()),
+        );
+    }
+    ok.then_some(week)
+}
+
+fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>> {
+    if n.scalar().is_some_and(|s| s.trim() == "unbounded") {
+        return Some(None);
+    }
+    if let Some(s) = n.scalar() {
+        cx.err(
+            "E0514",
+            format!("`covers` must be `{{from, to}}` or `unbounded`, not `{s}`"),
+            n,
+            Some("e.g. `covers: {from: 2026-01-01, to: 2026-12-31}`".into()),
+        );
+        return None;
+    }
+    let entries = cx.map(n, "`covers`", COVERS_KEYS)?;
+    let from = required(cx, &entries, "from", n, "`covers`").and_then(|v| cx.date(v, "from"));
+    let to = required(cx, &entries, "to", n, "`covers`").and_then(|v| cx.date(v, "to"));
+    let (from, to) = (from?, to?);
+    if to < from {
+        cx.err("E0506", format!("`covers` ends ({to}) before it starts ({from})"), n, None);
+        return None;
+    }
+    if day_index(to) - day_index(from) >= MAX_COVERED_DAYS {
+        cx.err(
+            "E0515",
+            format!("`covers` spans more than {MAX_COVERED_DAYS} days"),
+            n,
+            Some("cover only the years you have holiday data for".into()),
+        );
+        return None;
+    }
+    Some(Some((from, to)))
+}
+
+fn parse_hours(cx: &mut Ctx, n: &Node) -> Option<BusinessHours> {
+    let s = cx.text(n, "hours")?;
+    match s.parse::<BusinessHours>() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            let base = cx.span(n);
+            // Point inside the value when it is written plainly on one line.
+            let raw = n.scalar().unwrap_or("");
+            let lead = raw.len() - raw.trim_start().len();
+            let quoted =
+                cx.source.text.get(base.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
+            let sub = base.sub(&cx.source.text, e.offset + lead + usize::from(quoted), 1);
+            cx.push(
+                "E0509",
+                format!("invalid business hours: {}", e.message),
+                sub,
+                Some(HOURS_FORM.into()),
+            );
+            None
+        }
+    }
+}
+
+fn parse_cutoff(cx: &mut Ctx, n: &Node) -> Option<NaiveTime> {
+    let s = cx.text(n, "cutoff")?;
+    let t = parse_time(&s, false);
+    if t.is_none() {
+        cx.err(
+            "E0509",
+            format!("`{s}` is not a time of day"),
+            n,
+            Some("write the cutoff as `HH:MM`, e.g. `cutoff: \"16:00\"`".into()),
+        );
+    }
+    t
+}
+
+fn required<'n>(
+    cx: &mut Ctx,
+    entries: &[(&str, &'n Node, &'n Node)],
+    key: &str,
+    parent: &Node,
+    what: &str,
+) -> Option<&'n Node> {
+    let found = find(entries, key);
+    if found.is_none() {
+        cx.err("E0508", format!("{what} is missing `{key}`"), parent, None);
+    }
+    found
+}
+
+fn periods(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Period> {
+    let mut out = Vec::new();
+    for item in cx.seq(n, what) {
+        let Some(e) = cx.map(item, &format!("an entry of `{what}`"), PERIOD_KEYS) else {
+            continue;
+        };
+        let span = cx.span(item);
+        let name = required(cx, &e, "name", item, "the period").and_then(|v| cx.text(v, "name"));
+        if let Some(v) = find(&e, "name_local") {
+            cx.text(v, "name_local");
+        }
+        let dates = match (find(&e, "date"), find(&e, "from"), find(&e, "to")) {
+            (Some(d), None, None) => cx.date(d, "date").map(|d| (d, d)),
+            (None, Some(f), Some(t)) => {
+                let (f, t2) = (cx.date(f, "from"), cx.date(t, "to"));
+                match (f, t2) {
+                    (Some(f), Some(t2)) if t2 < f => {
+                        cx.err(
+                            "E0506",
+                            format!("period ends (`{t2}`) before it starts (`{f}`)"),
+                            t,
+                            None,
+                        );
+                        None
+                    }
+                    (Some(f), Some(t2)) => Some((f, t2)),
+                    _ => None,
+                }
+            }
+            _ => {
+                cx.err(
+                    "E0508",
+                    "a period needs either `date` or both `from` and `to`".into(),
+                    item,
+                    Some("e.g. `{name: Labour Day, from: 2026-05-01, to: 2026-05-05}`".into()),
+                );
+                None
+            }
+        };
+        if let (Some(name), Some((from, to))) = (name, dates) {
+            out.push(Period { name, from, to, span });
+        }
+    }
+    out
+}
+
+fn days(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Day> {
+    let label_key = if what == "makeup_workdays" { "for" } else { "name" };
+    let keys = if what == "makeup_workdays" { MAKEUP_KEYS } else { EXTRA_KEYS };
+    let mut out = Vec::new();
+    for item in cx.seq(n, what) {
+        let span = cx.span(item);
+        if item.scalar().is_some() {
+            if let Some(date) = cx.date(item, "date") {
+                out.push(Day { date, label: None, span });
+            }
+            continue;
+        }
+        let Some(e) = cx.map(item, &format!("an entry of `{what}`"), keys) else { continue };
+        let date = required(cx, &e, "date", item, "the entry").and_then(|v| cx.date(v, "date"));
+        let label = find(&e, label_key).and_then(|v| {
+            let s = cx.span(v);
+            cx.text(v, label_key).map(|t| (t, s))
+        });
+        if let Some(date) = date {
+            out.push(Day { date, label, span });
+        }
+    }
+    out
+}
+
+fn parse_sources(cx: &mut Ctx, n: &Node) -> Vec<CalendarSource> {
+    let mut out = Vec::new();
+    for item in cx.seq(n, "sources") {
+        let Some(e) = cx.map(item, "an entry of `sources`", SOURCE_KEYS) else { continue };
+        let year = required(cx, &e, "year", item, "the source").and_then(|v| {
+            let y = v.scalar().and_then(|s| s.trim().parse::<i32>().ok());
+            if y.is_none() {
+                cx.err("E0506", "`year` must be a year such as `2026`".into(), v, None);
+            }
+            y
+        });
+        let title = required(cx, &e, "title", item, "the source").and_then(|v| cx.text(v, "title"));
+        let published =
+            required(cx, &e, "published", item, "the source").and_then(|v| cx.date(v, "published"));
+        let url = find(&e, "url").and_then(|v| cx.text(v, "url"));
+        if let (Some(year), Some(title), Some(published)) = (year, title, published) {
+            out.push(CalendarSource { year, title, published, url });
+        }
+    }
+    out
+}
+
+fn check_overlaps(cx: &mut Ctx, periods: &[Period], what: &str) {
+    let mut sorted: Vec<&Period> = periods.iter().collect();
+    sorted.sort_by_key(|p| (p.from, p.to));
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if b.from <= a.to {
+            let d = Diagnostic::error(
+                "E0502",
+                format!(
+                    "{what} `{}` ({} to {}) overlaps `{}` ({} to {})",
+                    b.name, b.from, b.to, a.name, a.from, a.to
+                ),
+            )
+            .with_span(b.span)
+            .with_source(&cx.source)
+            .with_related(a.span, format!("`{}` is here", a.name))
+            .with_hint("merge the two periods or correct the dates");
+            cx.diags.push(d);
+        }
+    }
+}
