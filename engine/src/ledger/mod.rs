@@ -5,12 +5,16 @@
 //! The format and every figure are defined in `docs/ledger.md`.
 
 mod format;
+mod generate;
 mod reader;
 mod replay;
+mod rng;
 
 pub use format::{LedgerLine, LedgerOpen, LineBody};
+pub use generate::{GenerateOptions, GenerateStats, generate};
 pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
 };
+pub use rng::{SplitMix64, mix, seeded_hash};

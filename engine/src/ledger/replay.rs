@@ -115,6 +115,8 @@ pub struct StageFigures {
     pub late: u64,
     /// Visits still running before their deadline when the ledger ended.
     pub running: u64,
+    /// `on_time / (on_time + late)`; `None` when no visit is decided.
+    pub on_time_rate: Option<f64>,
 }
 
 impl StageFigures {
@@ -864,6 +866,7 @@ fn merge(
             .map(|s| {
                 let mut fig = stages.remove(&s.name).unwrap_or_default();
                 fig.stage = s.name.clone();
+                fig.on_time_rate = fig.on_time_rate();
                 fig
             })
             .collect();
