@@ -23,6 +23,19 @@ pub struct Args {
 enum Command {
     /// Write a realistic synthetic ledger to stdout (same seed, same bytes).
     Generate(GenerateArgs),
+    /// Replay a ledger and write each ticket as a host would store it after its last event
+    /// (JSON Lines, one ticket per line): the store `ombud audit verify --tickets` checks.
+    Tickets(TicketsArgs),
+}
+
+#[derive(clap::Args)]
+struct TicketsArgs {
+    /// The policy to replay under.
+    #[arg(long)]
+    policy: PathBuf,
+    /// The ledger (`-` for stdin).
+    #[arg(long)]
+    ledger: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -48,7 +61,36 @@ struct GenerateArgs {
 pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Generate(g) => run_generate(g),
+        Command::Tickets(t) => run_tickets(t),
     }
+}
+
+fn run_tickets(args: TicketsArgs) -> ExitCode {
+    let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
+    let engine = Engine::new(policy);
+    let tickets = crate::replay::open_ledger(&args.ledger)
+        .and_then(|input| ombud_engine::ledger::ledger_tickets(&engine, input));
+    let (tickets, errors) = match tickets {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", args.ledger.display());
+            return ExitCode::from(2);
+        }
+    };
+    for e in &errors {
+        eprintln!("warning: {}: skipped {e}", args.ledger.display());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (t, _) in &tickets {
+        let written = serde_json::to_writer(&mut out, t).map_err(std::io::Error::from);
+        if written.and_then(|()| writeln!(out)).is_err() {
+            return ExitCode::from(2);
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_generate(args: GenerateArgs) -> ExitCode {

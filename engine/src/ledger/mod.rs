@@ -4,12 +4,17 @@
 //!
 //! The format and every figure are defined in `docs/ledger.md`.
 
+mod audit;
 mod format;
 mod generate;
 mod reader;
 mod replay;
 mod rng;
 
+pub use audit::{
+    ChainBreak, LedgerChain, LedgerMismatch, TicketVerdict, compare_with_ledger, ledger_chains,
+    ledger_tickets, verify_ticket,
+};
 pub use format::{LedgerLine, LedgerOpen, LineBody};
 pub use generate::{GenerateOptions, GenerateStats, generate};
 pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};

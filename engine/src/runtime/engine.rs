@@ -562,25 +562,58 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     for p in parts {
         h.update(p);
     }
-    let out = h.finalize();
-    let mut s = String::with_capacity(64);
-    for b in out.iter() {
-        s.push_str(&format!("{b:02x}"));
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
 }
 
-/// Digest of the ticket state (history and head excluded).
-pub(crate) fn state_digest(ticket: &Ticket) -> String {
+/// Digest of the ticket state: SHA-256 hex of the ticket's JSON with `history` empty and
+/// `audit_head` empty (what an audit record's `state` holds).
+pub fn state_digest(ticket: &Ticket) -> String {
+    if ticket.history.is_empty() && ticket.audit_head.is_empty() {
+        return bare_state_digest(ticket);
+    }
     let mut view = ticket.clone();
     view.history = Vec::new();
     view.audit_head = String::new();
-    let bytes = serde_json::to_vec(&view).unwrap_or_default();
-    sha256_hex(&[&bytes])
+    bare_state_digest(&view)
 }
 
-/// The hash of an audit record: over the previous hash, the entry and the state digest.
-pub(crate) fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
+/// [`state_digest`] of a ticket whose history and head are already empty: streams the JSON into
+/// the hasher instead of building it in memory.
+fn bare_state_digest(ticket: &Ticket) -> String {
+    let mut h = HashWriter(Sha256::new());
+    if serde_json::to_writer(&mut h, ticket).is_err() {
+        return sha256_hex(&[]);
+    }
+    hex(&h.0.finalize())
+}
+
+/// Feeds bytes written to it into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The hash of an audit record: SHA-256 hex over `prev`, a newline, the entry's JSON, a newline
+/// and the state digest. The opening's `prev` is the empty string.
+pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
     let entry = serde_json::to_vec(entry).unwrap_or_default();
     sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
 }

@@ -11,7 +11,7 @@ mod ticket;
 mod timeline;
 
 pub use actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
-pub use engine::{Engine, Migration, rejected_row};
+pub use engine::{Engine, Migration, record_hash, rejected_row, state_digest};
 pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 pub use ticket::{
