@@ -41,7 +41,7 @@ pub struct GenerateStats {
 }
 
 /// Departments a ticket may involve (values of a `departments` list field).
-const DEPARTMENTS: [&str; 5] = ["billing", "network", "field_service", "customer_care", "metering"];
+const DEPARTMENTS: [&str; 5] = ["finance", "network", "field_service", "customer_care", "metering"];
 /// Filler for complaint texts.
 const SUBJECTS: [&str; 6] = [
     "at my address",

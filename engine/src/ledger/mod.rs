@@ -9,6 +9,7 @@ mod format;
 mod generate;
 mod reader;
 mod replay;
+mod report;
 mod rng;
 
 pub use audit::{
@@ -21,5 +22,9 @@ pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
+};
+pub use report::{
+    Bucket, CALLBACK_PERCENT, Callback, Count, Period, Problem, Repeats, Report, ReportOptions,
+    StageReport, Stratum, build_report,
 };
 pub use rng::{SplitMix64, mix, seeded_hash};
