@@ -344,11 +344,12 @@ const PALETTE: [&str; 8] =
 
 /// Horizontal bars: label, value, text shown after the bar; `max` is the full width's value.
 fn hbars(items: &[(String, f64, String)], max: f64, title: &str) -> String {
-    let (lw, bw, rh) = (150.0, 300.0, 26.0);
-    let h = rh * items.len() as f64 + 30.0;
+    let longest = items.iter().map(|(l, _, _)| l.chars().count()).max().unwrap_or(0);
+    let (lw, bw, rh) = ((longest as f64 * 7.5 + 16.0).max(80.0), 280.0, 26.0);
+    let h = rh * items.len() as f64 + 20.0;
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">"#,
-        w = lw + bw + 90.0,
+        w = lw + bw + 150.0,
         t = esc(title)
     );
     for (i, (label, v, text)) in items.iter().enumerate() {
@@ -432,7 +433,7 @@ h1{{font-size:24px;margin:0 0 4px}} h2{{font-size:18px;margin:28px 0 8px;border-
 .sub{{color:#666;margin-bottom:16px}}
 .kpis{{display:flex;gap:14px;flex-wrap:wrap}} .kpi{{background:#f3f6fa;border-radius:6px;padding:10px 16px;min-width:140px}}
 .kpi b{{display:block;font-size:22px}} .kpi span{{color:#555;font-size:13px}}
-.row{{display:grid;grid-template-columns:minmax(0,560px) minmax(0,1fr);gap:24px;align-items:start}}
+.row{{display:grid;grid-template-columns:minmax(0,620px) minmax(0,1fr);gap:24px;align-items:start}}
 table{{border-collapse:collapse;font-size:13px}} th,td{{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}}
 th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
 </style></head><body>
