@@ -1,5 +1,7 @@
 //! The ledger commands end to end: `ombud ledger`, `replay`, `report`, `audit verify`.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

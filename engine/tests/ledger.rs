@@ -2,6 +2,8 @@
 //! on a small hand-checked ledger (`tests/fixtures/ledger/small.jsonl`, figures worked out by hand
 //! in `docs/ledger.md` § "The hand-checked ledger").
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
+
 use ombud_engine::ledger::{
     ChainBreak, GenerateOptions, LedgerMismatch, OnError, Period, ReplayError, ReplayOptions,
     ReplayResult, ReportOptions, build_report, compare_with_ledger, generate, ledger_chains,

@@ -156,13 +156,16 @@ pub fn ledger_chains<R: BufRead>(
     Ok((chains, errors))
 }
 
+/// A ticket replayed from a ledger, with the ledger line of each of its audit records.
+pub type TicketLines = (Ticket, Vec<u64>);
+
 /// Replays a ledger (sequentially, no `advance` at the end) and returns every ticket as a host
 /// would have stored it after its last event, with the ledger line of each audit record; in
 /// ledger order, with the malformed lines.
 pub fn ledger_tickets<R: BufRead>(
     engine: &Engine,
     input: R,
-) -> std::io::Result<(Vec<(Ticket, Vec<u64>)>, Vec<LineError>)> {
+) -> std::io::Result<(Vec<TicketLines>, Vec<LineError>)> {
     let mut order: Vec<String> = Vec::new();
     let mut tickets: HashMap<String, (Ticket, Vec<u64>)> = HashMap::new();
     let mut refused_open: HashMap<String, ()> = HashMap::new();

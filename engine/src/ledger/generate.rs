@@ -40,6 +40,9 @@ pub struct GenerateStats {
     pub closed: u64,
 }
 
+/// Lines waiting to be written, smallest (time, ticket, position) first.
+type Pending = BinaryHeap<Reverse<(DateTime<Utc>, u64, u32, String)>>;
+
 /// Departments a ticket may involve (values of a `departments` list field).
 const DEPARTMENTS: [&str; 5] = ["finance", "network", "field_service", "customer_care", "metering"];
 /// Filler for complaint texts.
@@ -81,7 +84,7 @@ pub fn generate<W: Write>(
     let mut seen = vec![false; usize::try_from(pool).unwrap_or(0)];
     // Lines waiting to be written, by (time, ticket, position): written once no later ticket
     // can open before them.
-    let mut pending: BinaryHeap<Reverse<(DateTime<Utc>, u64, u32, String)>> = BinaryHeap::new();
+    let mut pending: Pending = BinaryHeap::new();
     let mut buf = Vec::with_capacity(256);
     for i in 0..n {
         let offset = ((i as f64 + rng.unit()) / n as f64 * span as f64) as i64;

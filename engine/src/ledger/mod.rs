@@ -13,8 +13,8 @@ mod report;
 mod rng;
 
 pub use audit::{
-    ChainBreak, LedgerChain, LedgerMismatch, TicketVerdict, compare_with_ledger, ledger_chains,
-    ledger_tickets, verify_ticket,
+    ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
+    ledger_chains, ledger_tickets, verify_ticket,
 };
 pub use format::{LedgerLine, LedgerOpen, LineBody};
 pub use generate::{GenerateOptions, GenerateStats, generate};

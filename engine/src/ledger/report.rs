@@ -295,7 +295,7 @@ pub fn build_report(
         .into_iter()
         .map(|((category, keyword), count)| Problem { category, keyword, count })
         .collect();
-    frequent_problems.sort_by(|a, b| b.count.cmp(&a.count));
+    frequent_problems.sort_by_key(|p| std::cmp::Reverse(p.count));
     frequent_problems.truncate(10);
 
     let hours = |v: &Visit| -> Option<f64> {
