@@ -43,6 +43,8 @@ pub struct Engine {
     policy: Arc<CompiledPolicy>,
     pin: PolicyPin,
     artifacts: BTreeSet<String>,
+    /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
+    seal: bool,
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
@@ -70,7 +72,17 @@ impl Engine {
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
-        Engine { policy, pin, artifacts }
+        Engine { policy, pin, artifacts, seal: true }
+    }
+
+    /// The same engine, but audit records are not sealed: every applied event is still recorded
+    /// in `history`, with empty `state` and `hash`, and `audit_head` stays empty. Everything else
+    /// (stages, clocks, timelines, outcomes) is identical. For replays and simulations that only
+    /// need figures: it saves the state digest (serialising the ticket and hashing it) on every
+    /// event. Tickets it produces have no audit chain and fail verification: never store them.
+    pub fn without_audit_hashes(mut self) -> Self {
+        self.seal = false;
+        self
     }
 
     /// The policy this engine runs.
@@ -133,7 +145,7 @@ impl Engine {
             opened: input.at,
             fields: input.fields.clone(),
         }));
-        append_audit(&mut ticket, entry);
+        append_audit(&mut ticket, entry, self.seal);
         let outcome = run.finish(&ticket);
         Ok((ticket, outcome))
     }
@@ -159,7 +171,7 @@ impl Engine {
         work.clock_at = event.at;
         work.last_event_at = event.at;
         work.history = std::mem::take(&mut ticket.history);
-        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())));
+        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())), self.seal);
         let outcome = run.finish(&work);
         *ticket = work;
         Ok(outcome)
@@ -618,7 +630,12 @@ pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
     sha256_hex(&[prev.as_bytes(), b"\n", &entry, b"\n", state.as_bytes()])
 }
 
-fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
+fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
+    if !seal {
+        let seq = ticket.history.len() as u64;
+        ticket.history.push(AuditRecord { seq, entry, state: String::new(), hash: String::new() });
+        return;
+    }
     let history = std::mem::take(&mut ticket.history);
     let head = std::mem::take(&mut ticket.audit_head);
     let state = state_digest(ticket);
