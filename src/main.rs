@@ -8,6 +8,7 @@ mod diff;
 mod graph;
 mod ledger;
 mod lint;
+mod render;
 mod replay;
 mod report;
 mod schema;

@@ -1,4 +1,5 @@
-//! `ombud schema` (not yet implemented).
+//! `ombud schema`: print the JSON Schema of the policy language (the same text as
+//! `policies/schema.json`).
 
 use std::process::ExitCode;
 
@@ -8,6 +9,6 @@ pub struct Args {}
 
 /// Runs `ombud schema`.
 pub fn run(_args: Args) -> ExitCode {
-    eprintln!("ombud schema: not implemented yet");
-    ExitCode::from(2)
+    crate::render::emit(&ombud_engine::policy::schema::json_schema_text());
+    ExitCode::SUCCESS
 }

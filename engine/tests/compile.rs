@@ -126,12 +126,13 @@ fn every_error_is_collected_with_its_exact_place() {
         [
             ("E0404", 10, 12), // the bad unit, not the start of the value
             ("E0201", 11, 17), // unknown stage `closd`
+            ("E0403", 13, 42), // `"feez"`, not a value of `category`
             ("E0402", 13, 52), // `severty`, inside the quoted condition
             ("E0103", 14, 29), // unknown key `colour`
         ]
     );
     assert_eq!(diags[1].hint.as_deref(), Some("did you mean `closed`?"));
-    assert_eq!(diags[2].message, "in condition: unknown variable `severty`");
+    assert_eq!(diags[3].message, "in condition: unknown variable `severty`");
     assert!(diags.iter().all(|d| d.file() == Some("small.yaml")));
 }
 
@@ -147,4 +148,61 @@ fn enum_literal_typo_points_at_the_literal() {
     assert_eq!(diags[0].code, "E0403");
     assert_eq!((diags[0].span.line, diags[0].span.column), (13, 42));
     assert_eq!(diags[0].hint.as_deref(), Some("did you mean `fees`?"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// No input makes the loader panic: every failure is a located diagnostic.
+    #[test]
+    fn any_text_is_a_policy_or_located_diagnostics(text in "\\PC{0,200}") {
+        if let Err(diags) = load_policy("fuzz.yaml", &text, None) {
+            proptest::prop_assert!(!diags.is_empty());
+            proptest::prop_assert!(diags.iter().all(|d| d.file() == Some("fuzz.yaml")));
+        }
+    }
+
+    /// Mutating the reference policy byte-by-byte never panics either.
+    #[test]
+    fn mutated_reference_policy_never_panics(at in 0usize..6000, byte in 0u8..128) {
+        let mut text = std::fs::read_to_string(policies().join("service-complaints.yaml")).unwrap().into_bytes();
+        let i = at % text.len();
+        text[i] = byte;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let _ = load_policy("mutated.yaml", &text, None);
+    }
+}
+
+/// Columns inside folded, literal and multi-line double-quoted conditions point at the exact text.
+#[test]
+fn columns_inside_multi_line_conditions() {
+    let text = r#"policy: p
+calendar: cn-mainland
+fields:
+  amount: { type: number }
+  category: { type: enum, values: [fees, safety] }
+tiers: [agent]
+start: open
+stages:
+  open:
+    owner: agent
+    on:
+      done:
+        - to: closed
+          when: >-
+            amount > 10 &&
+            category == "fes"
+        - to: closed
+          when: |
+            amount > 10
+            && amout < 5
+        - to: closed
+          when: "amount > 1 &&
+            categry == \"x\""
+  closed: { terminal: true }
+"#;
+    let diags = load_policy("ml.yaml", text, None).unwrap_err();
+    let got: Vec<(&str, u32, u32)> =
+        diags.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
+    assert_eq!(got, [("E0403", 16, 25), ("E0402", 20, 16), ("E0402", 23, 13)]);
 }

@@ -258,6 +258,15 @@ where
         .map(|(_, c)| c)
 }
 
+/// Edit distance (Levenshtein, in characters) between two words.
+///
+/// ```
+/// assert_eq!(ombud_engine::check::edit_distance("confirmd", "confirmed"), 1);
+/// ```
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    levenshtein(a, b)
+}
+
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

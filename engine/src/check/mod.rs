@@ -5,5 +5,6 @@ pub mod graph;
 pub mod scan;
 
 pub use diagnostic::{
-    Diagnostic, DiagnosticJson, Severity, Source, Span, did_you_mean, sort_diagnostics,
+    Diagnostic, DiagnosticJson, Severity, Source, Span, did_you_mean, edit_distance,
+    sort_diagnostics,
 };

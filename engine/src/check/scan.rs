@@ -71,6 +71,57 @@ fn lex(src: &str) -> Vec<Tok> {
     out
 }
 
+/// Every plain variable read by `src` (not a member, not a function), with its byte offset.
+///
+/// ```
+/// use ombud_engine::check::scan::variables;
+/// let vars: Vec<_> = variables(r#"text.contains("x") || severity == "major""#)
+///     .into_iter().map(|(name, _)| name).collect();
+/// assert_eq!(vars, ["text", "severity"]);
+/// ```
+pub fn variables(src: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let toks = lex(src);
+    let mut search_from = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let Tok::Ident(name) = t else { continue };
+        let before = i.checked_sub(1).and_then(|j| toks.get(j));
+        let after = toks.get(i + 1);
+        // Find this identifier's offset (tokens are in source order).
+        let Some(rel) = src.get(search_from..).and_then(|r| find_word(r, name)) else { continue };
+        let offset = search_from + rel;
+        search_from = offset + name.len();
+        let keyword = matches!(name.as_str(), "true" | "false" | "if" | "else" | "not");
+        if keyword
+            || matches!(before, Some(Tok::Punct('.')))
+            || matches!(after, Some(Tok::Punct('(')))
+        {
+            continue;
+        }
+        out.push((name.clone(), offset));
+    }
+    out
+}
+
+fn find_word(haystack: &str, word: &str) -> Option<usize> {
+    let hb = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(i) = haystack.get(from..).and_then(|h| h.find(word)) {
+        let at = from + i;
+        let end = at + word.len();
+        let ident = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let quoted_before = haystack.get(..at).is_some_and(|p| p.matches('"').count() % 2 == 1);
+        if !ident(at.checked_sub(1).and_then(|j| hb.get(j)))
+            && !ident(hb.get(end))
+            && !quoted_before
+        {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
 /// Every comparison of a plain variable with string literals in `src`.
 ///
 /// ```

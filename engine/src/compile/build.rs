@@ -37,6 +37,10 @@ pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResul
         Err(d) => return Err(vec![d.with_source(&source)]),
     };
     let (doc, diags) = convert(&tree);
+    if diags.iter().any(|d| d.code == "E0102") {
+        // Not a policy at all: nothing further to check.
+        return Err(diags.into_iter().map(|d| d.with_source(&source)).collect());
+    }
     compile(&doc, &source, base_dir, diags)
 }
 
@@ -81,6 +85,7 @@ pub fn compile(
         exprs: ExprEngine::new(),
         vars: BTreeMap::new(),
         enums: BTreeMap::new(),
+        quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
     };
     let built = c.build(doc, base_dir);
     let mut diags: Vec<Diagnostic> = c
@@ -104,6 +109,8 @@ struct Compiler<'t> {
     vars: BTreeMap<String, Value>,
     /// Enum-like names (declared enums, string-valued derives) and their values.
     enums: BTreeMap<String, Vec<String>>,
+    /// `tiers:` is present but malformed: don't report every tier reference as unknown.
+    quiet_tiers: bool,
 }
 
 fn sample(ty: &FieldType) -> Value {
@@ -215,7 +222,8 @@ impl Compiler<'_> {
 
     fn tier(&mut self, tiers: &[String], at: &At<String>) -> Option<TierId> {
         let id = tiers.iter().position(|t| *t == at.value);
-        if id.is_none() {
+        // With a malformed `tiers:` (already reported) every reference would be "unknown".
+        if id.is_none() && !self.quiet_tiers {
             self.unknown("E0202", "tier", at, tiers);
         }
         id
@@ -227,7 +235,7 @@ impl Compiler<'_> {
             "owner" => Some(TierTarget::Owner),
             _ => {
                 let id = tiers.iter().position(|t| *t == at.value);
-                if id.is_none() {
+                if id.is_none() && !self.quiet_tiers {
                     let mut c = tiers.to_vec();
                     c.extend(["next".to_string(), "owner".to_string()]);
                     self.unknown("E0202", "tier", at, &c);
@@ -265,9 +273,11 @@ impl Compiler<'_> {
         match self.exprs.compile(&at.value, &self.vars) {
             Ok(e) => {
                 self.check_enum_literals(at);
+                self.check_by_sample(at, &e);
                 Some(e)
             }
             Err(e) => {
+                self.check_enum_literals(at);
                 let off = e.offset.unwrap_or(0).min(at.value.len());
                 let (code, len, hint) = match e.kind {
                     ExprErrorKind::UndefinedVariable => {
@@ -300,6 +310,48 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// Evaluates a compiled condition once with sample values of every declared type: an
+    /// operator applied to the wrong types, or a result that is not a boolean, shows up here
+    /// whatever the ticket's values (errors that depend on values, like an index out of range on
+    /// the empty sample list, are not reported).
+    fn check_by_sample(&mut self, at: &At<String>, e: &Expr) {
+        let Err(err) = self.exprs.eval_bool(e, &self.vars) else { return };
+        let (code, message, hint) = match err.kind {
+            ExprErrorKind::NotBoolean => {
+                let found = err
+                    .message
+                    .split(" produced a ")
+                    .nth(1)
+                    .unwrap_or("value")
+                    .trim_end_matches(", not a boolean");
+                let found = match found {
+                    "f64" | "f32" => "number",
+                    "i64" | "i32" | "u32" | "u64" => "whole number",
+                    "string" | "ImmutableString" | "char" => "string",
+                    "array" => "list",
+                    "map" => "map",
+                    "()" => "nothing",
+                    other => other,
+                };
+                (
+                    "E0412",
+                    format!("condition produces a {found}, not a boolean"),
+                    "a condition must be true or false, e.g. `amount > 0`".to_string(),
+                )
+            }
+            ExprErrorKind::Runtime if err.message.starts_with("function not found") => (
+                "E0406",
+                format!("type mismatch in condition: {}", err.message),
+                "check the types of the fields this compares or combines (see `fields:`)"
+                    .to_string(),
+            ),
+            _ => return,
+        };
+        let off = err.offset.unwrap_or(0).min(at.value.len());
+        let span = self.inner_span(at, off, 1);
+        self.push(Diagnostic::error(code, message).with_span(span).with_hint(hint));
     }
 
     fn check_enum_literals(&mut self, at: &At<String>) {
@@ -505,7 +557,7 @@ impl Compiler<'_> {
 
     fn derived(&mut self, doc: &PolicyFile, fields: &[FieldDef]) -> Vec<DeriveDef> {
         let mut out = Vec::new();
-        for d in &doc.derive {
+        for (di, d) in doc.derive.iter().enumerate() {
             let declared = fields.iter().find(|f| f.name == d.name.value);
             let mut rules = Vec::new();
             let mut unconditional: Option<Span> = None;
@@ -531,6 +583,9 @@ impl Compiler<'_> {
                     Some(w) => self.expr(w),
                     None => None,
                 };
+                if let Some(w) = &r.when {
+                    self.check_derive_order(doc, di, w);
+                }
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
@@ -540,6 +595,27 @@ impl Compiler<'_> {
             out.push(DeriveDef { name: d.name.value.clone(), rules });
         }
         out
+    }
+
+    /// Derived values are computed in file order: a rule may read only earlier ones.
+    fn check_derive_order(&mut self, doc: &PolicyFile, index: usize, when: &At<String>) {
+        let Some(this) = doc.derive.get(index) else { return };
+        for (name, offset) in crate::check::scan::variables(&when.value) {
+            let Some(pos) = doc.derive.iter().position(|d| d.name.value == name) else { continue };
+            if pos < index {
+                continue;
+            }
+            let what = if pos == index {
+                format!("derive `{}` reads its own value", this.name.value)
+            } else {
+                format!("derive `{}` reads `{name}`, which is computed after it", this.name.value)
+            };
+            let span = self.inner_span(when, offset, name.len());
+            self.push(Diagnostic::error("E0410", what).with_span(span).with_hint(format!(
+                "derived values are computed in file order: move `{name}` above `{}`",
+                this.name.value
+            )));
+        }
     }
 
     fn step_at(&mut self, at: &At<String>) -> Option<StepAt> {
@@ -775,7 +851,7 @@ impl Compiler<'_> {
 
         self.check_unique(&doc.tiers, "tier");
         let tiers: Vec<String> = doc.tiers.iter().map(|t| t.value.clone()).collect();
-        if doc.tiers.is_empty() {
+        if doc.tiers.is_empty() && doc.tiers_span.is_none() {
             self.push(
                 Diagnostic::error("E0104", "the policy declares no `tiers`")
                     .with_span(Span { len: 0, ..doc.span })
@@ -811,6 +887,7 @@ impl Compiler<'_> {
         let declared_events: Option<Vec<String>> =
             doc.events.as_ref().map(|a| a.iter().map(|x| x.value.clone()).collect());
         let mut event_uses: Vec<At<String>> = Vec::new();
+        let mut artifact_uses: Vec<At<String>> = Vec::new();
         for (si, s) in doc.stages.iter().enumerate() {
             let name = s.name.value.as_str();
             let terminal = s.is_terminal();
@@ -834,6 +911,7 @@ impl Compiler<'_> {
             let owner = self.conditional(&s.owner, "owner", name, |c, v| c.tier(&tiers, v));
             let due = self.conditional(&s.due, "due", name, |c, v| c.duration(v));
             self.check_unique(&s.requires, "artifact");
+            artifact_uses.extend(s.requires.iter().cloned());
             if let Some(decl) = &declared_artifacts {
                 for r in &s.requires {
                     if !decl.contains(&r.value) {
@@ -989,7 +1067,10 @@ impl Compiler<'_> {
                 });
             }
         }
-        self.check_events(&event_uses, declared_events.as_deref(), doc);
+        self.check_events(&event_uses, declared_events.as_deref());
+        if declared_artifacts.is_none() {
+            self.similar_names(&artifact_uses, "W0105", "artifact", "artifacts");
+        }
 
         // Graph checks.
         let infos: Vec<StageInfo<'_>> = doc
@@ -1001,9 +1082,13 @@ impl Compiler<'_> {
                 terminal: s.is_terminal(),
             })
             .collect();
-        let key_span = doc.stages_key.unwrap_or(doc.span);
-        let graph_diags = check_graph(&graph, &infos, start, key_span);
-        self.diags.extend(graph_diags);
+        // A dangling stage reference (already reported) would make the graph checks report
+        // consequences of the same mistake; run them once the references resolve.
+        if !self.diags.iter().any(|d| d.code == "E0201") {
+            let key_span = doc.stages_key.unwrap_or(doc.span);
+            let graph_diags = check_graph(&graph, &infos, start, key_span);
+            self.diags.extend(graph_diags);
+        }
 
         Some(CompiledPolicy {
             id: doc.policy.as_ref()?.value.clone(),
@@ -1031,16 +1116,20 @@ impl Compiler<'_> {
 
     /// Event names: checked against `events:` when declared; otherwise near-duplicates (a likely
     /// typo such as `confirmd` next to `confirmed`) are warned about.
-    fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>, doc: &PolicyFile) {
+    fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>) {
         if let Some(decl) = declared {
             for u in uses {
                 if !decl.contains(&u.value) {
                     self.unknown("E0206", "event", u, decl);
                 }
             }
-            let _ = doc;
             return;
         }
+        self.similar_names(uses, "W0104", "event", "events");
+    }
+
+    /// Warns about names that differ by one or two letters (a likely typo).
+    fn similar_names(&mut self, uses: &[At<String>], code: &'static str, kind: &str, key: &str) {
         let mut names: Vec<&At<String>> = Vec::new();
         for u in uses {
             if !names.iter().any(|n| n.value == u.value) {
@@ -1049,20 +1138,21 @@ impl Compiler<'_> {
         }
         for (i, a) in names.iter().enumerate() {
             for b in names.iter().skip(i + 1) {
-                if a.value.len() > 3 && did_you_mean(&b.value, [a.value.as_str()]).is_some() {
+                let d = crate::check::edit_distance(&a.value, &b.value);
+                if a.value.chars().count() > 4 && (1..=2).contains(&d) {
                     self.push(
                         Diagnostic::warning(
-                            "W0104",
+                            code,
                             format!(
-                                "event `{}` looks like a misspelling of `{}`",
+                                "{kind} `{}` looks like a misspelling of `{}`",
                                 b.value, a.value
                             ),
                         )
                         .with_span(b.span)
-                        .with_related(a.span, "similar event used here")
-                        .with_hint(
-                            "use one spelling, or declare the policy's `events:` to check them",
-                        ),
+                        .with_related(a.span, format!("similar {kind} used here"))
+                        .with_hint(format!(
+                            "use one spelling, or declare the policy's `{key}:` to check them"
+                        )),
                     );
                 }
             }

@@ -6,7 +6,7 @@ use super::model::*;
 use crate::check::{Diagnostic, Span, did_you_mean};
 use crate::compile::{Completion, LadderAction, ResumeMode};
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "policy",
     "version",
     "title",
@@ -24,18 +24,19 @@ const TOP_KEYS: &[&str] = &[
     "obligations",
     "pause",
 ];
-const CALENDAR_KEYS: &[&str] = &["id", "hours", "timezone", "cutoff"];
-const FIELD_KEYS: &[&str] = &["type", "values", "default"];
-const RULE_KEYS: &[&str] = &["value", "keywords", "when"];
-const GROUP_KEYS: &[&str] = &["when", "lead", "members", "stages", "complete"];
-const MEMBER_KEYS: &[&str] = &["tier", "per"];
-const STEP_KEYS: &[&str] = &["at", "do", "to", "notify", "mark", "when"];
-const STAGE_KEYS: &[&str] = &["owner", "due", "requires", "on", "auto", "ladder", "terminal"];
-const OWNER_KEYS: &[&str] = &["when", "tier"];
-const DUE_KEYS: &[&str] = &["when", "within"];
-const TRANSITION_KEYS: &[&str] = &["to", "when"];
-const OBLIGATION_KEYS: &[&str] = &["when", "due", "owner", "done_on"];
-const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume"];
+pub(crate) const CALENDAR_KEYS: &[&str] = &["id", "hours", "timezone", "cutoff"];
+pub(crate) const FIELD_KEYS: &[&str] = &["type", "values", "default"];
+pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "when"];
+pub(crate) const GROUP_KEYS: &[&str] = &["when", "lead", "members", "stages", "complete"];
+pub(crate) const MEMBER_KEYS: &[&str] = &["tier", "per"];
+pub(crate) const STEP_KEYS: &[&str] = &["at", "do", "to", "notify", "mark", "when"];
+pub(crate) const STAGE_KEYS: &[&str] =
+    &["owner", "due", "requires", "on", "auto", "ladder", "terminal"];
+pub(crate) const OWNER_KEYS: &[&str] = &["when", "tier"];
+pub(crate) const DUE_KEYS: &[&str] = &["when", "within"];
+pub(crate) const TRANSITION_KEYS: &[&str] = &["to", "when"];
+pub(crate) const OBLIGATION_KEYS: &[&str] = &["when", "due", "owner", "done_on"];
+pub(crate) const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume"];
 
 /// Converts the tree of a policy file into the model, with every structural diagnostic.
 pub fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
@@ -75,6 +76,7 @@ pub fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
         p.derive = r.derive(n);
     }
     if let Some(n) = top.get("tiers") {
+        p.tiers_span = Some(n.span);
         p.tiers = r.string_list(n, "`tiers`");
     }
     p.artifacts = top.get("artifacts").map(|n| r.string_list(n, "`artifacts`"));
@@ -138,7 +140,14 @@ impl Reader {
                 "E0105",
                 format!("{what} must be {expected}, found {}", n.kind.describe()),
             )
-            .with_span(n.span),
+            .with_span(n.span)
+            .with_hint(match expected {
+                "a list" => "write a list: `[a, b]`, or one `- item` per line",
+                "a map" => "write `key: value` entries, indented under the key",
+                "a string" => "write text; quote it if it looks like another type: `\"…\"`",
+                "`true` or `false`" => "only `true` and `false` are booleans (YAML 1.2)",
+                _ => "see the policy language reference (`ombud schema`)",
+            }),
         );
     }
 
@@ -169,7 +178,16 @@ impl Reader {
             return Vec::new();
         };
         self.check_keys(entries, what, None);
-        entries.iter().filter_map(|(k, v)| key_text(k).map(|s| (At::new(s, k.span), v))).collect()
+        // A repeated name was reported by `check_keys`; only its first definition counts.
+        let mut out: Vec<(At<String>, &Node)> = Vec::new();
+        for (k, v) in entries {
+            if let Some(name) = key_text(k)
+                && !out.iter().any(|(n, _)| n.value == name)
+            {
+                out.push((At::new(name, k.span), v));
+            }
+        }
+        out
     }
 
     fn check_keys(&mut self, entries: &[(Node, Node)], what: &str, allowed: Option<&[&str]>) {

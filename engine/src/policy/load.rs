@@ -201,7 +201,11 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error) -> Diagnostic {
         message.truncate(i);
     }
     let message = message.lines().next().unwrap_or("invalid YAML").trim().to_string();
-    let lower = lowercase_first(&message);
+    let mut lower = lowercase_first(&message);
+    if lower.contains("budget breached") {
+        lower = "the document exceeds the limits for a policy (too many nodes, aliases or anchors)"
+            .to_string();
+    }
     let span = e.location().map_or_else(
         || Span::at_offset(text, 0, 0),
         |loc| match loc.span().byte_offset() {
@@ -346,13 +350,30 @@ mod tests {
         assert_eq!((k.span.line, k.span.column), (1, 1));
         assert_eq!((v.span.line, v.span.column), (1, 4));
         let c = find(find(&tree, "b"), "c");
-        assert_eq!((c.span.line, c.span.column), (3, 6));
-        eprintln!("{:?}", c.span);
-        eprintln!("{:?}", find(find(&tree, "b"), "d").span);
+        // A quoted scalar's span starts at its opening quote.
+        assert_eq!((c.span.line, c.span.column, c.span.len), (3, 6, 9));
+        assert_eq!(c.kind, NodeKind::Str("x \"y\"".into()));
+        let d = find(find(&tree, "b"), "d");
+        assert_eq!((d.span.line, d.span.column, d.span.len), (4, 6, 7));
+        // A block scalar's span starts at its content.
         let e = find(find(&tree, "b"), "e");
-        eprintln!("{:?} {:?}", e.span, e.kind);
-        let f = find(&tree, "f");
-        eprintln!("{f:?}");
+        assert_eq!((e.span.line, e.span.column), (6, 5));
+        let NodeKind::Seq(items) = &find(&tree, "f").kind else { panic!() };
+        assert_eq!((items[0].span.line, items[0].span.column), (8, 5));
+        let NodeKind::Map(inner) = &items[1].kind else { panic!() };
+        assert_eq!((inner[0].0.span.line, inner[0].0.span.column), (8, 9));
+    }
+
+    #[test]
+    fn yaml_1_2_booleans_only() {
+        let tree = parse_tree(
+            "on: yes
+",
+        )
+        .unwrap();
+        let NodeKind::Map(entries) = &tree.kind else { panic!() };
+        assert_eq!(entries[0].0.kind, NodeKind::Str("on".into()));
+        assert_eq!(entries[0].1.kind, NodeKind::Str("yes".into()));
     }
 
     #[test]
@@ -367,11 +388,27 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let e = parse_tree("a: 1\nb: [1, 2\n").unwrap_err();
-        eprintln!("{e:?}");
-        assert!(e.span.line >= 2);
-        let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
-        let e = parse_tree(bomb).unwrap_err();
-        eprintln!("{e:?}");
+        assert_eq!(e.code, "E0101");
+        assert_eq!((e.span.line, e.span.column), (2, 4));
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 9].join(", ")
+            ));
+        }
+        let e = parse_tree(&bomb).unwrap_err();
+        assert!(e.message.contains("limits"), "{}", e.message);
+        let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(parse_tree(&deep).unwrap_err().code, "E0101");
+        assert_eq!(parse_tree("a\0b").unwrap_err().code, "E0101");
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_for_the_checker() {
         let dup = parse_tree("a: 1\na: 2\n").unwrap();
         let NodeKind::Map(entries) = &dup.kind else { panic!() };
         assert_eq!(entries.len(), 2);

@@ -48,6 +48,8 @@ pub struct PolicyFile {
     pub derive: Vec<DeriveSpec>,
     /// `tiers:`, lowest first.
     pub tiers: Vec<At<String>>,
+    /// Span of the `tiers:` value, if present (even when it is not a valid list).
+    pub tiers_span: Option<Span>,
     /// `artifacts:` (optional declaration of every artifact name `requires` may use).
     pub artifacts: Option<Vec<At<String>>>,
     /// `events:` (optional declaration of every event name the policy may use).

@@ -1,0 +1,127 @@
+//! Rendering of diagnostics: rustc-style text (colour only on a terminal, never with
+//! `NO_COLOR`) and the JSON contract `{"diagnostics":[…]}`.
+
+use ombud_engine::check::{Diagnostic, Severity, Span};
+use std::io::IsTerminal;
+
+/// Whether to colour output written to stdout.
+pub fn use_colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+}
+
+/// Renders one diagnostic rustc-style:
+///
+/// ```text
+/// error[E0201]: unknown stage `closd`
+///   --> policy.yaml:11:17
+///    |
+/// 11 |     on: { done: closd }
+///    |                 ^^^^^
+///    = help: did you mean `closed`?
+/// ```
+pub fn render_text(d: &Diagnostic, colour: bool) -> String {
+    let p = Paint { on: colour };
+    let sev = match d.severity {
+        Severity::Error => p.wrap("1;31", &format!("error[{}]", d.code)),
+        Severity::Warning => p.wrap("1;33", &format!("warning[{}]", d.code)),
+    };
+    let mut out = format!("{sev}: {}\n", p.wrap("1", &d.message));
+    let file = d.file().unwrap_or("<input>");
+    let text = d.source.as_deref().map_or("", |s| s.text.as_str());
+    if !d.span.is_known() {
+        out.push_str(&format!("  --> {file}\n"));
+        if let Some(h) = &d.hint {
+            out.push_str(&format!("   = help: {h}\n"));
+        }
+        return out;
+    }
+    let gutter = d.span.line.max(d.related.as_ref().map_or(0, |r| r.0.line)).to_string().len();
+    let pad = " ".repeat(gutter);
+    let bar = p.wrap("1;34", "|");
+    out.push_str(&format!(
+        "{pad}{} {file}:{}:{}\n",
+        p.wrap("1;34", "-->"),
+        d.span.line,
+        d.span.column
+    ));
+    out.push_str(&format!("{pad} {bar}\n"));
+    let underline = |span: &Span, mark: char, label: &str, out: &mut String, style: &str| {
+        let line_text = text.lines().nth((span.line as usize).saturating_sub(1)).unwrap_or("");
+        let line_text = line_text.trim_end_matches('\r');
+        // Never write control bytes of a binary file to the terminal.
+        let line_text: String = line_text
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+            .collect();
+        let col = (span.column as usize).saturating_sub(1);
+        let prefix: String = line_text.chars().take(col).collect();
+        let indent: String = prefix.chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let rest_bytes = line_text.len().saturating_sub(prefix.len());
+        let covered = text
+            .get(span.offset..span.offset + span.len.min(rest_bytes))
+            .map_or(1, |s| s.chars().count())
+            .max(1);
+        let marks: String = std::iter::repeat_n(mark, covered).collect();
+        out.push_str(&format!(
+            "{} {bar} {line_text}\n",
+            p.wrap("1;34", &format!("{:>gutter$}", span.line))
+        ));
+        let label = if label.is_empty() { String::new() } else { format!(" {label}") };
+        out.push_str(&format!(
+            "{pad} {bar} {indent}{}\n",
+            p.wrap(style, &format!("{marks}{label}"))
+        ));
+    };
+    let style = if d.is_error() { "1;31" } else { "1;33" };
+    underline(&d.span, '^', "", &mut out, style);
+    if let Some((span, label)) = &d.related
+        && span.is_known()
+    {
+        underline(span, '-', label, &mut out, "1;34");
+    }
+    if let Some(h) = &d.hint {
+        out.push_str(&format!("{pad} {} {}: {h}\n", p.wrap("1;34", "="), p.wrap("1", "help")));
+    }
+    out
+}
+
+/// `N errors, M warnings in K files`.
+pub fn summary(diags: &[Diagnostic], files: usize) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    format!(
+        "{}, {} in {}",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(files, "file")
+    )
+}
+
+/// The JSON contract: `{"diagnostics":[{"severity","code","message","file","line","column","hint"}]}`.
+pub fn render_json(diags: &[Diagnostic]) -> String {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        diagnostics: Vec<ombud_engine::check::DiagnosticJson<'a>>,
+    }
+    let body = Body { diagnostics: diags.iter().map(Diagnostic::to_json).collect() };
+    serde_json::to_string_pretty(&body).unwrap_or_else(|_| "{\"diagnostics\":[]}".to_string())
+}
+
+/// Writes `text` to stdout, ignoring a closed pipe (`ombud lint … | head`).
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
