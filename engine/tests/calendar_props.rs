@@ -27,6 +27,20 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
 }
 
+/// Instants from 1990 to 2100: across the edges of every precomputed table.
+#[allow(clippy::unwrap_used)] // test helper: timestamps in range
+fn wide_instant() -> impl Strategy<Value = DateTime<Utc>> {
+    (631_152_000i64 / 60..4_102_444_800i64 / 60)
+        .prop_map(|m| DateTime::from_timestamp(m * 60, 0).unwrap())
+}
+
+/// Any instant chrono can represent.
+#[allow(clippy::unwrap_used)] // test helper: timestamps in range
+fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
+    (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp())
+        .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+}
+
 fn duration() -> impl Strategy<Value = Duration> {
     prop_oneof![
         (0u32..300).prop_map(Duration::WorkingDays),
@@ -118,5 +132,29 @@ proptest! {
         let last = local_date(&c, r.at - TimeDelta::seconds(1));
         let inside = first >= from && last <= to;
         prop_assert_eq!(r.provisional.is_none(), inside, "{:?} {} {}", r, first, last);
+    }
+
+    #[test]
+    fn tables_join_the_plain_workweek_seamlessly(
+        i in 0usize..4, a in wide_instant(), b in wide_instant(), n in 1u32..300,
+    ) {
+        let c = cal(i);
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        prop_assert!(c.working_clock(a) <= c.working_clock(b));
+        let w = c.working_clock(a);
+        prop_assert_eq!(c.working_clock(c.at_working_clock(w)), w);
+        let at = c.add(a, Duration::WorkingDays(n)).at;
+        let first = start_day(&c, a).succ_opt().unwrap();
+        let last = local_date(&c, at - TimeDelta::seconds(1));
+        prop_assert_eq!(c.working_days_between(first, last), i64::from(n));
+    }
+
+    #[test]
+    fn no_panic_anywhere(i in 0usize..4, s in any_instant(), d in duration(), w in any::<i64>()) {
+        let c = cal(i);
+        prop_assert!(c.add(s, d).at >= s);
+        let _ = c.working_clock(s);
+        let _ = c.at_working_clock(w);
+        let _ = c.day_kind(s.date_naive());
     }
 }

@@ -220,14 +220,34 @@ impl Tables {
         }
     }
 
+    /// The day index of the local date of timestamp `ts`, and whether `ts` is exactly the
+    /// local midnight that starts it.
+    fn local_day_midnight(&self, ts: i64) -> (i64, bool) {
+        let x = self.local_day(ts);
+        let i = x.saturating_sub(self.t0);
+        if i >= 0 && i < self.len() {
+            (x, self.day_start[i as usize] == ts)
+        } else {
+            (x, self.local_day(ts.saturating_sub(1)) < x)
+        }
+    }
+
     /// The day index of the local date of timestamp `ts`.
     fn local_day(&self, ts: i64) -> i64 {
         if let (Some(&first), Some(&last)) = (self.day_start.first(), self.day_start.last())
             && ts >= first
             && ts < last
         {
-            let i = self.day_start.partition_point(|&s| s <= ts);
-            return self.t0 + i as i64 - 1;
+            // Days are 23–25 hours long, so a division lands within a day of the answer.
+            let len = self.day_start.len() - 1;
+            let mut i = usize::try_from((ts - first) / 86_400).unwrap_or(0).min(len - 1);
+            while i > 0 && self.day_start[i] > ts {
+                i -= 1;
+            }
+            while i + 1 < len && self.day_start[i + 1] <= ts {
+                i += 1;
+            }
+            return self.t0 + i as i64;
         }
         // By offset arithmetic, which cannot leave chrono's range at its edges.
         let naive = ts_to_utc(ts).naive_utc();
@@ -236,14 +256,14 @@ impl Tables {
     }
 
     fn kind(&self, x: i64) -> DayKind {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() { self.kinds[i as usize] } else { self.plain_kind(x) }
     }
 
     /// Working days before day `x`.
     fn ord(&self, x: i64) -> i64 {
         let x = x.clamp(MIN_X, MAX_X);
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i <= 0 {
             self.pw(x)
         } else if i <= self.len() {
@@ -256,7 +276,7 @@ impl Tables {
 
     /// The working day with ordinal `k`.
     fn nth(&self, k: i64) -> i64 {
-        let rel = k - self.base;
+        let rel = k.saturating_sub(self.base);
         let total = self.wds.len() as i64;
         if rel < 0 {
             self.plain_nth(k)
@@ -269,7 +289,7 @@ impl Tables {
 
     /// Open and close timestamps of window `j` of working day `x`.
     fn window(&self, x: i64, j: usize) -> (i64, i64) {
-        let i = x - self.t0;
+        let i = x.saturating_sub(self.t0);
         if i >= 0 && i < self.len() {
             let k = self.ord[i as usize] as usize;
             let b = (k * self.win.len() + j) * 2;
@@ -311,12 +331,23 @@ impl Tables {
 
     /// The first timestamp with W = `w`.
     fn clock_inverse(&self, w: i64) -> i64 {
+        self.clock_inverse_day(w).0
+    }
+
+    /// The end (close of the last window) of the working day with ordinal `k`, and its index:
+    /// the first instant with W = `(k + 1) * S`.
+    fn end_of_working_day(&self, k: i64) -> (i64, i64) {
+        let x = self.nth(k);
+        (self.window(x, self.win.len() - 1).1, x)
+    }
+
+    /// The first timestamp with W = `w`, and the working day it ends or falls in.
+    fn clock_inverse_day(&self, w: i64) -> (i64, i64) {
         let k = w.div_euclid(self.s);
         let r = w.rem_euclid(self.s);
         if r == 0 {
             // Reached at the close of the previous working day.
-            let x = self.nth(k.saturating_sub(1));
-            return self.window(x, self.win.len() - 1).1;
+            return self.end_of_working_day(k.saturating_sub(1));
         }
         let x = self.nth(k);
         let mut cum = 0;
@@ -325,7 +356,7 @@ impl Tables {
                 let (o, c) = self.window(x, j);
                 let off = r - cum;
                 let real = c - o;
-                return if real == l {
+                let ts = if real == l {
                     o + off
                 } else if real <= 0 {
                     o
@@ -334,10 +365,11 @@ impl Tables {
                     let l = i128::from(l);
                     o + i64::try_from((num + l - 1) / l).unwrap_or(real)
                 };
+                return (ts, x);
             }
             cum += l;
         }
-        self.window(x, self.win.len() - 1).1
+        (self.window(x, self.win.len() - 1).1, x)
     }
 
     /// The provisional mark for a computation that used days `x0..=x1`.
@@ -385,18 +417,16 @@ impl Calendar {
         }
         let t = &self.tables;
         let ts = start.timestamp();
-        let mut x0 = t.local_day(ts);
-        if matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
+        let (mut x0, midnight) = t.local_day_midnight(ts);
+        if midnight
             && start.timestamp_subsec_nanos() == 0
+            && matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
         {
             // The instant at exactly local midnight is 24:00 of the day it ends, so a deadline
             // ("the midnight that ends day N") is on day N and chaining limits is consistent.
-            let before = t.local_day(ts.saturating_sub(1));
-            if before < x0 {
-                x0 = before;
-            }
+            x0 = t.local_day(ts.saturating_sub(1));
         }
-        let target = match duration {
+        let (at_ts, x1) = match duration {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)
                     .and_then(|d| start.checked_add_signed(d))
@@ -408,17 +438,25 @@ impl Calendar {
                 return Deadline { at, provisional: None };
             }
             Duration::WorkingDays(n) => {
-                let today =
-                    t.cutoff.is_some_and(|c| t.kind(x0).is_working() && ts < t.local_ts(x0, c));
+                // Received on a working day before the cutoff (and before that day's close of
+                // business, should a cutoff be set later than closing): the day is day 1.
+                let today = t.cutoff.is_some_and(|c| {
+                    t.kind(x0).is_working()
+                        && ts < t.local_ts(x0, c)
+                        && ts < t.window(x0, t.win.len() - 1).1
+                });
                 let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
-                (first + i64::from(n)) * t.s
+                // The end of working day N: W = (first + N) * S, i.e. the close of the working
+                // day with ordinal first + N - 1.
+                t.end_of_working_day(first + i64::from(n) - 1)
             }
-            Duration::CalendarDays(n) => (t.ord(x0 + i64::from(n)) + 1) * t.s,
-            Duration::WorkingHours { minutes } => t.clock(ts) + i64::from(minutes) * 60,
+            Duration::CalendarDays(n) => t.end_of_working_day(t.ord(x0 + i64::from(n))),
+            Duration::WorkingHours { minutes } => {
+                t.clock_inverse_day(t.clock(ts) + i64::from(minutes) * 60)
+            }
         };
-        let at_ts = t.clock_inverse(target);
         let at = ts_to_utc(at_ts).max(start);
-        let x1 = t.local_day(at_ts - 1).max(x0);
+        let x1 = x1.max(x0);
         Deadline { at, provisional: t.provisional(&self.id, x0, x1) }
     }
 }

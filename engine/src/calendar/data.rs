@@ -175,13 +175,25 @@ pub(crate) fn load(
     base_dir: Option<&Path>,
     depth: usize,
 ) -> Result<Calendar, Vec<Diagnostic>> {
+    load_unsorted(name, text, base_dir, depth).map_err(|mut diags| {
+        crate::check::sort_diagnostics(&mut diags);
+        diags
+    })
+}
+
+fn load_unsorted(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    depth: usize,
+) -> Result<Calendar, Vec<Diagnostic>> {
     let source = Source::new(name, text);
     let mut cx = Ctx { source: Arc::clone(&source), diags: Vec::new() };
     let root = match node::parse(text) {
         Ok(root) => root,
         Err((msg, loc)) => {
             let span = loc.map_or_else(Span::default, |l| location_span(&l, &source, 0));
-            let first = msg.lines().next().unwrap_or("").to_lowercase();
+            let first = yaml_message(msg.lines().next().unwrap_or(""));
             cx.push("E0500", format!("invalid YAML: {first}"), span, None);
             return Err(cx.diags);
         }
@@ -346,6 +358,11 @@ pub(crate) fn load(
                 format!("{what} `{d}` is outside the covered range {a} to {z}"),
                 "widen `covers` or remove the date".to_string(),
             ),
+            None if extends => (
+                format!("{what} `{d}` is listed, but the extended calendar is unbounded"),
+                "an unbounded calendar has no dated days; extend a calendar with a covered range"
+                    .to_string(),
+            ),
             None => (
                 format!("{what} `{d}` is listed, but `covers` is `unbounded`"),
                 "an unbounded calendar has no dated days; give `covers: {from, to}`".to_string(),
@@ -363,7 +380,7 @@ pub(crate) fn load(
             match idx(d).filter(|_| in_range(d)) {
                 Some(i) => kinds[i] = DayKind::Holiday,
                 None if !reported => {
-                    out_of_range(&mut cx, "holiday", d, p.span);
+                    out_of_range(&mut cx, &format!("holiday `{}` on", p.name), d, p.span);
                     reported = true;
                 }
                 None => {}
@@ -438,7 +455,7 @@ pub(crate) fn load(
             match idx(d).filter(|_| in_range(d)) {
                 Some(i) => kinds[i] = DayKind::Holiday,
                 None if !reported => {
-                    out_of_range(&mut cx, "closure", d, p.span);
+                    out_of_range(&mut cx, &format!("closure `{}` on", p.name), d, p.span);
                     reported = true;
                 }
                 None => {}
@@ -462,6 +479,19 @@ pub(crate) fn load(
         }
     }
 
+    if let (Some(c), Some(close)) = (cutoff, hours.as_ref().and_then(BusinessHours::close))
+        && c > close
+        && close != NaiveTime::MIN
+    {
+        let n = find(&entries, "cutoff").or_else(|| find(&entries, "hours"));
+        let span = n.map_or(root_span, |n| cx.span(n));
+        cx.push(
+            "E0509",
+            format!("cutoff `{}` is after close of business `{}`", c.format("%H:%M"), close.format("%H:%M")),
+            span,
+            Some("a ticket received after closing cannot count that day; set the cutoff at or before closing".into()),
+        );
+    }
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
@@ -477,6 +507,18 @@ pub(crate) fn load(
         all_sources,
         names,
     ))
+}
+
+/// The parser's message without its own `error: line L column C:` prefix (the span has that).
+fn yaml_message(raw: &str) -> String {
+    let mut m = raw.trim();
+    m = m.strip_prefix("error:").unwrap_or(m).trim_start();
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+    {
+        m = &m[i + 2..];
+    }
+    m.to_lowercase()
 }
 
 fn parse_tz(cx: &mut Ctx, n: &Node) -> Option<Tz> {

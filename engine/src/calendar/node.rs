@@ -157,7 +157,11 @@ impl<'de> Deserialize<'de> for Value {
 
 /// Parses `text` into a located tree, or the syntax error's message and location.
 pub(crate) fn parse(text: &str) -> Result<Node, (String, Option<Location>)> {
-    serde_saphyr::from_str::<Node>(text).map_err(|e| {
+    // Repeated keys reach the tree, so the loader reports them located (E0505).
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+    };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
         let loc = e.location();
         (e.to_string(), loc)
     })

@@ -147,6 +147,17 @@ fn cutoff_counts_the_day_of_receipt() {
     // Before the cutoff on a holiday: not a working day, so not counted.
     let r = cal.add(t("2026-10-02T09:00:00+08:00"), dur("1wd"));
     assert_eq!(local(&cal, r.at), "2026-10-09T00:00:00+08:00");
+    // A cutoff later than closing (possible through overrides) does not count a day whose
+    // business is already closed.
+    let late = cn().with_overrides(
+        Some("09:00-17:00".parse().unwrap()),
+        None,
+        Some(NaiveTime::from_hms_opt(20, 0, 0).unwrap()),
+    );
+    let r = late.add(t("2026-06-10T18:00:00+08:00"), dur("1wd"));
+    assert_eq!(local(&late, r.at), "2026-06-11T17:00:00+08:00");
+    let r = late.add(t("2026-06-10T16:00:00+08:00"), dur("1wd"));
+    assert_eq!(local(&late, r.at), "2026-06-10T17:00:00+08:00");
     // Before the cutoff on a make-up day: counted.
     let r = cal.add(t("2026-10-10T09:00:00+08:00"), dur("1wd"));
     assert_eq!(local(&cal, r.at), "2026-10-11T00:00:00+08:00");
@@ -280,6 +291,10 @@ fn extreme_dates_do_not_panic() {
             }
             let w = cal.working_clock(start);
             let _ = cal.at_working_clock(w);
+        }
+        let tiny = cal.with_overrides(Some("09:00:00-09:00:01".parse().unwrap()), None, None);
+        for w in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX] {
+            let _ = tiny.at_working_clock(w);
         }
         let _ = cal.at_working_clock(i64::MAX);
         let _ = cal.at_working_clock(i64::MIN);
@@ -416,11 +431,12 @@ fn diagnostic_e0504_outside_coverage() {
 fn diagnostic_e0505_unknown_keys_all_reported() {
     let text = format!("{HEAD}hoildays: []\nholidays:\n  - {{nme: A, date: 2026-05-01}}\n");
     let ds = diags(&text);
-    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0505", "E0505", "E0508"]);
+    // Sorted by place: the entry missing `name` starts before its unknown key `nme`.
+    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0505", "E0508", "E0505"]);
     assert_eq!(ds[0].message, "unknown key `hoildays` in a calendar file");
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `holidays`?"));
     assert_eq!((ds[0].span.line, ds[0].span.column), (5, 1));
-    assert_eq!(ds[1].hint.as_deref(), Some("did you mean `name`?"));
+    assert_eq!(ds[2].hint.as_deref(), Some("did you mean `name`?"));
 }
 
 #[test]
@@ -449,6 +465,13 @@ fn diagnostic_e0507_unknown_extends() {
 
 #[test]
 fn diagnostics_of_other_shapes() {
+    // Repeated keys, located at the repetition.
+    let ds = diags(&format!("{HEAD}id: u\n"));
+    assert_eq!(
+        (ds[0].code, ds[0].message.as_str()),
+        ("E0505", "key `id` appears twice in a calendar file")
+    );
+    assert_eq!(ds[0].span.line, 5);
     // Missing keys.
     assert_eq!(codes("name: x\n"), ["E0508", "E0508", "E0508", "E0508"]);
     // Bad hours point inside the value.
@@ -456,6 +479,7 @@ fn diagnostics_of_other_shapes() {
     assert_eq!(ds[0].code, "E0509");
     assert_eq!((ds[0].span.line, ds[0].span.column), (5, 27));
     assert_eq!(codes(&format!("{HEAD}cutoff: \"25:00\"\n")), ["E0509"]);
+    assert_eq!(codes(&format!("{HEAD}hours: \"09:00-17:00\"\ncutoff: \"18:00\"\n")), ["E0509"]);
     // Workweek.
     assert_eq!(
         codes("id: t\ntimezone: UTC\nworkweek: [mon, tues, mon, sunday, xyz]\ncovers: unbounded\n"),

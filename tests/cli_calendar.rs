@@ -1,0 +1,230 @@
+//! `ombud calendar`: the acceptance commands and the error paths, run on the built binary.
+
+use std::process::{Command, Output};
+
+#[allow(clippy::expect_used)] // test helper
+fn ombud(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ombud")).args(args).output().expect("run ombud")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn days_lists_three_years_of_cn_mainland() {
+    let o = ombud(&[
+        "calendar",
+        "days",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2026-12-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1 + 1096);
+    assert_eq!(lines[0], "date,kind");
+    for row in [
+        "2024-01-01,holiday",
+        "2024-02-04,makeup_workday",
+        "2024-02-09,workday",
+        "2024-06-08,weekend",
+        "2025-01-26,makeup_workday",
+        "2025-10-08,holiday",
+        "2026-02-14,makeup_workday",
+        "2026-02-15,holiday",
+        "2026-02-23,holiday",
+        "2026-02-24,workday",
+        "2026-02-28,makeup_workday",
+        "2026-09-20,makeup_workday",
+        "2026-10-10,makeup_workday",
+        "2026-12-31,workday",
+    ] {
+        assert!(lines.contains(&row), "missing {row}");
+    }
+    let working =
+        lines.iter().filter(|l| l.ends_with(",workday") || l.ends_with(",makeup_workday"));
+    assert_eq!(working.count(), 251 + 248 + 248);
+}
+
+#[test]
+fn days_beyond_coverage_warn() {
+    let o = ombud(&[
+        "calendar",
+        "days",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-12-31",
+        "--to",
+        "2027-01-01",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "date,kind\n2026-12-31,workday\n2027-01-01,workday\n");
+    assert!(
+        stderr(&o).starts_with("warning: calendar `cn-mainland` covers 2024-01-01 to 2026-12-31")
+    );
+}
+
+#[test]
+fn add_acceptance_case() {
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-02-13T17:30:00+08:00",
+        "--duration",
+        "3 working days",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "2026-02-26T00:00:00+08:00");
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn add_json_and_provisional() {
+    let base = ["calendar", "add", "--calendar", "cn-mainland", "--format", "json"];
+    let o =
+        ombud(&[&base[..], &["--from", "2026-02-13T17:30:00+08:00", "--duration", "3wd"]].concat());
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o).trim(),
+        r#"{"deadline":"2026-02-26T00:00:00+08:00","provisional":false}"#
+    );
+
+    let o = ombud(
+        &[&base[..], &["--from", "2026-12-28T10:00:00+08:00", "--duration", "7 working days"]]
+            .concat(),
+    );
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["deadline"], "2027-01-07T00:00:00+08:00");
+    assert_eq!(v["provisional"], true);
+    assert!(v["reason"].as_str().unwrap().contains("2026-12-31"));
+
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-12-28T10:00:00+08:00",
+        "--duration",
+        "7 working days",
+    ]);
+    assert!(o.status.success());
+    assert!(stderr(&o).starts_with("warning: provisional deadline: calendar `cn-mainland`"));
+}
+
+#[test]
+fn add_with_hours_override() {
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-02-13T17:30:00+08:00",
+        "--duration",
+        "8 working hours",
+        "--hours",
+        "09:00-12:00, 13:30-18:00",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 30 min on Fri 13 Feb, then 3 h + 4 h 30 min on Sat 14 Feb (make-up day) = 8 h.
+    assert_eq!(stdout(&o).trim(), "2026-02-14T18:00:00+08:00");
+}
+
+#[test]
+fn bad_values_exit_1_with_a_message() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["days", "--calendar", "cn-mainland", "--from", "2026-02-30", "--to", "2026-03-01"],
+            "is not a date",
+        ),
+        (
+            &["days", "--calendar", "cn-mainlnd", "--from", "2026-01-01", "--to", "2026-01-02"],
+            "did you mean `cn-mainland`?",
+        ),
+        (
+            &["add", "--calendar", "cn-mainland", "--from", "2026-02-13", "--duration", "3wd"],
+            "not an RFC 3339 instant",
+        ),
+        (
+            &[
+                "add",
+                "--calendar",
+                "cn-mainland",
+                "--from",
+                "2026-02-13T17:30:00+08:00",
+                "--duration",
+                "3 days",
+            ],
+            "ambiguous",
+        ),
+        (
+            &[
+                "add",
+                "--calendar",
+                "cn-mainland",
+                "--from",
+                "2026-02-13T17:30:00+08:00",
+                "--duration",
+                "3wd",
+                "--hours",
+                "9-5",
+            ],
+            "invalid business hours",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = ombud(&[&["calendar"][..], args].concat());
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = ombud(&["calendar", "add", "--calendar", "cn-mainland"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ombud(&["calendar", "frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_calendar_file_with_mistakes_is_reported_with_places() {
+    let dir = std::env::temp_dir().join(format!("ombud-cli-cal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, "id: bad\ntimezone: Asia/Shangai\nworkweek: [mon]\ncovers: unbounded\n")
+        .unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let o = ombud(&[
+        "calendar",
+        "days",
+        "--calendar",
+        &path,
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-02",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E0501]: unknown time zone `Asia/Shangai`"), "{err}");
+    assert!(err.contains("bad.yaml:2:11"), "{err}");
+    assert!(err.contains("did you mean `Asia/Shanghai`?"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
