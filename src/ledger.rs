@@ -1,13 +1,172 @@
-//! `ombud ledger` (not yet implemented).
+//! `ombud ledger`: work with ledgers of complaint events (`generate` a synthetic one).
 
+use chrono::{DateTime, NaiveDate, Utc};
+use ombud_engine::compile::CompiledPolicy;
+use ombud_engine::ledger::{GenerateOptions, generate};
+use ombud_engine::runtime::Engine;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The reference policy, bundled so `ombud ledger generate` works anywhere.
+const REFERENCE_POLICY: &str = include_str!("../policies/service-complaints.yaml");
 
 /// Arguments of `ombud ledger`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Write a realistic synthetic ledger to stdout (same seed, same bytes).
+    Generate(GenerateArgs),
+    /// Replay a ledger and write each ticket as a host would store it after its last event
+    /// (JSON Lines, one ticket per line): the store `ombud audit verify --tickets` checks.
+    Tickets(TicketsArgs),
+}
+
+#[derive(clap::Args)]
+struct TicketsArgs {
+    /// The policy to replay under.
+    #[arg(long)]
+    policy: PathBuf,
+    /// The ledger (`-` for stdin).
+    #[arg(long)]
+    ledger: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Number of tickets.
+    #[arg(long)]
+    tickets: u64,
+    /// Seed of the pseudo-random generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Policy the events must be valid for (default: the bundled reference policy).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// First day tickets are opened (in the policy calendar's zone).
+    #[arg(long, default_value = "2026-07-01")]
+    from: NaiveDate,
+    /// Last day tickets are opened; later events are not written.
+    #[arg(long, default_value = "2026-09-30")]
+    to: NaiveDate,
+}
 
 /// Runs `ombud ledger`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("ombud ledger: not implemented yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    match args.command {
+        Command::Generate(g) => run_generate(g),
+        Command::Tickets(t) => run_tickets(t),
+    }
+}
+
+fn run_tickets(args: TicketsArgs) -> ExitCode {
+    let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
+    let engine = Engine::new(policy);
+    let tickets = crate::replay::open_ledger(&args.ledger)
+        .and_then(|input| ombud_engine::ledger::ledger_tickets(&engine, input));
+    let (tickets, errors) = match tickets {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", args.ledger.display());
+            return ExitCode::from(2);
+        }
+    };
+    for e in &errors {
+        eprintln!("warning: {}: skipped {e}", args.ledger.display());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (t, _) in &tickets {
+        let written = serde_json::to_writer(&mut out, t).map_err(std::io::Error::from);
+        if written.and_then(|()| writeln!(out)).is_err() {
+            return ExitCode::from(2);
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_generate(args: GenerateArgs) -> ExitCode {
+    let policy = match &args.policy {
+        Some(p) => load_policy(p),
+        None => load_reference(),
+    };
+    let Some(policy) = policy else { return ExitCode::from(2) };
+    if args.to < args.from {
+        eprintln!("error: `--to` {} is before `--from` {}", args.to, args.from);
+        return ExitCode::from(2);
+    }
+    let tz = policy.calendar.tz();
+    let (Some(from), Some(to)) =
+        (day_start(tz, args.from), day_start(tz, args.to.succ_opt().unwrap_or(args.to)))
+    else {
+        eprintln!("error: `--from`/`--to` out of range");
+        return ExitCode::from(2);
+    };
+    let engine = Engine::new(policy).without_audit_hashes();
+    let options = GenerateOptions {
+        tickets: args.tickets,
+        seed: args.seed,
+        from,
+        to: to - chrono::Duration::seconds(1),
+    };
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    match generate(&engine, &options, &mut out).and_then(|s| out.flush().map(|()| s)) {
+        Ok(stats) => {
+            eprintln!(
+                "generated {} tickets ({} closed), {} lines",
+                args.tickets, stats.closed, stats.lines
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the ledger: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The instant `date` starts in zone `tz`.
+pub(crate) fn day_start(tz: chrono_tz::Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+    date.and_hms_opt(0, 0, 0)?.and_local_timezone(tz).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+/// Loads and compiles a policy file, printing its diagnostics; `None` on errors.
+pub(crate) fn load_policy(path: &Path) -> Option<Arc<CompiledPolicy>> {
+    match ombud_engine::load_policy_file(path) {
+        Ok((policy, _warnings)) => Some(Arc::new(policy)),
+        Err(diags) => {
+            print_diagnostics(&diags);
+            None
+        }
+    }
+}
+
+fn load_reference() -> Option<Arc<CompiledPolicy>> {
+    match ombud_engine::load_policy("service-complaints.yaml", REFERENCE_POLICY, None) {
+        Ok((policy, _)) => Some(Arc::new(policy)),
+        Err(diags) => {
+            print_diagnostics(&diags);
+            None
+        }
+    }
+}
+
+fn print_diagnostics(diags: &[ombud_engine::check::Diagnostic]) {
+    for d in diags {
+        let file = d.file().unwrap_or("<policy>");
+        eprintln!("{file}:{}:{}: {d}", d.span.line, d.span.column);
+        if let Some(h) = &d.hint {
+            eprintln!("  hint: {h}");
+        }
+    }
 }

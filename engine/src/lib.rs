@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod check;
 pub mod compile;
 pub mod expr;
+pub mod ledger;
 pub mod policy;
 pub mod runtime;
 pub mod simulate;

@@ -46,6 +46,8 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keywords of every derive rule, lowercased once: `keywords[derived][rule][k]`.
     keywords: Vec<Vec<Vec<String>>>,
+    /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
+    seal: bool,
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
@@ -83,7 +85,17 @@ impl Engine {
                     .collect()
             })
             .collect();
-        Engine { policy, pin, artifacts, keywords }
+        Engine { policy, pin, artifacts, keywords, seal: true }
+    }
+
+    /// The same engine, but audit records are not sealed: every applied event is still recorded
+    /// in `history`, with empty `state` and `hash`, and `audit_head` stays empty. Everything else
+    /// (stages, clocks, timelines, outcomes) is identical. For replays and simulations that only
+    /// need figures: it saves the state digest (serialising the ticket and hashing it) on every
+    /// event. Tickets it produces have no audit chain and fail verification: never store them.
+    pub fn without_audit_hashes(mut self) -> Self {
+        self.seal = false;
+        self
     }
 
     /// The policy this engine runs.
@@ -146,7 +158,7 @@ impl Engine {
             opened: input.at,
             fields: input.fields.clone(),
         }));
-        append_audit(&mut ticket, entry);
+        append_audit(&mut ticket, entry, self.seal);
         let outcome = run.finish(&ticket);
         Ok((ticket, outcome))
     }
@@ -172,7 +184,7 @@ impl Engine {
         work.clock_at = event.at;
         work.last_event_at = event.at;
         work.history = std::mem::take(&mut ticket.history);
-        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())));
+        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())), self.seal);
         let outcome = run.finish(&work);
         *ticket = work;
         Ok(outcome)
@@ -581,13 +593,15 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
     }
 }
 
-fn append_audit(ticket: &mut Ticket, entry: AuditEntry) {
-    let history = std::mem::take(&mut ticket.history);
-    let head = std::mem::take(&mut ticket.audit_head);
-    let state = state_digest(ticket);
-    let hash = record_hash(&head, &entry, &state);
-    ticket.history = history;
+fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
     let seq = ticket.history.len() as u64;
+    if !seal {
+        ticket.history.push(AuditRecord { seq, entry, state: String::new(), hash: String::new() });
+        return;
+    }
+    // The digest covers neither `history` nor `audit_head`, so neither needs moving out first.
+    let state = state_digest(ticket);
+    let hash = record_hash(&ticket.audit_head, &entry, &state);
     ticket.history.push(AuditRecord { seq, entry, state, hash: hash.clone() });
     ticket.audit_head = hash;
 }

@@ -1,0 +1,337 @@
+//! Audit-chain verification: of a stored ticket (its records against each other), and of a
+//! ledger (the chain each ticket's lines produce, against the stored tickets).
+
+use super::format::LedgerLine;
+use super::reader::{LineError, RawLines, parse_line};
+use crate::runtime::{AuditRecord, Engine, Ticket, record_hash, state_digest};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+
+/// What is wrong with a chain: the first problem found, naming the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChainBreak {
+    /// The ticket has no records.
+    Empty,
+    /// A record's sequence number is not its position: records before it were removed (`seq` >
+    /// `position`) or records were reordered or duplicated (`seq` < `position`).
+    Sequence {
+        /// 0-based position in the history.
+        position: usize,
+        /// The seq the record carries.
+        seq: u64,
+    },
+    /// A record's hash does not match its previous hash, entry and state: the record (or the
+    /// link to the one before it) was altered.
+    Hash {
+        /// The record's seq.
+        seq: u64,
+    },
+    /// The ticket's `audit_head` is not the last record's hash.
+    Head {
+        /// The last record's seq.
+        last_seq: u64,
+    },
+    /// The ticket's current state is not the state the last record sealed.
+    State {
+        /// The last record's seq.
+        last_seq: u64,
+    },
+}
+
+impl std::fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainBreak::Empty => write!(f, "the ticket has no audit records"),
+            ChainBreak::Sequence { position, seq } if (*seq as usize) > *position => write!(
+                f,
+                "record seq {position} is missing: position {position} holds seq {seq} \
+                 (records removed)"
+            ),
+            ChainBreak::Sequence { position, seq } => write!(
+                f,
+                "record seq {seq} is out of place at position {position} (records reordered or \
+                 duplicated)"
+            ),
+            ChainBreak::Hash { seq } => {
+                write!(f, "record seq {seq} was altered: its hash does not match its contents")
+            }
+            ChainBreak::Head { last_seq } => {
+                write!(f, "the audit head does not match the last record (seq {last_seq})")
+            }
+            ChainBreak::State { last_seq } => write!(
+                f,
+                "the ticket's state was altered after the last record (seq {last_seq}) sealed it"
+            ),
+        }
+    }
+}
+
+/// The verdict on one ticket's chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TicketVerdict {
+    /// Ticket id.
+    pub ticket: String,
+    /// Records in the history.
+    pub records: usize,
+    /// The first problem, if any.
+    pub problem: Option<ChainBreak>,
+    /// Set when the state was brought forward in time (`advance`) after the last record: the
+    /// state then legitimately differs from the last sealed state and is not compared.
+    pub advanced_after_last_record: bool,
+}
+
+/// Recomputes a stored ticket's chain: sequence numbers contiguous from 0, every hash from the
+/// previous record's hash, the entry and the stored state digest; the head equal to the last
+/// hash; and the current state equal to the last sealed state (unless the ticket was advanced in
+/// time after its last event, which legitimately changes the state).
+///
+/// ```
+/// use ombud_engine::ledger::verify_ticket;
+/// # fn demo(mut ticket: ombud_engine::runtime::Ticket) {
+/// assert!(verify_ticket(&ticket).problem.is_none());
+/// ticket.history[1].state = "0".repeat(64);
+/// assert_eq!(verify_ticket(&ticket).problem.unwrap().to_string(),
+///            "record seq 1 was altered: its hash does not match its contents");
+/// # }
+/// ```
+pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
+    let advanced = ticket.clock_at != ticket.last_event_at;
+    let verdict = |problem| TicketVerdict {
+        ticket: ticket.id.clone(),
+        records: ticket.history.len(),
+        problem,
+        advanced_after_last_record: advanced,
+    };
+    let Some(last) = ticket.history.last() else { return verdict(Some(ChainBreak::Empty)) };
+    let mut prev = "";
+    for (position, rec) in ticket.history.iter().enumerate() {
+        if rec.seq != position as u64 {
+            return verdict(Some(ChainBreak::Sequence { position, seq: rec.seq }));
+        }
+        if record_hash(prev, &rec.entry, &rec.state) != rec.hash {
+            return verdict(Some(ChainBreak::Hash { seq: rec.seq }));
+        }
+        prev = &rec.hash;
+    }
+    if ticket.audit_head != last.hash {
+        return verdict(Some(ChainBreak::Head { last_seq: last.seq }));
+    }
+    if !advanced && state_digest(ticket) != last.state {
+        return verdict(Some(ChainBreak::State { last_seq: last.seq }));
+    }
+    verdict(None)
+}
+
+/// The chain one ticket's ledger lines produce under a policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerChain {
+    /// Ticket id.
+    pub ticket: String,
+    /// Ledger line of each audit record (record `seq` = index), i.e. of each accepted line.
+    pub lines: Vec<u64>,
+    /// Hash of each record.
+    pub hashes: Vec<String>,
+    /// The resulting head.
+    pub head: String,
+}
+
+/// Replays a ledger (sequentially) and returns each ticket's chain, in ledger order, with the
+/// malformed lines. Refused events make no record, exactly as in a host.
+pub fn ledger_chains<R: BufRead>(
+    engine: &Engine,
+    input: R,
+) -> std::io::Result<(Vec<LedgerChain>, Vec<LineError>)> {
+    let (tickets, errors) = ledger_tickets(engine, input)?;
+    let chains = tickets
+        .into_iter()
+        .map(|(t, lines)| LedgerChain {
+            hashes: t.history.iter().map(|r| r.hash.clone()).collect(),
+            head: t.audit_head,
+            ticket: t.id,
+            lines,
+        })
+        .collect();
+    Ok((chains, errors))
+}
+
+/// A ticket replayed from a ledger, with the ledger line of each of its audit records.
+pub type TicketLines = (Ticket, Vec<u64>);
+
+/// Replays a ledger (sequentially, no `advance` at the end) and returns every ticket as a host
+/// would have stored it after its last event, with the ledger line of each audit record; in
+/// ledger order, with the malformed lines.
+pub fn ledger_tickets<R: BufRead>(
+    engine: &Engine,
+    input: R,
+) -> std::io::Result<(Vec<TicketLines>, Vec<LineError>)> {
+    let mut order: Vec<String> = Vec::new();
+    let mut tickets: HashMap<String, (Ticket, Vec<u64>)> = HashMap::new();
+    let mut refused_open: HashMap<String, ()> = HashMap::new();
+    let mut errors = Vec::new();
+    for item in RawLines::new(input) {
+        let raw = match item? {
+            Ok(raw) => raw,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let line = match parse_line(raw.number, &raw.text) {
+            Ok(l) => l,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let LedgerLine { ticket: id, open, event } = line;
+        if let Some(open) = open {
+            if tickets.contains_key(&id) || refused_open.contains_key(&id) {
+                let message = format!("ticket `{id}` is opened a second time");
+                errors.push(LineError { line: raw.number, message });
+                continue;
+            }
+            match engine.open(&open.to_open_ticket(&id)) {
+                Ok((t, _)) => {
+                    order.push(id.clone());
+                    tickets.insert(id, (t, vec![raw.number]));
+                }
+                Err(_) => {
+                    refused_open.insert(id, ());
+                }
+            }
+        } else if let Some(event) = event {
+            match tickets.get_mut(&id) {
+                Some((t, lines)) => {
+                    if engine.apply(t, &event).is_ok() {
+                        lines.push(raw.number);
+                    }
+                }
+                None if refused_open.contains_key(&id) => {}
+                None => errors.push(LineError {
+                    line: raw.number,
+                    message: format!("event for ticket `{id}` before its `open` line"),
+                }),
+            }
+        }
+    }
+    let out = order.into_iter().filter_map(|id| tickets.remove(&id)).collect();
+    Ok((out, errors))
+}
+
+/// How a stored ticket compares with the chain its ledger lines produce.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LedgerMismatch {
+    /// The stored ticket's own chain is broken.
+    Broken {
+        /// Ticket id.
+        ticket: String,
+        /// What is wrong.
+        problem: ChainBreak,
+    },
+    /// The first record where the stored ticket and the ledger disagree.
+    Record {
+        /// Ticket id.
+        ticket: String,
+        /// The record's seq.
+        seq: u64,
+        /// The ledger line that produced that record under the policy (`None`: the ledger has
+        /// fewer records).
+        line: Option<u64>,
+    },
+    /// The stored ticket has records the ledger does not (the ledger lost lines at the end).
+    Shorter {
+        /// Ticket id.
+        ticket: String,
+        /// Records in the ledger's chain.
+        ledger: usize,
+        /// Records in the stored ticket.
+        stored: usize,
+    },
+    /// A stored ticket with no lines in the ledger.
+    MissingFromLedger {
+        /// Ticket id.
+        ticket: String,
+    },
+    /// A ledger ticket with no stored ticket.
+    MissingFromStore {
+        /// Ticket id.
+        ticket: String,
+    },
+}
+
+impl std::fmt::Display for LedgerMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LedgerMismatch::Broken { ticket, problem } => write!(f, "ticket `{ticket}`: {problem}"),
+            LedgerMismatch::Record { ticket, seq, line: Some(line) } => write!(
+                f,
+                "ticket `{ticket}`: record seq {seq} differs from what ledger line {line} produces"
+            ),
+            LedgerMismatch::Record { ticket, seq, line: None } => {
+                write!(f, "ticket `{ticket}`: record seq {seq} has no line in the ledger")
+            }
+            LedgerMismatch::Shorter { ticket, ledger, stored } => write!(
+                f,
+                "ticket `{ticket}`: the ledger yields {ledger} records, the stored ticket has \
+                 {stored}"
+            ),
+            LedgerMismatch::MissingFromLedger { ticket } => {
+                write!(f, "ticket `{ticket}` is stored but has no lines in the ledger")
+            }
+            LedgerMismatch::MissingFromStore { ticket } => {
+                write!(f, "ticket `{ticket}` is in the ledger but not among the stored tickets")
+            }
+        }
+    }
+}
+
+/// Compares stored tickets with the chains a ledger produces: each stored ticket's own chain
+/// first, then record by record against the ledger. Results in ledger order, then stored-only
+/// tickets by id.
+pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<LedgerMismatch> {
+    let mut by_id: BTreeMap<&str, &Ticket> = stored.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut out = Vec::new();
+    for chain in chains {
+        let Some(t) = by_id.remove(chain.ticket.as_str()) else {
+            out.push(LedgerMismatch::MissingFromStore { ticket: chain.ticket.clone() });
+            continue;
+        };
+        if let Some(problem) = verify_ticket(t).problem {
+            out.push(LedgerMismatch::Broken { ticket: t.id.clone(), problem });
+            continue;
+        }
+        let first = t
+            .history
+            .iter()
+            .zip(&chain.hashes)
+            .position(|(rec, h): (&AuditRecord, &String)| &rec.hash != h);
+        if let Some(seq) = first {
+            out.push(LedgerMismatch::Record {
+                ticket: t.id.clone(),
+                seq: seq as u64,
+                line: chain.lines.get(seq).copied(),
+            });
+        } else if chain.hashes.len() > t.history.len() {
+            // The ledger has more: the store is behind (not tampering); name the first extra.
+            let seq = t.history.len();
+            out.push(LedgerMismatch::Record {
+                ticket: t.id.clone(),
+                seq: seq as u64,
+                line: chain.lines.get(seq).copied(),
+            });
+        } else if chain.hashes.len() < t.history.len() {
+            out.push(LedgerMismatch::Shorter {
+                ticket: t.id.clone(),
+                ledger: chain.hashes.len(),
+                stored: t.history.len(),
+            });
+        }
+    }
+    for (id, _) in by_id {
+        out.push(LedgerMismatch::MissingFromLedger { ticket: id.to_string() });
+    }
+    out
+}

@@ -1,0 +1,332 @@
+//! The synthetic ledger generator: realistic tickets for a policy, valid by construction.
+//!
+//! Each ticket is walked through the policy *by the engine itself*: at every stage the generator
+//! asks [`Engine::next_actions`] what is accepted, attaches the artifacts the stage requires,
+//! has every joint-group member report, sometimes pauses the clock, discharges obligations, and
+//! then takes a transition — usually forward, sometimes back (a disputed result). Response
+//! delays are drawn against the stage's own deadline, so some tickets are late. Only events the
+//! engine accepted are written (plus a few deliberately refused ones, as real ledgers have), so
+//! a replay closes the tickets the generator closed.
+
+use super::format::{LedgerLine, LedgerOpen};
+use super::rng::SplitMix64;
+use crate::compile::FieldType;
+use crate::runtime::{Engine, Event};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::Write;
+
+/// What to generate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateOptions {
+    /// Number of tickets.
+    pub tickets: u64,
+    /// Seed: the same seed (and options and policy) gives the same bytes.
+    pub seed: u64,
+    /// Openings are spread evenly (with jitter) from here…
+    pub from: DateTime<Utc>,
+    /// …to here; events after `to` are not written (those tickets stay open).
+    pub to: DateTime<Utc>,
+}
+
+/// What was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GenerateStats {
+    /// Lines written.
+    pub lines: u64,
+    /// Tickets the generator closed.
+    pub closed: u64,
+}
+
+/// Lines waiting to be written, smallest (time, ticket, position) first.
+type Pending = BinaryHeap<Reverse<(DateTime<Utc>, u64, u32, String)>>;
+
+/// Departments a ticket may involve (values of a `departments` list field).
+const DEPARTMENTS: [&str; 5] = ["finance", "network", "field_service", "customer_care", "metering"];
+/// Filler for complaint texts.
+const SUBJECTS: [&str; 6] = [
+    "at my address",
+    "on the last invoice",
+    "after the visit on Monday",
+    "reported twice already",
+    "in the service hall",
+    "with the mobile app",
+];
+
+/// Writes a synthetic ledger for `engine`'s policy to `out`, lines in time order.
+///
+/// ```no_run
+/// # fn demo(engine: ombud_engine::runtime::Engine) -> std::io::Result<()> {
+/// use ombud_engine::ledger::{GenerateOptions, generate};
+/// let options = GenerateOptions {
+///     tickets: 100,
+///     seed: 7,
+///     from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
+///     to: "2026-09-30T23:59:59+08:00".parse().unwrap(),
+/// };
+/// generate(&engine, &options, std::io::stdout().lock())?;
+/// # Ok(()) }
+/// ```
+pub fn generate<W: Write>(
+    engine: &Engine,
+    options: &GenerateOptions,
+    mut out: W,
+) -> std::io::Result<GenerateStats> {
+    let mut rng = SplitMix64::new(options.seed);
+    let mut stats = GenerateStats::default();
+    let n = options.tickets;
+    let span = (options.to - options.from).num_seconds().max(1);
+    // About one complainant in six complains more than once.
+    let pool = (n * 5 / 6).max(1);
+    let width = n.max(1).to_string().len().max(6);
+    let mut seen = vec![false; usize::try_from(pool).unwrap_or(0)];
+    // Lines waiting to be written, by (time, ticket, position): written once no later ticket
+    // can open before them.
+    let mut pending: Pending = BinaryHeap::new();
+    let mut buf = Vec::with_capacity(256);
+    for i in 0..n {
+        let offset = ((i as f64 + rng.unit()) / n as f64 * span as f64) as i64;
+        let at = round_minute(options.from + Duration::seconds(offset));
+        let id = format!("T-{:0width$}", i + 1);
+        let who = rng.below(pool);
+        let repeat = seen.get(who as usize).copied().unwrap_or(false);
+        if let Some(s) = seen.get_mut(who as usize) {
+            *s = true;
+        }
+        let open = LedgerOpen {
+            at,
+            complainant: Some(format!("C-{:0width$}", who + 1)),
+            fields: fields(engine, &mut rng, repeat),
+        };
+        let lines = walk(engine, &mut rng, &id, open, options.to, &mut stats);
+        for (k, line) in lines.into_iter().enumerate() {
+            let Some(t) = line.at() else { continue };
+            buf.clear();
+            serde_json::to_writer(&mut buf, &line)?;
+            pending.push(Reverse((t, i, k as u32, String::from_utf8_lossy(&buf).into_owned())));
+        }
+        // Every later ticket opens at or after `at` (offsets grow with i; rounding keeps order).
+        while let Some(Reverse((t, _, _, _))) = pending.peek() {
+            if *t >= at && i + 1 < n {
+                break;
+            }
+            let Some(Reverse((_, _, _, text))) = pending.pop() else { break };
+            writeln!(out, "{text}")?;
+            stats.lines += 1;
+        }
+    }
+    while let Some(Reverse((_, _, _, text))) = pending.pop() {
+        writeln!(out, "{text}")?;
+        stats.lines += 1;
+    }
+    out.flush()?;
+    Ok(stats)
+}
+
+fn round_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    let s = t.timestamp();
+    DateTime::from_timestamp(s - s.rem_euclid(60), 0).unwrap_or(t)
+}
+
+/// Opening fields for the policy's declared fields (only those it declares).
+fn fields(engine: &Engine, rng: &mut SplitMix64, repeat: bool) -> Map<String, Value> {
+    let policy = engine.policy();
+    let mut out = Map::new();
+    for f in &policy.fields {
+        let value = match (f.name.as_str(), &f.ty) {
+            ("text", FieldType::String) => Some(Value::String(complaint_text(engine, rng))),
+            ("departments", FieldType::List) => {
+                let k = match rng.below(100) {
+                    0..80 => 1,
+                    80..95 => 2,
+                    _ => 3,
+                };
+                let mut ds: Vec<&str> = Vec::new();
+                while ds.len() < k {
+                    let d = DEPARTMENTS[rng.below(DEPARTMENTS.len() as u64) as usize];
+                    if !ds.contains(&d) {
+                        ds.push(d);
+                    }
+                }
+                Some(Value::Array(ds.into_iter().map(|d| Value::String(d.into())).collect()))
+            }
+            ("channel", FieldType::Enum(values)) => {
+                // Earlier values (online channels) are more common than referrals.
+                let weights: Vec<u64> =
+                    (0..values.len()).map(|i| (values.len() - i) as u64 * 2 + 1).collect();
+                rng.weighted(&weights).and_then(|i| values.get(i)).map(|v| Value::String(v.clone()))
+            }
+            ("claim_amount", FieldType::Number | FieldType::Int) => Some(match rng.below(100) {
+                0..60 => Value::from(0),
+                60..92 => Value::from(rng.range(1, 50) * 100),
+                _ => Value::from(rng.range(10, 50) * 1000),
+            }),
+            ("public_interest", FieldType::Bool) => Some(Value::Bool(rng.chance(0.03))),
+            ("threat", FieldType::Bool) => Some(Value::Bool(rng.chance(0.01))),
+            ("liability_clear", FieldType::Bool) => Some(Value::Bool(rng.chance(0.12))),
+            ("repeat", FieldType::Bool) => Some(Value::Bool(repeat)),
+            _ => None,
+        };
+        // Defaults are left out, as a host would (and the ledger stays small).
+        if let Some(v) = value.filter(|v| v != &Value::Bool(false)) {
+            out.insert(f.name.clone(), v);
+        }
+    }
+    out
+}
+
+/// A complaint text carrying a keyword of one of the policy's `category` rules (a few carry
+/// none and stay unclassified).
+fn complaint_text(engine: &Engine, rng: &mut SplitMix64) -> String {
+    let subject = SUBJECTS[rng.below(SUBJECTS.len() as u64) as usize];
+    let keywords: Vec<&String> = engine
+        .policy()
+        .derived
+        .iter()
+        .filter(|d| d.name == "category")
+        .flat_map(|d| d.rules.iter())
+        .filter(|r| !r.keywords.is_empty())
+        .map(|r| {
+            // Within a rule, the first keywords are the most common wording.
+            let k = r.keywords.len() as u64;
+            let pick = rng.below(k).min(rng.below(k));
+            r.keywords.get(pick as usize).unwrap_or(&r.keywords[0])
+        })
+        .collect();
+    if keywords.is_empty() || rng.chance(0.05) {
+        return format!("general complaint {subject}");
+    }
+    // Later rules (quality, attitude) are the everyday complaints; safety is rare.
+    let weights: Vec<u64> = (0..keywords.len()).map(|i| 1 + 3 * i as u64).collect();
+    let k = rng.weighted(&weights).and_then(|i| keywords.get(i)).map_or("", |k| k.as_str());
+    format!("{k} {subject}")
+}
+
+/// Walks one ticket through the policy; returns its lines (opening first).
+fn walk(
+    engine: &Engine,
+    rng: &mut SplitMix64,
+    id: &str,
+    open: LedgerOpen,
+    until: DateTime<Utc>,
+    stats: &mut GenerateStats,
+) -> Vec<LedgerLine> {
+    let mut lines = Vec::new();
+    let Ok((mut ticket, _)) = engine.open(&open.to_open_ticket(id)) else {
+        return lines;
+    };
+    let mut now = open.at;
+    lines.push(LedgerLine::opening(id, open));
+    let mut went_back = false;
+    let late_ticket = rng.chance(0.12);
+    for _ in 0..24 {
+        if ticket.is_closed() {
+            break;
+        }
+        // When the stage's work is done: against its deadline, late for some tickets.
+        let end = match &ticket.clock {
+            Some(c) => {
+                let budget = (c.deadline - c.started).num_seconds().max(60);
+                let share = if late_ticket && rng.chance(0.5) {
+                    1.05 + rng.unit() * 1.2
+                } else {
+                    0.1 + rng.unit() * 0.75
+                };
+                c.started + Duration::seconds((budget as f64 * share) as i64)
+            }
+            None => now + Duration::minutes(rng.range(10, 240)),
+        };
+        let end = round_minute(end.max(now + Duration::minutes(5)));
+        let Ok(next) = engine.next_actions(&ticket, now) else { break };
+        let mut steps: Vec<Event> = Vec::new();
+        let spread = |k: usize, of: usize| {
+            let frac = (k as f64 + 1.0) / (of as f64 + 2.0);
+            round_minute(now + Duration::seconds(((end - now).num_seconds() as f64 * frac) as i64))
+        };
+        let mut work: Vec<Event> = Vec::new();
+        for a in &next.missing_artifacts {
+            work.push(Event::attach(a.clone(), now));
+        }
+        for m in &next.pending_members {
+            work.push(Event::member_done(m.clone(), now));
+        }
+        for (name, ob) in &ticket.obligations {
+            let Some(def) = engine.policy().obligations.iter().find(|o| &o.name == name) else {
+                continue;
+            };
+            if ob.done.is_none() && rng.chance(0.85) {
+                work.push(Event::named(def.done_on.clone(), now));
+            }
+        }
+        let of = work.len() + 1;
+        for (k, mut e) in work.into_iter().enumerate() {
+            e.at = spread(k, of);
+            steps.push(e);
+        }
+        // Sometimes the stage waits for the complainant.
+        let mut end = end;
+        if let (Some(rule), Some(_)) = (engine.policy().pauses.first(), &ticket.clock)
+            && rng.chance(0.08)
+        {
+            let pause_at = spread(of - 1, of);
+            let resume_at = round_minute(pause_at + Duration::minutes(rng.range(60, 72 * 60)));
+            steps.push(Event::named(rule.on.clone(), pause_at));
+            steps.push(Event::named(rule.resume_on.clone(), resume_at));
+            end = end.max(resume_at + Duration::minutes(rng.range(5, 120)));
+        }
+        // The transition: forward as a rule, back (e.g. a disputed result) now and then.
+        let stage_index = |name: &str| engine.policy().stage_id(name).unwrap_or(0);
+        let here = stage_index(&ticket.stage);
+        let open_now: Vec<_> = next
+            .events
+            .iter()
+            .filter(|e| e.to.is_some())
+            .filter(|e| !e.blocked_by.iter().any(|b| b.starts_with("condition")))
+            .collect();
+        let forward: Vec<_> = open_now
+            .iter()
+            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) > here))
+            .collect();
+        let back: Vec<_> = open_now
+            .iter()
+            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) <= here))
+            .collect();
+        let chosen = if !went_back && !back.is_empty() && rng.chance(0.1) {
+            went_back = true;
+            back.get(rng.below(back.len() as u64) as usize).copied()
+        } else {
+            forward.get(rng.below(forward.len() as u64) as usize).or_else(|| back.first()).copied()
+        };
+        let Some(chosen) = chosen else { break };
+        // A stray event the stage does not take (refused on replay), as real ledgers have.
+        if rng.chance(0.01)
+            && let Some(stray) = engine
+                .policy()
+                .stages
+                .iter()
+                .flat_map(|s| s.on.iter())
+                .find(|t| !next.events.iter().any(|e| e.event == t.event))
+        {
+            lines.push(LedgerLine::event(id, Event::named(stray.event.clone(), now)));
+        }
+        steps.push(Event::named(chosen.event.clone(), end));
+        for mut e in steps {
+            if e.at < now {
+                e.at = now;
+            }
+            if e.at > until {
+                return lines;
+            }
+            if engine.apply(&mut ticket, &e).is_ok() {
+                now = e.at;
+                lines.push(LedgerLine::event(id, e));
+            }
+        }
+    }
+    if ticket.is_closed() {
+        stats.closed += 1;
+    }
+    lines
+}

@@ -1,0 +1,30 @@
+//! The complaint ledger: a JSON Lines record of openings and events of many tickets, and what
+//! is done with it — streaming reading, replay under a policy (and comparison with another),
+//! report figures, synthetic generation and audit-chain verification.
+//!
+//! The format and every figure are defined in `docs/ledger.md`.
+
+mod audit;
+mod format;
+mod generate;
+mod reader;
+mod replay;
+mod report;
+mod rng;
+
+pub use audit::{
+    ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
+    ledger_chains, ledger_tickets, verify_ticket,
+};
+pub use format::{LedgerLine, LedgerOpen, LineBody};
+pub use generate::{GenerateOptions, GenerateStats, generate};
+pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+pub use replay::{
+    MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
+    StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
+};
+pub use report::{
+    Bucket, CALLBACK_PERCENT, Callback, Count, Period, Problem, Repeats, Report, ReportOptions,
+    StageReport, Stratum, build_report,
+};
+pub use rng::{SplitMix64, mix, seeded_hash};

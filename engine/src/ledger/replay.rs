@@ -1,0 +1,910 @@
+//! Replay: run every ticket of a ledger through one policy (or two, side by side) and gather the
+//! figures. Tickets are independent, so lines are partitioned by ticket id over worker threads;
+//! every figure is a sum or a list merged in ticket order, so the result is the same for any
+//! number of threads.
+
+use super::format::LedgerLine;
+use super::reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+use crate::runtime::{
+    Engine, Event, Mark, Outcome, Rejection, RowKind, Ticket, TimelineRow, rejected_row,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+/// How many line errors a result lists (all are counted).
+pub const MAX_LISTED_ERRORS: usize = 100;
+/// Lines sent to a worker at a time.
+const BATCH: usize = 512;
+/// Rejection code for events of a ticket whose opening was refused.
+pub const NOT_OPENED: &str = "not_opened";
+
+/// How to replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Worker threads (1 = everything on the calling thread).
+    pub threads: usize,
+    /// What a malformed line does.
+    pub on_error: OnError,
+    /// Keep one [`TicketRecord`] per ticket (under the first policy), for reports.
+    pub keep_tickets: bool,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions { threads: 1, on_error: OnError::Skip, keep_tickets: false }
+    }
+}
+
+/// Why a replay stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Reading the ledger failed.
+    #[error("cannot read the ledger: {0}")]
+    Io(#[from] std::io::Error),
+    /// A malformed line under `--on-error fail` (the first one in the file).
+    #[error("{0}")]
+    Malformed(LineError),
+}
+
+/// Everything a replay found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReplayResult {
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Lines skipped as malformed.
+    pub skipped: u64,
+    /// The first [`MAX_LISTED_ERRORS`] malformed lines, in line order.
+    pub errors: Vec<LineError>,
+    /// The latest instant in the ledger: open tickets were advanced to it.
+    pub end: Option<DateTime<Utc>>,
+    /// Figures per policy, in the order the policies were given.
+    pub figures: Vec<PolicyFigures>,
+    /// With two policies: the tickets whose outcome differs, in ledger order.
+    pub changes: Vec<TicketChange>,
+    /// With `keep_tickets`: one record per opened ticket under the first policy, in ledger order.
+    #[serde(skip)]
+    pub tickets: Vec<TicketRecord>,
+}
+
+/// What happened under one policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PolicyFigures {
+    /// `id@version`.
+    pub policy: String,
+    /// Tickets opened (openings the policy accepted).
+    pub tickets: u64,
+    /// Tickets that reached a terminal stage.
+    pub closed: u64,
+    /// Lines applied: accepted openings and events.
+    pub applied: u64,
+    /// Openings and events refused.
+    pub rejected: u64,
+    /// Refusals by code (`not_accepted`, `missing_artifacts`, …, `not_opened`).
+    pub rejected_by_code: BTreeMap<String, u64>,
+    /// Deadlines missed (stage visits and obligations).
+    pub breaches: u64,
+    /// Breaches by stage (or obligation), then by the tier responsible at the time.
+    pub breaches_by_stage: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Escalation steps fired.
+    pub escalations: u64,
+    /// Escalations by the tier the ticket was escalated to.
+    pub escalations_to: BTreeMap<String, u64>,
+    /// Red flags raised.
+    pub flags: u64,
+    /// Performance marks by tier, then by mark.
+    pub marks: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per stage with a time limit, in policy order.
+    pub stages: Vec<StageFigures>,
+}
+
+/// On-time figures of one stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StageFigures {
+    /// Stage name.
+    pub stage: String,
+    /// Visits that had a deadline.
+    pub visits: u64,
+    /// Visits left before their deadline.
+    pub on_time: u64,
+    /// Visits that breached (left late or still open past the deadline).
+    pub late: u64,
+    /// Visits still running before their deadline when the ledger ended.
+    pub running: u64,
+    /// `on_time / (on_time + late)`; `None` when no visit is decided.
+    pub on_time_rate: Option<f64>,
+}
+
+impl StageFigures {
+    /// `on_time / (on_time + late)`; `None` when no visit is decided yet.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        let decided = self.on_time + self.late;
+        (decided > 0).then(|| self.on_time as f64 / decided as f64)
+    }
+}
+
+/// A ticket's end state under one policy, as compared by `--against`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TicketOutcome {
+    /// Final stage (empty when the opening was refused).
+    pub stage: String,
+    /// Whether it closed.
+    pub closed: bool,
+    /// Deadlines missed.
+    pub breaches: u32,
+    /// Escalations.
+    pub escalations: u32,
+    /// Performance marks.
+    pub marks: u32,
+    /// Refused lines.
+    pub rejected: u32,
+}
+
+/// A ticket whose outcome differs between the two policies.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TicketChange {
+    /// Ticket id.
+    pub ticket: String,
+    /// Line of its opening.
+    pub line: u64,
+    /// Under the first policy.
+    pub before: TicketOutcome,
+    /// Under the second policy.
+    pub after: TicketOutcome,
+    /// The first timeline row that differs: under the first policy, under the second (`None`
+    /// where that timeline has no row at that position).
+    pub first_difference: Option<(Option<TimelineRow>, Option<TimelineRow>)>,
+}
+
+/// One visit of a stage, reconstructed from the timeline (`entered`, `deadline`, `breach`,
+/// `paused`/`resumed` rows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Visit {
+    /// Stage name.
+    pub stage: String,
+    /// When it was entered.
+    pub entered: DateTime<Utc>,
+    /// When it was left (`None`: still there at the end of the ledger).
+    pub left: Option<DateTime<Utc>>,
+    /// Whether the visit had a time limit.
+    pub deadline: bool,
+    /// Whether the deadline was missed.
+    pub breached: bool,
+    /// Working seconds the clock was paused during the visit.
+    pub paused_working: i64,
+}
+
+/// What a report needs of one ticket.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TicketRecord {
+    /// Ticket id.
+    pub id: String,
+    /// Line of its opening (the ledger order).
+    pub line: u64,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// Who complained.
+    pub complainant: Option<String>,
+    /// Final fields (given, defaulted, derived).
+    pub fields: std::sync::Arc<BTreeMap<String, Value>>,
+    /// The keyword of the `category` rule that classified it (`None`: given, or a rule without
+    /// keywords, or no rule).
+    pub keyword: Option<String>,
+    /// Whether `category` was given on the opening rather than derived.
+    pub category_given: bool,
+    /// When it closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Deadlines missed.
+    pub breaches: u32,
+    /// Escalations, by the tier escalated to.
+    pub escalations: Vec<String>,
+    /// Performance marks.
+    pub marks: Vec<Mark>,
+    /// Stage visits of non-terminal stages, in order.
+    pub visits: Vec<Visit>,
+}
+
+/// Replays `input` under `engines` (one, or two to compare).
+///
+/// ```no_run
+/// # fn demo(engine: ombud_engine::runtime::Engine) -> Result<(), Box<dyn std::error::Error>> {
+/// use ombud_engine::ledger::{ReplayOptions, replay};
+/// let ledger = std::io::BufReader::new(std::fs::File::open("ledger.jsonl")?);
+/// let result = replay(&[engine], ledger, &ReplayOptions { threads: 2, ..Default::default() })?;
+/// println!("{} tickets, {} closed", result.figures[0].tickets, result.figures[0].closed);
+/// # Ok(()) }
+/// ```
+pub fn replay<R: BufRead>(
+    engines: &[Engine],
+    input: R,
+    options: &ReplayOptions,
+) -> Result<ReplayResult, ReplayError> {
+    let first_error = AtomicU64::new(u64::MAX);
+    let threads = options.threads.max(1);
+    let mut lines = 0u64;
+    let mut io_error = None;
+    let workers: Vec<Worker<'_>> = if threads == 1 {
+        let mut w = Worker::new(engines, options, &first_error);
+        for item in RawLines::new(input) {
+            match item {
+                Err(e) => {
+                    io_error = Some(e);
+                    break;
+                }
+                Ok(Err(e)) => {
+                    lines += 1;
+                    w.error(e);
+                }
+                Ok(Ok(raw)) => {
+                    lines += 1;
+                    if raw.number > first_error.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    w.line(raw);
+                }
+            }
+        }
+        vec![w]
+    } else {
+        std::thread::scope(|s| {
+            let mut senders = Vec::with_capacity(threads);
+            let mut handles = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let (tx, rx) = mpsc::sync_channel::<Vec<Result<RawLine, LineError>>>(4);
+                senders.push(tx);
+                let first_error = &first_error;
+                handles.push(s.spawn(move || {
+                    let mut w = Worker::new(engines, options, first_error);
+                    for batch in rx {
+                        for item in batch {
+                            match item {
+                                Ok(raw) => w.line(raw),
+                                Err(e) => w.error(e),
+                            }
+                        }
+                    }
+                    w
+                }));
+            }
+            let mut batches: Vec<Vec<Result<RawLine, LineError>>> =
+                (0..threads).map(|_| Vec::with_capacity(BATCH)).collect();
+            for item in RawLines::new(input) {
+                let item = match item {
+                    Err(e) => {
+                        io_error = Some(e);
+                        break;
+                    }
+                    Ok(item) => item,
+                };
+                lines += 1;
+                let slot = match &item {
+                    Ok(raw) => {
+                        if raw.number > first_error.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        ticket_of(&raw.text).map_or(0, |t| partition(&t, threads))
+                    }
+                    Err(_) => 0,
+                };
+                let Some(batch) = batches.get_mut(slot) else { continue };
+                batch.push(item);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                    if let Some(tx) = senders.get(slot) {
+                        let _ = tx.send(full);
+                    }
+                }
+            }
+            for (tx, batch) in senders.iter().zip(batches) {
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+            }
+            drop(senders);
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    if let Some(e) = io_error {
+        return Err(ReplayError::Io(e));
+    }
+    let first = first_error.load(Ordering::Relaxed);
+    if options.on_error == OnError::Fail && first != u64::MAX {
+        let err = workers
+            .iter()
+            .flat_map(|w| w.errors.iter())
+            .find(|e| e.line == first)
+            .cloned()
+            .unwrap_or(LineError { line: first, message: "malformed line".into() });
+        return Err(ReplayError::Malformed(err));
+    }
+    let end = workers.iter().filter_map(|w| w.last_at).max();
+    let outputs: Vec<WorkerOutput> = if workers.len() == 1 {
+        workers.into_iter().map(|w| w.finish(end)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                workers.into_iter().map(|w| s.spawn(move || w.finish(end))).collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    Ok(merge(engines, outputs, lines, end))
+}
+
+/// Which worker handles ticket `id` (FNV-1a of the id).
+fn partition(id: &str, threads: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % threads as u64) as usize
+}
+
+/// A ticket being replayed.
+enum Slot {
+    Live(Box<Live>),
+    /// Finished under every policy; the code a later event is refused with, per policy.
+    Done([&'static str; 2]),
+}
+
+struct Live {
+    line: u64,
+    complainant: Option<String>,
+    category_given: bool,
+    runs: Vec<PolicyRun>,
+    first_difference: Option<(Option<TimelineRow>, Option<TimelineRow>)>,
+}
+
+/// One ticket under one policy.
+struct PolicyRun {
+    ticket: Option<Ticket>,
+    rejected: u32,
+    escalations: Vec<String>,
+    visits: Vec<Visit>,
+    paused_since: Option<DateTime<Utc>>,
+    /// Rows of the current line (only kept when comparing).
+    call_rows: Vec<TimelineRow>,
+}
+
+impl PolicyRun {
+    fn is_done(&self) -> bool {
+        self.ticket.as_ref().is_none_or(Ticket::is_closed)
+    }
+
+    fn done_code(&self) -> &'static str {
+        if self.ticket.is_some() { "closed" } else { NOT_OPENED }
+    }
+}
+
+struct Worker<'e> {
+    engines: &'e [Engine],
+    options: &'e ReplayOptions,
+    first_error: &'e AtomicU64,
+    tickets: HashMap<String, Slot>,
+    acc: Vec<Accumulator>,
+    records: Vec<TicketRecord>,
+    changes: Vec<TicketChange>,
+    errors: Vec<LineError>,
+    skipped: u64,
+    last_at: Option<DateTime<Utc>>,
+}
+
+/// Figures being summed (per policy).
+#[derive(Default)]
+struct Accumulator {
+    f: PolicyFigures,
+    stages: BTreeMap<String, StageFigures>,
+}
+
+struct WorkerOutput {
+    acc: Vec<Accumulator>,
+    records: Vec<TicketRecord>,
+    changes: Vec<TicketChange>,
+    errors: Vec<LineError>,
+    skipped: u64,
+}
+
+impl<'e> Worker<'e> {
+    fn new(engines: &'e [Engine], options: &'e ReplayOptions, first_error: &'e AtomicU64) -> Self {
+        Worker {
+            engines,
+            options,
+            first_error,
+            tickets: HashMap::new(),
+            acc: engines.iter().map(|_| Accumulator::default()).collect(),
+            records: Vec::new(),
+            changes: Vec::new(),
+            errors: Vec::new(),
+            skipped: 0,
+            last_at: None,
+        }
+    }
+
+    fn comparing(&self) -> bool {
+        self.engines.len() > 1
+    }
+
+    fn error(&mut self, e: LineError) {
+        self.skipped += 1;
+        if self.options.on_error == OnError::Fail {
+            self.first_error.fetch_min(e.line, Ordering::Relaxed);
+        }
+        // Keep the earliest lines: errors arrive in line order within a worker.
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(e);
+        }
+    }
+
+    fn line(&mut self, raw: RawLine) {
+        if raw.number > self.first_error.load(Ordering::Relaxed) {
+            return;
+        }
+        match parse_line(raw.number, &raw.text) {
+            Ok(line) => self.apply_line(raw.number, line),
+            Err(e) => self.error(e),
+        }
+    }
+
+    fn apply_line(&mut self, number: u64, line: LedgerLine) {
+        let LedgerLine { ticket: id, open, event } = line;
+        if let Some(open) = open {
+            if self.tickets.contains_key(&id) {
+                let message = format!("ticket `{id}` is opened a second time");
+                return self.error(LineError { line: number, message });
+            }
+            self.note_time(open.at);
+            let input = open.to_open_ticket(&id);
+            let comparing = self.comparing();
+            let mut live = Box::new(Live {
+                line: number,
+                complainant: open.complainant().map(str::to_string),
+                category_given: open.fields.contains_key("category"),
+                runs: Vec::with_capacity(self.engines.len()),
+                first_difference: None,
+            });
+            let engines = self.engines;
+            for (i, engine) in engines.iter().enumerate() {
+                let mut run = PolicyRun {
+                    ticket: None,
+                    rejected: 0,
+                    escalations: Vec::new(),
+                    visits: Vec::new(),
+                    paused_since: None,
+                    call_rows: Vec::new(),
+                };
+                match engine.open(&input) {
+                    Ok((ticket, outcome)) => {
+                        run.ticket = Some(ticket);
+                        let mut acc = self.acc.get_mut(i);
+                        if let Some(acc) = acc.as_deref_mut() {
+                            acc.f.applied += 1;
+                        }
+                        observe(engine, &mut run, acc, outcome, comparing);
+                    }
+                    Err(err) => {
+                        self.reject(i, &mut run, err.code());
+                        if comparing {
+                            run.call_rows.push(refused_row(input.at, "open", &err));
+                        }
+                    }
+                }
+                live.runs.push(run);
+            }
+            self.compare_call(&mut live, number);
+            self.settle(id, live);
+        } else if let Some(event) = event {
+            self.note_time(event.at);
+            match self.tickets.remove(&id) {
+                None => {
+                    let message = format!("event for ticket `{id}` before its `open` line");
+                    self.error(LineError { line: number, message });
+                }
+                Some(Slot::Done(codes)) => {
+                    for (i, code) in codes.iter().take(self.engines.len()).enumerate() {
+                        if let Some(acc) = self.acc.get_mut(i) {
+                            acc.f.rejected += 1;
+                            *acc.f.rejected_by_code.entry((*code).to_string()).or_default() += 1;
+                        }
+                    }
+                    self.tickets.insert(id, Slot::Done(codes));
+                }
+                Some(Slot::Live(mut live)) => {
+                    self.apply_event(&mut live, &event);
+                    self.compare_call(&mut live, number);
+                    self.settle(id, live);
+                }
+            }
+        }
+    }
+
+    fn note_time(&mut self, at: DateTime<Utc>) {
+        if self.last_at.is_none_or(|l| at > l) {
+            self.last_at = Some(at);
+        }
+    }
+
+    fn reject(&mut self, policy: usize, run: &mut PolicyRun, code: &str) {
+        run.rejected += 1;
+        if let Some(acc) = self.acc.get_mut(policy) {
+            acc.f.rejected += 1;
+            *acc.f.rejected_by_code.entry(code.to_string()).or_default() += 1;
+        }
+    }
+
+    fn apply_event(&mut self, live: &mut Live, event: &Event) {
+        let comparing = self.comparing();
+        let engines = self.engines;
+        for (i, engine) in engines.iter().enumerate() {
+            let Some(run) = live.runs.get_mut(i) else { continue };
+            let Some(ticket) = run.ticket.as_mut() else {
+                let err =
+                    Rejection::BadEvent { message: "the ticket's opening was refused".into() };
+                if comparing {
+                    run.call_rows.push(refused_row(event.at, &event.event, &err));
+                }
+                run.rejected += 1;
+                if let Some(acc) = self.acc.get_mut(i) {
+                    acc.f.rejected += 1;
+                    *acc.f.rejected_by_code.entry(NOT_OPENED.to_string()).or_default() += 1;
+                }
+                continue;
+            };
+            match engine.apply(ticket, event) {
+                Ok(outcome) => {
+                    let mut acc = self.acc.get_mut(i);
+                    if let Some(acc) = acc.as_deref_mut() {
+                        acc.f.applied += 1;
+                    }
+                    observe(engine, run, acc, outcome, comparing);
+                }
+                Err(err) => {
+                    if comparing {
+                        run.call_rows.push(rejected_row(ticket, event, &err));
+                    }
+                    run.rejected += 1;
+                    if let Some(acc) = self.acc.get_mut(i) {
+                        acc.f.rejected += 1;
+                        *acc.f.rejected_by_code.entry(err.code().to_string()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// With two policies: compares the rows the last line produced, remembering the first
+    /// difference.
+    fn compare_call(&self, live: &mut Live, _line: u64) {
+        if !self.comparing() {
+            return;
+        }
+        let (a, b) = match live.runs.as_mut_slice() {
+            [a, b, ..] => (a, b),
+            _ => return,
+        };
+        if live.first_difference.is_none() {
+            let n = a.call_rows.len().max(b.call_rows.len());
+            for k in 0..n {
+                let (ra, rb) = (a.call_rows.get(k), b.call_rows.get(k));
+                if ra != rb {
+                    live.first_difference = Some((ra.cloned(), rb.cloned()));
+                    break;
+                }
+            }
+        }
+        a.call_rows.clear();
+        b.call_rows.clear();
+    }
+
+    /// Puts the ticket back, or finishes it when it is done under every policy.
+    fn settle(&mut self, id: String, live: Box<Live>) {
+        if live.runs.iter().all(PolicyRun::is_done) {
+            let mut codes = [NOT_OPENED; 2];
+            for (c, run) in codes.iter_mut().zip(&live.runs) {
+                *c = run.done_code();
+            }
+            self.finish_ticket(&id, *live);
+            self.tickets.insert(id, Slot::Done(codes));
+        } else {
+            self.tickets.insert(id, Slot::Live(live));
+        }
+    }
+
+    fn finish_ticket(&mut self, id: &str, mut live: Live) {
+        for (i, run) in live.runs.iter_mut().enumerate() {
+            let Some(acc) = self.acc.get_mut(i) else { continue };
+            let Some(ticket) = run.ticket.as_ref() else { continue };
+            // A visit still running at the end: close the books on it as it stands.
+            acc.f.tickets += 1;
+            if ticket.is_closed() {
+                acc.f.closed += 1;
+            }
+            for m in &ticket.marks {
+                *acc.f
+                    .marks
+                    .entry(m.tier.clone())
+                    .or_default()
+                    .entry(m.mark.clone())
+                    .or_default() += 1;
+            }
+            for v in run.visits.iter().filter(|v| v.deadline) {
+                let s = acc.stages.entry(v.stage.clone()).or_default();
+                s.visits += 1;
+                if v.breached {
+                    s.late += 1;
+                } else if v.left.is_some() {
+                    s.on_time += 1;
+                } else {
+                    s.running += 1;
+                }
+            }
+        }
+        if self.comparing()
+            && let [a, b, ..] = live.runs.as_slice()
+        {
+            let (before, after) = (outcome_of(a), outcome_of(b));
+            if before != after {
+                self.changes.push(TicketChange {
+                    ticket: id.to_string(),
+                    line: live.line,
+                    before,
+                    after,
+                    first_difference: live.first_difference.take(),
+                });
+            }
+        }
+        if self.options.keep_tickets
+            && let Some(run) = live.runs.first_mut()
+            && let Some(ticket) = run.ticket.take()
+            && let Some(engine) = self.engines.first()
+        {
+            let keyword = engine
+                .matching_rule("category", &ticket.fields, live.category_given)
+                .and_then(|(_, k)| k);
+            self.records.push(TicketRecord {
+                id: id.to_string(),
+                line: live.line,
+                opened_at: ticket.opened_at,
+                complainant: live.complainant.take(),
+                keyword,
+                category_given: live.category_given,
+                closed_at: ticket.closed_at,
+                breaches: ticket.stats.breaches,
+                escalations: std::mem::take(&mut run.escalations),
+                marks: ticket.marks,
+                visits: std::mem::take(&mut run.visits),
+                fields: ticket.fields,
+            });
+        }
+    }
+
+    /// Advances every open ticket to `end` and hands over what was gathered.
+    fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput {
+        let comparing = self.comparing();
+        let mut live: Vec<(String, Box<Live>)> = self
+            .tickets
+            .drain()
+            .filter_map(|(id, slot)| match slot {
+                Slot::Live(l) => Some((id, l)),
+                Slot::Done(_) => None,
+            })
+            .collect();
+        live.sort_by_key(|(_, l)| l.line);
+        for (id, mut l) in live {
+            if let Some(end) = end {
+                let runs = self.engines.iter().zip(l.runs.iter_mut()).zip(self.acc.iter_mut());
+                for ((engine, run), acc) in runs {
+                    let Some(ticket) = run.ticket.as_mut() else { continue };
+                    if let Ok(outcome) = engine.advance(ticket, end) {
+                        observe(engine, run, Some(acc), outcome, comparing);
+                    }
+                }
+                self.compare_call(&mut l, 0);
+            }
+            self.finish_ticket(&id, *l);
+        }
+        WorkerOutput {
+            acc: self.acc,
+            records: self.records,
+            changes: self.changes,
+            errors: self.errors,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// A `rejected` row for an input refused before any ticket existed.
+fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> TimelineRow {
+    TimelineRow {
+        at,
+        kind: RowKind::Rejected,
+        stage: None,
+        tier: None,
+        detail: format!("{what} [{}]: {err}", err.code()),
+        due: None,
+        provisional: false,
+    }
+}
+
+fn outcome_of(run: &PolicyRun) -> TicketOutcome {
+    match &run.ticket {
+        None => TicketOutcome { rejected: run.rejected, ..TicketOutcome::default() },
+        Some(t) => TicketOutcome {
+            stage: t.stage.clone(),
+            closed: t.is_closed(),
+            breaches: t.stats.breaches,
+            escalations: t.stats.escalations,
+            marks: t.marks.len() as u32,
+            rejected: run.rejected,
+        },
+    }
+}
+
+/// Follows the rows of one call: stage visits, pauses, breaches, escalations.
+fn observe(
+    engine: &Engine,
+    run: &mut PolicyRun,
+    acc: Option<&mut Accumulator>,
+    outcome: Outcome,
+    keep_rows: bool,
+) {
+    let policy = engine.policy();
+    if let Some(acc) = acc {
+        for row in &outcome.rows {
+            let tier = || row.tier.clone().unwrap_or_default();
+            match row.kind {
+                RowKind::Breach => {
+                    acc.f.breaches += 1;
+                    let stage = row.stage.clone().unwrap_or_default();
+                    *acc.f
+                        .breaches_by_stage
+                        .entry(stage)
+                        .or_default()
+                        .entry(tier())
+                        .or_default() += 1;
+                }
+                RowKind::Escalate => {
+                    acc.f.escalations += 1;
+                    *acc.f.escalations_to.entry(tier()).or_default() += 1;
+                }
+                RowKind::Flag => acc.f.flags += 1,
+                _ => {}
+            }
+        }
+    }
+    for row in &outcome.rows {
+        match row.kind {
+            RowKind::Entered => {
+                if let Some(v) = run.visits.last_mut().filter(|v| v.left.is_none()) {
+                    v.left = Some(row.at);
+                    if let Some(since) = run.paused_since.take() {
+                        v.paused_working += policy.calendar.working_clock(row.at)
+                            - policy.calendar.working_clock(since);
+                    }
+                }
+                let stage = row.stage.clone().unwrap_or_default();
+                let terminal = policy
+                    .stage_id(&stage)
+                    .and_then(|s| policy.stages.get(s))
+                    .is_some_and(|s| s.terminal);
+                if !terminal {
+                    run.visits.push(Visit {
+                        stage,
+                        entered: row.at,
+                        left: None,
+                        deadline: false,
+                        breached: false,
+                        paused_working: 0,
+                    });
+                }
+            }
+            RowKind::Deadline => {
+                if let Some(v) = current_visit(run, row) {
+                    v.deadline = true;
+                }
+            }
+            RowKind::Breach => {
+                if let Some(v) = current_visit(run, row) {
+                    v.breached = true;
+                }
+            }
+            RowKind::Paused => run.paused_since = Some(row.at),
+            RowKind::Resumed => {
+                if let (Some(since), Some(v)) = (run.paused_since.take(), run.visits.last_mut()) {
+                    v.paused_working += policy.calendar.working_clock(row.at)
+                        - policy.calendar.working_clock(since);
+                }
+            }
+            RowKind::Escalate => run.escalations.push(row.tier.clone().unwrap_or_default()),
+            _ => {}
+        }
+    }
+    if keep_rows {
+        run.call_rows.extend(outcome.rows);
+    }
+}
+
+fn current_visit<'a>(run: &'a mut PolicyRun, row: &TimelineRow) -> Option<&'a mut Visit> {
+    run.visits
+        .last_mut()
+        .filter(|v| v.left.is_none() && row.stage.as_deref() == Some(v.stage.as_str()))
+}
+
+fn merge(
+    engines: &[Engine],
+    outputs: Vec<WorkerOutput>,
+    lines: u64,
+    end: Option<DateTime<Utc>>,
+) -> ReplayResult {
+    let mut result = ReplayResult { lines, end, ..ReplayResult::default() };
+    let mut accs: Vec<Accumulator> = engines.iter().map(|_| Accumulator::default()).collect();
+    for out in outputs {
+        result.skipped += out.skipped;
+        result.errors.extend(out.errors);
+        result.changes.extend(out.changes);
+        result.tickets.extend(out.records);
+        for (into, from) in accs.iter_mut().zip(out.acc) {
+            into.add(from);
+        }
+    }
+    result.errors.sort_by_key(|e| e.line);
+    result.errors.truncate(MAX_LISTED_ERRORS);
+    result.changes.sort_by_key(|c| c.line);
+    result.tickets.sort_by_key(|t| t.line);
+    for (engine, acc) in engines.iter().zip(accs) {
+        let p = engine.policy();
+        let mut f = acc.f;
+        f.policy = format!("{}@{}", p.id, p.version);
+        let mut stages = acc.stages;
+        f.stages = p
+            .stages
+            .iter()
+            .filter(|s| !s.terminal && !s.due.is_empty())
+            .map(|s| {
+                let mut fig = stages.remove(&s.name).unwrap_or_default();
+                fig.stage = s.name.clone();
+                fig.on_time_rate = fig.on_time_rate();
+                fig
+            })
+            .collect();
+        result.figures.push(f);
+    }
+    result
+}
+
+impl Accumulator {
+    fn add(&mut self, other: Accumulator) {
+        let (a, b) = (&mut self.f, other.f);
+        a.tickets += b.tickets;
+        a.closed += b.closed;
+        a.applied += b.applied;
+        a.rejected += b.rejected;
+        add_map(&mut a.rejected_by_code, b.rejected_by_code);
+        a.breaches += b.breaches;
+        for (k, v) in b.breaches_by_stage {
+            add_map(a.breaches_by_stage.entry(k).or_default(), v);
+        }
+        a.escalations += b.escalations;
+        add_map(&mut a.escalations_to, b.escalations_to);
+        a.flags += b.flags;
+        for (k, v) in b.marks {
+            add_map(a.marks.entry(k).or_default(), v);
+        }
+        for (k, v) in other.stages {
+            let s = self.stages.entry(k).or_default();
+            s.visits += v.visits;
+            s.on_time += v.on_time;
+            s.late += v.late;
+            s.running += v.running;
+        }
+    }
+}
+
+fn add_map(into: &mut BTreeMap<String, u64>, from: BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k).or_default() += v;
+    }
+}

@@ -1,0 +1,472 @@
+//! The ledger: reading, replay, comparison, report figures, generation and audit verification,
+//! on a small hand-checked ledger (`tests/fixtures/ledger/small.jsonl`, figures worked out by hand
+//! in `docs/ledger.md` § "The hand-checked ledger").
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
+
+use ombud_engine::ledger::{
+    ChainBreak, GenerateOptions, LedgerMismatch, OnError, Period, ReplayError, ReplayOptions,
+    ReplayResult, ReportOptions, build_report, compare_with_ledger, generate, ledger_chains,
+    ledger_tickets, replay, verify_ticket,
+};
+use ombud_engine::runtime::{AuditEntry, Engine, Ticket};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn engine(path: &str) -> Engine {
+    let (policy, _) = ombud_engine::load_policy_file(&root().join(path)).unwrap();
+    Engine::new(Arc::new(policy))
+}
+
+fn reference() -> Engine {
+    engine("policies/service-complaints.yaml")
+}
+
+fn small() -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/ledger/small.jsonl")).unwrap()
+}
+
+fn run(engines: &[Engine], text: &str, threads: usize, keep: bool) -> ReplayResult {
+    let options = ReplayOptions { threads, on_error: OnError::Skip, keep_tickets: keep };
+    replay(engines, text.as_bytes(), &options).unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[test]
+fn replay_figures_of_the_small_ledger() {
+    let r = run(&[reference()], &small(), 1, false);
+    assert_eq!((r.lines, r.skipped), (81, 0));
+    assert_eq!(r.end.unwrap().to_rfc3339(), "2026-07-10T05:30:00+00:00");
+    let f = &r.figures[0];
+    assert_eq!(f.policy, "service-complaints@2026.1");
+    assert_eq!((f.tickets, f.closed, f.applied, f.rejected), (11, 8, 80, 1));
+    assert_eq!(f.rejected_by_code.get("not_accepted"), Some(&1));
+    assert_eq!(f.breaches, 3);
+    assert_eq!(f.breaches_by_stage["intake"]["service_center"], 1);
+    assert_eq!(f.breaches_by_stage["verify"]["frontline"], 2);
+    assert_eq!(f.escalations, 4);
+    assert_eq!(f.escalations_to["management"], 2);
+    assert_eq!(f.escalations_to["supervisor"], 2);
+    assert_eq!(f.flags, 3);
+    assert_eq!(f.marks["frontline"]["performance"], 2);
+    assert_eq!(f.marks["service_center"]["performance"], 1);
+    let stage = |name: &str| f.stages.iter().find(|s| s.stage == name).unwrap();
+    let s = stage("intake");
+    assert_eq!((s.visits, s.on_time, s.late, s.running), (11, 10, 1, 0));
+    let s = stage("verify");
+    assert_eq!((s.visits, s.on_time, s.late, s.running), (11, 8, 2, 1));
+    assert!(close(s.on_time_rate.unwrap(), 0.8));
+    let s = stage("handle");
+    assert_eq!((s.visits, s.on_time, s.late), (9, 9, 0));
+    let s = stage("feedback");
+    assert_eq!((s.visits, s.on_time, s.late), (9, 9, 0));
+    assert_eq!(stage("emergency").visits, 0);
+}
+
+#[test]
+fn replay_against_a_shorter_handling_limit_lists_exactly_the_changed_tickets() {
+    let engines = [reference(), engine("tests/fixtures/ledger/short-handling.yaml")];
+    let r = run(&engines, &small(), 1, false);
+    let ids: Vec<&str> = r.changes.iter().map(|c| c.ticket.as_str()).collect();
+    // T-01, T-03 and T-07 also get a 1-working-day deadline but resolve before it: their
+    // timelines differ, their outcomes do not.
+    assert_eq!(ids, ["T-02", "T-08"]);
+    let t02 = &r.changes[0];
+    assert_eq!((t02.before.breaches, t02.after.breaches), (1, 2));
+    assert_eq!((t02.before.escalations, t02.after.escalations), (1, 2));
+    assert_eq!((t02.before.marks, t02.after.marks), (1, 2));
+    let (before, after) = t02.first_difference.clone().unwrap();
+    assert_eq!(before.unwrap().detail, "3 working days → due Mon 6 Jul 2026 24:00");
+    assert_eq!(after.unwrap().detail, "1 working day → due Thu 2 Jul 2026 24:00");
+    let t08 = &r.changes[1];
+    assert_eq!((t08.before.breaches, t08.after.breaches), (0, 1));
+    assert_eq!(t08.line, 57);
+    assert_eq!(r.figures[1].breaches_by_stage["handle"]["supervisor"], 2);
+}
+
+#[test]
+fn report_figures_of_the_small_ledger() {
+    let e = reference();
+    let r = run(std::slice::from_ref(&e), &small(), 1, true);
+    let options = ReportOptions {
+        period: "2026-Q3".parse::<Period>().unwrap(),
+        seed: 1,
+        repeat_window_secs: 30 * 86_400,
+        repeat_window: "30d".into(),
+    };
+    let rep = build_report(e.policy(), &r.tickets, &options);
+    // T-00 was opened on 30 June: outside the quarter.
+    assert_eq!((rep.tickets, rep.closed, rep.closed_on_time, rep.breaches), (10, 7, 6, 3));
+    assert!(close(rep.completion_rate.unwrap(), 0.7));
+    assert!(close(rep.on_time_rate.unwrap(), 6.0 / 7.0));
+    let counts = |c: &[ombud_engine::ledger::Count]| -> Vec<(String, u64)> {
+        c.iter().map(|c| (c.key.clone(), c.count)).collect()
+    };
+    let v = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    };
+    assert_eq!(
+        counts(&rep.by_category),
+        v(&[
+            ("fees", 3),
+            ("attitude", 2),
+            ("quality", 2),
+            ("contract", 1),
+            ("safety", 1),
+            ("unclassified", 1)
+        ])
+    );
+    assert_eq!(
+        counts(&rep.by_channel),
+        v(&[
+            ("app", 3),
+            ("web", 2),
+            ("consumer_association", 1),
+            ("mailbox", 1),
+            ("regulator", 1),
+            ("social", 1),
+            ("window", 1)
+        ])
+    );
+    assert_eq!(counts(&rep.by_severity), v(&[("general", 8), ("major", 2)]));
+    assert_eq!(
+        counts(&rep.by_department),
+        v(&[
+            ("customer_care", 3),
+            ("finance", 3),
+            ("network", 3),
+            ("field_service", 1),
+            ("metering", 1)
+        ])
+    );
+    assert_eq!(rep.cross_department, 1);
+    let problems: Vec<(String, Option<String>, u64)> = rep
+        .frequent_problems
+        .iter()
+        .map(|p| (p.category.clone(), p.keyword.clone(), p.count))
+        .collect();
+    let p = |c: &str, k: Option<&str>| (c.to_string(), k.map(str::to_string), 1);
+    assert_eq!(
+        problems,
+        [
+            p("attitude", Some("impolite")),
+            p("attitude", Some("rude")),
+            p("contract", Some("contract")),
+            p("fees", Some("double billing")),
+            p("fees", Some("overcharge")),
+            p("fees", Some("price")),
+            p("quality", Some("broken")),
+            p("quality", Some("delay")),
+            p("safety", Some("hazard")),
+            p("unclassified", None),
+        ]
+    );
+    let stage = |name: &str| rep.stages.iter().find(|s| s.stage == name).unwrap();
+    let s = stage("intake");
+    assert_eq!((s.visits, s.on_time, s.late, s.completed), (10, 9, 1, 10));
+    assert!(close(s.mean_hours.unwrap(), 4.583_333_333_333_333 / 10.0));
+    assert!(close(s.p90_hours.unwrap(), 0.5));
+    let s = stage("verify");
+    assert_eq!((s.visits, s.on_time, s.late, s.completed), (10, 7, 2, 7));
+    assert!(close(s.on_time_rate.unwrap(), 7.0 / 9.0));
+    assert!(close(s.mean_hours.unwrap(), (8.0 + 4.5 + 6.0 + 23.0 / 6.0 + 6.0 + 2.0 + 3.0) / 7.0));
+    assert!(close(s.p90_hours.unwrap(), 8.0));
+    let s = stage("handle");
+    assert_eq!((s.visits, s.on_time, s.late), (8, 8, 0));
+    assert!(close(s.mean_hours.unwrap(), 313.0 / 8.0));
+    assert!(close(s.p90_hours.unwrap(), 72.0));
+    let s = stage("feedback");
+    assert_eq!((s.visits, s.on_time), (8, 8));
+    assert!(close(s.mean_hours.unwrap(), 101.0 / 8.0));
+    assert!(close(s.p90_hours.unwrap(), 22.0));
+    assert!(close(
+        rep.mean_total_hours.unwrap(),
+        (50.5 + 72.0 + 226.0 / 3.0 + 98.0 + 217.0 / 3.0 + 30.25 + 52.5) / 7.0
+    ));
+    assert!(close(rep.p90_total_hours.unwrap(), 98.0));
+    let buckets: Vec<u64> = rep.handling_distribution.iter().map(|b| b.count).collect();
+    assert_eq!(buckets, [0, 0, 1, 2, 4, 0, 0]);
+    assert_eq!((rep.repeats.with_complainant, rep.repeats.repeats), (9, 3));
+    assert_eq!(counts(&rep.escalations_by_tier), v(&[("management", 2), ("supervisor", 2)]));
+    assert_eq!(counts(&rep.marks_by_tier), v(&[("frontline", 2), ("service_center", 1)]));
+    let strata: Vec<(String, u64, u64)> =
+        rep.callback_strata.iter().map(|s| (s.category.clone(), s.closed, s.sampled)).collect();
+    assert_eq!(strata.iter().map(|s| s.2).sum::<u64>(), 6);
+    assert!(strata.contains(&("quality".into(), 2, 1)));
+    assert_eq!(rep.callback.len(), 6);
+    // A shorter window: T-02 (30 June → 1 July) and T-05 (1 → 6 July) are still repeats,
+    // T-09 (2 → 9 July) is not.
+    let week = ReportOptions { repeat_window_secs: 6 * 86_400, ..options.clone() };
+    assert_eq!(build_report(e.policy(), &r.tickets, &week).repeats.repeats, 2);
+    // Only June: T-00 alone.
+    let june = ReportOptions { period: "2026-06".parse().unwrap(), ..options };
+    assert_eq!(build_report(e.policy(), &r.tickets, &june).tickets, 1);
+}
+
+#[test]
+fn callback_sample_is_seeded_and_stratified() {
+    let e = reference();
+    let mut text = Vec::new();
+    let g = GenerateOptions {
+        tickets: 400,
+        seed: 11,
+        from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
+        to: "2026-09-20T00:00:00+08:00".parse().unwrap(),
+    };
+    generate(&e, &g, &mut text).unwrap();
+    let r = run(std::slice::from_ref(&e), std::str::from_utf8(&text).unwrap(), 2, true);
+    let o = |seed| ReportOptions {
+        period: "2026-Q3".parse().unwrap(),
+        seed,
+        repeat_window_secs: 30 * 86_400,
+        repeat_window: "30d".into(),
+    };
+    let a = build_report(e.policy(), &r.tickets, &o(1));
+    let b = build_report(e.policy(), &r.tickets, &o(1));
+    let c = build_report(e.policy(), &r.tickets, &o(2));
+    assert_eq!(a.callback, b.callback);
+    assert_ne!(a.callback, c.callback);
+    for s in &a.callback_strata {
+        assert_eq!(s.sampled, (s.closed * 20).div_ceil(100), "stratum {}", s.category);
+    }
+    assert_eq!(a.callback.len() as u64, a.callback_strata.iter().map(|s| s.sampled).sum::<u64>());
+}
+
+#[test]
+fn the_result_is_the_same_for_any_number_of_threads() {
+    let e = reference();
+    let mut text = Vec::new();
+    let g = GenerateOptions {
+        tickets: 400,
+        seed: 5,
+        from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
+        to: "2026-08-31T00:00:00+08:00".parse().unwrap(),
+    };
+    generate(&e, &g, &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let engines = [reference(), engine("tests/fixtures/ledger/short-handling.yaml")];
+    let one = run(&engines, &text, 1, true);
+    assert!(!one.changes.is_empty());
+    for threads in [2, 3, 4] {
+        let many = run(&engines, &text, threads, true);
+        assert_eq!(one, many, "{threads} threads");
+        assert_eq!(one.tickets, many.tickets, "{threads} threads");
+    }
+}
+
+#[test]
+fn generated_ledgers_are_deterministic_and_valid() {
+    let e = reference();
+    let g = GenerateOptions {
+        tickets: 300,
+        seed: 42,
+        from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
+        to: "2026-09-30T00:00:00+08:00".parse().unwrap(),
+    };
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    generate(&e, &g, &mut a).unwrap();
+    generate(&e, &g, &mut b).unwrap();
+    generate(&e, &GenerateOptions { seed: 43, ..g.clone() }, &mut c).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let text = String::from_utf8(a).unwrap();
+    let r = run(&[e], &text, 1, false);
+    let f = &r.figures[0];
+    assert_eq!(r.skipped, 0);
+    assert_eq!(f.tickets, 300);
+    assert!(f.closed * 10 >= f.tickets * 8, "closed {} of {}", f.closed, f.tickets);
+    assert!(f.breaches > 0, "some tickets are late");
+    // Only the deliberate stray events are refused.
+    assert!(f.rejected_by_code.keys().all(|k| k == "not_accepted"), "{:?}", f.rejected_by_code);
+    assert!(f.rejected * 50 < f.applied);
+}
+
+const MALFORMED: &str = r#"{"ticket":"A","open":{"at":"2026-07-01T09:00:00+08:00","fields":{"channel":"app"}}}
+{"ticket":"A","event":{"at":"2026-07-01T09:10:00+08:00","event":"registered"}
+{"ticket":"A","event":{"at":"2026-07-01T09:20:00+08:00","event":"attach","artifact":"investigation_report"}}
+
+{"ticket":"B"}
+{"ticket":"C","event":{"at":"2026-07-01T09:30:00+08:00","event":"registered"}}
+{"ticket":"A","open":{"at":"2026-07-01T09:40:00+08:00"}}
+{"ticket":"A","event":{"at":"2026-07-01T09:50:00+08:00","event":"teleport","colour":"red"}}
+{"ticket":"A","event":{"at":"2026-07-01T10:00:00+08:00","event":"registered"}}
+"#;
+
+#[test]
+fn malformed_lines_are_skipped_counted_and_located() {
+    for threads in [1, 2] {
+        let r = run(&[reference()], MALFORMED, threads, false);
+        assert_eq!(r.lines, 8, "blank line not counted");
+        assert_eq!(r.skipped, 5);
+        let lines: Vec<u64> = r.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 5, 6, 7, 8]);
+        assert!(
+            r.errors[0].message.starts_with("malformed line: EOF while parsing"),
+            "{}",
+            r.errors[0]
+        );
+        assert_eq!(r.errors[1].message, "a ledger line needs exactly one of `open` and `event`");
+        assert_eq!(r.errors[2].message, "event for ticket `C` before its `open` line");
+        assert_eq!(r.errors[3].message, "ticket `A` is opened a second time");
+        assert!(r.errors[4].message.contains("unknown field `colour`"), "{}", r.errors[4]);
+        // The good lines were applied: A is in verify with its report attached.
+        let f = &r.figures[0];
+        assert_eq!((f.tickets, f.applied, f.rejected), (1, 3, 0));
+    }
+}
+
+#[test]
+fn on_error_fail_stops_at_the_first_malformed_line() {
+    for threads in [1, 2, 3] {
+        let options = ReplayOptions { threads, on_error: OnError::Fail, keep_tickets: false };
+        match replay(&[reference()], MALFORMED.as_bytes(), &options) {
+            Err(ReplayError::Malformed(e)) => assert_eq!(e.line, 2, "{threads} threads"),
+            other => panic!("expected a malformed-line error, got {other:?}"),
+        }
+    }
+}
+
+/// T-03 of the small ledger as a host stores it: 16 records (opening + 15 events).
+fn stored_t03() -> Ticket {
+    let (tickets, errors) = ledger_tickets(&reference(), small().as_bytes()).unwrap();
+    assert!(errors.is_empty());
+    let (t, _) = tickets.into_iter().find(|(t, _)| t.id == "T-03").unwrap();
+    assert_eq!(t.history.len(), 16);
+    t
+}
+
+fn event_of(t: &mut Ticket, seq: usize) -> &mut ombud_engine::runtime::Event {
+    match &mut t.history[seq].entry {
+        AuditEntry::Event(e) => e,
+        AuditEntry::Open(_) => panic!("record {seq} is the opening"),
+    }
+}
+
+#[test]
+fn an_intact_chain_verifies() {
+    let t = stored_t03();
+    let v = verify_ticket(&t);
+    assert_eq!(v.problem, None);
+    assert_eq!(v.records, 16);
+}
+
+#[test]
+fn tampering_names_the_altered_record() {
+    let problem = |f: &dyn Fn(&mut Ticket)| {
+        let mut t = stored_t03();
+        f(&mut t);
+        verify_ticket(&t).problem
+    };
+    let hash = |seq| Some(ChainBreak::Hash { seq });
+    assert_eq!(problem(&|t| event_of(t, 5).event = "confirmed".into()), hash(5));
+    assert_eq!(problem(&|t| event_of(t, 7).at += chrono::Duration::minutes(1)), hash(7));
+    assert_eq!(
+        problem(&|t| {
+            let data = serde_json::json!({"claim_amount": 99999}).as_object().cloned();
+            event_of(t, 9).data = data;
+        }),
+        hash(9)
+    );
+    assert_eq!(problem(&|t| event_of(t, 3).member = Some("finance".into())), hash(3));
+    assert_eq!(
+        problem(&|t| match &mut t.history[0].entry {
+            AuditEntry::Open(o) => {
+                o.fields.insert("claim_amount".into(), 1.into());
+            }
+            AuditEntry::Event(_) => unreachable!(),
+        }),
+        hash(0)
+    );
+    assert_eq!(problem(&|t| t.history[11].state = "0".repeat(64)), hash(11));
+    assert_eq!(problem(&|t| t.history[4].hash = "f".repeat(64)), hash(4));
+    assert_eq!(
+        problem(&|t| t.history[6].seq = 60),
+        Some(ChainBreak::Sequence { position: 6, seq: 60 })
+    );
+    assert_eq!(
+        problem(&|t| {
+            t.history.remove(8);
+        }),
+        Some(ChainBreak::Sequence { position: 8, seq: 9 })
+    );
+    assert_eq!(
+        problem(&|t| t.history.swap(12, 13)),
+        Some(ChainBreak::Sequence { position: 12, seq: 13 })
+    );
+    // Renumbering after a removal does not help: the next record's link breaks.
+    assert_eq!(
+        problem(&|t| {
+            t.history.remove(8);
+            for (i, r) in t.history.iter_mut().enumerate() {
+                r.seq = i as u64;
+            }
+        }),
+        hash(8)
+    );
+    assert_eq!(
+        problem(&|t| t.audit_head = "a".repeat(64)),
+        Some(ChainBreak::Head { last_seq: 15 })
+    );
+    assert_eq!(
+        problem(&|t| {
+            t.history.pop();
+        }),
+        Some(ChainBreak::Head { last_seq: 14 })
+    );
+    assert_eq!(problem(&|t| t.stats.breaches = 5), Some(ChainBreak::State { last_seq: 15 }));
+    assert_eq!(problem(&|t| t.history.clear()), Some(ChainBreak::Empty));
+}
+
+#[test]
+fn verify_messages_name_the_record() {
+    let mut t = stored_t03();
+    t.history.remove(8);
+    assert_eq!(
+        verify_ticket(&t).problem.unwrap().to_string(),
+        "record seq 8 is missing: position 8 holds seq 9 (records removed)"
+    );
+}
+
+#[test]
+fn a_ledger_is_checked_against_the_stored_tickets() {
+    let e = reference();
+    let text = small();
+    let (stored, _) = ledger_tickets(&e, text.as_bytes()).unwrap();
+    let stored: Vec<Ticket> = stored.into_iter().map(|(t, _)| t).collect();
+    let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
+    assert!(compare_with_ledger(&chains, &stored).is_empty());
+    // Someone edits the ledger: T-02's `resolved` (line 34) two days earlier.
+    let edited: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == 34 {
+                assert!(l.contains(r#""ticket":"T-02""#) && l.contains("resolved"), "{l}");
+                l.replace("2026-07-03T16:00", "2026-07-01T17:00")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (chains, _) = ledger_chains(&e, edited.as_bytes()).unwrap();
+    assert_eq!(
+        compare_with_ledger(&chains, &stored),
+        [LedgerMismatch::Record { ticket: "T-02".into(), seq: 4, line: Some(34) }]
+    );
+    // A stored ticket that was tampered with is reported as broken.
+    let mut tampered = stored.clone();
+    tampered[1].history[2].state = "0".repeat(64);
+    let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
+    assert_eq!(
+        compare_with_ledger(&chains, &tampered),
+        [LedgerMismatch::Broken { ticket: "T-01".into(), problem: ChainBreak::Hash { seq: 2 } }]
+    );
+}

@@ -1,0 +1,186 @@
+//! The ledger commands end to end: `ombud ledger`, `replay`, `report`, `audit verify`.
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ombud(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ombud")).current_dir(root()).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+const POLICY: &str = "policies/service-complaints.yaml";
+const SMALL: &str = "tests/fixtures/ledger/small.jsonl";
+
+fn temp(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ombud-ledger-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn generate_is_byte_identical_for_a_seed() {
+    let a = ombud(&["ledger", "generate", "--tickets", "50", "--seed", "9"]);
+    let b = ombud(&["ledger", "generate", "--tickets", "50", "--seed", "9"]);
+    let c = ombud(&["ledger", "generate", "--tickets", "50", "--seed", "10"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    assert!(stdout(&a).starts_with(r#"{"ticket":"T-000001","open":"#));
+}
+
+#[test]
+fn replay_output_does_not_depend_on_threads() {
+    let generated = ombud(&["ledger", "generate", "--tickets", "200", "--seed", "3"]);
+    let path = temp("gen.jsonl", &generated.stdout);
+    for ledger in [SMALL, path.to_str().unwrap()] {
+        for format in ["text", "json"] {
+            let run = |threads: &str| {
+                let o = ombud(&[
+                    "replay",
+                    "--policy",
+                    POLICY,
+                    "--ledger",
+                    ledger,
+                    "--against",
+                    "tests/fixtures/ledger/short-handling.yaml",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                ]);
+                assert!(o.status.success(), "{}", stderr(&o));
+                assert!(stderr(&o).contains("lines/s"));
+                o.stdout
+            };
+            let one = run("1");
+            assert_eq!(one, run("2"), "{ledger} {format}");
+            assert_eq!(one, run("4"), "{ledger} {format}");
+        }
+    }
+}
+
+#[test]
+fn replay_text_lists_the_changed_tickets() {
+    let o = ombud(&[
+        "replay",
+        "--policy",
+        POLICY,
+        "--ledger",
+        SMALL,
+        "--against",
+        "tests/fixtures/ledger/short-handling.yaml",
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("tickets whose outcome changes: 2"), "{out}");
+    assert!(
+        out.contains("  T-02 (line 11): breaches 1 → 2, escalations 1 → 2, marks 1 → 2"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "after:  2026-07-08 12:30  deadline  handle  1 working day → due Thu 9 Jul 2026 24:00"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn malformed_lines_skip_or_fail() {
+    let mut text = std::fs::read_to_string(root().join(SMALL)).unwrap();
+    text.insert_str(0, "not json\n");
+    let path = temp("bad.jsonl", text.as_bytes());
+    let path = path.to_str().unwrap();
+    let skip = ombud(&["replay", "--policy", POLICY, "--ledger", path]);
+    assert!(skip.status.success());
+    assert!(stderr(&skip).contains("skipped line 1: malformed line"), "{}", stderr(&skip));
+    assert!(stdout(&skip).contains("82 lines, 1 skipped as malformed"), "{}", stdout(&skip));
+    let fail = ombud(&["replay", "--policy", POLICY, "--ledger", path, "--on-error", "fail"]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(stderr(&fail).contains("line 1: malformed line"), "{}", stderr(&fail));
+}
+
+#[test]
+fn report_formats() {
+    let run = |format: &str| {
+        let o = ombud(&[
+            "report", "--policy", POLICY, "--ledger", SMALL, "--period", "2026-Q3", "--format",
+            format,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let text = run("text");
+    assert!(text.contains("tickets opened      10"), "{text}");
+    assert!(text.contains("closed              7 (70.0% completion)"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["repeats"]["repeats"], 3);
+    let csv = run("csv");
+    assert!(csv.starts_with("section,key,value\n"));
+    assert!(csv.contains("\ncategory,fees,3\n"), "{csv}");
+    assert!(csv.contains("\nstage_p90_hours,handle,72.0000\n"), "{csv}");
+    let html = run("html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(html.matches("<svg").count(), 6, "4 distributions, on-time, handling time");
+    assert!(!html.contains("<script") && !html.contains("<link"), "self-contained");
+    let bad = ombud(&["report", "--policy", POLICY, "--ledger", SMALL, "--period", "2026-Q5"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn audit_verify_tickets_and_ledgers() {
+    let store = ombud(&["ledger", "tickets", "--policy", POLICY, "--ledger", SMALL]);
+    assert!(store.status.success(), "{}", stderr(&store));
+    let store_text = stdout(&store);
+    assert_eq!(store_text.lines().count(), 11);
+    let store_path = temp("store.jsonl", store_text.as_bytes());
+    let ok = ombud(&["audit", "verify", store_path.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    // One ticket file, tampered: T-03's record 5 renamed.
+    let t03 = store_text.lines().find(|l| l.contains(r#""id":"T-03""#)).unwrap();
+    let mut ticket: serde_json::Value = serde_json::from_str(t03).unwrap();
+    ticket["history"][5]["entry"]["event"] = "confirmed".into();
+    let path = temp("t03.json", serde_json::to_string_pretty(&ticket).unwrap().as_bytes());
+    let broken = ombud(&["audit", "verify", path.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        stdout(&broken),
+        "BROKEN  T-03: record seq 5 was altered: its hash does not match its contents\n"
+    );
+    // The ledger against the store: intact, then with one line edited.
+    let args = ["audit", "verify", "--policy", POLICY, "--tickets", store_path.to_str().unwrap()];
+    let o = ombud(&[&args[..], &[SMALL]].concat());
+    assert!(o.status.success(), "{}", stdout(&o));
+    let edited = std::fs::read_to_string(root().join(SMALL)).unwrap().replace(
+        "2026-07-03T16:00:00+08:00\",\"event\":\"resolved",
+        "2026-07-03T15:00:00+08:00\",\"event\":\"resolved",
+    );
+    let edited = temp("edited.jsonl", edited.as_bytes());
+    let o = ombud(&[&args[..], &[edited.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(
+            "MISMATCH  ticket `T-02`: record seq 4 differs from what ledger line 34 produces"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    // Without stored tickets: the heads an auditor compares.
+    let heads = ombud(&["audit", "verify", "--policy", POLICY, SMALL]);
+    let heads = stdout(&heads);
+    assert!(heads.starts_with("ticket,records,head\nT-00,8,"), "{heads}");
+}
