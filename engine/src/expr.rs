@@ -37,6 +37,8 @@ pub mod limits {
 pub struct Expr {
     source: String,
     ast: AST,
+    /// The declared names the expression reads; only these are bound when it is evaluated.
+    vars: Vec<String>,
 }
 
 impl Expr {
@@ -44,6 +46,42 @@ impl Expr {
     pub fn source(&self) -> &str {
         &self.source
     }
+
+    /// The field and derived names the expression reads, sorted.
+    pub fn variables(&self) -> &[String] {
+        &self.vars
+    }
+}
+
+/// The identifiers of `source` that are variables (not inside string literals, not a property or
+/// method after `.`), for binding only what an expression reads.
+fn identifiers(source: &str) -> Vec<&str> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'"' || c == b'`' || c == b'\'' {
+            // Skip the literal, honouring backslash escapes.
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let after_dot = source[..start].trim_end().ends_with('.');
+            if !after_dot {
+                out.push(&source[start..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Why an expression did not compile or evaluate.
@@ -148,7 +186,16 @@ impl ExprEngine {
         }
         let scope = scope_of(names);
         match self.engine.compile_expression_with_scope(&scope, source) {
-            Ok(ast) => Ok(Expr { source: source.to_string(), ast }),
+            Ok(ast) => {
+                let mut vars: Vec<String> = identifiers(source)
+                    .into_iter()
+                    .filter(|id| names.contains_key(*id))
+                    .map(str::to_string)
+                    .collect();
+                vars.sort();
+                vars.dedup();
+                Ok(Expr { source: source.to_string(), ast, vars })
+            }
             Err(e) => {
                 let kind = match e.err_type() {
                     rhai::ParseErrorType::VariableUndefined(_) => ExprErrorKind::UndefinedVariable,
@@ -185,6 +232,24 @@ impl ExprEngine {
     ) -> Result<bool, ExprError> {
         let mut scope = scope_of(vars);
         self.eval_bool_in(expr, &mut scope)
+    }
+
+    /// Evaluates `expr` in `scope`, first binding from `vars` any name the expression reads that
+    /// the scope does not hold yet. Callers that test several conditions against the same values
+    /// keep one scope and so convert each value once (and only the values actually read).
+    pub fn eval_bool_lazy(
+        &self,
+        expr: &Expr,
+        vars: &BTreeMap<String, Value>,
+        scope: &mut Scope<'static>,
+    ) -> Result<bool, ExprError> {
+        for name in &expr.vars {
+            if !scope.contains(name) {
+                let value = vars.get(name).map_or(Dynamic::UNIT, to_dynamic);
+                scope.push_dynamic(name.clone(), value);
+            }
+        }
+        self.eval_bool_in(expr, scope)
     }
 
     /// Evaluates `expr` in an already built scope (see [`scope_of`]); lets callers that test
@@ -330,6 +395,18 @@ mod tests {
         assert!(e.compile(&deep, &v).is_err());
         let long = format!("count > {}", "1 + ".repeat(2000));
         assert_eq!(e.compile(&long, &v).unwrap_err().kind, ExprErrorKind::Limit);
+    }
+
+    #[test]
+    fn only_the_names_an_expression_reads_are_bound() {
+        let e = ExprEngine::new();
+        let ast = e
+            .compile(
+                r#"departments.len() > 1 && text.contains("count") && category != 'x'"#,
+                &vars(),
+            )
+            .unwrap();
+        assert_eq!(ast.variables(), ["category", "departments", "text"]);
     }
 
     #[test]

@@ -611,12 +611,17 @@ struct Run<'e> {
     engine: &'e Engine,
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
-    scope: RefCell<Option<rhai::Scope<'static>>>,
+    scope: RefCell<rhai::Scope<'static>>,
 }
 
 impl<'e> Run<'e> {
     fn new(engine: &'e Engine) -> Self {
-        Run { engine, rows: Vec::new(), actions: Vec::new(), scope: RefCell::new(None) }
+        Run {
+            engine,
+            rows: Vec::new(),
+            actions: Vec::new(),
+            scope: RefCell::new(rhai::Scope::new()),
+        }
     }
 
     fn policy(&self) -> &'e CompiledPolicy {
@@ -680,24 +685,24 @@ impl<'e> Run<'e> {
         })
     }
 
-    /// Evaluates against a rhai scope built once per call and reused until the fields change
-    /// (every mutation of `fields` goes through [`Run::fields_changed`]).
+    /// Evaluates in this call's scope, which binds each name the first time a condition reads it
+    /// (see [`Expr::variables`]); every change to `fields` goes through [`Run::field_set`] or
+    /// [`Run::fields_changed`].
     fn eval(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, ExprError> {
-        let mut cached = self.scope.borrow_mut();
-        let scope = cached.get_or_insert_with(|| crate::expr::scope_of(fields));
-        self.policy().exprs.eval_bool_in(expr, scope)
+        self.policy().exprs.eval_bool_lazy(expr, fields, &mut self.scope.borrow_mut())
     }
 
-    /// Updates one variable of the cached scope after `fields[name]` changed.
+    /// Updates one bound variable after `fields[name]` changed.
     fn field_set(&self, name: &str, value: &Value) {
-        if let Some(scope) = self.scope.borrow_mut().as_mut() {
-            scope.set_or_push(name.to_string(), crate::expr::to_dynamic(value));
+        let mut scope = self.scope.borrow_mut();
+        if scope.contains(name) {
+            scope.set_value(name.to_string(), crate::expr::to_dynamic(value));
         }
     }
 
-    /// Drops the cached scope after `fields` changed.
+    /// Unbinds everything after `fields` changed wholesale.
     fn fields_changed(&self) {
-        *self.scope.borrow_mut() = None;
+        self.scope.borrow_mut().clear();
     }
 
     fn is_working(budget: &Duration) -> bool {
