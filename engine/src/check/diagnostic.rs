@@ -281,3 +281,57 @@ fn levenshtein(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// Hosts that report errors with [miette](https://docs.rs/miette) get Ombud's diagnostics with
+/// their code, severity, help and a labelled span into the source text.
+///
+/// ```
+/// use ombud_engine::check::{Diagnostic, Source, Span};
+/// use miette::Diagnostic as _;
+/// let src = Source::new("p.yaml", "start: intke\n");
+/// let d = Diagnostic::error("E0201", "unknown stage `intke`")
+///     .with_span(Span::new(1, 8, 7, 5))
+///     .with_source(&src)
+///     .with_hint("did you mean `intake`?");
+/// assert_eq!(d.code().map(|c| c.to_string()).as_deref(), Some("E0201"));
+/// assert_eq!(d.help().map(|h| h.to_string()).as_deref(), Some("did you mean `intake`?"));
+/// let label = d.labels().and_then(|mut l| l.next()).unwrap();
+/// assert_eq!((label.offset(), label.len()), (7, 5));
+/// ```
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.hint.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_deref().map(|s| &s.text as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        if !self.span.is_known() || self.source.is_none() {
+            return None;
+        }
+        let main = miette::LabeledSpan::new_primary_with_span(
+            None,
+            miette::SourceSpan::new(self.span.offset.into(), self.span.len),
+        );
+        let related = self.related.as_ref().map(|(span, label)| {
+            miette::LabeledSpan::new_with_span(
+                Some(label.clone()),
+                miette::SourceSpan::new(span.offset.into(), span.len),
+            )
+        });
+        Some(Box::new(std::iter::once(main).chain(related)))
+    }
+}
