@@ -17,6 +17,9 @@ mod simulate;
 mod test_cmd;
 
 use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 /// Ombud: a workflow-rules engine for complaint handling.
