@@ -1122,6 +1122,25 @@ impl<'e> Run<'e> {
         }
     }
 
+    /// Discharges obligation `ob` by event `name`; `false` when it is not open.
+    fn discharge(
+        &mut self,
+        ticket: &mut Ticket,
+        ob: &crate::compile::ObligationDef,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> bool {
+        let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none()) else {
+            return false;
+        };
+        st.done = Some(at);
+        let late = if st.breached { " (late)" } else { "" };
+        let owner = self.policy().tiers.get(ob.owner).cloned();
+        let detail = format!("`{}` done by {name}{late}", ob.name);
+        self.row(at, RowKind::Obligation, Some(&ob.name), owner.as_deref(), detail);
+        true
+    }
+
     /// Applies one event to a ticket that has been brought to the event's time.
     fn dispatch(&mut self, ticket: &mut Ticket, event: &Event) -> Result<(), Rejection> {
         let p = self.policy();
@@ -1315,19 +1334,7 @@ impl<'e> Run<'e> {
             // An event that is both a transition and an obligation's `done_on` (the bank's
             // `accepted` closes the ticket and answers the final reply) does both.
             for ob in p.obligations.iter().filter(|o| o.done_on == name) {
-                if let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none())
-                {
-                    st.done = Some(at);
-                    let late = if st.breached { " (late)" } else { "" };
-                    let owner = p.tiers.get(ob.owner).cloned();
-                    self.row(
-                        at,
-                        RowKind::Obligation,
-                        Some(&ob.name),
-                        owner.as_deref(),
-                        format!("`{}` done by {name}{late}", ob.name),
-                    );
-                }
+                self.discharge(ticket, ob, name, at);
             }
             return self.enter(ticket, to, at, 0);
         }
@@ -1411,19 +1418,9 @@ impl<'e> Run<'e> {
             return Ok(());
         }
         if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
-            let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none()) else {
+            if !self.discharge(ticket, ob, name, at) {
                 return Err(Rejection::bad(format!("obligation `{}` is not open", ob.name)));
-            };
-            st.done = Some(at);
-            let late = if st.breached { " (late)" } else { "" };
-            let owner = p.tiers.get(ob.owner).cloned();
-            self.row(
-                at,
-                RowKind::Obligation,
-                Some(&ob.name),
-                owner.as_deref(),
-                format!("`{}` done by {name}{late}", ob.name),
-            );
+            }
             return Ok(());
         }
         let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
