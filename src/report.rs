@@ -171,6 +171,64 @@ fn count_rows(c: &[Count]) -> Vec<Vec<String>> {
         .collect()
 }
 
+// Each table's rows are built once and rendered by both the text and the HTML report.
+
+const STAGE_HEAD: [&str; 7] = ["stage", "visits", "on time", "rate", "timed", "mean h", "p90 h"];
+const STRATA_HEAD: [&str; 3] = ["category", "closed", "sampled"];
+const CALLBACK_HEAD: [&str; 4] = ["ticket", "category", "complainant", "closed"];
+
+fn problem_rows(r: &Report) -> Vec<Vec<String>> {
+    r.frequent_problems
+        .iter()
+        .map(|p| {
+            let keyword = p.keyword.clone().unwrap_or_else(|| "—".into());
+            vec![p.category.clone(), keyword, p.count.to_string()]
+        })
+        .collect()
+}
+
+fn stage_rows(r: &Report) -> Vec<Vec<String>> {
+    r.stages
+        .iter()
+        .map(|s| {
+            vec![
+                s.stage.clone(),
+                s.visits.to_string(),
+                format!("{}/{}", s.on_time, s.on_time + s.late),
+                pct(s.on_time_rate),
+                s.completed.to_string(),
+                hours(s.mean_hours),
+                hours(s.p90_hours),
+            ]
+        })
+        .collect()
+}
+
+fn histogram_rows(r: &Report) -> Vec<Vec<String>> {
+    r.handling_distribution.iter().map(|b| vec![b.label.clone(), b.count.to_string()]).collect()
+}
+
+fn strata_rows(r: &Report) -> Vec<Vec<String>> {
+    r.callback_strata
+        .iter()
+        .map(|s| vec![s.category.clone(), s.closed.to_string(), s.sampled.to_string()])
+        .collect()
+}
+
+fn callback_rows(r: &Report, tz: chrono_tz::Tz) -> Vec<Vec<String>> {
+    r.callback
+        .iter()
+        .map(|c| {
+            vec![
+                c.ticket.clone(),
+                c.category.clone(),
+                c.complainant.clone().unwrap_or_else(|| "—".into()),
+                timefmt::short(tz, c.closed_at),
+            ]
+        })
+        .collect()
+}
+
 fn text(r: &Report, tz: chrono_tz::Tz) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -207,46 +265,17 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
         table(&mut o, &["", "tickets", "share"], &count_rows(c));
     }
     let _ = writeln!(o, "\nMost frequent problems");
-    let rows: Vec<Vec<String>> = r
-        .frequent_problems
-        .iter()
-        .map(|p| {
-            vec![
-                p.category.clone(),
-                p.keyword.clone().unwrap_or_else(|| "—".into()),
-                p.count.to_string(),
-            ]
-        })
-        .collect();
+    let rows = problem_rows(r);
     table(&mut o, &["category", "keyword", "tickets"], &rows);
     let _ = writeln!(o, "\nStages (handling time in working hours)");
-    let rows: Vec<Vec<String>> = r
-        .stages
-        .iter()
-        .map(|s| {
-            vec![
-                s.stage.clone(),
-                s.visits.to_string(),
-                format!("{}/{}", s.on_time, s.on_time + s.late),
-                pct(s.on_time_rate),
-                s.completed.to_string(),
-                hours(s.mean_hours),
-                hours(s.p90_hours),
-            ]
-        })
-        .collect();
-    table(&mut o, &["stage", "visits", "on time", "rate", "timed", "mean h", "p90 h"], &rows);
+    table(&mut o, &STAGE_HEAD, &stage_rows(r));
     let _ = writeln!(
         o,
         "\nTotal handling time of closed tickets: mean {} h, p90 {} h (working hours)",
         hours(r.mean_total_hours),
         hours(r.p90_total_hours)
     );
-    let rows: Vec<Vec<String>> = r
-        .handling_distribution
-        .iter()
-        .map(|b| vec![b.label.clone(), b.count.to_string()])
-        .collect();
+    let rows = histogram_rows(r);
     table(&mut o, &["working hours", "tickets"], &rows);
     let _ = writeln!(o, "\nEscalations by tier");
     table(&mut o, &["tier", "escalations", "share"], &count_rows(&r.escalations_by_tier));
@@ -257,26 +286,9 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
         "\nCallback sample (seed {}, 20% of closed tickets per category)",
         r.callback_seed
     );
-    let rows: Vec<Vec<String>> = r
-        .callback_strata
-        .iter()
-        .map(|s| vec![s.category.clone(), s.closed.to_string(), s.sampled.to_string()])
-        .collect();
-    table(&mut o, &["category", "closed", "sampled"], &rows);
-    let rows: Vec<Vec<String>> = r
-        .callback
-        .iter()
-        .map(|c| {
-            vec![
-                c.ticket.clone(),
-                c.category.clone(),
-                c.complainant.clone().unwrap_or_else(|| "—".into()),
-                timefmt::short(tz, c.closed_at),
-            ]
-        })
-        .collect();
+    table(&mut o, &STRATA_HEAD, &strata_rows(r));
     let _ = writeln!(o);
-    table(&mut o, &["ticket", "category", "complainant", "closed"], &rows);
+    table(&mut o, &CALLBACK_HEAD, &callback_rows(r, tz));
     o
 }
 
@@ -491,17 +503,7 @@ th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
     );
 
     o.push_str("<h2>Most frequent problems</h2>");
-    let rows: Vec<Vec<String>> = r
-        .frequent_problems
-        .iter()
-        .map(|p| {
-            vec![
-                p.category.clone(),
-                p.keyword.clone().unwrap_or_else(|| "—".into()),
-                p.count.to_string(),
-            ]
-        })
-        .collect();
+    let rows = problem_rows(r);
     o.push_str(&html_table(&["category", "matched keyword", "tickets"], &rows));
 
     o.push_str("<h2>On time per stage</h2>");
@@ -516,34 +518,17 @@ th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
             )
         })
         .collect();
-    let rows: Vec<Vec<String>> = r
-        .stages
-        .iter()
-        .map(|s| {
-            vec![
-                s.stage.clone(),
-                s.visits.to_string(),
-                pct(s.on_time_rate),
-                hours(s.mean_hours),
-                hours(s.p90_hours),
-            ]
-        })
-        .collect();
     let _ = write!(
         o,
         r#"<div class="row"><div>{}</div><div>{}</div></div>"#,
         hbars(&items, 100.0, "On-time rate per stage"),
-        html_table(&["stage", "visits", "on time", "mean h", "p90 h"], &rows)
+        html_table(&STAGE_HEAD, &stage_rows(r))
     );
 
     o.push_str("<h2>Handling time of closed tickets (working hours)</h2>");
     let items: Vec<(String, f64)> =
         r.handling_distribution.iter().map(|b| (b.label.clone(), b.count as f64)).collect();
-    let rows: Vec<Vec<String>> = r
-        .handling_distribution
-        .iter()
-        .map(|b| vec![b.label.clone(), b.count.to_string()])
-        .collect();
+    let rows = histogram_rows(r);
     let _ = write!(
         o,
         r#"<div class="row"><div>{}</div><div>{}<p>mean {} h · p90 {} h</p></div></div>"#,
@@ -566,28 +551,11 @@ th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
         "<h2>Callback sample</h2><p>20% of closed tickets per category, seed {}.</p>",
         r.callback_seed
     );
-    let strata: Vec<Vec<String>> = r
-        .callback_strata
-        .iter()
-        .map(|s| vec![s.category.clone(), s.closed.to_string(), s.sampled.to_string()])
-        .collect();
-    let list: Vec<Vec<String>> = r
-        .callback
-        .iter()
-        .map(|c| {
-            vec![
-                c.ticket.clone(),
-                c.category.clone(),
-                c.complainant.clone().unwrap_or_else(|| "—".into()),
-                timefmt::short(tz, c.closed_at),
-            ]
-        })
-        .collect();
     let _ = write!(
         o,
         r#"<div class="row"><div>{}</div><div>{}</div></div>"#,
-        html_table(&["category", "closed", "sampled"], &strata),
-        html_table(&["ticket", "category", "complainant", "closed"], &list)
+        html_table(&STRATA_HEAD, &strata_rows(r)),
+        html_table(&CALLBACK_HEAD, &callback_rows(r, tz))
     );
     o.push_str("</body></html>\n");
     o
