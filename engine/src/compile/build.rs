@@ -205,6 +205,16 @@ impl Compiler<'_> {
         value_span(self.text, at.span, &at.value, index, len)
     }
 
+    /// The id of a transition's target stage; an unknown name is reported (E0201).
+    fn target_stage(&mut self, to: Option<&At<String>>, stage_names: &[String]) -> Option<usize> {
+        let to = to?;
+        let id = stage_names.iter().position(|n| *n == to.value);
+        if id.is_none() {
+            self.unknown("E0201", "stage", to, stage_names);
+        }
+        id
+    }
+
     fn unknown(&mut self, code: &'static str, kind: &str, at: &At<String>, candidates: &[String]) {
         let mut d =
             Diagnostic::error(code, format!("unknown {kind} `{}`", at.value)).with_span(at.span);
@@ -942,11 +952,7 @@ impl Compiler<'_> {
                 let Some(ev) = &t.event else { continue };
                 event_uses.push(ev.clone());
                 let when = t.when.as_ref().and_then(|w| self.expr(w));
-                let Some(to_at) = &t.to else { continue };
-                let Some(to) = stage_names.iter().position(|n| *n == to_at.value) else {
-                    self.unknown("E0201", "stage", to_at, &stage_names);
-                    continue;
-                };
+                let Some(to) = self.target_stage(t.to.as_ref(), &stage_names) else { continue };
                 graph.add_edge(
                     petgraph::graph::NodeIndex::new(si),
                     petgraph::graph::NodeIndex::new(to),
@@ -960,11 +966,7 @@ impl Compiler<'_> {
             let mut auto = Vec::new();
             for t in &s.auto {
                 let when = t.when.as_ref().and_then(|w| self.expr(w));
-                let Some(to_at) = &t.to else { continue };
-                let Some(to) = stage_names.iter().position(|n| *n == to_at.value) else {
-                    self.unknown("E0201", "stage", to_at, &stage_names);
-                    continue;
-                };
+                let Some(to) = self.target_stage(t.to.as_ref(), &stage_names) else { continue };
                 graph.add_edge(
                     petgraph::graph::NodeIndex::new(si),
                     petgraph::graph::NodeIndex::new(to),
