@@ -152,7 +152,7 @@ impl Engine {
         };
         let mut run = Run::new(self);
         run.row(input.at, RowKind::Opened, None, None, format!("ticket `{}`", input.id));
-        run.enter(&mut ticket, self.policy.start, input.at, 0)?;
+        run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
         let entry = AuditEntry::Open(Box::new(OpenRecord {
             opened: input.at,
@@ -173,21 +173,14 @@ impl Engine {
         if event.at < ticket.clock_at {
             return Err(Rejection::OutOfOrder { at: event.at, clock_at: ticket.clock_at });
         }
-        // Work on a copy so a refusal leaves the ticket untouched; the history is moved, not
-        // cloned, since it only grows on success.
-        let history = std::mem::take(&mut ticket.history);
-        let mut work = ticket.clone();
-        ticket.history = history;
         let mut run = Run::new(self);
-        run.fire_due(&mut work, event.at);
-        run.dispatch(&mut work, event)?;
-        work.clock_at = event.at;
-        work.last_event_at = event.at;
-        work.history = std::mem::take(&mut ticket.history);
-        append_audit(&mut work, AuditEntry::Event(Box::new(event.clone())), self.seal);
-        let outcome = run.finish(&work);
-        *ticket = work;
-        Ok(outcome)
+        let plan = run.plan(ticket, event)?;
+        run.fire_due(ticket, event.at);
+        run.commit(ticket, event, plan);
+        ticket.clock_at = event.at;
+        ticket.last_event_at = event.at;
+        append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
+        Ok(run.finish(ticket))
     }
 
     /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or
@@ -942,17 +935,10 @@ impl<'e> Run<'e> {
     }
 
     /// Enters `stage_id` at `at`: owner, clock, ladder, group, then automatic transitions.
-    fn enter(
-        &mut self,
-        ticket: &mut Ticket,
-        stage_id: StageId,
-        at: DateTime<Utc>,
-        depth: usize,
-    ) -> Result<(), Rejection> {
+    /// Stage ids come from the compiled policy, so the stage exists; entering cannot fail.
+    fn enter(&mut self, ticket: &mut Ticket, stage_id: StageId, at: DateTime<Utc>, depth: usize) {
         let p = self.policy();
-        let Some(stage) = p.stages.get(stage_id) else {
-            return Err(Rejection::bad(format!("stage #{stage_id} does not exist")));
-        };
+        let Some(stage) = p.stages.get(stage_id) else { return };
         ticket.stage = stage.name.clone();
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
@@ -984,7 +970,7 @@ impl<'e> Run<'e> {
                 ticket.tier.as_deref(),
                 "all clocks stopped".into(),
             );
-            return Ok(());
+            return;
         }
         let budget = stage
             .due
@@ -1052,27 +1038,22 @@ impl<'e> Run<'e> {
             self.row(at, RowKind::Group, Some(&stage.name), Some(&lead), detail);
             break;
         }
-        self.take_autos(ticket, at, depth)
+        self.take_autos(ticket, at, depth);
     }
 
     /// Takes the first automatic transition of the current stage whose condition holds.
-    fn take_autos(
-        &mut self,
-        ticket: &mut Ticket,
-        at: DateTime<Utc>,
-        depth: usize,
-    ) -> Result<(), Rejection> {
+    fn take_autos(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, depth: usize) {
         if depth >= MAX_AUTO_CHAIN || ticket.is_closed() {
-            return Ok(());
+            return;
         }
         let p = self.policy();
         let stage = self.engine.stage(ticket);
         let missing = stage.requires.iter().any(|a| !ticket.artifacts.contains_key(a));
         if missing {
-            return Ok(());
+            return;
         }
         let Some(auto) = stage.auto.iter().find(|a| self.holds(&a.when, &ticket.fields)) else {
-            return Ok(());
+            return;
         };
         let to = auto.to;
         let detail = format!(
@@ -1082,7 +1063,7 @@ impl<'e> Run<'e> {
         );
         let from = ticket.stage.clone();
         self.row(at, RowKind::Event, Some(&from), ticket.tier.as_deref(), detail);
-        self.enter(ticket, to, at, depth + 1)
+        self.enter(ticket, to, at, depth + 1);
     }
 
     /// Starts every obligation whose condition now holds.
@@ -1141,12 +1122,17 @@ impl<'e> Run<'e> {
         true
     }
 
-    /// Applies one event to a ticket that has been brought to the event's time.
-    fn dispatch(&mut self, ticket: &mut Ticket, event: &Event) -> Result<(), Rejection> {
+    /// Decides what `event` does to `ticket`, or why it is refused, without changing anything.
+    ///
+    /// Firing due clock items never changes what an event is allowed to do: ladder steps,
+    /// breaches and obligation deadlines touch tiers, flags, marks and counters, never the stage,
+    /// fields, artifacts, joint group, pause state or discharged obligations that acceptance
+    /// reads. So the event is checked first against the ticket as stored, and a refusal leaves it
+    /// untouched without copying it.
+    fn plan<'x>(&self, ticket: &Ticket, event: &'x Event) -> Result<Plan<'e, 'x>, Rejection> {
         let p = self.policy();
-        let at = event.at;
         let name = event.event.as_str();
-        let stage_name = ticket.stage.clone();
+        let stage = self.engine.stage(ticket);
         match name {
             ATTACH => {
                 let Some(artifact) = event.artifact.as_deref() else {
@@ -1160,75 +1146,44 @@ impl<'e> Run<'e> {
                         "unknown artifact `{artifact}`: no stage requires it{hint}"
                     )));
                 }
-                ticket.artifacts.insert(artifact.to_string(), at);
-                self.row(
-                    at,
-                    RowKind::Attached,
-                    Some(&stage_name),
-                    ticket.tier.as_deref(),
-                    artifact.to_string(),
-                );
-                self.take_autos(ticket, at, 0)
+                Ok(Plan::Attach(artifact))
             }
             SET => {
                 let Some(data) = event.data.as_ref().filter(|d| !d.is_empty()) else {
                     return Err(Rejection::bad("`set` needs `data` with at least one field"));
                 };
-                let mut changes = Vec::new();
+                let mut checked = Vec::with_capacity(data.len());
                 for (k, v) in data {
-                    let checked = if v.is_null() {
-                        match p.field(k) {
-                            Some(f) => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
-                            None => self.engine.check_field(k, v)?,
+                    let value = match p.field(k) {
+                        Some(f) if v.is_null() => {
+                            f.default.clone().unwrap_or_else(|| neutral(&f.ty))
                         }
-                    } else {
-                        self.engine.check_field(k, v)?
+                        _ => self.engine.check_field(k, v)?,
                     };
-                    changes.push(format!("{k}={}", compact(&checked)));
-                    Arc::make_mut(&mut ticket.fields).insert(k.clone(), checked);
+                    checked.push((k.as_str(), value));
                 }
-                let mut given: BTreeSet<String> = BTreeSet::new();
-                for rec in &ticket.history {
-                    match &rec.entry {
-                        AuditEntry::Open(o) => given.extend(o.fields.keys().cloned()),
-                        AuditEntry::Event(e) => {
-                            if let Some(d) = &e.data {
-                                given.extend(d.keys().cloned());
-                            }
-                        }
-                    }
-                }
-                given.extend(data.keys().cloned());
-                self.engine.derive(Arc::make_mut(&mut ticket.fields), &given);
-                self.fields_changed();
-                self.row(
-                    at,
-                    RowKind::Event,
-                    Some(&stage_name),
-                    ticket.tier.as_deref(),
-                    format!("set {}", changes.join(", ")),
-                );
-                self.start_obligations(ticket, at);
-                self.take_autos(ticket, at, 0)
+                Ok(Plan::Set(checked))
             }
             MEMBER_DONE => {
                 let Some(member) = event.member.as_deref() else {
                     return Err(Rejection::bad("`member_done` needs a `member`"));
                 };
-                let Some(group) = ticket.group.as_mut() else {
-                    return Err(Rejection::bad(format!("stage `{stage_name}` has no joint group")));
+                let Some(group) = ticket.group.as_ref() else {
+                    return Err(Rejection::bad(format!(
+                        "stage `{}` has no joint group",
+                        ticket.stage
+                    )));
                 };
-                let gname = group.name.clone();
+                let gname = &group.name;
                 if member == "lead" {
                     if group.lead_done.is_some() {
                         return Err(Rejection::bad(format!(
                             "the lead of `{gname}` already reported done"
                         )));
                     }
-                    group.lead_done = Some(at);
                 } else {
-                    match group.members.get_mut(member) {
-                        Some(slot @ None) => *slot = Some(at),
+                    match group.members.get(member) {
+                        Some(None) => {}
                         Some(Some(_)) => {
                             return Err(Rejection::bad(format!(
                                 "member `{member}` already reported done"
@@ -1243,17 +1198,7 @@ impl<'e> Run<'e> {
                         }
                     }
                 }
-                let how = self.engine.group_completion(group);
-                let done = group.members.values().filter(|d| d.is_some()).count();
-                let total = group.members.len();
-                let pending = group_pending(group, how);
-                let detail = if pending.is_empty() {
-                    format!("`{member}` done ({done}/{total}); group `{gname}` complete")
-                } else {
-                    format!("`{member}` done ({done}/{total}); waiting for {}", pending.join(", "))
-                };
-                self.row(at, RowKind::Group, Some(&stage_name), ticket.tier.as_deref(), detail);
-                Ok(())
+                Ok(Plan::MemberDone(member))
             }
             REASSIGN => {
                 let Some(to) = event.to.as_deref() else {
@@ -1265,8 +1210,163 @@ impl<'e> Run<'e> {
                         .unwrap_or_default();
                     return Err(Rejection::bad(format!("unknown tier `{to}`{hint}")));
                 }
-                let from = ticket.tier.clone().unwrap_or_default();
-                ticket.tier = Some(to.to_string());
+                Ok(Plan::Reassign(to))
+            }
+            _ if stage.on.iter().any(|t| t.event == name) => {
+                let mut false_conditions = Vec::new();
+                let mut chosen = None;
+                for t in stage.on.iter().filter(|t| t.event == name) {
+                    match &t.when {
+                        Some(w) if !self.guard(w, &ticket.fields)? => {
+                            false_conditions.push(format!("`{}` is false", w.source()));
+                        }
+                        _ => {
+                            chosen = Some(t.to);
+                            break;
+                        }
+                    }
+                }
+                let Some(to) = chosen else {
+                    return Err(Rejection::GuardFalse {
+                        event: name.to_string(),
+                        stage: stage.name.clone(),
+                        conditions: false_conditions,
+                    });
+                };
+                let missing: Vec<String> = stage
+                    .requires
+                    .iter()
+                    .filter(|a| !ticket.artifacts.contains_key(*a))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Rejection::MissingArtifacts { stage: stage.name.clone(), missing });
+                }
+                if let Some(g) = &ticket.group {
+                    let pending = group_pending(g, self.engine.group_completion(g));
+                    if !pending.is_empty() {
+                        return Err(Rejection::GroupPending { group: g.name.clone(), pending });
+                    }
+                }
+                Ok(Plan::Transition(to))
+            }
+            _ => {
+                if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
+                    let Some(c) = ticket.clock.as_ref() else {
+                        return Err(Rejection::bad(format!(
+                            "stage `{}` has no running clock to pause",
+                            stage.name
+                        )));
+                    };
+                    if c.paused.is_some() {
+                        return Err(Rejection::bad(format!(
+                            "the clock of `{}` is already paused",
+                            stage.name
+                        )));
+                    }
+                    return Ok(Plan::Pause(rule));
+                }
+                if let Some(rule) = p.pauses.iter().find(|r| r.resume_on == name) {
+                    let paused = ticket.clock.as_ref().and_then(|c| c.paused.as_ref());
+                    if paused.is_none_or(|pz| pz.resume_on != name) {
+                        return Err(Rejection::bad(format!(
+                            "the clock of `{}` is not paused",
+                            stage.name
+                        )));
+                    }
+                    return Ok(Plan::Resume(rule));
+                }
+                if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
+                    let open = ticket.obligations.get(&ob.name).is_some_and(|s| s.done.is_none());
+                    if !open {
+                        return Err(Rejection::bad(format!(
+                            "obligation `{}` is not open",
+                            ob.name
+                        )));
+                    }
+                    return Ok(Plan::Discharge(ob));
+                }
+                let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
+                accepted.dedup();
+                Err(Rejection::NotAccepted {
+                    event: name.to_string(),
+                    stage: stage.name.clone(),
+                    accepted,
+                })
+            }
+        }
+    }
+
+    /// Carries out a planned event on a ticket that has been brought to the event's time.
+    fn commit(&mut self, ticket: &mut Ticket, event: &Event, plan: Plan<'e, '_>) {
+        let p = self.policy();
+        let at = event.at;
+        let name = event.event.as_str();
+        let stage_name = ticket.stage.clone();
+        match plan {
+            Plan::Attach(artifact) => {
+                ticket.artifacts.insert(artifact.to_string(), at);
+                self.row(
+                    at,
+                    RowKind::Attached,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    artifact.to_string(),
+                );
+                self.take_autos(ticket, at, 0);
+            }
+            Plan::Set(checked) => {
+                let mut changes = Vec::with_capacity(checked.len());
+                let mut given: BTreeSet<String> = BTreeSet::new();
+                for rec in &ticket.history {
+                    match &rec.entry {
+                        AuditEntry::Open(o) => given.extend(o.fields.keys().cloned()),
+                        AuditEntry::Event(e) => {
+                            if let Some(d) = &e.data {
+                                given.extend(d.keys().cloned());
+                            }
+                        }
+                    }
+                }
+                let fields = Arc::make_mut(&mut ticket.fields);
+                for (k, v) in checked {
+                    changes.push(format!("{k}={}", compact(&v)));
+                    given.insert(k.to_string());
+                    fields.insert(k.to_string(), v);
+                }
+                self.engine.derive(fields, &given);
+                self.fields_changed();
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    format!("set {}", changes.join(", ")),
+                );
+                self.start_obligations(ticket, at);
+                self.take_autos(ticket, at, 0);
+            }
+            Plan::MemberDone(member) => {
+                let Some(group) = ticket.group.as_mut() else { return };
+                if member == "lead" {
+                    group.lead_done = Some(at);
+                } else if let Some(slot) = group.members.get_mut(member) {
+                    *slot = Some(at);
+                }
+                let how = self.engine.group_completion(group);
+                let done = group.members.values().filter(|d| d.is_some()).count();
+                let total = group.members.len();
+                let pending = group_pending(group, how);
+                let gname = &group.name;
+                let detail = if pending.is_empty() {
+                    format!("`{member}` done ({done}/{total}); group `{gname}` complete")
+                } else {
+                    format!("`{member}` done ({done}/{total}); waiting for {}", pending.join(", "))
+                };
+                self.row(at, RowKind::Group, Some(&stage_name), ticket.tier.as_deref(), detail);
+            }
+            Plan::Reassign(to) => {
+                let from = ticket.tier.replace(to.to_string()).unwrap_or_default();
                 self.row(
                     at,
                     RowKind::Reassign,
@@ -1274,159 +1374,112 @@ impl<'e> Run<'e> {
                     Some(to),
                     format!("{from} → {to} by event"),
                 );
-                Ok(())
             }
-            _ => self.named(ticket, event),
-        }
-    }
-
-    fn named(&mut self, ticket: &mut Ticket, event: &Event) -> Result<(), Rejection> {
-        let p = self.policy();
-        let at = event.at;
-        let name = event.event.as_str();
-        let stage = self.engine.stage(ticket);
-        let stage_name = stage.name.clone();
-        let transitions: Vec<_> = stage.on.iter().filter(|t| t.event == name).collect();
-        if !transitions.is_empty() {
-            let mut chosen = None;
-            let mut false_conditions = Vec::new();
-            for t in &transitions {
-                match &t.when {
-                    Some(w) if !self.guard(w, &ticket.fields)? => {
-                        false_conditions.push(format!("`{}` is false", w.source()));
-                    }
-                    _ => {
-                        chosen = Some(t.to);
-                        break;
-                    }
+            Plan::Transition(to) => {
+                let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    format!("{name} → {target}"),
+                );
+                // An event that is both a transition and an obligation's `done_on` (the bank's
+                // `accepted` closes the ticket and answers the final reply) does both.
+                for ob in p.obligations.iter().filter(|o| o.done_on == name) {
+                    self.discharge(ticket, ob, name, at);
                 }
+                self.enter(ticket, to, at, 0);
             }
-            let Some(to) = chosen else {
-                return Err(Rejection::GuardFalse {
-                    event: name.to_string(),
-                    stage: stage_name,
-                    conditions: false_conditions,
+            Plan::Pause(rule) => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                let working = Self::is_working(&c.budget);
+                let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
+                c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
+                self.row(
+                    at,
+                    RowKind::Paused,
+                    Some(&stage_name),
+                    ticket.tier.as_deref(),
+                    format!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
+                );
+            }
+            Plan::Resume(rule) => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                let Some(pause) = c.paused.take() else { return };
+                let working = Self::is_working(&c.budget);
+                let (deadline, provisional) = match rule.resume {
+                    ResumeMode::Remaining => {
+                        let d = if working {
+                            p.calendar
+                                .at_working_clock(p.calendar.working_clock(at) + pause.remaining)
+                        } else {
+                            at + chrono::Duration::seconds(pause.remaining)
+                        };
+                        // Provisional when the new deadline lies beyond the calendar's data.
+                        let beyond = d.with_timezone(&p.calendar.tz()).date_naive()
+                            > p.calendar.coverage().1;
+                        (d, c.provisional || beyond)
+                    }
+                    ResumeMode::Restart => {
+                        let d = p.calendar.add(at, c.budget);
+                        c.total = if working {
+                            p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
+                        } else {
+                            (d.at - at).num_seconds()
+                        };
+                        c.fired = 0;
+                        (d.at, d.provisional.is_some())
+                    }
+                };
+                c.deadline = deadline;
+                c.provisional = provisional;
+                let paused_for = at - pause.since;
+                let detail = format!(
+                    "{name}: clock runs again after {}h{:02}m ({}) → due {}",
+                    paused_for.num_hours(),
+                    paused_for.num_minutes() % 60,
+                    match rule.resume {
+                        ResumeMode::Remaining => "remaining time kept",
+                        ResumeMode::Restart => "full budget again",
+                    },
+                    timefmt::human(p.calendar.tz(), deadline)
+                );
+                self.rows.push(TimelineRow {
+                    at,
+                    kind: RowKind::Resumed,
+                    stage: Some(stage_name),
+                    tier: ticket.tier.clone(),
+                    detail,
+                    due: Some(deadline),
+                    provisional,
                 });
-            };
-            let missing: Vec<String> = stage
-                .requires
-                .iter()
-                .filter(|a| !ticket.artifacts.contains_key(*a))
-                .cloned()
-                .collect();
-            if !missing.is_empty() {
-                return Err(Rejection::MissingArtifacts { stage: stage_name, missing });
             }
-            if let Some(g) = &ticket.group {
-                let pending = group_pending(g, self.engine.group_completion(g));
-                if !pending.is_empty() {
-                    return Err(Rejection::GroupPending { group: g.name.clone(), pending });
-                }
-            }
-            let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
-            self.row(
-                at,
-                RowKind::Event,
-                Some(&stage_name),
-                ticket.tier.as_deref(),
-                format!("{name} → {target}"),
-            );
-            // An event that is both a transition and an obligation's `done_on` (the bank's
-            // `accepted` closes the ticket and answers the final reply) does both.
-            for ob in p.obligations.iter().filter(|o| o.done_on == name) {
+            Plan::Discharge(ob) => {
                 self.discharge(ticket, ob, name, at);
             }
-            return self.enter(ticket, to, at, 0);
         }
-        if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
-            let Some(c) = ticket.clock.as_mut() else {
-                return Err(Rejection::bad(format!(
-                    "stage `{stage_name}` has no running clock to pause"
-                )));
-            };
-            if c.paused.is_some() {
-                return Err(Rejection::bad(format!(
-                    "the clock of `{stage_name}` is already paused"
-                )));
-            }
-            let working = Self::is_working(&c.budget);
-            let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
-            c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
-            self.row(
-                at,
-                RowKind::Paused,
-                Some(&stage_name),
-                ticket.tier.as_deref(),
-                format!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
-            );
-            return Ok(());
-        }
-        if let Some(rule) = p.pauses.iter().find(|r| r.resume_on == name) {
-            let paused = ticket.clock.as_ref().and_then(|c| c.paused.clone());
-            let Some(pause) = paused.filter(|pz| pz.resume_on == name) else {
-                return Err(Rejection::bad(format!("the clock of `{stage_name}` is not paused")));
-            };
-            let Some(c) = ticket.clock.as_mut() else { return Ok(()) };
-            let working = Self::is_working(&c.budget);
-            let (deadline, provisional) = match rule.resume {
-                ResumeMode::Remaining => {
-                    let base = if working { p.calendar.working_clock(at) } else { at.timestamp() };
-                    let d = if working {
-                        p.calendar.at_working_clock(base + pause.remaining)
-                    } else {
-                        at + chrono::Duration::seconds(pause.remaining)
-                    };
-                    // Provisional when the new deadline lies beyond the calendar's data.
-                    let beyond =
-                        d.with_timezone(&p.calendar.tz()).date_naive() > p.calendar.coverage().1;
-                    (d, c.provisional || beyond)
-                }
-                ResumeMode::Restart => {
-                    let d = p.calendar.add(at, c.budget);
-                    c.total = if working {
-                        p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
-                    } else {
-                        (d.at - at).num_seconds()
-                    };
-                    c.fired = 0;
-                    (d.at, d.provisional.is_some())
-                }
-            };
-            c.paused = None;
-            c.deadline = deadline;
-            c.provisional = provisional;
-            let paused_for = at - pause.since;
-            let detail = format!(
-                "{name}: clock runs again after {}h{:02}m ({}) → due {}",
-                paused_for.num_hours(),
-                paused_for.num_minutes() % 60,
-                match rule.resume {
-                    ResumeMode::Remaining => "remaining time kept",
-                    ResumeMode::Restart => "full budget again",
-                },
-                timefmt::human(p.calendar.tz(), deadline)
-            );
-            self.rows.push(TimelineRow {
-                at,
-                kind: RowKind::Resumed,
-                stage: Some(stage_name),
-                tier: ticket.tier.clone(),
-                detail,
-                due: Some(deadline),
-                provisional,
-            });
-            return Ok(());
-        }
-        if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
-            if !self.discharge(ticket, ob, name, at) {
-                return Err(Rejection::bad(format!("obligation `{}` is not open", ob.name)));
-            }
-            return Ok(());
-        }
-        let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
-        accepted.dedup();
-        Err(Rejection::NotAccepted { event: name.to_string(), stage: stage_name, accepted })
     }
+}
+
+/// What an accepted event does, decided by [`Run::plan`] before anything changes.
+enum Plan<'p, 'x> {
+    /// Attach an artifact the policy knows.
+    Attach(&'x str),
+    /// Update fields with these checked values.
+    Set(Vec<(&'x str, Value)>),
+    /// A joint-group member (or `lead`) reports done.
+    MemberDone(&'x str),
+    /// Hand the stage to this tier.
+    Reassign(&'x str),
+    /// Take a transition to this stage.
+    Transition(StageId),
+    /// Stop the stage clock under this rule.
+    Pause(&'p crate::compile::PauseRule),
+    /// Restart the stage clock under this rule.
+    Resume(&'p crate::compile::PauseRule),
+    /// Discharge this obligation.
+    Discharge(&'p crate::compile::ObligationDef),
 }
 
 fn compact(v: &Value) -> String {

@@ -1,0 +1,143 @@
+//! Property tests of the runtime on every bundled policy: random event streams (valid, refused
+//! and malformed events, at random gaps that cross ladder steps and deadlines).
+//!
+//! - A refused event leaves the ticket exactly as it was, even when clock items were due.
+//! - Whether or not the host called `advance` before an event, the event gets the same answer
+//!   and the ticket ends in the same state with the same timeline (and audit chain).
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
+
+use chrono::{DateTime, Duration, Utc};
+use ombud_engine::compile::CompiledPolicy;
+use ombud_engine::runtime::{Engine, Event, OpenTicket, Ticket, TimelineRow};
+use proptest::prelude::*;
+use serde_json::json;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+const POLICIES: [&str; 3] =
+    ["service-complaints.yaml", "city-hotline-12345.yaml", "bank-complaints.yaml"];
+
+fn engines() -> &'static Vec<Engine> {
+    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        POLICIES
+            .iter()
+            .map(|name| {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies").join(name);
+                let (policy, _) = ombud_engine::load_policy_file(&path).unwrap();
+                Engine::new(Arc::new(policy))
+            })
+            .collect()
+    })
+}
+
+/// Every event name the policy knows (transitions, pauses, resumes, obligations), the built-ins
+/// with good and bad arguments, and a name nobody declares.
+fn event_pool(p: &CompiledPolicy) -> Vec<Event> {
+    let t0 = DateTime::<Utc>::MIN_UTC;
+    let mut names: Vec<String> =
+        p.stages.iter().flat_map(|s| s.on.iter().map(|t| t.event.clone())).collect();
+    names.extend(p.pauses.iter().flat_map(|r| [r.on.clone(), r.resume_on.clone()]));
+    names.extend(p.obligations.iter().map(|o| o.done_on.clone()));
+    names.push("no_such_event".into());
+    names.sort();
+    names.dedup();
+    let mut pool: Vec<Event> = names.into_iter().map(|n| Event::named(n, t0)).collect();
+    for s in &p.stages {
+        pool.extend(s.requires.iter().map(|a| Event::attach(a.clone(), t0)));
+    }
+    pool.push(Event::attach("no_such_artifact", t0));
+    for m in ["billing", "network", "lead", "nobody"] {
+        pool.push(Event::member_done(m, t0));
+    }
+    pool.extend(p.tiers.iter().map(|tier| Event::reassign(tier.clone(), t0)));
+    pool.push(Event::reassign("no_such_tier", t0));
+    for data in [
+        json!({"claim_amount": 50000}),
+        json!({"public_interest": true}),
+        json!({"claim_amount": "lots"}),
+        json!({"no_such_field": 1}),
+    ] {
+        pool.push(Event::set(serde_json::from_value(data).unwrap(), t0));
+    }
+    pool.push(Event { data: None, ..Event::named("set", t0) });
+    pool
+}
+
+fn open_input(at: DateTime<Utc>, variant: u8) -> OpenTicket {
+    let fields = match variant % 3 {
+        0 => json!({}),
+        1 => json!({"departments": ["billing", "network"], "claim_amount": 20000}),
+        _ => json!({"text": "charged twice; threat", "departments": ["billing"]}),
+    };
+    OpenTicket { id: "P-1".into(), at, fields: serde_json::from_value(fields).unwrap() }
+}
+
+/// Opens a ticket, returning `None` when the policy refuses the opening data.
+fn open(engine: &Engine, at: DateTime<Utc>, variant: u8) -> Option<Ticket> {
+    engine.open(&open_input(at, variant)).ok().map(|(t, _)| t)
+}
+
+fn json(ticket: &Ticket) -> String {
+    serde_json::to_string(ticket).unwrap()
+}
+
+/// Instants from just before Spring Festival 2026 to just after National Day 2026.
+fn start() -> impl Strategy<Value = DateTime<Utc>> {
+    (1_770_000_000i64..1_790_000_000)
+        .prop_map(|s| DateTime::from_timestamp(s / 60 * 60, 0).unwrap())
+}
+
+/// Gaps between events: minutes to a couple of weeks, so ladder steps and breaches fall between.
+fn gaps() -> impl Strategy<Value = Vec<(usize, i64)>> {
+    prop::collection::vec((any::<usize>(), 0i64..20_000), 1..30)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn refusals_change_nothing_and_advancing_first_changes_no_outcome(
+        policy in 0..POLICIES.len(),
+        variant in any::<u8>(),
+        at in start(),
+        steps in gaps(),
+    ) {
+        let engine = &engines()[policy];
+        let pool = event_pool(engine.policy());
+        let Some(mut direct) = open(engine, at, variant) else { return Ok(()) };
+        let mut stepped = direct.clone();
+        let (mut rows_direct, mut rows_stepped): (Vec<TimelineRow>, Vec<TimelineRow>) =
+            (Vec::new(), Vec::new());
+        let mut now = at;
+        for (pick, gap_minutes) in steps {
+            now += Duration::minutes(gap_minutes);
+            let event = Event { at: now, ..pool[pick % pool.len()].clone() };
+
+            let before = json(&direct);
+            let answer = engine.apply(&mut direct, &event);
+            match &answer {
+                Ok(outcome) => rows_direct.extend(outcome.rows.iter().cloned()),
+                Err(err) => prop_assert_eq!(
+                    json(&direct), before, "refused `{}` ({}) changed the ticket", event.event, err
+                ),
+            }
+
+            rows_stepped.extend(engine.advance(&mut stepped, now).unwrap().rows);
+            let answer_stepped = engine.apply(&mut stepped, &event);
+            match (&answer, &answer_stepped) {
+                (Ok(_), Ok(outcome)) => rows_stepped.extend(outcome.rows.iter().cloned()),
+                (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
+                (a, b) => prop_assert!(
+                    false, "`{}`: {:?} without advance, {:?} after it", event.event, a.as_ref().err(), b.as_ref().err()
+                ),
+            }
+        }
+        // A refused event fires nothing, so bring both to the last instant before comparing.
+        rows_direct.extend(engine.advance(&mut direct, now).unwrap().rows);
+        rows_stepped.extend(engine.advance(&mut stepped, now).unwrap().rows);
+        prop_assert_eq!(&rows_direct, &rows_stepped);
+        let (a, b) = (json(&direct), json(&stepped));
+        prop_assert!(a == b, "tickets differ:\n{a}\n{b}");
+    }
+}
