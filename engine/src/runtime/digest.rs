@@ -1,11 +1,14 @@
 //! The audit chain's hashing: one canonical, compact encoding of a ticket's state fed straight
 //! into SHA-256.
 //!
-//! Every value is written with a one-byte tag and a fixed-width or length-prefixed body, so two
-//! different states never encode to the same bytes. Structs are destructured exhaustively: adding
-//! a field to [`Ticket`] (or to anything it holds) does not compile until the field is hashed
-//! here, so nothing in the state can escape the chain. Instants are hashed as seconds and
-//! nanoseconds since the epoch; maps are `BTreeMap`s and hashed in key order.
+//! Every value is written with a one-byte tag and a self-delimiting body, so two different states
+//! never encode to the same bytes: unsigned integers and lengths as LEB128 varints, signed ones
+//! zigzag-encoded first, strings as their length then their UTF-8 bytes, JSON numbers as their
+//! canonical text ended by a zero byte. Structs are destructured exhaustively: adding a field to
+//! [`Ticket`] (or to anything it holds) does not compile until the field is hashed here, so nothing
+//! in the state can escape the chain. Instants are hashed as seconds and nanoseconds since the
+//! epoch; maps are `BTreeMap`s and hashed in key order. SHA-256 costs per byte, so the encoding is
+//! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::event::Event;
 use super::ticket::{
@@ -16,6 +19,7 @@ use crate::policy::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::io::Write as _;
 
 /// Digest of the ticket state: SHA-256 (hex) of the canonical encoding of everything but
 /// `history` and `audit_head`. This is what an audit record's `state` holds.
@@ -28,19 +32,17 @@ use sha2::{Digest, Sha256};
 /// # }
 /// ```
 pub fn state_digest(ticket: &Ticket) -> String {
-    let mut h = Hasher(Vec::with_capacity(1024));
-    h.ticket(ticket);
-    h.finish()
+    Hasher::with(|h| h.ticket(ticket))
 }
 
 /// The hash of an audit record: SHA-256 (hex) over the previous record's hash (empty for the
 /// opening), the entry and the state digest after it.
 pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
-    let mut h = Hasher(Vec::with_capacity(512));
-    h.str(prev);
-    h.entry(entry);
-    h.str(state);
-    h.finish()
+    Hasher::with(|h| {
+        h.str(prev);
+        h.entry(entry);
+        h.str(state);
+    })
 }
 
 /// Lowercase hex of `bytes`.
@@ -58,21 +60,39 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// when fed a few bytes at a time).
 struct Hasher(Vec<u8>);
 
+thread_local! {
+    /// The encoding buffer, reused by every digest on the thread.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+}
+
 impl Hasher {
-    fn finish(self) -> String {
-        hex(&Sha256::digest(&self.0))
+    /// Encodes with `write` and returns the SHA-256 hex of the bytes.
+    fn with(write: impl FnOnce(&mut Hasher)) -> String {
+        let buffer = BUFFER.with(|b| b.take());
+        let mut h = Hasher(buffer);
+        h.0.clear();
+        write(&mut h);
+        let digest = hex(&Sha256::digest(&h.0));
+        BUFFER.with(|b| b.replace(h.0));
+        digest
     }
 
     fn tag(&mut self, t: u8) {
         self.0.push(t);
     }
 
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+    /// LEB128: seven bits per byte, high bit set on every byte but the last.
+    fn u64(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
     }
 
+    /// Zigzag (0, -1, 1, -2, … → 0, 1, 2, 3, …), then LEB128.
     fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.u64(((v << 1) ^ (v >> 63)) as u64);
     }
 
     fn bool(&mut self, v: bool) {
@@ -138,9 +158,11 @@ impl Hasher {
                 self.bool(*b);
             }
             Value::Number(n) => {
-                // The number's canonical text: JSON numbers have no other identity.
+                // The number's canonical text: JSON numbers have no other identity. It never
+                // contains a zero byte, which ends it.
                 self.tag(2);
-                self.str(&n.to_string());
+                let _ = write!(self.0, "{n}");
+                self.tag(0);
             }
             Value::String(s) => {
                 self.tag(3);
