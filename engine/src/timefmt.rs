@@ -26,24 +26,33 @@ pub fn rfc3339(tz: Tz, t: DateTime<Utc>) -> String {
 /// assert_eq!(human(chrono_tz::Asia::Shanghai, t), "Fri 13 Feb 2026 17:30");
 /// ```
 pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
+    let mut out = String::with_capacity(24);
+    push_human(&mut out, tz, t);
+    out
+}
+
+/// [`human`], appended to `out`.
+pub fn push_human(out: &mut String, tz: Tz, t: DateTime<Utc>) {
+    use std::fmt::Write as _;
     let local = t.with_timezone(&tz);
-    let (day, hm) = if local.hour() == 0 && local.minute() == 0 && local.second() == 0 {
-        ((local - Duration::days(1)).date_naive(), "24:00".to_string())
-    } else if local.second() != 0 {
-        (
-            local.date_naive(),
-            format!("{:02}:{:02}:{:02}", local.hour(), local.minute(), local.second()),
-        )
-    } else {
-        (local.date_naive(), format!("{:02}:{:02}", local.hour(), local.minute()))
-    };
+    let (h, m, s) = (local.hour(), local.minute(), local.second());
+    let midnight = h == 0 && m == 0 && s == 0;
+    let day = if midnight { (local - Duration::days(1)).date_naive() } else { local.date_naive() };
     // Written out by hand: strftime parses its pattern on every call, and timelines call this a lot.
     const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let weekday = WEEKDAYS.get(day.weekday().num_days_from_monday() as usize).unwrap_or(&"");
     let month = MONTHS.get(day.month0() as usize).unwrap_or(&"");
-    format!("{weekday} {} {month} {} {hm}", day.day(), day.year())
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{weekday} {} {month} {} ", day.day(), day.year());
+    if midnight {
+        out.push_str("24:00");
+    } else if s != 0 {
+        let _ = write!(out, "{h:02}:{m:02}:{s:02}");
+    } else {
+        let _ = write!(out, "{h:02}:{m:02}");
+    }
 }
 
 /// Date and time in the zone without the weekday (`2026-02-13 17:30`), for table columns.

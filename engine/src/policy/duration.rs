@@ -179,17 +179,16 @@ impl fmt::Display for Duration {
         match *self {
             Duration::Wall { seconds } => {
                 let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-                let mut out = String::new();
                 if h > 0 {
-                    out.push_str(&format!("{h}h"));
+                    write!(f, "{h}h")?;
                 }
                 if m > 0 {
-                    out.push_str(&format!("{m}m"));
+                    write!(f, "{m}m")?;
                 }
-                if s > 0 || out.is_empty() {
-                    out.push_str(&format!("{s}s"));
+                if s > 0 || (h == 0 && m == 0) {
+                    write!(f, "{s}s")?;
                 }
-                f.write_str(&out)
+                Ok(())
             }
             Duration::WorkingDays(n) => write!(f, "{n} working day{}", plural(i64::from(n))),
             Duration::WorkingHours { minutes } if minutes % 60 == 0 => {

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Most automatic transitions taken in a row before the engine stops following them.
@@ -595,8 +596,8 @@ fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
     // The digest covers neither `history` nor `audit_head`, so neither needs moving out first.
     let state = state_digest(ticket);
     let hash = record_hash(&ticket.audit_head, &entry, &state);
-    ticket.history.push(AuditRecord { seq, entry, state, hash: hash.clone() });
-    ticket.audit_head = hash;
+    ticket.audit_head.clone_from(&hash);
+    ticket.history.push(AuditRecord { seq, entry, state, hash });
 }
 
 /// One call's working state: the rows and actions it produces.
@@ -630,6 +631,14 @@ impl<'e> Run<'e> {
         timefmt::human(self.policy().calendar.tz(), t)
     }
 
+    fn push(&mut self, row: TimelineRow) {
+        // Most calls produce a handful of rows; reserve once rather than grow 1, 2, 4.
+        if self.rows.capacity() == 0 {
+            self.rows.reserve(6);
+        }
+        self.rows.push(row);
+    }
+
     fn row(
         &mut self,
         at: DateTime<Utc>,
@@ -638,7 +647,7 @@ impl<'e> Run<'e> {
         tier: Option<&str>,
         detail: String,
     ) {
-        self.rows.push(TimelineRow {
+        self.push(TimelineRow {
             at,
             kind,
             stage: stage.map(str::to_string),
@@ -827,7 +836,7 @@ impl<'e> Run<'e> {
 
     fn fire(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, due: Due) {
         let p = self.policy();
-        let stage_name = ticket.stage.clone();
+        let stage_name: &'e str = &self.engine.stage(ticket).name;
         match due {
             Due::Breach => {
                 let Some(c) = ticket.clock.as_mut() else { return };
@@ -839,8 +848,8 @@ impl<'e> Run<'e> {
                 );
                 ticket.stats.breaches += 1;
                 let tier = ticket.tier.clone();
-                self.row(at, RowKind::Breach, Some(&stage_name), tier.as_deref(), detail);
-                self.action(at, ActionKind::Breach, &stage_name, tier.as_deref(), None);
+                self.row(at, RowKind::Breach, Some(stage_name), tier.as_deref(), detail);
+                self.action(at, ActionKind::Breach, stage_name, tier.as_deref(), None);
             }
             Due::Step(i) => {
                 let Some(c) = ticket.clock.as_mut() else { return };
@@ -898,7 +907,7 @@ impl<'e> Run<'e> {
                     ticket.marks.push(Mark {
                         at,
                         mark: m.clone(),
-                        stage: stage_name.clone(),
+                        stage: stage_name.to_string(),
                         tier: against,
                     });
                 }
@@ -909,16 +918,16 @@ impl<'e> Run<'e> {
                     LadderAction::Reassign => (RowKind::Reassign, ActionKind::Reassign),
                 };
                 let tier = ticket.tier.clone();
-                self.row(at, kind, Some(&stage_name), tier.as_deref(), detail);
+                self.row(at, kind, Some(stage_name), tier.as_deref(), detail);
                 let action_tier = match step.action {
                     LadderAction::Flag | LadderAction::Notify => {
                         notify.as_deref().or(tier.as_deref())
                     }
                     _ => tier.as_deref(),
                 };
-                self.action(at, action, &stage_name, action_tier, step.mark.as_deref());
+                self.action(at, action, stage_name, action_tier, step.mark.as_deref());
                 if let Some(n) = notify.filter(|_| step.action != LadderAction::Notify) {
-                    self.action(at, ActionKind::Notify, &stage_name, Some(&n), None);
+                    self.action(at, ActionKind::Notify, stage_name, Some(&n), None);
                 }
             }
             Due::Obligation(i) => {
@@ -939,7 +948,7 @@ impl<'e> Run<'e> {
     fn enter(&mut self, ticket: &mut Ticket, stage_id: StageId, at: DateTime<Utc>, depth: usize) {
         let p = self.policy();
         let Some(stage) = p.stages.get(stage_id) else { return };
-        ticket.stage = stage.name.clone();
+        ticket.stage.clone_from(&stage.name);
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
         ticket.flagged = false;
@@ -949,15 +958,15 @@ impl<'e> Run<'e> {
             .owner
             .iter()
             .find(|o| o.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
-            .and_then(|o| p.tiers.get(o.value).cloned());
+            .and_then(|o| p.tiers.get(o.value));
         if owner.is_some() || stage.terminal {
-            ticket.owner = owner.clone();
+            set_name(&mut ticket.owner, owner);
             if owner.is_some() {
-                ticket.tier = owner.clone();
+                set_name(&mut ticket.tier, owner);
             }
         }
-        let detail = match &owner {
-            Some(o) => format!("owner {o}"),
+        let detail = match owner {
+            Some(o) => ["owner ", o].concat(),
             None => String::new(),
         };
         self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
@@ -992,11 +1001,13 @@ impl<'e> Run<'e> {
                 fired: 0,
                 breached: false,
             });
-            let mut detail = format!("{budget} → due {}", self.human(deadline.at));
+            let mut detail = String::with_capacity(48);
+            let _ = write!(detail, "{budget} → due ");
+            timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
             if let Some(pr) = &deadline.provisional {
-                detail.push_str(&format!(" (provisional: {pr})"));
+                let _ = write!(detail, " (provisional: {pr})");
             }
-            self.rows.push(TimelineRow {
+            self.push(TimelineRow {
                 at,
                 kind: RowKind::Deadline,
                 stage: Some(stage.name.clone()),
@@ -1061,8 +1072,7 @@ impl<'e> Run<'e> {
             auto.when.source(),
             p.stages.get(to).map_or("?", |s| s.name.as_str())
         );
-        let from = ticket.stage.clone();
-        self.row(at, RowKind::Event, Some(&from), ticket.tier.as_deref(), detail);
+        self.row(at, RowKind::Event, Some(&stage.name), ticket.tier.as_deref(), detail);
         self.enter(ticket, to, at, depth + 1);
     }
 
@@ -1091,7 +1101,7 @@ impl<'e> Run<'e> {
                     breached: false,
                 },
             );
-            self.rows.push(TimelineRow {
+            self.push(TimelineRow {
                 at,
                 kind: RowKind::Obligation,
                 stage: Some(ob.name.clone()),
@@ -1302,14 +1312,14 @@ impl<'e> Run<'e> {
         let p = self.policy();
         let at = event.at;
         let name = event.event.as_str();
-        let stage_name = ticket.stage.clone();
+        let stage_name: &'e str = &self.engine.stage(ticket).name;
         match plan {
             Plan::Attach(artifact) => {
                 ticket.artifacts.insert(artifact.to_string(), at);
                 self.row(
                     at,
                     RowKind::Attached,
-                    Some(&stage_name),
+                    Some(stage_name),
                     ticket.tier.as_deref(),
                     artifact.to_string(),
                 );
@@ -1339,7 +1349,7 @@ impl<'e> Run<'e> {
                 self.row(
                     at,
                     RowKind::Event,
-                    Some(&stage_name),
+                    Some(stage_name),
                     ticket.tier.as_deref(),
                     format!("set {}", changes.join(", ")),
                 );
@@ -1363,14 +1373,14 @@ impl<'e> Run<'e> {
                 } else {
                     format!("`{member}` done ({done}/{total}); waiting for {}", pending.join(", "))
                 };
-                self.row(at, RowKind::Group, Some(&stage_name), ticket.tier.as_deref(), detail);
+                self.row(at, RowKind::Group, Some(stage_name), ticket.tier.as_deref(), detail);
             }
             Plan::Reassign(to) => {
                 let from = ticket.tier.replace(to.to_string()).unwrap_or_default();
                 self.row(
                     at,
                     RowKind::Reassign,
-                    Some(&stage_name),
+                    Some(stage_name),
                     Some(to),
                     format!("{from} → {to} by event"),
                 );
@@ -1380,7 +1390,7 @@ impl<'e> Run<'e> {
                 self.row(
                     at,
                     RowKind::Event,
-                    Some(&stage_name),
+                    Some(stage_name),
                     ticket.tier.as_deref(),
                     format!("{name} → {target}"),
                 );
@@ -1399,7 +1409,7 @@ impl<'e> Run<'e> {
                 self.row(
                     at,
                     RowKind::Paused,
-                    Some(&stage_name),
+                    Some(stage_name),
                     ticket.tier.as_deref(),
                     format!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
                 );
@@ -1445,10 +1455,10 @@ impl<'e> Run<'e> {
                     },
                     timefmt::human(p.calendar.tz(), deadline)
                 );
-                self.rows.push(TimelineRow {
+                self.push(TimelineRow {
                     at,
                     kind: RowKind::Resumed,
-                    stage: Some(stage_name),
+                    stage: Some(stage_name.to_string()),
                     tier: ticket.tier.clone(),
                     detail,
                     due: Some(deadline),
@@ -1480,6 +1490,14 @@ enum Plan<'p, 'x> {
     Resume(&'p crate::compile::PauseRule),
     /// Discharge this obligation.
     Discharge(&'p crate::compile::ObligationDef),
+}
+
+/// Sets `slot` to `name`, reusing the string already there.
+fn set_name(slot: &mut Option<String>, name: Option<&String>) {
+    match (slot.as_mut(), name) {
+        (Some(s), Some(n)) => s.clone_from(n),
+        (_, n) => *slot = n.cloned(),
+    }
 }
 
 fn compact(v: &Value) -> String {
