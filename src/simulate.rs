@@ -105,9 +105,9 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             [
                 timefmt::human(tz, r.at),
                 format!("{}{mark}", r.kind),
-                r.stage.clone().unwrap_or_default(),
-                r.tier.clone().unwrap_or_default(),
-                r.detail.clone(),
+                r.stage.as_deref().unwrap_or_default().to_string(),
+                r.tier.as_deref().unwrap_or_default().to_string(),
+                r.detail.to_string(),
             ]
         })
         .collect();

@@ -31,9 +31,8 @@ pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
     out
 }
 
-/// [`human`], appended to `out`.
-pub fn push_human(out: &mut String, tz: Tz, t: DateTime<Utc>) {
-    use std::fmt::Write as _;
+/// [`human`], appended to `out` (a `String`, or any other text buffer).
+pub fn push_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) {
     let local = t.with_timezone(&tz);
     let (h, m, s) = (local.hour(), local.minute(), local.second());
     let midnight = h == 0 && m == 0 && s == 0;
@@ -47,7 +46,7 @@ pub fn push_human(out: &mut String, tz: Tz, t: DateTime<Utc>) {
     // Writing to a String cannot fail.
     let _ = write!(out, "{weekday} {} {month} {} ", day.day(), day.year());
     if midnight {
-        out.push_str("24:00");
+        let _ = out.write_str("24:00");
     } else if s != 0 {
         let _ = write!(out, "{h:02}:{m:02}:{s:02}");
     } else {

@@ -435,8 +435,11 @@ fn reference_policy_spring_festival_fee_complaint() {
     // 80 % of 85 h 55 m of working time: 17 h 11 m before the deadline.
     assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-26T06:49:00+08:00")));
     let out = e.advance(&mut ticket, t("2026-03-02T00:00:00+08:00")).unwrap();
-    let fired: Vec<_> =
-        out.rows.iter().map(|r| (r.at, r.kind, r.tier.clone().unwrap_or_default())).collect();
+    let fired: Vec<_> = out
+        .rows
+        .iter()
+        .map(|r| (r.at, r.kind, r.tier.as_deref().unwrap_or_default().to_string()))
+        .collect();
     assert_eq!(
         fired,
         [
@@ -529,7 +532,8 @@ fn keyword_rules_restart_pauses_and_reassign_steps() {
     // deadline − 2h hands the stage to the lead; the 90 % notify is skipped (not a VIP);
     // at 100 % the ticket goes back to its owner, the agent.
     let out = e.advance(&mut ticket, t("2026-03-02T16:00:00Z")).unwrap();
-    let kinds: Vec<_> = out.rows.iter().map(|r| (r.at, r.kind, r.tier.clone().unwrap())).collect();
+    let kinds: Vec<_> =
+        out.rows.iter().map(|r| (r.at, r.kind, r.tier.as_deref().unwrap().to_string())).collect();
     assert_eq!(
         kinds,
         [

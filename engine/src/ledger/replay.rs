@@ -723,7 +723,7 @@ fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> TimelineRow {
         kind: RowKind::Rejected,
         stage: None,
         tier: None,
-        detail: format!("{what} [{}]: {err}", err.code()),
+        detail: compact_str::format_compact!("{what} [{}]: {err}", err.code()),
         due: None,
         provisional: false,
     }
@@ -754,11 +754,11 @@ fn observe(
     let policy = engine.policy();
     if let Some(acc) = acc {
         for row in &outcome.rows {
-            let tier = || row.tier.clone().unwrap_or_default();
+            let tier = || row.tier.as_deref().unwrap_or_default().to_string();
             match row.kind {
                 RowKind::Breach => {
                     acc.f.breaches += 1;
-                    let stage = row.stage.clone().unwrap_or_default();
+                    let stage = row.stage.as_deref().unwrap_or_default().to_string();
                     *acc.f
                         .breaches_by_stage
                         .entry(stage)
@@ -785,7 +785,7 @@ fn observe(
                             - policy.calendar.working_clock(since);
                     }
                 }
-                let stage = row.stage.clone().unwrap_or_default();
+                let stage = row.stage.as_deref().unwrap_or_default().to_string();
                 let terminal = policy
                     .stage_id(&stage)
                     .and_then(|s| policy.stages.get(s))
@@ -818,7 +818,9 @@ fn observe(
                         - policy.calendar.working_clock(since);
                 }
             }
-            RowKind::Escalate => run.escalations.push(row.tier.clone().unwrap_or_default()),
+            RowKind::Escalate => {
+                run.escalations.push(row.tier.as_deref().unwrap_or_default().to_string());
+            }
             _ => {}
         }
     }

@@ -1,6 +1,6 @@
 //! What a host shows and does next: the outcome of every call, and the next actions of a ticket.
 
-use super::TimelineRow;
+use super::{Text, TimelineRow};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,12 +24,12 @@ pub struct Action {
     /// What to do.
     pub kind: ActionKind,
     /// The stage or obligation concerned.
-    pub subject: String,
+    pub subject: Text,
     /// The tier to notify or that now holds the ticket.
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// A performance mark to record, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mark: Option<String>,
+    pub mark: Option<Text>,
 }
 
 /// The kinds of [`Action`].

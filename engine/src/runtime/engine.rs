@@ -9,7 +9,7 @@ use super::ticket::{
     AuditEntry, AuditRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin,
     StageClock, TICKET_FORMAT, Ticket, TicketStats,
 };
-use super::timeline::{RowKind, TimelineRow};
+use super::timeline::{RowKind, Text, TimelineRow};
 use crate::compile::{
     CompiledPolicy, Completion, FieldType, LadderAction, ResumeMode, StageDef, StageId, StepAt,
     TierTarget,
@@ -18,6 +18,7 @@ use crate::expr::{Expr, ExprError};
 use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
+use compact_str::format_compact;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,7 +153,7 @@ impl Engine {
             audit_head: String::new(),
         };
         let mut run = Run::new(self);
-        run.row(input.at, RowKind::Opened, None, None, format!("ticket `{}`", input.id));
+        run.row(input.at, RowKind::Opened, None, None, format_compact!("ticket `{}`", input.id));
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
         let entry = AuditEntry::Open(Box::new(OpenRecord {
@@ -579,9 +580,9 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
     TimelineRow {
         at: event.at,
         kind: RowKind::Rejected,
-        stage: Some(ticket.stage.clone()),
-        tier: ticket.tier.clone(),
-        detail: format!("{} [{}]: {err}", event.event, err.code()),
+        stage: Some(Text::from(&ticket.stage)),
+        tier: ticket.tier.as_deref().map(Text::from),
+        detail: format_compact!("{} [{}]: {err}", event.event, err.code()),
         due: None,
         provisional: false,
     }
@@ -645,14 +646,14 @@ impl<'e> Run<'e> {
         kind: RowKind,
         stage: Option<&str>,
         tier: Option<&str>,
-        detail: String,
+        detail: impl Into<Text>,
     ) {
         self.push(TimelineRow {
             at,
             kind,
-            stage: stage.map(str::to_string),
-            tier: tier.map(str::to_string),
-            detail,
+            stage: stage.map(Text::from),
+            tier: tier.map(Text::from),
+            detail: detail.into(),
             due: None,
             provisional: false,
         });
@@ -669,9 +670,9 @@ impl<'e> Run<'e> {
         self.actions.push(Action {
             at,
             kind,
-            subject: subject.to_string(),
-            tier: tier.map(str::to_string),
-            mark: mark.map(str::to_string),
+            subject: Text::from(subject),
+            tier: tier.map(Text::from),
+            mark: mark.map(Text::from),
         });
     }
 
@@ -841,7 +842,7 @@ impl<'e> Run<'e> {
             Due::Breach => {
                 let Some(c) = ticket.clock.as_mut() else { return };
                 c.breached = true;
-                let detail = format!(
+                let detail = format_compact!(
                     "`{stage_name}` overdue: {} ran out {}",
                     c.budget,
                     self.human(c.deadline)
@@ -880,30 +881,30 @@ impl<'e> Run<'e> {
                     LadderAction::Flag => {
                         ticket.flagged = true;
                         ticket.stats.flags += 1;
-                        format!("flagged red at {}", step.at_text)
+                        format_compact!("flagged red at {}", step.at_text)
                     }
-                    LadderAction::Notify => step.at_text.clone(),
+                    LadderAction::Notify => Text::from(&step.at_text),
                     LadderAction::Escalate => {
                         let to = to.clone().or_else(|| target(TierTarget::Next));
                         ticket.stats.escalations += 1;
                         let from = before.clone().unwrap_or_default();
                         ticket.tier = to.clone();
-                        format!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                        format_compact!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
                     LadderAction::Reassign => {
                         let from = before.clone().unwrap_or_default();
                         if to.is_some() {
                             ticket.tier = to.clone();
                         }
-                        format!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                        format_compact!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
                 };
                 if let Some(n) = &notify {
-                    detail.push_str(&format!("; notify {n}"));
+                    let _ = write!(detail, "; notify {n}");
                 }
                 if let Some(m) = &step.mark {
                     let against = before.clone().unwrap_or_default();
-                    detail.push_str(&format!("; mark `{m}` against {against}"));
+                    let _ = write!(detail, "; mark `{m}` against {against}");
                     ticket.marks.push(Mark {
                         at,
                         mark: m.clone(),
@@ -936,7 +937,8 @@ impl<'e> Run<'e> {
                 st.breached = true;
                 ticket.stats.breaches += 1;
                 let owner = p.tiers.get(ob.owner).cloned();
-                let detail = format!("obligation `{}` overdue: {} ran out", ob.name, ob.due);
+                let detail =
+                    format_compact!("obligation `{}` overdue: {} ran out", ob.name, ob.due);
                 self.row(at, RowKind::Breach, Some(&ob.name), owner.as_deref(), detail);
                 self.action(at, ActionKind::Breach, &ob.name, owner.as_deref(), None);
             }
@@ -977,7 +979,7 @@ impl<'e> Run<'e> {
                 RowKind::Closed,
                 Some(&stage.name),
                 ticket.tier.as_deref(),
-                "all clocks stopped".into(),
+                "all clocks stopped",
             );
             return;
         }
@@ -1001,7 +1003,7 @@ impl<'e> Run<'e> {
                 fired: 0,
                 breached: false,
             });
-            let mut detail = String::with_capacity(48);
+            let mut detail = Text::with_capacity(48);
             let _ = write!(detail, "{budget} → due ");
             timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
             if let Some(pr) = &deadline.provisional {
@@ -1010,8 +1012,8 @@ impl<'e> Run<'e> {
             self.push(TimelineRow {
                 at,
                 kind: RowKind::Deadline,
-                stage: Some(stage.name.clone()),
-                tier: ticket.tier.clone(),
+                stage: Some(Text::from(&stage.name)),
+                tier: ticket.tier.as_deref().map(Text::from),
                 detail,
                 due: Some(deadline.at),
                 provisional,
@@ -1035,7 +1037,7 @@ impl<'e> Run<'e> {
             };
             let lead = p.tiers.get(g.lead).cloned().unwrap_or_default();
             let member_tier = p.tiers.get(g.member_tier).cloned().unwrap_or_default();
-            let detail = format!(
+            let detail = format_compact!(
                 "joint group `{}` formed: lead {lead}; {member_tier} of {}; completes when {}",
                 g.name,
                 members.keys().cloned().collect::<Vec<_>>().join(", "),
@@ -1067,7 +1069,7 @@ impl<'e> Run<'e> {
             return;
         };
         let to = auto.to;
-        let detail = format!(
+        let detail = format_compact!(
             "automatic: `{}` → {}",
             auto.when.source(),
             p.stages.get(to).map_or("?", |s| s.name.as_str())
@@ -1104,9 +1106,14 @@ impl<'e> Run<'e> {
             self.push(TimelineRow {
                 at,
                 kind: RowKind::Obligation,
-                stage: Some(ob.name.clone()),
-                tier: owner,
-                detail: format!("`{}` started: {} → due {}", ob.name, ob.due, self.human(d.at)),
+                stage: Some(Text::from(&ob.name)),
+                tier: owner.map(Text::from),
+                detail: format_compact!(
+                    "`{}` started: {} → due {}",
+                    ob.name,
+                    ob.due,
+                    self.human(d.at)
+                ),
                 due: Some(d.at),
                 provisional: d.provisional.is_some(),
             });
@@ -1127,7 +1134,7 @@ impl<'e> Run<'e> {
         st.done = Some(at);
         let late = if st.breached { " (late)" } else { "" };
         let owner = self.policy().tiers.get(ob.owner).cloned();
-        let detail = format!("`{}` done by {name}{late}", ob.name);
+        let detail = format_compact!("`{}` done by {name}{late}", ob.name);
         self.row(at, RowKind::Obligation, Some(&ob.name), owner.as_deref(), detail);
         true
     }
@@ -1351,7 +1358,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format!("set {}", changes.join(", ")),
+                    format_compact!("set {}", changes.join(", ")),
                 );
                 self.start_obligations(ticket, at);
                 self.take_autos(ticket, at, 0);
@@ -1369,9 +1376,12 @@ impl<'e> Run<'e> {
                 let pending = group_pending(group, how);
                 let gname = &group.name;
                 let detail = if pending.is_empty() {
-                    format!("`{member}` done ({done}/{total}); group `{gname}` complete")
+                    format_compact!("`{member}` done ({done}/{total}); group `{gname}` complete")
                 } else {
-                    format!("`{member}` done ({done}/{total}); waiting for {}", pending.join(", "))
+                    format_compact!(
+                        "`{member}` done ({done}/{total}); waiting for {}",
+                        pending.join(", ")
+                    )
                 };
                 self.row(at, RowKind::Group, Some(stage_name), ticket.tier.as_deref(), detail);
             }
@@ -1382,7 +1392,7 @@ impl<'e> Run<'e> {
                     RowKind::Reassign,
                     Some(stage_name),
                     Some(to),
-                    format!("{from} → {to} by event"),
+                    format_compact!("{from} → {to} by event"),
                 );
             }
             Plan::Transition(to) => {
@@ -1392,7 +1402,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format!("{name} → {target}"),
+                    format_compact!("{name} → {target}"),
                 );
                 // An event that is both a transition and an obligation's `done_on` (the bank's
                 // `accepted` closes the ticket and answers the final reply) does both.
@@ -1411,7 +1421,7 @@ impl<'e> Run<'e> {
                     RowKind::Paused,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
+                    format_compact!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
                 );
             }
             Plan::Resume(rule) => {
@@ -1445,7 +1455,7 @@ impl<'e> Run<'e> {
                 c.deadline = deadline;
                 c.provisional = provisional;
                 let paused_for = at - pause.since;
-                let detail = format!(
+                let detail = format_compact!(
                     "{name}: clock runs again after {}h{:02}m ({}) → due {}",
                     paused_for.num_hours(),
                     paused_for.num_minutes() % 60,
@@ -1458,8 +1468,8 @@ impl<'e> Run<'e> {
                 self.push(TimelineRow {
                     at,
                     kind: RowKind::Resumed,
-                    stage: Some(stage_name.to_string()),
-                    tier: ticket.tier.clone(),
+                    stage: Some(Text::from(stage_name)),
+                    tier: ticket.tier.as_deref().map(Text::from),
                     detail,
                     due: Some(deadline),
                     provisional,

@@ -20,4 +20,4 @@ pub use ticket::{
     AuditEntry, AuditRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin,
     StageClock, TICKET_FORMAT, Ticket, TicketStats,
 };
-pub use timeline::{RowKind, TimelineRow};
+pub use timeline::{RowKind, Text, TimelineRow};

@@ -1,6 +1,7 @@
 //! Timeline rows: what happened to a ticket, in time order.
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -72,6 +73,10 @@ impl fmt::Display for RowKind {
     }
 }
 
+/// Text in timeline rows and actions: names and short details are stored inline (up to 24 bytes)
+/// without an allocation. Dereferences to `str`; `.to_string()` gives a `String`.
+pub type Text = CompactString;
+
 /// One row of a ticket's timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRow {
@@ -81,12 +86,12 @@ pub struct TimelineRow {
     pub kind: RowKind,
     /// The stage (or obligation) it concerns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stage: Option<String>,
+    pub stage: Option<Text>,
     /// The responsible tier after the row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// Human-readable detail (instants in the calendar's zone).
-    pub detail: String,
+    pub detail: Text,
     /// For `deadline` rows: the deadline instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<DateTime<Utc>>,

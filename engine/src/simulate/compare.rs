@@ -7,7 +7,7 @@
 //! *removed* or *added*.
 
 use super::Timeline;
-use crate::runtime::{RowKind, TimelineRow};
+use crate::runtime::{RowKind, Text, TimelineRow};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -74,10 +74,10 @@ fn instant(row: &TimelineRow) -> DateTime<Utc> {
     }
 }
 
-type Key = (RowKind, Option<String>, usize);
+type Key = (RowKind, Option<Text>, usize);
 
 fn keyed(rows: &[TimelineRow]) -> Vec<(Key, &TimelineRow)> {
-    let mut seen: BTreeMap<(RowKind, Option<String>), usize> = BTreeMap::new();
+    let mut seen: BTreeMap<(RowKind, Option<Text>), usize> = BTreeMap::new();
     rows.iter()
         .map(|r| {
             let n = seen.entry((r.kind, r.stage.clone())).or_insert(0);

@@ -121,11 +121,15 @@ fn check_one(tl: &Timeline, key: &Located<String>, value: &ExpectValue, out: &mu
         }
         ExpectValue::Count(_) | ExpectValue::Names(_) => {
             let got: Vec<String> = match name {
-                "breaches" => rows_of(RowKind::Breach).filter_map(|r| r.stage.clone()).collect(),
-                "escalations" => {
-                    rows_of(RowKind::Escalate).map(|r| r.tier.clone().unwrap_or_default()).collect()
-                }
-                "flags" => rows_of(RowKind::Flag).filter_map(|r| r.stage.clone()).collect(),
+                "breaches" => rows_of(RowKind::Breach)
+                    .filter_map(|r| r.stage.as_deref().map(str::to_string))
+                    .collect(),
+                "escalations" => rows_of(RowKind::Escalate)
+                    .map(|r| r.tier.as_deref().unwrap_or_default().to_string())
+                    .collect(),
+                "flags" => rows_of(RowKind::Flag)
+                    .filter_map(|r| r.stage.as_deref().map(str::to_string))
+                    .collect(),
                 _ => tl.final_state.marks.clone(),
             };
             match value {

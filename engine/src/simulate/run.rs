@@ -87,8 +87,12 @@ impl Timeline {
 
     /// Names of every stage or obligation that has a deadline in the timeline.
     pub fn clock_names(&self) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.rows.iter().filter(|r| r.due.is_some()).filter_map(|r| r.stage.clone()).collect();
+        let mut names: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.due.is_some())
+            .filter_map(|r| r.stage.as_deref().map(str::to_string))
+            .collect();
         names.sort();
         names.dedup();
         names
