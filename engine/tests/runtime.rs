@@ -575,3 +575,24 @@ fn any_and_lead_groups() {
     e.apply(&mut ticket, &ev("next", "2026-03-02T09:50:00Z")).unwrap();
     assert!(ticket.is_closed());
 }
+
+#[test]
+fn the_state_digest_follows_every_change_to_the_fields() {
+    let e = engine();
+    let ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"amount": 10}));
+    let before = ombud_engine::runtime::state_digest(&ticket);
+    assert_eq!(ombud_engine::runtime::state_digest(&ticket), before, "the digest is stable");
+    // The fields remember their digest; changing them in place must not reuse it.
+    let mut changed = ticket.clone();
+    Arc::make_mut(&mut changed.fields).insert("amount".into(), json!(11));
+    assert_ne!(ombud_engine::runtime::state_digest(&changed), before);
+    let mut via_map = ticket.clone();
+    Arc::make_mut(&mut via_map.fields).map_mut().remove("text");
+    assert_ne!(ombud_engine::runtime::state_digest(&via_map), before);
+    // A ticket read back from JSON hashes the same as the one in memory.
+    let reread: Ticket = serde_json::from_str(&serde_json::to_string(&changed).unwrap()).unwrap();
+    assert_eq!(
+        ombud_engine::runtime::state_digest(&reread),
+        ombud_engine::runtime::state_digest(&changed)
+    );
+}

@@ -10,7 +10,6 @@ use crate::runtime::{
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,7 +189,7 @@ pub struct TicketRecord {
     /// Who complained.
     pub complainant: Option<String>,
     /// Final fields (given, defaulted, derived).
-    pub fields: std::sync::Arc<BTreeMap<String, Value>>,
+    pub fields: std::sync::Arc<crate::runtime::Fields>,
     /// The keyword of the `category` rule that classified it (`None`: given, or a rule without
     /// keywords, or no rule).
     pub keyword: Option<String>,

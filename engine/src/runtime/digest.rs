@@ -48,12 +48,13 @@ pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
     }
-    s
+    // Only ASCII digits were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
@@ -219,11 +220,17 @@ impl Hasher {
         self.time(opened_at);
         self.time(clock_at);
         self.time(last_event_at);
-        self.u64(fields.len() as u64);
-        for (k, v) in fields.iter() {
-            self.str(k);
-            self.value(v);
-        }
+        // The fields enter as their own digest, which the ticket remembers until they change.
+        let fields_digest = fields.digest_with(|map| {
+            let mut h = Hasher(Vec::with_capacity(512));
+            h.u64(map.len() as u64);
+            for (k, v) in map {
+                h.str(k);
+                h.value(v);
+            }
+            Sha256::digest(&h.0).into()
+        });
+        self.0.extend_from_slice(&fields_digest);
         self.str(stage);
         self.u64(u64::from(*visit));
         self.opt_str(tier.as_deref());

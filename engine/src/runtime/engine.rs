@@ -136,7 +136,7 @@ impl Engine {
             opened_at: input.at,
             clock_at: input.at,
             last_event_at: input.at,
-            fields: Arc::new(fields),
+            fields: Arc::new(fields.into()),
             stage: String::new(),
             visit: 0,
             tier: None,
@@ -1345,7 +1345,7 @@ impl<'e> Run<'e> {
                         }
                     }
                 }
-                let fields = Arc::make_mut(&mut ticket.fields);
+                let fields = Arc::make_mut(&mut ticket.fields).map_mut();
                 for (k, v) in checked {
                     changes.push(format!("{k}={}", compact(&v)));
                     given.insert(k.to_string());

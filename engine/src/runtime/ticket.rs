@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
@@ -48,9 +48,10 @@ pub struct Ticket {
     pub clock_at: DateTime<Utc>,
     /// When the last event was applied.
     pub last_event_at: DateTime<Utc>,
-    /// Ticket data: given, defaulted and derived values. Shared copy-on-write, since most events
-    /// leave it unchanged and the engine works on a copy of the ticket.
-    pub fields: Arc<BTreeMap<String, Value>>,
+    /// Ticket data: given, defaulted and derived values. Shared copy-on-write: most events
+    /// leave it unchanged, and copies of a ticket (a host's undo buffer, a simulation's branches)
+    /// share one map.
+    pub fields: Arc<Fields>,
     /// Current stage.
     pub stage: String,
     /// How many times a stage has been entered (1 for the start stage).
@@ -93,6 +94,63 @@ impl Ticket {
     /// Whether the ticket reached a terminal stage.
     pub fn is_closed(&self) -> bool {
         self.closed_at.is_some()
+    }
+}
+
+/// A ticket's field values: a sorted map (read it like a `BTreeMap`) that remembers the digest
+/// the audit chain takes of it. Every way to change the map drops the remembered digest, so it
+/// can never be stale; fields change far less often than the rest of the state, so most events
+/// hash 32 bytes for them instead of every value.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fields {
+    map: BTreeMap<String, Value>,
+    #[serde(skip)]
+    digest: OnceLock<[u8; 32]>,
+}
+
+impl Fields {
+    /// The values as a map.
+    pub fn map(&self) -> &BTreeMap<String, Value> {
+        &self.map
+    }
+
+    /// The map, to change it (forgets the remembered digest).
+    pub fn map_mut(&mut self) -> &mut BTreeMap<String, Value> {
+        self.digest = OnceLock::new();
+        &mut self.map
+    }
+
+    /// Sets one value (forgets the remembered digest).
+    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+        self.map_mut().insert(name, value)
+    }
+
+    /// The digest of the values, computed once by `compute`.
+    pub(crate) fn digest_with(
+        &self,
+        compute: impl FnOnce(&BTreeMap<String, Value>) -> [u8; 32],
+    ) -> [u8; 32] {
+        *self.digest.get_or_init(|| compute(&self.map))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Fields {
+    fn from(map: BTreeMap<String, Value>) -> Self {
+        Fields { map, digest: OnceLock::new() }
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = BTreeMap<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
     }
 }
 
