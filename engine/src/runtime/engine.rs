@@ -127,8 +127,7 @@ impl Engine {
                 fields.insert(f.name.clone(), v);
             }
         }
-        let given: BTreeSet<String> = input.fields.keys().cloned().collect();
-        self.derive(&mut fields, &given);
+        self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
             id: input.id.clone(),
@@ -454,12 +453,12 @@ impl Engine {
     }
 
     /// Computes derived fields in declaration order; a value given for a declared field wins.
-    fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &BTreeSet<String>) {
+    fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &dyn Fn(&str) -> bool) {
         let run = Run::new(self);
         // Keyword rules read the declared string and list fields, which deriving never changes.
         let text = searchable_text(fields, &self.policy);
         for (d, def) in self.policy.derived.iter().enumerate() {
-            if given.contains(&def.name) && self.policy.field(&def.name).is_some() {
+            if given(&def.name) && self.policy.field(&def.name).is_some() {
                 continue;
             }
             let value = self
@@ -541,17 +540,19 @@ fn neutral(ty: &FieldType) -> Value {
 /// Lowercased text of every string field (and strings inside lists), for keyword rules.
 fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) -> String {
     let mut text = String::new();
+    let mut push = |s: &str| {
+        if s.is_ascii() {
+            text.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            text.push_str(&s.to_lowercase());
+        }
+        text.push('\n');
+    };
     for f in &policy.fields {
         match (fields.get(&f.name), &f.ty) {
-            (Some(Value::String(s)), FieldType::String) => {
-                text.push_str(&s.to_lowercase());
-                text.push('\n');
-            }
+            (Some(Value::String(s)), FieldType::String) => push(s),
             (Some(Value::Array(items)), FieldType::List) => {
-                for s in items.iter().filter_map(Value::as_str) {
-                    text.push_str(&s.to_lowercase());
-                    text.push('\n');
-                }
+                items.iter().filter_map(Value::as_str).for_each(&mut push);
             }
             _ => {}
         }
@@ -1334,13 +1335,13 @@ impl<'e> Run<'e> {
             }
             Plan::Set(checked) => {
                 let mut changes = Vec::with_capacity(checked.len());
-                let mut given: BTreeSet<String> = BTreeSet::new();
+                let mut given: BTreeSet<&str> = BTreeSet::new();
                 for rec in &ticket.history {
                     match &rec.entry {
-                        AuditEntry::Open(o) => given.extend(o.fields.keys().cloned()),
+                        AuditEntry::Open(o) => given.extend(o.fields.keys().map(String::as_str)),
                         AuditEntry::Event(e) => {
                             if let Some(d) = &e.data {
-                                given.extend(d.keys().cloned());
+                                given.extend(d.keys().map(String::as_str));
                             }
                         }
                     }
@@ -1348,10 +1349,10 @@ impl<'e> Run<'e> {
                 let fields = Arc::make_mut(&mut ticket.fields).map_mut();
                 for (k, v) in checked {
                     changes.push(format!("{k}={}", compact(&v)));
-                    given.insert(k.to_string());
+                    given.insert(k);
                     fields.insert(k.to_string(), v);
                 }
-                self.engine.derive(fields, &given);
+                self.engine.derive(fields, &|name| given.contains(name));
                 self.fields_changed();
                 self.row(
                     at,

@@ -11,24 +11,25 @@ use std::sync::{Arc, OnceLock};
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
 
-/// The policy a ticket runs under: id, version and a digest of the policy's content.
+/// The policy a ticket runs under: id, version and a digest of the policy's content. The strings
+/// are shared with the engine, so opening a ticket does not copy them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyPin {
     /// `policy:` id.
-    pub id: String,
+    pub id: Arc<str>,
     /// `version:`.
-    pub version: String,
+    pub version: Arc<str>,
     /// SHA-256 hex of the policy source.
-    pub digest: String,
+    pub digest: Arc<str>,
 }
 
 impl PolicyPin {
     /// The pin of `policy`.
     pub fn of(policy: &CompiledPolicy) -> Self {
         PolicyPin {
-            id: policy.id.clone(),
-            version: policy.version.clone(),
-            digest: policy.digest.clone(),
+            id: policy.id.as_str().into(),
+            version: policy.version.as_str().into(),
+            digest: policy.digest.as_str().into(),
         }
     }
 }
