@@ -68,9 +68,13 @@ pub struct Args {
 /// Runs `ombud replay`.
 pub fn run(args: Args) -> ExitCode {
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
+    // Row texts only show in the first difference between two policies; a single-policy replay
+    // counts rows and never prints them.
+    let comparing = args.against.is_some();
     let engine = |p| {
         let e = Engine::new(p);
-        if args.audit_hashes { e } else { e.without_audit_hashes() }
+        let e = if args.audit_hashes { e } else { e.without_audit_hashes() };
+        if comparing { e } else { e.without_row_text() }
     };
     let mut engines = vec![engine(policy)];
     if let Some(p) = &args.against {

@@ -63,3 +63,112 @@ pub fn short(tz: Tz, t: DateTime<Utc>) -> String {
         local.format("%Y-%m-%d %H:%M").to_string()
     }
 }
+
+/// Parses an RFC 3339 instant, as `DateTime<Utc>`'s `FromStr` does. The shape every ledger and
+/// host writes (`2026-07-01T09:20:00+08:00`, `…Z`) is read directly; anything else (fractions of a
+/// second, lowercase separators, leap seconds) goes to chrono, so the two never disagree.
+///
+/// ```
+/// use ombud_engine::timefmt::parse_instant;
+/// let t = parse_instant("2026-02-13T17:30:00+08:00").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2026-02-13T09:30:00+00:00");
+/// assert!(parse_instant("2026-02-30T17:30:00+08:00").is_err());
+/// ```
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    match parse_common(s.as_bytes()) {
+        Some(t) => Ok(t),
+        None => s.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc)),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM`; `None` for anything else.
+fn parse_common(b: &[u8]) -> Option<DateTime<Utc>> {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?
+            .iter()
+            .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let offset_minutes: i64 = match b.len() {
+        20 if sep(19, b'Z') => 0,
+        25 if sep(22, b':') && (sep(19, b'+') || sep(19, b'-')) => {
+            let (h, m) = (num(20..22)?, num(23..25)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = i64::from(h * 60 + m);
+            if sep(19, b'-') { -minutes } else { minutes }
+        }
+        _ => return None,
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if sec > 59 {
+        return None;
+    }
+    let local = date.and_hms_opt(h, mi, sec)?;
+    let utc = local.checked_sub_signed(Duration::minutes(offset_minutes))?;
+    Some(utc.and_utc())
+}
+
+/// Serde `deserialize_with` for instants: [`parse_instant`] on the string.
+pub fn de_instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = DateTime<Utc>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 date and time")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            parse_instant(s).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Visitor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parses_exactly_as_chrono_does(
+            secs in -62_000_000_000i64..253_000_000_000,
+            offset in -1439i32..1440,
+            zulu in any::<bool>(),
+        ) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            let text = if zulu {
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                let tz = chrono::FixedOffset::east_opt(offset * 60).unwrap();
+                t.with_timezone(&tz).to_rfc3339()
+            };
+            let chrono = text.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc));
+            prop_assert_eq!(parse_instant(&text).ok(), chrono.ok(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn odd_shapes_go_to_chrono() {
+        for s in [
+            "2026-02-13T17:30:00.5+08:00",
+            "2026-02-13t17:30:00z",
+            "2026-02-13 17:30:00+08:00",
+            "2026-02-29T17:30:00+08:00",
+            "2026-02-13T24:00:00+08:00",
+            "2026-02-13T17:30:60+08:00",
+            "2026-02-13T17:30:00+24:00",
+            "2026-02-13T17:30:00",
+            "+2026-02-13T17:30:00Z",
+        ] {
+            let chrono = s.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc));
+            assert_eq!(parse_instant(s).ok(), chrono.ok(), "{s}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! - A refused event leaves the ticket exactly as it was, even when clock items were due.
 //! - Whether or not the host called `advance` before an event, the event gets the same answer
 //!   and the ticket ends in the same state with the same timeline (and audit chain).
+//! - An engine without row text gives the same answers, tickets and rows, details aside.
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
 
 use chrono::{DateTime, Duration, Utc};
@@ -17,15 +18,17 @@ use std::sync::{Arc, OnceLock};
 const POLICIES: [&str; 3] =
     ["service-complaints.yaml", "city-hotline-12345.yaml", "bank-complaints.yaml"];
 
-fn engines() -> &'static Vec<Engine> {
-    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+/// Each bundled policy's engine, and the same engine without row text.
+fn engines() -> &'static Vec<(Engine, Engine)> {
+    static ENGINES: OnceLock<Vec<(Engine, Engine)>> = OnceLock::new();
     ENGINES.get_or_init(|| {
         POLICIES
             .iter()
             .map(|name| {
                 let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies").join(name);
                 let (policy, _) = ombud_engine::load_policy_file(&path).unwrap();
-                Engine::new(Arc::new(policy))
+                let engine = Engine::new(Arc::new(policy));
+                (engine.clone(), engine.without_row_text())
             })
             .collect()
     })
@@ -103,10 +106,12 @@ proptest! {
         at in start(),
         steps in gaps(),
     ) {
-        let engine = &engines()[policy];
+        let (engine, quiet) = &engines()[policy];
         let pool = event_pool(engine.policy());
         let Some(mut direct) = open(engine, at, variant) else { return Ok(()) };
         let mut stepped = direct.clone();
+        let mut silent = direct.clone();
+        let mut rows_silent = Vec::new();
         let (mut rows_direct, mut rows_stepped): (Vec<TimelineRow>, Vec<TimelineRow>) =
             (Vec::new(), Vec::new());
         let mut now = at;
@@ -123,6 +128,12 @@ proptest! {
                 ),
             }
 
+            match (&answer, quiet.apply(&mut silent, &event)) {
+                (Ok(_), Ok(outcome)) => rows_silent.extend(outcome.rows),
+                (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
+                (a, b) => prop_assert!(false, "without row text: {:?} vs {:?}", a.as_ref().err(), b.err()),
+            }
+
             rows_stepped.extend(engine.advance(&mut stepped, now).unwrap().rows);
             let answer_stepped = engine.apply(&mut stepped, &event);
             match (&answer, &answer_stepped) {
@@ -136,7 +147,13 @@ proptest! {
         // A refused event fires nothing, so bring both to the last instant before comparing.
         rows_direct.extend(engine.advance(&mut direct, now).unwrap().rows);
         rows_stepped.extend(engine.advance(&mut stepped, now).unwrap().rows);
+        rows_silent.extend(quiet.advance(&mut silent, now).unwrap().rows);
         prop_assert_eq!(&rows_direct, &rows_stepped);
+        prop_assert!(rows_silent.iter().all(|r| r.detail.is_empty()));
+        let blanked: Vec<TimelineRow> =
+            rows_direct.iter().map(|r| TimelineRow { detail: Default::default(), ..r.clone() }).collect();
+        prop_assert_eq!(&blanked, &rows_silent);
+        prop_assert_eq!(json(&direct), json(&silent));
         let (a, b) = (json(&direct), json(&stepped));
         prop_assert!(a == b, "tickets differ:\n{a}\n{b}");
     }

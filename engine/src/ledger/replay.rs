@@ -343,6 +343,27 @@ fn partition(id: &str, threads: usize) -> usize {
     (h % threads as u64) as usize
 }
 
+/// Applies `f` to the entry for `key`, created empty when missing; the key is copied only then.
+fn update<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
+    match map.get_mut(key) {
+        Some(v) => f(v),
+        None => {
+            let mut v = V::default();
+            f(&mut v);
+            map.insert(key.to_string(), v);
+        }
+    }
+}
+
+/// The codes later events of a finished ticket are refused with, per policy.
+fn done_codes(live: &Live) -> [&'static str; 2] {
+    let mut codes = [NOT_OPENED; 2];
+    for (c, run) in codes.iter_mut().zip(&live.runs) {
+        *c = run.done_code();
+    }
+    codes
+}
+
 /// A ticket being replayed.
 enum Slot {
     Live(Box<Live>),
@@ -497,7 +518,9 @@ impl<'e> Worker<'e> {
             self.settle(id, live);
         } else if let Some(event) = event {
             self.note_time(event.at);
-            match self.tickets.remove(&id) {
+            // One lookup per line: the map is taken out while the ticket is worked on.
+            let mut tickets = std::mem::take(&mut self.tickets);
+            match tickets.get_mut(&id) {
                 None => {
                     let message = format!("event for ticket `{id}` before its `open` line");
                     self.error(LineError { line: number, message });
@@ -509,14 +532,23 @@ impl<'e> Worker<'e> {
                             *acc.f.rejected_by_code.entry((*code).to_string()).or_default() += 1;
                         }
                     }
-                    self.tickets.insert(id, Slot::Done(codes));
                 }
-                Some(Slot::Live(mut live)) => {
-                    self.apply_event(&mut live, &event);
-                    self.compare_call(&mut live, number);
-                    self.settle(id, live);
+                Some(slot @ Slot::Live(_)) => {
+                    if let Slot::Live(live) = slot {
+                        self.apply_event(live, &event);
+                        self.compare_call(live, number);
+                    }
+                    if let Slot::Live(live) = slot
+                        && live.runs.iter().all(PolicyRun::is_done)
+                    {
+                        let codes = done_codes(live);
+                        if let Slot::Live(live) = std::mem::replace(slot, Slot::Done(codes)) {
+                            self.finish_ticket(&id, *live);
+                        }
+                    }
                 }
             }
+            self.tickets = tickets;
         }
     }
 
@@ -601,10 +633,7 @@ impl<'e> Worker<'e> {
     /// Puts the ticket back, or finishes it when it is done under every policy.
     fn settle(&mut self, id: String, live: Box<Live>) {
         if live.runs.iter().all(PolicyRun::is_done) {
-            let mut codes = [NOT_OPENED; 2];
-            for (c, run) in codes.iter_mut().zip(&live.runs) {
-                *c = run.done_code();
-            }
+            let codes = done_codes(&live);
             self.finish_ticket(&id, *live);
             self.tickets.insert(id, Slot::Done(codes));
         } else {
@@ -622,23 +651,19 @@ impl<'e> Worker<'e> {
                 acc.f.closed += 1;
             }
             for m in &ticket.marks {
-                *acc.f
-                    .marks
-                    .entry(m.tier.clone())
-                    .or_default()
-                    .entry(m.mark.clone())
-                    .or_default() += 1;
+                update(&mut acc.f.marks, &m.tier, |by_mark| update(by_mark, &m.mark, |n| *n += 1));
             }
             for v in run.visits.iter().filter(|v| v.deadline) {
-                let s = acc.stages.entry(v.stage.clone()).or_default();
-                s.visits += 1;
-                if v.breached {
-                    s.late += 1;
-                } else if v.left.is_some() {
-                    s.on_time += 1;
-                } else {
-                    s.running += 1;
-                }
+                update(&mut acc.stages, &v.stage, |s| {
+                    s.visits += 1;
+                    if v.breached {
+                        s.late += 1;
+                    } else if v.left.is_some() {
+                        s.on_time += 1;
+                    } else {
+                        s.running += 1;
+                    }
+                });
             }
         }
         if self.comparing()

@@ -28,6 +28,14 @@ use std::sync::Arc;
 /// Most automatic transitions taken in a row before the engine stops following them.
 const MAX_AUTO_CHAIN: usize = 32;
 
+/// A row's detail text, built only when the engine keeps row text
+/// (see [`Engine::without_row_text`]).
+macro_rules! detail {
+    ($run:expr, $($arg:tt)*) => {
+        if $run.engine.text { format_compact!($($arg)*) } else { Text::const_new("") }
+    };
+}
+
 /// Runs tickets under one compiled policy. Build once; `Send + Sync`; share across threads.
 ///
 /// ```no_run
@@ -50,6 +58,8 @@ pub struct Engine {
     keywords: Vec<Vec<Vec<String>>>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
+    /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
+    text: bool,
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
@@ -87,7 +97,7 @@ impl Engine {
                     .collect()
             })
             .collect();
-        Engine { policy, pin, artifacts, keywords, seal: true }
+        Engine { policy, pin, artifacts, keywords, seal: true, text: true }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -97,6 +107,15 @@ impl Engine {
     /// event. Tickets it produces have no audit chain and fail verification: never store them.
     pub fn without_audit_hashes(mut self) -> Self {
         self.seal = false;
+        self
+    }
+
+    /// The same engine, but timeline rows leave `detail` empty; every other part of a row (time,
+    /// kind, stage, tier, due, provisional) and everything else is identical. For batch runs that
+    /// count rows and never show them (a single-policy `ombud replay`): it saves formatting a
+    /// sentence, often with a date in it, for every row.
+    pub fn without_row_text(mut self) -> Self {
+        self.text = false;
         self
     }
 
@@ -152,7 +171,7 @@ impl Engine {
             audit_head: String::new(),
         };
         let mut run = Run::new(self);
-        run.row(input.at, RowKind::Opened, None, None, format_compact!("ticket `{}`", input.id));
+        run.row(input.at, RowKind::Opened, None, None, detail!(run, "ticket `{}`", input.id));
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
         let entry = AuditEntry::Open(Box::new(OpenRecord {
@@ -602,12 +621,22 @@ fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
     ticket.history.push(AuditRecord { seq, entry, state, hash });
 }
 
+/// The instants of a ladder's steps for one stage clock.
+struct StepTimes {
+    ladder: usize,
+    clock: (Duration, DateTime<Utc>, DateTime<Utc>, i64),
+    at: Vec<DateTime<Utc>>,
+}
+
 /// One call's working state: the rows and actions it produces.
 struct Run<'e> {
     engine: &'e Engine,
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
     scope: RefCell<rhai::Scope<'static>>,
+    /// Ladder step instants of the clock they were computed for, kept for the rest of the call:
+    /// firing a step changes which steps are pending, not when they fall.
+    steps: RefCell<Option<StepTimes>>,
 }
 
 impl<'e> Run<'e> {
@@ -617,6 +646,7 @@ impl<'e> Run<'e> {
             rows: Vec::new(),
             actions: Vec::new(),
             scope: RefCell::new(rhai::Scope::new()),
+            steps: RefCell::new(None),
         }
     }
 
@@ -804,12 +834,26 @@ impl<'e> Run<'e> {
                 consider(c.deadline, Due::Breach);
             }
             let stage = self.engine.stage(ticket);
-            if let Some(ladder) = stage.ladder.and_then(|l| p.ladders.get(l)) {
-                for (i, step) in ladder.steps.iter().enumerate().take(64) {
-                    if c.fired & (1u64 << i) == 0 {
+            if let Some((l, ladder)) = stage.ladder.and_then(|l| Some((l, p.ladders.get(l)?))) {
+                let key = (c.budget, c.started, c.deadline, c.total);
+                let mut cache = self.steps.borrow_mut();
+                let times = match cache.as_ref() {
+                    Some(st) if st.ladder == l && st.clock == key => &st.at,
+                    _ => {
                         // A step that would fall before the stage was entered (`deadline - 2h`
                         // on a 30-minute stage) fires on entry, not in the past.
-                        consider(self.step_time(c, &step.at).max(c.started), Due::Step(i));
+                        let at = ladder
+                            .steps
+                            .iter()
+                            .take(64)
+                            .map(|step| self.step_time(c, &step.at).max(c.started))
+                            .collect();
+                        &cache.insert(StepTimes { ladder: l, clock: key, at }).at
+                    }
+                };
+                for (i, t) in times.iter().enumerate() {
+                    if c.fired & (1u64 << i) == 0 {
+                        consider(*t, Due::Step(i));
                     }
                 }
             }
@@ -843,7 +887,8 @@ impl<'e> Run<'e> {
             Due::Breach => {
                 let Some(c) = ticket.clock.as_mut() else { return };
                 c.breached = true;
-                let detail = format_compact!(
+                let detail = detail!(
+                    self,
                     "`{stage_name}` overdue: {} ran out {}",
                     c.budget,
                     self.human(c.deadline)
@@ -882,30 +927,32 @@ impl<'e> Run<'e> {
                     LadderAction::Flag => {
                         ticket.flagged = true;
                         ticket.stats.flags += 1;
-                        format_compact!("flagged red at {}", step.at_text)
+                        detail!(self, "flagged red at {}", step.at_text)
                     }
-                    LadderAction::Notify => Text::from(&step.at_text),
+                    LadderAction::Notify => detail!(self, "{}", step.at_text),
                     LadderAction::Escalate => {
                         let to = to.clone().or_else(|| target(TierTarget::Next));
                         ticket.stats.escalations += 1;
                         let from = before.clone().unwrap_or_default();
                         ticket.tier = to.clone();
-                        format_compact!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                        detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
                     LadderAction::Reassign => {
                         let from = before.clone().unwrap_or_default();
                         if to.is_some() {
                             ticket.tier = to.clone();
                         }
-                        format_compact!("{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+                        detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
                 };
-                if let Some(n) = &notify {
+                if let Some(n) = notify.as_ref().filter(|_| self.engine.text) {
                     let _ = write!(detail, "; notify {n}");
                 }
                 if let Some(m) = &step.mark {
                     let against = before.clone().unwrap_or_default();
-                    let _ = write!(detail, "; mark `{m}` against {against}");
+                    if self.engine.text {
+                        let _ = write!(detail, "; mark `{m}` against {against}");
+                    }
                     ticket.marks.push(Mark {
                         at,
                         mark: m.clone(),
@@ -938,8 +985,7 @@ impl<'e> Run<'e> {
                 st.breached = true;
                 ticket.stats.breaches += 1;
                 let owner = p.tiers.get(ob.owner).cloned();
-                let detail =
-                    format_compact!("obligation `{}` overdue: {} ran out", ob.name, ob.due);
+                let detail = detail!(self, "obligation `{}` overdue: {} ran out", ob.name, ob.due);
                 self.row(at, RowKind::Breach, Some(&ob.name), owner.as_deref(), detail);
                 self.action(at, ActionKind::Breach, &ob.name, owner.as_deref(), None);
             }
@@ -969,8 +1015,8 @@ impl<'e> Run<'e> {
             }
         }
         let detail = match owner {
-            Some(o) => ["owner ", o].concat(),
-            None => String::new(),
+            Some(o) if self.engine.text => ["owner ", o].concat(),
+            _ => String::new(),
         };
         self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
         if stage.terminal {
@@ -980,7 +1026,7 @@ impl<'e> Run<'e> {
                 RowKind::Closed,
                 Some(&stage.name),
                 ticket.tier.as_deref(),
-                "all clocks stopped",
+                detail!(self, "all clocks stopped"),
             );
             return;
         }
@@ -1004,11 +1050,14 @@ impl<'e> Run<'e> {
                 fired: 0,
                 breached: false,
             });
-            let mut detail = Text::with_capacity(48);
-            let _ = write!(detail, "{budget} → due ");
-            timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
-            if let Some(pr) = &deadline.provisional {
-                let _ = write!(detail, " (provisional: {pr})");
+            let mut detail = Text::const_new("");
+            if self.engine.text {
+                detail.reserve(48);
+                let _ = write!(detail, "{budget} → due ");
+                timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
+                if let Some(pr) = &deadline.provisional {
+                    let _ = write!(detail, " (provisional: {pr})");
+                }
             }
             self.push(TimelineRow {
                 at,
@@ -1038,7 +1087,8 @@ impl<'e> Run<'e> {
             };
             let lead = p.tiers.get(g.lead).cloned().unwrap_or_default();
             let member_tier = p.tiers.get(g.member_tier).cloned().unwrap_or_default();
-            let detail = format_compact!(
+            let detail = detail!(
+                self,
                 "joint group `{}` formed: lead {lead}; {member_tier} of {}; completes when {}",
                 g.name,
                 members.keys().cloned().collect::<Vec<_>>().join(", "),
@@ -1070,7 +1120,8 @@ impl<'e> Run<'e> {
             return;
         };
         let to = auto.to;
-        let detail = format_compact!(
+        let detail = detail!(
+            self,
             "automatic: `{}` → {}",
             auto.when.source(),
             p.stages.get(to).map_or("?", |s| s.name.as_str())
@@ -1109,7 +1160,8 @@ impl<'e> Run<'e> {
                 kind: RowKind::Obligation,
                 stage: Some(Text::from(&ob.name)),
                 tier: owner.map(Text::from),
-                detail: format_compact!(
+                detail: detail!(
+                    self,
                     "`{}` started: {} → due {}",
                     ob.name,
                     ob.due,
@@ -1135,7 +1187,7 @@ impl<'e> Run<'e> {
         st.done = Some(at);
         let late = if st.breached { " (late)" } else { "" };
         let owner = self.policy().tiers.get(ob.owner).cloned();
-        let detail = format_compact!("`{}` done by {name}{late}", ob.name);
+        let detail = detail!(self, "`{}` done by {name}{late}", ob.name);
         self.row(at, RowKind::Obligation, Some(&ob.name), owner.as_deref(), detail);
         true
     }
@@ -1329,7 +1381,7 @@ impl<'e> Run<'e> {
                     RowKind::Attached,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    artifact.to_string(),
+                    detail!(self, "{artifact}"),
                 );
                 self.take_autos(ticket, at, 0);
             }
@@ -1359,7 +1411,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format_compact!("set {}", changes.join(", ")),
+                    detail!(self, "set {}", changes.join(", ")),
                 );
                 self.start_obligations(ticket, at);
                 self.take_autos(ticket, at, 0);
@@ -1377,9 +1429,10 @@ impl<'e> Run<'e> {
                 let pending = group_pending(group, how);
                 let gname = &group.name;
                 let detail = if pending.is_empty() {
-                    format_compact!("`{member}` done ({done}/{total}); group `{gname}` complete")
+                    detail!(self, "`{member}` done ({done}/{total}); group `{gname}` complete")
                 } else {
-                    format_compact!(
+                    detail!(
+                        self,
                         "`{member}` done ({done}/{total}); waiting for {}",
                         pending.join(", ")
                     )
@@ -1393,7 +1446,7 @@ impl<'e> Run<'e> {
                     RowKind::Reassign,
                     Some(stage_name),
                     Some(to),
-                    format_compact!("{from} → {to} by event"),
+                    detail!(self, "{from} → {to} by event"),
                 );
             }
             Plan::Transition(to) => {
@@ -1403,7 +1456,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format_compact!("{name} → {target}"),
+                    detail!(self, "{name} → {target}"),
                 );
                 // An event that is both a transition and an obligation's `done_on` (the bank's
                 // `accepted` closes the ticket and answers the final reply) does both.
@@ -1422,7 +1475,7 @@ impl<'e> Run<'e> {
                     RowKind::Paused,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    format_compact!("{name}: clock stopped, resumes on `{}`", rule.resume_on),
+                    detail!(self, "{name}: clock stopped, resumes on `{}`", rule.resume_on),
                 );
             }
             Plan::Resume(rule) => {
@@ -1456,7 +1509,8 @@ impl<'e> Run<'e> {
                 c.deadline = deadline;
                 c.provisional = provisional;
                 let paused_for = at - pause.since;
-                let detail = format_compact!(
+                let detail = detail!(
+                    self,
                     "{name}: clock runs again after {}h{:02}m ({}) → due {}",
                     paused_for.num_hours(),
                     paused_for.num_minutes() % 60,
