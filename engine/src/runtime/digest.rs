@@ -286,8 +286,18 @@ impl Hasher {
     }
 
     fn clock(&mut self, c: &StageClock) {
-        let StageClock { budget, started, deadline, total, provisional, paused, fired, breached } =
-            c;
+        // `steps` is a cache of instants derived from the other fields, not state.
+        let StageClock {
+            budget,
+            started,
+            deadline,
+            total,
+            provisional,
+            paused,
+            fired,
+            breached,
+            steps: _,
+        } = c;
         self.duration(budget);
         self.time(started);
         self.time(deadline);

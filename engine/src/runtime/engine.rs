@@ -7,7 +7,7 @@ use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
     AuditEntry, AuditRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin,
-    StageClock, TICKET_FORMAT, Ticket, TicketStats,
+    StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
 };
 use super::timeline::{RowKind, Text, TimelineRow};
 use crate::compile::{
@@ -621,22 +621,12 @@ fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
     ticket.history.push(AuditRecord { seq, entry, state, hash });
 }
 
-/// The instants of a ladder's steps for one stage clock.
-struct StepTimes {
-    ladder: usize,
-    clock: (Duration, DateTime<Utc>, DateTime<Utc>, i64),
-    at: Vec<DateTime<Utc>>,
-}
-
 /// One call's working state: the rows and actions it produces.
 struct Run<'e> {
     engine: &'e Engine,
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
     scope: RefCell<rhai::Scope<'static>>,
-    /// Ladder step instants of the clock they were computed for, kept for the rest of the call:
-    /// firing a step changes which steps are pending, not when they fall.
-    steps: RefCell<Option<StepTimes>>,
 }
 
 impl<'e> Run<'e> {
@@ -646,7 +636,6 @@ impl<'e> Run<'e> {
             rows: Vec::new(),
             actions: Vec::new(),
             scope: RefCell::new(rhai::Scope::new()),
-            steps: RefCell::new(None),
         }
     }
 
@@ -835,21 +824,27 @@ impl<'e> Run<'e> {
             }
             let stage = self.engine.stage(ticket);
             if let Some((l, ladder)) = stage.ladder.and_then(|l| Some((l, p.ladders.get(l)?))) {
-                let key = (c.budget, c.started, c.deadline, c.total);
-                let mut cache = self.steps.borrow_mut();
-                let times = match cache.as_ref() {
-                    Some(st) if st.ladder == l && st.clock == key => &st.at,
-                    _ => {
-                        // A step that would fall before the stage was entered (`deadline - 2h`
-                        // on a 30-minute stage) fires on entry, not in the past.
-                        let at = ladder
-                            .steps
-                            .iter()
-                            .take(64)
-                            .map(|step| self.step_time(c, &step.at).max(c.started))
-                            .collect();
-                        &cache.insert(StepTimes { ladder: l, clock: key, at }).at
-                    }
+                // The clock remembers its step instants: firing a step changes which are
+                // pending, not when they fall. The key guards against any change to the clock.
+                let key = (l, c.budget, c.started, c.deadline, c.total);
+                let compute = || StepTimes {
+                    key,
+                    // A step that would fall before the stage was entered (`deadline - 2h` on
+                    // a 30-minute stage) fires on entry, not in the past.
+                    at: ladder
+                        .steps
+                        .iter()
+                        .take(64)
+                        .map(|step| self.step_time(c, &step.at).max(c.started))
+                        .collect(),
+                };
+                let cached = c.steps.0.get_or_init(compute);
+                let fresh;
+                let times = if cached.key == key {
+                    &cached.at
+                } else {
+                    fresh = compute();
+                    &fresh.at
                 };
                 for (i, t) in times.iter().enumerate() {
                     if c.fired & (1u64 << i) == 0 {
@@ -1049,6 +1044,7 @@ impl<'e> Run<'e> {
                 paused: None,
                 fired: 0,
                 breached: false,
+                steps: Default::default(),
             });
             let mut detail = Text::const_new("");
             if self.engine.text {
@@ -1508,6 +1504,7 @@ impl<'e> Run<'e> {
                 };
                 c.deadline = deadline;
                 c.provisional = provisional;
+                c.steps = Default::default();
                 let paused_for = at - pause.since;
                 let detail = detail!(
                     self,

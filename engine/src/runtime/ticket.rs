@@ -191,7 +191,33 @@ pub struct StageClock {
     /// Whether the breach of this visit has been recorded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,
+    /// When the stage's ladder steps fall on this clock, worked out once (not stored).
+    #[serde(skip)]
+    pub(crate) steps: StepCache,
 }
+
+/// The instants of a ladder's steps on one clock, remembered with what they were computed from.
+/// A use checks that key first, so changing a clock's fields can never make it answer wrongly;
+/// it is not part of the ticket's state (equal, hashed and serialised as nothing).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StepCache(pub(crate) OnceLock<StepTimes>);
+
+/// See [`StepCache`].
+#[derive(Clone, Debug)]
+pub(crate) struct StepTimes {
+    /// Ladder, budget, start, deadline and size of the clock the instants belong to.
+    pub(crate) key: (usize, crate::policy::Duration, DateTime<Utc>, DateTime<Utc>, i64),
+    /// Step i's instant.
+    pub(crate) at: Vec<DateTime<Utc>>,
+}
+
+impl PartialEq for StepCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for StepCache {}
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
