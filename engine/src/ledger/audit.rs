@@ -186,6 +186,7 @@ pub fn ledger_tickets<R: BufRead>(
             }
         };
         let LedgerLine { ticket: id, open, event } = line;
+        let id = id.to_string();
         if let Some(open) = open {
             if tickets.contains_key(&id) || refused_open.contains_key(&id) {
                 let message = format!("ticket `{id}` is opened a second time");

@@ -8,7 +8,7 @@
 //! `event` is exactly the engine's [`Event`]; `open` is [`OpenTicket`] without the id (the line's
 //! `ticket` is the id) plus the ledger-level `complainant`.
 
-use crate::runtime::{Event, OpenTicket};
+use crate::runtime::{Event, OpenTicket, Text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -26,8 +26,8 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerLine {
-    /// The ticket the line belongs to.
-    pub ticket: String,
+    /// The ticket the line belongs to (inline, no allocation, when 24 bytes or shorter).
+    pub ticket: Text,
     /// Set on the ticket's first line: the opening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<LedgerOpen>,
@@ -64,12 +64,12 @@ impl LedgerLine {
     }
 
     /// An opening line.
-    pub fn opening(ticket: impl Into<String>, open: LedgerOpen) -> Self {
+    pub fn opening(ticket: impl Into<Text>, open: LedgerOpen) -> Self {
         LedgerLine { ticket: ticket.into(), open: Some(open), event: None }
     }
 
     /// An event line.
-    pub fn event(ticket: impl Into<String>, event: Event) -> Self {
+    pub fn event(ticket: impl Into<Text>, event: Event) -> Self {
         LedgerLine { ticket: ticket.into(), open: None, event: Some(event) }
     }
 }
@@ -94,6 +94,11 @@ impl LedgerOpen {
     /// The engine's input for ticket `id`.
     pub fn to_open_ticket(&self, id: &str) -> OpenTicket {
         OpenTicket { id: id.to_string(), at: self.at, fields: self.fields.clone() }
+    }
+
+    /// The engine's input for ticket `id`, taking the fields rather than copying them.
+    pub fn into_open_ticket(self, id: &str) -> OpenTicket {
+        OpenTicket { id: id.to_string(), at: self.at, fields: self.fields }
     }
 
     /// The complainant: the ledger attribute, else a string field `complainant`.

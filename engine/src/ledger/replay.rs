@@ -6,7 +6,7 @@
 use super::format::LedgerLine;
 use super::reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
 use crate::runtime::{
-    Engine, Event, Mark, Outcome, Rejection, RowKind, Ticket, TimelineRow, rejected_row,
+    Engine, Event, Mark, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -164,7 +164,7 @@ pub struct TicketChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Visit {
     /// Stage name.
-    pub stage: String,
+    pub stage: Text,
     /// When it was entered.
     pub entered: DateTime<Utc>,
     /// When it was left (`None`: still there at the end of the ledger).
@@ -200,7 +200,7 @@ pub struct TicketRecord {
     /// Deadlines missed.
     pub breaches: u32,
     /// Escalations, by the tier escalated to.
-    pub escalations: Vec<String>,
+    pub escalations: Vec<Text>,
     /// Performance marks.
     pub marks: Vec<Mark>,
     /// Stage visits of non-terminal stages, in order.
@@ -383,7 +383,7 @@ struct Live {
 struct PolicyRun {
     ticket: Option<Ticket>,
     rejected: u32,
-    escalations: Vec<String>,
+    escalations: Vec<Text>,
     visits: Vec<Visit>,
     paused_since: Option<DateTime<Utc>>,
     /// Rows of the current line (only kept when comparing).
@@ -404,7 +404,7 @@ struct Worker<'e> {
     engines: &'e [Engine],
     options: &'e ReplayOptions,
     first_error: &'e AtomicU64,
-    tickets: HashMap<String, Slot>,
+    tickets: HashMap<Text, Slot>,
     acc: Vec<Accumulator>,
     records: Vec<TicketRecord>,
     changes: Vec<TicketChange>,
@@ -477,12 +477,14 @@ impl<'e> Worker<'e> {
                 return self.error(LineError { line: number, message });
             }
             self.note_time(open.at);
-            let input = open.to_open_ticket(&id);
+            let complainant = open.complainant().map(str::to_string);
+            let category_given = open.fields.contains_key("category");
+            let input = open.into_open_ticket(&id);
             let comparing = self.comparing();
             let mut live = Box::new(Live {
                 line: number,
-                complainant: open.complainant().map(str::to_string),
-                category_given: open.fields.contains_key("category"),
+                complainant,
+                category_given,
                 runs: Vec::with_capacity(self.engines.len()),
                 first_difference: None,
             });
@@ -631,7 +633,7 @@ impl<'e> Worker<'e> {
     }
 
     /// Puts the ticket back, or finishes it when it is done under every policy.
-    fn settle(&mut self, id: String, live: Box<Live>) {
+    fn settle(&mut self, id: Text, live: Box<Live>) {
         if live.runs.iter().all(PolicyRun::is_done) {
             let codes = done_codes(&live);
             self.finish_ticket(&id, *live);
@@ -708,7 +710,7 @@ impl<'e> Worker<'e> {
     /// Advances every open ticket to `end` and hands over what was gathered.
     fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput {
         let comparing = self.comparing();
-        let mut live: Vec<(String, Box<Live>)> = self
+        let mut live: Vec<(Text, Box<Live>)> = self
             .tickets
             .drain()
             .filter_map(|(id, slot)| match slot {
@@ -809,7 +811,7 @@ fn observe(
                             - policy.calendar.working_clock(since);
                     }
                 }
-                let stage = row.stage.as_deref().unwrap_or_default().to_string();
+                let stage = row.stage.clone().unwrap_or_default();
                 let terminal = policy
                     .stage_id(&stage)
                     .and_then(|s| policy.stages.get(s))
@@ -843,7 +845,7 @@ fn observe(
                 }
             }
             RowKind::Escalate => {
-                run.escalations.push(row.tier.as_deref().unwrap_or_default().to_string());
+                run.escalations.push(row.tier.clone().unwrap_or_default());
             }
             _ => {}
         }

@@ -360,7 +360,7 @@ pub fn build_report(
     let repeats = repeat_figure(records, &period, options);
 
     let escalations_by_tier =
-        counts(&mut period.iter().flat_map(|t| t.escalations.iter().cloned()));
+        counts(&mut period.iter().flat_map(|t| t.escalations.iter().map(|e| e.to_string())));
     let marks_by_tier =
         counts(&mut period.iter().flat_map(|t| t.marks.iter().map(|m| m.tier.clone())));
 

@@ -210,6 +210,7 @@ impl Hasher {
             closed_at,
             history: _,
             audit_head: _,
+            stage_hint: _,
         } = t;
         self.u64(u64::from(*format));
         self.str(id);

@@ -20,6 +20,7 @@ use crate::timefmt;
 use chrono::{DateTime, Utc};
 use compact_str::format_compact;
 use serde_json::{Map, Value};
+use aho_corasick::{AhoCorasick, MatchKind};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -54,8 +55,8 @@ pub struct Engine {
     policy: Arc<CompiledPolicy>,
     pin: PolicyPin,
     artifacts: BTreeSet<String>,
-    /// Keywords of every derive rule, lowercased once: `keywords[derived][rule][k]`.
-    keywords: Vec<Vec<Vec<String>>>,
+    /// Keyword search of every derived field, built once.
+    keywords: Vec<Keywords>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -87,16 +88,7 @@ impl Engine {
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
-        let keywords = policy
-            .derived
-            .iter()
-            .map(|d| {
-                d.rules
-                    .iter()
-                    .map(|r| r.keywords.iter().map(|k| k.to_lowercase()).collect())
-                    .collect()
-            })
-            .collect();
+        let keywords = policy.derived.iter().map(Keywords::new).collect();
         Engine { policy, pin, artifacts, keywords, seal: true, text: true }
     }
 
@@ -169,6 +161,7 @@ impl Engine {
             closed_at: None,
             history: Vec::new(),
             audit_head: String::new(),
+            stage_hint: Default::default(),
         };
         let mut run = Run::new(self);
         run.row(input.at, RowKind::Opened, None, None, detail!(run, "ticket `{}`", input.id));
@@ -393,7 +386,12 @@ impl Engine {
     }
 
     fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
-        if ticket.policy == self.pin {
+        let same_strings = |a: &PolicyPin, b: &PolicyPin| {
+            Arc::ptr_eq(&a.id, &b.id)
+                && Arc::ptr_eq(&a.version, &b.version)
+                && Arc::ptr_eq(&a.digest, &b.digest)
+        };
+        if same_strings(&ticket.policy, &self.pin) || ticket.policy == self.pin {
             Ok(())
         } else {
             let show =
@@ -406,7 +404,13 @@ impl Engine {
     }
 
     fn stage(&self, ticket: &Ticket) -> &StageDef {
+        if let Some(s) = self.policy.stages.get(ticket.stage_hint.get())
+            && s.name == ticket.stage
+        {
+            return s;
+        }
         let id = self.policy.stage_id(&ticket.stage).unwrap_or(self.policy.start);
+        ticket.stage_hint.set(id);
         &self.policy.stages[id]
     }
 
@@ -474,14 +478,15 @@ impl Engine {
     /// Computes derived fields in declaration order; a value given for a declared field wins.
     fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &dyn Fn(&str) -> bool) {
         let run = Run::new(self);
-        // Keyword rules read the declared string and list fields, which deriving never changes.
-        let text = searchable_text(fields, &self.policy);
+        // Keyword rules read the declared string and list fields, which deriving never changes;
+        // the text is built the first time a rule with keywords needs it.
+        let mut text = None;
         for (d, def) in self.policy.derived.iter().enumerate() {
             if given(&def.name) && self.policy.field(&def.name).is_some() {
                 continue;
             }
             let value = self
-                .first_rule(&run, d, fields, &text)
+                .first_rule(&run, d, fields, &mut text)
                 .and_then(|(i, _)| def.rules.get(i))
                 .map(|rule| rule.value.clone());
             let value = value.unwrap_or_else(|| {
@@ -508,8 +513,7 @@ impl Engine {
         if given && self.policy.field(name).is_some() {
             return None;
         }
-        let text = searchable_text(fields, &self.policy);
-        self.first_rule(&Run::new(self), d, fields, &text)
+        self.first_rule(&Run::new(self), d, fields, &mut None)
     }
 
     /// The first rule of derived field `d` whose keywords and condition hold, with the keyword
@@ -519,19 +523,68 @@ impl Engine {
         run: &Run<'_>,
         d: usize,
         fields: &BTreeMap<String, Value>,
-        text: &str,
+        text: &mut Option<String>,
     ) -> Option<(usize, Option<String>)> {
         let def = self.policy.derived.get(d)?;
-        let lowered = self.keywords.get(d)?;
-        def.rules.iter().zip(lowered).enumerate().find_map(|(i, (rule, keywords))| {
+        let search = self.keywords.get(d)?;
+        let mut hits = None;
+        def.rules.iter().enumerate().find_map(|(i, rule)| {
             let kw = if rule.keywords.is_empty() {
                 Some(None)
             } else {
-                let hit = keywords.iter().position(|k| text.contains(k.as_str()))?;
+                let hits = hits.get_or_insert_with(|| {
+                    let text = text.get_or_insert_with(|| searchable_text(fields, &self.policy));
+                    search.hits(text)
+                });
+                let hit = hits.get(i).copied().flatten()?;
                 Some(rule.keywords.get(hit).cloned())
             }?;
             rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
         })
+    }
+}
+
+/// The keyword rules of one derived field, searched for in one pass over the text.
+#[derive(Debug, Clone)]
+struct Keywords {
+    /// Every keyword of every rule, lowercased; `None` when no rule has keywords.
+    automaton: Option<AhoCorasick>,
+    /// Pattern id → (rule, index of the keyword in the rule's list).
+    owners: Vec<(usize, usize)>,
+    rules: usize,
+}
+
+impl Keywords {
+    fn new(def: &crate::compile::DeriveDef) -> Self {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (r, rule) in def.rules.iter().enumerate() {
+            for (k, keyword) in rule.keywords.iter().enumerate() {
+                patterns.push(keyword.to_lowercase());
+                owners.push((r, k));
+            }
+        }
+        // Building fails only past limits far beyond any policy's keyword list (and the policy
+        // loader caps file sizes); then no keyword matches.
+        let automaton = (!patterns.is_empty())
+            .then(|| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).ok())
+            .flatten();
+        Keywords { automaton, owners, rules: def.rules.len() }
+    }
+
+    /// For each rule, the first keyword of its list (by position in the list) found in `text`.
+    fn hits(&self, text: &str) -> Vec<Option<usize>> {
+        let mut hits = vec![None; self.rules];
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(text) {
+                if let Some(&(r, k)) = self.owners.get(m.pattern().as_usize())
+                    && let Some(slot) = hits.get_mut(r)
+                {
+                    *slot = Some(slot.map_or(k, |old: usize| old.min(k)));
+                }
+            }
+        }
+        hits
     }
 }
 
@@ -993,6 +1046,7 @@ impl<'e> Run<'e> {
         let p = self.policy();
         let Some(stage) = p.stages.get(stage_id) else { return };
         ticket.stage.clone_from(&stage.name);
+        ticket.stage_hint.set(stage_id);
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
         ticket.flagged = false;
@@ -1566,5 +1620,41 @@ fn compact(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keywords;
+    use crate::compile::{DeriveDef, DeriveRule};
+    use proptest::prelude::*;
+
+    fn word() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(vec!["a", "b", "危", "B"]), 0..4)
+            .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// One pass over the text finds, for every rule, the same keyword as searching for each
+        /// keyword in turn: the first in the rule's list that the text contains.
+        #[test]
+        fn one_pass_finds_the_first_keyword_of_each_rule(
+            rules in prop::collection::vec(prop::collection::vec(word(), 0..4), 1..5),
+            text in word(),
+        ) {
+            let def = DeriveDef {
+                name: "x".into(),
+                rules: rules
+                    .iter()
+                    .map(|k| DeriveRule { value: serde_json::Value::Null, keywords: k.clone(), when: None })
+                    .collect(),
+            };
+            let text = text.to_lowercase();
+            let expected: Vec<Option<usize>> = rules
+                .iter()
+                .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
+                .collect();
+            prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! What a host feeds the engine: the data that opens a ticket, and events.
 
+use super::Text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -43,8 +44,8 @@ pub struct Event {
     /// When it happened (events carry their own time).
     #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
-    /// Event name.
-    pub event: String,
+    /// Event name (inline, no allocation, when 24 bytes or shorter).
+    pub event: Text,
     /// For `attach`: the artifact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact: Option<String>,
@@ -70,7 +71,7 @@ impl Event {
     /// let e = Event::named("registered", "2026-02-13T09:50:00Z".parse().unwrap());
     /// assert_eq!(e.event, "registered");
     /// ```
-    pub fn named(event: impl Into<String>, at: DateTime<Utc>) -> Self {
+    pub fn named(event: impl Into<Text>, at: DateTime<Utc>) -> Self {
         Event {
             at,
             event: event.into(),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
@@ -89,6 +90,37 @@ pub struct Ticket {
     pub history: Vec<AuditRecord>,
     /// Hash of the last audit record (hex SHA-256).
     pub audit_head: String,
+    /// Where `stage` sits in the policy, remembered (not state; see [`StageHint`]).
+    #[serde(skip)]
+    pub(crate) stage_hint: StageHint,
+}
+
+/// The index of the ticket's stage in its policy's stage list, as last looked up. A use checks
+/// that the stage at that index has the ticket's stage name, so a wrong hint costs one lookup,
+/// never a wrong answer. Not part of the ticket's state: equal, hashed and serialised as nothing.
+#[derive(Debug, Default)]
+pub(crate) struct StageHint(AtomicUsize);
+
+impl StageHint {
+    pub(crate) fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set(&self, id: usize) {
+        self.0.store(id, Ordering::Relaxed);
+    }
+}
+
+impl Clone for StageHint {
+    fn clone(&self) -> Self {
+        StageHint(AtomicUsize::new(self.get()))
+    }
+}
+
+impl PartialEq for StageHint {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Ticket {

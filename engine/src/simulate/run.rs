@@ -5,7 +5,7 @@ use super::scenario::{Scenario, TimeSpec};
 use crate::check::Diagnostic;
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
-    AcceptedEvent, Engine, Event, NextActions, OpenTicket, RowKind, TimelineRow, rejected_row,
+    AcceptedEvent, Engine, Event, NextActions, OpenTicket, RowKind, Text, TimelineRow, rejected_row,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -309,7 +309,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         prev = at;
         let event = Event {
             at,
-            event: ev.event.value.clone(),
+            event: Text::from(&ev.event.value),
             artifact: ev.artifact.clone(),
             data: ev.data.clone(),
             member: ev.member.clone(),
@@ -322,7 +322,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                 rows.push(rejected_row(&ticket, &event, &err));
                 rejected.push(RejectedEvent {
                     index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    event: event.event,
+                    event: event.event.to_string(),
                     code: err.code().to_string(),
                     message: err.to_string(),
                 });
