@@ -364,13 +364,6 @@ fn done_codes(live: &Live) -> [&'static str; 2] {
     codes
 }
 
-/// A ticket being replayed.
-enum Slot {
-    Live(Box<Live>),
-    /// Finished under every policy; the code a later event is refused with, per policy.
-    Done([&'static str; 2]),
-}
-
 struct Live {
     line: u64,
     complainant: Option<String>,
@@ -404,7 +397,11 @@ struct Worker<'e> {
     engines: &'e [Engine],
     options: &'e ReplayOptions,
     first_error: &'e AtomicU64,
-    tickets: HashMap<Text, Slot>,
+    /// Tickets still running under some policy. Kept apart from the finished ones, which
+    /// accumulate over a whole ledger, so the lookup every event line makes stays in a small map.
+    live: HashMap<Text, Box<Live>>,
+    /// Finished tickets: the code a later event is refused with, per policy.
+    done: HashMap<Text, [&'static str; 2]>,
     acc: Vec<Accumulator>,
     records: Vec<TicketRecord>,
     changes: Vec<TicketChange>,
@@ -434,7 +431,8 @@ impl<'e> Worker<'e> {
             engines,
             options,
             first_error,
-            tickets: HashMap::new(),
+            live: HashMap::new(),
+            done: HashMap::new(),
             acc: engines.iter().map(|_| Accumulator::default()).collect(),
             records: Vec::new(),
             changes: Vec::new(),
@@ -472,7 +470,7 @@ impl<'e> Worker<'e> {
     fn apply_line(&mut self, number: u64, line: LedgerLine) {
         let LedgerLine { ticket: id, open, event } = line;
         if let Some(open) = open {
-            if self.tickets.contains_key(&id) {
+            if self.live.contains_key(&id) || self.done.contains_key(&id) {
                 let message = format!("ticket `{id}` is opened a second time");
                 return self.error(LineError { line: number, message });
             }
@@ -520,37 +518,30 @@ impl<'e> Worker<'e> {
             self.settle(id, live);
         } else if let Some(event) = event {
             self.note_time(event.at);
-            // One lookup per line: the map is taken out while the ticket is worked on.
-            let mut tickets = std::mem::take(&mut self.tickets);
-            match tickets.get_mut(&id) {
-                None => {
-                    let message = format!("event for ticket `{id}` before its `open` line");
-                    self.error(LineError { line: number, message });
+            // One lookup per event line: the map is taken out while the ticket is worked on.
+            let mut live_map = std::mem::take(&mut self.live);
+            if let Some(live) = live_map.get_mut(&id) {
+                self.apply_event(live, &event);
+                self.compare_call(live, number);
+                if live.runs.iter().all(PolicyRun::is_done)
+                    && let Some((id, live)) = live_map.remove_entry(&id)
+                {
+                    let codes = done_codes(&live);
+                    self.finish_ticket(&id, *live);
+                    self.done.insert(id, codes);
                 }
-                Some(Slot::Done(codes)) => {
-                    for (i, code) in codes.iter().take(self.engines.len()).enumerate() {
-                        if let Some(acc) = self.acc.get_mut(i) {
-                            acc.f.rejected += 1;
-                            *acc.f.rejected_by_code.entry((*code).to_string()).or_default() += 1;
-                        }
+            } else if let Some(codes) = self.done.get(&id) {
+                for (i, code) in codes.iter().take(self.engines.len()).enumerate() {
+                    if let Some(acc) = self.acc.get_mut(i) {
+                        acc.f.rejected += 1;
+                        *acc.f.rejected_by_code.entry((*code).to_string()).or_default() += 1;
                     }
                 }
-                Some(slot @ Slot::Live(_)) => {
-                    if let Slot::Live(live) = slot {
-                        self.apply_event(live, &event);
-                        self.compare_call(live, number);
-                    }
-                    if let Slot::Live(live) = slot
-                        && live.runs.iter().all(PolicyRun::is_done)
-                    {
-                        let codes = done_codes(live);
-                        if let Slot::Live(live) = std::mem::replace(slot, Slot::Done(codes)) {
-                            self.finish_ticket(&id, *live);
-                        }
-                    }
-                }
+            } else {
+                let message = format!("event for ticket `{id}` before its `open` line");
+                self.error(LineError { line: number, message });
             }
-            self.tickets = tickets;
+            self.live = live_map;
         }
     }
 
@@ -637,9 +628,9 @@ impl<'e> Worker<'e> {
         if live.runs.iter().all(PolicyRun::is_done) {
             let codes = done_codes(&live);
             self.finish_ticket(&id, *live);
-            self.tickets.insert(id, Slot::Done(codes));
+            self.done.insert(id, codes);
         } else {
-            self.tickets.insert(id, Slot::Live(live));
+            self.live.insert(id, live);
         }
     }
 
@@ -710,14 +701,7 @@ impl<'e> Worker<'e> {
     /// Advances every open ticket to `end` and hands over what was gathered.
     fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput {
         let comparing = self.comparing();
-        let mut live: Vec<(Text, Box<Live>)> = self
-            .tickets
-            .drain()
-            .filter_map(|(id, slot)| match slot {
-                Slot::Live(l) => Some((id, l)),
-                Slot::Done(_) => None,
-            })
-            .collect();
+        let mut live: Vec<(Text, Box<Live>)> = self.live.drain().collect();
         live.sort_by_key(|(_, l)| l.line);
         for (id, mut l) in live {
             if let Some(end) = end {

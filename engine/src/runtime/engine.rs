@@ -17,10 +17,10 @@ use crate::compile::{
 use crate::expr::{Expr, ExprError};
 use crate::policy::Duration;
 use crate::timefmt;
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, Utc};
 use compact_str::format_compact;
 use serde_json::{Map, Value};
-use aho_corasick::{AhoCorasick, MatchKind};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
