@@ -596,3 +596,32 @@ fn the_state_digest_follows_every_change_to_the_fields() {
         ombud_engine::runtime::state_digest(&changed)
     );
 }
+
+#[test]
+fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
+    let e = engine();
+    // `urgent` takes the automatic transition to `fast`, owned by management, the top tier.
+    let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"urgent": true}));
+    assert_eq!(ticket.stage, "fast");
+    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    let out = e.advance(&mut ticket, t("2026-03-02T10:30:00+08:00")).unwrap();
+    // At 100 % (10:00) the `escalate to: next` step finds management already holding it.
+    let step = out
+        .rows
+        .iter()
+        .find(|r| r.at == t("2026-03-02T10:00:00+08:00") && r.kind != RowKind::Breach);
+    let step = step.unwrap();
+    assert_eq!(step.kind, RowKind::Notify);
+    assert!(step.detail.starts_with("already with management"), "{}", step.detail);
+    assert_eq!(ticket.stats.escalations, 0);
+    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert!(out.actions.iter().all(|a| a.kind != ActionKind::Escalate));
+    assert!(
+        out.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Notify && a.tier.as_deref() == Some("management"))
+    );
+    // The performance mark is still recorded against the tier that held the ticket.
+    assert_eq!(ticket.marks.len(), 1);
+    assert_eq!(ticket.marks[0].tier, "management");
+}

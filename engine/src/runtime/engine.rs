@@ -971,12 +971,29 @@ impl<'e> Run<'e> {
                 };
                 let to = step.to.and_then(target);
                 let notify = step.notify.and_then(target);
-                let mut detail = match step.action {
+                // An escalation whose target already holds the ticket (`next` at the top tier, or
+                // a named tier it was escalated to before) moves nothing: it is recorded and sent
+                // as a notification to that tier, and not counted as an escalation.
+                let action = match step.action {
+                    LadderAction::Escalate
+                        if to.clone().or_else(|| target(TierTarget::Next)) == before =>
+                    {
+                        LadderAction::Notify
+                    }
+                    other => other,
+                };
+                let mut detail = match action {
                     LadderAction::Flag => {
                         ticket.flagged = true;
                         ticket.stats.flags += 1;
                         detail!(self, "flagged red at {}", step.at_text)
                     }
+                    LadderAction::Notify if step.action == LadderAction::Escalate => detail!(
+                        self,
+                        "already with {}: no higher tier at {}",
+                        before.as_deref().unwrap_or_default(),
+                        step.at_text
+                    ),
                     LadderAction::Notify => detail!(self, "{}", step.at_text),
                     LadderAction::Escalate => {
                         let to = to.clone().or_else(|| target(TierTarget::Next));
@@ -1008,7 +1025,7 @@ impl<'e> Run<'e> {
                         tier: against,
                     });
                 }
-                let (kind, action) = match step.action {
+                let (kind, action_kind) = match action {
                     LadderAction::Flag => (RowKind::Flag, ActionKind::Flag),
                     LadderAction::Notify => (RowKind::Notify, ActionKind::Notify),
                     LadderAction::Escalate => (RowKind::Escalate, ActionKind::Escalate),
@@ -1016,14 +1033,14 @@ impl<'e> Run<'e> {
                 };
                 let tier = ticket.tier.clone();
                 self.row(at, kind, Some(stage_name), tier.as_deref(), detail);
-                let action_tier = match step.action {
+                let action_tier = match action {
                     LadderAction::Flag | LadderAction::Notify => {
                         notify.as_deref().or(tier.as_deref())
                     }
                     _ => tier.as_deref(),
                 };
-                self.action(at, action, stage_name, action_tier, step.mark.as_deref());
-                if let Some(n) = notify.filter(|_| step.action != LadderAction::Notify) {
+                self.action(at, action_kind, stage_name, action_tier, step.mark.as_deref());
+                if let Some(n) = notify.filter(|_| action != LadderAction::Notify) {
                     self.action(at, ActionKind::Notify, stage_name, Some(&n), None);
                 }
             }
