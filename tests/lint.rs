@@ -115,6 +115,14 @@ fn calendar_files_are_linted_as_calendars() {
         .map(|(c, l, col)| (c.to_string(), file.to_string(), l, col))
         .to_vec();
     assert_eq!(found, want);
+    // A calendar file that is not even valid YAML is still judged a calendar (by its top-level
+    // keys) and gets the calendar's code.
+    let file = "tests/fixtures/calendars/calendar-syntax-error.yaml";
+    let (code, json, _) = ombud(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let d = &value["diagnostics"][0];
+    assert_eq!((d["code"].as_str(), d["line"].as_u64()), (Some("E0500"), Some(4)));
     // A directory search still lints only policies.
     let (code, out, _) = ombud(&["lint", "holidays"]);
     assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 0 files\n"));

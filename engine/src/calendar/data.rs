@@ -203,9 +203,17 @@ fn find<'n>(entries: &[(&str, &'n Node, &'n Node)], key: &str) -> Option<&'n Nod
 /// Whether `text` reads as a calendar file: a YAML mapping with a top-level `covers`, `holidays`
 /// or `extends` key and no `policy` key.
 pub(crate) fn is_calendar_text(text: &str) -> bool {
-    let Ok(root) = parse_tree(text, Document::Calendar) else { return false };
-    let NodeKind::Map(entries) = &root.kind else { return false };
-    let has = |key: &str| entries.iter().any(|(k, _)| k.kind == NodeKind::Str(key.into()));
+    let has: Box<dyn Fn(&str) -> bool> = match parse_tree(text, Document::Calendar) {
+        Ok(root) => {
+            let NodeKind::Map(entries) = root.kind else { return false };
+            Box::new(move |key| entries.iter().any(|(k, _)| k.kind == NodeKind::Str(key.into())))
+        }
+        // Not valid YAML: judge by the top-level keys as written, so a calendar file with a
+        // syntax error gets the calendar's diagnostic code (E0500), not a policy's.
+        Err(_) => Box::new(|key| {
+            text.lines().any(|l| l.strip_prefix(key).is_some_and(|rest| rest.starts_with(':')))
+        }),
+    };
     !has("policy") && ["covers", "holidays", "extends"].into_iter().any(has)
 }
 

@@ -278,14 +278,15 @@ impl Calendar {
     }
 
     /// Whether `text` is a calendar file rather than a policy: a YAML mapping with a top-level
-    /// `covers`, `holidays` or `extends` key and no `policy` key (text that is not valid YAML is
-    /// not recognised).
+    /// `covers`, `holidays` or `extends` key and no `policy` key. Text that is not valid YAML is
+    /// judged by its top-level keys as written, so a broken calendar still lints as a calendar.
     ///
     /// ```
     /// use ombud_engine::calendar::Calendar;
     /// assert!(Calendar::is_calendar_text("id: org\nextends: cn-mainland\n"));
     /// assert!(!Calendar::is_calendar_text("policy: p\ncalendar: cn-mainland\n"));
-    /// assert!(!Calendar::is_calendar_text("holidays: [\n"));
+    /// assert!(Calendar::is_calendar_text("holidays: [\n"));
+    /// assert!(!Calendar::is_calendar_text("policy: p\nholidays: [\n"));
     /// ```
     pub fn is_calendar_text(text: &str) -> bool {
         data::is_calendar_text(text)
