@@ -65,12 +65,15 @@ pub fn render_text(d: &Diagnostic, colour: bool) -> String {
             .collect();
         let col = (span.column as usize).saturating_sub(1);
         let prefix: String = line_text.chars().take(col).collect();
-        let indent: String = prefix.chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        // Tabs stay tabs; every other character is replaced by as many spaces as it is wide on a
+        // terminal (two for CJK), so the marks land under the text they point at.
+        let indent: String = prefix
+            .chars()
+            .map(|c| if c == '\t' { "\t".to_string() } else { " ".repeat(char_width(c)) })
+            .collect();
         let rest_bytes = line_text.len().saturating_sub(prefix.len());
-        let covered = text
-            .get(span.offset..span.offset + span.len.min(rest_bytes))
-            .map_or(1, |s| s.chars().count())
-            .max(1);
+        let covered =
+            text.get(span.offset..span.offset + span.len.min(rest_bytes)).map_or(1, width).max(1);
         let marks: String = std::iter::repeat_n(mark, covered).collect();
         out.push_str(&format!(
             "{} {bar} {line_text}\n",
@@ -124,4 +127,19 @@ pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// Columns `s` takes on a terminal: CJK and other wide characters count two.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Columns one character takes on a terminal.
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `s` followed by spaces up to `columns` terminal columns.
+pub fn pad_to(s: &str, columns: usize) -> String {
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width(s))))
 }

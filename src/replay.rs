@@ -1,6 +1,7 @@
 //! `ombud replay`: run a ledger through a policy (and another, side by side) and report.
 
 use crate::ledger::load_policy;
+use crate::render;
 use ombud_engine::ledger::{OnError, PolicyFigures, ReplayOptions, ReplayResult, replay};
 use ombud_engine::runtime::{Engine, TimelineRow};
 use ombud_engine::timefmt;
@@ -230,17 +231,17 @@ fn render_text(r: &ReplayResult, tz: chrono_tz::Tz) -> String {
         r.end.map_or("—".into(), |t| timefmt::short(tz, t))
     );
     out.push('\n');
-    let w0 = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+    let w0 = rows.iter().map(|(l, _)| render::width(l)).max().unwrap_or(0);
     let ncol = figs.len();
     let widths: Vec<usize> = (0..ncol)
         .map(|i| {
-            rows.iter().filter_map(|(_, v)| v.get(i)).map(|v| v.chars().count()).max().unwrap_or(0)
+            rows.iter().filter_map(|(_, v)| v.get(i)).map(|v| render::width(v)).max().unwrap_or(0)
         })
         .collect();
     for (label, values) in &rows {
-        let mut line = format!("{label:<w0$}");
+        let mut line = render::pad_to(label, w0);
         for (v, w) in values.iter().zip(&widths) {
-            let _ = write!(line, "  {v:>w$}");
+            let _ = write!(line, "  {}{v}", " ".repeat(w.saturating_sub(render::width(v))));
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }

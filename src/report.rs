@@ -2,6 +2,7 @@
 //! page with hand-written SVG charts.
 
 use crate::ledger::load_policy;
+use crate::render;
 use crate::replay::{OnErrorArg, default_threads, open_ledger};
 use ombud_engine::ledger::{
     Count, Period, ReplayOptions, Report, ReportOptions, build_report, replay,
@@ -137,18 +138,18 @@ fn hours(v: Option<f64>) -> String {
 /// Aligned columns; the first is left-aligned, the others right-aligned.
 fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     let ncol = head.len();
-    let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    let mut w: Vec<usize> = head.iter().map(|h| render::width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate().take(ncol) {
             if let Some(x) = w.get_mut(i) {
-                *x = (*x).max(c.chars().count());
+                *x = (*x).max(render::width(c));
             }
         }
     }
     let line = |cells: Vec<&str>| {
         let mut s = String::from("  ");
         for (i, (c, width)) in cells.iter().zip(&w).enumerate() {
-            let pad = width.saturating_sub(c.chars().count());
+            let pad = width.saturating_sub(render::width(c));
             if i == 0 {
                 s.push_str(c);
                 s.push_str(&" ".repeat(pad));

@@ -1,5 +1,6 @@
 //! `ombud simulate`: run one scenario and print its timeline, final state and next actions.
 
+use crate::render;
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::runtime::{Engine, RowKind};
 use ombud_engine::simulate::{Timeline, simulate};
@@ -111,10 +112,10 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             ]
         })
         .collect();
-    let mut width = header.map(str::len);
+    let mut width = header.map(render::width);
     for row in &cells {
         for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(render::width(c));
         }
     }
     let line = |cols: [&str; 5]| -> String {
@@ -124,7 +125,7 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
                 s.push_str(c);
             } else {
                 s.push_str(c);
-                s.push_str(&" ".repeat(w - c.chars().count() + 2));
+                s.push_str(&" ".repeat(w.saturating_sub(render::width(c)) + 2));
             }
         }
         s.trim_end().to_string()
