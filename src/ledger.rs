@@ -110,7 +110,7 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
         eprintln!("error: `--from`/`--to` out of range");
         return ExitCode::from(2);
     };
-    let engine = Engine::new(policy).without_audit_hashes().without_row_text();
+    let engine = Engine::new(policy).without_history().without_row_text();
     let options = GenerateOptions {
         tickets: args.tickets,
         seed: args.seed,

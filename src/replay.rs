@@ -60,8 +60,9 @@ pub struct Args {
     /// Worker threads (default: the number of cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Seal every audit record with its hashes, as a host does (slower; the figures are the
-    /// same). Without it, replay skips the per-event state digest it does not need.
+    /// Keep every event and seal every audit record with its hashes, as a host does (slower;
+    /// the figures are the same). Without it, replay skips the per-event state digest and keeps
+    /// only the history later events read (the opening and `set` events).
     #[arg(long)]
     audit_hashes: bool,
 }
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> ExitCode {
     let comparing = args.against.is_some();
     let engine = |p| {
         let e = Engine::new(p);
-        let e = if args.audit_hashes { e } else { e.without_audit_hashes() };
+        let e = if args.audit_hashes { e } else { e.without_history() };
         if comparing { e } else { e.without_row_text() }
     };
     let mut engines = vec![engine(policy)];

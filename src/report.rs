@@ -67,7 +67,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
     // Reports count rows and never print their text.
-    let engine = Engine::new(policy.clone()).without_audit_hashes().without_row_text();
+    let engine = Engine::new(policy.clone()).without_history().without_row_text();
     let options = ReplayOptions {
         threads: args.threads.unwrap_or_else(default_threads),
         on_error: args.on_error.into(),

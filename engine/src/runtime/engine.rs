@@ -61,6 +61,8 @@ pub struct Engine {
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
     text: bool,
+    /// Whether every applied event is kept in `history` (see [`Engine::without_history`]).
+    history: bool,
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
@@ -89,7 +91,7 @@ impl Engine {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
         let keywords = policy.derived.iter().map(Keywords::new).collect();
-        Engine { policy, pin, artifacts, keywords, seal: true, text: true }
+        Engine { policy, pin, artifacts, keywords, seal: true, text: true, history: true }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -108,6 +110,17 @@ impl Engine {
     /// sentence, often with a date in it, for every row.
     pub fn without_row_text(mut self) -> Self {
         self.text = false;
+        self
+    }
+
+    /// The same engine, but without audit hashes (as [`Engine::without_audit_hashes`]) and
+    /// keeping in `history` only what later events read: the opening and `set` events, which
+    /// tell which fields were given rather than derived. Stages, clocks, timelines and outcomes
+    /// are identical. For batch replays that never store, verify or migrate the tickets they
+    /// run: [`Migration::Recompute`] needs the full history, and these tickets do not have it.
+    pub fn without_history(mut self) -> Self {
+        self.seal = false;
+        self.history = false;
         self
     }
 
@@ -192,7 +205,9 @@ impl Engine {
         run.commit(ticket, event, plan);
         ticket.clock_at = event.at;
         ticket.last_event_at = event.at;
-        append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
+        if self.history || event.event == SET {
+            append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
+        }
         Ok(run.finish(ticket))
     }
 
