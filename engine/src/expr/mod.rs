@@ -9,6 +9,7 @@
 mod fast;
 
 use fast::Fast;
+pub(crate) use fast::lookup;
 use rhai::packages::{
     BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
     MoreStringPackage, Package,

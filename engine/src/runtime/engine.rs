@@ -636,7 +636,7 @@ fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) ->
         text.push('\n');
     };
     for f in &policy.fields {
-        match (fields.get(&f.name), &f.ty) {
+        match (crate::expr::lookup(fields, &f.name), &f.ty) {
             (Some(Value::String(s)), FieldType::String) => push(s),
             (Some(Value::Array(items)), FieldType::List) => {
                 items.iter().filter_map(Value::as_str).for_each(&mut push);
