@@ -1,5 +1,7 @@
 //! Replay benchmarks: a generated ledger of 10,000 tickets (about 97,000 lines) replayed from
 //! memory under the reference policy, parsing included. Throughput is in ledger lines.
+//! The engine is configured as `ombud replay` configures it: without history or row text, or
+//! (`audit hashes`) keeping and sealing everything as `--audit-hashes` does.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -29,7 +31,7 @@ fn bench(c: &mut Criterion) {
         [("1 thread", false, 1), ("2 threads", false, 2), ("1 thread, audit hashes", true, 1)]
     {
         let engine = Engine::new(policy.clone());
-        let engine = if sealed { engine } else { engine.without_audit_hashes() };
+        let engine = if sealed { engine } else { engine.without_history().without_row_text() };
         let engines = [engine];
         let o = ReplayOptions { threads, on_error: OnError::Skip, keep_tickets: false };
         group.bench_function(name, |b| b.iter(|| replay(&engines, ledger.as_slice(), &o).unwrap()));
