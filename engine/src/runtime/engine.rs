@@ -628,10 +628,19 @@ fn neutral(ty: &FieldType) -> Value {
 fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) -> String {
     let mut text = String::new();
     let mut push = |s: &str| {
-        if s.is_ascii() {
-            text.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        } else {
+        if s.contains('Σ') {
+            // Only `str::to_lowercase` knows the word-final sigma.
             text.push_str(&s.to_lowercase());
+        } else {
+            // Otherwise lowercasing is per character: ASCII directly, CJK and kana (which have
+            // no case) as they are, everything else through the Unicode tables.
+            for c in s.chars() {
+                match c {
+                    _ if c.is_ascii() => text.push(c.to_ascii_lowercase()),
+                    '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => text.push(c),
+                    _ => text.extend(c.to_lowercase()),
+                }
+            }
         }
         text.push('\n');
     };
@@ -1687,6 +1696,32 @@ mod tests {
                 .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
                 .collect();
             prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
+        }
+    }
+}
+
+#[cfg(test)]
+mod lowercase_tests {
+    use crate::compile::CompiledPolicy;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn policy() -> &'static CompiledPolicy {
+        static POLICY: OnceLock<CompiledPolicy> = OnceLock::new();
+        POLICY.get_or_init(|| {
+            let text = "policy: p\nversion: '1'\ncalendar: weekdays\nfields: { text: { type: string } }\ntiers: [t]\nstart: a\nstages: { a: { terminal: true } }\n";
+            crate::load_policy("p.yaml", text, None).unwrap().0
+        })
+    }
+
+    proptest! {
+        /// The keyword text is lowercased exactly as `str::to_lowercase` does.
+        #[test]
+        fn keyword_text_lowercases_like_the_standard_library(
+            s in "[a-zA-Z ΣσςİÄßＡＢ가\u{3000}-\u{9fff}\u{f900}-\u{faff}]{0,12}"
+        ) {
+            let fields = [("text".to_string(), serde_json::json!(s.clone()))].into_iter().collect();
+            prop_assert_eq!(super::searchable_text(&fields, policy()), format!("{}\n", s.to_lowercase()));
         }
     }
 }
