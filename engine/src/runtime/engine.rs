@@ -626,7 +626,7 @@ fn neutral(ty: &FieldType) -> Value {
 
 /// Lowercased text of every string field (and strings inside lists), for keyword rules.
 fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) -> String {
-    let mut text = String::new();
+    let mut text = String::with_capacity(256);
     let mut push = |s: &str| {
         if s.contains('Σ') {
             // Only `str::to_lowercase` knows the word-final sigma.
