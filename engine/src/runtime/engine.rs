@@ -137,20 +137,20 @@ impl Engine {
     /// Opens a ticket: checks the fields, applies defaults, derives computed fields, enters the
     /// start stage (taking automatic transitions) and starts obligations whose condition holds.
     pub fn open(&self, input: &OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
-        let mut fields = BTreeMap::new();
+        // Given values, then defaults for declared fields not given, collected and built into the
+        // map in one go (sorting a dozen entries once beats searching the map for each).
+        let given = |name: &str| input.fields.get(name).is_some_and(|v| !v.is_null());
+        let mut entries = Vec::with_capacity(input.fields.len() + self.policy.fields.len());
         for (name, value) in &input.fields {
             if value.is_null() {
                 continue;
             }
-            let checked = self.check_field(name, value)?;
-            fields.insert(name.clone(), checked);
+            entries.push((name.clone(), self.check_field(name, value)?));
         }
-        for f in &self.policy.fields {
-            if !fields.contains_key(&f.name) {
-                let v = f.default.clone().unwrap_or_else(|| neutral(&f.ty));
-                fields.insert(f.name.clone(), v);
-            }
+        for f in self.policy.fields.iter().filter(|f| !given(&f.name)) {
+            entries.push((f.name.clone(), f.default.clone().unwrap_or_else(|| neutral(&f.ty))));
         }
+        let mut fields: BTreeMap<String, Value> = entries.into_iter().collect();
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
