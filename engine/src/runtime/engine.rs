@@ -197,7 +197,11 @@ impl Engine {
             return Err(Rejection::Closed { ticket: ticket.id.clone() });
         }
         if event.at < ticket.clock_at {
-            return Err(Rejection::OutOfOrder { at: event.at, clock_at: ticket.clock_at });
+            return Err(Rejection::OutOfOrder {
+                at: event.at,
+                clock_at: ticket.clock_at,
+                zone: self.policy.calendar.tz(),
+            });
         }
         let mut run = Run::new(self);
         let plan = run.plan(ticket, event)?;

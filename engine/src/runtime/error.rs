@@ -14,12 +14,19 @@ pub enum Rejection {
         ticket: String,
     },
     /// The event is older than what the ticket has already seen.
-    #[error("event at {at} is earlier than the ticket's clock ({clock_at})")]
+    #[error(
+        "event at {} is earlier than the ticket's clock ({})",
+        crate::timefmt::rfc3339(*.zone, *.at),
+        crate::timefmt::rfc3339(*.zone, *.clock_at)
+    )]
     OutOfOrder {
         /// The event's time.
         at: DateTime<Utc>,
         /// The ticket's clock.
         clock_at: DateTime<Utc>,
+        /// The policy calendar's zone, which the message shows both instants in.
+        #[serde(skip)]
+        zone: chrono_tz::Tz,
     },
     /// The current stage does not take this event.
     #[error("stage `{stage}` does not accept event `{event}`{}", accepted_list(.accepted))]
