@@ -355,13 +355,20 @@ fn update<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&
     }
 }
 
-/// The codes later events of a finished ticket are refused with, per policy.
-fn done_codes(live: &Live) -> [&'static str; 2] {
-    let mut codes = [NOT_OPENED; 2];
-    for (c, run) in codes.iter_mut().zip(&live.runs) {
-        *c = run.done_code();
-    }
-    codes
+/// What a finished ticket keeps: bit i is set when policy i opened it (later events are refused
+/// as `closed`) and clear when it refused the opening (`not_opened`). One byte per finished
+/// ticket, since a ledger accumulates them all.
+fn done_codes(live: &Live) -> u8 {
+    live.runs
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |m, (i, run)| m | (u8::from(run.ticket.is_some()) << i))
+}
+
+/// The code a later event of a finished ticket is refused with under policy `i`.
+fn done_code(mask: u8, i: usize) -> &'static str {
+    if i < 8 && mask & (1 << i) != 0 { "closed" } else { NOT_OPENED }
 }
 
 struct Live {
@@ -387,10 +394,6 @@ impl PolicyRun {
     fn is_done(&self) -> bool {
         self.ticket.as_ref().is_none_or(Ticket::is_closed)
     }
-
-    fn done_code(&self) -> &'static str {
-        if self.ticket.is_some() { "closed" } else { NOT_OPENED }
-    }
 }
 
 struct Worker<'e> {
@@ -401,7 +404,7 @@ struct Worker<'e> {
     /// accumulate over a whole ledger, so the lookup every event line makes stays in a small map.
     live: HashMap<Text, Box<Live>>,
     /// Finished tickets: the code a later event is refused with, per policy.
-    done: HashMap<Text, [&'static str; 2]>,
+    done: HashMap<Text, u8>,
     acc: Vec<Accumulator>,
     records: Vec<TicketRecord>,
     changes: Vec<TicketChange>,
@@ -530,11 +533,11 @@ impl<'e> Worker<'e> {
                     self.finish_ticket(&id, *live);
                     self.done.insert(id, codes);
                 }
-            } else if let Some(codes) = self.done.get(&id) {
-                for (i, code) in codes.iter().take(self.engines.len()).enumerate() {
+            } else if let Some(&mask) = self.done.get(&id) {
+                for (i, code) in (0..self.engines.len()).map(|i| (i, done_code(mask, i))) {
                     if let Some(acc) = self.acc.get_mut(i) {
                         acc.f.rejected += 1;
-                        *acc.f.rejected_by_code.entry((*code).to_string()).or_default() += 1;
+                        *acc.f.rejected_by_code.entry(code.to_string()).or_default() += 1;
                     }
                 }
             } else {
