@@ -114,8 +114,9 @@ impl Engine {
     }
 
     /// The same engine, but without audit hashes (as [`Engine::without_audit_hashes`]) and
-    /// keeping in `history` only what later events read: the opening and `set` events, which
-    /// tell which fields were given rather than derived. Stages, clocks, timelines and outcomes
+    /// keeping in `history` only what later events read: the `set` events, and of the opening
+    /// only the given values of fields that are also computed (which tell whether a rule or the
+    /// given value decides them). Stages, clocks, timelines and outcomes
     /// are identical. For batch replays that never store, verify or migrate the tickets they
     /// run: [`Migration::Recompute`] needs the full history, and these tickets do not have it.
     pub fn without_history(mut self) -> Self {
@@ -180,10 +181,18 @@ impl Engine {
         run.row(input.at, RowKind::Opened, None, None, detail!(run, "ticket `{}`", input.id));
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
-        let entry = AuditEntry::Open(Box::new(OpenRecord {
-            opened: input.at,
-            fields: input.fields.clone(),
-        }));
+        let fields = if self.history {
+            input.fields.clone()
+        } else {
+            // All a later `set` reads of the opening is which computed fields were given.
+            input
+                .fields
+                .iter()
+                .filter(|(k, _)| self.derived_and_declared(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let entry = AuditEntry::Open(Box::new(OpenRecord { opened: input.at, fields }));
         append_audit(&mut ticket, entry, self.seal);
         let outcome = run.finish(&ticket);
         Ok((ticket, outcome))
@@ -402,6 +411,11 @@ impl Engine {
                 Ok((t, outcome))
             }
         }
+    }
+
+    /// Whether `name` is both computed and declared: a value given for it wins over the rules.
+    fn derived_and_declared(&self, name: &str) -> bool {
+        self.policy.derived.iter().any(|d| d.name == name) && self.policy.field(name).is_some()
     }
 
     fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
