@@ -62,7 +62,8 @@ pub struct Args {
     threads: Option<usize>,
     /// Keep every event and seal every audit record with its hashes, as a host does (slower;
     /// the figures are the same). Without it, replay skips the per-event state digest and keeps
-    /// only the history later events read (the opening and `set` events).
+    /// only the history later events read (`set` events, and of the opening the given values
+    /// of computed fields).
     #[arg(long)]
     audit_hashes: bool,
 }
