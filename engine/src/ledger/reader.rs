@@ -86,8 +86,10 @@ impl<R: BufRead> Iterator for RawLines<R> {
                 continue;
             }
             let number = self.number;
-            return Some(Ok(match String::from_utf8(std::mem::take(&mut self.buf)) {
-                Ok(text) => Ok(RawLine { number, text }),
+            // Copy out the line at its exact size and keep the buffer's room for the next one
+            // (taking the buffer would regrow a fresh one, allocation by allocation, per line).
+            return Some(Ok(match std::str::from_utf8(&self.buf) {
+                Ok(text) => Ok(RawLine { number, text: text.to_owned() }),
                 Err(_) => {
                     Err(LineError { line: number, message: "line is not valid UTF-8".into() })
                 }
