@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use ombud_engine::compile::CompiledPolicy;
-use ombud_engine::runtime::{AuditEntry, Engine, Event, OpenTicket, Ticket, TimelineRow};
+use ombud_engine::runtime::{AuditEntry, Engine, Event, OpenTicket, SET, Ticket, TimelineRow};
 use proptest::prelude::*;
 use serde_json::json;
 use std::path::Path;
@@ -66,7 +66,7 @@ fn event_pool(p: &CompiledPolicy) -> Vec<Event> {
     ] {
         pool.push(Event::set(serde_json::from_value(data).unwrap(), t0));
     }
-    pool.push(Event { data: None, ..Event::named("set", t0) });
+    pool.push(Event { data: None, ..Event::named(SET, t0) });
     pool
 }
 
@@ -98,7 +98,7 @@ fn strip(mut t: Ticket, policy: &CompiledPolicy) -> Ticket {
     }
     t.history.retain(|r| match &r.entry {
         AuditEntry::Open(_) => true,
-        AuditEntry::Event(e) => e.event == "set",
+        AuditEntry::Event(e) => e.event == SET,
     });
     for (seq, r) in t.history.iter_mut().enumerate() {
         r.seq = seq as u64;

@@ -1632,7 +1632,7 @@ impl<'e> Run<'e> {
                         ResumeMode::Remaining => "remaining time kept",
                         ResumeMode::Restart => "full budget again",
                     },
-                    timefmt::human(p.calendar.tz(), deadline)
+                    self.human(deadline)
                 );
                 self.push(TimelineRow {
                     at,
