@@ -584,7 +584,7 @@ fn the_state_digest_follows_every_change_to_the_fields() {
     assert_eq!(ombud_engine::runtime::state_digest(&ticket), before, "the digest is stable");
     // The fields remember their digest; changing them in place must not reuse it.
     let mut changed = ticket.clone();
-    Arc::make_mut(&mut changed.fields).insert("amount".into(), json!(11));
+    Arc::make_mut(&mut changed.fields).insert("amount", json!(11));
     assert_ne!(ombud_engine::runtime::state_digest(&changed), before);
     let mut via_map = ticket.clone();
     Arc::make_mut(&mut via_map.fields).map_mut().remove("text");

@@ -17,6 +17,7 @@
 //! operand := name | name ".len()" | integer | float | "string" | true | false
 //! ```
 
+use super::Key;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -65,14 +66,14 @@ impl Fast {
     }
 
     /// The condition's value over `fields`, or `None` when rhai must decide.
-    pub(crate) fn eval(&self, fields: &BTreeMap<String, Value>) -> Option<bool> {
+    pub(crate) fn eval<K: Key>(&self, fields: &BTreeMap<K, Value>) -> Option<bool> {
         match self.value(fields)? {
             V::Bool(b) => Some(b),
             _ => None,
         }
     }
 
-    fn value<'a>(&'a self, fields: &'a BTreeMap<String, Value>) -> Option<V<'a>> {
+    fn value<'a, K: Key>(&'a self, fields: &'a BTreeMap<K, Value>) -> Option<V<'a>> {
         Some(match self {
             Fast::Or(a, b) => V::Bool(a.eval(fields)? || b.eval(fields)?),
             Fast::And(a, b) => V::Bool(a.eval(fields)? && b.eval(fields)?),
@@ -102,11 +103,17 @@ impl Fast {
 
 /// `fields[name]`. A ticket has a dozen or two fields: a scan that compares lengths before bytes
 /// beats the map's ordered search, which compares bytes with every key it passes.
-pub(crate) fn lookup<'a>(fields: &'a BTreeMap<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a, K: Key>(fields: &'a BTreeMap<K, Value>, name: &str) -> Option<&'a Value> {
     if fields.len() > 32 {
         return fields.get(name);
     }
-    fields.iter().find(|(k, _)| k.len() == name.len() && k.as_str() == name).map(|(_, v)| v)
+    fields
+        .iter()
+        .find(|(k, _)| {
+            let k: &str = (*k).borrow();
+            k.len() == name.len() && k == name
+        })
+        .map(|(_, v)| v)
 }
 
 /// Compares as rhai does for the type pairs it defines; `None` for any other pair.

@@ -16,7 +16,14 @@ use rhai::packages::{
 };
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
 use serde_json::Value;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+
+/// What names a map of values for expressions: `String` (as in `serde_json` maps) or the
+/// engine's inline [`compact_str::CompactString`] (ticket fields).
+pub trait Key: Borrow<str> + Ord {}
+
+impl<K: Borrow<str> + Ord> Key for K {}
 
 /// Resource limits applied to every expression. One place, set explicitly.
 pub mod limits {
@@ -181,7 +188,7 @@ impl ExprEngine {
     pub fn compile(
         &self,
         source: &str,
-        names: &BTreeMap<String, Value>,
+        names: &BTreeMap<impl Key, Value>,
     ) -> Result<Expr, ExprError> {
         if source.len() > limits::MAX_SOURCE_LEN {
             return Err(ExprError {
@@ -235,7 +242,7 @@ impl ExprEngine {
     pub fn eval_bool(
         &self,
         expr: &Expr,
-        vars: &BTreeMap<String, Value>,
+        vars: &BTreeMap<impl Key, Value>,
     ) -> Result<bool, ExprError> {
         if let Some(b) = expr.fast.as_ref().and_then(|f| f.eval(vars)) {
             return Ok(b);
@@ -250,7 +257,7 @@ impl ExprEngine {
     pub fn eval_bool_lazy(
         &self,
         expr: &Expr,
-        vars: &BTreeMap<String, Value>,
+        vars: &BTreeMap<impl Key, Value>,
         scope: &mut Scope<'static>,
     ) -> Result<bool, ExprError> {
         if let Some(b) = expr.fast.as_ref().and_then(|f| f.eval(vars)) {
@@ -296,10 +303,10 @@ fn runtime_error(source: &str, e: &EvalAltResult) -> ExprError {
 }
 
 /// Builds a rhai scope binding each name to its value converted to rhai's own types.
-pub fn scope_of(vars: &BTreeMap<String, Value>) -> Scope<'static> {
+pub fn scope_of(vars: &BTreeMap<impl Key, Value>) -> Scope<'static> {
     let mut scope = Scope::with_capacity(vars.len());
     for (name, value) in vars {
-        scope.push_dynamic(name.as_str(), to_dynamic(value));
+        scope.push_dynamic(name.borrow(), to_dynamic(value));
     }
     scope
 }

@@ -6,8 +6,8 @@ use super::digest::{record_hash, state_digest};
 use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
-    AuditEntry, AuditRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin,
-    StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
+    AuditEntry, AuditRecord, FieldMap, GroupState, Mark, ObligationState, OpenRecord, Pause,
+    PolicyPin, StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
 };
 use super::timeline::{RowKind, Text, TimelineRow};
 use crate::compile::{
@@ -146,12 +146,15 @@ impl Engine {
             if value.is_null() {
                 continue;
             }
-            entries.push((name.clone(), self.check_field(name, value)?));
+            entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
         for f in self.policy.fields.iter().filter(|f| !given(&f.name)) {
-            entries.push((f.name.clone(), f.default.clone().unwrap_or_else(|| neutral(&f.ty))));
+            entries.push((
+                Text::from(f.name.as_str()),
+                f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
+            ));
         }
-        let mut fields: BTreeMap<String, Value> = entries.into_iter().collect();
+        let mut fields: FieldMap = entries.into_iter().collect();
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
@@ -513,7 +516,7 @@ impl Engine {
     }
 
     /// Computes derived fields in declaration order; a value given for a declared field wins.
-    fn derive(&self, fields: &mut BTreeMap<String, Value>, given: &dyn Fn(&str) -> bool) {
+    fn derive(&self, fields: &mut FieldMap, given: &dyn Fn(&str) -> bool) {
         let run = Run::new(self);
         // Keyword rules read the declared string and list fields, which deriving never changes;
         // the text is built the first time a rule with keywords needs it.
@@ -533,7 +536,7 @@ impl Engine {
                     .unwrap_or_else(|| Value::String(String::new()))
             });
             run.field_set(&def.name, &value);
-            fields.insert(def.name.clone(), value);
+            fields.insert(Text::from(def.name.as_str()), value);
         }
     }
 
@@ -543,7 +546,7 @@ impl Engine {
     pub fn matching_rule(
         &self,
         name: &str,
-        fields: &BTreeMap<String, Value>,
+        fields: &FieldMap,
         given: bool,
     ) -> Option<(usize, Option<String>)> {
         let d = self.policy.derived.iter().position(|d| d.name == name)?;
@@ -559,7 +562,7 @@ impl Engine {
         &self,
         run: &Run<'_>,
         d: usize,
-        fields: &BTreeMap<String, Value>,
+        fields: &FieldMap,
         text: &mut Option<String>,
     ) -> Option<(usize, Option<String>)> {
         let def = self.policy.derived.get(d)?;
@@ -647,7 +650,7 @@ fn neutral(ty: &FieldType) -> Value {
 }
 
 /// Lowercased text of every string field (and strings inside lists), for keyword rules.
-fn searchable_text(fields: &BTreeMap<String, Value>, policy: &CompiledPolicy) -> String {
+fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
     let mut text = String::with_capacity(256);
     let mut push = |s: &str| {
         if s.contains('Σ') {
@@ -796,11 +799,11 @@ impl<'e> Run<'e> {
     }
 
     /// Evaluates a condition; a condition that cannot be evaluated counts as false.
-    fn holds(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> bool {
+    fn holds(&self, expr: &Expr, fields: &FieldMap) -> bool {
         self.eval(expr, fields).unwrap_or(false)
     }
 
-    fn guard(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, Rejection> {
+    fn guard(&self, expr: &Expr, fields: &FieldMap) -> Result<bool, Rejection> {
         self.eval(expr, fields).map_err(|e| Rejection::Evaluation {
             condition: expr.source().to_string(),
             message: e.message,
@@ -810,7 +813,7 @@ impl<'e> Run<'e> {
     /// Evaluates in this call's scope, which binds each name the first time a condition reads it
     /// (see [`Expr::variables`]); every change to `fields` goes through [`Run::field_set`] or
     /// [`Run::fields_changed`].
-    fn eval(&self, expr: &Expr, fields: &BTreeMap<String, Value>) -> Result<bool, ExprError> {
+    fn eval(&self, expr: &Expr, fields: &FieldMap) -> Result<bool, ExprError> {
         self.policy().exprs.eval_bool_lazy(expr, fields, &mut self.scope.borrow_mut())
     }
 
@@ -1189,7 +1192,10 @@ impl<'e> Run<'e> {
             if !g.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
                 continue;
             }
-            let members: BTreeMap<String, Option<DateTime<Utc>>> = match ticket.fields.get(&g.per) {
+            let members: BTreeMap<String, Option<DateTime<Utc>>> = match ticket
+                .fields
+                .get(g.per.as_str())
+            {
                 Some(Value::Array(items)) => {
                     items.iter().filter_map(Value::as_str).map(|m| (m.to_string(), None)).collect()
                 }
@@ -1515,7 +1521,7 @@ impl<'e> Run<'e> {
                 for (k, v) in checked {
                     changes.push(format!("{k}={}", compact(&v)));
                     given.insert(k);
-                    fields.insert(k.to_string(), v);
+                    fields.insert(Text::from(k), v);
                 }
                 self.engine.derive(fields, &|name| given.contains(name));
                 self.fields_changed();
@@ -1742,7 +1748,7 @@ mod lowercase_tests {
         fn keyword_text_lowercases_like_the_standard_library(
             s in "[a-zA-Z ΣσςİÄßＡＢ가\u{3000}-\u{9fff}\u{f900}-\u{faff}]{0,12}"
         ) {
-            let fields = [("text".to_string(), serde_json::json!(s.clone()))].into_iter().collect();
+            let fields = [(super::Text::from("text"), serde_json::json!(s.clone()))].into_iter().collect();
             prop_assert_eq!(super::searchable_text(&fields, policy()), format!("{}\n", s.to_lowercase()));
         }
     }

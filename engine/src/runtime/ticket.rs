@@ -1,6 +1,6 @@
 //! The ticket state a host stores between calls. Serialisable, stable JSON (sorted maps).
 
-use super::Event;
+use super::{Event, Text};
 use crate::compile::CompiledPolicy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+
+/// A ticket's field values by name, sorted (see [`Fields`]).
+pub type FieldMap = BTreeMap<Text, Value>;
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
@@ -134,48 +137,54 @@ impl Ticket {
 /// the audit chain takes of it. Every way to change the map drops the remembered digest, so it
 /// can never be stale; fields change far less often than the rest of the state, so most events
 /// hash 32 bytes for them instead of every value.
+///
+/// Field names are [`Text`]: inline strings, as every name a policy declares is short, so the map
+/// holds no separate allocation per name and reading a field never leaves the map's nodes.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fields {
-    map: BTreeMap<String, Value>,
+    map: FieldMap,
     #[serde(skip)]
     digest: OnceLock<[u8; 32]>,
 }
 
 impl Fields {
     /// The values as a map.
-    pub fn map(&self) -> &BTreeMap<String, Value> {
+    pub fn map(&self) -> &FieldMap {
         &self.map
     }
 
     /// The map, to change it (forgets the remembered digest).
-    pub fn map_mut(&mut self) -> &mut BTreeMap<String, Value> {
+    pub fn map_mut(&mut self) -> &mut FieldMap {
         self.digest = OnceLock::new();
         &mut self.map
     }
 
     /// Sets one value (forgets the remembered digest).
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
-        self.map_mut().insert(name, value)
+    pub fn insert(&mut self, name: impl Into<Text>, value: Value) -> Option<Value> {
+        self.map_mut().insert(name.into(), value)
     }
 
     /// The digest of the values, computed once by `compute`.
-    pub(crate) fn digest_with(
-        &self,
-        compute: impl FnOnce(&BTreeMap<String, Value>) -> [u8; 32],
-    ) -> [u8; 32] {
+    pub(crate) fn digest_with(&self, compute: impl FnOnce(&FieldMap) -> [u8; 32]) -> [u8; 32] {
         *self.digest.get_or_init(|| compute(&self.map))
+    }
+}
+
+impl From<FieldMap> for Fields {
+    fn from(map: FieldMap) -> Self {
+        Fields { map, digest: OnceLock::new() }
     }
 }
 
 impl From<BTreeMap<String, Value>> for Fields {
     fn from(map: BTreeMap<String, Value>) -> Self {
-        Fields { map, digest: OnceLock::new() }
+        map.into_iter().map(|(k, v)| (Text::from(k), v)).collect::<FieldMap>().into()
     }
 }
 
 impl std::ops::Deref for Fields {
-    type Target = BTreeMap<String, Value>;
+    type Target = FieldMap;
     fn deref(&self) -> &Self::Target {
         &self.map
     }
