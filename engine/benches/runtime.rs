@@ -63,7 +63,7 @@ fn benches(c: &mut Criterion) {
         let tickets: Vec<Ticket> = (0..1_000_000)
             .map(|i| {
                 let mut t = template.clone();
-                t.id = format!("T-{i}");
+                t.id = compact_str::format_compact!("T-{i}");
                 t
             })
             .collect();

@@ -99,7 +99,7 @@ pub struct TicketVerdict {
 pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
     let advanced = ticket.clock_at != ticket.last_event_at;
     let verdict = |problem| TicketVerdict {
-        ticket: ticket.id.clone(),
+        ticket: ticket.id.to_string(),
         records: ticket.history.len(),
         problem,
         advanced_after_last_record: advanced,
@@ -149,7 +149,7 @@ pub fn ledger_chains<R: BufRead>(
         .map(|(t, lines)| LedgerChain {
             hashes: t.history.iter().map(|r| r.hash.clone()).collect(),
             head: t.audit_head,
-            ticket: t.id,
+            ticket: t.id.to_string(),
             lines,
         })
         .collect();
@@ -301,7 +301,7 @@ pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<Led
             continue;
         };
         if let Some(problem) = verify_ticket(t).problem {
-            out.push(LedgerMismatch::Broken { ticket: t.id.clone(), problem });
+            out.push(LedgerMismatch::Broken { ticket: t.id.to_string(), problem });
             continue;
         }
         let first = t
@@ -311,7 +311,7 @@ pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<Led
             .position(|(rec, h): (&AuditRecord, &String)| &rec.hash != h);
         if let Some(seq) = first {
             out.push(LedgerMismatch::Record {
-                ticket: t.id.clone(),
+                ticket: t.id.to_string(),
                 seq: seq as u64,
                 line: chain.lines.get(seq).copied(),
             });
@@ -319,13 +319,13 @@ pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<Led
             // The ledger has more: the store is behind (not tampering); name the first extra.
             let seq = t.history.len();
             out.push(LedgerMismatch::Record {
-                ticket: t.id.clone(),
+                ticket: t.id.to_string(),
                 seq: seq as u64,
                 line: chain.lines.get(seq).copied(),
             });
         } else if chain.hashes.len() < t.history.len() {
             out.push(LedgerMismatch::Shorter {
-                ticket: t.id.clone(),
+                ticket: t.id.to_string(),
                 ledger: chain.hashes.len(),
                 stored: t.history.len(),
             });

@@ -362,7 +362,7 @@ pub fn build_report(
     let escalations_by_tier =
         counts(&mut period.iter().flat_map(|t| t.escalations.iter().map(|e| e.to_string())));
     let marks_by_tier =
-        counts(&mut period.iter().flat_map(|t| t.marks.iter().map(|m| m.tier.clone())));
+        counts(&mut period.iter().flat_map(|t| t.marks.iter().map(|m| m.tier.to_string())));
 
     // Callback sample: per category, the ceil(20 %) closed tickets with the lowest seeded hash.
     let mut strata: BTreeMap<String, Vec<&TicketRecord>> = BTreeMap::new();

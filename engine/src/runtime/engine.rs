@@ -158,13 +158,13 @@ impl Engine {
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
-            id: input.id.clone(),
+            id: Text::from(input.id.as_str()),
             policy: self.pin.clone(),
             opened_at: input.at,
             clock_at: input.at,
             last_event_at: input.at,
             fields: Arc::new(fields.into()),
-            stage: String::new(),
+            stage: Text::default(),
             visit: 0,
             tier: None,
             owner: None,
@@ -210,7 +210,7 @@ impl Engine {
     pub fn apply(&self, ticket: &mut Ticket, event: &Event) -> Result<Outcome, Rejection> {
         self.check_pin(ticket)?;
         if ticket.is_closed() {
-            return Err(Rejection::Closed { ticket: ticket.id.clone() });
+            return Err(Rejection::Closed { ticket: ticket.id.to_string() });
         }
         if event.at < ticket.clock_at {
             return Err(Rejection::OutOfOrder {
@@ -266,7 +266,7 @@ impl Engine {
             missing = stage
                 .requires
                 .iter()
-                .filter(|a| !ticket.artifacts.contains_key(*a))
+                .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
                 .cloned()
                 .collect::<Vec<_>>();
             if let Some(g) = &ticket.group {
@@ -287,7 +287,7 @@ impl Engine {
                 events.push(AcceptedEvent {
                     event: tr.event.clone(),
                     to: p.stages.get(tr.to).map(|s| s.name.clone()),
-                    by: ticket.tier.clone(),
+                    by: ticket.tier.as_deref().map(str::to_string),
                     blocked_by,
                 });
             }
@@ -303,7 +303,7 @@ impl Engine {
                     None if ticket.clock.is_some() => events.push(AcceptedEvent {
                         event: rule.on.clone(),
                         to: None,
-                        by: ticket.tier.clone(),
+                        by: ticket.tier.as_deref().map(str::to_string),
                         blocked_by: vec![],
                     }),
                     _ => {}
@@ -313,15 +313,15 @@ impl Engine {
                 events.push(AcceptedEvent {
                     event: ATTACH.to_string(),
                     to: None,
-                    by: ticket.tier.clone(),
+                    by: ticket.tier.as_deref().map(str::to_string),
                     blocked_by: vec![format!("artifact `{a}`")],
                 });
             }
             if let Some(c) = &ticket.clock {
                 clocks.push(ClockView {
                     kind: "stage".into(),
-                    name: ticket.stage.clone(),
-                    tier: ticket.tier.clone(),
+                    name: ticket.stage.to_string(),
+                    tier: ticket.tier.as_deref().map(str::to_string),
                     budget: c.budget.to_string(),
                     deadline: c.deadline,
                     used: run.used_share(c, now),
@@ -331,7 +331,7 @@ impl Engine {
                 });
             }
             for (i, ob) in p.obligations.iter().enumerate() {
-                let Some(st) = ticket.obligations.get(&ob.name) else { continue };
+                let Some(st) = ticket.obligations.get(ob.name.as_str()) else { continue };
                 if st.done.is_some() {
                     continue;
                 }
@@ -357,8 +357,8 @@ impl Engine {
             }
         }
         Ok(NextActions {
-            stage: ticket.stage.clone(),
-            tier: ticket.tier.clone(),
+            stage: ticket.stage.to_string(),
+            tier: ticket.tier.as_deref().map(str::to_string),
             closed: ticket.is_closed(),
             events,
             missing_artifacts: missing,
@@ -399,7 +399,7 @@ impl Engine {
                     return Err(Rejection::bad("ticket has no recorded opening to recompute from"));
                 };
                 let input = OpenTicket {
-                    id: ticket.id.clone(),
+                    id: ticket.id.to_string(),
                     at: open.opened,
                     fields: open.fields.clone(),
                 };
@@ -683,7 +683,7 @@ fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
 
 fn group_pending(g: &GroupState, how: Completion) -> Vec<String> {
     let pending: Vec<String> =
-        g.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.clone()).collect();
+        g.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.to_string()).collect();
     match how {
         Completion::All => pending,
         Completion::Any if pending.len() < g.members.len() || g.members.is_empty() => vec![],
@@ -702,7 +702,7 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
     TimelineRow {
         at: event.at,
         kind: RowKind::Rejected,
-        stage: Some(Text::from(&ticket.stage)),
+        stage: Some(ticket.stage.clone()),
         tier: ticket.tier.as_deref().map(Text::from),
         detail: format_compact!("{} [{}]: {err}", event.event, err.code()),
         due: None,
@@ -957,7 +957,7 @@ impl<'e> Run<'e> {
         }
         for (i, ob) in p.obligations.iter().enumerate() {
             if let Some(st) =
-                ticket.obligations.get(&ob.name).filter(|s| s.done.is_none() && !s.breached)
+                ticket.obligations.get(ob.name.as_str()).filter(|s| s.done.is_none() && !s.breached)
             {
                 consider(st.deadline, Due::Obligation(i));
             }
@@ -1008,14 +1008,14 @@ impl<'e> Run<'e> {
                     return;
                 }
                 let before = ticket.tier.clone();
-                let target = |t: TierTarget| -> Option<String> {
+                let target = |t: TierTarget| -> Option<Text> {
                     let cur = before.as_deref().and_then(|b| p.tier_id(b));
                     match t {
-                        TierTarget::Tier(id) => p.tiers.get(id).cloned(),
+                        TierTarget::Tier(id) => p.tiers.get(id).map(|t| Text::from(t.as_str())),
                         TierTarget::Owner => ticket.owner.clone(),
                         TierTarget::Next => cur
                             .map(|c| (c + 1).min(p.tiers.len().saturating_sub(1)))
-                            .and_then(|n| p.tiers.get(n).cloned()),
+                            .and_then(|n| p.tiers.get(n).map(|t| Text::from(t.as_str()))),
                     }
                 };
                 let to = step.to.and_then(target);
@@ -1069,8 +1069,8 @@ impl<'e> Run<'e> {
                     }
                     ticket.marks.push(Mark {
                         at,
-                        mark: m.clone(),
-                        stage: stage_name.to_string(),
+                        mark: Text::from(m.as_str()),
+                        stage: Text::from(stage_name),
                         tier: against,
                     });
                 }
@@ -1095,7 +1095,7 @@ impl<'e> Run<'e> {
             }
             Due::Obligation(i) => {
                 let Some(ob) = p.obligations.get(i) else { return };
-                let Some(st) = ticket.obligations.get_mut(&ob.name) else { return };
+                let Some(st) = ticket.obligations.get_mut(ob.name.as_str()) else { return };
                 st.breached = true;
                 ticket.stats.breaches += 1;
                 let owner = p.tiers.get(ob.owner).cloned();
@@ -1111,7 +1111,7 @@ impl<'e> Run<'e> {
     fn enter(&mut self, ticket: &mut Ticket, stage_id: StageId, at: DateTime<Utc>, depth: usize) {
         let p = self.policy();
         let Some(stage) = p.stages.get(stage_id) else { return };
-        ticket.stage.clone_from(&stage.name);
+        ticket.stage = Text::from(stage.name.as_str());
         ticket.stage_hint.set(stage_id);
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
@@ -1192,15 +1192,15 @@ impl<'e> Run<'e> {
             if !g.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
                 continue;
             }
-            let members: BTreeMap<String, Option<DateTime<Utc>>> = match ticket
+            let members: BTreeMap<Text, Option<DateTime<Utc>>> = match ticket
                 .fields
                 .get(g.per.as_str())
             {
                 Some(Value::Array(items)) => {
-                    items.iter().filter_map(Value::as_str).map(|m| (m.to_string(), None)).collect()
+                    items.iter().filter_map(Value::as_str).map(|m| (Text::from(m), None)).collect()
                 }
                 Some(Value::String(s)) if !s.is_empty() => {
-                    [(s.clone(), None)].into_iter().collect()
+                    [(Text::from(s.as_str()), None)].into_iter().collect()
                 }
                 _ => BTreeMap::new(),
             };
@@ -1217,7 +1217,8 @@ impl<'e> Run<'e> {
                     Completion::Lead => "the lead decides",
                 }
             );
-            ticket.group = Some(GroupState { name: g.name.clone(), members, lead_done: None });
+            ticket.group =
+                Some(GroupState { name: Text::from(g.name.as_str()), members, lead_done: None });
             self.row(at, RowKind::Group, Some(&stage.name), Some(&lead), detail);
             break;
         }
@@ -1231,7 +1232,7 @@ impl<'e> Run<'e> {
         }
         let p = self.policy();
         let stage = self.engine.stage(ticket);
-        let missing = stage.requires.iter().any(|a| !ticket.artifacts.contains_key(a));
+        let missing = stage.requires.iter().any(|a| !ticket.artifacts.contains_key(a.as_str()));
         if missing {
             return;
         }
@@ -1256,7 +1257,7 @@ impl<'e> Run<'e> {
         }
         let p = self.policy();
         for ob in &p.obligations {
-            if ticket.obligations.contains_key(&ob.name) {
+            if ticket.obligations.contains_key(ob.name.as_str()) {
                 continue;
             }
             if !ob.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
@@ -1265,7 +1266,7 @@ impl<'e> Run<'e> {
             let d = p.calendar.add(at, ob.due);
             let owner = p.tiers.get(ob.owner).cloned();
             ticket.obligations.insert(
-                ob.name.clone(),
+                Text::from(ob.name.as_str()),
                 ObligationState {
                     started: at,
                     deadline: d.at,
@@ -1300,7 +1301,8 @@ impl<'e> Run<'e> {
         name: &str,
         at: DateTime<Utc>,
     ) -> bool {
-        let Some(st) = ticket.obligations.get_mut(&ob.name).filter(|s| s.done.is_none()) else {
+        let Some(st) = ticket.obligations.get_mut(ob.name.as_str()).filter(|s| s.done.is_none())
+        else {
             return false;
         };
         st.done = Some(at);
@@ -1425,7 +1427,7 @@ impl<'e> Run<'e> {
                 let missing: Vec<String> = stage
                     .requires
                     .iter()
-                    .filter(|a| !ticket.artifacts.contains_key(*a))
+                    .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
                     .cloned()
                     .collect();
                 if !missing.is_empty() {
@@ -1434,7 +1436,7 @@ impl<'e> Run<'e> {
                 if let Some(g) = &ticket.group {
                     let pending = group_pending(g, self.engine.group_completion(g));
                     if !pending.is_empty() {
-                        return Err(Rejection::GroupPending { group: g.name.clone(), pending });
+                        return Err(Rejection::GroupPending { group: g.name.to_string(), pending });
                     }
                 }
                 Ok(Plan::Transition(to))
@@ -1466,7 +1468,8 @@ impl<'e> Run<'e> {
                     return Ok(Plan::Resume(rule));
                 }
                 if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
-                    let open = ticket.obligations.get(&ob.name).is_some_and(|s| s.done.is_none());
+                    let open =
+                        ticket.obligations.get(ob.name.as_str()).is_some_and(|s| s.done.is_none());
                     if !open {
                         return Err(Rejection::bad(format!(
                             "obligation `{}` is not open",
@@ -1494,7 +1497,7 @@ impl<'e> Run<'e> {
         let stage_name: &'e str = &self.engine.stage(ticket).name;
         match plan {
             Plan::Attach(artifact) => {
-                ticket.artifacts.insert(artifact.to_string(), at);
+                ticket.artifacts.insert(Text::from(artifact), at);
                 self.row(
                     at,
                     RowKind::Attached,
@@ -1559,7 +1562,7 @@ impl<'e> Run<'e> {
                 self.row(at, RowKind::Group, Some(stage_name), ticket.tier.as_deref(), detail);
             }
             Plan::Reassign(to) => {
-                let from = ticket.tier.replace(to.to_string()).unwrap_or_default();
+                let from = ticket.tier.replace(Text::from(to)).unwrap_or_default();
                 self.row(
                     at,
                     RowKind::Reassign,
@@ -1678,11 +1681,8 @@ enum Plan<'p, 'x> {
 }
 
 /// Sets `slot` to `name`, reusing the string already there.
-fn set_name(slot: &mut Option<String>, name: Option<&String>) {
-    match (slot.as_mut(), name) {
-        (Some(s), Some(n)) => s.clone_from(n),
-        (_, n) => *slot = n.cloned(),
-    }
+fn set_name(slot: &mut Option<Text>, name: Option<&String>) {
+    *slot = name.map(|n| Text::from(n.as_str()));
 }
 
 fn compact(v: &Value) -> String {

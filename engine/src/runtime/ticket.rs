@@ -44,7 +44,7 @@ pub struct Ticket {
     /// Format version ([`TICKET_FORMAT`]).
     pub format: u32,
     /// The host's id.
-    pub id: String,
+    pub id: Text,
     /// The policy the ticket is pinned to.
     pub policy: PolicyPin,
     /// When the complaint was received.
@@ -58,25 +58,25 @@ pub struct Ticket {
     /// share one map.
     pub fields: Arc<Fields>,
     /// Current stage.
-    pub stage: String,
+    pub stage: Text,
     /// How many times a stage has been entered (1 for the start stage).
     pub visit: u32,
     /// Responsible tier now (the owner, or whoever it was escalated or reassigned to).
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// The tier the stage's owner rule chose on entry.
-    pub owner: Option<String>,
+    pub owner: Option<Text>,
     /// The running clock of the current stage, if it has a time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<StageClock>,
     /// Artifacts attached so far, with when.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub artifacts: BTreeMap<String, DateTime<Utc>>,
+    pub artifacts: BTreeMap<Text, DateTime<Utc>>,
     /// The joint handling group of the current stage, if one formed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupState>,
     /// Obligations that have started.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub obligations: BTreeMap<String, ObligationState>,
+    pub obligations: BTreeMap<Text, ObligationState>,
     /// Whether a ladder step flagged the ticket red during the current stage visit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub flagged: bool,
@@ -279,9 +279,9 @@ pub struct Pause {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupState {
     /// Group name.
-    pub name: String,
+    pub name: Text,
     /// Member → when it reported done (None: pending).
-    pub members: BTreeMap<String, Option<DateTime<Utc>>>,
+    pub members: BTreeMap<Text, Option<DateTime<Utc>>>,
     /// When the lead reported done (for `complete: lead`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_done: Option<DateTime<Utc>>,
@@ -311,11 +311,11 @@ pub struct Mark {
     /// When.
     pub at: DateTime<Utc>,
     /// The mark (e.g. `performance`).
-    pub mark: String,
+    pub mark: Text,
     /// Stage it concerns.
-    pub stage: String,
+    pub stage: Text,
     /// The tier it is recorded against (the responsible tier when the step fired).
-    pub tier: String,
+    pub tier: Text,
 }
 
 /// One link of the tamper-evident audit chain: an applied event (or the opening) and the hash

@@ -366,15 +366,15 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         )
     })?;
     let final_state = FinalState {
-        stage: ticket.stage.clone(),
-        tier: ticket.tier.clone(),
+        stage: ticket.stage.to_string(),
+        tier: ticket.tier.as_deref().map(str::to_string),
         closed: ticket.is_closed(),
         closed_at: ticket.closed_at,
         flagged: ticket.flagged,
         breaches: ticket.stats.breaches,
         escalations: ticket.stats.escalations,
         flags: ticket.stats.flags,
-        marks: ticket.marks.iter().map(|m| m.tier.clone()).collect(),
+        marks: ticket.marks.iter().map(|m| m.tier.to_string()).collect(),
     };
     Ok(Timeline {
         policy: format!("{}@{}", policy.id, policy.version),
