@@ -253,7 +253,8 @@ fn walk(
             work.push(Event::member_done(m.clone(), now));
         }
         for (name, ob) in &ticket.obligations {
-            let Some(def) = engine.policy().obligations.iter().find(|o| o.name == name.as_str()) else {
+            let Some(def) = engine.policy().obligations.iter().find(|o| o.name == name.as_str())
+            else {
                 continue;
             };
             if ob.done.is_none() && rng.chance(0.85) {

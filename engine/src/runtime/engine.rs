@@ -943,10 +943,10 @@ impl<'e> Run<'e> {
                 let cached = c.steps.0.get_or_init(compute);
                 let fresh;
                 let times = if cached.key == key {
-                    &cached.at
+                    cached.at.as_slice()
                 } else {
                     fresh = compute();
-                    &fresh.at
+                    fresh.at.as_slice()
                 };
                 for (i, t) in times.iter().enumerate() {
                     if c.fired & (1u64 << i) == 0 {

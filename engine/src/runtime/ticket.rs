@@ -249,7 +249,49 @@ pub(crate) struct StepTimes {
     /// Ladder, budget, start, deadline and size of the clock the instants belong to.
     pub(crate) key: (usize, crate::policy::Duration, DateTime<Utc>, DateTime<Utc>, i64),
     /// Step i's instant.
-    pub(crate) at: Vec<DateTime<Utc>>,
+    pub(crate) at: Times,
+}
+
+/// A short list of instants, held inline up to [`Times::INLINE`] (every bundled ladder fits): the
+/// clock's cached step instants then sit beside the clock instead of behind another pointer.
+#[derive(Clone, Debug)]
+pub(crate) enum Times {
+    Inline(u8, [DateTime<Utc>; Times::INLINE]),
+    Heap(Vec<DateTime<Utc>>),
+}
+
+impl Times {
+    pub(crate) const INLINE: usize = 4;
+
+    pub(crate) fn as_slice(&self) -> &[DateTime<Utc>] {
+        match self {
+            Times::Inline(n, at) => at.get(..usize::from(*n)).unwrap_or(at),
+            Times::Heap(at) => at,
+        }
+    }
+}
+
+impl FromIterator<DateTime<Utc>> for Times {
+    fn from_iter<I: IntoIterator<Item = DateTime<Utc>>>(iter: I) -> Self {
+        let mut at = [DateTime::<Utc>::MIN_UTC; Times::INLINE];
+        let mut n = 0;
+        let mut iter = iter.into_iter();
+        for t in iter.by_ref() {
+            match at.get_mut(n) {
+                Some(slot) => {
+                    *slot = t;
+                    n += 1;
+                }
+                None => {
+                    let mut heap = at.to_vec();
+                    heap.push(t);
+                    heap.extend(iter);
+                    return Times::Heap(heap);
+                }
+            }
+        }
+        Times::Inline(n as u8, at)
+    }
 }
 
 impl PartialEq for StepCache {
@@ -349,4 +391,21 @@ pub struct OpenRecord {
     pub opened: DateTime<Utc>,
     /// The fields as given.
     pub fields: serde_json::Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Times;
+    use chrono::{DateTime, Duration, Utc};
+
+    #[test]
+    fn times_keep_every_instant_in_order_inline_or_not() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        for n in 0..=Times::INLINE + 3 {
+            let want: Vec<DateTime<Utc>> = (0..n).map(|i| t0 + Duration::hours(i as i64)).collect();
+            let times: Times = want.iter().copied().collect();
+            assert_eq!(times.as_slice(), want.as_slice(), "{n} instants");
+            assert_eq!(matches!(times, Times::Inline(..)), n <= Times::INLINE, "{n} instants");
+        }
+    }
 }
