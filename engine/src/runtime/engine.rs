@@ -57,6 +57,9 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
+    /// The declared fields in name order: opening merges them with the given fields, which a
+    /// JSON map holds in the same order.
+    fields_by_name: Vec<usize>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -91,7 +94,21 @@ impl Engine {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
         let keywords = policy.derived.iter().map(Keywords::new).collect();
-        Engine { policy, pin, artifacts, keywords, seal: true, text: true, history: true }
+        let mut fields_by_name: Vec<usize> = (0..policy.fields.len()).collect();
+        fields_by_name.sort_by(|&a, &b| {
+            let name = |i: usize| policy.fields.get(i).map(|f| f.name.as_str());
+            name(a).cmp(&name(b))
+        });
+        Engine {
+            policy,
+            pin,
+            artifacts,
+            keywords,
+            fields_by_name,
+            seal: true,
+            text: true,
+            history: true,
+        }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -138,21 +155,66 @@ impl Engine {
     /// Opens a ticket: checks the fields, applies defaults, derives computed fields, enters the
     /// start stage (taking automatic transitions) and starts obligations whose condition holds.
     pub fn open(&self, input: &OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
-        // Given values, then defaults for declared fields not given, collected and built into the
-        // map in one go (sorting a dozen entries once beats searching the map for each).
-        let given = |name: &str| input.fields.get(name).is_some_and(|v| !v.is_null());
-        let mut entries = Vec::with_capacity(input.fields.len() + self.policy.fields.len());
-        for (name, value) in &input.fields {
-            if value.is_null() {
-                continue;
-            }
-            entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
+        let (ticket, run) = self.start(input)?;
+        Ok(self.record_opening(ticket, run, input.at, self.opening_fields(&input.fields)))
+    }
+
+    /// As [`Engine::open`], taking the input by value: its fields become the ticket's record of
+    /// the opening instead of a copy of them. The same ticket and outcome, for a host that has no
+    /// further use for the input.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::{Engine, OpenTicket};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let (policy, _) = ombud_engine::load_policy_file(std::path::Path::new(path))
+    /// #     .map_err(|_| "the reference policy loads")?;
+    /// let engine = Engine::new(std::sync::Arc::new(policy));
+    /// let input: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"channel":"app","text":"billed twice"}}"#)?;
+    /// let (borrowed, _) = engine.open(&input)?;
+    /// let (owned, _) = engine.open_owned(input)?;
+    /// assert_eq!(borrowed, owned);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_owned(&self, input: OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
+        let (ticket, run) = self.start(&input)?;
+        let fields = if self.history { input.fields } else { self.opening_fields(&input.fields) };
+        Ok(self.record_opening(ticket, run, input.at, fields))
+    }
+
+    /// The fields the record of the opening keeps: all of them, or without history only what a
+    /// later `set` reads (which computed fields were given).
+    fn opening_fields(&self, given: &Map<String, Value>) -> Map<String, Value> {
+        if self.history {
+            given.clone()
+        } else {
+            given
+                .iter()
+                .filter(|(k, _)| self.derived_and_declared(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         }
-        for f in self.policy.fields.iter().filter(|f| !given(&f.name)) {
-            entries.push((
-                Text::from(f.name.as_str()),
-                f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
-            ));
+    }
+
+    /// Opens the ticket up to its record: fields, start stage, obligations.
+    fn start(&self, input: &OpenTicket) -> Result<(Ticket, Run<'_>), Rejection> {
+        // The given values (null is not given) merged, in name order, with the declared fields:
+        // a declared field not given takes its default. Checked in name order, so the first
+        // error is the same whatever the policy's declaration order.
+        let mut entries = Vec::with_capacity(input.fields.len() + self.policy.fields.len());
+        let mut given = input.fields.iter().filter(|(_, v)| !v.is_null()).peekable();
+        for f in self.fields_by_name.iter().filter_map(|&i| self.policy.fields.get(i)) {
+            while let Some((name, value)) = given.next_if(|(k, _)| k.as_str() < f.name.as_str()) {
+                entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
+            }
+            let value = match given.next_if(|(k, _)| k.as_str() == f.name.as_str()) {
+                Some((name, value)) => self.check_value(f, name, value)?,
+                None => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
+            };
+            entries.push((Text::from(f.name.as_str()), value));
+        }
+        for (name, value) in given {
+            entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
         let mut fields: FieldMap = entries.into_iter().collect();
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
@@ -184,25 +246,25 @@ impl Engine {
         run.row(input.at, RowKind::Opened, None, None, detail!(run, "ticket `{}`", input.id));
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
-        let fields = if self.history {
-            input.fields.clone()
-        } else {
-            // All a later `set` reads of the opening is which computed fields were given.
-            input
-                .fields
-                .iter()
-                .filter(|(k, _)| self.derived_and_declared(k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
-        let entry = AuditEntry::Open(Box::new(OpenRecord { opened: input.at, fields }));
+        Ok((ticket, run))
+    }
+
+    /// Appends the record of the opening and finishes the outcome.
+    fn record_opening(
+        &self,
+        mut ticket: Ticket,
+        run: Run<'_>,
+        opened: DateTime<Utc>,
+        fields: Map<String, Value>,
+    ) -> (Ticket, Outcome) {
+        let entry = AuditEntry::Open(Box::new(OpenRecord { opened, fields }));
         append_audit(&mut ticket, entry, self.seal);
         if !self.history {
             // Most tickets of a batch never add to it: room for one record, not four.
             ticket.history.shrink_to_fit();
         }
         let outcome = run.finish(&ticket);
-        Ok((ticket, outcome))
+        (ticket, outcome)
     }
 
     /// Applies `event` to `ticket`. Every ladder step, breach and obligation deadline at or
@@ -471,6 +533,16 @@ impl Engine {
                 hint: crate::check::did_you_mean(name, names),
             });
         };
+        self.check_value(def, name, value)
+    }
+
+    /// Checks `value` against the declared field `def` (named `name`).
+    fn check_value(
+        &self,
+        def: &crate::compile::FieldDef,
+        name: &str,
+        value: &Value,
+    ) -> Result<Value, Rejection> {
         let wrong = |expected: &str| Rejection::WrongType {
             field: name.to_string(),
             expected: expected.to_string(),
