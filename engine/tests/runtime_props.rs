@@ -126,6 +126,37 @@ fn gaps() -> impl Strategy<Value = Vec<(usize, i64)>> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
+    /// Handing the input over gives what lending it gives: the same ticket (byte for byte), the
+    /// same outcome, or the same refusal; with history and without.
+    #[test]
+    fn opening_from_an_owned_input_is_opening_from_a_borrowed_one(
+        policy in 0..POLICIES.len(),
+        variant in any::<u8>(),
+        at in start(),
+        extra in prop::option::of((0..3usize, any::<i32>())),
+    ) {
+        let mut input = open_input(at, variant);
+        if let Some((which, n)) = extra {
+            // Refused openings too: an unknown field, a wrong type, an undeclared enum value.
+            let (name, value) = [("clam_amount", json!(n)), ("claim_amount", json!("many")),
+                ("channel", json!(format!("pigeon-{n}")))][which].clone();
+            input.fields.insert(name.to_string(), value);
+        }
+        let (engine, quiet) = &engines()[policy];
+        for engine in [engine, quiet] {
+            let lent = engine.open(&input);
+            let handed = engine.open_owned(input.clone());
+            match (lent, handed) {
+                (Ok((a, oa)), Ok((b, ob))) => {
+                    prop_assert_eq!(json(&a), json(&b));
+                    prop_assert_eq!(oa, ob);
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "open: {:?}\nopen_owned: {:?}", a.err(), b.err()),
+            }
+        }
+    }
+
     #[test]
     fn refusals_change_nothing_and_advancing_first_changes_no_outcome(
         policy in 0..POLICIES.len(),
