@@ -394,17 +394,6 @@ enum Runs {
 }
 
 impl Runs {
-    fn new(mut runs: Vec<PolicyRun>) -> Self {
-        match runs.pop() {
-            Some(run) if runs.is_empty() => Runs::One(run),
-            Some(run) => {
-                runs.push(run);
-                Runs::Many(runs)
-            }
-            None => Runs::Many(runs),
-        }
-    }
-
     fn as_slice(&self) -> &[PolicyRun] {
         match self {
             Runs::One(run) => std::slice::from_ref(run),
@@ -535,41 +524,18 @@ impl<'e> Worker<'e> {
             let complainant = open.complainant().map(str::to_string);
             let category_given = open.fields.contains_key("category");
             let input = open.into_open_ticket(&id);
-            let comparing = self.comparing();
-            let mut runs = Vec::with_capacity(self.engines.len());
             let engines = self.engines;
-            for (i, engine) in engines.iter().enumerate() {
-                let mut run = PolicyRun {
-                    ticket: None,
-                    rejected: 0,
-                    escalations: Vec::new(),
-                    visits: Vec::new(),
-                    paused_since: None,
-                    call_rows: Vec::new(),
-                };
-                match engine.open(&input) {
-                    Ok((ticket, outcome)) => {
-                        run.ticket = Some(ticket);
-                        let mut acc = self.acc.get_mut(i);
-                        if let Some(acc) = acc.as_deref_mut() {
-                            acc.f.applied += 1;
-                        }
-                        observe(engine, &mut run, acc, outcome, comparing);
-                    }
-                    Err(err) => {
-                        self.reject(i, &mut run, err.code());
-                        if comparing {
-                            run.call_rows.push(refused_row(input.at, "open", &err));
-                        }
-                    }
-                }
-                runs.push(run);
-            }
+            let runs = match engines {
+                [engine] => Runs::One(self.open_run(0, engine, &input)),
+                _ => Runs::Many(
+                    engines.iter().enumerate().map(|(i, e)| self.open_run(i, e, &input)).collect(),
+                ),
+            };
             let mut live = Box::new(Live {
                 line: number,
                 complainant,
                 category_given,
-                runs: Runs::new(runs),
+                runs,
                 first_difference: None,
             });
             self.compare_call(&mut live, number);
@@ -615,6 +581,41 @@ impl<'e> Worker<'e> {
             acc.f.rejected += 1;
             *acc.f.rejected_by_code.entry(code.to_string()).or_default() += 1;
         }
+    }
+
+    /// Opens the ticket under policy `i`, counting what the opening produced.
+    fn open_run(
+        &mut self,
+        i: usize,
+        engine: &Engine,
+        input: &crate::runtime::OpenTicket,
+    ) -> PolicyRun {
+        let comparing = self.comparing();
+        let mut run = PolicyRun {
+            ticket: None,
+            rejected: 0,
+            escalations: Vec::new(),
+            visits: Vec::new(),
+            paused_since: None,
+            call_rows: Vec::new(),
+        };
+        match engine.open(input) {
+            Ok((ticket, outcome)) => {
+                run.ticket = Some(ticket);
+                let mut acc = self.acc.get_mut(i);
+                if let Some(acc) = acc.as_deref_mut() {
+                    acc.f.applied += 1;
+                }
+                observe(engine, &mut run, acc, outcome, comparing);
+            }
+            Err(err) => {
+                self.reject(i, &mut run, err.code());
+                if comparing {
+                    run.call_rows.push(refused_row(input.at, "open", &err));
+                }
+            }
+        }
+        run
     }
 
     fn apply_event(&mut self, live: &mut Live, event: &Event) {
