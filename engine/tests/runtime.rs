@@ -298,7 +298,7 @@ fn pause_keeps_the_remaining_working_time() {
 fn obligation_runs_beside_the_stages() {
     let e = engine();
     let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
-    let ob = &ticket.obligations["statement"];
+    let ob = ticket.obligations.get("statement").unwrap();
     assert_eq!(ob.deadline, t("2026-03-05T10:00:00+08:00"));
     e.apply(&mut ticket, &ev("take", "2026-03-02T10:30:00+08:00")).unwrap();
     let out = e.advance(&mut ticket, t("2026-03-05T10:00:00+08:00")).unwrap();

@@ -6,8 +6,8 @@ use super::digest::{record_hash, state_digest};
 use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
-    AuditEntry, AuditRecord, FieldMap, GroupState, Mark, ObligationState, OpenRecord, Pause,
-    PolicyPin, StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
+    AuditEntry, AuditRecord, FieldMap, GroupState, Mark, NameMap, ObligationState, OpenRecord,
+    Pause, PolicyPin, StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
 };
 use super::timeline::{RowKind, Text, TimelineRow};
 use crate::compile::{
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use compact_str::format_compact;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -231,9 +231,9 @@ impl Engine {
             tier: None,
             owner: None,
             clock: None,
-            artifacts: BTreeMap::new(),
+            artifacts: NameMap::new(),
             group: None,
-            obligations: BTreeMap::new(),
+            obligations: NameMap::new(),
             flagged: false,
             stats: TicketStats::default(),
             marks: Vec::new(),
@@ -1264,17 +1264,14 @@ impl<'e> Run<'e> {
             if !g.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
                 continue;
             }
-            let members: BTreeMap<Text, Option<DateTime<Utc>>> = match ticket
-                .fields
-                .get(g.per.as_str())
-            {
+            let members: NameMap<Option<DateTime<Utc>>> = match ticket.fields.get(g.per.as_str()) {
                 Some(Value::Array(items)) => {
                     items.iter().filter_map(Value::as_str).map(|m| (Text::from(m), None)).collect()
                 }
                 Some(Value::String(s)) if !s.is_empty() => {
                     [(Text::from(s.as_str()), None)].into_iter().collect()
                 }
-                _ => BTreeMap::new(),
+                _ => NameMap::new(),
             };
             let lead = p.tiers.get(g.lead).cloned().unwrap_or_default();
             let member_tier = p.tiers.get(g.member_tier).cloned().unwrap_or_default();

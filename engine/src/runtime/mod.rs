@@ -17,7 +17,7 @@ pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 pub use ticket::{
-    AuditEntry, AuditRecord, FieldMap, Fields, GroupState, Mark, ObligationState, OpenRecord,
-    Pause, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
+    AuditEntry, AuditRecord, FieldMap, Fields, GroupState, Mark, NameMap, ObligationState,
+    OpenRecord, Pause, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
 };
 pub use timeline::{RowKind, Text, TimelineRow};

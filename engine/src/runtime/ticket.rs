@@ -9,6 +9,126 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+/// A few values by name, sorted by name: a ticket's artifacts, obligations and group members.
+/// Read it like a `BTreeMap` (`get`, `contains_key`, `iter`, `keys`); it serialises as the
+/// same JSON object. A ticket holds a handful of entries, where a `BTreeMap`'s first node alone
+/// takes room for eleven: this holds exactly what it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameMap<V>(Vec<(Text, V)>);
+
+impl<V> Default for NameMap<V> {
+    fn default() -> Self {
+        NameMap(Vec::new())
+    }
+}
+
+impl<V> NameMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        NameMap(Vec::new())
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    /// The value for `name`.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.find(name).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    }
+
+    /// The value for `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        self.find(name).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+    }
+
+    /// Whether `name` has a value.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Sets the value for `name`, returning the one it replaces.
+    pub fn insert(&mut self, name: impl Into<Text>, value: V) -> Option<V> {
+        let name = name.into();
+        match self.find(&name) {
+            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
+            Err(i) => {
+                // Grow by one: these maps stay small, and most never grow past one entry.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// The entries in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Text, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The names in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Text> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The values in name order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<V> FromIterator<(Text, V)> for NameMap<V> {
+    /// Later entries win over earlier ones with the same name, as in a `BTreeMap`.
+    fn from_iter<I: IntoIterator<Item = (Text, V)>>(iter: I) -> Self {
+        let mut entries: Vec<(Text, V)> = iter.into_iter().collect();
+        // Stable: equal names keep their order, and the last of each run is kept.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(Text, V)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        out.shrink_to_fit();
+        NameMap(out)
+    }
+}
+
+impl<'a, V> IntoIterator for &'a NameMap<V> {
+    type Item = (&'a Text, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Text, V)>, fn(&'a (Text, V)) -> (&'a Text, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<V: Serialize> Serialize for NameMap<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<Text, V>::deserialize(deserializer)?;
+        let mut entries: Vec<(Text, V)> = map.into_iter().collect();
+        entries.shrink_to_fit();
+        Ok(NameMap(entries))
+    }
+}
+
 /// A ticket's field values by name, sorted (see [`Fields`]).
 pub type FieldMap = BTreeMap<Text, Value>;
 
@@ -69,14 +189,14 @@ pub struct Ticket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<StageClock>,
     /// Artifacts attached so far, with when.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub artifacts: BTreeMap<Text, DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "NameMap::is_empty")]
+    pub artifacts: NameMap<DateTime<Utc>>,
     /// The joint handling group of the current stage, if one formed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupState>,
     /// Obligations that have started.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub obligations: BTreeMap<Text, ObligationState>,
+    #[serde(default, skip_serializing_if = "NameMap::is_empty")]
+    pub obligations: NameMap<ObligationState>,
     /// Whether a ladder step flagged the ticket red during the current stage visit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub flagged: bool,
@@ -323,7 +443,7 @@ pub struct GroupState {
     /// Group name.
     pub name: Text,
     /// Member → when it reported done (None: pending).
-    pub members: BTreeMap<Text, Option<DateTime<Utc>>>,
+    pub members: NameMap<Option<DateTime<Utc>>>,
     /// When the lead reported done (for `complete: lead`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_done: Option<DateTime<Utc>>,
@@ -395,7 +515,35 @@ pub struct OpenRecord {
 
 #[cfg(test)]
 mod tests {
-    use super::Times;
+    use super::{NameMap, Text, Times};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_name_map_reads_and_serialises_as_a_btree_map() {
+        let pairs = [("b", 2), ("a", 1), ("c", 3), ("a", 4)];
+        let mut map = NameMap::new();
+        let mut tree = BTreeMap::new();
+        for (k, v) in pairs {
+            assert_eq!(map.insert(k, v), tree.insert(Text::from(k), v), "insert {k}");
+        }
+        assert_eq!(map.len(), tree.len());
+        for k in ["a", "b", "c", "d", ""] {
+            assert_eq!(map.get(k), tree.get(k), "get {k}");
+            assert_eq!(map.contains_key(k), tree.contains_key(k), "contains {k}");
+        }
+        assert!(map.iter().eq(tree.iter()));
+        let json = serde_json::to_string(&map).unwrap();
+        assert_eq!(json, serde_json::to_string(&tree).unwrap());
+        assert_eq!(serde_json::from_str::<NameMap<i32>>(&json).unwrap(), map);
+        // Collecting keeps the last value of a repeated name, as a BTreeMap does.
+        let collected: NameMap<i32> = pairs.iter().map(|&(k, v)| (Text::from(k), v)).collect();
+        assert_eq!(collected, map);
+        if let Some(v) = map.get_mut("b") {
+            *v = 20;
+        }
+        assert_eq!(map.values().copied().collect::<Vec<_>>(), [4, 20, 3]);
+        assert_eq!(map.keys().map(Text::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
+    }
     use chrono::{DateTime, Duration, Utc};
 
     #[test]
