@@ -393,32 +393,22 @@ enum Runs {
     Many(Vec<PolicyRun>),
 }
 
-impl Runs {
-    fn as_slice(&self) -> &[PolicyRun] {
+impl std::ops::Deref for Runs {
+    type Target = [PolicyRun];
+    fn deref(&self) -> &[PolicyRun] {
         match self {
             Runs::One(run) => std::slice::from_ref(run),
             Runs::Many(runs) => runs,
         }
     }
-
-    fn as_mut_slice(&mut self) -> &mut [PolicyRun] {
-        match self {
-            Runs::One(run) => std::slice::from_mut(run),
-            Runs::Many(runs) => runs,
-        }
-    }
-}
-
-impl std::ops::Deref for Runs {
-    type Target = [PolicyRun];
-    fn deref(&self) -> &[PolicyRun] {
-        self.as_slice()
-    }
 }
 
 impl std::ops::DerefMut for Runs {
     fn deref_mut(&mut self) -> &mut [PolicyRun] {
-        self.as_mut_slice()
+        match self {
+            Runs::One(run) => std::slice::from_mut(run),
+            Runs::Many(runs) => runs,
+        }
     }
 }
 
@@ -664,7 +654,7 @@ impl<'e> Worker<'e> {
         if !self.comparing() {
             return;
         }
-        let (a, b) = match live.runs.as_mut_slice() {
+        let (a, b) = match &mut live.runs[..] {
             [a, b, ..] => (a, b),
             _ => return,
         };
@@ -719,7 +709,7 @@ impl<'e> Worker<'e> {
             }
         }
         if self.comparing()
-            && let [a, b, ..] = live.runs.as_slice()
+            && let [a, b, ..] = &live.runs[..]
         {
             let (before, after) = (outcome_of(a), outcome_of(b));
             if before != after {

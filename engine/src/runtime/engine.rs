@@ -323,6 +323,8 @@ impl Engine {
         let mut missing = Vec::new();
         let mut pending = Vec::new();
         let mut clocks = Vec::new();
+        // Views carry plain strings.
+        let tier = || ticket.tier.as_deref().map(str::to_string);
         if !ticket.is_closed() {
             let stage = self.stage(ticket);
             missing = stage
@@ -349,7 +351,7 @@ impl Engine {
                 events.push(AcceptedEvent {
                     event: tr.event.clone(),
                     to: p.stages.get(tr.to).map(|s| s.name.clone()),
-                    by: ticket.tier.as_deref().map(str::to_string),
+                    by: tier(),
                     blocked_by,
                 });
             }
@@ -365,7 +367,7 @@ impl Engine {
                     None if ticket.clock.is_some() => events.push(AcceptedEvent {
                         event: rule.on.clone(),
                         to: None,
-                        by: ticket.tier.as_deref().map(str::to_string),
+                        by: tier(),
                         blocked_by: vec![],
                     }),
                     _ => {}
@@ -375,7 +377,7 @@ impl Engine {
                 events.push(AcceptedEvent {
                     event: ATTACH.to_string(),
                     to: None,
-                    by: ticket.tier.as_deref().map(str::to_string),
+                    by: tier(),
                     blocked_by: vec![format!("artifact `{a}`")],
                 });
             }
@@ -383,7 +385,7 @@ impl Engine {
                 clocks.push(ClockView {
                     kind: "stage".into(),
                     name: ticket.stage.to_string(),
-                    tier: ticket.tier.as_deref().map(str::to_string),
+                    tier: tier(),
                     budget: c.budget.to_string(),
                     deadline: c.deadline,
                     used: run.used_share(c, now),
@@ -420,7 +422,7 @@ impl Engine {
         }
         Ok(NextActions {
             stage: ticket.stage.to_string(),
-            tier: ticket.tier.as_deref().map(str::to_string),
+            tier: tier(),
             closed: ticket.is_closed(),
             events,
             missing_artifacts: missing,
@@ -1196,9 +1198,9 @@ impl<'e> Run<'e> {
             .find(|o| o.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
             .and_then(|o| p.tiers.get(o.value));
         if owner.is_some() || stage.terminal {
-            set_name(&mut ticket.owner, owner);
+            ticket.owner = owner.map(|o| Text::from(o.as_str()));
             if owner.is_some() {
-                set_name(&mut ticket.tier, owner);
+                ticket.tier.clone_from(&ticket.owner);
             }
         }
         let detail = match owner {
@@ -1747,11 +1749,6 @@ enum Plan<'p, 'x> {
     Resume(&'p crate::compile::PauseRule),
     /// Discharge this obligation.
     Discharge(&'p crate::compile::ObligationDef),
-}
-
-/// Sets `slot` to `name`, reusing the string already there.
-fn set_name(slot: &mut Option<Text>, name: Option<&String>) {
-    *slot = name.map(|n| Text::from(n.as_str()));
 }
 
 fn compact(v: &Value) -> String {

@@ -73,7 +73,7 @@ impl<V> NameMap<V> {
 
     /// The entries in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Text, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
 
     /// The names in order.
