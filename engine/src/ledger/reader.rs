@@ -58,10 +58,12 @@ impl<R: BufRead> RawLines<R> {
     }
 }
 
-impl<R: BufRead> Iterator for RawLines<R> {
-    type Item = Result<Result<RawLine, LineError>, std::io::Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> RawLines<R> {
+    /// The next non-blank line, borrowed from the reader's buffer until the next call: its
+    /// number and text, or a [`LineError`] when it is not UTF-8. `Err(io)` ends the reading.
+    pub(crate) fn next_text(
+        &mut self,
+    ) -> Option<Result<Result<(u64, &str), LineError>, std::io::Error>> {
         loop {
             if self.done {
                 return None;
@@ -86,15 +88,25 @@ impl<R: BufRead> Iterator for RawLines<R> {
                 continue;
             }
             let number = self.number;
-            // Copy out the line at its exact size and keep the buffer's room for the next one
-            // (taking the buffer would regrow a fresh one, allocation by allocation, per line).
             return Some(Ok(match std::str::from_utf8(&self.buf) {
-                Ok(text) => Ok(RawLine { number, text: text.to_owned() }),
+                Ok(text) => Ok((number, text)),
                 Err(_) => {
                     Err(LineError { line: number, message: "line is not valid UTF-8".into() })
                 }
             }));
         }
+    }
+}
+
+impl<R: BufRead> Iterator for RawLines<R> {
+    type Item = Result<Result<RawLine, LineError>, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Copy out the line at its exact size and keep the buffer's room for the next one
+        // (taking the buffer would regrow a fresh one, allocation by allocation, per line).
+        Some(self.next_text()?.map(|line| {
+            line.map(|(number, text)| RawLine { number, text: text.to_owned() })
+        }))
     }
 }
 
@@ -139,8 +151,15 @@ fn fast_event_line(text: &str) -> Option<LedgerLine> {
     /// Consumes `"…"` at the start of `rest`: the string, and what follows it.
     fn string(rest: &str) -> Option<(&str, &str)> {
         let body = rest.strip_prefix('"')?;
-        let end = body.find(|c: char| c == '"' || c == '\\' || c < ' ')?;
-        (body.as_bytes().get(end) == Some(&b'"')).then(|| (&body[..end], &body[end + 1..]))
+        // The line has no escape: the string ends at the next quote (a byte no multi-byte
+        // character contains).
+        let end = body.bytes().position(|b| b == b'"')?;
+        Some((body.get(..end)?, body.get(end + 1..)?))
+    }
+    // One pass over the whole line, without an early exit so that it compiles to vector code:
+    // a backslash or a control character anywhere sends the line to serde.
+    if text.bytes().fold(false, |escaped, b| escaped | (b == b'\\') | (b < b' ')) {
+        return None;
     }
     let rest = text.strip_prefix("{\"ticket\":")?;
     let (ticket, rest) = string(rest)?;
@@ -196,7 +215,7 @@ fn json_message(e: &serde_json::Error) -> String {
 /// ```
 pub fn ticket_of(text: &str) -> Option<std::borrow::Cow<'_, str>> {
     if let Some(rest) = text.strip_prefix("{\"ticket\":\"")
-        && let Some(end) = rest.find(['"', '\\'])
+        && let Some(end) = rest.bytes().position(|b| b == b'"' || b == b'\\')
         && rest.as_bytes().get(end) == Some(&b'"')
     {
         return rest.get(..end).map(std::borrow::Cow::Borrowed);

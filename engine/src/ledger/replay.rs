@@ -4,7 +4,7 @@
 //! number of threads.
 
 use super::format::LedgerLine;
-use super::reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+use super::reader::{LineError, OnError, RawLines, parse_line, ticket_of};
 use crate::runtime::{
     Engine, Event, Mark, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row,
 };
@@ -226,9 +226,10 @@ pub fn replay<R: BufRead>(
     let threads = options.threads.max(1);
     let mut lines = 0u64;
     let mut io_error = None;
+    let mut reader = RawLines::new(input);
     let workers: Vec<Worker<'_>> = if threads == 1 {
         let mut w = Worker::new(engines, options, &first_error);
-        for item in RawLines::new(input) {
+        while let Some(item) = reader.next_text() {
             match item {
                 Err(e) => {
                     io_error = Some(e);
@@ -238,12 +239,12 @@ pub fn replay<R: BufRead>(
                     lines += 1;
                     w.error(e);
                 }
-                Ok(Ok(raw)) => {
+                Ok(Ok((number, text))) => {
                     lines += 1;
-                    if raw.number > first_error.load(Ordering::Relaxed) {
+                    if number > first_error.load(Ordering::Relaxed) {
                         break;
                     }
-                    w.line(raw);
+                    w.line(number, text);
                 }
             }
         }
@@ -253,25 +254,19 @@ pub fn replay<R: BufRead>(
             let mut senders = Vec::with_capacity(threads);
             let mut handles = Vec::with_capacity(threads);
             for _ in 0..threads {
-                let (tx, rx) = mpsc::sync_channel::<Vec<Result<RawLine, LineError>>>(4);
+                let (tx, rx) = mpsc::sync_channel::<Batch>(4);
                 senders.push(tx);
                 let first_error = &first_error;
                 handles.push(s.spawn(move || {
                     let mut w = Worker::new(engines, options, first_error);
                     for batch in rx {
-                        for item in batch {
-                            match item {
-                                Ok(raw) => w.line(raw),
-                                Err(e) => w.error(e),
-                            }
-                        }
+                        batch.run(&mut w);
                     }
                     w
                 }));
             }
-            let mut batches: Vec<Vec<Result<RawLine, LineError>>> =
-                (0..threads).map(|_| Vec::with_capacity(BATCH)).collect();
-            for item in RawLines::new(input) {
+            let mut batches: Vec<Batch> = (0..threads).map(|_| Batch::new()).collect();
+            while let Some(item) = reader.next_text() {
                 let item = match item {
                     Err(e) => {
                         io_error = Some(e);
@@ -281,25 +276,25 @@ pub fn replay<R: BufRead>(
                 };
                 lines += 1;
                 let slot = match &item {
-                    Ok(raw) => {
-                        if raw.number > first_error.load(Ordering::Relaxed) {
+                    Ok((number, text)) => {
+                        if *number > first_error.load(Ordering::Relaxed) {
                             break;
                         }
-                        ticket_of(&raw.text).map_or(0, |t| partition(&t, threads))
+                        ticket_of(text).map_or(0, |t| partition(&t, threads))
                     }
                     Err(_) => 0,
                 };
                 let Some(batch) = batches.get_mut(slot) else { continue };
                 batch.push(item);
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                if batch.items.len() >= BATCH {
+                    let full = std::mem::replace(batch, Batch::new());
                     if let Some(tx) = senders.get(slot) {
                         let _ = tx.send(full);
                     }
                 }
             }
             for (tx, batch) in senders.iter().zip(batches) {
-                if !batch.is_empty() {
+                if !batch.items.is_empty() {
                     let _ = tx.send(batch);
                 }
             }
@@ -331,6 +326,49 @@ pub fn replay<R: BufRead>(
         })
     };
     Ok(merge(engines, outputs, lines, end))
+}
+
+/// Lines on their way to one worker: their text in one buffer, so that a line costs no
+/// allocation of its own (and no free on another thread).
+struct Batch {
+    text: String,
+    items: Vec<BatchItem>,
+}
+
+enum BatchItem {
+    /// Line `number` is `text[start..end]`.
+    Line { number: u64, start: usize, end: usize },
+    /// A line that could not be read.
+    Error(LineError),
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch { text: String::with_capacity(BATCH * 128), items: Vec::with_capacity(BATCH) }
+    }
+
+    fn push(&mut self, item: Result<(u64, &str), LineError>) {
+        self.items.push(match item {
+            Ok((number, text)) => {
+                let start = self.text.len();
+                self.text.push_str(text);
+                BatchItem::Line { number, start, end: self.text.len() }
+            }
+            Err(e) => BatchItem::Error(e),
+        });
+    }
+
+    /// Hands every line, in order, to `worker`.
+    fn run(self, worker: &mut Worker<'_>) {
+        for item in self.items {
+            match item {
+                BatchItem::Line { number, start, end } => {
+                    worker.line(number, self.text.get(start..end).unwrap_or_default());
+                }
+                BatchItem::Error(e) => worker.error(e),
+            }
+        }
+    }
 }
 
 /// Which worker handles ticket `id` (FNV-1a of the id).
@@ -493,12 +531,12 @@ impl<'e> Worker<'e> {
         }
     }
 
-    fn line(&mut self, raw: RawLine) {
-        if raw.number > self.first_error.load(Ordering::Relaxed) {
+    fn line(&mut self, number: u64, text: &str) {
+        if number > self.first_error.load(Ordering::Relaxed) {
             return;
         }
-        match parse_line(raw.number, &raw.text) {
-            Ok(line) => self.apply_line(raw.number, line),
+        match parse_line(number, text) {
+            Ok(line) => self.apply_line(number, line),
             Err(e) => self.error(e),
         }
     }

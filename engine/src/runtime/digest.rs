@@ -12,7 +12,7 @@
 
 use super::event::Event;
 use super::ticket::{
-    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PolicyPin, StageClock,
+    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, StageClock,
     Ticket, TicketStats,
 };
 use crate::policy::Duration;
@@ -214,7 +214,7 @@ impl Hasher {
         } = t;
         self.u64(u64::from(*format));
         self.str(id);
-        let PolicyPin { id: pid, version, digest } = policy;
+        let PinnedPolicy { id: pid, version, digest } = &**policy;
         self.str(pid);
         self.str(version);
         self.str(digest);

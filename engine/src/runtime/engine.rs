@@ -490,12 +490,7 @@ impl Engine {
     }
 
     fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
-        let same_strings = |a: &PolicyPin, b: &PolicyPin| {
-            Arc::ptr_eq(&a.id, &b.id)
-                && Arc::ptr_eq(&a.version, &b.version)
-                && Arc::ptr_eq(&a.digest, &b.digest)
-        };
-        if same_strings(&ticket.policy, &self.pin) || ticket.policy == self.pin {
+        if ticket.policy.same_allocation(&self.pin) || ticket.policy == self.pin {
             Ok(())
         } else {
             let show =

@@ -18,6 +18,6 @@ pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 pub use ticket::{
     AuditEntry, AuditRecord, FieldMap, Fields, GroupState, Mark, NameMap, ObligationState,
-    OpenRecord, Pause, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
+    OpenRecord, Pause, PinnedPolicy, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
 };
 pub use timeline::{RowKind, Text, TimelineRow};

@@ -135,26 +135,57 @@ pub type FieldMap = BTreeMap<Text, Value>;
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
 
-/// The policy a ticket runs under: id, version and a digest of the policy's content. The strings
-/// are shared with the engine, so opening a ticket does not copy them.
+/// The policy a ticket runs under: id, version and a digest of the policy's content, read
+/// through [`PinnedPolicy`] (`ticket.policy.id`). One shared allocation: opening a ticket copies a
+/// pointer, not the strings, and a ticket holds 8 bytes for it. Serialises as the three strings.
+///
+/// ```
+/// use ombud_engine::runtime::PolicyPin;
+/// let pin = PolicyPin::new("service-complaints", "2.1.0", "ab12");
+/// assert_eq!(pin.version, "2.1.0");
+/// assert_eq!(serde_json::to_string(&pin).unwrap(),
+///            r#"{"id":"service-complaints","version":"2.1.0","digest":"ab12"}"#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyPin {
+#[serde(transparent)]
+pub struct PolicyPin(Arc<PinnedPolicy>);
+
+/// What a [`PolicyPin`] holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedPolicy {
     /// `policy:` id.
-    pub id: Arc<str>,
+    pub id: String,
     /// `version:`.
-    pub version: Arc<str>,
+    pub version: String,
     /// SHA-256 hex of the policy source.
-    pub digest: Arc<str>,
+    pub digest: String,
 }
 
 impl PolicyPin {
     /// The pin of `policy`.
     pub fn of(policy: &CompiledPolicy) -> Self {
-        PolicyPin {
-            id: policy.id.as_str().into(),
-            version: policy.version.as_str().into(),
-            digest: policy.digest.as_str().into(),
-        }
+        PolicyPin::new(&policy.id, &policy.version, &policy.digest)
+    }
+
+    /// A pin from its three strings.
+    pub fn new(id: &str, version: &str, digest: &str) -> Self {
+        PolicyPin(Arc::new(PinnedPolicy {
+            id: id.to_string(),
+            version: version.to_string(),
+            digest: digest.to_string(),
+        }))
+    }
+
+    /// Whether both pins share one allocation (then they are equal without comparing strings).
+    pub(crate) fn same_allocation(&self, other: &PolicyPin) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for PolicyPin {
+    type Target = PinnedPolicy;
+    fn deref(&self) -> &PinnedPolicy {
+        &self.0
     }
 }
 
