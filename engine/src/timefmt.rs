@@ -33,24 +33,111 @@ pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
 
 /// [`human`], appended to `out` (a `String`, or any other text buffer).
 pub fn push_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) {
+    // Writing to a String cannot fail.
+    let _ = write_human(out, tz, t);
+}
+
+fn write_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) -> std::fmt::Result {
     let local = t.with_timezone(&tz);
     let (h, m, s) = (local.hour(), local.minute(), local.second());
     let midnight = h == 0 && m == 0 && s == 0;
     let day = if midnight { (local - Duration::days(1)).date_naive() } else { local.date_naive() };
-    // Written out by hand: strftime parses its pattern on every call, and timelines call this a lot.
+    // Written out by hand into a stack buffer and handed over in one piece: strftime parses its
+    // pattern on every call, and the formatting machinery costs more than the rest of a deadline
+    // row.
     const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let weekday = WEEKDAYS.get(day.weekday().num_days_from_monday() as usize).unwrap_or(&"");
-    let month = MONTHS.get(day.month0() as usize).unwrap_or(&"");
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{weekday} {} {month} {} ", day.day(), day.year());
+    let mut text = Ascii::default();
+    text.push_str(WEEKDAYS.get(day.weekday().num_days_from_monday() as usize).unwrap_or(&""));
+    text.push(b' ');
+    text.digits(u64::from(day.day()), 1);
+    text.push(b' ');
+    text.push_str(MONTHS.get(day.month0() as usize).unwrap_or(&""));
+    text.push(b' ');
+    if day.year() < 0 {
+        text.push(b'-');
+    }
+    text.digits(u64::from(day.year().unsigned_abs()), 1);
+    text.push(b' ');
     if midnight {
-        let _ = out.write_str("24:00");
-    } else if s != 0 {
-        let _ = write!(out, "{h:02}:{m:02}:{s:02}");
+        text.push_str("24:00");
     } else {
-        let _ = write!(out, "{h:02}:{m:02}");
+        text.digits(u64::from(h), 2);
+        text.push(b':');
+        text.digits(u64::from(m), 2);
+        if s != 0 {
+            text.push(b':');
+            text.digits(u64::from(s), 2);
+        }
+    }
+    out.write_str(text.as_str())
+}
+
+/// Appends `n` in decimal with at least `width` digits (zero-padded), as `{n:0width$}` would,
+/// without the formatting machinery.
+///
+/// ```
+/// let mut out = String::new();
+/// for (n, width) in [(7, 2), (2026, 1), (0, 1), (u64::MAX, 3)] {
+///     ombud_engine::timefmt::push_digits(&mut out, n, width).unwrap();
+///     out.push(' ');
+/// }
+/// assert_eq!(out, "07 2026 0 18446744073709551615 ");
+/// ```
+pub fn push_digits(out: &mut impl std::fmt::Write, n: u64, width: u32) -> std::fmt::Result {
+    let mut text = Ascii::default();
+    text.digits(n, width);
+    out.write_str(text.as_str())
+}
+
+/// A short ASCII text built on the stack (what does not fit is dropped; every caller stays far
+/// below the room).
+struct Ascii {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for Ascii {
+    fn default() -> Self {
+        Ascii { bytes: [0; 48], len: 0 }
+    }
+}
+
+impl Ascii {
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        s.bytes().for_each(|b| self.push(b));
+    }
+
+    /// `n` in decimal, at least `width` digits.
+    fn digits(&mut self, n: u64, width: u32) {
+        let mut unit = 1u64;
+        let mut digits = 1u32;
+        while n / unit >= 10 {
+            unit *= 10;
+            digits += 1;
+        }
+        for _ in digits..width {
+            self.push(b'0');
+        }
+        loop {
+            self.push(b'0' + (n / unit % 10) as u8);
+            if unit == 1 {
+                return;
+            }
+            unit /= 10;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        self.bytes.get(..self.len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
     }
 }
 

@@ -104,9 +104,10 @@ impl<R: BufRead> Iterator for RawLines<R> {
     fn next(&mut self) -> Option<Self::Item> {
         // Copy out the line at its exact size and keep the buffer's room for the next one
         // (taking the buffer would regrow a fresh one, allocation by allocation, per line).
-        Some(self.next_text()?.map(|line| {
-            line.map(|(number, text)| RawLine { number, text: text.to_owned() })
-        }))
+        Some(
+            self.next_text()?
+                .map(|line| line.map(|(number, text)| RawLine { number, text: text.to_owned() })),
+        )
     }
 }
 

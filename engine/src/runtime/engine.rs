@@ -243,7 +243,8 @@ impl Engine {
             stage_hint: Default::default(),
         };
         let mut run = Run::new(self);
-        run.row(input.at, RowKind::Opened, None, None, detail!(run, "ticket `{}`", input.id));
+        let detail = run.join(&["ticket `", &input.id, "`"]);
+        run.row(input.at, RowKind::Opened, None, None, detail);
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
         Ok((ticket, run))
@@ -801,6 +802,17 @@ struct Run<'e> {
 }
 
 impl<'e> Run<'e> {
+    /// A row's detail made of `parts` (names, arrows), without the formatting machinery; empty
+    /// when the engine keeps no row text.
+    fn join(&self, parts: &[&str]) -> Text {
+        let mut text = Text::const_new("");
+        if self.engine.text {
+            text.reserve(parts.iter().map(|p| p.len()).sum());
+            parts.iter().for_each(|p| text.push_str(p));
+        }
+        text
+    }
+
     fn new(engine: &'e Engine) -> Self {
         Run {
             engine,
@@ -1199,8 +1211,8 @@ impl<'e> Run<'e> {
             }
         }
         let detail = match owner {
-            Some(o) if self.engine.text => ["owner ", o].concat(),
-            _ => String::new(),
+            Some(o) => self.join(&["owner ", o]),
+            None => Text::const_new(""),
         };
         self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
         if stage.terminal {
@@ -1238,7 +1250,8 @@ impl<'e> Run<'e> {
             let mut detail = Text::const_new("");
             if self.engine.text {
                 detail.reserve(48);
-                let _ = write!(detail, "{budget} → due ");
+                let _ = budget.write_text(&mut detail);
+                detail.push_str(" → due ");
                 timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
                 if let Some(pr) = &deadline.provisional {
                     let _ = write!(detail, " (provisional: {pr})");
@@ -1644,7 +1657,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    detail!(self, "{name} → {target}"),
+                    self.join(&[name, " → ", target]),
                 );
                 // An event that is both a transition and an obligation's `done_on` (the bank's
                 // `accepted` closes the ticket and answers the final reply) does both.
