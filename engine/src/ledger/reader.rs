@@ -58,12 +58,13 @@ impl<R: BufRead> RawLines<R> {
     }
 }
 
+/// A line borrowed from the reader: its number and text, or why it cannot be read.
+pub(crate) type TextLine<'a> = Result<(u64, &'a str), LineError>;
+
 impl<R: BufRead> RawLines<R> {
     /// The next non-blank line, borrowed from the reader's buffer until the next call: its
     /// number and text, or a [`LineError`] when it is not UTF-8. `Err(io)` ends the reading.
-    pub(crate) fn next_text(
-        &mut self,
-    ) -> Option<Result<Result<(u64, &str), LineError>, std::io::Error>> {
+    pub(crate) fn next_text(&mut self) -> Option<Result<TextLine<'_>, std::io::Error>> {
         loop {
             if self.done {
                 return None;
