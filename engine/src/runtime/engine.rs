@@ -739,7 +739,8 @@ fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
         }
         text.push('\n');
     };
-    for f in &policy.fields {
+    // The type first: only string and list fields are looked up.
+    for f in policy.fields.iter().filter(|f| matches!(f.ty, FieldType::String | FieldType::List)) {
         match (crate::expr::lookup(fields, &f.name), &f.ty) {
             (Some(Value::String(s)), FieldType::String) => push(s),
             (Some(Value::Array(items)), FieldType::List) => {
