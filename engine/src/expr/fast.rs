@@ -17,10 +17,9 @@
 //! operand := name | name ".len()" | integer | float | "string" | true | false
 //! ```
 
-use super::Key;
+use super::Vars;
 use serde_json::Value;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 /// A condition in the fast subset.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,20 +65,20 @@ impl Fast {
     }
 
     /// The condition's value over `fields`, or `None` when rhai must decide.
-    pub(crate) fn eval<K: Key>(&self, fields: &BTreeMap<K, Value>) -> Option<bool> {
+    pub(crate) fn eval(&self, fields: &impl Vars) -> Option<bool> {
         match self.value(fields)? {
             V::Bool(b) => Some(b),
             _ => None,
         }
     }
 
-    fn value<'a, K: Key>(&'a self, fields: &'a BTreeMap<K, Value>) -> Option<V<'a>> {
+    fn value<'a, F: Vars>(&'a self, fields: &'a F) -> Option<V<'a>> {
         Some(match self {
             Fast::Or(a, b) => V::Bool(a.eval(fields)? || b.eval(fields)?),
             Fast::And(a, b) => V::Bool(a.eval(fields)? && b.eval(fields)?),
             Fast::Not(a) => V::Bool(!a.eval(fields)?),
             Fast::Cmp(a, op, b) => V::Bool(compare(a.value(fields)?, *op, b.value(fields)?)?),
-            Fast::Field(name) => match lookup(fields, name)? {
+            Fast::Field(name) => match fields.var(name)? {
                 Value::Bool(b) => V::Bool(*b),
                 Value::String(s) => V::Str(s),
                 Value::Number(n) => match n.as_i64() {
@@ -88,7 +87,7 @@ impl Fast {
                 },
                 _ => return None,
             },
-            Fast::Len(name) => match lookup(fields, name)? {
+            Fast::Len(name) => match fields.var(name)? {
                 Value::Array(items) => V::Int(i64::try_from(items.len()).ok()?),
                 Value::String(s) => V::Int(i64::try_from(s.chars().count()).ok()?),
                 _ => return None,
@@ -99,21 +98,6 @@ impl Fast {
             Fast::Bool(b) => V::Bool(*b),
         })
     }
-}
-
-/// `fields[name]`. A ticket has a dozen or two fields: a scan that compares lengths before bytes
-/// beats the map's ordered search, which compares bytes with every key it passes.
-pub(crate) fn lookup<'a, K: Key>(fields: &'a BTreeMap<K, Value>, name: &str) -> Option<&'a Value> {
-    if fields.len() > 32 {
-        return fields.get(name);
-    }
-    fields
-        .iter()
-        .find(|(k, _)| {
-            let k: &str = (*k).borrow();
-            k.len() == name.len() && k == name
-        })
-        .map(|(_, v)| v)
 }
 
 /// Compares as rhai does for the type pairs it defines; `None` for any other pair.
@@ -337,6 +321,7 @@ impl Parser<'_, '_> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn any(_: &str) -> bool {
         true

@@ -9,7 +9,6 @@
 mod fast;
 
 use fast::Fast;
-pub(crate) use fast::lookup;
 use rhai::packages::{
     BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
     MoreStringPackage, Package,
@@ -24,6 +23,41 @@ use std::collections::BTreeMap;
 pub trait Key: Borrow<str> + Ord {}
 
 impl<K: Borrow<str> + Ord> Key for K {}
+
+/// The values an expression reads, by name: a `BTreeMap` keyed by `String` or by the engine's
+/// inline text, or a ticket's [`FieldMap`](crate::runtime::FieldMap).
+pub trait Vars {
+    /// The value named `name`.
+    fn var(&self, name: &str) -> Option<&Value>;
+    /// Calls `f` with every name and its value, in name order.
+    fn each_var(&self, f: &mut dyn FnMut(&str, &Value));
+    /// How many values there are.
+    fn var_count(&self) -> usize;
+}
+
+impl<K: Key> Vars for BTreeMap<K, Value> {
+    fn var(&self, name: &str) -> Option<&Value> {
+        // A dozen or two entries: a scan that compares lengths before bytes beats the tree's
+        // search, which compares bytes at every step.
+        if self.len() > 32 {
+            return self.get(name);
+        }
+        self.iter()
+            .find(|(k, _)| {
+                let k: &str = (*k).borrow();
+                k.len() == name.len() && k == name
+            })
+            .map(|(_, v)| v)
+    }
+
+    fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
+        self.iter().for_each(|(k, v)| f(k.borrow(), v));
+    }
+
+    fn var_count(&self) -> usize {
+        self.len()
+    }
+}
 
 /// Resource limits applied to every expression. One place, set explicitly.
 pub mod limits {
@@ -180,16 +214,13 @@ impl ExprEngine {
     /// use ombud_engine::expr::ExprEngine;
     /// use serde_json::json;
     /// let engine = ExprEngine::new();
-    /// let vars = [("amount".to_string(), json!(0))].into_iter().collect();
+    /// let vars: std::collections::BTreeMap<_, _> =
+    ///     [("amount".to_string(), json!(0))].into_iter().collect();
     /// assert!(engine.compile("amount > 1000", &vars).is_ok());
     /// let err = engine.compile("amout > 1000", &vars).unwrap_err();
     /// assert_eq!(err.offset, Some(0));
     /// ```
-    pub fn compile(
-        &self,
-        source: &str,
-        names: &BTreeMap<impl Key, Value>,
-    ) -> Result<Expr, ExprError> {
+    pub fn compile(&self, source: &str, names: &impl Vars) -> Result<Expr, ExprError> {
         if source.len() > limits::MAX_SOURCE_LEN {
             return Err(ExprError {
                 message: format!("expression is longer than {} bytes", limits::MAX_SOURCE_LEN),
@@ -202,12 +233,12 @@ impl ExprEngine {
             Ok(ast) => {
                 let mut vars: Vec<String> = identifiers(source)
                     .into_iter()
-                    .filter(|id| names.contains_key(*id))
+                    .filter(|id| names.var(id).is_some())
                     .map(str::to_string)
                     .collect();
                 vars.sort();
                 vars.dedup();
-                let fast = Fast::parse(source, &|n| names.contains_key(n));
+                let fast = Fast::parse(source, &|n| names.var(n).is_some());
                 Ok(Expr { source: source.to_string(), ast, vars, fast })
             }
             Err(e) => {
@@ -239,11 +270,7 @@ impl ExprEngine {
     /// let e = engine.compile(r#"text.contains("hazard")"#, &vars).unwrap();
     /// assert_eq!(engine.eval_bool(&e, &vars), Ok(true));
     /// ```
-    pub fn eval_bool(
-        &self,
-        expr: &Expr,
-        vars: &BTreeMap<impl Key, Value>,
-    ) -> Result<bool, ExprError> {
+    pub fn eval_bool(&self, expr: &Expr, vars: &impl Vars) -> Result<bool, ExprError> {
         if let Some(b) = expr.fast.as_ref().and_then(|f| f.eval(vars)) {
             return Ok(b);
         }
@@ -257,7 +284,7 @@ impl ExprEngine {
     pub fn eval_bool_lazy(
         &self,
         expr: &Expr,
-        vars: &BTreeMap<impl Key, Value>,
+        vars: &impl Vars,
         scope: &mut Scope<'static>,
     ) -> Result<bool, ExprError> {
         if let Some(b) = expr.fast.as_ref().and_then(|f| f.eval(vars)) {
@@ -265,7 +292,7 @@ impl ExprEngine {
         }
         for name in &expr.vars {
             if !scope.contains(name) {
-                let value = vars.get(name).map_or(Dynamic::UNIT, to_dynamic);
+                let value = vars.var(name).map_or(Dynamic::UNIT, to_dynamic);
                 scope.push_dynamic(name.clone(), value);
             }
         }
@@ -303,11 +330,11 @@ fn runtime_error(source: &str, e: &EvalAltResult) -> ExprError {
 }
 
 /// Builds a rhai scope binding each name to its value converted to rhai's own types.
-pub fn scope_of(vars: &BTreeMap<impl Key, Value>) -> Scope<'static> {
-    let mut scope = Scope::with_capacity(vars.len());
-    for (name, value) in vars {
-        scope.push_dynamic(name.borrow(), to_dynamic(value));
-    }
+pub fn scope_of(vars: &impl Vars) -> Scope<'static> {
+    let mut scope = Scope::with_capacity(vars.var_count());
+    vars.each_var(&mut |name, value| {
+        scope.push_dynamic(name, to_dynamic(value));
+    });
     scope
 }
 

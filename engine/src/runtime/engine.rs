@@ -591,6 +591,7 @@ impl Engine {
         // Keyword rules read the declared string and list fields, which deriving never changes;
         // the text is built the first time a rule with keywords needs it.
         let mut text = None;
+        fields.reserve(self.policy.derived.len());
         for (d, def) in self.policy.derived.iter().enumerate() {
             if given(&def.name) && self.policy.field(&def.name).is_some() {
                 continue;
@@ -741,7 +742,7 @@ fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
     };
     // The type first: only string and list fields are looked up.
     for f in policy.fields.iter().filter(|f| matches!(f.ty, FieldType::String | FieldType::List)) {
-        match (crate::expr::lookup(fields, &f.name), &f.ty) {
+        match (fields.get(&f.name), &f.ty) {
             (Some(Value::String(s)), FieldType::String) => push(s),
             (Some(Value::Array(items)), FieldType::List) => {
                 items.iter().filter_map(Value::as_str).for_each(&mut push);

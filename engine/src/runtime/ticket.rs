@@ -42,19 +42,39 @@ impl<V> NameMap<V> {
         self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
     }
 
+    /// Where `name` is, if it is there. A ticket's maps hold a few to a couple of dozen names: a
+    /// scan that compares lengths before bytes beats a binary search, which compares bytes at
+    /// every step.
+    fn position(&self, name: &str) -> Option<usize> {
+        if self.0.len() > 32 {
+            return self.find(name).ok();
+        }
+        self.0.iter().position(|(k, _)| k.len() == name.len() && k.as_str() == name)
+    }
+
     /// The value for `name`.
     pub fn get(&self, name: &str) -> Option<&V> {
-        self.find(name).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+        self.position(name).and_then(|i| self.0.get(i)).map(|(_, v)| v)
     }
 
     /// The value for `name`, to change it.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
-        self.find(name).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+        self.position(name).and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+    }
+
+    /// Makes room for `additional` more names without growing again.
+    pub fn reserve(&mut self, additional: usize) {
+        self.0.reserve_exact(additional);
+    }
+
+    /// Removes `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        self.find(name).ok().map(|i| self.0.remove(i).1)
     }
 
     /// Whether `name` has a value.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.find(name).is_ok()
+        self.position(name).is_some()
     }
 
     /// Sets the value for `name`, returning the one it replaces.
@@ -91,17 +111,18 @@ impl<V> FromIterator<(Text, V)> for NameMap<V> {
     /// Later entries win over earlier ones with the same name, as in a `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (Text, V)>>(iter: I) -> Self {
         let mut entries: Vec<(Text, V)> = iter.into_iter().collect();
-        // Stable: equal names keep their order, and the last of each run is kept.
+        // Stable: equal names keep their order, and the last value of each run is kept (moved
+        // into the run's first slot, which `dedup_by` keeps).
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Text, V)> = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == k => last.1 = v,
-                _ => out.push((k, v)),
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        out.shrink_to_fit();
-        NameMap(out)
+            same
+        });
+        entries.shrink_to_fit();
+        NameMap(entries)
     }
 }
 
@@ -129,8 +150,40 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
     }
 }
 
-/// A ticket's field values by name, sorted (see [`Fields`]).
-pub type FieldMap = BTreeMap<Text, Value>;
+/// A ticket's field values by name, sorted (see [`Fields`]): a [`NameMap`], whose lookups search
+/// one sorted vector.
+pub type FieldMap = NameMap<Value>;
+
+impl crate::expr::Vars for NameMap<Value> {
+    fn var(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+
+    fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
+        self.iter().for_each(|(k, v)| f(k, v));
+    }
+
+    fn var_count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A missing name reads as `null`, as a missing key of a JSON object does through
+/// `serde_json::Value`'s indexing (so indexing never panics).
+///
+/// ```
+/// use ombud_engine::runtime::FieldMap;
+/// let fields: FieldMap = [("channel".into(), serde_json::json!("app"))].into_iter().collect();
+/// assert_eq!(fields["channel"], "app");
+/// assert!(fields["missing"].is_null());
+/// ```
+impl std::ops::Index<&str> for NameMap<Value> {
+    type Output = Value;
+    fn index(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(name).unwrap_or(&NULL)
+    }
+}
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
 pub const TICKET_FORMAT: u32 = 1;
