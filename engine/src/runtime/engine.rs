@@ -216,7 +216,10 @@ impl Engine {
         for (name, value) in given {
             entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
-        let mut fields: FieldMap = entries.into_iter().collect();
+        // Room for the computed fields: deriving adds them without growing the map again (the
+        // room reserved for given values that were also declared usually covers it).
+        entries.reserve_exact(self.policy.derived.len());
+        let mut fields = FieldMap::from_vec(entries);
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
@@ -591,7 +594,6 @@ impl Engine {
         // Keyword rules read the declared string and list fields, which deriving never changes;
         // the text is built the first time a rule with keywords needs it.
         let mut text = None;
-        fields.reserve(self.policy.derived.len());
         for (d, def) in self.policy.derived.iter().enumerate() {
             if given(&def.name) && self.policy.field(&def.name).is_some() {
                 continue;
@@ -724,18 +726,20 @@ fn neutral(ty: &FieldType) -> Value {
 fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
     let mut text = String::with_capacity(256);
     let mut push = |s: &str| {
-        if s.contains('Σ') {
-            // Only `str::to_lowercase` knows the word-final sigma.
-            text.push_str(&s.to_lowercase());
-        } else {
-            // Otherwise lowercasing is per character: ASCII directly, CJK and kana (which have
-            // no case) as they are, everything else through the Unicode tables.
-            for c in s.chars() {
-                match c {
-                    _ if c.is_ascii() => text.push(c.to_ascii_lowercase()),
-                    '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => text.push(c),
-                    _ => text.extend(c.to_lowercase()),
+        // Lowercasing is per character: ASCII directly, CJK and kana (which have no case) as
+        // they are, everything else through the Unicode tables.
+        let start = text.len();
+        for c in s.chars() {
+            match c {
+                _ if c.is_ascii() => text.push(c.to_ascii_lowercase()),
+                '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => text.push(c),
+                'Σ' => {
+                    // Only `str::to_lowercase` knows the word-final sigma: the whole string again.
+                    text.truncate(start);
+                    text.push_str(&s.to_lowercase());
+                    break;
                 }
+                _ => text.extend(c.to_lowercase()),
             }
         }
         text.push('\n');

@@ -108,20 +108,29 @@ impl<V> NameMap<V> {
 }
 
 impl<V> FromIterator<(Text, V)> for NameMap<V> {
-    /// Later entries win over earlier ones with the same name, as in a `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (Text, V)>>(iter: I) -> Self {
-        let mut entries: Vec<(Text, V)> = iter.into_iter().collect();
-        // Stable: equal names keep their order, and the last value of each run is kept (moved
-        // into the run's first slot, which `dedup_by` keeps).
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(&mut later.1, &mut kept.1);
-            }
-            same
-        });
-        entries.shrink_to_fit();
+        let mut map = NameMap::from_vec(iter.into_iter().collect());
+        map.0.shrink_to_fit();
+        map
+    }
+}
+
+impl<V> NameMap<V> {
+    /// The map of `entries`, keeping the vector (and its spare room): sorted by name unless they
+    /// already are, and of equal names the last value kept.
+    pub(crate) fn from_vec(mut entries: Vec<(Text, V)>) -> Self {
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable: equal names keep their order, and the last value of each run is moved
+            // into the run's first slot, which `dedup_by` keeps.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut kept.1);
+                }
+                same
+            });
+        }
         NameMap(entries)
     }
 }
