@@ -60,6 +60,8 @@ pub struct Engine {
     /// The declared fields in name order: opening merges them with the given fields, which a
     /// JSON map holds in the same order.
     fields_by_name: Vec<usize>,
+    /// How many computed fields are not declared (opening sizes the field map with it).
+    derived_only: usize,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -99,12 +101,15 @@ impl Engine {
             let name = |i: usize| policy.fields.get(i).map(|f| f.name.as_str());
             name(a).cmp(&name(b))
         });
+        let derived_only =
+            policy.derived.iter().filter(|d| policy.field(&d.name).is_none()).count();
         Engine {
             policy,
             pin,
             artifacts,
             keywords,
             fields_by_name,
+            derived_only,
             seal: true,
             text: true,
             history: true,
@@ -201,7 +206,9 @@ impl Engine {
         // The given values (null is not given) merged, in name order, with the declared fields:
         // a declared field not given takes its default. Checked in name order, so the first
         // error is the same whatever the policy's declaration order.
-        let mut entries = Vec::with_capacity(input.fields.len() + self.policy.fields.len());
+        // Exactly the room the finished map needs when every given field is declared: the declared
+        // fields, then the computed ones that are not declared (`derive` adds them).
+        let mut entries = Vec::with_capacity(self.policy.fields.len() + self.derived_only);
         let mut given = input.fields.iter().filter(|(_, v)| !v.is_null()).peekable();
         for f in self.fields_by_name.iter().filter_map(|&i| self.policy.fields.get(i)) {
             while let Some((name, value)) = given.next_if(|(k, _)| k.as_str() < f.name.as_str()) {
@@ -216,9 +223,6 @@ impl Engine {
         for (name, value) in given {
             entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
-        // Room for the computed fields: deriving adds them without growing the map again (the
-        // room reserved for given values that were also declared usually covers it).
-        entries.reserve_exact(self.policy.derived.len());
         let mut fields = FieldMap::from_vec(entries);
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
