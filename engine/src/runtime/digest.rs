@@ -48,11 +48,11 @@ pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Bytes first, checked as UTF-8 once (a few instructions for 64 ASCII bytes): pushing
-    // `char`s encodes and checks room for every one.
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
+    // Bytes written in place, then checked as UTF-8 once (a few instructions for 64 ASCII
+    // bytes): pushing `char`s encodes and checks room for every one.
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
     }
     String::from_utf8(out).unwrap_or_default()
 }
