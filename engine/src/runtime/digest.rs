@@ -64,6 +64,9 @@ struct Hasher(Vec<u8>);
 thread_local! {
     /// The encoding buffer, reused by every digest on the thread.
     static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+    /// The encoding buffer of a ticket's fields (hashed while the state's buffer is in use).
+    static FIELDS_BUFFER: std::cell::RefCell<Vec<u8>> =
+        std::cell::RefCell::new(Vec::with_capacity(512));
 }
 
 impl Hasher {
@@ -223,13 +226,17 @@ impl Hasher {
         self.time(last_event_at);
         // The fields enter as their own digest, which the ticket remembers until they change.
         let fields_digest = fields.digest_with(|map| {
-            let mut h = Hasher(Vec::with_capacity(512));
+            // Its own buffer: the state's is in use.
+            let mut h = Hasher(FIELDS_BUFFER.with(|b| b.take()));
+            h.0.clear();
             h.u64(map.len() as u64);
             for (k, v) in map {
                 h.str(k);
                 h.value(v);
             }
-            Sha256::digest(&h.0).into()
+            let digest = Sha256::digest(&h.0).into();
+            FIELDS_BUFFER.with(|b| b.replace(h.0));
+            digest
         });
         self.0.extend_from_slice(&fields_digest);
         self.str(stage);
