@@ -4,7 +4,7 @@
 //! number of threads.
 
 use super::format::LedgerLine;
-use super::reader::{LineError, OnError, RawLines, parse_line, ticket_of};
+use super::reader::{LineError, OnError, RawLines, TextLine, parse_line, ticket_of};
 use crate::runtime::{
     Engine, Event, Mark, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row,
 };
@@ -347,7 +347,7 @@ impl Batch {
         Batch { text: String::with_capacity(BATCH * 128), items: Vec::with_capacity(BATCH) }
     }
 
-    fn push(&mut self, item: Result<(u64, &str), LineError>) {
+    fn push(&mut self, item: TextLine<'_>) {
         self.items.push(match item {
             Ok((number, text)) => {
                 let start = self.text.len();
