@@ -24,6 +24,8 @@ pub fn rfc3339(tz: Tz, t: DateTime<Utc>) -> String {
 /// assert_eq!(human(chrono_tz::Asia::Shanghai, t), "Wed 25 Feb 2026 24:00");
 /// let t = "2026-02-13T09:30:00Z".parse().unwrap();
 /// assert_eq!(human(chrono_tz::Asia::Shanghai, t), "Fri 13 Feb 2026 17:30");
+/// let t = "2026-10-01T01:05:09Z".parse().unwrap();
+/// assert_eq!(human(chrono_tz::Asia::Shanghai, t), "Thu 1 Oct 2026 09:05:09");
 /// ```
 pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
     let mut out = String::with_capacity(24);

@@ -344,6 +344,7 @@ enum BatchItem {
 
 impl Batch {
     fn new() -> Self {
+        // An event line is about a hundred bytes; an opening's longer lines grow the buffer once.
         Batch { text: String::with_capacity(BATCH * 128), items: Vec::with_capacity(BATCH) }
     }
 

@@ -69,15 +69,21 @@ thread_local! {
         std::cell::RefCell::new(Vec::with_capacity(512));
 }
 
+type Buffer = std::thread::LocalKey<std::cell::RefCell<Vec<u8>>>;
+
 impl Hasher {
     /// Encodes with `write` and returns the SHA-256 hex of the bytes.
     fn with(write: impl FnOnce(&mut Hasher)) -> String {
-        let buffer = BUFFER.with(|b| b.take());
-        let mut h = Hasher(buffer);
+        hex(&Hasher::sha256(&BUFFER, write))
+    }
+
+    /// Encodes with `write` into the thread's `buffer` and returns the SHA-256 of the bytes.
+    fn sha256(buffer: &'static Buffer, write: impl FnOnce(&mut Hasher)) -> [u8; 32] {
+        let mut h = Hasher(buffer.with(|b| b.take()));
         h.0.clear();
         write(&mut h);
-        let digest = hex(&Sha256::digest(&h.0));
-        BUFFER.with(|b| b.replace(h.0));
+        let digest = Sha256::digest(&h.0).into();
+        buffer.with(|b| b.replace(h.0));
         digest
     }
 
@@ -227,16 +233,13 @@ impl Hasher {
         // The fields enter as their own digest, which the ticket remembers until they change.
         let fields_digest = fields.digest_with(|map| {
             // Its own buffer: the state's is in use.
-            let mut h = Hasher(FIELDS_BUFFER.with(|b| b.take()));
-            h.0.clear();
-            h.u64(map.len() as u64);
-            for (k, v) in map {
-                h.str(k);
-                h.value(v);
-            }
-            let digest = Sha256::digest(&h.0).into();
-            FIELDS_BUFFER.with(|b| b.replace(h.0));
-            digest
+            Hasher::sha256(&FIELDS_BUFFER, |h| {
+                h.u64(map.len() as u64);
+                for (k, v) in map {
+                    h.str(k);
+                    h.value(v);
+                }
+            })
         });
         self.0.extend_from_slice(&fields_digest);
         self.str(stage);

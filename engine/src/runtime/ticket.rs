@@ -62,11 +62,6 @@ impl<V> NameMap<V> {
         self.position(name).and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
     }
 
-    /// Makes room for `additional` more names without growing again.
-    pub fn reserve(&mut self, additional: usize) {
-        self.0.reserve_exact(additional);
-    }
-
     /// Removes `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<V> {
         self.find(name).ok().map(|i| self.0.remove(i).1)
@@ -636,6 +631,30 @@ mod tests {
         }
         assert_eq!(map.values().copied().collect::<Vec<_>>(), [4, 20, 3]);
         assert_eq!(map.keys().map(Text::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(map.remove("b"), Some(20));
+        assert_eq!(map.remove("b"), None);
+        assert_eq!(map.keys().map(Text::as_str).collect::<Vec<_>>(), ["a", "c"]);
+        // Already in order but with a repeated name: still the last value, once.
+        let sorted: NameMap<i32> =
+            [("a", 1), ("a", 2), ("b", 3)].iter().map(|&(k, v)| (Text::from(k), v)).collect();
+        assert_eq!(
+            sorted.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+            [("a", 2), ("b", 3)]
+        );
+    }
+
+    #[test]
+    fn a_long_name_map_finds_what_a_btree_map_finds() {
+        // Past 32 names lookups switch from a scan to a binary search.
+        let names: Vec<String> = (0..40).map(|i| format!("f{:02}", 39 - i)).collect();
+        let map: NameMap<usize> =
+            names.iter().enumerate().map(|(i, k)| (Text::from(k.as_str()), i)).collect();
+        let tree: BTreeMap<&str, usize> =
+            names.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        for k in names.iter().map(String::as_str).chain(["f40", "", "f0"]) {
+            assert_eq!(map.get(k), tree.get(k), "get {k}");
+        }
+        assert!(map.keys().map(Text::as_str).eq(tree.keys().copied()));
     }
     use chrono::{DateTime, Duration, Utc};
 
