@@ -384,8 +384,8 @@ fn tampering_names_the_altered_record() {
         }),
         hash(0)
     );
-    assert_eq!(problem(&|t| t.history[11].state = "0".repeat(64)), hash(11));
-    assert_eq!(problem(&|t| t.history[4].hash = "f".repeat(64)), hash(4));
+    assert_eq!(problem(&|t| t.history[11].state = "0".repeat(64).into()), hash(11));
+    assert_eq!(problem(&|t| t.history[4].hash = "f".repeat(64).into()), hash(4));
     assert_eq!(
         problem(&|t| t.history[6].seq = 60),
         Some(ChainBreak::Sequence { position: 6, seq: 60 })
@@ -411,7 +411,7 @@ fn tampering_names_the_altered_record() {
         hash(8)
     );
     assert_eq!(
-        problem(&|t| t.audit_head = "a".repeat(64)),
+        problem(&|t| t.audit_head = "a".repeat(64).into()),
         Some(ChainBreak::Head { last_seq: 15 })
     );
     assert_eq!(
@@ -463,7 +463,7 @@ fn a_ledger_is_checked_against_the_stored_tickets() {
     );
     // A stored ticket that was tampered with is reported as broken.
     let mut tampered = stored.clone();
-    tampered[1].history[2].state = "0".repeat(64);
+    tampered[1].history[2].state = "0".repeat(64).into();
     let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
     assert_eq!(
         compare_with_ledger(&chains, &tampered),

@@ -391,7 +391,7 @@ fn audit_chain_links_every_applied_event() {
     let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
     e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
     assert_eq!(ticket.history.len(), 3);
-    let mut prev = String::new();
+    let mut prev = ombud_engine::runtime::Digest::default();
     for rec in &ticket.history {
         assert_eq!(rec.hash, ombud_engine::runtime::record_hash(&prev, &rec.entry, &rec.state));
         prev = rec.hash.clone();

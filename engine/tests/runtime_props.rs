@@ -89,7 +89,7 @@ fn open(engine: &Engine, at: DateTime<Utc>, variant: u8) -> Option<Ticket> {
 /// The ticket without its audit chain and without the history an engine without history leaves
 /// out: events other than `set`, and opening values of fields that are not computed.
 fn strip(mut t: Ticket, policy: &CompiledPolicy) -> Ticket {
-    t.audit_head.clear();
+    t.audit_head = Default::default();
     let decides = |k: &str| {
         policy.derived.iter().any(|d| d.name == k) && policy.fields.iter().any(|f| f.name == k)
     };
@@ -102,8 +102,8 @@ fn strip(mut t: Ticket, policy: &CompiledPolicy) -> Ticket {
     });
     for (seq, r) in t.history.iter_mut().enumerate() {
         r.seq = seq as u64;
-        r.state.clear();
-        r.hash.clear();
+        r.state = Default::default();
+        r.hash = Default::default();
     }
     t
 }

@@ -102,6 +102,10 @@ impl Fast {
 
 /// Compares as rhai does for the type pairs it defines; `None` for any other pair.
 fn compare(a: V<'_>, op: Op, b: V<'_>) -> Option<bool> {
+    if let (V::Str(x), V::Str(y), Op::Eq | Op::Ne) = (a, b, op) {
+        // Equality, the common string test, without ordering the bytes.
+        return Some(crate::runtime::same_bytes(x.as_bytes(), y.as_bytes()) == (op == Op::Eq));
+    }
     let ord = match (a, b) {
         (V::Int(x), V::Int(y)) => x.cmp(&y),
         (V::Int(x), V::Float(y)) => (x as f64).partial_cmp(&y)?,

@@ -3,7 +3,7 @@
 
 use super::format::LedgerLine;
 use super::reader::{LineError, RawLines, parse_line};
-use crate::runtime::{AuditRecord, Engine, Ticket, record_hash, state_digest};
+use crate::runtime::{AuditRecord, Digest, Engine, Ticket, record_hash, state_digest};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -91,7 +91,7 @@ pub struct TicketVerdict {
 /// use ombud_engine::ledger::verify_ticket;
 /// # fn demo(mut ticket: ombud_engine::runtime::Ticket) {
 /// assert!(verify_ticket(&ticket).problem.is_none());
-/// ticket.history[1].state = "0".repeat(64);
+/// ticket.history[1].state = "0".repeat(64).into();
 /// assert_eq!(verify_ticket(&ticket).problem.unwrap().to_string(),
 ///            "record seq 1 was altered: its hash does not match its contents");
 /// # }
@@ -105,7 +105,8 @@ pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
         advanced_after_last_record: advanced,
     };
     let Some(last) = ticket.history.last() else { return verdict(Some(ChainBreak::Empty)) };
-    let mut prev = "";
+    let empty = Digest::default();
+    let mut prev = &empty;
     for (position, rec) in ticket.history.iter().enumerate() {
         if rec.seq != position as u64 {
             return verdict(Some(ChainBreak::Sequence { position, seq: rec.seq }));
@@ -132,9 +133,9 @@ pub struct LedgerChain {
     /// Ledger line of each audit record (record `seq` = index), i.e. of each accepted line.
     pub lines: Vec<u64>,
     /// Hash of each record.
-    pub hashes: Vec<String>,
+    pub hashes: Vec<Digest>,
     /// The resulting head.
-    pub head: String,
+    pub head: Digest,
 }
 
 /// Replays a ledger (sequentially) and returns each ticket's chain, in ledger order, with the
@@ -308,7 +309,7 @@ pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<Led
             .history
             .iter()
             .zip(&chain.hashes)
-            .position(|(rec, h): (&AuditRecord, &String)| &rec.hash != h);
+            .position(|(rec, h): (&AuditRecord, &Digest)| &rec.hash != h);
         if let Some(seq) = first {
             out.push(LedgerMismatch::Record {
                 ticket: t.id.to_string(),

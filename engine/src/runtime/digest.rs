@@ -18,43 +18,195 @@ use super::ticket::{
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::io::Write as _;
 
-/// Digest of the ticket state: SHA-256 (hex) of the canonical encoding of everything but
-/// `history` and `audit_head`. This is what an audit record's `state` holds.
+/// A SHA-256 digest in the audit chain, written (in JSON and by `Display`) as 64 lowercase hex
+/// digits. An unsealed record (see
+/// [`Engine::without_audit_hashes`](crate::runtime::Engine::without_audit_hashes)) holds the empty
+/// digest, written `""`.
+///
+/// The 32 bytes are kept as they are, so sealing a record allocates nothing and hex is written
+/// only when the record is. Text that is not a lowercase hex digest (a tampered file) is kept as
+/// it was read: it writes back unchanged, and it equals no computed digest, so verification
+/// reports it.
+///
+/// ```
+/// use ombud_engine::runtime::Digest;
+/// let d: Digest = "ab".repeat(32).as_str().into();
+/// assert_eq!(d.as_bytes(), Some(&[0xab; 32]));
+/// assert_eq!(d.to_string(), "ab".repeat(32));
+/// assert!(Digest::default().is_empty());
+/// let tampered = Digest::from("not a digest");
+/// assert_eq!(tampered.as_bytes(), None);
+/// assert_eq!(tampered.to_string(), "not a digest");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Digest(Repr);
+
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+enum Repr {
+    /// Not sealed.
+    #[default]
+    Empty,
+    /// A digest.
+    Sha256([u8; 32]),
+    /// Text that is not a lowercase hex digest, kept as read.
+    Other(Box<str>),
+}
+
+impl Digest {
+    /// The digest of these 32 bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Digest(Repr::Sha256(bytes))
+    }
+
+    /// The 32 bytes, unless this is empty or not a digest.
+    pub fn as_bytes(&self) -> Option<&[u8; 32]> {
+        match &self.0 {
+            Repr::Sha256(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the empty digest of an unsealed record.
+    pub fn is_empty(&self) -> bool {
+        self.0 == Repr::Empty
+    }
+
+    /// Feeds the text form (what a hex `String` would hold) to `f`, without allocating.
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match &self.0 {
+            Repr::Empty => f(""),
+            Repr::Sha256(b) => {
+                let hex = hex_digits(b);
+                f(std::str::from_utf8(&hex).unwrap_or_default())
+            }
+            Repr::Other(s) => f(s),
+        }
+    }
+}
+
+impl From<&str> for Digest {
+    fn from(text: &str) -> Self {
+        if text.is_empty() {
+            return Digest(Repr::Empty);
+        }
+        let bytes = text.as_bytes();
+        let mut out = [0u8; 32];
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let parsed = bytes.len() == 64
+            && out.iter_mut().zip(bytes.chunks_exact(2)).all(|(o, pair)| {
+                match (nibble(pair[0]), nibble(pair[1])) {
+                    (Some(hi), Some(lo)) => {
+                        *o = hi << 4 | lo;
+                        true
+                    }
+                    _ => false,
+                }
+            });
+        if parsed { Digest(Repr::Sha256(out)) } else { Digest(Repr::Other(text.into())) }
+    }
+}
+
+impl From<String> for Digest {
+    fn from(text: String) -> Self {
+        Digest::from(text.as_str())
+    }
+}
+
+impl PartialEq<str> for Digest {
+    fn eq(&self, other: &str) -> bool {
+        self.with_text(|t| t == other)
+    }
+}
+
+impl PartialEq<&str> for Digest {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| f.write_str(t))
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| std::fmt::Debug::fmt(t, f))
+    }
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|t| s.serialize_str(t))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Digest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SHA-256 digest as 64 hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Digest, E> {
+                Ok(Digest::from(v))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// Digest of the ticket state: SHA-256 of the canonical encoding of everything but `history`
+/// and `audit_head`. This is what an audit record's `state` holds.
 ///
 /// ```
 /// # use ombud_engine::runtime::{state_digest, Ticket};
 /// # fn f(ticket: &Ticket) {
 /// let digest = state_digest(ticket);
-/// assert_eq!(digest.len(), 64);
+/// assert_eq!(digest.to_string().len(), 64);
 /// # }
 /// ```
-pub fn state_digest(ticket: &Ticket) -> String {
-    Hasher::with(|h| h.ticket(ticket))
+pub fn state_digest(ticket: &Ticket) -> Digest {
+    Digest::from_bytes(Hasher::sha256(&BUFFER, |h| h.ticket(ticket)))
 }
 
-/// The hash of an audit record: SHA-256 (hex) over the previous record's hash (empty for the
-/// opening), the entry and the state digest after it.
-pub fn record_hash(prev: &str, entry: &AuditEntry, state: &str) -> String {
-    Hasher::with(|h| {
-        h.str(prev);
+/// The hash of an audit record: SHA-256 over the previous record's hash (its 64 hex digits;
+/// nothing for the opening), the entry and the state digest after it (its 64 hex digits).
+pub fn record_hash(prev: &Digest, entry: &AuditEntry, state: &Digest) -> Digest {
+    Digest::from_bytes(Hasher::sha256(&BUFFER, |h| {
+        h.digest(prev);
         h.entry(entry);
-        h.str(state);
-    })
+        h.digest(state);
+    }))
 }
 
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Bytes written in place, then checked as UTF-8 once (a few instructions for 64 ASCII
-    // bytes): pushing `char`s encodes and checks room for every one.
-    let mut out = vec![0u8; bytes.len() * 2];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
+/// The 64 lowercase hex digits of a digest.
+fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
+    /// The two digits of every byte value.
+    const PAIRS: [[u8; 2]; 256] = {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut pairs = [[0u8; 2]; 256];
+        let mut b = 0;
+        while b < 256 {
+            pairs[b] = [DIGITS[b >> 4], DIGITS[b & 15]];
+            b += 1;
+        }
+        pairs
+    };
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&PAIRS[usize::from(b)]);
     }
-    String::from_utf8(out).unwrap_or_default()
+    out
 }
 
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
@@ -72,11 +224,6 @@ thread_local! {
 type Buffer = std::thread::LocalKey<std::cell::RefCell<Vec<u8>>>;
 
 impl Hasher {
-    /// Encodes with `write` and returns the SHA-256 hex of the bytes.
-    fn with(write: impl FnOnce(&mut Hasher)) -> String {
-        hex(&Hasher::sha256(&BUFFER, write))
-    }
-
     /// Encodes with `write` into the thread's `buffer` and returns the SHA-256 of the bytes.
     fn sha256(buffer: &'static Buffer, write: impl FnOnce(&mut Hasher)) -> [u8; 32] {
         let mut h = Hasher(buffer.with(|b| b.take()));
@@ -112,6 +259,18 @@ impl Hasher {
     fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// A digest as its text form was hashed: the length, then the hex digits.
+    fn digest(&mut self, d: &Digest) {
+        match &d.0 {
+            Repr::Empty => self.u64(0),
+            Repr::Sha256(b) => {
+                self.u64(64);
+                self.0.extend_from_slice(&hex_digits(b));
+            }
+            Repr::Other(s) => self.str(s),
+        }
     }
 
     fn opt_str(&mut self, s: Option<&str>) {
@@ -366,9 +525,35 @@ impl Hasher {
 
 #[cfg(test)]
 mod tests {
+    use super::Digest;
+
     #[test]
     fn hex_is_lowercase_two_digits_per_byte() {
-        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
-        assert_eq!(super::hex(&[]), "");
+        let mut bytes = [0u8; 32];
+        bytes[..5].copy_from_slice(&[0x00, 0x0f, 0xa5, 0xff, 0x10]);
+        let hex = super::hex_digits(&bytes);
+        assert_eq!(&hex[..10], b"000fa5ff10");
+        assert!(hex[10..].iter().all(|&c| c == b'0'));
+    }
+
+    #[test]
+    fn a_digest_reads_back_as_it_was_written() {
+        let hex = "0123456789abcdef".repeat(4);
+        let d = Digest::from(hex.as_str());
+        assert!(d.as_bytes().is_some());
+        assert_eq!(d.to_string(), hex);
+        assert_eq!(serde_json::to_string(&d).ok(), Some(format!("\"{hex}\"")));
+        assert_eq!(serde_json::from_str::<Digest>(&format!("\"{hex}\"")).ok(), Some(d.clone()));
+        assert!(d == *hex.as_str());
+        // Anything else is kept as text: uppercase, short, long, not hex.
+        let upper = hex.to_uppercase();
+        for text in [upper.as_str(), &hex[1..], "0".repeat(65).as_str(), "zz"] {
+            let other = Digest::from(text);
+            assert_eq!(other.as_bytes(), None, "{text}");
+            assert_eq!(other.to_string(), text);
+            assert_ne!(other, d);
+        }
+        assert!(Digest::from("").is_empty());
+        assert_eq!(serde_json::to_string(&Digest::default()).ok(), Some("\"\"".to_string()));
     }
 }

@@ -2,7 +2,7 @@
 //! from the clock, the disk or the network.
 
 use super::actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
-use super::digest::{record_hash, state_digest};
+use super::digest::{Digest, record_hash, state_digest};
 use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
@@ -246,7 +246,7 @@ impl Engine {
             marks: Vec::new(),
             closed_at: None,
             history: Vec::new(),
-            audit_head: String::new(),
+            audit_head: Digest::default(),
             stage_hint: Default::default(),
         };
         let mut run = Run::new(self);
@@ -595,26 +595,28 @@ impl Engine {
     /// Computes derived fields in declaration order; a value given for a declared field wins.
     fn derive(&self, fields: &mut FieldMap, given: &dyn Fn(&str) -> bool) {
         let run = Run::new(self);
-        // Keyword rules read the declared string and list fields, which deriving never changes;
-        // the text is built the first time a rule with keywords needs it.
-        let mut text = None;
-        for (d, def) in self.policy.derived.iter().enumerate() {
-            if given(&def.name) && self.policy.field(&def.name).is_some() {
-                continue;
+        with_search(|buffers| {
+            // Keyword rules read the declared string and list fields, which deriving never
+            // changes; the text is built the first time a rule with keywords needs it.
+            let mut search = Search { buffers, text_built: false };
+            for (d, def) in self.policy.derived.iter().enumerate() {
+                if given(&def.name) && self.policy.field(&def.name).is_some() {
+                    continue;
+                }
+                let value = self
+                    .first_rule(&run, d, fields, &mut search)
+                    .and_then(|(i, _)| def.rules.get(i))
+                    .map(|rule| rule.value.clone());
+                let value = value.unwrap_or_else(|| {
+                    self.policy
+                        .field(&def.name)
+                        .and_then(|f| f.default.clone())
+                        .unwrap_or_else(|| Value::String(String::new()))
+                });
+                run.field_set(&def.name, &value);
+                fields.insert(Text::from(def.name.as_str()), value);
             }
-            let value = self
-                .first_rule(&run, d, fields, &mut text)
-                .and_then(|(i, _)| def.rules.get(i))
-                .map(|rule| rule.value.clone());
-            let value = value.unwrap_or_else(|| {
-                self.policy
-                    .field(&def.name)
-                    .and_then(|f| f.default.clone())
-                    .unwrap_or_else(|| Value::String(String::new()))
-            });
-            run.field_set(&def.name, &value);
-            fields.insert(Text::from(def.name.as_str()), value);
-        }
+        });
     }
 
     /// Which rule of computed field `name` classifies `fields`: its index and the keyword that
@@ -630,32 +632,41 @@ impl Engine {
         if given && self.policy.field(name).is_some() {
             return None;
         }
-        self.first_rule(&Run::new(self), d, fields, &mut None)
+        let (i, hit) = with_search(|buffers| {
+            let mut search = Search { buffers, text_built: false };
+            self.first_rule(&Run::new(self), d, fields, &mut search)
+        })?;
+        let keyword = hit.and_then(|k| self.policy.derived.get(d)?.rules.get(i)?.keywords.get(k));
+        Some((i, keyword.cloned()))
     }
 
-    /// The first rule of derived field `d` whose keywords and condition hold, with the keyword
-    /// that matched.
+    /// The first rule of derived field `d` whose keywords and condition hold, with the index of
+    /// the keyword that matched in its rule's list.
     fn first_rule(
         &self,
         run: &Run<'_>,
         d: usize,
         fields: &FieldMap,
-        text: &mut Option<String>,
-    ) -> Option<(usize, Option<String>)> {
+        search: &mut Search<'_>,
+    ) -> Option<(usize, Option<usize>)> {
         let def = self.policy.derived.get(d)?;
-        let search = self.keywords.get(d)?;
-        let mut hits = None;
+        let keywords = self.keywords.get(d)?;
+        let mut searched = false;
         def.rules.iter().enumerate().find_map(|(i, rule)| {
             let kw = if rule.keywords.is_empty() {
-                Some(None)
+                None
             } else {
-                let hits = hits.get_or_insert_with(|| {
-                    let text = text.get_or_insert_with(|| searchable_text(fields, &self.policy));
-                    search.hits(text)
-                });
-                let hit = hits.get(i).copied().flatten()?;
-                Some(rule.keywords.get(hit).cloned())
-            }?;
+                if !searched {
+                    let buffers = &mut *search.buffers;
+                    if !search.text_built {
+                        searchable_text(&mut buffers.text, fields, &self.policy);
+                        search.text_built = true;
+                    }
+                    keywords.hits(&buffers.text, &mut buffers.hits);
+                    searched = true;
+                }
+                Some(search.buffers.hits.get(i).copied().flatten()?)
+            };
             rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
         })
     }
@@ -689,9 +700,11 @@ impl Keywords {
         Keywords { automaton, owners, rules: def.rules.len() }
     }
 
-    /// For each rule, the first keyword of its list (by position in the list) found in `text`.
-    fn hits(&self, text: &str) -> Vec<Option<usize>> {
-        let mut hits = vec![None; self.rules];
+    /// For each rule, the first keyword of its list (by position in the list) found in `text`,
+    /// into `hits`.
+    fn hits(&self, text: &str, hits: &mut Vec<Option<usize>>) {
+        hits.clear();
+        hits.resize(self.rules, None);
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(text) {
                 if let Some(&(r, k)) = self.owners.get(m.pattern().as_usize())
@@ -701,7 +714,6 @@ impl Keywords {
                 }
             }
         }
-        hits
     }
 }
 
@@ -727,8 +739,8 @@ fn neutral(ty: &FieldType) -> Value {
 }
 
 /// Lowercased text of every string field (and strings inside lists), for keyword rules.
-fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
-    let mut text = String::with_capacity(256);
+fn searchable_text(text: &mut String, fields: &FieldMap, policy: &CompiledPolicy) {
+    text.clear();
     let mut push = |s: &str| {
         // Lowercasing is per character: ASCII directly, CJK and kana (which have no case) as
         // they are, everything else through the Unicode tables.
@@ -758,7 +770,39 @@ fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
             _ => {}
         }
     }
-    text
+}
+
+/// The keyword text of one ticket and the keyword hits of one computed field.
+#[derive(Default)]
+struct SearchBuffers {
+    text: String,
+    hits: Vec<Option<usize>>,
+}
+
+/// One derivation's use of the buffers: the text is built once, by the first rule that needs it.
+struct Search<'b> {
+    buffers: &'b mut SearchBuffers,
+    text_built: bool,
+}
+
+thread_local! {
+    /// Reused by every derivation on the thread, so deriving allocates no text of its own.
+    static SEARCH: RefCell<SearchBuffers> = RefCell::new(SearchBuffers::default());
+}
+
+/// Runs `f` with the thread's search buffers (fresh ones if they are in use).
+fn with_search<R>(f: impl FnOnce(&mut SearchBuffers) -> R) -> R {
+    SEARCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let out = f(&mut buffers);
+            // A huge complaint text is not kept for the rest of the thread's life.
+            if buffers.text.capacity() > 1 << 16 {
+                buffers.text = String::new();
+            }
+            out
+        }
+        Err(_) => f(&mut SearchBuffers::default()),
+    })
 }
 
 fn group_pending(g: &GroupState, how: Completion) -> Vec<String> {
@@ -793,13 +837,14 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
 fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
     let seq = ticket.history.len() as u64;
     if !seal {
-        ticket.history.push(AuditRecord { seq, entry, state: String::new(), hash: String::new() });
+        let (state, hash) = (Digest::default(), Digest::default());
+        ticket.history.push(AuditRecord { seq, entry, state, hash });
         return;
     }
     // The digest covers neither `history` nor `audit_head`, so neither needs moving out first.
     let state = state_digest(ticket);
     let hash = record_hash(&ticket.audit_head, &entry, &state);
-    ticket.audit_head.clone_from(&hash);
+    ticket.audit_head = hash.clone();
     ticket.history.push(AuditRecord { seq, entry, state, hash });
 }
 
@@ -1807,7 +1852,9 @@ mod tests {
                 .iter()
                 .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
                 .collect();
-            prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
+            let mut hits = vec![Some(99); 3];
+            Keywords::new(&def).hits(&text, &mut hits);
+            prop_assert_eq!(hits, expected);
         }
     }
 }
@@ -1833,7 +1880,10 @@ mod lowercase_tests {
             s in "[a-zA-Z ΣσςİÄßＡＢ가\u{3000}-\u{9fff}\u{f900}-\u{faff}]{0,12}"
         ) {
             let fields = [(super::Text::from("text"), serde_json::json!(s.clone()))].into_iter().collect();
-            prop_assert_eq!(super::searchable_text(&fields, policy()), format!("{}\n", s.to_lowercase()));
+            // A buffer that held a longer text before: it is cleared first.
+            let mut text = "stale text from the ticket before".repeat(4);
+            super::searchable_text(&mut text, &fields, policy());
+            prop_assert_eq!(text, format!("{}\n", s.to_lowercase()));
         }
     }
 }

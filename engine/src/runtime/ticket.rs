@@ -1,6 +1,6 @@
 //! The ticket state a host stores between calls. Serialisable, stable JSON (sorted maps).
 
-use super::{Event, Text};
+use super::{Digest, Event, Text};
 use crate::compile::CompiledPolicy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -49,7 +49,8 @@ impl<V> NameMap<V> {
         if self.0.len() > 32 {
             return self.find(name).ok();
         }
-        self.0.iter().position(|(k, _)| k.len() == name.len() && k.as_str() == name)
+        let name = name.as_bytes();
+        self.0.iter().position(|(k, _)| k.len() == name.len() && same_bytes(k.as_bytes(), name))
     }
 
     /// The value for `name`.
@@ -75,6 +76,9 @@ impl<V> NameMap<V> {
     /// Sets the value for `name`, returning the one it replaces.
     pub fn insert(&mut self, name: impl Into<Text>, value: V) -> Option<V> {
         let name = name.into();
+        if let Some(slot) = self.get_mut(&name) {
+            return Some(std::mem::replace(slot, value));
+        }
         match self.find(&name) {
             Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
             Err(i) => {
@@ -99,6 +103,25 @@ impl<V> NameMap<V> {
     /// The values in name order.
     pub fn values(&self) -> impl ExactSizeIterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
+    }
+}
+
+/// Whether two byte strings of the same length are equal. Names are short: two overlapping
+/// word loads compare one of up to 16 bytes without the call a slice comparison makes.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s.get(at..at + N).and_then(|w| w.try_into().ok()).unwrap_or([0; N])
+    }
+    let n = a.len();
+    if n != b.len() {
+        false
+    } else if (8..=16).contains(&n) {
+        word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8)
+    } else if (4..8).contains(&n) {
+        word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4)
+    } else {
+        a == b
     }
 }
 
@@ -299,8 +322,8 @@ pub struct Ticket {
     /// Every applied event with its audit hash; the first record is the opening.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<AuditRecord>,
-    /// Hash of the last audit record (hex SHA-256).
-    pub audit_head: String,
+    /// Hash of the last audit record.
+    pub audit_head: Digest,
     /// Where `stage` sits in the policy, remembered (not state; see [`StageHint`]).
     #[serde(skip)]
     pub(crate) stage_hint: StageHint,
@@ -576,10 +599,10 @@ pub struct AuditRecord {
     pub seq: u64,
     /// What was applied.
     pub entry: AuditEntry,
-    /// SHA-256 hex of the ticket state after it (history and head excluded).
-    pub state: String,
-    /// SHA-256 hex over `prev hash | entry | state`.
-    pub hash: String,
+    /// SHA-256 of the ticket state after it (history and head excluded).
+    pub state: Digest,
+    /// SHA-256 over `prev hash | entry | state`.
+    pub hash: Digest,
 }
 
 /// What an audit record covers.
@@ -655,6 +678,21 @@ mod tests {
             assert_eq!(map.get(k), tree.get(k), "get {k}");
         }
         assert!(map.keys().map(Text::as_str).eq(tree.keys().copied()));
+    }
+
+    #[test]
+    fn names_compare_equal_only_when_every_byte_is() {
+        // Every length the word comparisons cover and past them, differing at every position.
+        for n in 0..=20 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert!(super::same_bytes(&a, &a.clone()), "{n} bytes");
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] = b'Z';
+                assert!(!super::same_bytes(&a, &b), "{n} bytes, differing at {i}");
+            }
+            assert!(!super::same_bytes(&a, &[a.as_slice(), b"x"].concat()), "{n} bytes, longer");
+        }
     }
     use chrono::{DateTime, Duration, Utc};
 
