@@ -161,6 +161,18 @@ fn audit_verify_tickets_and_ledgers() {
         stdout(&broken),
         "BROKEN  T-03: record seq 5 was altered: its hash does not match its contents\n"
     );
+    // A state digest hand-edited to text that is no digest (uppercase hex, one digit short):
+    // read as it is and reported as the record it breaks, not refused as unreadable.
+    let mut ticket: serde_json::Value = serde_json::from_str(t03).unwrap();
+    let state = ticket["history"][2]["state"].as_str().unwrap().to_uppercase();
+    ticket["history"][2]["state"] = state[1..].into();
+    let path = temp("t03-digest.json", serde_json::to_string(&ticket).unwrap().as_bytes());
+    let broken = ombud(&["audit", "verify", path.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        stdout(&broken),
+        "BROKEN  T-03: record seq 2 was altered: its hash does not match its contents\n"
+    );
     // The ledger against the store: intact, then with one line edited.
     let args = ["audit", "verify", "--policy", POLICY, "--tickets", store_path.to_str().unwrap()];
     let o = ombud(&[&args[..], &[SMALL]].concat());
