@@ -33,6 +33,12 @@ pub trait Vars {
     fn each_var(&self, f: &mut dyn FnMut(&str, &Value));
     /// How many values there are.
     fn var_count(&self) -> usize;
+    /// The value named `name`, which usually sits at position `slot` in name order: a map that
+    /// can look there first does, and finds it elsewhere otherwise.
+    fn var_at(&self, name: &str, slot: usize) -> Option<&Value> {
+        let _ = slot;
+        self.var(name)
+    }
 }
 
 impl<K: Key> Vars for BTreeMap<K, Value> {
@@ -238,7 +244,12 @@ impl ExprEngine {
                     .collect();
                 vars.sort();
                 vars.dedup();
-                let fast = Fast::parse(source, &|n| names.var(n).is_some());
+                // Each name's position in name order: a ticket's fields hold the same names
+                // once derived, so a condition looks there first.
+                let mut order = Vec::with_capacity(names.var_count());
+                names.each_var(&mut |name, _| order.push(name.to_string()));
+                let fast =
+                    Fast::parse_with_slots(source, &|n| order.iter().position(|known| known == n));
                 Ok(Expr { source: source.to_string(), ast, vars, fast })
             }
             Err(e) => {

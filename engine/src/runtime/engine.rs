@@ -57,11 +57,11 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
-    /// The declared fields in name order: opening merges them with the given fields, which a
-    /// JSON map holds in the same order.
-    fields_by_name: Vec<usize>,
-    /// How many computed fields are not declared (opening sizes the field map with it).
-    derived_only: usize,
+    /// Every name a ticket's fields hold, in name order: the declared fields (with their index
+    /// in the policy) and the computed ones that are not declared (`None`). Opening merges it
+    /// with the given fields, which a JSON map holds in the same order, so the map is built in
+    /// order at its final size, and every name sits where compiled conditions look first.
+    layout: Vec<(String, Option<usize>)>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -96,24 +96,14 @@ impl Engine {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
         let keywords = policy.derived.iter().map(Keywords::new).collect();
-        let mut fields_by_name: Vec<usize> = (0..policy.fields.len()).collect();
-        fields_by_name.sort_by(|&a, &b| {
-            let name = |i: usize| policy.fields.get(i).map(|f| f.name.as_str());
-            name(a).cmp(&name(b))
-        });
-        let derived_only =
-            policy.derived.iter().filter(|d| policy.field(&d.name).is_none()).count();
-        Engine {
-            policy,
-            pin,
-            artifacts,
-            keywords,
-            fields_by_name,
-            derived_only,
-            seal: true,
-            text: true,
-            history: true,
+        let mut layout: Vec<(String, Option<usize>)> =
+            policy.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), Some(i))).collect();
+        for d in policy.derived.iter().filter(|d| policy.field(&d.name).is_none()) {
+            layout.push((d.name.clone(), None));
         }
+        layout.sort();
+        layout.dedup_by(|a, b| a.0 == b.0);
+        Engine { policy, pin, artifacts, keywords, layout, seal: true, text: true, history: true }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -203,22 +193,25 @@ impl Engine {
 
     /// Opens the ticket up to its record: fields, start stage, obligations.
     fn start(&self, input: &OpenTicket) -> Result<(Ticket, Run<'_>), Rejection> {
-        // The given values (null is not given) merged, in name order, with the declared fields:
-        // a declared field not given takes its default. Checked in name order, so the first
-        // error is the same whatever the policy's declaration order.
-        // Exactly the room the finished map needs when every given field is declared: the declared
-        // fields, then the computed ones that are not declared (`derive` adds them).
-        let mut entries = Vec::with_capacity(self.policy.fields.len() + self.derived_only);
+        // The given values (null is not given) merged, in name order, with the layout: a
+        // declared field not given takes its default, a computed one holds null until `derive`
+        // sets it (a condition reads null as it reads a missing name). Checked in name order, so
+        // the first error is the same whatever the policy's declaration order.
+        let mut entries = Vec::with_capacity(self.layout.len());
         let mut given = input.fields.iter().filter(|(_, v)| !v.is_null()).peekable();
-        for f in self.fields_by_name.iter().filter_map(|&i| self.policy.fields.get(i)) {
-            while let Some((name, value)) = given.next_if(|(k, _)| k.as_str() < f.name.as_str()) {
-                entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
+        for (name, field) in &self.layout {
+            while let Some((k, value)) = given.next_if(|(k, _)| k.as_str() < name.as_str()) {
+                entries.push((Text::from(k.as_str()), self.check_field(k, value)?));
             }
-            let value = match given.next_if(|(k, _)| k.as_str() == f.name.as_str()) {
-                Some((name, value)) => self.check_value(f, name, value)?,
-                None => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
+            let here = given.next_if(|(k, _)| k.as_str() == name.as_str());
+            let value = match (field.and_then(|i| self.policy.fields.get(i)), here) {
+                (Some(f), Some((k, value))) => self.check_value(f, k, value)?,
+                (Some(f), None) => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
+                // A computed field given on the ticket: `check_field` takes it as it is.
+                (None, Some((k, value))) => self.check_field(k, value)?,
+                (None, None) => Value::Null,
             };
-            entries.push((Text::from(f.name.as_str()), value));
+            entries.push((Text::from(name.as_str()), value));
         }
         for (name, value) in given {
             entries.push((Text::from(name.as_str()), self.check_field(name, value)?));

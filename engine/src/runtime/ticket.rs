@@ -186,6 +186,13 @@ impl crate::expr::Vars for NameMap<Value> {
         self.get(name)
     }
 
+    fn var_at(&self, name: &str, slot: usize) -> Option<&Value> {
+        match self.0.get(slot) {
+            Some((k, v)) if same_bytes(k.as_bytes(), name.as_bytes()) => Some(v),
+            _ => self.get(name),
+        }
+    }
+
     fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
         self.iter().for_each(|(k, v)| f(k, v));
     }
