@@ -688,6 +688,24 @@ mod tests {
     }
 
     #[test]
+    fn a_field_is_read_at_its_slot_or_found_elsewhere() {
+        use crate::expr::Vars;
+        use serde_json::{Value, json};
+        let map: NameMap<Value> =
+            [("amount", json!(1)), ("channel", json!("app")), ("severity", json!("major"))]
+                .into_iter()
+                .map(|(k, v)| (Text::from(k), v))
+                .collect();
+        // The slot a condition was compiled with, a wrong one, one past the end.
+        for slot in [1, 0, 2, 99] {
+            assert_eq!(map.var_at("channel", slot), Some(&json!("app")), "slot {slot}");
+        }
+        // Same length as the name at the slot, different bytes.
+        assert_eq!(map.var_at("channex", 1), None);
+        assert_eq!(map.var_at("missing", 0), None);
+    }
+
+    #[test]
     fn names_compare_equal_only_when_every_byte_is() {
         // Every length the word comparisons cover and past them, differing at every position.
         for n in 0..=20 {
