@@ -62,6 +62,8 @@ pub struct Engine {
     /// with the given fields, which a JSON map holds in the same order, so the map is built in
     /// order at its final size, and every name sits where compiled conditions look first.
     layout: Vec<(String, Option<usize>)>,
+    /// Where each computed field sits in `layout`.
+    derived_slots: Vec<usize>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -103,7 +105,22 @@ impl Engine {
         }
         layout.sort();
         layout.dedup_by(|a, b| a.0 == b.0);
-        Engine { policy, pin, artifacts, keywords, layout, seal: true, text: true, history: true }
+        let derived_slots = policy
+            .derived
+            .iter()
+            .map(|d| layout.iter().position(|(name, _)| *name == d.name).unwrap_or(usize::MAX))
+            .collect();
+        Engine {
+            policy,
+            pin,
+            artifacts,
+            keywords,
+            layout,
+            derived_slots,
+            seal: true,
+            text: true,
+            history: true,
+        }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -216,7 +233,8 @@ impl Engine {
         for (name, value) in given {
             entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
-        let mut fields = FieldMap::from_vec(entries);
+        // In layout order by construction: a given name outside the layout is an error.
+        let mut fields = FieldMap::from_sorted(entries);
         self.derive(&mut fields, &|name| input.fields.contains_key(name));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
@@ -607,7 +625,8 @@ impl Engine {
                         .unwrap_or_else(|| Value::String(String::new()))
                 });
                 run.field_set(&def.name, &value);
-                fields.insert(Text::from(def.name.as_str()), value);
+                let slot = self.derived_slots.get(d).copied().unwrap_or(usize::MAX);
+                fields.insert_at(slot, &def.name, value);
             }
         });
     }

@@ -151,6 +151,24 @@ impl<V> NameMap<V> {
         }
         NameMap(entries)
     }
+
+    /// The map of `entries` already in strict name order (built over a sorted layout), taken
+    /// as they are.
+    pub(crate) fn from_sorted(entries: Vec<(Text, V)>) -> Self {
+        debug_assert!(entries.is_sorted_by(|a, b| a.0 < b.0), "entries in strict name order");
+        NameMap(entries)
+    }
+
+    /// Sets `name`, which usually sits at `slot`: replaced there when it does, inserted in order
+    /// otherwise.
+    pub(crate) fn insert_at(&mut self, slot: usize, name: &str, value: V) {
+        match self.0.get_mut(slot) {
+            Some((k, v)) if same_bytes(k.as_bytes(), name.as_bytes()) => *v = value,
+            _ => {
+                self.insert(name, value);
+            }
+        }
+    }
 }
 
 impl<'a, V> IntoIterator for &'a NameMap<V> {
