@@ -76,18 +76,16 @@ impl<V> NameMap<V> {
     /// Sets the value for `name`, returning the one it replaces.
     pub fn insert(&mut self, name: impl Into<Text>, value: V) -> Option<V> {
         let name = name.into();
+        // A name already there is found by the scan (no byte ordering); a new one goes where
+        // the order puts it.
         if let Some(slot) = self.get_mut(&name) {
             return Some(std::mem::replace(slot, value));
         }
-        match self.find(&name) {
-            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
-            Err(i) => {
-                // Grow by one: these maps stay small, and most never grow past one entry.
-                self.0.reserve_exact(1);
-                self.0.insert(i, (name, value));
-                None
-            }
-        }
+        let i = self.0.partition_point(|(k, _)| k.as_str() < name.as_str());
+        // Grow by one: these maps stay small, and most never grow past one entry.
+        self.0.reserve_exact(1);
+        self.0.insert(i, (name, value));
+        None
     }
 
     /// The entries in name order.
