@@ -757,9 +757,19 @@ fn searchable_text(text: &mut String, fields: &FieldMap, policy: &CompiledPolicy
         // Lowercasing is per character: ASCII directly, CJK and kana (which have no case) as
         // they are, everything else through the Unicode tables.
         let start = text.len();
-        for c in s.chars() {
+        let mut rest = s;
+        while !rest.is_empty() {
+            // A run of ASCII is appended whole and lowercased in place.
+            let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+            if ascii > 0 {
+                let from = text.len();
+                text.push_str(&rest[..ascii]);
+                text[from..].make_ascii_lowercase();
+                rest = &rest[ascii..];
+                continue;
+            }
+            let Some(c) = rest.chars().next() else { break };
             match c {
-                _ if c.is_ascii() => text.push(c.to_ascii_lowercase()),
                 '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => text.push(c),
                 'Σ' => {
                     // Only `str::to_lowercase` knows the word-final sigma: the whole string again.
@@ -769,6 +779,7 @@ fn searchable_text(text: &mut String, fields: &FieldMap, policy: &CompiledPolicy
                 }
                 _ => text.extend(c.to_lowercase()),
             }
+            rest = &rest[c.len_utf8()..];
         }
         text.push('\n');
     };
