@@ -150,27 +150,29 @@ fn audit_verify_tickets_and_ledgers() {
     let store_path = temp("store.jsonl", store_text.as_bytes());
     let ok = ombud(&["audit", "verify", store_path.to_str().unwrap()]);
     assert!(ok.status.success(), "{}", stdout(&ok));
-    // One ticket file, tampered: T-03's record 5 renamed.
+    // One ticket file, tampered, then verified on its own: exit 1 and the record it breaks.
     let t03 = store_text.lines().find(|l| l.contains(r#""id":"T-03""#)).unwrap();
-    let mut ticket: serde_json::Value = serde_json::from_str(t03).unwrap();
-    ticket["history"][5]["entry"]["event"] = "confirmed".into();
-    let path = temp("t03.json", serde_json::to_string_pretty(&ticket).unwrap().as_bytes());
-    let broken = ombud(&["audit", "verify", path.to_str().unwrap()]);
-    assert_eq!(broken.status.code(), Some(1));
+    let verify_edited = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut ticket: serde_json::Value = serde_json::from_str(t03).unwrap();
+        edit(&mut ticket);
+        let path = temp(name, serde_json::to_string_pretty(&ticket).unwrap().as_bytes());
+        let broken = ombud(&["audit", "verify", path.to_str().unwrap()]);
+        assert_eq!(broken.status.code(), Some(1), "{name}");
+        stdout(&broken)
+    };
+    // Record 5 renamed.
     assert_eq!(
-        stdout(&broken),
+        verify_edited("t03.json", &|t| t["history"][5]["entry"]["event"] = "confirmed".into()),
         "BROKEN  T-03: record seq 5 was altered: its hash does not match its contents\n"
     );
     // A state digest hand-edited to text that is no digest (uppercase hex, one digit short):
     // read as it is and reported as the record it breaks, not refused as unreadable.
-    let mut ticket: serde_json::Value = serde_json::from_str(t03).unwrap();
-    let state = ticket["history"][2]["state"].as_str().unwrap().to_uppercase();
-    ticket["history"][2]["state"] = state[1..].into();
-    let path = temp("t03-digest.json", serde_json::to_string(&ticket).unwrap().as_bytes());
-    let broken = ombud(&["audit", "verify", path.to_str().unwrap()]);
-    assert_eq!(broken.status.code(), Some(1));
+    let no_digest = |t: &mut serde_json::Value| {
+        let state = t["history"][2]["state"].as_str().unwrap().to_uppercase();
+        t["history"][2]["state"] = state[1..].into();
+    };
     assert_eq!(
-        stdout(&broken),
+        verify_edited("t03-digest.json", &no_digest),
         "BROKEN  T-03: record seq 2 was altered: its hash does not match its contents\n"
     );
     // The ledger against the store: intact, then with one line edited.
