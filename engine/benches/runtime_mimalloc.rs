@@ -1,5 +1,5 @@
 //! The open and apply benchmarks of `runtime.rs` on mimalloc, the allocator the CLI ships with:
-//! what a host gains by choosing its allocator over the system's.
+//! whether a host gains by choosing its allocator over the system's.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark set-up")]
 
 mod common;

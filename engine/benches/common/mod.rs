@@ -1,5 +1,4 @@
 //! The benchmark cases shared by `runtime.rs` (the system allocator) and `runtime_mimalloc.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark set-up")]
 
 use chrono::{DateTime, Duration, Utc};
 use criterion::{BatchSize, Criterion};
