@@ -625,3 +625,111 @@ fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
     assert_eq!(ticket.marks.len(), 1);
     assert_eq!(ticket.marks[0].tier, "management");
 }
+
+/// Ladder steps at `deadline ± N working days` and `± N working hours`, on a whole-day calendar
+/// and on business hours with a cutoff.
+const OFFSETS: &str = r#"
+policy: offsets
+version: "1"
+calendar: cn-mainland
+tiers: [agent, lead, head]
+ladders:
+  days:
+    - { at: deadline - 6 working days, do: notify, notify: lead }
+    - { at: deadline - 1 working day, do: notify, notify: owner }
+    - { at: deadline + 2 working days, do: escalate, to: head }
+  wall:
+    - { at: deadline - 1 working day, do: notify, notify: owner }
+    - { at: deadline + 1 working day, do: escalate, to: next }
+    - { at: deadline + 3 working days, do: escalate, to: head }
+start: long
+stages:
+  long: { owner: agent, due: 7 working days, ladder: days, on: { next: short } }
+  short: { owner: agent, due: 48h, ladder: wall, on: { next: done } }
+  done: { terminal: true }
+"#;
+
+/// Every row `advance` produces up to `until`, as (instant, kind).
+fn rows_until(e: &Engine, ticket: &mut Ticket, until: &str) -> Vec<(DateTime<Utc>, RowKind)> {
+    e.advance(ticket, t(until)).unwrap().rows.iter().map(|r| (r.at, r.kind)).collect()
+}
+
+#[test]
+fn working_day_offsets_from_the_deadline_across_spring_festival() {
+    let e = Engine::new(compile(OFFSETS));
+    let mut ticket = open(&e, "2026-02-13T17:30:00+08:00", json!({}));
+    // Days 1–7: Sat 14 (make-up), 24, 25, 26, 27, Sat 28 (make-up), Mon 2 March.
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
+    assert_eq!(
+        rows_until(&e, &mut ticket, "2026-03-06T00:00:00+08:00"),
+        [
+            // Six working days before the end of 2 March: back over the festival to the end of
+            // the make-up Saturday, 14 February.
+            (t("2026-02-15T00:00:00+08:00"), RowKind::Notify),
+            // One before: the end of the make-up Saturday 28 February, not of Friday 27.
+            (t("2026-03-01T00:00:00+08:00"), RowKind::Notify),
+            (t("2026-03-03T00:00:00+08:00"), RowKind::Breach),
+            // Two after: Tue 3 and Wed 4 March.
+            (t("2026-03-05T00:00:00+08:00"), RowKind::Escalate),
+        ]
+    );
+}
+
+#[test]
+fn working_day_offsets_from_a_deadline_on_national_day() {
+    let e = Engine::new(compile(OFFSETS));
+    let mut ticket = open(&e, "2026-09-29T14:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("next", "2026-09-29T14:00:00+08:00")).unwrap();
+    // 48 h of wall time: the deadline falls on the holiday, Thu 1 Oct 14:00.
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-10-01T14:00:00+08:00"));
+    assert_eq!(
+        rows_until(&e, &mut ticket, "2026-10-12T00:00:00+08:00"),
+        [
+            // No working time passes on the holiday, so one working day of it is left at the
+            // end of Tue 29 September.
+            (t("2026-09-30T00:00:00+08:00"), RowKind::Notify),
+            (t("2026-10-01T14:00:00+08:00"), RowKind::Breach),
+            // After the day the deadline ends (1 Oct): Thu 8, then Fri 9 and Sat 10 (make-up).
+            (t("2026-10-09T00:00:00+08:00"), RowKind::Escalate),
+            (t("2026-10-11T00:00:00+08:00"), RowKind::Escalate),
+        ]
+    );
+}
+
+#[test]
+fn working_offsets_in_business_hours_ignore_the_receipt_cutoff() {
+    let policy = r#"
+policy: hours-offsets
+version: "1"
+calendar: { id: cn-mainland, hours: "09:00-12:00,13:30-17:30", timezone: Asia/Shanghai, cutoff: "16:00" }
+tiers: [teller, manager, unit]
+ladders:
+  h:
+    - { at: deadline - 1 working day, do: notify, notify: owner }
+    - { at: deadline - 2 working hours, do: notify, notify: manager }
+    - { at: deadline + 3 working hours, do: escalate, to: next }
+    - { at: deadline + 1 working day, do: escalate, to: unit }
+start: received
+stages:
+  received: { owner: teller, due: 8 working hours, ladder: h, on: { done: closed } }
+  closed: { terminal: true }
+"#;
+    let e = Engine::new(compile(policy));
+    let mut ticket = open(&e, "2026-09-29T10:00:00+08:00", json!({}));
+    // Tue 29 Sep: 10:00–12:00 and 13:30–17:30 (6 h); Wed 30: 09:00–11:00.
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-09-30T11:00:00+08:00"));
+    assert_eq!(
+        rows_until(&e, &mut ticket, "2026-10-12T00:00:00+08:00"),
+        [
+            // A working day (7 h) before a mid-morning deadline: the same time the day before.
+            (t("2026-09-29T11:00:00+08:00"), RowKind::Notify),
+            // Two working hours before 11:00 reach back past the opening to Tuesday's close.
+            (t("2026-09-29T17:30:00+08:00"), RowKind::Notify),
+            (t("2026-09-30T11:00:00+08:00"), RowKind::Breach),
+            (t("2026-09-30T15:30:00+08:00"), RowKind::Escalate),
+            // The deadline's own day never counts, though it fell before the 16:00 cutoff:
+            // the next working day after the holiday is Thu 8 October, closing at 17:30.
+            (t("2026-10-08T17:30:00+08:00"), RowKind::Escalate),
+        ]
+    );
+}

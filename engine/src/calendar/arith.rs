@@ -411,6 +411,32 @@ impl Calendar {
         self.tables.clock_inverse(w)
     }
 
+    /// The end of the `n`th working day after the day `t` ends (an instant at local midnight
+    /// ends the day before it, as in `add`): a ladder step at `deadline + n working days`. The
+    /// cutoff plays no part, since `t` is a deadline, not a receipt: the deadline's own day is
+    /// never one of the `n`.
+    pub(crate) fn working_days_after(&self, t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let tables = &self.tables;
+        let ts = t.timestamp();
+        let (mut x, midnight) = tables.local_day_midnight(ts);
+        if midnight && t.timestamp_subsec_nanos() == 0 {
+            x = tables.local_day(ts.saturating_sub(1));
+        }
+        let k = tables.ord(x.saturating_add(1)).saturating_add(i64::from(n)) - 1;
+        ts_to_utc(tables.end_of_working_day(k).0).max(t)
+    }
+
+    /// The first instant with `n` working days of working time left before `t`,
+    /// `W⁻¹(W(t) − n · S)` with `S` the working seconds of one working day: a ladder step at
+    /// `deadline - n working days`. From a deadline at the end of a working day, that is the end
+    /// of the `n`th working day before it; from one in the middle of a day, the same time of
+    /// day `n` working days earlier.
+    pub(crate) fn working_days_before(&self, t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let tables = &self.tables;
+        let w = tables.clock(t.timestamp()).saturating_sub(i64::from(n).saturating_mul(tables.s));
+        ts_to_utc(tables.clock_inverse(w)).min(t)
+    }
+
     pub(super) fn add_impl(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
         if duration.is_zero() {
             return Deadline { at: start, provisional: None };

@@ -1028,28 +1028,8 @@ impl<'e> Run<'e> {
                 self.at_scale(working, end - back)
             }
             StepAt::Offset { before, by } => match (*before, *by) {
-                (false, Duration::WorkingDays(_)) => {
-                    cal.add(c.deadline - chrono::Duration::seconds(1), *by).at
-                }
-                (true, Duration::WorkingDays(n)) => {
-                    let w_end = cal.working_clock(c.deadline);
-                    let day = cal.working_clock(c.deadline - chrono::Duration::seconds(1));
-                    let day_start = {
-                        let local =
-                            (c.deadline - chrono::Duration::seconds(1)).with_timezone(&cal.tz());
-                        local
-                            .date_naive()
-                            .and_hms_opt(0, 0, 0)
-                            .and_then(|d| d.and_local_timezone(cal.tz()).earliest())
-                            .map(|d| d.with_timezone(&Utc))
-                    };
-                    let unit = day_start
-                        .map(|s| w_end - cal.working_clock(s))
-                        .filter(|u| *u > 0)
-                        .unwrap_or(86_400);
-                    let _ = day;
-                    cal.at_working_clock(w_end - i64::from(n) * unit)
-                }
+                (false, Duration::WorkingDays(n)) => cal.working_days_after(c.deadline, n),
+                (true, Duration::WorkingDays(n)) => cal.working_days_before(c.deadline, n),
                 (b, Duration::WorkingHours { minutes }) => {
                     let d = i64::from(minutes) * 60;
                     let w = cal.working_clock(c.deadline);
