@@ -733,3 +733,171 @@ stages:
         ]
     );
 }
+
+fn hotline() -> Engine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies/city-hotline-12345.yaml");
+    match ombud_engine::load_policy_file(&path) {
+        Ok((policy, _)) => Engine::new(Arc::new(policy)),
+        Err(diags) => panic!("hotline policy does not compile: {diags:#?}"),
+    }
+}
+
+/// (instant, kind) of each row.
+fn kinds(rows: &[ombud_engine::runtime::TimelineRow]) -> Vec<(DateTime<Utc>, RowKind)> {
+    rows.iter().map(|r| (r.at, r.kind)).collect()
+}
+
+#[test]
+fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
+    let e = hotline();
+    // The 30-minute call stage: its `deadline - 2h` notice would fall at 07:30, before the call.
+    let input = OpenTicket {
+        id: "H-1".into(),
+        at: t("2026-03-02T09:00:00+08:00"),
+        fields: serde_json::from_value(json!({"text": "停水 since Sunday"})).unwrap(),
+    };
+    let (mut ticket, opened) = e.open(&input).unwrap();
+    assert_eq!(
+        kinds(&opened.rows),
+        [
+            (t("2026-03-02T09:00:00+08:00"), RowKind::Opened),
+            (t("2026-03-02T09:00:00+08:00"), RowKind::Entered),
+            (t("2026-03-02T09:00:00+08:00"), RowKind::Deadline),
+            (t("2026-03-02T09:00:00+08:00"), RowKind::Notify),
+        ]
+    );
+    assert_eq!(opened.next_wakeup, Some(t("2026-03-02T09:30:00+08:00")));
+
+    // Unreachable at 09:10, reached at 12:00: the clock restarts in full from 12:00, and the
+    // re-armed notice, which would fall at 10:30, fires at the restart, not in the past.
+    e.apply(&mut ticket, &ev("citizen_unreachable", "2026-03-02T09:10:00+08:00")).unwrap();
+    let resumed =
+        e.apply(&mut ticket, &ev("citizen_reached", "2026-03-02T12:00:00+08:00")).unwrap();
+    assert_eq!(
+        kinds(&resumed.rows),
+        [
+            (t("2026-03-02T12:00:00+08:00"), RowKind::Resumed),
+            (t("2026-03-02T12:00:00+08:00"), RowKind::Notify),
+        ]
+    );
+    let clock = ticket.clock.as_ref().unwrap();
+    assert_eq!(
+        (clock.started, clock.deadline),
+        (t("2026-03-02T12:00:00+08:00"), t("2026-03-02T12:30:00+08:00"))
+    );
+    assert_eq!(resumed.next_wakeup, Some(t("2026-03-02T12:30:00+08:00")));
+
+    // The 2-hour dispatch stage: its notice falls exactly at the entry.
+    let dispatched = e.apply(&mut ticket, &ev("dispatched", "2026-03-02T12:10:00+08:00")).unwrap();
+    assert_eq!(
+        dispatched.rows.last().map(|r| (r.at, r.kind)),
+        Some((t("2026-03-02T12:10:00+08:00"), RowKind::Notify))
+    );
+    assert_eq!(dispatched.next_wakeup, Some(t("2026-03-02T14:10:00+08:00")));
+
+    // A host that sleeps until each wake-up always finds something to do, and time moves on.
+    let mut wakeups = Vec::new();
+    while let Some(w) = e.next_wakeup(&ticket) {
+        assert!(w > ticket.clock_at, "wake-up {w} is not after the ticket's clock");
+        let out = e.advance(&mut ticket, w).unwrap();
+        assert!(!out.rows.is_empty(), "advancing to the wake-up {w} did nothing");
+        wakeups.push(w);
+        if wakeups.len() > 8 {
+            break;
+        }
+    }
+    // Deadline (reassign), deadline + 4 h (escalate); nothing after.
+    assert_eq!(wakeups, [t("2026-03-02T14:10:00+08:00"), t("2026-03-02T18:10:00+08:00")]);
+}
+
+#[test]
+fn advancing_a_closed_ticket_changes_nothing() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
+    e.apply(&mut ticket, &ev("done", "2026-03-02T12:00:00+08:00")).unwrap();
+    let closed = serde_json::to_string(&ticket).unwrap();
+    let out = e.advance(&mut ticket, t("2026-04-01T00:00:00+08:00")).unwrap();
+    assert!(out.rows.is_empty());
+    assert_eq!(out.next_wakeup, None);
+    assert_eq!(serde_json::to_string(&ticket).unwrap(), closed);
+}
+
+#[test]
+fn keeping_deadlines_under_a_new_ladder_schedules_the_new_steps() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    // 50 % of three working days from the start of Monday 2 March.
+    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T12:00:00+08:00")));
+    let v2 = Engine::new(compile(&FOCUSED.replace("at: 50%", "at: 80%")));
+    let (kept, outcome) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
+    assert_eq!(kept.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    // 80 % of the same clock: 2.4 working days in, Wednesday 09:36; the same for the ticket as
+    // migrated and as stored and read back.
+    assert_eq!(outcome.next_wakeup, Some(t("2026-03-04T09:36:00+08:00")));
+    assert_eq!(v2.next_wakeup(&kept), outcome.next_wakeup);
+    let stored: Ticket = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
+    assert_eq!(v2.next_wakeup(&stored), outcome.next_wakeup);
+}
+
+#[test]
+fn a_null_value_is_not_given_so_the_rules_decide() {
+    let e = reference();
+    let input = OpenTicket {
+        id: "T-9".into(),
+        at: t("2026-03-02T10:00:00+08:00"),
+        fields: serde_json::from_value(
+            json!({"channel": "app", "text": "重复计费 in February", "category": null}),
+        )
+        .unwrap(),
+    };
+    let (mut ticket, _) = e.open(&input).unwrap();
+    assert_eq!(ticket.fields["category"], json!("fees"));
+    // Given by a `set`, the value wins over the rules; set to null, the rules decide again.
+    let set = |v: serde_json::Value, at: &str| {
+        Event::set(serde_json::from_value(json!({ "category": v })).unwrap(), t(at))
+    };
+    e.apply(&mut ticket, &set(json!("safety"), "2026-03-02T11:00:00+08:00")).unwrap();
+    assert_eq!(
+        (&ticket.fields["category"], &ticket.fields["severity"]),
+        (&json!("safety"), &json!("major"))
+    );
+    e.apply(&mut ticket, &set(json!(null), "2026-03-02T12:00:00+08:00")).unwrap();
+    assert_eq!(
+        (&ticket.fields["category"], &ticket.fields["severity"]),
+        (&json!("fees"), &json!("general"))
+    );
+}
+
+#[test]
+fn next_actions_names_each_pending_member_and_its_tier() {
+    let e = engine();
+    let ticket =
+        in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["billing", "network"]}));
+    let next = e.next_actions(&ticket, t("2026-03-02T11:00:00+08:00")).unwrap();
+    let members: Vec<_> = next
+        .events
+        .iter()
+        .filter(|a| a.event == "member_done")
+        .map(|a| (a.member.as_deref().unwrap(), a.by.as_deref().unwrap()))
+        .collect();
+    assert_eq!(members, [("billing", "supervisor"), ("network", "supervisor")]);
+    assert_eq!(next.pending_members, ["billing", "network"]);
+}
+
+#[test]
+fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
+    let policy =
+        FOCUSED.replace("due: 72h, owner: management", "due: 2 working days, owner: management");
+    let e = Engine::new(compile(&policy));
+    // Opened Friday 13 Feb 2026 noon: two working days are the make-up Saturday 14 and Tue 24.
+    let ticket = open(&e, "2026-02-13T12:00:00+08:00", json!({"amount": 20000}));
+    let ob = ticket.obligations.get("statement").unwrap();
+    assert_eq!(ob.deadline, t("2026-02-25T00:00:00+08:00"));
+    // On Monday 23 Feb (the festival's last day) only Saturday has been used: the rest of Friday
+    // is before day 1 and counts too, so 1.5 of 2.5 working days, not 10 of 11.5 wall days.
+    let next = e.next_actions(&ticket, t("2026-02-23T12:00:00+08:00")).unwrap();
+    let clock = next.clocks.iter().find(|c| c.kind == "obligation").unwrap();
+    assert!((clock.used - 0.6).abs() < 1e-9, "used {}", clock.used);
+}

@@ -6,6 +6,8 @@
 //!   and the ticket ends in the same state with the same timeline (and audit chain).
 //! - An engine without history and row text gives the same answers, rows (details aside) and
 //!   tickets (audit chain and the history it leaves out aside).
+//! - The next wake-up always lies after the ticket's clock, so a host that advances to it always
+//!   finds something to do.
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
 
 use chrono::{DateTime, Duration, Utc};
@@ -167,6 +169,7 @@ proptest! {
         let (engine, quiet) = &engines()[policy];
         let pool = event_pool(engine.policy());
         let Some(mut direct) = open(engine, at, variant) else { return Ok(()) };
+        wakes_later(engine.next_wakeup(&direct), &direct)?;
         let mut stepped = direct.clone();
         let Some(mut silent) = open(quiet, at, variant) else {
             return Err(TestCaseError::fail("the quiet engine refused an opening the other took"));
@@ -182,7 +185,10 @@ proptest! {
             let before = json(&direct);
             let answer = engine.apply(&mut direct, &event);
             match &answer {
-                Ok(outcome) => rows_direct.extend(outcome.rows.iter().cloned()),
+                Ok(outcome) => {
+                    rows_direct.extend(outcome.rows.iter().cloned());
+                    wakes_later(outcome.next_wakeup, &direct)?;
+                }
                 Err(err) => prop_assert_eq!(
                     json(&direct), before, "refused `{}` ({}) changed the ticket", event.event, err
                 ),
@@ -217,5 +223,27 @@ proptest! {
         prop_assert_eq!(json(&strip(direct.clone(), policy)), json(&strip(silent, policy)));
         let (a, b) = (json(&direct), json(&stepped));
         prop_assert!(a == b, "tickets differ:\n{a}\n{b}");
+
+        // A host that sleeps until each wake-up: every one changes the ticket and moves on.
+        for _ in 0..32 {
+            let Some(w) = engine.next_wakeup(&direct) else { break };
+            let before = json(&direct);
+            let outcome = engine.advance(&mut direct, w).unwrap();
+            prop_assert!(json(&direct) != before, "advancing to the wake-up {} changed nothing", w);
+            wakes_later(outcome.next_wakeup, &direct)?;
+        }
     }
+}
+
+/// A wake-up at or before the ticket's clock would be a timer that fires and finds nothing due.
+fn wakes_later(wakeup: Option<DateTime<Utc>>, ticket: &Ticket) -> Result<(), TestCaseError> {
+    if let Some(w) = wakeup {
+        prop_assert!(
+            w > ticket.clock_at,
+            "wake-up {} is not after the clock {}",
+            w,
+            ticket.clock_at
+        );
+    }
+    Ok(())
 }

@@ -551,7 +551,7 @@ impl<'e> Worker<'e> {
             }
             self.note_time(open.at);
             let complainant = open.complainant().map(str::to_string);
-            let category_given = open.fields.contains_key("category");
+            let category_given = open.fields.get("category").is_some_and(|v| !v.is_null());
             let input = open.into_open_ticket(&id);
             let engines = self.engines;
             let runs = match engines {

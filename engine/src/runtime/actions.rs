@@ -80,6 +80,9 @@ pub struct AcceptedEvent {
     /// The tier expected to send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// For `member_done`: the joint-group member it completes (`lead` for the lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// What still blocks it (missing artifacts, pending members, a false condition); empty when
     /// it would be accepted now.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

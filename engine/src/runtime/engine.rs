@@ -235,7 +235,7 @@ impl Engine {
         }
         // In layout order by construction: a given name outside the layout is an error.
         let mut fields = FieldMap::from_sorted(entries);
-        self.derive(&mut fields, &|name| input.fields.contains_key(name));
+        self.derive(&mut fields, &|name| input.fields.get(name).is_some_and(|v| !v.is_null()));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
             id: Text::from(input.id.as_str()),
@@ -265,6 +265,8 @@ impl Engine {
         run.row(input.at, RowKind::Opened, None, None, detail);
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
+        // A step that falls before the stage was entered fires on entry, in this outcome.
+        run.fire_due(&mut ticket, input.at);
         Ok((ticket, run))
     }
 
@@ -304,6 +306,8 @@ impl Engine {
         let plan = run.plan(ticket, event)?;
         run.fire_due(ticket, event.at);
         run.commit(ticket, event, plan);
+        // What the event started (a stage's early steps, a clock run out on entry) falls due now.
+        run.fire_due(ticket, event.at);
         ticket.clock_at = event.at;
         ticket.last_event_at = event.at;
         if self.history || event.event == SET {
@@ -313,11 +317,12 @@ impl Engine {
     }
 
     /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or
-    /// before `now`. Calling it with an earlier `now` than the ticket has seen changes nothing.
+    /// before `now`. Calling it with an earlier `now` than the ticket has seen, or on a closed
+    /// ticket, changes nothing.
     pub fn advance(&self, ticket: &mut Ticket, now: DateTime<Utc>) -> Result<Outcome, Rejection> {
         self.check_pin(ticket)?;
         let mut run = Run::new(self);
-        if now > ticket.clock_at {
+        if now >= ticket.clock_at && !ticket.is_closed() {
             run.fire_due(ticket, now);
             ticket.clock_at = now;
         }
@@ -352,8 +357,20 @@ impl Engine {
                 .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
                 .cloned()
                 .collect::<Vec<_>>();
+            let mut member_events = Vec::new();
             if let Some(g) = &ticket.group {
                 pending = group_pending(g, self.group_completion(g));
+                let def = p.groups.iter().find(|d| d.name == g.name);
+                for m in &pending {
+                    let tier = def.map(|d| if m == "lead" { d.lead } else { d.member_tier });
+                    member_events.push(AcceptedEvent {
+                        event: MEMBER_DONE.to_string(),
+                        to: None,
+                        by: tier.and_then(|t| p.tiers.get(t)).cloned(),
+                        member: Some(m.clone()),
+                        blocked_by: vec![],
+                    });
+                }
             }
             let mut blockers = Vec::new();
             if !missing.is_empty() {
@@ -371,6 +388,7 @@ impl Engine {
                     event: tr.event.clone(),
                     to: p.stages.get(tr.to).map(|s| s.name.clone()),
                     by: tier(),
+                    member: None,
                     blocked_by,
                 });
             }
@@ -381,12 +399,14 @@ impl Engine {
                         event: rule.resume_on.clone(),
                         to: None,
                         by: None,
+                        member: None,
                         blocked_by: vec![],
                     }),
                     None if ticket.clock.is_some() => events.push(AcceptedEvent {
                         event: rule.on.clone(),
                         to: None,
                         by: tier(),
+                        member: None,
                         blocked_by: vec![],
                     }),
                     _ => {}
@@ -397,9 +417,11 @@ impl Engine {
                     event: ATTACH.to_string(),
                     to: None,
                     by: tier(),
+                    member: None,
                     blocked_by: vec![format!("artifact `{a}`")],
                 });
             }
+            events.append(&mut member_events);
             if let Some(c) = &ticket.clock {
                 clocks.push(ClockView {
                     kind: "stage".into(),
@@ -413,7 +435,7 @@ impl Engine {
                     overdue: c.paused.is_none() && now >= c.deadline,
                 });
             }
-            for (i, ob) in p.obligations.iter().enumerate() {
+            for ob in &p.obligations {
                 let Some(st) = ticket.obligations.get(ob.name.as_str()) else { continue };
                 if st.done.is_some() {
                     continue;
@@ -422,17 +444,20 @@ impl Engine {
                     event: ob.done_on.clone(),
                     to: None,
                     by: p.tiers.get(ob.owner).cloned(),
+                    member: None,
                     blocked_by: vec![],
                 });
-                let total = (st.deadline - st.started).num_seconds().max(1);
-                let _ = i;
+                // On the working clock for a working-time limit, as for a stage.
+                let working = Run::is_working(&ob.due);
+                let started = run.scale(working, st.started);
+                let total = (run.scale(working, st.deadline) - started).max(1);
                 clocks.push(ClockView {
                     kind: "obligation".into(),
                     name: ob.name.clone(),
                     tier: p.tiers.get(ob.owner).cloned(),
                     budget: ob.due.to_string(),
                     deadline: st.deadline,
-                    used: (now - st.started).num_seconds() as f64 / total as f64,
+                    used: (run.scale(working, now) - started) as f64 / total as f64,
                     provisional: st.provisional,
                     paused: false,
                     overdue: now >= st.deadline,
@@ -463,6 +488,10 @@ impl Engine {
                 };
                 let _ = stage;
                 let mut t = ticket.clone();
+                // The step instants were worked out from the old policy's ladder.
+                if let Some(c) = t.clock.as_mut() {
+                    c.steps = Default::default();
+                }
                 for (name, value) in ticket.fields.iter() {
                     let unset_enum = matches!(
                         (self.policy.field(name).map(|f| &f.ty), value),
@@ -473,7 +502,8 @@ impl Engine {
                     }
                 }
                 t.policy = self.pin.clone();
-                Ok((t, Outcome { next_wakeup: self.next_wakeup(ticket), ..Outcome::default() }))
+                let next_wakeup = self.next_wakeup(&t);
+                Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
             Migration::Recompute => {
                 let Some(AuditRecord { entry: AuditEntry::Open(open), .. }) =
@@ -1646,21 +1676,34 @@ impl<'e> Run<'e> {
             }
             Plan::Set(checked) => {
                 let mut changes = Vec::with_capacity(checked.len());
-                let mut given: BTreeSet<&str> = BTreeSet::new();
+                // Given: a value the opening or a `set` wrote last, null meaning none (the rules
+                // decide again).
+                fn note<'a>(given: &mut BTreeSet<&'a str>, data: &'a Map<String, Value>) {
+                    for (k, v) in data {
+                        if v.is_null() {
+                            given.remove(k.as_str());
+                        } else {
+                            given.insert(k);
+                        }
+                    }
+                }
+                let mut given = BTreeSet::new();
                 for rec in &ticket.history {
                     match &rec.entry {
-                        AuditEntry::Open(o) => given.extend(o.fields.keys().map(String::as_str)),
+                        AuditEntry::Open(o) => note(&mut given, &o.fields),
                         AuditEntry::Event(e) => {
                             if let Some(d) = &e.data {
-                                given.extend(d.keys().map(String::as_str));
+                                note(&mut given, d);
                             }
                         }
                     }
                 }
+                if let Some(d) = &event.data {
+                    note(&mut given, d);
+                }
                 let fields = Arc::make_mut(&mut ticket.fields).map_mut();
                 for (k, v) in checked {
                     changes.push(format!("{k}={}", compact(&v)));
-                    given.insert(k);
                     fields.insert(Text::from(k), v);
                 }
                 self.engine.derive(fields, &|name| given.contains(name));
@@ -1755,6 +1798,7 @@ impl<'e> Run<'e> {
                         (d, c.provisional || beyond)
                     }
                     ResumeMode::Restart => {
+                        c.started = at;
                         let d = p.calendar.add(at, c.budget);
                         c.total = if working {
                             p.calendar.working_clock(d.at) - p.calendar.working_clock(at)

@@ -468,7 +468,7 @@ pub struct TicketStats {
 pub struct StageClock {
     /// The limit as written (`3 working days`).
     pub budget: crate::policy::Duration,
-    /// When the clock started (stage entry).
+    /// When the clock started: the stage's entry, or the resume that restarted it.
     pub started: DateTime<Utc>,
     /// When it runs out (moved by pauses).
     pub deadline: DateTime<Utc>,
