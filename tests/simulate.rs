@@ -245,3 +245,15 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
         Some("13 of 21 scenarios changed (3 written for other policies skipped); breaches 7 → 11")
     );
 }
+
+/// A `reassign` naming a person: the overdue mark is recorded against the tier and that person.
+#[test]
+fn simulate_shows_the_person_a_mark_is_recorded_against() {
+    let path = "tests/fixtures/scenarios/performance-mark-against-the-assignee.yaml";
+    let (code, out, err) = ombud(&["simulate", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("assigned to zhang.min (frontline) by event"), "{out}");
+    assert!(out.contains("mark `performance` against frontline (zhang.min)"), "{out}");
+    let (code, out, err) = ombud(&["test", path]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -901,3 +901,87 @@ fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
     let clock = next.clocks.iter().find(|c| c.kind == "obligation").unwrap();
     assert!((clock.used - 0.6).abs() < 1e-9, "used {}", clock.used);
 }
+
+/// The audit chain hosts have stored must verify under every later version of the engine, so
+/// the encoding of a state is pinned here: a change to it fails this test.
+#[test]
+fn audit_hashes_of_a_stored_ticket_do_not_change() {
+    let e = engine();
+    let mut ticket =
+        open(&e, "2026-02-13T17:30:00+08:00", json!({"amount": 20000, "text": "账单"}));
+    e.apply(&mut ticket, &ev("take", "2026-02-13T18:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &Event::attach("report", t("2026-02-24T10:00:00+08:00"))).unwrap();
+    e.advance(&mut ticket, t("2026-03-04T00:00:00+08:00")).unwrap();
+    let heads: Vec<String> = ticket.history.iter().map(|r| r.hash.to_string()).collect();
+    assert_eq!(
+        heads,
+        [
+            "b505d911470f2ebf0149ac6ded60c6ff8f76274c1c2d5fb301ce1281020e1bdd",
+            "5e26df08a0ef4448aed02e349bc8a40f5cfe00265b2ceda1d482c69bfed981e9",
+            "b2023ede21cccc6a6268f6881504ef72db5066237e21ece1da33ae18fd478f43",
+        ]
+    );
+}
+
+#[test]
+fn marks_are_recorded_against_the_tier_and_the_person_who_held_the_ticket() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-02-13T18:00:00+08:00", json!({"amount": 2000}));
+    assert_eq!((ticket.tier.as_deref(), ticket.assignee.as_deref()), (Some("supervisor"), None));
+    // The host names the supervisor's person; a refusal names what is missing.
+    let named =
+        e.apply(&mut ticket, &Event::assign("li.wei", t("2026-02-13T18:05:00+08:00"))).unwrap();
+    assert_eq!(named.rows[0].detail, "assigned to li.wei (supervisor) by event");
+    assert_eq!(ticket.assignee.as_deref(), Some("li.wei"));
+    let bare = Event::named("reassign", t("2026-02-13T18:06:00+08:00"));
+    assert_eq!(e.apply(&mut ticket, &bare).unwrap_err().code(), "bad_event");
+    assert_eq!(
+        e.next_actions(&ticket, t("2026-02-13T18:06:00+08:00")).unwrap().assignee.as_deref(),
+        Some("li.wei")
+    );
+
+    // The 100 % step escalates to management and marks the supervisor tier and li.wei; the
+    // ticket is now management's, and nobody there is named yet.
+    let out = e.advance(&mut ticket, t("2026-03-03T00:00:00+08:00")).unwrap();
+    let mark = ticket.marks.last().unwrap();
+    assert_eq!(
+        (mark.mark.as_str(), mark.tier.as_str(), mark.assignee.as_deref()),
+        ("performance", "supervisor", Some("li.wei"))
+    );
+    let action = out.actions.iter().find(|a| a.mark.is_some()).unwrap();
+    assert_eq!(action.assignee.as_deref(), Some("li.wei"));
+    assert!(
+        out.rows
+            .iter()
+            .any(|r| r.detail.ends_with("mark `performance` against supervisor (li.wei)"))
+    );
+    assert_eq!((ticket.tier.as_deref(), ticket.assignee.as_deref()), (Some("management"), None));
+
+    // A tier and a person at once; a reassign to the same tier keeps the person.
+    e.apply(
+        &mut ticket,
+        &Event {
+            assignee: Some("wang.fang".into()),
+            ..Event::reassign("supervisor", t("2026-03-03T09:00:00+08:00"))
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (ticket.tier.as_deref(), ticket.assignee.as_deref()),
+        (Some("supervisor"), Some("wang.fang"))
+    );
+    e.apply(&mut ticket, &Event::reassign("supervisor", t("2026-03-03T09:30:00+08:00"))).unwrap();
+    assert_eq!(ticket.assignee.as_deref(), Some("wang.fang"));
+
+    // The assignee is part of the state the audit chain seals, and round-trips through JSON.
+    let json = serde_json::to_string(&ticket).unwrap();
+    assert!(json.contains(r#""assignee":"wang.fang""#));
+    let back: Ticket = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ticket);
+    let mut unnamed = ticket.clone();
+    unnamed.assignee = None;
+    assert_ne!(
+        ombud_engine::runtime::state_digest(&unnamed),
+        ombud_engine::runtime::state_digest(&ticket)
+    );
+}

@@ -144,7 +144,7 @@ pub fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
 
 /// The shape almost every event line of a ledger has, read without the general JSON parser:
 /// `{"ticket":"…","event":{"at":"…","event":"…"}}`, optionally with `"artifact"`, `"member"`,
-/// `"to"` and `"by"` after `"event"`, in that order, no whitespace, every string free of escapes
+/// `"to"`, `"assignee"` and `"by"` after `"event"`, in that order, no whitespace, every string free of escapes
 /// and control characters, and an instant [`parse_instant`](crate::timefmt::parse_instant)
 /// reads. Anything else (an opening, `data`, another order, whitespace, an escape, a bad
 /// instant) returns `None` and goes to serde_json, so what is accepted, and every error, is
@@ -169,10 +169,9 @@ fn fast_event_line(text: &str) -> Option<LedgerLine> {
     let (at, rest) = string(rest)?;
     let rest = rest.strip_prefix(",\"event\":")?;
     let (name, mut rest) = string(rest)?;
-    let mut optional: [Option<&str>; 4] = [None; 4];
-    for (slot, key) in
-        optional.iter_mut().zip([",\"artifact\":", ",\"member\":", ",\"to\":", ",\"by\":"])
-    {
+    let mut optional: [Option<&str>; 5] = [None; 5];
+    let keys = [",\"artifact\":", ",\"member\":", ",\"to\":", ",\"assignee\":", ",\"by\":"];
+    for (slot, key) in optional.iter_mut().zip(keys) {
         if let Some(after) = rest.strip_prefix(key) {
             let (value, after) = string(after)?;
             *slot = Some(value);
@@ -182,7 +181,7 @@ fn fast_event_line(text: &str) -> Option<LedgerLine> {
     if rest != "}}" {
         return None;
     }
-    let [artifact, member, to, by] = optional;
+    let [artifact, member, to, assignee, by] = optional;
     let event = crate::runtime::Event {
         at: crate::timefmt::parse_instant(at).ok()?,
         event: name.into(),
@@ -190,6 +189,7 @@ fn fast_event_line(text: &str) -> Option<LedgerLine> {
         data: None,
         member: member.map(str::to_string),
         to: to.map(str::to_string),
+        assignee: assignee.map(str::to_string),
         by: by.map(str::to_string),
     };
     Some(LedgerLine::event(ticket, event))
@@ -270,8 +270,10 @@ mod fast_path_tests {
     }
 
     fn line() -> impl Strategy<Value = String> {
-        let keys =
-            prop::sample::subsequence(vec!["artifact", "member", "to", "by", "data", "x"], 0..3);
+        let keys = prop::sample::subsequence(
+            vec!["artifact", "member", "to", "assignee", "by", "data", "x"],
+            0..3,
+        );
         (piece(), piece(), piece(), keys, prop::collection::vec(piece(), 3), any::<u8>()).prop_map(
             |(ticket, at, name, keys, values, variant)| {
                 let mut extra = String::new();

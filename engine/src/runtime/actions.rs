@@ -30,6 +30,10 @@ pub struct Action {
     /// A performance mark to record, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Text>,
+    /// For a mark: the person it is recorded against (the ticket's assignee when it fell due),
+    /// besides the tier that held the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Text>,
 }
 
 /// The kinds of [`Action`].
@@ -55,6 +59,9 @@ pub struct NextActions {
     pub stage: String,
     /// Responsible tier.
     pub tier: Option<String>,
+    /// The person handling it for that tier, if the host named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
     /// Whether the ticket is closed.
     pub closed: bool,
     /// Events the ticket accepts now, and who should send them.

@@ -209,6 +209,9 @@ fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// The tag of the assignee trailer of a ticket's or an event's encoding.
+const ASSIGNEES: u8 = 0xa5;
+
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
 /// when fed a few bytes at a time).
 struct Hasher(Vec<u8>);
@@ -384,6 +387,7 @@ impl Hasher {
             visit,
             tier,
             owner,
+            assignee,
             clock,
             artifacts,
             group,
@@ -462,13 +466,23 @@ impl Hasher {
             self.u64(u64::from(*n));
         }
         self.u64(marks.len() as u64);
-        for Mark { at, mark, stage, tier } in marks {
+        for Mark { at, mark, stage, tier, assignee: _ } in marks {
             self.time(at);
             self.str(mark);
             self.str(stage);
             self.str(tier);
         }
         self.opt_time(closed_at.as_ref());
+        // Assignees came after the format's first tickets: they are appended, and only when
+        // there is one, so every ticket without them keeps its digest. (What comes before is
+        // self-delimiting, so the appended bytes cannot make two states encode alike.)
+        if assignee.is_some() || marks.iter().any(|m| m.assignee.is_some()) {
+            self.tag(ASSIGNEES);
+            self.opt_str(assignee.as_deref());
+            for m in marks {
+                self.opt_str(m.assignee.as_deref());
+            }
+        }
     }
 
     fn clock(&mut self, c: &StageClock) {
@@ -515,7 +529,7 @@ impl Hasher {
                 }
             }
             AuditEntry::Event(event) => {
-                let Event { at, event, artifact, data, member, to, by } = &**event;
+                let Event { at, event, artifact, data, member, to, assignee, by } = &**event;
                 self.tag(1);
                 self.time(at);
                 self.str(event);
@@ -534,6 +548,11 @@ impl Hasher {
                 self.opt_str(member.as_deref());
                 self.opt_str(to.as_deref());
                 self.opt_str(by.as_deref());
+                // Appended only when set, as for the ticket's assignees.
+                if let Some(a) = assignee {
+                    self.tag(ASSIGNEES);
+                    self.str(a);
+                }
             }
         }
     }

@@ -248,6 +248,7 @@ impl Engine {
             visit: 0,
             tier: None,
             owner: None,
+            assignee: None,
             clock: None,
             artifacts: NameMap::new(),
             group: None,
@@ -467,6 +468,7 @@ impl Engine {
         Ok(NextActions {
             stage: ticket.stage.to_string(),
             tier: tier(),
+            assignee: ticket.assignee.as_deref().map(str::to_string),
             closed: ticket.is_closed(),
             events,
             missing_artifacts: missing,
@@ -858,6 +860,15 @@ fn with_search<R>(f: impl FnOnce(&mut SearchBuffers) -> R) -> R {
     })
 }
 
+/// Makes `tier` responsible for the ticket. The assignee was the previous tier's person, so a
+/// change of tier leaves the ticket unassigned until the host names someone.
+fn hand_over(ticket: &mut Ticket, tier: Option<Text>) {
+    if ticket.tier != tier {
+        ticket.assignee = None;
+        ticket.tier = tier;
+    }
+}
+
 fn group_pending(g: &GroupState, how: Completion) -> Vec<String> {
     let pending: Vec<String> =
         g.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.to_string()).collect();
@@ -984,6 +995,7 @@ impl<'e> Run<'e> {
             subject: Text::from(subject),
             tier: tier.map(Text::from),
             mark: mark.map(Text::from),
+            assignee: None,
         });
     }
 
@@ -1177,6 +1189,7 @@ impl<'e> Run<'e> {
                     return;
                 }
                 let before = ticket.tier.clone();
+                let assignee = ticket.assignee.clone();
                 let target = |t: TierTarget| -> Option<Text> {
                     let cur = before.as_deref().and_then(|b| p.tier_id(b));
                     match t {
@@ -1217,13 +1230,13 @@ impl<'e> Run<'e> {
                         let to = to.clone().or_else(|| target(TierTarget::Next));
                         ticket.stats.escalations += 1;
                         let from = before.clone().unwrap_or_default();
-                        ticket.tier = to.clone();
+                        hand_over(ticket, to.clone());
                         detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
                     LadderAction::Reassign => {
                         let from = before.clone().unwrap_or_default();
                         if to.is_some() {
-                            ticket.tier = to.clone();
+                            hand_over(ticket, to.clone());
                         }
                         detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
                     }
@@ -1235,12 +1248,16 @@ impl<'e> Run<'e> {
                     let against = before.clone().unwrap_or_default();
                     if self.engine.text {
                         let _ = write!(detail, "; mark `{m}` against {against}");
+                        if let Some(a) = &assignee {
+                            let _ = write!(detail, " ({a})");
+                        }
                     }
                     ticket.marks.push(Mark {
                         at,
                         mark: Text::from(m.as_str()),
                         stage: Text::from(stage_name),
                         tier: against,
+                        assignee: assignee.clone(),
                     });
                 }
                 let (kind, action_kind) = match action {
@@ -1258,6 +1275,9 @@ impl<'e> Run<'e> {
                     _ => tier.as_deref(),
                 };
                 self.action(at, action_kind, stage_name, action_tier, step.mark.as_deref());
+                if let Some(a) = self.actions.last_mut().filter(|a| a.mark.is_some()) {
+                    a.assignee = assignee;
+                }
                 if let Some(n) = notify.filter(|_| action != LadderAction::Notify) {
                     self.action(at, ActionKind::Notify, stage_name, Some(&n), None);
                 }
@@ -1295,7 +1315,7 @@ impl<'e> Run<'e> {
         if owner.is_some() || stage.terminal {
             ticket.owner = owner.map(|o| Text::from(o.as_str()));
             if owner.is_some() {
-                ticket.tier.clone_from(&ticket.owner);
+                hand_over(ticket, ticket.owner.clone());
             }
         }
         let detail = match owner {
@@ -1559,16 +1579,22 @@ impl<'e> Run<'e> {
                 Ok(Plan::MemberDone(member))
             }
             REASSIGN => {
-                let Some(to) = event.to.as_deref() else {
-                    return Err(Rejection::bad("`reassign` needs `to` (a tier)"));
-                };
-                if p.tier_id(to).is_none() {
+                let (to, assignee) = (event.to.as_deref(), event.assignee.as_deref());
+                if to.is_none() && assignee.is_none() {
+                    return Err(Rejection::bad(
+                        "`reassign` needs `to` (a tier), `assignee` (a person) or both",
+                    ));
+                }
+                if assignee.is_some_and(|a| a.trim().is_empty()) {
+                    return Err(Rejection::bad("`assignee` is empty"));
+                }
+                if let Some(to) = to.filter(|to| p.tier_id(to).is_none()) {
                     let hint = crate::check::did_you_mean(to, p.tiers.iter())
                         .map(|h| format!("; did you mean `{h}`?"))
                         .unwrap_or_default();
                     return Err(Rejection::bad(format!("unknown tier `{to}`{hint}")));
                 }
-                Ok(Plan::Reassign(to))
+                Ok(Plan::Reassign { to, assignee })
             }
             _ if stage.on.iter().any(|t| t.event == name) => {
                 let mut false_conditions = Vec::new();
@@ -1741,15 +1767,22 @@ impl<'e> Run<'e> {
                 };
                 self.row(at, RowKind::Group, Some(stage_name), ticket.tier.as_deref(), detail);
             }
-            Plan::Reassign(to) => {
-                let from = ticket.tier.replace(Text::from(to)).unwrap_or_default();
-                self.row(
-                    at,
-                    RowKind::Reassign,
-                    Some(stage_name),
-                    Some(to),
-                    detail!(self, "{from} → {to} by event"),
-                );
+            Plan::Reassign { to, assignee } => {
+                let from = ticket.tier.clone().unwrap_or_default();
+                if let Some(to) = to {
+                    hand_over(ticket, Some(Text::from(to)));
+                }
+                if let Some(a) = assignee {
+                    ticket.assignee = Some(Text::from(a));
+                }
+                let tier = ticket.tier.clone().unwrap_or_default();
+                let detail = match (to, assignee) {
+                    (Some(to), Some(a)) => detail!(self, "{from} → {to} ({a}) by event"),
+                    (Some(to), None) => detail!(self, "{from} → {to} by event"),
+                    (None, Some(a)) => detail!(self, "assigned to {a} ({tier}) by event"),
+                    (None, None) => Text::default(),
+                };
+                self.row(at, RowKind::Reassign, Some(stage_name), Some(&tier), detail);
             }
             Plan::Transition(to) => {
                 let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
@@ -1849,8 +1882,8 @@ enum Plan<'p, 'x> {
     Set(Vec<(&'x str, Value)>),
     /// A joint-group member (or `lead`) reports done.
     MemberDone(&'x str),
-    /// Hand the stage to this tier.
-    Reassign(&'x str),
+    /// Hand the stage to a tier, name the person handling it, or both.
+    Reassign { to: Option<&'x str>, assignee: Option<&'x str> },
     /// Take a transition to this stage.
     Transition(StageId),
     /// Stop the stage clock under this rule.

@@ -29,7 +29,7 @@ pub struct OpenTicket {
 /// One event for a ticket. `event` is a name the policy declares (a transition, a pause or
 /// resume event, an obligation's `done_on`) or one of the built-ins:
 /// `attach` (with `artifact`), `set` (with `data`), `member_done` (with `member`),
-/// `reassign` (with `to`, a tier).
+/// `reassign` (with `to`, a tier, and/or `assignee`, the person who takes the ticket).
 ///
 /// ```
 /// use ombud_engine::runtime::Event;
@@ -58,6 +58,10 @@ pub struct Event {
     /// For `reassign`: the tier that takes over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// For `reassign`: the person who takes the ticket (the host's name for them); performance
+    /// marks are recorded against them as well as the tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
     /// Who sent it (free text for the audit trail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
@@ -79,6 +83,7 @@ impl Event {
             data: None,
             member: None,
             to: None,
+            assignee: None,
             by: None,
         }
     }
@@ -102,6 +107,17 @@ impl Event {
     pub fn reassign(to: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { to: Some(to.into()), ..Event::named(REASSIGN, at) }
     }
+
+    /// A `reassign` event naming the person who handles the ticket for its current tier.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let e = Event::assign("li.wei", "2026-02-14T10:00:00+08:00".parse().unwrap());
+    /// assert_eq!((e.event.as_str(), e.assignee.as_deref(), e.to), ("reassign", Some("li.wei"), None));
+    /// ```
+    pub fn assign(assignee: impl Into<String>, at: DateTime<Utc>) -> Self {
+        Event { assignee: Some(assignee.into()), ..Event::named(REASSIGN, at) }
+    }
 }
 
 /// Built-in event: attach an artifact.
@@ -110,7 +126,7 @@ pub const ATTACH: &str = "attach";
 pub const SET: &str = "set";
 /// Built-in event: a joint-group member reports done.
 pub const MEMBER_DONE: &str = "member_done";
-/// Built-in event: hand the current stage to another tier.
+/// Built-in event: hand the current stage to another tier, or to a named person.
 pub const REASSIGN: &str = "reassign";
 /// The names the engine reserves for built-in events.
 pub const BUILTIN_EVENTS: [&str; 4] = [ATTACH, SET, MEMBER_DONE, REASSIGN];

@@ -319,6 +319,10 @@ pub struct Ticket {
     pub tier: Option<Text>,
     /// The tier the stage's owner rule chose on entry.
     pub owner: Option<Text>,
+    /// The person handling the ticket for the responsible tier, as the host named them
+    /// (`reassign` with an `assignee`); cleared when responsibility passes to another tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Text>,
     /// The running clock of the current stage, if it has a time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<StageClock>,
@@ -601,7 +605,8 @@ pub struct ObligationState {
     pub breached: bool,
 }
 
-/// A performance mark recorded against a tier by a ladder step.
+/// A performance mark recorded against a tier, and the person who held the ticket for it, by a
+/// ladder step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
     /// When.
@@ -612,6 +617,10 @@ pub struct Mark {
     pub stage: Text,
     /// The tier it is recorded against (the responsible tier when the step fired).
     pub tier: Text,
+    /// The person it is recorded against: the ticket's assignee when the step fired, if the
+    /// host had named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Text>,
 }
 
 /// One link of the tamper-evident audit chain: an applied event (or the opening) and the hash

@@ -314,6 +314,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
             data: ev.data.clone(),
             member: ev.member.clone(),
             to: ev.to.clone(),
+            assignee: ev.assignee.clone(),
             by: ev.by.clone(),
         };
         match engine.apply(&mut ticket, &event) {

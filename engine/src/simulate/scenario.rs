@@ -112,6 +112,8 @@ pub struct ScenarioEvent {
     pub member: Option<String>,
     /// For `reassign`.
     pub to: Option<String>,
+    /// For `reassign`: the person.
+    pub assignee: Option<String>,
     /// Who sent it.
     pub by: Option<String>,
     /// The span of the whole event entry.
@@ -174,7 +176,7 @@ impl Scenario {
 const TOP_KEYS: [&str; 7] =
     ["policy", "title", "description", "ticket", "events", "until", "expect"];
 const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
-const EVENT_KEYS: [&str; 7] = ["at", "event", "artifact", "data", "member", "to", "by"];
+const EVENT_KEYS: [&str; 8] = ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
 /// Keys of an `expect:` block.
 pub const EXPECT_KEYS: [&str; 11] = [
     "stage",
@@ -405,6 +407,7 @@ impl Cx<'_> {
             data: None,
             member: None,
             to: None,
+            assignee: None,
             by: None,
             span: node.span,
         };
@@ -423,6 +426,7 @@ impl Cx<'_> {
                 "artifact" => ev.artifact = self.string("artifact", v),
                 "member" => ev.member = self.string("member", v),
                 "to" => ev.to = self.string("to", v),
+                "assignee" => ev.assignee = self.string("assignee", v),
                 "by" => ev.by = self.string("by", v),
                 "data" => match self.json("data", v) {
                     Some(Value::Object(m)) => ev.data = Some(m),
