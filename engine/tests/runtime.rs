@@ -985,3 +985,171 @@ fn marks_are_recorded_against_the_tier_and_the_person_who_held_the_ticket() {
         ombud_engine::runtime::state_digest(&ticket)
     );
 }
+
+/// Automatic transitions: blocked by the stage's `requires`, taken once an `attach` or a `set`
+/// makes them possible, and chained.
+const AUTOS: &str = r#"
+policy: autos
+version: "1"
+calendar: cn-mainland
+fields:
+  ok: { type: bool }
+tiers: [clerk, chief]
+start: check
+stages:
+  check:
+    owner: clerk
+    due: 4h
+    requires: [form]
+    auto: [ { to: review, when: 'ok' } ]
+    on: { reject: done }
+  review: { owner: chief, due: 2h, auto: [ { to: done, when: 'ok' } ] }
+  done: { terminal: true }
+"#;
+
+#[test]
+fn autos_wait_for_required_artifacts_and_follow_attach_and_set() {
+    let e = Engine::new(compile(AUTOS));
+    // The condition holds at the opening, but `check` cannot be left without its form.
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"ok": true}));
+    assert_eq!(ticket.stage, "check");
+    // Attaching it takes the auto, and `review`'s own auto follows at once.
+    let out = e.apply(&mut ticket, &Event::attach("form", t("2026-03-02T10:30:00+08:00"))).unwrap();
+    assert!(ticket.is_closed());
+    let entered: Vec<_> = out
+        .rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Entered)
+        .map(|r| r.stage.as_deref().unwrap())
+        .collect();
+    assert_eq!(entered, ["review", "done"]);
+
+    // With the form but a false condition, a `set` that makes it true takes the autos.
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"ok": false}));
+    e.apply(&mut ticket, &Event::attach("form", t("2026-03-02T10:30:00+08:00"))).unwrap();
+    assert_eq!(ticket.stage, "check");
+    let data = serde_json::from_value(json!({"ok": true})).unwrap();
+    e.apply(&mut ticket, &Event::set(data, t("2026-03-02T11:00:00+08:00"))).unwrap();
+    assert_eq!(
+        (ticket.stage.as_str(), ticket.closed_at),
+        ("done", Some(t("2026-03-02T11:00:00+08:00")))
+    );
+}
+
+#[test]
+fn no_group_forms_when_its_condition_is_false() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["billing"]}));
+    assert_eq!(ticket.group, None);
+    let next = e.next_actions(&ticket, t("2026-03-02T11:00:00+08:00")).unwrap();
+    assert!(next.pending_members.is_empty());
+    assert!(next.events.iter().all(|a| a.event != "member_done"));
+}
+
+#[test]
+fn calendar_day_offsets_are_wall_time_from_the_deadline() {
+    let policy = r#"
+policy: calendar-offsets
+version: "1"
+calendar: cn-mainland
+tiers: [agent, head]
+ladders:
+  late:
+    - { at: deadline + 2 calendar days, do: escalate, to: head }
+start: work
+stages:
+  work: { owner: agent, due: 3 working days, ladder: late, on: { done: closed } }
+  closed: { terminal: true }
+"#;
+    let e = Engine::new(compile(policy));
+    // Mon 2 Mar 10:00: Tue 3, Wed 4, Thu 5 → the end of Thu 5 March; two days later is the
+    // Sunday midnight that ends Sat 7 March, weekend or not.
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
+    assert_eq!(
+        rows_until(&e, &mut ticket, "2026-03-10T00:00:00+08:00"),
+        [
+            (t("2026-03-06T00:00:00+08:00"), RowKind::Breach),
+            (t("2026-03-08T00:00:00+08:00"), RowKind::Escalate),
+        ]
+    );
+}
+
+#[test]
+fn a_clock_paused_after_its_breach_does_not_breach_again() {
+    let e = engine();
+    // Due at the end of Wed 4 Mar (72 working hours from Mon 00:00).
+    let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    e.advance(&mut ticket, t("2026-03-05T09:00:00+08:00")).unwrap();
+    assert_eq!(ticket.stats.breaches, 1);
+    // Paused overdue: nothing is left, so the resume puts the deadline at the resume itself.
+    e.apply(&mut ticket, &ev("wait", "2026-03-05T10:00:00+08:00")).unwrap();
+    let paused = e.next_actions(&ticket, t("2026-03-06T10:00:00+08:00")).unwrap();
+    let clock = &paused.clocks[0];
+    assert!(clock.paused && !clock.overdue);
+    assert!(paused.events.iter().any(|a| a.event == "back"));
+    assert!(paused.events.iter().all(|a| a.event != "wait"));
+    e.apply(&mut ticket, &ev("back", "2026-03-09T10:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-09T10:00:00+08:00"));
+    // The visit has had its breach; the ladder's last step (deadline + 1 working day: the end
+    // of Tue 10 March) is what remains.
+    let out = e.advance(&mut ticket, t("2026-03-12T00:00:00+08:00")).unwrap();
+    assert_eq!(kinds(&out.rows), [(t("2026-03-11T00:00:00+08:00"), RowKind::Escalate)]);
+    assert_eq!(ticket.stats.breaches, 1);
+}
+
+#[test]
+fn an_obligation_discharged_in_time_or_left_open_at_closing_never_breaches() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
+    let next = e.next_actions(&ticket, t("2026-03-03T10:00:00+08:00")).unwrap();
+    let clock = next.clocks.iter().find(|c| c.kind == "obligation").unwrap();
+    assert_eq!(
+        (clock.name.as_str(), clock.deadline),
+        ("statement", t("2026-03-05T10:00:00+08:00"))
+    );
+    assert!((clock.used - 1.0 / 3.0).abs() < 1e-9, "24 of 72 hours: {}", clock.used);
+    let mut on_time = ticket.clone();
+    e.apply(&mut on_time, &ev("published", "2026-03-04T09:00:00+08:00")).unwrap();
+    let out = e.advance(&mut on_time, t("2026-03-06T00:00:00+08:00")).unwrap();
+    assert!(out.rows.iter().all(|r| r.stage.as_deref() != Some("statement")));
+    assert_eq!(
+        on_time.obligations.get("statement").unwrap().done,
+        Some(t("2026-03-04T09:00:00+08:00"))
+    );
+
+    // Closed with the statement still open: every clock stops, the obligation's too.
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
+    e.apply(&mut ticket, &ev("done", "2026-03-02T12:00:00+08:00")).unwrap();
+    assert_eq!(e.next_wakeup(&ticket), None);
+    assert!(e.advance(&mut ticket, t("2026-03-10T00:00:00+08:00")).unwrap().rows.is_empty());
+    assert_eq!(ticket.stats.breaches, 0);
+    let next = e.next_actions(&ticket, t("2026-03-10T00:00:00+08:00")).unwrap();
+    assert!(next.closed && next.events.is_empty() && next.clocks.is_empty());
+    assert_eq!(next.next_wakeup, None);
+}
+
+#[test]
+fn a_ticket_under_another_policy_is_refused_by_every_call_and_left_unchanged() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let v2 = Engine::new(compile(&FOCUSED.replace("version: \"1\"", "version: \"2\"")));
+    let before = serde_json::to_string(&ticket).unwrap();
+    let at = t("2026-03-10T00:00:00+08:00");
+    assert_eq!(v2.advance(&mut ticket, at).unwrap_err().code(), "policy_mismatch");
+    assert_eq!(v2.next_actions(&ticket, at).unwrap_err().code(), "policy_mismatch");
+    assert_eq!(
+        v2.apply(&mut ticket, &ev("done", "2026-03-03T10:00:00+08:00")).unwrap_err().code(),
+        "policy_mismatch"
+    );
+    assert_eq!(serde_json::to_string(&ticket).unwrap(), before);
+
+    // A closed ticket refuses events and is left exactly as it was.
+    e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
+    e.apply(&mut ticket, &ev("done", "2026-03-02T12:00:00+08:00")).unwrap();
+    let closed = serde_json::to_string(&ticket).unwrap();
+    let err =
+        e.apply(&mut ticket, &Event::attach("report", t("2026-03-03T11:00:00+08:00"))).unwrap_err();
+    assert_eq!(err.code(), "closed");
+    assert_eq!(serde_json::to_string(&ticket).unwrap(), closed);
+}
