@@ -1139,6 +1139,20 @@ impl Compiler<'_> {
     /// Event names: checked against `events:` when declared; otherwise near-duplicates (a likely
     /// typo such as `confirmd` next to `confirmed`) are warned about.
     fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>) {
+        // The engine acts on a built-in event itself, before looking at the stage: a policy
+        // event of that name would never be taken.
+        for u in uses.iter().filter(|u| crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str()))
+        {
+            self.push(
+                Diagnostic::error("E0206", format!("`{}` is a built-in event", u.value))
+                    .with_span(u.span)
+                    .with_hint(format!(
+                        "the engine acts on `{0}` itself and never passes it to the policy: \
+                         rename the event, e.g. `{0}_requested`",
+                        u.value
+                    )),
+            );
+        }
         if let Some(decl) = declared {
             for u in uses {
                 if !decl.contains(&u.value) {
