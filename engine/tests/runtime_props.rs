@@ -6,8 +6,8 @@
 //!   and the ticket ends in the same state with the same timeline (and audit chain).
 //! - An engine without history and row text gives the same answers, rows (details aside) and
 //!   tickets (audit chain and the history it leaves out aside).
-//! - The next wake-up always lies after the ticket's clock, so a host that advances to it always
-//!   finds something to do.
+//! - The wake-up an outcome reports is the ticket's, and always lies after the ticket's clock, so
+//!   a host that advances to it always finds something to do.
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
 
 use chrono::{DateTime, Duration, Utc};
@@ -150,6 +150,7 @@ proptest! {
             let handed = engine.open_owned(input.clone());
             match (lent, handed) {
                 (Ok((a, oa)), Ok((b, ob))) => {
+                    prop_assert_eq!(oa.next_wakeup, engine.next_wakeup(&a));
                     prop_assert_eq!(json(&a), json(&b));
                     prop_assert_eq!(oa, ob);
                 }
@@ -187,6 +188,7 @@ proptest! {
             match &answer {
                 Ok(outcome) => {
                     rows_direct.extend(outcome.rows.iter().cloned());
+                    prop_assert_eq!(outcome.next_wakeup, engine.next_wakeup(&direct));
                     wakes_later(outcome.next_wakeup, &direct)?;
                 }
                 Err(err) => prop_assert_eq!(
@@ -230,6 +232,7 @@ proptest! {
             let before = json(&direct);
             let outcome = engine.advance(&mut direct, w).unwrap();
             prop_assert!(json(&direct) != before, "advancing to the wake-up {} changed nothing", w);
+            prop_assert_eq!(outcome.next_wakeup, engine.next_wakeup(&direct));
             wakes_later(outcome.next_wakeup, &direct)?;
         }
     }

@@ -167,8 +167,8 @@ impl Engine {
     /// Opens a ticket: checks the fields, applies defaults, derives computed fields, enters the
     /// start stage (taking automatic transitions) and starts obligations whose condition holds.
     pub fn open(&self, input: &OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
-        let (ticket, run) = self.start(input)?;
-        Ok(self.record_opening(ticket, run, input.at, self.opening_fields(&input.fields)))
+        let (ticket, run, wakeup) = self.start(input)?;
+        Ok(self.record_opening(ticket, run, wakeup, input.at, self.opening_fields(&input.fields)))
     }
 
     /// As [`Engine::open`], taking the input by value: its fields become the ticket's record of
@@ -189,9 +189,9 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_owned(&self, input: OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
-        let (ticket, run) = self.start(&input)?;
+        let (ticket, run, wakeup) = self.start(&input)?;
         let fields = if self.history { input.fields } else { self.opening_fields(&input.fields) };
-        Ok(self.record_opening(ticket, run, input.at, fields))
+        Ok(self.record_opening(ticket, run, wakeup, input.at, fields))
     }
 
     /// The fields the record of the opening keeps: all of them, or without history only what a
@@ -209,7 +209,11 @@ impl Engine {
     }
 
     /// Opens the ticket up to its record: fields, start stage, obligations.
-    fn start(&self, input: &OpenTicket) -> Result<(Ticket, Run<'_>), Rejection> {
+    /// The opened ticket, the run holding its rows, and its wake-up.
+    fn start(
+        &self,
+        input: &OpenTicket,
+    ) -> Result<(Ticket, Run<'_>, Option<DateTime<Utc>>), Rejection> {
         // The given values (null is not given) merged, in name order, with the layout: a
         // declared field not given takes its default, a computed one holds null until `derive`
         // sets it (a condition reads null as it reads a missing name). Checked in name order, so
@@ -267,8 +271,8 @@ impl Engine {
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
         // A step that falls before the stage was entered fires on entry, in this outcome.
-        run.fire_due(&mut ticket, input.at);
-        Ok((ticket, run))
+        let wakeup = run.fire_due(&mut ticket, input.at);
+        Ok((ticket, run, wakeup))
     }
 
     /// Appends the record of the opening and finishes the outcome.
@@ -276,6 +280,7 @@ impl Engine {
         &self,
         mut ticket: Ticket,
         run: Run<'_>,
+        wakeup: Option<DateTime<Utc>>,
         opened: DateTime<Utc>,
         fields: Map<String, Value>,
     ) -> (Ticket, Outcome) {
@@ -285,7 +290,7 @@ impl Engine {
             // Most tickets of a batch never add to it: room for one record, not four.
             ticket.history.shrink_to_fit();
         }
-        let outcome = run.finish(&ticket);
+        let outcome = run.finish_with(wakeup);
         (ticket, outcome)
     }
 
@@ -308,13 +313,13 @@ impl Engine {
         run.fire_due(ticket, event.at);
         run.commit(ticket, event, plan);
         // What the event started (a stage's early steps, a clock run out on entry) falls due now.
-        run.fire_due(ticket, event.at);
+        let wakeup = run.fire_due(ticket, event.at);
         ticket.clock_at = event.at;
         ticket.last_event_at = event.at;
         if self.history || event.event == SET {
             append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
         }
-        Ok(run.finish(ticket))
+        Ok(run.finish_with(wakeup))
     }
 
     /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or
@@ -324,8 +329,9 @@ impl Engine {
         self.check_pin(ticket)?;
         let mut run = Run::new(self);
         if now >= ticket.clock_at && !ticket.is_closed() {
-            run.fire_due(ticket, now);
+            let wakeup = run.fire_due(ticket, now);
             ticket.clock_at = now;
+            return Ok(run.finish_with(wakeup));
         }
         Ok(run.finish(ticket))
     }
@@ -947,6 +953,12 @@ impl<'e> Run<'e> {
 
     fn finish(self, ticket: &Ticket) -> Outcome {
         let next_wakeup = self.earliest_due(ticket).map(|(t, _)| t);
+        self.finish_with(next_wakeup)
+    }
+
+    /// As `finish`, with the wake-up the last `fire_due` found (nothing may change the ticket's
+    /// stage, clocks or obligations in between).
+    fn finish_with(self, next_wakeup: Option<DateTime<Utc>>) -> Outcome {
         Outcome { rows: self.rows, actions: self.actions, next_wakeup }
     }
 
@@ -1147,15 +1159,18 @@ impl<'e> Run<'e> {
     }
 
     /// Fires every due item at or before `now`, in time order.
-    fn fire_due(&mut self, ticket: &mut Ticket, now: DateTime<Utc>) {
+    /// Returns the instant of the first item left, after `now`: the ticket's wake-up for as
+    /// long as nothing else changes its clocks.
+    fn fire_due(&mut self, ticket: &mut Ticket, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         // Each firing marks its item done, so this ends; the bound is a guard against bugs.
         for _ in 0..256 {
-            let Some((at, due)) = self.earliest_due(ticket) else { return };
+            let (at, due) = self.earliest_due(ticket)?;
             if at > now {
-                return;
+                return Some(at);
             }
             self.fire(ticket, at, due);
         }
+        self.earliest_due(ticket).map(|(t, _)| t)
     }
 
     fn fire(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, due: Due) {
