@@ -49,6 +49,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         Event::named("registered", "2026-02-13T09:50:00Z".parse()?),
         Event::attach("investigation_report", "2026-02-14T02:00:00Z".parse()?),
         Event::named("report_filed", "2026-02-14T02:05:00Z".parse()?),
+        // The person who handles it for the supervisor tier: marks are recorded against them too.
+        Event::assign("li.wei", "2026-02-14T02:10:00Z".parse()?),
     ] {
         let outcome = engine.apply(&mut ticket, &event)?;
         for row in &outcome.rows {
@@ -72,11 +74,18 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 6. Later, the timer fires: load the ticket back and bring it up to date.
     let mut ticket: Ticket = serde_json::from_str(&stored)?;
-    let now = "2026-02-26T02:00:00Z".parse()?;
+    let now = "2026-02-26T16:00:00Z".parse()?; // midnight ending Thu 26 Feb: the deadline
     let outcome = engine.advance(&mut ticket, now)?;
     for action in &outcome.actions {
         let tier = action.tier.as_deref().unwrap_or("-");
-        println!("  action: {:?} on `{}` for {tier}", action.kind, action.subject);
+        print!("  action: {:?} on `{}` for {tier}", action.kind, action.subject);
+        match (&action.mark, &action.against, &action.assignee) {
+            (Some(mark), Some(t), Some(person)) => {
+                println!(", mark `{mark}` against {t} ({person})")
+            }
+            (Some(mark), Some(t), None) => println!(", mark `{mark}` against {t}"),
+            _ => println!(),
+        }
     }
 
     // 7. What the host shows its staff now.

@@ -949,7 +949,10 @@ fn marks_are_recorded_against_the_tier_and_the_person_who_held_the_ticket() {
         ("performance", "supervisor", Some("li.wei"))
     );
     let action = out.actions.iter().find(|a| a.mark.is_some()).unwrap();
-    assert_eq!(action.assignee.as_deref(), Some("li.wei"));
+    assert_eq!(
+        (action.tier.as_deref(), action.against.as_deref(), action.assignee.as_deref()),
+        (Some("management"), Some("supervisor"), Some("li.wei"))
+    );
     assert!(
         out.rows
             .iter()

@@ -30,8 +30,12 @@ pub struct Action {
     /// A performance mark to record, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Text>,
-    /// For a mark: the person it is recorded against (the ticket's assignee when it fell due),
-    /// besides the tier that held the ticket.
+    /// For a mark: the tier it is recorded against, the one that held the ticket when the step
+    /// fell due (`tier` is where an escalation moved it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Text>,
+    /// For a mark: the person it is recorded against, the ticket's assignee when the step fell
+    /// due, if the host had named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<Text>,
 }

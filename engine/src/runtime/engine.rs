@@ -1007,6 +1007,7 @@ impl<'e> Run<'e> {
             subject: Text::from(subject),
             tier: tier.map(Text::from),
             mark: mark.map(Text::from),
+            against: None,
             assignee: None,
         });
     }
@@ -1291,6 +1292,7 @@ impl<'e> Run<'e> {
                 };
                 self.action(at, action_kind, stage_name, action_tier, step.mark.as_deref());
                 if let Some(a) = self.actions.last_mut().filter(|a| a.mark.is_some()) {
+                    a.against = before;
                     a.assignee = assignee;
                 }
                 if let Some(n) = notify.filter(|_| action != LadderAction::Notify) {
