@@ -206,3 +206,21 @@ stages:
         diags.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
     assert_eq!(got, [("E0403", 16, 25), ("E0402", 20, 16), ("E0402", 23, 13)]);
 }
+
+#[test]
+fn an_event_named_like_a_built_in_is_one_error_at_its_use() {
+    let text = r#"policy: p
+version: "1"
+calendar: cn-mainland
+tiers: [agent]
+events: [done]
+start: a
+stages:
+  a: { owner: agent, due: 1h, on: { set: b, done: b } }
+  b: { terminal: true }
+"#;
+    let diags = load_policy("p.yaml", text, None).unwrap_err();
+    let got: Vec<(&str, u32, u32, &str)> =
+        diags.iter().map(|d| (d.code, d.span.line, d.span.column, d.message.as_str())).collect();
+    assert_eq!(got, [("E0206", 8, 37, "`set` is a built-in event")]);
+}

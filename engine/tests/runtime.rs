@@ -903,7 +903,8 @@ fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
 }
 
 /// The audit chain hosts have stored must verify under every later version of the engine, so
-/// the encoding of a state is pinned here: a change to it fails this test.
+/// the encoding of a state is pinned here: a change to it fails this test. (The hashes are the
+/// ones the build before assignees, commit 60deaeb, computed for the same ticket.)
 #[test]
 fn audit_hashes_of_a_stored_ticket_do_not_change() {
     let e = engine();
@@ -912,6 +913,9 @@ fn audit_hashes_of_a_stored_ticket_do_not_change() {
     e.apply(&mut ticket, &ev("take", "2026-02-13T18:00:00+08:00")).unwrap();
     e.apply(&mut ticket, &Event::attach("report", t("2026-02-24T10:00:00+08:00"))).unwrap();
     e.advance(&mut ticket, t("2026-03-04T00:00:00+08:00")).unwrap();
+    // A state with a performance mark, an escalation and a paused clock.
+    e.apply(&mut ticket, &ev("wait", "2026-03-04T01:00:00+08:00")).unwrap();
+    assert_eq!(ticket.marks.len(), 1);
     let heads: Vec<String> = ticket.history.iter().map(|r| r.hash.to_string()).collect();
     assert_eq!(
         heads,
@@ -919,6 +923,7 @@ fn audit_hashes_of_a_stored_ticket_do_not_change() {
             "b505d911470f2ebf0149ac6ded60c6ff8f76274c1c2d5fb301ce1281020e1bdd",
             "5e26df08a0ef4448aed02e349bc8a40f5cfe00265b2ceda1d482c69bfed981e9",
             "b2023ede21cccc6a6268f6881504ef72db5066237e21ece1da33ae18fd478f43",
+            "6d7edfafe5f0054aaaf4e77ea8f3372ce564ef55fd20d807eb95d5b36ad02834",
         ]
     );
 }
@@ -1155,4 +1160,64 @@ fn a_ticket_under_another_policy_is_refused_by_every_call_and_left_unchanged() {
         e.apply(&mut ticket, &Event::attach("report", t("2026-03-03T11:00:00+08:00"))).unwrap_err();
     assert_eq!(err.code(), "closed");
     assert_eq!(serde_json::to_string(&ticket).unwrap(), closed);
+}
+
+#[test]
+fn keeping_deadlines_does_not_replay_steps_already_past() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    // The 50 % flag fires Tue 3 Mar 12:00.
+    e.advance(&mut ticket, t("2026-03-03T13:00:00+08:00")).unwrap();
+    assert_eq!(ticket.stats.flags, 1);
+    // Under 80 %, the flag is still ahead (Wed 4 Mar 09:36), and it fires once.
+    let v2 = Engine::new(compile(&FOCUSED.replace("at: 50%", "at: 80%")));
+    let (mut kept, outcome) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
+    assert_eq!(outcome.next_wakeup, Some(t("2026-03-04T09:36:00+08:00")));
+    let rows = v2.advance(&mut kept, t("2026-03-04T10:00:00+08:00")).unwrap().rows;
+    assert_eq!(kinds(&rows), [(t("2026-03-04T09:36:00+08:00"), RowKind::Flag)]);
+    // A new step that falls before the ticket's clock (25 %, Mon 2 Mar 18:00) counts as past:
+    // nothing fires again, and the next wake-up lies ahead.
+    let v3 = Engine::new(compile(&FOCUSED.replace(
+        "    - { at: 50%, do: flag, notify: owner }",
+        "    - { at: 25%, do: flag }\n    - { at: 50%, do: flag, notify: owner }",
+    )));
+    let (mut kept, outcome) = v3.migrate(&ticket, Migration::KeepDeadlines).unwrap();
+    assert_eq!(outcome.next_wakeup, Some(t("2026-03-05T00:00:00+08:00")));
+    assert!(v3.advance(&mut kept, t("2026-03-04T23:00:00+08:00")).unwrap().rows.is_empty());
+    assert_eq!(kept.stats.flags, 1);
+}
+
+#[test]
+fn a_step_a_resume_moves_into_the_past_fires_at_the_resume() {
+    let policy = r#"
+policy: short-remaining
+version: "1"
+calendar: { id: cn-mainland, hours: "09:00-17:00", timezone: Asia/Shanghai }
+tiers: [agent, lead]
+ladders:
+  warn:
+    - { at: deadline - 2h, do: notify, notify: lead }
+start: work
+stages:
+  work: { owner: agent, due: 9 working hours, ladder: warn, on: { done: closed } }
+  closed: { terminal: true }
+pause:
+  - { on: hold, resume_on: unhold, resume: remaining }
+"#;
+    let e = Engine::new(compile(policy));
+    // Mon 2 Mar 09:00 + 9 working hours: Tue 3 Mar 10:00; the notice would be at 08:00.
+    let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T10:00:00+08:00"));
+    // Held Mon 16:30 with 1.5 working hours left; resumed Tue 09:30: due 11:00, so the notice
+    // (09:00) is already late. It fires at the resume, not before it.
+    e.apply(&mut ticket, &ev("hold", "2026-03-02T16:30:00+08:00")).unwrap();
+    let out = e.apply(&mut ticket, &ev("unhold", "2026-03-03T09:30:00+08:00")).unwrap();
+    assert_eq!(
+        kinds(&out.rows),
+        [
+            (t("2026-03-03T09:30:00+08:00"), RowKind::Resumed),
+            (t("2026-03-03T09:30:00+08:00"), RowKind::Notify),
+        ]
+    );
+    assert_eq!(out.next_wakeup, Some(t("2026-03-03T11:00:00+08:00")));
 }

@@ -1155,7 +1155,8 @@ impl Compiler<'_> {
         }
         if let Some(decl) = declared {
             for u in uses {
-                if !decl.contains(&u.value) {
+                let builtin = crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str());
+                if !builtin && !decl.contains(&u.value) {
                     self.unknown("E0206", "event", u, decl);
                 }
             }

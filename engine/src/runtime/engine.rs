@@ -311,10 +311,10 @@ impl Engine {
         let mut run = Run::new(self);
         let plan = run.plan(ticket, event)?;
         run.fire_due(ticket, event.at);
+        ticket.clock_at = event.at;
         run.commit(ticket, event, plan);
         // What the event started (a stage's early steps, a clock run out on entry) falls due now.
         let wakeup = run.fire_due(ticket, event.at);
-        ticket.clock_at = event.at;
         ticket.last_event_at = event.at;
         if self.history || event.event == SET {
             append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
@@ -496,9 +496,20 @@ impl Engine {
                 };
                 let _ = stage;
                 let mut t = ticket.clone();
-                // The step instants were worked out from the old policy's ladder.
+                // The step instants and fired marks were the old ladder's. Under the new one, a
+                // step at or before the ticket's clock counts as fired: keeping the deadlines
+                // does not replay the past.
+                let (clock_at, run) = (t.clock_at, Run::new(self));
+                let ladder = self.stage(&t).ladder.and_then(|l| self.policy.ladders.get(l));
                 if let Some(c) = t.clock.as_mut() {
                     c.steps = Default::default();
+                    c.fired = 0;
+                    for (i, step) in ladder.iter().flat_map(|l| l.steps.iter()).take(64).enumerate()
+                    {
+                        if run.step_time(c, &step.at).max(c.started) <= clock_at {
+                            c.fired |= 1u64 << i;
+                        }
+                    }
                 }
                 for (name, value) in ticket.fields.iter() {
                     let unset_enum = matches!(
@@ -1169,7 +1180,9 @@ impl<'e> Run<'e> {
             if at > now {
                 return Some(at);
             }
-            self.fire(ticket, at, due);
+            // An item a resume or an event moved before the ticket's clock fires at the clock,
+            // not in the past.
+            self.fire(ticket, at.max(ticket.clock_at), due);
         }
         self.earliest_due(ticket).map(|(t, _)| t)
     }
@@ -1792,14 +1805,15 @@ impl<'e> Run<'e> {
                 if let Some(a) = assignee {
                     ticket.assignee = Some(Text::from(a));
                 }
-                let tier = ticket.tier.clone().unwrap_or_default();
-                let detail = match (to, assignee) {
-                    (Some(to), Some(a)) => detail!(self, "{from} → {to} ({a}) by event"),
-                    (Some(to), None) => detail!(self, "{from} → {to} by event"),
-                    (None, Some(a)) => detail!(self, "assigned to {a} ({tier}) by event"),
-                    (None, None) => Text::default(),
+                let tier = ticket.tier.clone();
+                let detail = match (to, assignee, tier.as_deref()) {
+                    (Some(to), Some(a), _) => detail!(self, "{from} → {to} ({a}) by event"),
+                    (Some(to), None, _) => detail!(self, "{from} → {to} by event"),
+                    (None, Some(a), Some(t)) => detail!(self, "assigned to {a} ({t}) by event"),
+                    (None, Some(a), None) => detail!(self, "assigned to {a} by event"),
+                    (None, None, _) => Text::default(),
                 };
-                self.row(at, RowKind::Reassign, Some(stage_name), Some(&tier), detail);
+                self.row(at, RowKind::Reassign, Some(stage_name), tier.as_deref(), detail);
             }
             Plan::Transition(to) => {
                 let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
