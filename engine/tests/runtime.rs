@@ -1221,3 +1221,34 @@ pause:
     );
     assert_eq!(out.next_wakeup, Some(t("2026-03-03T11:00:00+08:00")));
 }
+
+#[test]
+fn a_guard_that_cannot_be_evaluated_refuses_the_event_and_changes_nothing() {
+    let policy = r#"
+policy: guards
+version: "1"
+calendar: cn-mainland
+fields:
+  departments: { type: list }
+  text: { type: string }
+tiers: [agent]
+start: a
+stages:
+  a:
+    owner: agent
+    due: 1h
+    on:
+      index: { to: b, when: 'departments[3] == "x"' }
+  b: { terminal: true }
+"#;
+    let e = Engine::new(compile(policy));
+    let mut ticket =
+        open(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["a"], "text": "x"}));
+    let before = serde_json::to_string(&ticket).unwrap();
+    // An index past the end of the list is an error, not false: the event is refused, saying
+    // which condition failed.
+    let err = e.apply(&mut ticket, &ev("index", "2026-03-02T10:30:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "evaluation", "{err}");
+    assert!(err.to_string().starts_with("condition `departments[3] == \"x\"` failed"), "{err}");
+    assert_eq!(serde_json::to_string(&ticket).unwrap(), before);
+}
