@@ -488,13 +488,12 @@ impl Engine {
     pub fn migrate(&self, ticket: &Ticket, how: Migration) -> Result<(Ticket, Outcome), Rejection> {
         match how {
             Migration::KeepDeadlines => {
-                let Some(stage) = self.policy.stage_id(&ticket.stage) else {
+                if self.policy.stage_id(&ticket.stage).is_none() {
                     return Err(Rejection::bad(format!(
                         "stage `{}` does not exist in policy `{}` {}",
                         ticket.stage, self.pin.id, self.pin.version
                     )));
-                };
-                let _ = stage;
+                }
                 let mut t = ticket.clone();
                 // The step instants and fired marks were the old ladder's. Under the new one, a
                 // step at or before the ticket's clock counts as fired: keeping the deadlines
