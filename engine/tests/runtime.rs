@@ -1252,3 +1252,24 @@ stages:
     assert!(err.to_string().starts_with("condition `departments[3] == \"x\"` failed"), "{err}");
     assert_eq!(serde_json::to_string(&ticket).unwrap(), before);
 }
+
+#[test]
+fn keeping_deadlines_needs_the_ticket_stage_in_the_new_policy() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let text = FOCUSED
+        .replace("take: work", "take: handling")
+        .replace("stages: [work]", "stages: [handling]")
+        .replace("\n  work:\n", "\n  handling:\n");
+    let renamed = Engine::new(compile(&text));
+    let err = renamed.migrate(&ticket, Migration::KeepDeadlines).unwrap_err();
+    assert_eq!(err.code(), "bad_event");
+    assert!(
+        err.to_string().starts_with("stage `work` does not exist in policy `focused`"),
+        "{err}"
+    );
+    // Recomputing from the history replays the same events into the renamed stage.
+    let (moved, _) = renamed.migrate(&ticket, Migration::Recompute).unwrap();
+    assert_eq!(moved.stage, "handling");
+    assert_eq!(moved.clock.as_ref().unwrap().deadline, ticket.clock.as_ref().unwrap().deadline);
+}
