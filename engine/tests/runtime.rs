@@ -400,13 +400,17 @@ fn audit_chain_links_every_applied_event() {
     assert_eq!(ombud_engine::runtime::state_digest(&ticket), ticket.history[2].state);
 }
 
-fn reference() -> Engine {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../policies/service-complaints.yaml");
+/// An engine for a policy of `policies/`.
+fn bundled(file: &str) -> Engine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies").join(file);
     match ombud_engine::load_policy_file(&path) {
         Ok((policy, _)) => Engine::new(Arc::new(policy)),
-        Err(diags) => panic!("reference policy does not compile: {diags:#?}"),
+        Err(diags) => panic!("{file} does not compile: {diags:#?}"),
     }
+}
+
+fn reference() -> Engine {
+    bundled("service-complaints.yaml")
 }
 
 #[test]
@@ -651,7 +655,12 @@ stages:
 
 /// Every row `advance` produces up to `until`, as (instant, kind).
 fn rows_until(e: &Engine, ticket: &mut Ticket, until: &str) -> Vec<(DateTime<Utc>, RowKind)> {
-    e.advance(ticket, t(until)).unwrap().rows.iter().map(|r| (r.at, r.kind)).collect()
+    kinds(&e.advance(ticket, t(until)).unwrap().rows)
+}
+
+/// (instant, kind) of each row.
+fn kinds(rows: &[ombud_engine::runtime::TimelineRow]) -> Vec<(DateTime<Utc>, RowKind)> {
+    rows.iter().map(|r| (r.at, r.kind)).collect()
 }
 
 #[test]
@@ -734,23 +743,9 @@ stages:
     );
 }
 
-fn hotline() -> Engine {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../policies/city-hotline-12345.yaml");
-    match ombud_engine::load_policy_file(&path) {
-        Ok((policy, _)) => Engine::new(Arc::new(policy)),
-        Err(diags) => panic!("hotline policy does not compile: {diags:#?}"),
-    }
-}
-
-/// (instant, kind) of each row.
-fn kinds(rows: &[ombud_engine::runtime::TimelineRow]) -> Vec<(DateTime<Utc>, RowKind)> {
-    rows.iter().map(|r| (r.at, r.kind)).collect()
-}
-
 #[test]
 fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
-    let e = hotline();
+    let e = bundled("city-hotline-12345.yaml");
     // The 30-minute call stage: its `deadline - 2h` notice would fall at 07:30, before the call.
     let input = OpenTicket {
         id: "H-1".into(),

@@ -502,13 +502,13 @@ impl Engine {
                 let ladder = self.stage(&t).ladder.and_then(|l| self.policy.ladders.get(l));
                 if let Some(c) = t.clock.as_mut() {
                     c.steps = Default::default();
-                    c.fired = 0;
-                    for (i, step) in ladder.iter().flat_map(|l| l.steps.iter()).take(64).enumerate()
-                    {
-                        if run.step_time(c, &step.at).max(c.started) <= clock_at {
-                            c.fired |= 1u64 << i;
-                        }
-                    }
+                    let times: Vec<_> =
+                        ladder.map(|l| run.step_times(c, l).collect()).unwrap_or_default();
+                    c.fired = times
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, at)| **at <= clock_at)
+                        .fold(0, |fired, (i, _)| fired | 1u64 << i);
                 }
                 for (name, value) in ticket.fields.iter() {
                     let unset_enum = matches!(
@@ -1082,6 +1082,17 @@ impl<'e> Run<'e> {
         if c.total <= 0 { 1.0 } else { 1.0 - left as f64 / c.total as f64 }
     }
 
+    /// When each step of `ladder` falls on clock `c` (at most 64, the width of `fired`). A step
+    /// that would fall before the stage was entered (`deadline - 2h` on a 30-minute stage) falls
+    /// at the entry, not in the past.
+    fn step_times<'a>(
+        &'a self,
+        c: &'a StageClock,
+        ladder: &'a crate::compile::LadderDef,
+    ) -> impl Iterator<Item = DateTime<Utc>> + 'a {
+        ladder.steps.iter().take(64).map(|step| self.step_time(c, &step.at).max(c.started))
+    }
+
     /// When ladder step `i` of the current stage fires, if it is scheduled at all.
     fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
         let cal = &self.policy().calendar;
@@ -1133,17 +1144,7 @@ impl<'e> Run<'e> {
                 // The clock remembers its step instants: firing a step changes which are
                 // pending, not when they fall. The key guards against any change to the clock.
                 let key = (l, c.budget, c.started, c.deadline, c.total);
-                let compute = || StepTimes {
-                    key,
-                    // A step that would fall before the stage was entered (`deadline - 2h` on
-                    // a 30-minute stage) fires on entry, not in the past.
-                    at: ladder
-                        .steps
-                        .iter()
-                        .take(64)
-                        .map(|step| self.step_time(c, &step.at).max(c.started))
-                        .collect(),
-                };
+                let compute = || StepTimes { key, at: self.step_times(c, ladder).collect() };
                 let cached = c.steps.0.get_or_init(compute);
                 let fresh;
                 let times = if cached.key == key {
