@@ -239,6 +239,22 @@ fn rejected_events_leave_the_ticket_byte_for_byte_unchanged() {
         ),
         (Event::member_done("legal", t("2026-03-02T11:00:00+08:00")), "bad_event"),
         (ev("back", "2026-03-02T11:00:00+08:00"), "bad_event"),
+        // A key that belongs to another event is refused, not dropped: an `attach` that names a
+        // tier, a `member_done` that names a person.
+        (
+            Event {
+                to: Some("supervisor".into()),
+                ..Event::attach("report", t("2026-03-02T11:00:00+08:00"))
+            },
+            "bad_event",
+        ),
+        (
+            Event {
+                assignee: Some("li.wei".into()),
+                ..Event::member_done("billing", t("2026-03-02T11:00:00+08:00"))
+            },
+            "bad_event",
+        ),
     ];
     for (event, code) in cases {
         let before = serde_json::to_string(&ticket).unwrap();
@@ -935,6 +951,15 @@ fn marks_are_recorded_against_the_tier_and_the_person_who_held_the_ticket() {
     assert_eq!(ticket.assignee.as_deref(), Some("li.wei"));
     let bare = Event::named("reassign", t("2026-02-13T18:06:00+08:00"));
     assert_eq!(e.apply(&mut ticket, &bare).unwrap_err().code(), "bad_event");
+    // A person sent with a transition is refused rather than lost, and the refusal says where
+    // the person goes.
+    let with_person =
+        Event { assignee: Some("zhao.lei".into()), ..ev("approve", "2026-02-13T18:06:00+08:00") };
+    assert_eq!(
+        e.apply(&mut ticket, &with_person).unwrap_err().to_string(),
+        "`approve` takes no `assignee` (only `reassign` does); send the `assignee` as a \
+         separate `reassign` event"
+    );
     assert_eq!(
         e.next_actions(&ticket, t("2026-02-13T18:06:00+08:00")).unwrap().assignee.as_deref(),
         Some("li.wei")

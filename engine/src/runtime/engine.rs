@@ -1541,6 +1541,12 @@ impl<'e> Run<'e> {
         let p = self.policy();
         let name = event.event.as_str();
         let stage = self.engine.stage(ticket);
+        if let Some((key, owner)) = event.stray_key() {
+            return Err(Rejection::bad(format!(
+                "`{name}` takes no `{key}` (only `{owner}` does); send the `{key}` as a \
+                 separate `{owner}` event"
+            )));
+        }
         match name {
             ATTACH => {
                 let Some(artifact) = event.artifact.as_deref() else {

@@ -102,7 +102,8 @@ pub enum Rejection {
         /// `id@version#digest` of the engine.
         engine_policy: String,
     },
-    /// A built-in event without the data it needs, or with data that does not fit.
+    /// A built-in event without the data it needs, or with data that does not fit; or any event
+    /// carrying a key that belongs to another one (see [`Event::stray_key`](crate::runtime::Event::stray_key)).
     #[error("{message}")]
     BadEvent {
         /// What is wrong.

@@ -118,6 +118,34 @@ impl Event {
     pub fn assign(assignee: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { assignee: Some(assignee.into()), ..Event::named(REASSIGN, at) }
     }
+
+    /// The first key this event carries that belongs to another kind of event, with the built-in
+    /// event it belongs to: `to` on a `registered`, say. The engine refuses such an event rather
+    /// than drop the value (a host that sends `assignee` with a transition would otherwise lose
+    /// the assignment without a word).
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let at = "2026-02-14T10:00:00+08:00".parse().unwrap();
+    /// let mut e = Event::named("registered", at);
+    /// assert_eq!(e.stray_key(), None);
+    /// e.assignee = Some("li.wei".into());
+    /// assert_eq!(e.stray_key(), Some(("assignee", "reassign")));
+    /// assert_eq!(Event::assign("li.wei", at).stray_key(), None);
+    /// ```
+    pub fn stray_key(&self) -> Option<(&'static str, &'static str)> {
+        let given = [
+            ("artifact", ATTACH, self.artifact.is_some()),
+            ("data", SET, self.data.is_some()),
+            ("member", MEMBER_DONE, self.member.is_some()),
+            ("to", REASSIGN, self.to.is_some()),
+            ("assignee", REASSIGN, self.assignee.is_some()),
+        ];
+        given
+            .into_iter()
+            .find(|&(_, owner, present)| present && owner != self.event)
+            .map(|(key, owner, _)| (key, owner))
+    }
 }
 
 /// Built-in event: attach an artifact.
