@@ -152,8 +152,9 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
     } else {
         "open".to_string()
     };
+    let assignee = f.assignee.as_deref().map(|a| format!("  assignee {a}")).unwrap_or_default();
     out.push_str(&format!(
-        "  stage {}  tier {}  {state}{}\n",
+        "  stage {}  tier {}{assignee}  {state}{}\n",
         f.stage,
         f.tier.as_deref().unwrap_or("-"),
         if f.flagged { "  flagged red" } else { "" }
@@ -166,7 +167,16 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
         tl.rejected.len()
     ));
     if !f.marks.is_empty() {
-        out.push_str(&format!("  performance marks against {}\n", f.marks.join(", ")));
+        let against: Vec<String> = f
+            .marks
+            .iter()
+            .zip(&f.mark_assignees)
+            .map(|(tier, person)| match person {
+                Some(p) => format!("{tier} ({p})"),
+                None => tier.clone(),
+            })
+            .collect();
+        out.push_str(&format!("  performance marks against {}\n", against.join(", ")));
     }
     let n = &tl.next;
     if !f.closed {

@@ -254,6 +254,12 @@ fn simulate_shows_the_person_a_mark_is_recorded_against() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("assigned to zhang.min (frontline) by event"), "{out}");
     assert!(out.contains("mark `performance` against frontline (zhang.min)"), "{out}");
+    assert!(out.contains("  performance marks against frontline (zhang.min)\n"), "{out}");
+    let (code, json, err) = ombud(&["simulate", "--format", "json", path]);
+    assert_eq!(code, 0, "{json}{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["final"]["mark_assignees"], serde_json::json!(["zhang.min"]));
+    assert_eq!(v["final"].get("assignee"), None, "nobody holds the ticket for management");
     let (code, out, err) = ombud(&["test", path]);
     assert_eq!(code, 0, "{out}{err}");
 }

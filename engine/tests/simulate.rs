@@ -62,6 +62,46 @@ fn deadlines_are_those_of_the_last_visit_and_failures_carry_their_line() {
     assert_eq!(failures[1].actual, "[#8 confirmed [not_accepted]]");
 }
 
+/// `assignee` and `mark_assignees` check the people: who holds the ticket at `until`, and whom
+/// each performance mark was recorded against.
+#[test]
+fn expectations_name_the_people_marks_were_recorded_against() {
+    let text = |expect: &str| {
+        format!(
+            "ticket: {{ id: P-1, at: 2026-03-10T09:00:00+08:00, fields: {{ departments: [network] }} }}
+events:
+  - {{ at: +10m, event: registered }}
+  - {{ at: +5m, event: reassign, assignee: zhang.min }}
+until: 2026-03-11T10:00:00+08:00
+expect:
+{expect}"
+        )
+    };
+    let e = engine("policies/service-complaints.yaml");
+    // The verify breach (Wed 11 Mar 09:10) escalates to the supervisor: the mark is against
+    // frontline and zhang.min, and the supervisor's person is not named yet.
+    let holds = scenario(&text(
+        "  marks: [frontline]\n  mark_assignees: [zhang.min]\n  assignee: none\n  tier: supervisor\n",
+    ));
+    let tl = simulate(&e, &holds).unwrap();
+    assert_eq!(tl.final_state.mark_assignees, [Some("zhang.min".to_string())]);
+    assert_eq!(holds.expect.as_ref().unwrap().check(&tl), []);
+
+    let wrong = scenario(&text("  mark_assignees: [li.wei]\n  assignee: zhang.min\n"));
+    let failures = wrong.expect.as_ref().unwrap().check(&simulate(&e, &wrong).unwrap());
+    let got: Vec<_> = failures
+        .iter()
+        .map(|f| (f.key.as_str(), f.span.line, f.expected.as_str(), f.actual.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("mark_assignees", 7, "[li.wei]", "[zhang.min]"),
+            ("assignee", 8, "`zhang.min`", "`none`")
+        ]
+    );
+}
+
 #[test]
 fn compare_matches_rows_by_kind_stage_and_occurrence() {
     let s = scenario(DISPUTED);

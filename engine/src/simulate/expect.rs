@@ -19,7 +19,7 @@ pub struct Expect {
 /// The value of one `expect:` key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectValue {
-    /// `stage`, `final_stage`, `tier`.
+    /// `stage`, `final_stage`, `tier`, `assignee` (`none` when nobody holds the tier or ticket).
     Name(String),
     /// `closed`, `provisional`.
     Bool(bool),
@@ -27,7 +27,9 @@ pub enum ExpectValue {
     Count(u32),
     /// `breaches: [verify, handle]` (stages or obligations, in order),
     /// `escalations: [service_center, management]` (the tier after each step, in order),
-    /// `flags: [handle]` (stages), `marks: [supervisor]` (the tier marked).
+    /// `flags: [handle]` (stages), `marks: [supervisor]` (the tier marked),
+    /// `mark_assignees: [li.wei]` (the person each mark was recorded against, `none` for a mark
+    /// made while nobody was named).
     Names(Vec<String>),
     /// `deadlines: { handle: 2026-02-27T00:00:00+08:00 }`: the deadline of the last visit of
     /// each stage (or of an obligation).
@@ -104,6 +106,7 @@ fn check_one(tl: &Timeline, key: &Located<String>, value: &ExpectValue, out: &mu
         ExpectValue::Name(want) => {
             let got = match name {
                 "tier" => tl.final_state.tier.clone().unwrap_or_else(|| "none".into()),
+                "assignee" => tl.final_state.assignee.clone().unwrap_or_else(|| "none".into()),
                 _ => tl.final_state.stage.clone(),
             };
             if *want != got {
@@ -129,6 +132,12 @@ fn check_one(tl: &Timeline, key: &Located<String>, value: &ExpectValue, out: &mu
                     .collect(),
                 "flags" => rows_of(RowKind::Flag)
                     .filter_map(|r| r.stage.as_deref().map(str::to_string))
+                    .collect(),
+                "mark_assignees" => tl
+                    .final_state
+                    .mark_assignees
+                    .iter()
+                    .map(|a| a.clone().unwrap_or_else(|| "none".into()))
                     .collect(),
                 _ => tl.final_state.marks.clone(),
             };

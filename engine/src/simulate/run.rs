@@ -55,6 +55,8 @@ pub struct FinalState {
     pub stage: String,
     /// Responsible tier.
     pub tier: Option<String>,
+    /// The person handling the ticket for its tier, if the host named one.
+    pub assignee: Option<String>,
     /// Whether it reached a terminal stage.
     pub closed: bool,
     /// When it closed.
@@ -69,6 +71,8 @@ pub struct FinalState {
     pub flags: u32,
     /// Performance marks: the tier each was recorded against, in order.
     pub marks: Vec<String>,
+    /// The person each mark in `marks` was recorded against (`None`: nobody was named).
+    pub mark_assignees: Vec<Option<String>>,
 }
 
 impl Timeline {
@@ -136,6 +140,7 @@ impl Timeline {
             final_state: FinalView {
                 stage: &f.stage,
                 tier: f.tier.as_deref(),
+                assignee: f.assignee.as_deref(),
                 closed: f.closed,
                 closed_at: f.closed_at.map(t),
                 flagged: f.flagged,
@@ -143,6 +148,7 @@ impl Timeline {
                 escalations: f.escalations,
                 flags: f.flags,
                 marks: &f.marks,
+                mark_assignees: &f.mark_assignees,
             },
             next: NextView {
                 events: &n.events,
@@ -217,6 +223,9 @@ pub struct FinalView<'a> {
     pub stage: &'a str,
     /// Tier.
     pub tier: Option<&'a str>,
+    /// The person handling it for its tier; left out when nobody is named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<&'a str>,
     /// Closed?
     pub closed: bool,
     /// When it closed.
@@ -231,6 +240,14 @@ pub struct FinalView<'a> {
     pub flags: u32,
     /// Tiers marked.
     pub marks: &'a [String],
+    /// The person each mark was recorded against (`null`: nobody was named); left out when no
+    /// mark names anyone.
+    #[serde(skip_serializing_if = "names_nobody")]
+    pub mark_assignees: &'a [Option<String>],
+}
+
+fn names_nobody(people: &&[Option<String>]) -> bool {
+    people.iter().all(Option::is_none)
 }
 
 /// Next actions in the JSON view.
@@ -369,6 +386,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     let final_state = FinalState {
         stage: ticket.stage.to_string(),
         tier: ticket.tier.as_deref().map(str::to_string),
+        assignee: ticket.assignee.as_deref().map(str::to_string),
         closed: ticket.is_closed(),
         closed_at: ticket.closed_at,
         flagged: ticket.flagged,
@@ -376,6 +394,11 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         escalations: ticket.stats.escalations,
         flags: ticket.stats.flags,
         marks: ticket.marks.iter().map(|m| m.tier.to_string()).collect(),
+        mark_assignees: ticket
+            .marks
+            .iter()
+            .map(|m| m.assignee.as_deref().map(str::to_string))
+            .collect(),
     };
     Ok(Timeline {
         policy: format!("{}@{}", policy.id, policy.version),

@@ -178,10 +178,11 @@ const TOP_KEYS: [&str; 7] =
 const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
 const EVENT_KEYS: [&str; 8] = ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
 /// Keys of an `expect:` block.
-pub const EXPECT_KEYS: [&str; 11] = [
+pub const EXPECT_KEYS: [&str; 13] = [
     "stage",
     "final_stage",
     "tier",
+    "assignee",
     "closed",
     "breaches",
     "escalations",
@@ -190,6 +191,7 @@ pub const EXPECT_KEYS: [&str; 11] = [
     "provisional",
     "rejected",
     "marks",
+    "mark_assignees",
 ];
 const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
 
@@ -495,7 +497,9 @@ impl Cx<'_> {
         for (k, v) in entries {
             let NodeKind::Str(name) = &k.kind else { continue };
             let value = match name.as_str() {
-                "stage" | "final_stage" | "tier" => self.string(name, v).map(ExpectValue::Name),
+                "stage" | "final_stage" | "tier" | "assignee" => {
+                    self.string(name, v).map(ExpectValue::Name)
+                }
                 "closed" | "provisional" => match v.kind {
                     NodeKind::Bool(b) => Some(ExpectValue::Bool(b)),
                     _ => {
@@ -503,7 +507,9 @@ impl Cx<'_> {
                         None
                     }
                 },
-                "breaches" | "escalations" | "flags" | "marks" => self.count_or_list(name, v),
+                "breaches" | "escalations" | "flags" | "marks" | "mark_assignees" => {
+                    self.count_or_list(name, v)
+                }
                 "deadlines" => self.deadlines(v),
                 "rejected" => self.rejected(v),
                 _ => None,
