@@ -283,6 +283,10 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
     table(&mut o, &["tier", "escalations", "share"], &count_rows(&r.escalations_by_tier));
     let _ = writeln!(o, "\nPerformance marks by tier");
     table(&mut o, &["tier", "marks", "share"], &count_rows(&r.marks_by_tier));
+    if !r.marks_by_assignee.is_empty() {
+        let _ = writeln!(o, "\nPerformance marks by person");
+        table(&mut o, &["assignee", "marks", "share"], &count_rows(&r.marks_by_assignee));
+    }
     let _ = writeln!(
         o,
         "\nCallback sample (seed {}, 20% of closed tickets per category)",
@@ -326,6 +330,7 @@ fn csv(r: &Report) -> String {
         ("department", &r.by_department),
         ("escalations_to", &r.escalations_by_tier),
         ("marks", &r.marks_by_tier),
+        ("marks_by_assignee", &r.marks_by_assignee),
     ] {
         for c in counts {
             row(section, &c.key, c.count.to_string());
@@ -547,6 +552,13 @@ th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
         html_table(&["tier", "escalations", "share"], &count_rows(&r.escalations_by_tier)),
         html_table(&["tier", "performance marks", "share"], &count_rows(&r.marks_by_tier))
     );
+    if !r.marks_by_assignee.is_empty() {
+        o.push_str("<h2>Performance marks by person</h2>");
+        o.push_str(&html_table(
+            &["assignee", "performance marks", "share"],
+            &count_rows(&r.marks_by_assignee),
+        ));
+    }
 
     let _ = write!(
         o,

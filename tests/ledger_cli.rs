@@ -139,6 +139,34 @@ fn report_formats() {
     assert!(!html.contains("<script") && !html.contains("<link"), "self-contained");
     let bad = ombud(&["report", "--policy", POLICY, "--ledger", SMALL, "--period", "2026-Q5"]);
     assert_eq!(bad.status.code(), Some(2));
+    assert!(!text.contains("Performance marks by person"), "nobody is named in the small ledger");
+
+    // With T-05's verification assigned to a person, its overdue mark is counted against them.
+    let small = std::fs::read_to_string(root().join(SMALL)).unwrap();
+    let registered =
+        r#"{"ticket":"T-05","event":{"at":"2026-07-06T09:30:00+08:00","event":"registered"}}"#;
+    let assigned = small.replace(
+        registered,
+        &format!(
+            "{registered}\n{}",
+            r#"{"ticket":"T-05","event":{"at":"2026-07-06T09:40:00+08:00","event":"reassign","assignee":"zhang.min"}}"#
+        ),
+    );
+    assert_ne!(assigned, small);
+    let ledger = temp("assigned.jsonl", assigned.as_bytes());
+    let ledger = ledger.to_str().unwrap();
+    let o = ombud(&["report", "--policy", POLICY, "--ledger", ledger, "--period", "2026-Q3"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "Performance marks by person\n  assignee   marks  share\n  zhang.min      1  10.0%\n"
+        ),
+        "{text}"
+    );
+    let o = ombud(&[
+        "report", "--policy", POLICY, "--ledger", ledger, "--period", "2026-Q3", "--format", "csv",
+    ]);
+    assert!(stdout(&o).contains("\nmarks_by_assignee,zhang.min,1\n"), "{}", stdout(&o));
 }
 
 #[test]

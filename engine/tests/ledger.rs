@@ -196,6 +196,7 @@ fn report_figures_of_the_small_ledger() {
     assert_eq!((rep.repeats.with_complainant, rep.repeats.repeats), (9, 3));
     assert_eq!(counts(&rep.escalations_by_tier), v(&[("management", 2), ("supervisor", 2)]));
     assert_eq!(counts(&rep.marks_by_tier), v(&[("frontline", 2), ("service_center", 1)]));
+    assert_eq!(counts(&rep.marks_by_assignee), v(&[]), "nobody is named in the small ledger");
     let strata: Vec<(String, u64, u64)> =
         rep.callback_strata.iter().map(|s| (s.category.clone(), s.closed, s.sampled)).collect();
     assert_eq!(strata.iter().map(|s| s.2).sum::<u64>(), 6);
@@ -208,6 +209,38 @@ fn report_figures_of_the_small_ledger() {
     // Only June: T-00 alone.
     let june = ReportOptions { period: "2026-06".parse().unwrap(), ..options };
     assert_eq!(build_report(e.policy(), &r.tickets, &june).tickets, 1);
+}
+
+/// A `reassign` line naming the person: the marks of T-05 and T-09, both left in verification
+/// past their deadline, are counted against the people who held them, in the tier table as
+/// before and in the person table.
+#[test]
+fn report_counts_marks_against_the_person_who_held_the_ticket() {
+    let e = reference();
+    let mut lines: Vec<String> = small().lines().map(str::to_string).collect();
+    let at = |t: &str, person: &str| {
+        format!(
+            r#"{{"ticket":"{t}","event":{{"at":"{}","event":"reassign","assignee":"{person}"}}}}"#,
+            if t == "T-05" { "2026-07-06T09:40:00+08:00" } else { "2026-07-09T09:30:00+08:00" }
+        )
+    };
+    // After each ticket's `registered` line (41 and 69, 1-based), the later one first.
+    lines.insert(69, at("T-09", "zhang.min"));
+    lines.insert(41, at("T-05", "zhang.min"));
+    let r = run(std::slice::from_ref(&e), &(lines.join("\n") + "\n"), 1, true);
+    assert_eq!(r.figures[0].rejected, 1, "the reassign lines are applied (T-07's refusal stays)");
+    let options = ReportOptions {
+        period: "2026-Q3".parse::<Period>().unwrap(),
+        seed: 1,
+        repeat_window_secs: 30 * 86_400,
+        repeat_window: "30d".into(),
+    };
+    let rep = build_report(e.policy(), &r.tickets, &options);
+    let counts = |c: &[ombud_engine::ledger::Count]| -> Vec<(String, u64)> {
+        c.iter().map(|c| (c.key.clone(), c.count)).collect()
+    };
+    assert_eq!(counts(&rep.marks_by_tier), [("frontline".into(), 2), ("service_center".into(), 1)]);
+    assert_eq!(counts(&rep.marks_by_assignee), [("zhang.min".to_string(), 2)]);
 }
 
 #[test]

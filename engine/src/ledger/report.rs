@@ -232,6 +232,9 @@ pub struct Report {
     pub escalations_by_tier: Vec<Count>,
     /// Performance marks by the tier marked.
     pub marks_by_tier: Vec<Count>,
+    /// Performance marks by the person marked (the ticket's assignee when the mark was made);
+    /// marks made while nobody was named are in `marks_by_tier` only.
+    pub marks_by_assignee: Vec<Count>,
     /// Seed of the callback sample.
     pub callback_seed: u64,
     /// Strata of the callback sample.
@@ -363,6 +366,12 @@ pub fn build_report(
         counts(&mut period.iter().flat_map(|t| t.escalations.iter().map(|e| e.to_string())));
     let marks_by_tier =
         counts(&mut period.iter().flat_map(|t| t.marks.iter().map(|m| m.tier.to_string())));
+    let marks_by_assignee = counts(
+        &mut period
+            .iter()
+            .flat_map(|t| t.marks.iter().filter_map(|m| m.assignee.as_deref()))
+            .map(str::to_string),
+    );
 
     // Callback sample: per category, the ceil(20 %) closed tickets with the lowest seeded hash.
     let mut strata: BTreeMap<String, Vec<&TicketRecord>> = BTreeMap::new();
@@ -414,6 +423,7 @@ pub fn build_report(
         repeats,
         escalations_by_tier,
         marks_by_tier,
+        marks_by_assignee,
         callback_seed: options.seed,
         callback_strata,
         callback,
