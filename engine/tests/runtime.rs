@@ -1293,3 +1293,35 @@ fn keeping_deadlines_needs_the_ticket_stage_in_the_new_policy() {
     assert_eq!(moved.stage, "handling");
     assert_eq!(moved.clock.as_ref().unwrap().deadline, ticket.clock.as_ref().unwrap().deadline);
 }
+
+/// A notify step names whom it notifies with `notify:`, or with `to:` as an escalation does;
+/// either way the action goes to that tier, not to the tier holding the ticket.
+#[test]
+fn a_notify_step_goes_to_its_to_tier() {
+    let text = |step: &str| {
+        [
+            "policy: n\ncalendar: weekdays\ntiers: [agent, head]\nladder: l\nstart: open\n",
+            &format!("ladders:\n  l:\n    - {step}\n"),
+            "stages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n",
+            "  closed: { terminal: true }\n",
+        ]
+        .concat()
+    };
+    for step in ["{ at: 50%, do: notify, to: head }", "{ at: 50%, do: notify, notify: head }"] {
+        let e = Engine::new(compile(&text(step)));
+        let mut ticket = open(&e, "2026-03-02T08:00:00Z", json!({}));
+        let out = e.advance(&mut ticket, t("2026-03-02T10:00:00Z")).unwrap();
+        let notified: Vec<_> = out
+            .actions
+            .iter()
+            .map(|a| (a.at, a.kind, a.tier.as_deref().unwrap_or_default().to_string()))
+            .collect();
+        assert_eq!(
+            notified,
+            [(t("2026-03-02T10:00:00Z"), ActionKind::Notify, "head".into())],
+            "{step}"
+        );
+        assert_eq!(out.rows[0].detail, "50%; notify head", "{step}");
+        assert_eq!(ticket.tier.as_deref(), Some("agent"), "{step}: notifying moves nothing");
+    }
+}

@@ -1230,7 +1230,11 @@ impl<'e> Run<'e> {
                     }
                 };
                 let to = step.to.and_then(target);
-                let notify = step.notify.and_then(target);
+                // A notify step goes to its `notify:` tier, or else to its `to:` tier.
+                let notify = step
+                    .notify
+                    .or(step.to.filter(|_| step.action == LadderAction::Notify))
+                    .and_then(target);
                 // An escalation whose target already holds the ticket (`next` at the top tier, or
                 // a named tier it was escalated to before) moves nothing: it is recorded and sent
                 // as a notification to that tier, and not counted as an escalation.
