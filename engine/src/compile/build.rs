@@ -18,6 +18,16 @@ use std::path::Path;
 
 /// What [`load_policy`] returns: the compiled policy and its warnings, or every diagnostic
 /// (errors and warnings, sorted) when there is at least one error.
+///
+/// ```
+/// use ombud_engine::LoadResult;
+/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
+///             stages: {s: {owner: a, on: {done: closd}}, closed: {terminal: true}}}";
+/// let result: LoadResult = ombud_engine::load_policy("p.yaml", text, None);
+/// let errors = result.unwrap_err();
+/// assert_eq!((errors[0].code, errors[0].span.column), ("E0201", 89));
+/// assert_eq!(errors[0].hint.as_deref(), Some("did you mean `closed`?"));
+/// ```
 pub type LoadResult = Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>>;
 
 /// Loads, checks and compiles a policy from its text. `name` is shown in diagnostics (normally
@@ -45,6 +55,16 @@ pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResul
 
 /// Reads a policy file and [`load_policy`]s it (calendar paths relative to the file). An
 /// unreadable file is one diagnostic (`E0100`).
+///
+/// ```
+/// use std::path::Path;
+/// let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+/// let (policy, warnings) = ombud_engine::load_policy_file(&dir.join("service-complaints.yaml"))
+///     .unwrap();
+/// assert_eq!((policy.stages.len(), warnings.len()), (7, 0));
+/// let missing = ombud_engine::load_policy_file(&dir.join("missing.yaml")).unwrap_err();
+/// assert_eq!(missing[0].code, "E0100");
+/// ```
 pub fn load_policy_file(path: &Path) -> LoadResult {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
@@ -72,6 +92,16 @@ pub fn load_policy_file(path: &Path) -> LoadResult {
 
 /// Compiles a converted policy file. `diags` holds the diagnostics found so far (structural
 /// ones); all checks still run so one pass reports everything.
+///
+/// ```
+/// use ombud_engine::{check::Source, compile::compile, policy::convert::convert};
+/// use ombud_engine::yaml::{Document, parse_tree};
+/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
+///             stages: {s: {owner: a, due: 3wd, on: {x: e}}, e: {terminal: true}}}";
+/// let (model, structural) = convert(&parse_tree(text, Document::Policy).unwrap());
+/// let (policy, _) = compile(&model, &Source::new("p.yaml", text), None, structural).unwrap();
+/// assert_eq!(policy.stages[0].due[0].value.to_string(), "3 working days");
+/// ```
 pub fn compile(
     doc: &PolicyFile,
     source: &Arc<Source>,

@@ -16,15 +16,60 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Index of a stage in [`CompiledPolicy::stages`].
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::StageId;
+/// let compensate: StageId = policy.stage_id("compensate").unwrap();
+/// assert_eq!(policy.stages[compensate].requires, ["payment_receipt"]);
+/// ```
 pub type StageId = usize;
 /// Index of a tier in [`CompiledPolicy::tiers`] (0 = lowest).
+///
+/// ```
+/// use ombud_engine::compile::TierId;
+/// let text = "{policy: p, calendar: weekdays, tiers: [agent, lead], start: s, \
+///             stages: {s: {owner: lead, on: {x: e}}, e: {terminal: true}}}";
+/// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+/// let owner: TierId = policy.stages[0].owner[0].value;
+/// assert_eq!((owner, policy.tiers[owner].as_str()), (1, "lead"));
+/// ```
 pub type TierId = usize;
 /// Index of a ladder in [`CompiledPolicy::ladders`].
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::LadderId;
+/// let emergency = &policy.stages[policy.stage_id("emergency").unwrap()];
+/// let urgent: LadderId = emergency.ladder.unwrap();
+/// assert_eq!(policy.ladders[urgent].name, "urgent");
+/// ```
 pub type LadderId = usize;
 /// Index of a joint group in [`CompiledPolicy::groups`].
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # use ombud_engine::compile::GroupId;
+/// let joint: GroupId = policy.groups.iter().position(|g| g.name == "joint").unwrap();
+/// assert_eq!(policy.groups[joint].per, "departments");
+/// ```
 pub type GroupId = usize;
 
 /// A validated, compiled policy. Immutable and `Send + Sync`; share it behind an [`Arc`].
+///
+/// ```
+/// use ombud_engine::runtime::Engine;
+/// use std::sync::Arc;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// assert_eq!((policy.id.as_str(), policy.version.as_str()), ("service-complaints", "2026.1"));
+/// assert_eq!(policy.stages[policy.start].name, "intake");
+/// let engine = Engine::new(Arc::new(policy));
+/// assert_eq!(engine.policy().calendar.id(), "cn-mainland");
+/// ```
 #[derive(Debug)]
 pub struct CompiledPolicy {
     /// `policy:` id.
@@ -68,22 +113,58 @@ pub struct CompiledPolicy {
 
 impl CompiledPolicy {
     /// The id of the stage named `name`.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// use ombud_engine::policy::Duration;
+    /// let verify = &policy.stages[policy.stage_id("verify").unwrap()];
+    /// assert_eq!(policy.tiers[verify.owner[0].value], "frontline");
+    /// assert_eq!(verify.due[0].value, Duration::Wall { seconds: 24 * 3600 });
+    /// assert_eq!(policy.stage_id("verification"), None);
+    /// ```
     pub fn stage_id(&self, name: &str) -> Option<StageId> {
         self.stages.iter().position(|s| s.name == name)
     }
 
     /// The id of the tier named `name`.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// let supervisor = policy.tier_id("supervisor").unwrap();
+    /// assert!(supervisor < policy.tier_id("management").unwrap()); // lowest first
+    /// assert_eq!(policy.groups[0].member_tier, supervisor);
+    /// assert_eq!(policy.tier_id("director"), None);
+    /// ```
     pub fn tier_id(&self, name: &str) -> Option<TierId> {
         self.tiers.iter().position(|t| t == name)
     }
 
     /// The declared field named `name`.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// use ombud_engine::compile::FieldType;
+    /// let amount = policy.field("claim_amount").unwrap();
+    /// assert_eq!((&amount.ty, &amount.default), (&FieldType::Number, &Some(0.into())));
+    /// assert!(policy.field("severity").is_none()); // derived, not declared
+    /// ```
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
     }
 }
 
 /// A declared ticket field.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let departments = policy.field("departments").unwrap();
+/// assert_eq!(departments.default, Some(serde_json::json!([])));
+/// assert_eq!(policy.field("category").unwrap().default, None); // no `default:` written
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldDef {
     /// Field name as expressions see it.
@@ -91,11 +172,22 @@ pub struct FieldDef {
     /// Its type.
     pub ty: FieldType,
     /// Value used when a ticket does not give one (`None`: the field is absent → the type's
-    /// neutral value: "", 0, false, [], {} — enums have no neutral value and stay unset).
+    /// neutral value: "", 0, false, [], {}; an enum without a default is "", which is none of its
+    /// values).
     pub default: Option<Value>,
 }
 
 /// The type of a field.
+///
+/// ```
+/// use ombud_engine::compile::FieldType;
+/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
+///             fields: {level: {type: enum, values: [low, high]}, count: {type: int}}, \
+///             stages: {s: {owner: a, on: {x: e}}, e: {terminal: true}}}";
+/// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+/// let types: Vec<&FieldType> = policy.fields.iter().map(|f| &f.ty).collect();
+/// assert_eq!(types, [&FieldType::Enum(vec!["low".into(), "high".into()]), &FieldType::Int]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldType {
     /// Text.
@@ -115,6 +207,15 @@ pub enum FieldType {
 }
 
 /// A computed field: the value of the first rule that matches.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let names: Vec<&str> = policy.derived.iter().map(|d| d.name.as_str()).collect();
+/// assert_eq!(names, ["category", "severity", "priority"]); // computed in this order
+/// let severity = &policy.derived[1];
+/// assert_eq!(severity.rules.last().unwrap().value, "general");
+/// ```
 #[derive(Debug, Clone)]
 pub struct DeriveDef {
     /// The field it sets (may also be a declared field: a value given on the ticket wins).
@@ -125,17 +226,37 @@ pub struct DeriveDef {
 
 /// One classification rule. With both `keywords` and `when`, both must hold; with neither, it
 /// always matches (a default).
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let safety = &policy.derived[0].rules[0];
+/// assert_eq!(safety.value, "safety");
+/// assert!(safety.keywords.iter().any(|k| k == "hazard") && safety.when.is_none());
+/// let major_claim = &policy.derived[1].rules[1];
+/// assert_eq!(major_claim.when.as_ref().unwrap().source(), "claim_amount >= 10000.0");
+/// ```
 #[derive(Debug, Clone)]
 pub struct DeriveRule {
     /// The value given when the rule matches.
     pub value: Value,
-    /// Matches when any keyword occurs in any string field (case-insensitive for ASCII).
+    /// Matches when any keyword occurs in any string field or any string in a list field
+    /// (case-insensitive: both sides are lowercased).
     pub keywords: Vec<String>,
     /// Extra condition.
     pub when: Option<Expr>,
 }
 
 /// How a joint group completes a stage.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::Completion;
+/// assert_eq!(policy.groups[0].complete, Completion::All);
+/// // Written in a policy, and serialised, in lowercase.
+/// assert_eq!(serde_json::json!(Completion::Lead), "lead");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Completion {
@@ -148,6 +269,16 @@ pub enum Completion {
 }
 
 /// A joint handling group for cross-department tickets.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let joint = &policy.groups[0];
+/// assert_eq!(policy.tiers[joint.lead], "management");
+/// assert_eq!(joint.when.as_ref().unwrap().source(), "departments.len() > 1");
+/// let covered: Vec<&str> = joint.stages.iter().map(|&s| &*policy.stages[s].name).collect();
+/// assert_eq!(covered, ["verify", "handle"]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct GroupDef {
     /// Group name.
@@ -167,6 +298,15 @@ pub struct GroupDef {
 }
 
 /// An escalation ladder.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let standard = &policy.ladders[0];
+/// assert_eq!(standard.name, "standard");
+/// let at: Vec<&str> = standard.steps.iter().map(|s| s.at_text.as_str()).collect();
+/// assert_eq!(at, ["80%", "100%", "deadline + 1 working day"]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct LadderDef {
     /// Ladder name.
@@ -176,6 +316,16 @@ pub struct LadderDef {
 }
 
 /// When a ladder step fires.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::{compile::StepAt, policy::Duration};
+/// let steps = &policy.ladders[0].steps;
+/// assert_eq!(steps[0].at, StepAt::Percent(80.0));
+/// let one_day_late = StepAt::Offset { before: false, by: Duration::WorkingDays(1) };
+/// assert_eq!(steps[2].at, one_day_late);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepAt {
     /// At this share of the stage's budget, in percent (80 = 80 %); 100 = the deadline.
@@ -190,6 +340,15 @@ pub enum StepAt {
 }
 
 /// What a ladder step does.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::LadderAction;
+/// let urgent = &policy.ladders[policy.stages[1].ladder.unwrap()];
+/// let actions: Vec<LadderAction> = urgent.steps.iter().map(|s| s.action).collect();
+/// assert_eq!(actions, [LadderAction::Notify, LadderAction::Escalate]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LadderAction {
@@ -204,6 +363,16 @@ pub enum LadderAction {
 }
 
 /// A tier a ladder step points at.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::TierTarget::{self, Next, Owner};
+/// let steps = &policy.ladders[0].steps;
+/// assert_eq!((steps[0].notify, steps[1].to), (Some(Owner), Some(Next)));
+/// let management = policy.tier_id("management").unwrap();
+/// assert_eq!(steps[2].to, Some(TierTarget::Tier(management)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TierTarget {
     /// A named tier.
@@ -215,6 +384,16 @@ pub enum TierTarget {
 }
 
 /// One step of a ladder.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// // `{ at: 100%, do: escalate, to: next, mark: performance }`
+/// let overdue = &policy.ladders[0].steps[1];
+/// assert_eq!(overdue.at_text, "100%");
+/// assert_eq!(overdue.mark.as_deref(), Some("performance"));
+/// assert!(overdue.notify.is_none() && overdue.when.is_none());
+/// ```
 #[derive(Debug, Clone)]
 pub struct LadderStep {
     /// When it fires.
@@ -223,7 +402,7 @@ pub struct LadderStep {
     pub at_text: String,
     /// What it does.
     pub action: LadderAction,
-    /// Target tier for escalate/reassign (and notify when given).
+    /// Target tier for escalate/reassign; for a notify step without `notify`, the tier notified.
     pub to: Option<TierTarget>,
     /// Who is notified (`owner` or a tier), if any.
     pub notify: Option<TierTarget>,
@@ -234,6 +413,19 @@ pub struct LadderStep {
 }
 
 /// A value chosen by the first matching condition; the last entry has no condition.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use std::collections::BTreeMap;
+/// let handle = &policy.stages[policy.stage_id("handle").unwrap()];
+/// let ticket = BTreeMap::from([("severity".to_string(), serde_json::json!("major"))]);
+/// let due = handle.due.iter().find(|c| match &c.when {
+///     Some(when) => policy.exprs.eval_bool(when, &ticket).unwrap(),
+///     None => true,
+/// });
+/// assert_eq!(due.unwrap().value.to_string(), "7 working days");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Conditional<T> {
     /// Condition; `None` always matches.
@@ -243,6 +435,16 @@ pub struct Conditional<T> {
 }
 
 /// A stage of the procedure.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let feedback = &policy.stages[policy.stage_id("feedback").unwrap()];
+/// assert_eq!(feedback.requires, ["result_notice", "phone_confirmation"]);
+/// assert_eq!(feedback.on.len(), 2); // confirmed → archive, disputed → handle
+/// assert_eq!(policy.ladders[feedback.ladder.unwrap()].name, "standard"); // the default
+/// assert!(!feedback.terminal);
+/// ```
 #[derive(Debug, Clone)]
 pub struct StageDef {
     /// Stage name.
@@ -264,6 +466,15 @@ pub struct StageDef {
 }
 
 /// A transition on a named event.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let handle = &policy.stages[policy.stage_id("handle").unwrap()];
+/// let pay = handle.on.iter().find(|t| t.event == "compensation_needed").unwrap();
+/// assert_eq!(policy.stages[pay.to].name, "compensate");
+/// assert_eq!(pay.when.as_ref().map(|w| w.source()), Some("liability_clear"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Transition {
     /// Event name.
@@ -275,6 +486,14 @@ pub struct Transition {
 }
 
 /// An automatic transition.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let [threat] = &policy.stages[policy.start].auto[..] else { panic!("one auto") };
+/// assert_eq!(policy.stages[threat.to].name, "emergency");
+/// assert_eq!(threat.when.source(), "threat");
+/// ```
 #[derive(Debug, Clone)]
 pub struct AutoTransition {
     /// Target stage.
@@ -284,6 +503,16 @@ pub struct AutoTransition {
 }
 
 /// A clock that runs beside the stages (e.g. the 72-hour public statement).
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let statement = &policy.obligations[0];
+/// assert_eq!(statement.name, "public_statement");
+/// assert_eq!(statement.due.to_string(), "72h");
+/// assert_eq!(policy.tiers[statement.owner], "management");
+/// assert_eq!(statement.done_on, "statement_published");
+/// ```
 #[derive(Debug, Clone)]
 pub struct ObligationDef {
     /// Obligation name.
@@ -299,6 +528,16 @@ pub struct ObligationDef {
 }
 
 /// How a paused clock resumes.
+///
+/// ```
+/// use ombud_engine::compile::ResumeMode;
+/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
+///             stages: {s: {owner: a, due: 2h, on: {x: e}}, e: {terminal: true}}, \
+///             pause: [{on: hold, resume_on: go, resume: restart}]}";
+/// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+/// assert_eq!(policy.pauses[0].resume, ResumeMode::Restart);
+/// assert_eq!(serde_json::to_string(&ResumeMode::Remaining).unwrap(), r#""remaining""#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResumeMode {
@@ -309,6 +548,18 @@ pub enum ResumeMode {
 }
 
 /// A pause rule: `on` stops the current stage's clock, `resume_on` restarts it.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::{PauseRule, ResumeMode};
+/// let expected = PauseRule {
+///     on: "awaiting_complainant".into(),
+///     resume_on: "complainant_replied".into(),
+///     resume: ResumeMode::Remaining,
+/// };
+/// assert_eq!(policy.pauses, [expected]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PauseRule {
     /// Event that pauses.
@@ -320,6 +571,16 @@ pub struct PauseRule {
 }
 
 /// Label of an edge in the stage graph.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::compile::EdgeLabel;
+/// assert_eq!(policy.graph.edge_count(), 9);
+/// let autos: Vec<&EdgeLabel> =
+///     policy.graph.edge_weights().filter(|e| matches!(e, EdgeLabel::Auto { .. })).collect();
+/// assert_eq!(autos, [&EdgeLabel::Auto { condition: "threat".into() }]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EdgeLabel {
     /// A named event, with its guard source if any.

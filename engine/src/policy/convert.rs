@@ -39,6 +39,17 @@ pub(crate) const OBLIGATION_KEYS: &[&str] = &["when", "due", "owner", "done_on"]
 pub(crate) const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume"];
 
 /// Converts the tree of a policy file into the model, with every structural diagnostic.
+///
+/// ```
+/// use ombud_engine::policy::convert::convert;
+/// use ombud_engine::yaml::{Document, parse_tree};
+/// let text = "policy: p\ncalendar: weekdays\nstages: {}\nstaart: open\n";
+/// let (file, diags) = convert(&parse_tree(text, Document::Policy).unwrap());
+/// let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+/// assert_eq!(codes, ["E0103", "E0104"]); // unknown key `staart`; no `start`
+/// assert_eq!(diags[0].hint.as_deref(), Some("did you mean `start`?"));
+/// assert_eq!(file.policy.unwrap().value, "p"); // the rest is still read
+/// ```
 pub fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
     let mut r = Reader { diags: Vec::new() };
     let mut p = PolicyFile { span: root.span, ..PolicyFile::default() };

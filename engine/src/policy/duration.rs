@@ -42,11 +42,30 @@ pub enum Duration {
 
 impl Duration {
     /// Whether the duration is counted on the working calendar (as opposed to wall time).
+    ///
+    /// ```
+    /// use ombud_engine::policy::Duration;
+    /// let working: Vec<bool> = ["72h", "3wd", "8wh", "10cd"]
+    ///     .iter()
+    ///     .map(|s| s.parse::<Duration>().unwrap().is_working_time())
+    ///     .collect();
+    /// assert_eq!(working, [false, true, true, true]);
+    /// ```
     pub fn is_working_time(&self) -> bool {
         !matches!(self, Duration::Wall { .. })
     }
 
     /// Whether the duration is zero.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// use ombud_engine::compile::StepAt;
+    /// // The urgent ladder's `{ at: deadline, … }` step: the deadline moved by nothing.
+    /// let StepAt::Offset { by, .. } = &policy.ladders[1].steps[1].at else { unreachable!() };
+    /// assert!(by.is_zero());
+    /// assert!(!ombud_engine::policy::Duration::WorkingDays(1).is_zero());
+    /// ```
     pub fn is_zero(&self) -> bool {
         match *self {
             Duration::Wall { seconds } => seconds == 0,
@@ -57,6 +76,14 @@ impl Duration {
 }
 
 /// Why a duration did not parse; `offset` is the byte in the input where the problem starts.
+///
+/// ```
+/// use ombud_engine::policy::{Duration, DurationError};
+/// let err: DurationError = "3 weeks".parse::<Duration>().unwrap_err();
+/// assert_eq!((err.message.as_str(), err.offset), ("unknown unit `weeks`", 2));
+/// let ambiguous = "3 days".parse::<Duration>().unwrap_err();
+/// assert!(ambiguous.to_string().starts_with("`3 days` is ambiguous"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DurationError {
@@ -73,6 +100,15 @@ impl DurationError {
 }
 
 /// The forms a duration can take, for hints.
+///
+/// ```
+/// use ombud_engine::policy::DURATION_FORMS;
+/// let text = "policy: p\ncalendar: weekdays\ntiers: [a]\nstart: s\nstages:\n  \
+///             s: { owner: a, due: 2 weeks, on: { x: e } }\n  e: { terminal: true }\n";
+/// let bad_due = &ombud_engine::load_policy("p.yaml", text, None).unwrap_err()[0];
+/// assert_eq!(bad_due.message, "invalid duration `2 weeks`: unknown unit `weeks`");
+/// assert_eq!((bad_due.span.line, bad_due.hint.as_deref()), (6, Some(DURATION_FORMS)));
+/// ```
 pub const DURATION_FORMS: &str = "write e.g. `30m`, `72h`, `3 working days` (`3wd`), `8 working hours` (`8wh`) or `10 calendar days`";
 
 impl FromStr for Duration {

@@ -249,6 +249,14 @@ pub fn json_schema() -> Value {
 }
 
 /// The schema as the pretty-printed JSON text `ombud schema` prints (with a final newline).
+///
+/// ```
+/// use ombud_engine::policy::schema::{json_schema, json_schema_text};
+/// let text = json_schema_text();
+/// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/schema.json");
+/// assert_eq!(text, std::fs::read_to_string(file).unwrap()); // what editors point at
+/// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), json_schema());
+/// ```
 pub fn json_schema_text() -> String {
     let mut s = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
     s.push('\n');

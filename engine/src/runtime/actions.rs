@@ -4,7 +4,20 @@ use super::{Text, TimelineRow};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What one call (`open`, `apply`, `advance`) produced.
+/// What one call (`open`, `apply`, `advance`) produced. It serialises to JSON for a host that
+/// queues the actions or logs the rows.
+///
+/// ```
+/// use ombud_engine::runtime::{ActionKind, Outcome};
+/// let outcome: Outcome = serde_json::from_str(r#"{
+///     "rows": [{"at": "2026-03-02T11:00:00Z", "kind": "flag", "stage": "open", "tier": "agent",
+///               "detail": "flagged red at 50%"}],
+///     "actions": [{"at": "2026-03-02T11:00:00Z", "kind": "flag", "subject": "open",
+///                  "tier": "agent"}],
+///     "next_wakeup": "2026-03-02T13:00:00Z"}"#).unwrap();
+/// assert_eq!(outcome.actions[0].kind, ActionKind::Flag);
+/// assert_eq!(outcome.next_wakeup, Some("2026-03-02T13:00:00Z".parse().unwrap()));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     /// Timeline rows, in time order.
@@ -16,7 +29,18 @@ pub struct Outcome {
     pub next_wakeup: Option<DateTime<Utc>>,
 }
 
-/// Something the host must carry out.
+/// Something the host must carry out. An escalation that carries a performance mark names the
+/// tier it moved the ticket to (`tier`) and the tier and person the mark is against.
+///
+/// ```
+/// use ombud_engine::runtime::{Action, ActionKind};
+/// let a: Action = serde_json::from_str(r#"{"at": "2026-02-14T09:50:00Z", "kind": "escalate",
+///     "subject": "verify", "tier": "supervisor", "mark": "performance",
+///     "against": "frontline", "assignee": "zhang.min"}"#).unwrap();
+/// assert_eq!((a.kind, a.tier.as_deref()), (ActionKind::Escalate, Some("supervisor")));
+/// assert_eq!(a.against.as_deref(), Some("frontline"));
+/// assert_eq!(a.assignee.as_deref(), Some("zhang.min"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     /// When it became due.
@@ -40,7 +64,13 @@ pub struct Action {
     pub assignee: Option<Text>,
 }
 
-/// The kinds of [`Action`].
+/// The kinds of [`Action`], written in snake case in JSON.
+///
+/// ```
+/// use ombud_engine::runtime::ActionKind;
+/// assert_eq!(serde_json::to_string(&ActionKind::Escalate).unwrap(), r#""escalate""#);
+/// assert_eq!(serde_json::from_str::<ActionKind>(r#""breach""#).unwrap(), ActionKind::Breach);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
@@ -56,7 +86,24 @@ pub enum ActionKind {
     Breach,
 }
 
-/// Everything a host can show for a ticket now.
+/// Everything a host can show for a ticket now; [`Engine::next_actions`] builds it.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, requires: [reply], on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+/// let (ticket, _) = engine.open(&input)?;
+/// let next = engine.next_actions(&ticket, "2026-03-02T12:00:00Z".parse()?)?;
+/// assert_eq!((next.stage.as_str(), next.tier.as_deref()), ("open", Some("agent")));
+/// assert!(!next.closed);
+/// assert_eq!(next.missing_artifacts, ["reply"]);
+/// assert_eq!(next.events[0].blocked_by, ["missing reply"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`Engine::next_actions`]: crate::runtime::Engine::next_actions
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NextActions {
     /// Current stage.
@@ -80,7 +127,16 @@ pub struct NextActions {
     pub next_wakeup: Option<DateTime<Utc>>,
 }
 
-/// An event the current state accepts.
+/// An event the current state accepts, as [`NextActions::events`] lists it.
+///
+/// ```
+/// use ombud_engine::runtime::AcceptedEvent;
+/// let e: AcceptedEvent = serde_json::from_str(
+///     r#"{"event": "report_filed", "to": "handle", "by": "frontline",
+///         "blocked_by": ["missing investigation_report"]}"#).unwrap();
+/// assert_eq!((e.to.as_deref(), e.by.as_deref()), (Some("handle"), Some("frontline")));
+/// assert!(!e.blocked_by.is_empty(), "not accepted until the report is attached");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcceptedEvent {
     /// Event name.
@@ -100,7 +156,15 @@ pub struct AcceptedEvent {
     pub blocked_by: Vec<String>,
 }
 
-/// A running clock as a host shows it.
+/// A running clock as a host shows it, as [`NextActions::clocks`] lists it.
+///
+/// ```
+/// use ombud_engine::runtime::ClockView;
+/// let c: ClockView = serde_json::from_str(r#"{"kind": "stage", "name": "handle",
+///     "tier": "frontline", "budget": "3 working days", "deadline": "2026-02-26T16:00:00Z",
+///     "used": 0.5, "provisional": false, "paused": false, "overdue": false}"#).unwrap();
+/// assert_eq!((c.budget.as_str(), c.used, c.overdue), ("3 working days", 0.5, false));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClockView {
     /// `stage` or `obligation`.

@@ -57,11 +57,22 @@ enum Repr {
 
 impl Digest {
     /// The digest of these 32 bytes.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Digest;
+    /// assert_eq!(Digest::from_bytes([0; 32]).to_string(), "0".repeat(64));
+    /// ```
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Digest(Repr::Sha256(bytes))
     }
 
     /// The 32 bytes, unless this is empty or not a digest.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Digest;
+    /// assert_eq!(Digest::from_bytes([7; 32]).as_bytes(), Some(&[7; 32]));
+    /// assert_eq!(Digest::from("0f").as_bytes(), None);
+    /// ```
     pub fn as_bytes(&self) -> Option<&[u8; 32]> {
         match &self.0 {
             Repr::Sha256(b) => Some(b),
@@ -70,6 +81,12 @@ impl Digest {
     }
 
     /// Whether this is the empty digest of an unsealed record.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Digest;
+    /// assert!(Digest::from("").is_empty());
+    /// assert!(!Digest::from_bytes([0; 32]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0 == Repr::Empty
     }
@@ -169,11 +186,16 @@ impl<'de> serde::Deserialize<'de> for Digest {
 /// and `audit_head`. This is what an audit record's `state` holds.
 ///
 /// ```
-/// # use ombud_engine::runtime::{state_digest, Ticket};
-/// # fn f(ticket: &Ticket) {
-/// let digest = state_digest(ticket);
-/// assert_eq!(digest.to_string().len(), 64);
-/// # }
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// assert_eq!(state_digest(&ticket), ticket.history[0].state);
+/// // The digest follows every change to the state.
+/// ticket.flagged = true;
+/// assert_ne!(state_digest(&ticket), ticket.history[0].state);
+/// assert_eq!(state_digest(&ticket).to_string().len(), 64);
 /// ```
 pub fn state_digest(ticket: &Ticket) -> Digest {
     Digest::from_bytes(Hasher::sha256(&BUFFER, |h| h.ticket(ticket)))
@@ -181,6 +203,17 @@ pub fn state_digest(ticket: &Ticket) -> Digest {
 
 /// The hash of an audit record: SHA-256 over the previous record's hash (its 64 hex digits;
 /// nothing for the opening), the entry and the state digest after it (its 64 hex digits).
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let opening = &ticket.history[0];
+/// let recomputed = record_hash(&Digest::default(), &opening.entry, &opening.state);
+/// assert_eq!((recomputed.clone(), recomputed), (opening.hash.clone(), ticket.audit_head.clone()));
+/// ```
 pub fn record_hash(prev: &Digest, entry: &AuditEntry, state: &Digest) -> Digest {
     Digest::from_bytes(Hasher::sha256(&BUFFER, |h| {
         h.digest(prev);

@@ -39,16 +39,35 @@ macro_rules! detail {
 
 /// Runs tickets under one compiled policy. Build once; `Send + Sync`; share across threads.
 ///
-/// ```no_run
+/// A fee complaint received on the Friday evening before Spring Festival 2026: verification runs
+/// 24 hours on the wall clock, handling 3 working days, and the holiday week does not count.
+///
+/// ```
 /// use ombud_engine::runtime::{Engine, Event, OpenTicket};
-/// # fn demo(policy: std::sync::Arc<ombud_engine::compile::CompiledPolicy>) -> Result<(), Box<dyn std::error::Error>> {
-/// let engine = Engine::new(policy);
-/// let open: OpenTicket = serde_json::from_str(
-///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"departments":["billing"]}}"#)?;
-/// let (mut ticket, _outcome) = engine.open(&open)?;
-/// let outcome = engine.apply(&mut ticket, &Event::named("registered", "2026-02-13T09:50:00Z".parse()?))?;
-/// println!("wake me at {:?}", outcome.next_wakeup);
-/// # Ok(()) }
+/// use std::sync::Arc;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let engine = Engine::new(Arc::new(policy));
+///
+/// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
+///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
+/// let (mut ticket, _) = engine.open(&input)?;
+/// assert_eq!(ticket.stage, "intake");
+/// assert_eq!(ticket.fields["category"], "fees"); // derived from the text
+///
+/// let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>();
+/// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T17:50:00+08:00")?))?;
+/// let report = Event::attach("investigation_report", at("2026-02-14T10:00:00+08:00")?);
+/// engine.apply(&mut ticket, &report)?;
+/// let filed = Event::named("report_filed", at("2026-02-14T10:05:00+08:00")?);
+/// let outcome = engine.apply(&mut ticket, &filed)?;
+/// // Sat 14 Feb is a make-up working day; 15–23 Feb are the holiday; so the third working day
+/// // is Thu 26 Feb, and the deadline is its end.
+/// assert_eq!(ticket.clock.as_ref().unwrap().deadline, at("2026-02-27T00:00:00+08:00")?);
+/// assert_eq!(outcome.rows.last().unwrap().detail, "3 working days → due Thu 26 Feb 2026 24:00");
+/// // The host stores the ticket and sets one timer for the next wake-up.
+/// assert!(outcome.next_wakeup.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -73,6 +92,37 @@ pub struct Engine {
 }
 
 /// How [`Engine::migrate`] moves a ticket to this engine's policy.
+///
+/// ```
+/// use ombud_engine::runtime::{Engine, Migration, OpenTicket, Ticket};
+/// let v1 = "\
+/// policy: desk
+/// version: '1'
+/// calendar: weekdays
+/// tiers: [agent]
+/// start: open
+/// stages:
+///   open: { owner: agent, due: 4h, on: { done: closed } }
+///   closed: { terminal: true }
+/// ";
+/// let v2 = v1.replace("'1'", "'2'").replace("4h", "2h");
+/// let load = |text: &str| {
+///     Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into())
+/// };
+/// let (old, new) = (load(v1), load(&v2));
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+/// let (ticket, _) = old.open(&input)?;
+/// // Running it under version 2 is refused until the host migrates it.
+/// assert_eq!(new.next_actions(&ticket, input.at).unwrap_err().code(), "policy_mismatch");
+/// let (kept, _) = new.migrate(&ticket, Migration::KeepDeadlines)?;
+/// let (recomputed, _) = new.migrate(&ticket, Migration::Recompute)?;
+/// let deadline = |t: &Ticket| t.clock.as_ref().unwrap().deadline.to_rfc3339();
+/// assert_eq!(deadline(&kept), "2026-03-02T13:00:00+00:00");
+/// assert_eq!(deadline(&recomputed), "2026-03-02T11:00:00+00:00");
+/// assert_eq!(recomputed.policy.version, "2");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Migration {
     /// Keep the current stage, clocks and deadlines; only re-pin (fields re-checked).
@@ -94,6 +144,22 @@ enum Due {
 
 impl Engine {
     /// An engine for `policy`.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Engine;
+    /// let text = "\
+    /// policy: desk
+    /// calendar: weekdays
+    /// tiers: [agent]
+    /// start: open
+    /// stages:
+    ///   open: { owner: agent, due: 4h, on: { done: closed } }
+    ///   closed: { terminal: true }
+    /// ";
+    /// let (policy, _warnings) = ombud_engine::load_policy("desk.yaml", text, None).unwrap();
+    /// let engine = Engine::new(std::sync::Arc::new(policy));
+    /// assert_eq!(engine.pin().id, "desk");
+    /// ```
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
@@ -128,6 +194,20 @@ impl Engine {
     /// (stages, clocks, timelines, outcomes) is identical. For replays and simulations that only
     /// need figures: it saves the state digest (serialising the ticket and hashing it) on every
     /// event. Tickets it produces have no audit chain and fail verification: never store them.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::{Engine, OpenTicket};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let fast = engine.clone().without_audit_hashes();
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
+    /// let ((sealed, _), (unsealed, _)) = (engine.open(&input)?, fast.open(&input)?);
+    /// assert_eq!((sealed.history.len(), unsealed.history.len()), (1, 1));
+    /// assert!(!sealed.audit_head.is_empty() && unsealed.audit_head.is_empty());
+    /// assert_eq!(sealed.stage, unsealed.stage);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn without_audit_hashes(mut self) -> Self {
         self.seal = false;
         self
@@ -137,6 +217,19 @@ impl Engine {
     /// kind, stage, tier, due, provisional) and everything else is identical. For batch runs that
     /// count rows and never show them (a single-policy `ombud replay`): it saves formatting a
     /// sentence, often with a date in it, for every row.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
+    /// let (_, with_text) = engine.open(&input)?;
+    /// let (_, bare) = engine.clone().without_row_text().open(&input)?;
+    /// assert_eq!(with_text.rows[2].detail, "1h → due Fri 13 Feb 2026 18:30");
+    /// assert_eq!((bare.rows[2].detail.as_str(), bare.rows[2].due), ("", with_text.rows[2].due));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn without_row_text(mut self) -> Self {
         self.text = false;
         self
@@ -148,6 +241,19 @@ impl Engine {
     /// given value decides them). Stages, clocks, timelines and outcomes
     /// are identical. For batch replays that never store, verify or migrate the tickets they
     /// run: [`Migration::Recompute`] needs the full history, and these tickets do not have it.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let lean = engine.without_history();
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
+    /// let (mut ticket, _) = lean.open(&input)?;
+    /// lean.apply(&mut ticket, &Event::named("registered", "2026-02-13T09:50:00Z".parse()?))?;
+    /// assert_eq!((ticket.stage.as_str(), ticket.history.len()), ("verify", 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn without_history(mut self) -> Self {
         self.seal = false;
         self.history = false;
@@ -155,17 +261,57 @@ impl Engine {
     }
 
     /// The policy this engine runs.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let policy = engine.policy();
+    /// assert_eq!((policy.id.as_str(), policy.tiers.len()), ("service-complaints", 4));
+    /// ```
     pub fn policy(&self) -> &Arc<CompiledPolicy> {
         &self.policy
     }
 
     /// The pin tickets opened by this engine carry.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
+    /// let (ticket, _) = engine.open(&input)?;
+    /// assert_eq!(&ticket.policy, engine.pin());
+    /// assert_eq!(engine.pin().version, "2026.1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pin(&self) -> &PolicyPin {
         &self.pin
     }
 
     /// Opens a ticket: checks the fields, applies defaults, derives computed fields, enters the
     /// start stage (taking automatic transitions) and starts obligations whose condition holds.
+    ///
+    /// Fields are checked against the policy: an unknown field, a wrong type or a value outside
+    /// an enum is refused, naming the field.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// // `desk`: one stage, `open`, owned by `agent`, due in 4 h; flag at 50 %, escalate at 100 %.
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (ticket, outcome) = engine.open(&input)?;
+    /// assert_eq!((ticket.stage.as_str(), ticket.tier.as_deref()), ("open", Some("agent")));
+    /// assert_eq!(outcome.next_wakeup, Some("2026-03-02T11:00:00Z".parse()?)); // the 50 % flag
+    ///
+    /// let typo: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"D-2","at":"2026-03-02T09:00:00Z","fields":{"chanel":"app"}}"#)?;
+    /// assert_eq!(engine.open(&typo).unwrap_err().to_string(), "unknown field `chanel`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(&self, input: &OpenTicket) -> Result<(Ticket, Outcome), Rejection> {
         let (ticket, run, wakeup) = self.start(input)?;
         Ok(self.record_opening(ticket, run, wakeup, input.at, self.opening_fields(&input.fields)))
@@ -182,7 +328,8 @@ impl Engine {
     /// #     .map_err(|_| "the reference policy loads")?;
     /// let engine = Engine::new(std::sync::Arc::new(policy));
     /// let input: OpenTicket = serde_json::from_str(
-    ///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"channel":"app","text":"billed twice"}}"#)?;
+    ///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00",
+    ///         "fields":{"channel":"app","text":"billed twice"}}"#)?;
     /// let (borrowed, _) = engine.open(&input)?;
     /// let (owned, _) = engine.open_owned(input)?;
     /// assert_eq!(borrowed, owned);
@@ -296,6 +443,27 @@ impl Engine {
 
     /// Applies `event` to `ticket`. Every ladder step, breach and obligation deadline at or
     /// before the event's time fires first. On error the ticket is left exactly as it was.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (mut ticket, _) = engine.open(&input)?;
+    /// // 11:30: the 50 % flag (11:00) fires first, then the event closes the ticket.
+    /// let done = Event::named("done", "2026-03-02T11:30:00Z".parse()?);
+    /// let outcome = engine.apply(&mut ticket, &done)?;
+    /// let kinds: Vec<_> = outcome.rows.iter().map(|r| r.kind.as_str()).collect();
+    /// assert_eq!(kinds, ["flag", "event", "entered", "closed"]);
+    /// assert_eq!(outcome.next_wakeup, None);
+    ///
+    /// // A refused event leaves the ticket exactly as it was.
+    /// let before = ticket.clone();
+    /// let err = engine.apply(&mut ticket, &Event::named("done", "2026-03-02T12:00:00Z".parse()?));
+    /// assert_eq!(err.unwrap_err().code(), "closed");
+    /// assert_eq!(ticket, before);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply(&self, ticket: &mut Ticket, event: &Event) -> Result<Outcome, Rejection> {
         self.check_pin(ticket)?;
         if ticket.is_closed() {
@@ -325,6 +493,23 @@ impl Engine {
     /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or
     /// before `now`. Calling it with an earlier `now` than the ticket has seen, or on a closed
     /// ticket, changes nothing.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (mut ticket, _) = engine.open(&input)?;
+    /// let outcome = engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse()?)?;
+    /// let actions: Vec<_> = outcome.actions.iter().map(|a| (a.kind, a.tier.as_deref())).collect();
+    /// assert_eq!(actions, [
+    ///     (ActionKind::Flag, Some("agent")),      // 11:00, 50 %
+    ///     (ActionKind::Breach, Some("agent")),    // 13:00, the deadline
+    ///     (ActionKind::Escalate, Some("lead")),   // 13:00, 100 %
+    /// ]);
+    /// assert_eq!((ticket.tier.as_deref(), outcome.next_wakeup), (Some("lead"), None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn advance(&self, ticket: &mut Ticket, now: DateTime<Utc>) -> Result<Outcome, Rejection> {
         self.check_pin(ticket)?;
         let mut run = Run::new(self);
@@ -336,12 +521,39 @@ impl Engine {
         Ok(run.finish(ticket))
     }
 
-    /// The earliest instant at which [`Engine::advance`] would change `ticket`.
+    /// The earliest instant at which [`Engine::advance`] would change `ticket`: the same instant
+    /// as the `next_wakeup` of the call that produced the ticket, for a host that stored the
+    /// ticket and not the outcome.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (ticket, opened) = engine.open(&input)?;
+    /// assert_eq!(engine.next_wakeup(&ticket), opened.next_wakeup);
+    /// assert_eq!(engine.next_wakeup(&ticket), Some("2026-03-02T11:00:00Z".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_wakeup(&self, ticket: &Ticket) -> Option<DateTime<Utc>> {
         Run::new(self).earliest_due(ticket).map(|(t, _)| t)
     }
 
     /// What the ticket accepts now, what it is waiting for, and its running clocks.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (ticket, _) = engine.open(&input)?;
+    /// let next = engine.next_actions(&ticket, "2026-03-02T10:00:00Z".parse()?)?;
+    /// let done = &next.events[0];
+    /// assert_eq!((done.event.as_str(), done.by.as_deref()), ("done", Some("agent")));
+    /// let clock = &next.clocks[0];
+    /// assert_eq!((clock.name.as_str(), clock.budget.as_str(), clock.used), ("open", "4h", 0.25));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_actions(
         &self,
         ticket: &Ticket,
@@ -484,7 +696,35 @@ impl Engine {
         })
     }
 
-    /// Moves a ticket opened under another policy (or version) to this engine's policy.
+    /// Moves a ticket opened under another policy (or version) to this engine's policy (see
+    /// [`Migration`] for both ways). Keeping the deadlines needs the ticket's stage in the new
+    /// policy; recomputing replays the history, so it follows a renamed stage.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::{Engine, Migration, OpenTicket};
+    /// let v1 = "\
+    /// policy: desk
+    /// version: '1'
+    /// calendar: weekdays
+    /// tiers: [agent]
+    /// start: open
+    /// stages:
+    ///   open: { owner: agent, due: 4h, on: { done: closed } }
+    ///   closed: { terminal: true }
+    /// ";
+    /// let v2 = v1.replace("'1'", "'2'").replace("open", "triage");
+    /// let load = |text: &str| {
+    ///     Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into())
+    /// };
+    /// let input: OpenTicket =
+    ///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (ticket, _) = load(v1).open(&input)?;
+    /// let err = load(&v2).migrate(&ticket, Migration::KeepDeadlines).unwrap_err();
+    /// assert_eq!(err.to_string(), "stage `open` does not exist in policy `desk` 2");
+    /// let (moved, _) = load(&v2).migrate(&ticket, Migration::Recompute)?;
+    /// assert_eq!(moved.stage, "triage");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn migrate(&self, ticket: &Ticket, how: Migration) -> Result<(Ticket, Outcome), Rejection> {
         match how {
             Migration::KeepDeadlines => {
@@ -682,6 +922,20 @@ impl Engine {
     /// Which rule of computed field `name` classifies `fields`: its index and the keyword that
     /// matched (`None` for a rule without keywords). `None` when no rule matches, when `name` is
     /// not computed, or when the value was given on the ticket (`given`).
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// let input: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"text":"重复计费"}}"#)?;
+    /// let (ticket, _) = engine.open(&input)?;
+    /// // The second `category` rule (fees) matched on its keyword 重复计费.
+    /// let rule = engine.matching_rule("category", ticket.fields.map(), false);
+    /// assert_eq!(rule, Some((1, Some("重复计费".to_string()))));
+    /// assert_eq!(engine.matching_rule("category", ticket.fields.map(), true), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn matching_rule(
         &self,
         name: &str,
@@ -901,7 +1155,23 @@ fn short_digest(d: &str) -> &str {
     d.get(..12).unwrap_or(d)
 }
 
-/// A `rejected` timeline row for `event` refused with `err`.
+/// A `rejected` timeline row for `event` refused with `err`: what a host appends to the
+/// ticket's timeline when it shows refusals beside what happened.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+/// let (mut ticket, _) = engine.open(&input)?;
+/// let event = Event::named("approve", "2026-03-02T10:00:00Z".parse()?);
+/// let err = engine.apply(&mut ticket, &event).unwrap_err();
+/// let row = rejected_row(&ticket, &event, &err);
+/// assert_eq!(row.kind, RowKind::Rejected);
+/// assert_eq!(row.detail,
+///     "approve [not_accepted]: stage `open` does not accept event `approve` (it accepts `done`)");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> TimelineRow {
     TimelineRow {
         at: event.at,

@@ -3,7 +3,23 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// A refused open, event or migration. Messages are lowercase, user input in backticks.
+/// A refused open, event or migration. Messages are lowercase, user input in backticks. It
+/// serialises with its `code` beside its details, for a host that returns it to a client.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let early = Event::named("done", "2026-03-02T08:00:00Z".parse().unwrap());
+/// let err = engine.apply(&mut ticket, &early).unwrap_err();
+/// assert!(matches!(err, Rejection::OutOfOrder { .. }));
+/// assert_eq!(err.to_string(), "event at 2026-03-02T08:00:00+00:00 is earlier than the \
+///     ticket's clock (2026-03-02T09:00:00+00:00)");
+/// let json = serde_json::to_value(&err).unwrap();
+/// assert_eq!(json["code"], "out_of_order");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Rejection {
@@ -103,7 +119,8 @@ pub enum Rejection {
         engine_policy: String,
     },
     /// A built-in event without the data it needs, or with data that does not fit; or any event
-    /// carrying a key that belongs to another one (see [`Event::stray_key`](crate::runtime::Event::stray_key)).
+    /// carrying a key that belongs to another one (see
+    /// [`Event::stray_key`](crate::runtime::Event::stray_key)).
     #[error("{message}")]
     BadEvent {
         /// What is wrong.
@@ -121,6 +138,16 @@ pub enum Rejection {
 
 impl Rejection {
     /// A stable snake_case code for hosts and timelines (`not_accepted`, `missing_artifacts`, …).
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+    /// let (mut ticket, _) = engine.open(&input).unwrap();
+    /// let unknown = Event::named("approve", "2026-03-02T10:00:00Z".parse().unwrap());
+    /// assert_eq!(engine.apply(&mut ticket, &unknown).unwrap_err().code(), "not_accepted");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::Closed { .. } => "closed",

@@ -89,21 +89,53 @@ impl Event {
     }
 
     /// An `attach` event for `artifact`.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let e = Event::attach("investigation_report", "2026-02-14T10:00:00+08:00".parse().unwrap());
+    /// assert_eq!(serde_json::to_string(&e).unwrap(),
+    ///     r#"{"at":"2026-02-14T02:00:00Z","event":"attach","artifact":"investigation_report"}"#);
+    /// ```
     pub fn attach(artifact: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { artifact: Some(artifact.into()), ..Event::named(ATTACH, at) }
     }
 
-    /// A `set` event updating `data`.
+    /// A `set` event updating `data`: the fields are checked, computed fields re-derived,
+    /// obligations and automatic transitions re-evaluated. `null` hands a field back to its
+    /// default or its rules.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let data = serde_json::json!({"claim_amount": 12000, "channel": null});
+    /// let at = "2026-02-14T10:00:00+08:00".parse().unwrap();
+    /// let e = Event::set(serde_json::from_value(data).unwrap(), at);
+    /// assert_eq!((e.event.as_str(), e.data.as_ref().map(|d| d.len())), ("set", Some(2)));
+    /// ```
     pub fn set(data: Map<String, Value>, at: DateTime<Utc>) -> Self {
         Event { data: Some(data), ..Event::named(SET, at) }
     }
 
-    /// A `member_done` event for joint-group member `member`.
+    /// A `member_done` event for joint-group member `member` (a value of the group's `per`
+    /// field, or `lead`).
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let e = Event::member_done("billing", "2026-05-11T15:00:00+08:00".parse().unwrap());
+    /// assert_eq!((e.event.as_str(), e.member.as_deref()), ("member_done", Some("billing")));
+    /// ```
     pub fn member_done(member: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { member: Some(member.into()), ..Event::named(MEMBER_DONE, at) }
     }
 
-    /// A `reassign` event handing the stage to tier `to`.
+    /// A `reassign` event handing the stage to tier `to`. The ticket's assignee is cleared
+    /// when the tier changes.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Event;
+    /// let e = Event::reassign("supervisor", "2026-02-14T10:00:00+08:00".parse().unwrap());
+    /// assert_eq!((e.event.as_str(), e.to.as_deref()), ("reassign", Some("supervisor")));
+    /// assert_eq!(e.assignee, None);
+    /// ```
     pub fn reassign(to: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { to: Some(to.into()), ..Event::named(REASSIGN, at) }
     }
@@ -113,7 +145,8 @@ impl Event {
     /// ```
     /// use ombud_engine::runtime::Event;
     /// let e = Event::assign("li.wei", "2026-02-14T10:00:00+08:00".parse().unwrap());
-    /// assert_eq!((e.event.as_str(), e.assignee.as_deref(), e.to), ("reassign", Some("li.wei"), None));
+    /// assert_eq!((e.event.as_str(), e.assignee.as_deref()), ("reassign", Some("li.wei")));
+    /// assert_eq!(e.to, None);
     /// ```
     pub fn assign(assignee: impl Into<String>, at: DateTime<Utc>) -> Self {
         Event { assignee: Some(assignee.into()), ..Event::named(REASSIGN, at) }
@@ -149,12 +182,41 @@ impl Event {
 }
 
 /// Built-in event: attach an artifact.
+///
+/// ```
+/// use ombud_engine::runtime::{ATTACH, Event};
+/// let at = "2026-03-02T10:00:00Z".parse().unwrap();
+/// assert_eq!(Event::attach("result_notice", at).event, ATTACH);
+/// ```
 pub const ATTACH: &str = "attach";
 /// Built-in event: update fields.
+///
+/// ```
+/// use ombud_engine::runtime::{Event, SET};
+/// assert_eq!(Event::set(Default::default(), "2026-03-02T10:00:00Z".parse().unwrap()).event, SET);
+/// ```
 pub const SET: &str = "set";
 /// Built-in event: a joint-group member reports done.
+///
+/// ```
+/// use ombud_engine::runtime::{Event, MEMBER_DONE};
+/// let at = "2026-03-02T10:00:00Z".parse().unwrap();
+/// assert_eq!(Event::member_done("lead", at).event, MEMBER_DONE);
+/// ```
 pub const MEMBER_DONE: &str = "member_done";
 /// Built-in event: hand the current stage to another tier, or to a named person.
+///
+/// ```
+/// use ombud_engine::runtime::{Event, REASSIGN};
+/// assert_eq!(Event::assign("li.wei", "2026-03-02T10:00:00Z".parse().unwrap()).event, REASSIGN);
+/// ```
 pub const REASSIGN: &str = "reassign";
-/// The names the engine reserves for built-in events.
+/// The names the engine reserves for built-in events. A policy event with one of these names is
+/// a lint error (`E0206`): the engine would handle the built-in instead.
+///
+/// ```
+/// use ombud_engine::runtime::BUILTIN_EVENTS;
+/// assert!(BUILTIN_EVENTS.contains(&"member_done"));
+/// assert!(!BUILTIN_EVENTS.contains(&"registered"));
+/// ```
 pub const BUILTIN_EVENTS: [&str; 4] = [ATTACH, SET, MEMBER_DONE, REASSIGN];

@@ -13,6 +13,17 @@ use std::sync::{Arc, OnceLock};
 /// Read it like a `BTreeMap` (`get`, `contains_key`, `iter`, `keys`); it serialises as the
 /// same JSON object. A ticket holds a handful of entries, where a `BTreeMap`'s first node alone
 /// takes room for eleven: this holds exactly what it has.
+///
+/// ```
+/// use ombud_engine::runtime::NameMap;
+/// let mut artifacts: NameMap<&str> = NameMap::new();
+/// artifacts.insert("result_notice", "Mon 2 Mar");
+/// artifacts.insert("investigation_report", "Fri 27 Feb");
+/// let names: Vec<&str> = artifacts.keys().map(|k| k.as_str()).collect();
+/// assert_eq!(names, ["investigation_report", "result_notice"]);
+/// assert_eq!(serde_json::to_string(&artifacts).unwrap(),
+///     r#"{"investigation_report":"Fri 27 Feb","result_notice":"Mon 2 Mar"}"#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NameMap<V>(Vec<(Text, V)>);
 
@@ -24,16 +35,39 @@ impl<V> Default for NameMap<V> {
 
 impl<V> NameMap<V> {
     /// An empty map.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// assert!(NameMap::<u32>::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         NameMap(Vec::new())
     }
 
     /// How many entries.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!(m.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Whether there are none.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// m.remove("a");
+    /// m.remove("b");
+    /// assert!(m.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -54,26 +88,69 @@ impl<V> NameMap<V> {
     }
 
     /// The value for `name`.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!((m.get("a"), m.get("c")), (Some(&1), None));
+    /// ```
     pub fn get(&self, name: &str) -> Option<&V> {
         self.position(name).and_then(|i| self.0.get(i)).map(|(_, v)| v)
     }
 
     /// The value for `name`, to change it.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// *m.get_mut("a").unwrap() += 10;
+    /// assert_eq!(m.get("a"), Some(&11));
+    /// ```
     pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
         self.position(name).and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
     }
 
     /// Removes `name`, returning its value.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!((m.remove("a"), m.remove("a"), m.len()), (Some(1), None, 1));
+    /// ```
     pub fn remove(&mut self, name: &str) -> Option<V> {
         self.find(name).ok().map(|i| self.0.remove(i).1)
     }
 
     /// Whether `name` has a value.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert!(m.contains_key("b") && !m.contains_key("B"));
+    /// ```
     pub fn contains_key(&self, name: &str) -> bool {
         self.position(name).is_some()
     }
 
     /// Sets the value for `name`, returning the one it replaces.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!(m.insert("a", 5), Some(1));
+    /// assert_eq!(m.insert("0", 0), None);
+    /// assert_eq!(m.keys().next().map(|k| k.as_str()), Some("0"));
+    /// ```
     pub fn insert(&mut self, name: impl Into<Text>, value: V) -> Option<V> {
         let name = name.into();
         // A name already there is found by the scan (no byte ordering); a new one goes where
@@ -89,16 +166,41 @@ impl<V> NameMap<V> {
     }
 
     /// The entries in name order.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// let pairs: Vec<(&str, u32)> = m.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    /// assert_eq!(pairs, [("a", 1), ("b", 2)]);
+    /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Text, &V)> {
         self.into_iter()
     }
 
     /// The names in order.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!(m.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Text> {
         self.0.iter().map(|(k, _)| k)
     }
 
     /// The values in name order.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::NameMap;
+    /// let mut m: NameMap<u32> = NameMap::new();
+    /// m.insert("b", 2);
+    /// m.insert("a", 1);
+    /// assert_eq!(m.values().sum::<u32>(), 3);
+    /// ```
     pub fn values(&self) -> impl ExactSizeIterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
     }
@@ -195,6 +297,14 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
 
 /// A ticket's field values by name, sorted (see [`Fields`]): a [`NameMap`], whose lookups search
 /// one sorted vector.
+///
+/// ```
+/// use ombud_engine::runtime::FieldMap;
+/// let fields: FieldMap =
+///     serde_json::from_str(r#"{"severity": "major", "claim_amount": 12000}"#).unwrap();
+/// assert_eq!(fields.get("severity"), Some(&serde_json::json!("major")));
+/// assert_eq!(fields.keys().next().map(|k| k.as_str()), Some("claim_amount"));
+/// ```
 pub type FieldMap = NameMap<Value>;
 
 impl crate::expr::Vars for NameMap<Value> {
@@ -236,6 +346,15 @@ impl std::ops::Index<&str> for NameMap<Value> {
 }
 
 /// Version of the ticket JSON format. Bumped on any incompatible change.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// assert_eq!(ticket.format, TICKET_FORMAT);
+/// ```
 pub const TICKET_FORMAT: u32 = 1;
 
 /// The policy a ticket runs under: id, version and a digest of the policy's content, read
@@ -254,6 +373,16 @@ pub const TICKET_FORMAT: u32 = 1;
 pub struct PolicyPin(Arc<PinnedPolicy>);
 
 /// What a [`PolicyPin`] holds.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let pinned: &PinnedPolicy = &ticket.policy;
+/// assert_eq!((pinned.id.as_str(), pinned.digest.len()), ("desk", 64));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinnedPolicy {
     /// `policy:` id.
@@ -266,11 +395,25 @@ pub struct PinnedPolicy {
 
 impl PolicyPin {
     /// The pin of `policy`.
+    ///
+    /// ```
+    /// # let text = "policy: desk\nversion: '3'\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// let (policy, _) = ombud_engine::load_policy("desk.yaml", text, None).unwrap();
+    /// let pin = ombud_engine::runtime::PolicyPin::of(&policy);
+    /// assert_eq!((pin.id.as_str(), pin.version.as_str()), ("desk", "3"));
+    /// assert_eq!(pin.digest, policy.digest);
+    /// ```
     pub fn of(policy: &CompiledPolicy) -> Self {
         PolicyPin::new(&policy.id, &policy.version, &policy.digest)
     }
 
     /// A pin from its three strings.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::PolicyPin;
+    /// assert_eq!(PolicyPin::new("desk", "3", "ab12"), PolicyPin::new("desk", "3", "ab12"));
+    /// assert_ne!(PolicyPin::new("desk", "3", "ab12"), PolicyPin::new("desk", "4", "ab12"));
+    /// ```
     pub fn new(id: &str, version: &str, digest: &str) -> Self {
         PolicyPin(Arc::new(PinnedPolicy {
             id: id.to_string(),
@@ -293,6 +436,20 @@ impl std::ops::Deref for PolicyPin {
 }
 
 /// A complaint ticket: everything the engine needs to continue it later.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// // What a host stores: stable JSON, small while the ticket has little history.
+/// let json = serde_json::to_string(&ticket).unwrap();
+/// assert!(json.len() < 2048);
+/// let stored: Ticket = serde_json::from_str(&json).unwrap();
+/// assert_eq!(stored, ticket);
+/// assert_eq!((stored.stage.as_str(), stored.tier.as_deref()), ("open", Some("agent")));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Format version ([`TICKET_FORMAT`]).
@@ -386,6 +543,18 @@ impl PartialEq for StageHint {
 
 impl Ticket {
     /// Whether the ticket reached a terminal stage.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+    /// let (mut ticket, _) = engine.open(&input).unwrap();
+    /// assert!(!ticket.is_closed());
+    /// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
+    /// engine.apply(&mut ticket, &done).unwrap();
+    /// assert!(ticket.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed_at.is_some()
     }
@@ -398,6 +567,14 @@ impl Ticket {
 ///
 /// Field names are [`Text`]: inline strings, as every name a policy declares is short, so the map
 /// holds no separate allocation per name and reading a field never leaves the map's nodes.
+///
+/// ```
+/// use ombud_engine::runtime::Fields;
+/// let mut fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
+/// fields.insert("severity", serde_json::json!("major"));
+/// assert_eq!(fields["severity"], "major"); // reads through to the map
+/// assert_eq!(serde_json::to_string(&fields).unwrap(), r#"{"channel":"app","severity":"major"}"#);
+/// ```
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fields {
@@ -408,17 +585,37 @@ pub struct Fields {
 
 impl Fields {
     /// The values as a map.
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Fields;
+    /// let fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
+    /// assert_eq!(fields.map().len(), 1);
+    /// ```
     pub fn map(&self) -> &FieldMap {
         &self.map
     }
 
     /// The map, to change it (forgets the remembered digest).
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Fields;
+    /// let mut fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
+    /// fields.map_mut().remove("channel");
+    /// assert!(fields.is_empty());
+    /// ```
     pub fn map_mut(&mut self) -> &mut FieldMap {
         self.digest = OnceLock::new();
         &mut self.map
     }
 
     /// Sets one value (forgets the remembered digest).
+    ///
+    /// ```
+    /// use ombud_engine::runtime::Fields;
+    /// let mut fields = Fields::default();
+    /// assert_eq!(fields.insert("repeat", true.into()), None);
+    /// assert_eq!(fields.insert("repeat", false.into()), Some(true.into()));
+    /// ```
     pub fn insert(&mut self, name: impl Into<Text>, value: Value) -> Option<Value> {
         self.map_mut().insert(name.into(), value)
     }
@@ -455,6 +652,17 @@ impl PartialEq for Fields {
 }
 
 /// Counters a report reads without replaying the timeline.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
+/// let TicketStats { breaches, escalations, flags, stages_entered } = ticket.stats;
+/// assert_eq!((breaches, escalations, flags, stages_entered), (1, 1, 0, 1));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketStats {
     /// Deadlines missed (stage visits and obligations).
@@ -468,6 +676,23 @@ pub struct TicketStats {
 }
 
 /// The clock of the current stage visit.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: handle\nstages:\n  handle: { owner: agent, due: 3 working days, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// // Received on the Friday evening before Spring Festival 2026: Sat 14 Feb is a make-up working
+/// // day, 15–23 Feb the holiday, so the third working day is Wed 25 Feb.
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id":"S-1","at":"2026-02-13T17:30:00+08:00"}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let clock = ticket.clock.as_ref().unwrap();
+/// assert_eq!(clock.budget.to_string(), "3 working days");
+/// // The end of Wed 25 Feb in Beijing.
+/// assert_eq!(clock.deadline.to_rfc3339(), "2026-02-25T16:00:00+00:00");
+/// // The budget on the working clock: the rest of Friday (6 h 30) and three working days.
+/// assert_eq!((clock.total, clock.paused.is_none()), (6 * 3600 + 1800 + 3 * 86_400, true));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageClock {
     /// The limit as written (`3 working days`).
@@ -565,6 +790,18 @@ fn is_zero(v: &u64) -> bool {
 }
 
 /// A paused clock.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"P-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let wait = Event::named("wait", "2026-03-02T11:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &wait).unwrap();
+/// let pause = ticket.clock.as_ref().and_then(|c| c.paused.as_ref()).unwrap();
+/// assert_eq!((pause.remaining, pause.resume_on.as_str()), (6 * 3600, "back"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
     /// When the clock stopped.
@@ -576,6 +813,21 @@ pub struct Pause {
 }
 
 /// A joint handling group's state in the current stage.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket = serde_json::from_str(r#"{"id":"G-1","at":"2026-03-02T09:00:00Z",
+///     "fields":{"departments":["billing","network"]}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let billing = Event::member_done("billing", "2026-03-02T10:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &billing).unwrap();
+/// let group = ticket.group.as_ref().unwrap();
+/// let pending: Vec<&str> =
+///     group.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.as_str()).collect();
+/// assert_eq!((group.name.as_str(), pending), ("joint", vec!["network"]));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupState {
     /// Group name.
@@ -588,6 +840,18 @@ pub struct GroupState {
 }
 
 /// An obligation that has started.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket = serde_json::from_str(
+///     r#"{"id":"O-1","at":"2026-03-02T09:00:00Z","fields":{"press":true}}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let statement = ticket.obligations.get("statement").unwrap();
+/// assert_eq!(statement.deadline.to_rfc3339(), "2026-03-03T09:00:00+00:00");
+/// assert_eq!((statement.done, statement.breached), (None, false));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObligationState {
     /// When it started.
@@ -607,6 +871,20 @@ pub struct ObligationState {
 
 /// A performance mark recorded against a tier, and the person who held the ticket for it, by a
 /// ladder step.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let assign = Event::assign("zhang.min", "2026-03-02T09:05:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &assign).unwrap();
+/// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
+/// let mark = &ticket.marks[0];
+/// assert_eq!((mark.mark.as_str(), mark.tier.as_str(), mark.assignee.as_deref()),
+///            ("performance", "agent", Some("zhang.min")));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
     /// When.
@@ -625,6 +903,20 @@ pub struct Mark {
 
 /// One link of the tamper-evident audit chain: an applied event (or the opening) and the hash
 /// over the previous record's hash, the event and the resulting state's digest.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &done).unwrap();
+/// let [opening, done] = &ticket.history[..] else { panic!("two records") };
+/// assert_eq!((opening.seq, done.seq), (0, 1));
+/// assert_eq!(done.hash, record_hash(&opening.hash, &done.entry, &done.state));
+/// assert_eq!(ticket.audit_head, done.hash);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// 0 for the opening, then 1, 2, …
@@ -638,6 +930,21 @@ pub struct AuditRecord {
 }
 
 /// What an audit record covers.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &done).unwrap();
+/// let events: Vec<&str> = ticket.history.iter().map(|r| match &r.entry {
+///     AuditEntry::Open(_) => "(opened)",
+///     AuditEntry::Event(e) => e.event.as_str(),
+/// }).collect();
+/// assert_eq!(events, ["(opened)", "done"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AuditEntry {
@@ -648,6 +955,19 @@ pub enum AuditEntry {
 }
 
 /// The opening data as recorded in the audit chain.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  channel: { type: string, default: web }\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id":"R-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let AuditEntry::Open(record) = &ticket.history[0].entry else { panic!("the opening") };
+/// // The record keeps the fields as given; the ticket holds them with defaults applied.
+/// assert!(record.fields.is_empty());
+/// assert_eq!((record.opened, &ticket.fields["channel"]), (input.at, &serde_json::json!("web")));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenRecord {
     /// When.
