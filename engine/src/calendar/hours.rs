@@ -41,21 +41,51 @@ pub struct HoursError {
 }
 
 /// How business hours are written, for hints.
+///
+/// ```
+/// use ombud_engine::calendar::{Calendar, HOURS_FORM};
+/// let text = "id: shop\nextends: weekdays\nhours: 9-17\n";
+/// let diags = Calendar::from_yaml("shop.yaml", text, None).unwrap_err();
+/// assert_eq!((diags[0].code, diags[0].hint.as_deref()), ("E0509", Some(HOURS_FORM)));
+/// ```
 pub const HOURS_FORM: &str =
     "write windows as `HH:MM-HH:MM` separated by commas, e.g. `09:00-12:00,13:30-18:00`";
 
 impl BusinessHours {
     /// The windows as seconds of the day, `(open, close)` with `close` up to 86,400.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::BusinessHours;
+    /// let h: BusinessHours = "09:00-12:00,13:00-24:00".parse().unwrap();
+    /// assert_eq!(h.seconds(), [(32_400, 43_200), (46_800, 86_400)]);
+    /// ```
     pub fn seconds(&self) -> Vec<(u32, u32)> {
         self.windows.iter().map(|&(a, b)| (secs(a), end_secs(b))).collect()
     }
 
     /// Working seconds in one working day.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let de = Calendar::bundled("de-example").unwrap(); // 09:00-12:00,13:00-17:00
+    /// assert_eq!(de.business_hours().unwrap().working_seconds(), 7 * 3600);
+    /// ```
     pub fn working_seconds(&self) -> i64 {
         self.seconds().iter().map(|&(a, b)| i64::from(b.saturating_sub(a))).sum()
     }
 
-    /// The close of the last window (`None` without windows).
+    /// The close of the last window (`None` without windows). A window ending at `24:00` closes
+    /// at `00:00`.
+    ///
+    /// ```
+    /// use chrono::NaiveTime;
+    /// use ombud_engine::calendar::BusinessHours;
+    /// let h: BusinessHours = "08:30-12:00,13:00-17:30".parse().unwrap();
+    /// assert_eq!(h.close(), NaiveTime::from_hms_opt(17, 30, 0));
+    /// let late: BusinessHours = "18:00-24:00".parse().unwrap();
+    /// assert_eq!(late.close(), Some(NaiveTime::MIN));
+    /// assert_eq!(BusinessHours::default().close(), None);
+    /// ```
     pub fn close(&self) -> Option<NaiveTime> {
         self.windows.last().map(|w| w.1)
     }

@@ -181,6 +181,23 @@ pub(crate) struct Definition {
 /// Build one with [`Calendar::bundled`], [`Calendar::resolve`] or [`Calendar::from_yaml`]; adjust
 /// it with [`Calendar::with_overrides`]; query it with [`Calendar::add`],
 /// [`Calendar::working_clock`] and friends.
+///
+/// An organisation's calendar on top of `cn-mainland`, with bank hours and a 16:00 cutoff, over
+/// Spring Festival 2026 (Sat 14 Feb is a make-up working day, 15–23 Feb are off):
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use ombud_engine::calendar::Calendar;
+/// let text = "id: bank\nextends: cn-mainland\n\
+///             hours: \"09:00-12:00,13:30-18:00\"\ncutoff: \"16:00\"\n";
+/// let bank = Calendar::from_yaml("bank.yaml", text, None).unwrap();
+/// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+/// let three = "3 working days".parse().unwrap();
+/// // Fri 13 Feb after the cutoff: days 1–3 are Sat 14, Tue 24, Wed 25 Feb; close of business.
+/// assert_eq!(bank.add(t("2026-02-13T17:30:00+08:00"), three).at, t("2026-02-25T18:00:00+08:00"));
+/// // Before the cutoff, Fri 13 Feb itself is day 1.
+/// assert_eq!(bank.add(t("2026-02-13T15:00:00+08:00"), three).at, t("2026-02-24T18:00:00+08:00"));
+/// ```
 #[derive(Debug)]
 pub struct Calendar {
     id: String,
@@ -435,6 +452,17 @@ impl Calendar {
     }
 
     /// The kind of `date`; outside the covered range, the plain workweek.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::{Calendar, DayKind};
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let d = |s: &str| s.parse().unwrap();
+    /// assert_eq!(cn.day_kind(d("2026-10-01")), DayKind::Holiday); // National Day
+    /// assert_eq!(cn.day_kind(d("2026-10-10")), DayKind::MakeupWorkday); // Saturday
+    /// assert_eq!(cn.day_kind(d("2026-10-11")), DayKind::Weekend);
+    /// // Beyond 2026-12-31 there is no data: Mon 8 Feb 2027, in Spring Festival, is a workday.
+    /// assert_eq!(cn.day_kind(d("2027-02-08")), DayKind::Workday);
+    /// ```
     pub fn day_kind(&self, date: NaiveDate) -> DayKind {
         self.kind_at(day_index(date))
     }

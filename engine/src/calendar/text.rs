@@ -8,9 +8,24 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 /// How dates are written, for hints.
+///
+/// ```
+/// use ombud_engine::calendar::{Calendar, DATE_FORM};
+/// let text = "id: org\nextends: cn-mainland\nclosures:\n  - {name: Stocktaking, date: 2026-12-32}\n";
+/// let diags = Calendar::from_yaml("org.yaml", text, None).unwrap_err();
+/// assert_eq!(diags[0].message, "`2026-12-32` is not a date");
+/// assert_eq!(diags[0].hint.as_deref(), Some(DATE_FORM));
+/// ```
 pub const DATE_FORM: &str = "write dates as `YYYY-MM-DD`, e.g. `2026-02-15`";
 
 /// How a same-day cutoff is written, for hints.
+///
+/// ```
+/// use ombud_engine::calendar::{CUTOFF_FORM, Calendar};
+/// let text = "id: org\nextends: cn-mainland\ncutoff: 4pm\n";
+/// let diags = Calendar::from_yaml("org.yaml", text, None).unwrap_err();
+/// assert_eq!((diags[0].span.line, diags[0].hint.as_deref()), (3, Some(CUTOFF_FORM)));
+/// ```
 pub const CUTOFF_FORM: &str = "write the cutoff as `HH:MM`, e.g. `cutoff: \"16:00\"`";
 
 /// Parses a date written `YYYY-MM-DD` (surrounding spaces ignored).

@@ -9,6 +9,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
 /// What is wrong with a chain: the first problem found, naming the record.
+///
+/// ```
+/// use ombud_engine::{ledger::{ChainBreak, verify_ticket}, runtime::{Engine, OpenTicket}};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 1h, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let policy = std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0);
+/// let at = "2026-07-06T09:00:00Z".parse().unwrap();
+/// let input = OpenTicket { id: "T-1".into(), at, fields: Default::default() };
+/// let (mut ticket, _) = Engine::new(policy).open(&input).unwrap();
+/// ticket.audit_head = "a".repeat(64).into();
+/// let problem = verify_ticket(&ticket).problem.unwrap();
+/// assert_eq!(problem, ChainBreak::Head { last_seq: 0 });
+/// assert_eq!(problem.to_string(), "the audit head does not match the last record (seq 0)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChainBreak {
@@ -69,6 +83,20 @@ impl std::fmt::Display for ChainBreak {
 }
 
 /// The verdict on one ticket's chain.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::{ledger::verify_ticket, runtime::{Engine, OpenTicket}};
+/// let engine = Engine::new(std::sync::Arc::new(policy));
+/// let at = "2026-07-01T01:00:00Z".parse().unwrap();
+/// let (mut ticket, _) =
+///     engine.open(&OpenTicket { id: "T-1".into(), at, fields: Default::default() }).unwrap();
+/// engine.advance(&mut ticket, "2026-07-02T01:00:00Z".parse().unwrap()).unwrap();
+/// let verdict = verify_ticket(&ticket);
+/// assert_eq!((verdict.ticket.as_str(), verdict.records), ("T-1", 1));
+/// assert!(verdict.advanced_after_last_record && verdict.problem.is_none());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TicketVerdict {
     /// Ticket id.
@@ -89,12 +117,18 @@ pub struct TicketVerdict {
 ///
 /// ```
 /// use ombud_engine::ledger::verify_ticket;
-/// # fn demo(mut ticket: ombud_engine::runtime::Ticket) {
+/// use ombud_engine::runtime::{Engine, Event, OpenTicket};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// let at = "2026-07-01T01:00:00Z".parse().unwrap();
+/// let input = OpenTicket { id: "T-2".into(), at, fields: serde_json::Map::new() };
+/// let (mut ticket, _) = engine.open(&input)?;
+/// engine.apply(&mut ticket, &Event::named("registered", at))?;
 /// assert!(verify_ticket(&ticket).problem.is_none());
 /// ticket.history[1].state = "0".repeat(64).into();
 /// assert_eq!(verify_ticket(&ticket).problem.unwrap().to_string(),
 ///            "record seq 1 was altered: its hash does not match its contents");
-/// # }
+/// # Ok::<(), ombud_engine::runtime::Rejection>(())
 /// ```
 pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
     let advanced = ticket.clock_at != ticket.last_event_at;
@@ -126,6 +160,18 @@ pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
 }
 
 /// The chain one ticket's ledger lines produce under a policy.
+///
+/// ```
+/// use ombud_engine::ledger::ledger_chains;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let (chains, _) = ledger_chains(&engine, std::fs::read(small).unwrap().as_slice()).unwrap();
+/// let t03 = chains.iter().find(|c| c.ticket == "T-03").unwrap();
+/// assert_eq!((t03.lines[0], t03.hashes.len()), (17, 16));
+/// assert_eq!(Some(&t03.head), t03.hashes.last());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LedgerChain {
     /// Ticket id.
@@ -140,6 +186,21 @@ pub struct LedgerChain {
 
 /// Replays a ledger (sequentially) and returns each ticket's chain, in ledger order, with the
 /// malformed lines. Refused events make no record, exactly as in a host.
+///
+/// ```
+/// # use ombud_engine::runtime::Engine;
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 2h, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into());
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
+/// {"ticket":"T-1","event":{"at":"2026-07-06T09:10:00Z","event":"reopened"}}
+/// {"ticket":"T-2","event":{"at":"2026-07-06T09:20:00Z","event":"done"}}
+/// {"ticket":"T-1","event":{"at":"2026-07-06T09:30:00Z","event":"done"}}"#;
+/// let (chains, errors) = ombud_engine::ledger::ledger_chains(&engine, ledger.as_bytes())?;
+/// assert_eq!(chains[0].lines, [1, 4]); // line 2 was refused: it made no record
+/// assert_eq!(errors[0].to_string(), "line 3: event for ticket `T-2` before its `open` line");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn ledger_chains<R: BufRead>(
     engine: &Engine,
     input: R,
@@ -158,11 +219,41 @@ pub fn ledger_chains<R: BufRead>(
 }
 
 /// A ticket replayed from a ledger, with the ledger line of each of its audit records.
+///
+/// ```
+/// use ombud_engine::ledger::{TicketLines, ledger_tickets};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: new, stages: {new: \
+/// #     {owner: agent, due: 1 working day, on: {answered: done}}, done: {terminal: true}}}";
+/// # let policy = ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0;
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let ledger = concat!(
+///     r#"{"ticket":"A-7","open":{"at":"2026-07-06T09:00:00Z"}}"#, "\n",
+///     r#"{"ticket":"A-7","event":{"at":"2026-07-07T16:00:00Z","event":"answered"}}"#, "\n",
+/// );
+/// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
+/// let (ticket, lines): &TicketLines = &tickets[0];
+/// assert_eq!((ticket.stage.as_str(), ticket.history.len()), ("done", 2));
+/// assert_eq!(lines, &[1, 2]);
+/// ```
 pub type TicketLines = (Ticket, Vec<u64>);
 
 /// Replays a ledger (sequentially, no `advance` at the end) and returns every ticket as a host
 /// would have stored it after its last event, with the ledger line of each audit record; in
 /// ledger order, with the malformed lines.
+///
+/// ```
+/// use ombud_engine::ledger::{ledger_tickets, verify_ticket};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// # let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let file = std::io::BufReader::new(std::fs::File::open(ledger).unwrap());
+/// let (store, errors) = ledger_tickets(&engine, file).unwrap();
+/// assert_eq!((store.len(), errors.len()), (11, 0));
+/// let (t05, _) = &store[5];
+/// assert_eq!((t05.id.as_str(), t05.stage.as_str()), ("T-05", "verify"));
+/// assert!(store.iter().all(|(t, _)| verify_ticket(t).problem.is_none()));
+/// ```
 pub fn ledger_tickets<R: BufRead>(
     engine: &Engine,
     input: R,
@@ -223,6 +314,20 @@ pub fn ledger_tickets<R: BufRead>(
 }
 
 /// How a stored ticket compares with the chain its ledger lines produce.
+///
+/// ```
+/// use ombud_engine::ledger::{LedgerMismatch, compare_with_ledger, ledger_chains};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 4h, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let line = r#"{"ticket":"T-9","open":{"at":"2026-07-06T09:00:00Z"}}"#;
+/// let (chains, _) = ledger_chains(&engine, line.as_bytes()).unwrap();
+/// let found = compare_with_ledger(&chains, &[]); // nothing stored
+/// assert_eq!(found, [LedgerMismatch::MissingFromStore { ticket: "T-9".into() }]);
+/// let message = "ticket `T-9` is in the ledger but not among the stored tickets";
+/// assert_eq!(found[0].to_string(), message);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LedgerMismatch {
@@ -293,6 +398,23 @@ impl std::fmt::Display for LedgerMismatch {
 /// Compares stored tickets with the chains a ledger produces: each stored ticket's own chain
 /// first, then record by record against the ledger. Results in ledger order, then stored-only
 /// tickets by id.
+///
+/// ```
+/// use ombud_engine::ledger::{LedgerMismatch, compare_with_ledger, ledger_chains, ledger_tickets};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 3h, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let opened = "{\"ticket\":\"T-1\",\"open\":{\"at\":\"2026-07-06T09:00:00Z\"}}\n";
+/// let done = r#"{"ticket":"T-1","event":{"at":"2026-07-06T11:00:00Z","event":"done"}}"#;
+/// let ledger = format!("{opened}{done}");
+/// // The store was written before the `done` line: it is one record behind the ledger.
+/// let (stored, _) = ledger_tickets(&engine, opened.as_bytes()).unwrap();
+/// let stored: Vec<_> = stored.into_iter().map(|(ticket, _)| ticket).collect();
+/// let (chains, _) = ledger_chains(&engine, ledger.as_bytes()).unwrap();
+/// let expected = LedgerMismatch::Record { ticket: "T-1".into(), seq: 1, line: Some(2) };
+/// assert_eq!(compare_with_ledger(&chains, &stored), [expected]);
+/// ```
 pub fn compare_with_ledger(chains: &[LedgerChain], stored: &[Ticket]) -> Vec<LedgerMismatch> {
     let mut by_id: BTreeMap<&str, &Ticket> = stored.iter().map(|t| (t.id.as_str(), t)).collect();
     let mut out = Vec::new();

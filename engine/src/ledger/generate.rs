@@ -19,6 +19,26 @@ use std::collections::BinaryHeap;
 use std::io::Write;
 
 /// What to generate.
+///
+/// ```
+/// use ombud_engine::ledger::{GenerateOptions, generate};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// let july = GenerateOptions {
+///     tickets: 5,
+///     seed: 1,
+///     from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
+///     to: "2026-07-31T23:59:59+08:00".parse().unwrap(),
+/// };
+/// let bytes = |o: &GenerateOptions| {
+///     let mut ledger = Vec::new();
+///     generate(&engine, o, &mut ledger).map(|_| ledger)
+/// };
+/// assert_eq!(bytes(&july)?, bytes(&july)?);
+/// assert_ne!(bytes(&july)?, bytes(&GenerateOptions { seed: 2, ..july.clone() })?);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenerateOptions {
     /// Number of tickets.
@@ -32,6 +52,21 @@ pub struct GenerateOptions {
 }
 
 /// What was written.
+///
+/// ```
+/// use ombud_engine::ledger::{GenerateOptions, GenerateStats, generate};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 1 working day, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+/// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let (from, to) = ("2026-07-06T00:00:00Z".parse()?, "2026-12-31T00:00:00Z".parse()?);
+/// let mut out = Vec::new();
+/// let stats = generate(&engine, &GenerateOptions { tickets: 10, seed: 3, from, to }, &mut out)?;
+/// // Each ticket: its opening and one `done`, long before `to`.
+/// assert_eq!(stats, GenerateStats { lines: 20, closed: 10 });
+/// assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 20);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GenerateStats {
     /// Lines written.
@@ -57,17 +92,20 @@ const SUBJECTS: [&str; 6] = [
 
 /// Writes a synthetic ledger for `engine`'s policy to `out`, lines in time order.
 ///
-/// ```no_run
-/// # fn demo(engine: ombud_engine::runtime::Engine) -> std::io::Result<()> {
-/// use ombud_engine::ledger::{GenerateOptions, generate};
-/// let options = GenerateOptions {
-///     tickets: 100,
-///     seed: 7,
-///     from: "2026-07-01T00:00:00+08:00".parse().unwrap(),
-///     to: "2026-09-30T23:59:59+08:00".parse().unwrap(),
-/// };
-/// generate(&engine, &options, std::io::stdout().lock())?;
-/// # Ok(()) }
+/// ```
+/// use ombud_engine::ledger::{GenerateOptions, ReplayOptions, generate, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let from = "2026-07-01T00:00:00+08:00".parse().unwrap();
+/// let options = GenerateOptions { tickets: 40, seed: 7, from, to: from + chrono::Days::new(91) };
+/// let mut ledger = Vec::new();
+/// let stats = generate(&engine, &options, &mut ledger)?;
+/// // A replay of the ledger opens every ticket and closes the ones the generator closed.
+/// let result = replay(&[engine], ledger.as_slice(), &ReplayOptions::default()).unwrap();
+/// assert_eq!((result.lines, result.figures[0].tickets), (stats.lines, 40));
+/// assert_eq!(result.figures[0].closed, stats.closed);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn generate<W: Write>(
     engine: &Engine,

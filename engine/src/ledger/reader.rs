@@ -5,7 +5,14 @@ use serde::Serialize;
 use std::fmt;
 use std::io::BufRead;
 
-/// What to do with a line that cannot be read.
+/// What to do with a line that cannot be read (`--on-error skip|fail`).
+///
+/// ```
+/// use ombud_engine::ledger::{OnError, ReplayOptions};
+/// assert_eq!(ReplayOptions::default().on_error, OnError::Skip);
+/// assert_eq!(OnError::Fail.to_string(), "fail");
+/// assert_eq!(serde_json::to_string(&OnError::Skip).unwrap(), r#""skip""#);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnError {
@@ -17,6 +24,14 @@ pub enum OnError {
 }
 
 /// A ledger line that could not be used, with its 1-based line number.
+///
+/// ```
+/// use ombud_engine::ledger::{LineError, RawLines};
+/// let mut lines = RawLines::new(&b"\n\xff\xfe\n"[..]);
+/// let err: LineError = lines.next().unwrap().unwrap().unwrap_err();
+/// assert_eq!((err.line, err.message.as_str()), (2, "line is not valid UTF-8"));
+/// assert_eq!(err.to_string(), "line 2: line is not valid UTF-8");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct LineError {
@@ -27,6 +42,13 @@ pub struct LineError {
 }
 
 /// One raw line of a ledger: its number and text (without the line break).
+///
+/// ```
+/// use ombud_engine::ledger::{RawLine, RawLines};
+/// let input = "{\"ticket\":\"T-1\"}\r\n";
+/// let line: RawLine = RawLines::new(input.as_bytes()).next().unwrap().unwrap().unwrap();
+/// assert_eq!((line.number, line.text.as_str()), (1, r#"{"ticket":"T-1"}"#));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawLine {
     /// 1-based line number.
@@ -53,6 +75,14 @@ pub struct RawLines<R> {
 
 impl<R: BufRead> RawLines<R> {
     /// A reader over `input`.
+    ///
+    /// ```
+    /// use std::io::BufReader;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+    /// let file = BufReader::new(std::fs::File::open(path).unwrap());
+    /// let lines = ombud_engine::ledger::RawLines::new(file);
+    /// assert_eq!(lines.map(|l| l.unwrap().unwrap()).last().unwrap().number, 81);
+    /// ```
     pub fn new(input: R) -> Self {
         RawLines { input, number: 0, buf: Vec::with_capacity(512), done: false }
     }

@@ -16,13 +16,53 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 /// How many line errors a result lists (all are counted).
+///
+/// ```
+/// use ombud_engine::ledger::{MAX_LISTED_ERRORS, ReplayOptions, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 1h, on: {close: closed}}, closed: {terminal: true}}}";
+/// # let engines = [ombud_engine::runtime::Engine::new(
+/// #     ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into())];
+/// let garbage = "not json\n".repeat(150);
+/// let result = replay(&engines, garbage.as_bytes(), &ReplayOptions::default()).unwrap();
+/// assert_eq!(result.skipped, 150);
+/// assert_eq!(result.errors.len(), MAX_LISTED_ERRORS);
+/// assert_eq!(result.errors.last().unwrap().line, 100);
+/// ```
 pub const MAX_LISTED_ERRORS: usize = 100;
 /// Lines sent to a worker at a time.
 const BATCH: usize = 512;
 /// Rejection code for events of a ticket whose opening was refused.
+///
+/// ```
+/// use ombud_engine::ledger::{NOT_OPENED, ReplayOptions, replay};
+/// # use ombud_engine::runtime::Engine;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-01T01:00:00Z","fields":{"channel":"fax"}}}
+/// {"ticket":"T-1","event":{"at":"2026-07-01T01:30:00Z","event":"registered"}}"#;
+/// let engines = [Engine::new(policy.into())];
+/// let result = replay(&engines, ledger.as_bytes(), &ReplayOptions::default()).unwrap();
+/// let refused = &result.figures[0].rejected_by_code;
+/// assert_eq!((refused["not_in_enum"], refused[NOT_OPENED]), (1, 1));
+/// ```
 pub const NOT_OPENED: &str = "not_opened";
 
 /// How to replay.
+///
+/// ```
+/// use ombud_engine::ledger::{OnError, ReplayOptions, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: new, stages: {new: \
+/// #     {owner: agent, due: 8h, on: {closed: done}}, done: {terminal: true}}}";
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0));
+/// let defaults = ReplayOptions::default();
+/// assert_eq!((defaults.threads, defaults.on_error), (1, OnError::Skip));
+/// let opening = r#"{"ticket":"Q-1","open":{"at":"2026-07-06T09:00:00Z"}}"#;
+/// let options = ReplayOptions { keep_tickets: true, ..defaults };
+/// let result = replay(&[engine], opening.as_bytes(), &options).unwrap();
+/// assert_eq!(result.tickets[0].id, "Q-1");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReplayOptions {
     /// Worker threads (1 = everything on the calling thread).
@@ -40,6 +80,21 @@ impl Default for ReplayOptions {
 }
 
 /// Why a replay stopped.
+///
+/// ```
+/// use ombud_engine::ledger::{OnError, ReplayError, ReplayOptions, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: a, stages: {a: \
+/// #     {owner: agent, due: 1h, on: {next: b}}, b: {terminal: true}}}";
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+/// let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
+/// {"ticket":"T-1"}"#;
+/// let strict = ReplayOptions { on_error: OnError::Fail, ..Default::default() };
+/// let Err(ReplayError::Malformed(e)) = replay(&[engine], ledger.as_bytes(), &strict) else {
+///     panic!("line 2 has neither `open` nor `event`")
+/// };
+/// assert_eq!(e.to_string(), "line 2: a ledger line needs exactly one of `open` and `event`");
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     /// Reading the ledger failed.
@@ -51,6 +106,19 @@ pub enum ReplayError {
 }
 
 /// Everything a replay found.
+///
+/// ```
+/// # use ombud_engine::{ledger::*, runtime::Engine};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let text = std::fs::read_to_string(small).unwrap();
+/// let result = replay(&[Engine::new(policy.into())], text.as_bytes(), &ReplayOptions::default())?;
+/// assert_eq!((result.lines, result.skipped, result.figures.len()), (81, 0, 1));
+/// assert_eq!(result.end.unwrap().to_rfc3339(), "2026-07-10T05:30:00+00:00");
+/// assert!(result.changes.is_empty() && result.tickets.is_empty());
+/// # Ok::<(), ReplayError>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplayResult {
     /// Non-blank lines read.
@@ -71,6 +139,22 @@ pub struct ReplayResult {
 }
 
 /// What happened under one policy.
+///
+/// ```
+/// use ombud_engine::ledger::{ReplayOptions, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let ledger = std::io::BufReader::new(std::fs::File::open(small).unwrap());
+/// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let mut result = replay(&[engine], ledger, &ReplayOptions::default()).unwrap();
+/// let figures = result.figures.remove(0);
+/// assert_eq!(figures.policy, "service-complaints@2026.1");
+/// assert_eq!((figures.tickets, figures.closed, figures.rejected), (11, 8, 1));
+/// assert_eq!(figures.rejected_by_code["not_accepted"], 1);
+/// assert_eq!(figures.breaches_by_stage["verify"]["frontline"], 2);
+/// assert_eq!(figures.marks["service_center"]["performance"], 1);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyFigures {
     /// `id@version`.
@@ -102,6 +186,20 @@ pub struct PolicyFigures {
 }
 
 /// On-time figures of one stage.
+///
+/// ```
+/// # use ombud_engine::ledger::{ReplayOptions, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engines = vec![ombud_engine::runtime::Engine::new(policy.into())];
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let ledger = std::fs::read(small).unwrap();
+/// let result = replay(&engines, &ledger[..], &ReplayOptions::default()).unwrap();
+/// let verify = result.figures[0].stages.iter().find(|s| s.stage == "verify").unwrap();
+/// // T-05 and T-09 were left past their deadline; T-10 is still within it.
+/// assert_eq!((verify.visits, verify.on_time, verify.late, verify.running), (11, 8, 2, 1));
+/// assert_eq!(verify.on_time_rate, Some(0.8));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageFigures {
     /// Stage name.
@@ -120,6 +218,13 @@ pub struct StageFigures {
 
 impl StageFigures {
     /// `on_time / (on_time + late)`; `None` when no visit is decided yet.
+    ///
+    /// ```
+    /// use ombud_engine::ledger::StageFigures;
+    /// let handle = StageFigures { on_time: 3, late: 1, running: 1, ..Default::default() };
+    /// assert_eq!(handle.on_time_rate(), Some(0.75));
+    /// assert_eq!(StageFigures { running: 2, ..Default::default() }.on_time_rate(), None);
+    /// ```
     pub fn on_time_rate(&self) -> Option<f64> {
         let decided = self.on_time + self.late;
         (decided > 0).then(|| self.on_time as f64 / decided as f64)
@@ -127,6 +232,25 @@ impl StageFigures {
 }
 
 /// A ticket's end state under one policy, as compared by `--against`.
+///
+/// ```
+/// use ombud_engine::ledger::{ReplayOptions, TicketOutcome, replay};
+/// use ombud_engine::runtime::Engine;
+/// let policy = |due: &str| {
+///     let yaml = format!("{{policy: p, calendar: weekdays, tiers: [agent], start: open, \
+///         stages: {{open: {{owner: agent, due: {due}, on: {{done: closed}}}}, \
+///         closed: {{terminal: true}}}}}}");
+///     Engine::new(ombud_engine::load_policy("p.yaml", &yaml, None).unwrap().0.into())
+/// };
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
+/// {"ticket":"T-1","event":{"at":"2026-07-06T09:45:00Z","event":"done"}}"#;
+/// let engines = [policy("1h"), policy("30m")];
+/// let result = replay(&engines, ledger.as_bytes(), &ReplayOptions::default()).unwrap();
+/// let change = &result.changes[0]; // 45 minutes: late only under the 30-minute limit
+/// let closed = TicketOutcome { stage: "closed".into(), closed: true, ..Default::default() };
+/// assert_eq!(change.before, closed);
+/// assert_eq!(change.after, TicketOutcome { breaches: 1, ..closed });
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TicketOutcome {
     /// Final stage (empty when the opening was refused).
@@ -144,6 +268,27 @@ pub struct TicketOutcome {
 }
 
 /// A ticket whose outcome differs between the two policies.
+///
+/// ```
+/// use ombud_engine::{ledger::{ReplayOptions, replay}, runtime::Engine};
+/// let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+/// let engine = |file: &str| {
+///     let path = format!("{root}/{file}");
+///     Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into())
+/// };
+/// let engines = [
+///     engine("policies/service-complaints.yaml"),
+///     engine("tests/fixtures/ledger/short-handling.yaml"), // handling: 1 working day, not 3
+/// ];
+/// let ledger = std::fs::read(format!("{root}/tests/fixtures/ledger/small.jsonl")).unwrap();
+/// let result = replay(&engines, ledger.as_slice(), &ReplayOptions::default()).unwrap();
+/// let t08 = &result.changes[1];
+/// assert_eq!((t08.ticket.as_str(), t08.line), ("T-08", 57));
+/// assert_eq!((t08.before.breaches, t08.after.breaches), (0, 1));
+/// let (before, after) = t08.first_difference.clone().unwrap();
+/// assert_eq!(before.unwrap().detail, "3 working days → due Mon 13 Jul 2026 24:00");
+/// assert_eq!(after.unwrap().detail, "1 working day → due Thu 9 Jul 2026 24:00");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TicketChange {
     /// Ticket id.
@@ -161,6 +306,24 @@ pub struct TicketChange {
 
 /// One visit of a stage, reconstructed from the timeline (`entered`, `deadline`, `breach`,
 /// `paused`/`resumed` rows).
+///
+/// ```
+/// use ombud_engine::ledger::{ReplayOptions, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let ledger = std::fs::read_to_string(small).unwrap();
+/// let records = replay(
+///     &[ombud_engine::runtime::Engine::new(policy.into())],
+///     ledger.as_bytes(),
+///     &ReplayOptions { keep_tickets: true, ..Default::default() },
+/// ).unwrap().tickets;
+/// let t06 = records.iter().find(|t| t.id == "T-06").unwrap();
+/// let handle = &t06.visits[2];
+/// assert_eq!((handle.stage.as_str(), handle.deadline, handle.breached), ("handle", true, false));
+/// // Waiting for the complainant for one working day (24 working hours on `cn-mainland`).
+/// assert_eq!(handle.paused_working, 24 * 3600);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Visit {
     /// Stage name.
@@ -178,6 +341,23 @@ pub struct Visit {
 }
 
 /// What a report needs of one ticket.
+///
+/// ```
+/// # use ombud_engine::ledger::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let file = std::fs::File::open(small).unwrap();
+/// let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let options = ReplayOptions { keep_tickets: true, threads: 2, ..Default::default() };
+/// let result = replay(&[engine], std::io::BufReader::new(file), &options).unwrap();
+/// let t05 = &result.tickets[5];
+/// assert_eq!((t05.id.as_str(), t05.complainant.as_deref()), ("T-05", Some("C-1")));
+/// assert_eq!(t05.keyword.as_deref(), Some("double billing")); // → category `fees`
+/// assert_eq!(t05.fields.get("category").unwrap(), "fees");
+/// assert_eq!((t05.closed_at, t05.breaches), (None, 1));
+/// assert_eq!(t05.escalations, ["supervisor", "management"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TicketRecord {
     /// Ticket id.
@@ -209,12 +389,16 @@ pub struct TicketRecord {
 
 /// Replays `input` under `engines` (one, or two to compare).
 ///
-/// ```no_run
-/// # fn demo(engine: ombud_engine::runtime::Engine) -> Result<(), Box<dyn std::error::Error>> {
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use ombud_engine::ledger::{ReplayOptions, replay};
-/// let ledger = std::io::BufReader::new(std::fs::File::open("ledger.jsonl")?);
+/// # let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     ombud_engine::load_policy_file(policy.as_ref()).unwrap().0.into());
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let ledger = std::io::BufReader::new(std::fs::File::open(path)?);
 /// let result = replay(&[engine], ledger, &ReplayOptions { threads: 2, ..Default::default() })?;
-/// println!("{} tickets, {} closed", result.figures[0].tickets, result.figures[0].closed);
+/// assert_eq!((result.figures[0].tickets, result.figures[0].closed), (11, 8));
 /// # Ok(()) }
 /// ```
 pub fn replay<R: BufRead>(

@@ -13,7 +13,28 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
-/// The share of closed tickets called back, in percent.
+/// The share of closed tickets called back, in percent (rounded up in every stratum).
+///
+/// ```
+/// use ombud_engine::ledger::{CALLBACK_PERCENT, ReplayOptions, build_report, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 1 working day, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0));
+/// let ledger: String = (1..=6)
+///     .map(|i| format!(r#"{{"ticket":"T-{i}","open":{{"at":"2026-07-0{i}T09:00:00Z"}}}}
+/// {{"ticket":"T-{i}","event":{{"at":"2026-07-0{i}T10:00:00Z","event":"done"}}}}
+/// "#))
+///     .collect();
+/// let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(std::slice::from_ref(&engine), ledger.as_bytes(), &keep).unwrap().tickets;
+/// # let options = ombud_engine::ledger::ReportOptions { period: "2026-07".parse().unwrap(),
+/// #     seed: 4, repeat_window_secs: 0, repeat_window: "0d".into() };
+/// let report = build_report(engine.policy(), &records, &options);
+/// // Six closed tickets, all without a category: ⌈6 × 20 / 100⌉ = 2 are called back.
+/// assert_eq!(CALLBACK_PERCENT, 20);
+/// assert_eq!((report.callback_strata[0].closed, report.callback.len()), (6, 2));
+/// ```
 pub const CALLBACK_PERCENT: u64 = 20;
 
 /// A reporting period: a quarter (`2026-Q3`) or a month (`2026-09`), in the calendar's zone.
@@ -79,6 +100,27 @@ impl fmt::Display for Period {
 }
 
 /// How to build a report.
+///
+/// ```
+/// # use ombud_engine::ledger::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let ledger = std::fs::read_to_string(small).unwrap();
+/// # let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// # let tickets = replay(&[engine.clone()], ledger.as_bytes(), &keep).unwrap().tickets;
+/// let q3 = ReportOptions {
+///     period: "2026-Q3".parse().unwrap(),
+///     seed: 1,
+///     repeat_window_secs: 30 * 86_400,
+///     repeat_window: "30d".into(),
+/// };
+/// assert_eq!(build_report(engine.policy(), &tickets, &q3).repeats.repeats, 3);
+/// // T-09 (C-3 again, 7 days after T-03) is no repeat within 6 days.
+/// let week = ReportOptions { repeat_window_secs: 6 * 86_400, repeat_window: "6d".into(), ..q3 };
+/// assert_eq!(build_report(engine.policy(), &tickets, &week).repeats.repeats, 2);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportOptions {
     /// The period (tickets belong to it by their opening time in the calendar's zone).
@@ -93,6 +135,22 @@ pub struct ReportOptions {
 }
 
 /// A value and how many tickets have it.
+///
+/// ```
+/// # use ombud_engine::{ledger::*, runtime::Engine};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let engines = [Engine::new(policy.into())];
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let file = std::io::BufReader::new(std::fs::File::open(small).unwrap());
+/// let keep_tickets = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let replayed = replay(&engines, file, &keep_tickets);
+/// # let options = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 1,
+/// #     repeat_window_secs: 86_400, repeat_window: "1d".into() };
+/// let report = build_report(engines[0].policy(), &replayed.unwrap().tickets, &options);
+/// let major = &report.by_severity[1];
+/// assert_eq!((major.key.as_str(), major.count, major.share), ("major", 2, 0.2));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Count {
     /// The value (category, channel, …).
@@ -104,6 +162,25 @@ pub struct Count {
 }
 
 /// A frequent problem: a category and the keyword rule that classified it.
+///
+/// ```
+/// use ombud_engine::ledger::{Problem, ReplayOptions, ReportOptions, build_report, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let ledger = r#"{"ticket":"A","open":{"at":"2026-07-01T09:00:00Z","fields":{"text":"late fee"}}}
+/// {"ticket":"B","open":{"at":"2026-07-02T09:00:00Z","fields":{"text":"fee too high"}}}
+/// {"ticket":"C","open":{"at":"2026-07-03T09:00:00Z","fields":{"text":"general enquiry"}}}"#;
+/// let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let options = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(&[engine.clone()], ledger.as_bytes(), &options).unwrap().tickets;
+/// # let period = ReportOptions { period: "2026-07".parse().unwrap(), seed: 0,
+/// #     repeat_window_secs: 0, repeat_window: String::new() };
+/// let problems = build_report(engine.policy(), &records, &period).frequent_problems;
+/// let fees = Problem { category: "fees".into(), keyword: Some("fee".into()), count: 2 };
+/// assert_eq!(problems[0], fees);
+/// // C matched the last rule, which has no keywords.
+/// assert_eq!(problems[1], Problem { category: "unclassified".into(), keyword: None, count: 1 });
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Problem {
     /// Derived (or given) category.
@@ -115,6 +192,26 @@ pub struct Problem {
 }
 
 /// Figures of one stage.
+///
+/// ```
+/// # use ombud_engine::ledger::{ReplayOptions, ReportOptions};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let records = ombud_engine::ledger::replay(
+///     std::slice::from_ref(&engine),
+///     std::fs::read(small).unwrap().as_slice(),
+///     &ReplayOptions { keep_tickets: true, ..ReplayOptions::default() },
+/// ).unwrap().tickets;
+/// # let q3 = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 1,
+/// #     repeat_window_secs: 0, repeat_window: "0d".into() };
+/// let report = ombud_engine::ledger::build_report(engine.policy(), &records, &q3);
+/// let handle = report.stages.iter().find(|s| s.stage == "handle").unwrap();
+/// assert_eq!((handle.visits, handle.on_time, handle.late, handle.completed), (8, 8, 0, 8));
+/// // In working hours; T-06's day of waiting for the complainant is not counted.
+/// assert_eq!((handle.mean_hours, handle.p90_hours), (Some(39.125), Some(72.0)));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageReport {
     /// Stage name.
@@ -136,6 +233,23 @@ pub struct StageReport {
 }
 
 /// A bar of the handling-time distribution.
+///
+/// ```
+/// use ombud_engine::ledger::{ReportOptions, build_report, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let text = std::fs::read_to_string(small).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let options = ombud_engine::ledger::ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let result = replay(std::slice::from_ref(&engine), text.as_bytes(), &options).unwrap();
+/// let quarter = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 7,
+///     repeat_window_secs: 0, repeat_window: "0d".into() };
+/// let buckets = build_report(engine.policy(), &result.tickets, &quarter).handling_distribution;
+/// let bars: Vec<(&str, u64)> = buckets.iter().map(|b| (b.label.as_str(), b.count)).collect();
+/// assert_eq!(bars[2..5], [("24–48 h", 1), ("48–72 h", 2), ("72–120 h", 4)]);
+/// assert_eq!((buckets[6].from_hours, buckets[6].to_hours), (240.0, None));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bucket {
     /// Label (`8–24 h`).
@@ -149,6 +263,24 @@ pub struct Bucket {
 }
 
 /// The repeat-complaint figure.
+///
+/// ```
+/// use ombud_engine::ledger::{Repeats, ReplayOptions, ReportOptions, build_report, replay};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let engines = [ombud_engine::runtime::Engine::new(policy.into())];
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-06-29T10:00:00+08:00","complainant":"C-1"}}
+/// {"ticket":"T-2","open":{"at":"2026-07-06T10:00:00+08:00","complainant":"C-1"}}
+/// {"ticket":"T-3","open":{"at":"2026-07-07T10:00:00+08:00"}}"#;
+/// let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(&engines, ledger.as_bytes(), &keep).unwrap().tickets;
+/// let window = "30d".to_string();
+/// let options = ReportOptions { period: "2026-07".parse().unwrap(), seed: 1,
+///     repeat_window_secs: 30 * 86_400, repeat_window: window.clone() };
+/// let repeats = build_report(engines[0].policy(), &records, &options).repeats;
+/// // T-2 repeats T-1 (opened in June, outside the period); T-3 names nobody.
+/// assert_eq!(repeats, Repeats { window, with_complainant: 1, repeats: 1, rate: Some(1.0) });
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repeats {
     /// The window as given.
@@ -162,6 +294,23 @@ pub struct Repeats {
 }
 
 /// One stratum of the callback sample.
+///
+/// ```
+/// # use ombud_engine::ledger::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let ledger = std::fs::read(small).unwrap();
+/// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// let options = ReplayOptions { threads: 2, keep_tickets: true, ..Default::default() };
+/// let tickets = replay(&[engine.clone()], &ledger[..], &options).unwrap().tickets;
+/// # let q3 = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 1,
+/// #     repeat_window_secs: 0, repeat_window: "0d".into() };
+/// let strata = build_report(engine.policy(), &tickets, &q3).callback_strata;
+/// let quality = Stratum { category: "quality".into(), closed: 2, sampled: 1 };
+/// assert!(strata.contains(&quality));
+/// assert_eq!(strata.iter().map(|s| s.sampled).sum::<u64>(), 6);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stratum {
     /// Category.
@@ -173,6 +322,25 @@ pub struct Stratum {
 }
 
 /// A ticket to call back.
+///
+/// ```
+/// use ombud_engine::ledger::{Callback, ReplayOptions, ReportOptions, build_report, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
+/// #     {owner: agent, due: 4h, on: {done: closed}}, closed: {terminal: true}}}";
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+/// let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-09-01T09:00:00Z","complainant":"C-9"}}
+/// {"ticket":"T-1","event":{"at":"2026-09-01T11:00:00Z","event":"done"}}"#;
+/// let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(&[engine.clone()], ledger.as_bytes(), &keep).unwrap().tickets;
+/// let options = ReportOptions { period: "2026-09".parse().unwrap(), seed: 1,
+///     repeat_window_secs: 0, repeat_window: "0d".into() };
+/// let call = &build_report(engine.policy(), &records, &options).callback[0];
+/// let closed_at = "2026-09-01T11:00:00Z".parse().unwrap();
+/// let expected = Callback { ticket: "T-1".into(), category: "(none)".into(),
+///     complainant: Some("C-9".into()), closed_at };
+/// assert_eq!(call, &expected);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Callback {
     /// Ticket id.
@@ -186,6 +354,25 @@ pub struct Callback {
 }
 
 /// A period report.
+///
+/// ```
+/// # use ombud_engine::{ledger::*, runtime::Engine};
+/// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let engine = Engine::new(policy.into());
+/// let ledger = std::io::BufReader::new(std::fs::File::open(small).unwrap());
+/// let replay_options = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(&[engine.clone()], ledger, &replay_options).unwrap().tickets;
+/// let options = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 1,
+///     repeat_window_secs: 30 * 86_400, repeat_window: "30d".into() };
+/// let report: Report = build_report(engine.policy(), &records, &options);
+/// assert_eq!(report.policy, "service-complaints@2026.1");
+/// assert_eq!(report.timezone, "Asia/Shanghai"); // of the `cn-mainland` calendar
+/// assert_eq!((report.tickets, report.closed, report.closed_on_time), (10, 7, 6));
+/// assert_eq!((report.completion_rate, report.p90_total_hours), (Some(0.7), Some(98.0)));
+/// assert_eq!(report.callback.len(), 6);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     /// `id@version` of the policy.
@@ -248,6 +435,25 @@ const BUCKETS: [f64; 7] = [0.0, 8.0, 24.0, 48.0, 72.0, 120.0, 240.0];
 
 /// Builds the report of `options.period` from every ticket of a replay (tickets outside the
 /// period still count for the repeat-complaint look-back).
+///
+/// ```
+/// use ombud_engine::ledger::{ReplayOptions, ReportOptions, build_report, replay};
+/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: s, stages: {s: \
+/// #     {owner: agent, due: 2 working days, on: {ok: t}}, t: {terminal: true}}}";
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0));
+/// let ledger = r#"{"ticket":"A","open":{"at":"2026-06-30T23:30:00Z","complainant":"C-1"}}
+/// {"ticket":"B","open":{"at":"2026-07-01T00:30:00Z","complainant":"C-1"}}
+/// {"ticket":"B","event":{"at":"2026-07-02T00:30:00Z","event":"ok"}}"#;
+/// let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
+/// let records = replay(&[engine.clone()], ledger.as_bytes(), &keep).unwrap().tickets;
+/// let july = ReportOptions { period: "2026-07".parse().unwrap(), seed: 1,
+///     repeat_window_secs: 86_400, repeat_window: "1d".into() };
+/// let report = build_report(engine.policy(), &records, &july);
+/// // Only B was opened in July (UTC, the calendar's zone); A, from June, makes it a repeat.
+/// assert_eq!((report.tickets, report.closed, report.repeats.repeats), (1, 1, 1));
+/// assert_eq!(report.mean_total_hours, Some(24.0)); // one working day
+/// ```
 pub fn build_report(
     policy: &CompiledPolicy,
     records: &[TicketRecord],

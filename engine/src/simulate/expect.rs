@@ -8,6 +8,16 @@ use crate::timefmt;
 use chrono::{DateTime, Utc};
 
 /// The `expect:` block: each key with its location, in file order.
+///
+/// ```
+/// use ombud_engine::{check::Source, simulate::Scenario};
+/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\n\
+///             expect:\n  stage: handle\n  deadlines: { handle: 2026-02-26T00:00:00+08:00 }\n";
+/// let expect = Scenario::parse(&Source::new("s.yaml", text)).unwrap().expect.unwrap();
+/// let keys: Vec<_> = expect.items.iter().map(|(k, _)| (k.value.as_str(), k.span.line)).collect();
+/// assert_eq!(keys, [("stage", 3), ("deadlines", 4)]);
+/// assert_eq!(expect.span.line, 2);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expect {
     /// Span of the `expect` key.
@@ -17,6 +27,18 @@ pub struct Expect {
 }
 
 /// The value of one `expect:` key.
+///
+/// ```
+/// use ombud_engine::check::Source;
+/// use ombud_engine::simulate::{ExpectValue, Scenario};
+/// let src = Source::new("s.yaml", "ticket: { at: 2026-02-13T17:30:00+08:00 }\n\
+///                                  expect: { closed: false, breaches: [handle], flags: 2 }\n");
+/// let values: Vec<ExpectValue> =
+///     Scenario::parse(&src).unwrap().expect.unwrap().items.into_iter().map(|i| i.1).collect();
+/// assert_eq!(values[0], ExpectValue::Bool(false));
+/// assert_eq!(values[1], ExpectValue::Names(vec!["handle".to_string()]));
+/// assert_eq!(values[2], ExpectValue::Count(2));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectValue {
     /// `stage`, `final_stage`, `tier`, `assignee` (`none` when nobody holds the tier or ticket).
@@ -41,6 +63,17 @@ pub enum ExpectValue {
 /// One expected rejection: any of event number (1-based, file order), name and rejection code
 /// (`not_accepted`, `guard_false`, `missing_artifacts`, `out_of_order`, `closed`, `bad_event`,
 /// `unknown_field`, `wrong_type`, `not_in_enum`, `group_pending`, …); those given must match.
+///
+/// ```
+/// # use ombud_engine::{check::Source, simulate::{ExpectValue, Scenario}};
+/// let yaml = "ticket: { at: 2026-06-01T15:00:00+08:00 }\n\
+///             expect: { rejected: [resolved, { index: 9, code: group_pending }] }\n";
+/// let mut expect = Scenario::parse(&Source::new("s.yaml", yaml)).unwrap().expect.unwrap();
+/// let Some((_, ExpectValue::Rejected(specs))) = expect.items.pop() else { unreachable!() };
+/// assert_eq!(specs[0].value.event.as_deref(), Some("resolved"));
+/// assert_eq!(specs[1].value.index, Some(9));
+/// assert_eq!(specs[1].value.to_string(), "#9 [group_pending]");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RejectedSpec {
     /// 1-based event number in the scenario.
@@ -68,6 +101,23 @@ impl std::fmt::Display for RejectedSpec {
 }
 
 /// An expectation that did not hold.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let policy = "policy: hotline\ncalendar: cn-mainland\ntiers: [agent]\nstart: handle\n\
+/// #     stages: { handle: { owner: agent, due: 3 working days, on: { resolved: done } }, \
+/// #     done: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", policy, None).unwrap().0.into());
+/// // Over Spring Festival 2026, the scenario expects the handling deadline a day too early.
+/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\n\
+///             expect: { deadlines: { handle: 2026-02-25T00:00:00+08:00 } }\n";
+/// let scenario = Scenario::parse(&Source::new("s.yaml", text)).unwrap();
+/// let timeline = simulate(&engine, &scenario).unwrap();
+/// let failures = scenario.expect.unwrap().check(&timeline);
+/// assert_eq!((failures[0].key.as_str(), failures[0].span.line), ("deadlines.handle", 2));
+/// assert_eq!(failures[0].expected, "2026-02-25T00:00:00+08:00 (Tue 24 Feb 2026 24:00)");
+/// assert_eq!(failures[0].actual, "2026-02-26T00:00:00+08:00 (Wed 25 Feb 2026 24:00)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     /// The `expect:` key (`breaches`, `deadlines.handle`, …).
@@ -82,6 +132,20 @@ pub struct Failure {
 
 impl Expect {
     /// Checks every expectation against `timeline`; an empty list means all hold.
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// # let policy = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages: \
+    /// #     { open: { owner: agent, due: 8h, on: { done: shut } }, shut: { terminal: true } }";
+    /// # let (policy, _) = ombud_engine::load_policy("p.yaml", policy, None).unwrap();
+    /// # let engine = Engine::new(std::sync::Arc::new(policy));
+    /// // Received Mon 2 Mar 2026 09:00 UTC; nobody acts, so the 8-hour limit of `open` runs out.
+    /// let text = "ticket: { at: 2026-03-02T09:00:00Z }\nuntil: +1 calendar day\n\
+    ///             expect: { stage: open, closed: false, breaches: [open] }\n";
+    /// let s = Scenario::parse(&Source::new("s.yaml", text)).unwrap();
+    /// let timeline = simulate(&engine, &s).unwrap();
+    /// assert_eq!(s.expect.unwrap().check(&timeline), []);
+    /// ```
     pub fn check(&self, timeline: &Timeline) -> Vec<Failure> {
         let mut failures = Vec::new();
         for (key, value) in &self.items {

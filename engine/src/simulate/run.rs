@@ -14,6 +14,28 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The result of running a scenario.
+///
+/// A `hotline` policy like the README's, a ticket received the Friday evening before Spring
+/// Festival 2026 and registered 20 minutes later, never resolved:
+///
+/// ```
+/// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let hotline = "policy: hotline\nversion: \"1\"\ncalendar: cn-mainland\ntiers: [agent]\n\
+/// #     start: intake\nstages: { intake: { owner: agent, due: 1h, on: { registered: handle } },\
+/// #     handle: { owner: agent, due: 3 working days, on: { resolved: closed } },\
+/// #     closed: { terminal: true } }";
+/// # let (hotline, _) = ombud_engine::load_policy("h.yaml", hotline, None).unwrap();
+/// # let engine = Engine::new(hotline.into());
+/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\n\
+///             events: [ { at: +20m, event: registered } ]\nuntil: +30 calendar days\n";
+/// let scenario = Scenario::parse(&Source::new("s.yaml", text)).unwrap();
+/// let timeline = simulate(&engine, &scenario).unwrap();
+/// assert_eq!((timeline.policy.as_str(), timeline.tz), ("hotline@1", chrono_tz::Asia::Shanghai));
+/// let kinds: Vec<_> = timeline.rows.iter().map(|r| r.kind.as_str()).collect();
+/// assert_eq!(kinds, ["opened", "entered", "deadline", "event", "entered", "deadline", "breach"]);
+/// // 30 calendar days end on Sun 15 Mar, not a working day: rolled to the end of Mon 16 Mar.
+/// assert_eq!(timeline.until.to_rfc3339(), "2026-03-16T16:00:00+00:00"); // 24:00 in Beijing
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
     /// `id@version` of the policy it ran under.
@@ -36,6 +58,23 @@ pub struct Timeline {
 }
 
 /// A refused scenario event.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", "policy: p\ncalendar: weekdays\n\
+/// #     tiers: [agent]\nstart: handle\nstages: { handle: { owner: agent, due: 2 working days, \
+/// #     on: { resolved: done } }, done: { terminal: true } }", None).unwrap();
+/// # let engine = Engine::new(policy.into());
+/// let s = Scenario::parse(&Source::new("s.yaml", "ticket: { at: 2026-03-02T09:00:00Z }\n\
+///     events: [ { at: +1h, event: closed }, { at: +1h, event: resolved } ]\n")).unwrap();
+/// let refused = simulate(&engine, &s).unwrap().rejected;
+/// assert_eq!(refused.len(), 1);
+/// assert_eq!((refused[0].index, refused[0].code.as_str()), (1, "not_accepted"));
+/// assert_eq!(
+///     refused[0].message,
+///     "stage `handle` does not accept event `closed` (it accepts `resolved`)"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RejectedEvent {
     /// 1-based number of the event in the scenario.
@@ -49,6 +88,25 @@ pub struct RejectedEvent {
 }
 
 /// The ticket at the end of a scenario.
+///
+/// ```
+/// use ombud_engine::check::Source;
+/// use ombud_engine::simulate::{FinalState, Scenario, simulate};
+/// # let (policy, _) = ombud_engine::load_policy("b.yaml", "policy: bank\ncalendar: de-example\n\
+/// #     tiers: [clerk]\nstart: review\nstages: { review: { owner: clerk, due: 8 working hours, \
+/// #     on: { answered: done } }, done: { terminal: true } }", None).unwrap();
+/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// // de-example banks 09:00-12:00 and 13:00-17:00: 8 working hours from Thu 5 Mar 11:00
+/// // end Fri 6 Mar 12:00, so an answer at 11:30 is in time.
+/// let text = "ticket: { at: 2026-03-05T11:00:00+01:00 }\n\
+///             events: [ { at: 2026-03-06T11:30:00+01:00, event: answered } ]\n";
+/// let end: FinalState = simulate(&engine, &Scenario::parse(&Source::new("s.yaml", text)).unwrap())
+///     .unwrap()
+///     .final_state;
+/// assert_eq!((end.stage.as_str(), end.closed, end.breaches), ("done", true, 0));
+/// assert_eq!(end.closed_at.unwrap().to_rfc3339(), "2026-03-06T10:30:00+00:00");
+/// assert_eq!(end.tier.as_deref(), Some("clerk"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FinalState {
     /// Current stage.
@@ -78,6 +136,28 @@ pub struct FinalState {
 impl Timeline {
     /// The deadline of the *last* visit of `stage` (or of the obligation named so): the `due`
     /// of the last `deadline`/`resumed`/`obligation` row about it.
+    ///
+    /// A result disputed on Wed 25 Feb 2026 sends the ticket back to `handle` for another three
+    /// working days: Thu 26, Fri 27 and Sat 28 Feb (a make-up working day for Spring Festival).
+    ///
+    /// ```
+    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// # let text = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: handle\nstages:\n  \
+    /// #     handle: { owner: agent, due: 3 working days, on: { resolved: confirm } }\n  \
+    /// #     confirm: { owner: agent, due: 2 working days, on: { disputed: handle, ok: end } }\n  \
+    /// #     end: { terminal: true }\n";
+    /// # let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+    /// # let engine = Engine::new(policy.into());
+    /// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nevents:\n  \
+    ///             - { at: 2026-02-24T10:00:00+08:00, event: resolved }\n  \
+    ///             - { at: 2026-02-25T09:00:00+08:00, event: disputed }\n";
+    /// let scenario = Scenario::parse(&Source::new("s", text)).unwrap();
+    /// let timeline = simulate(&engine, &scenario).unwrap();
+    /// let t = |s: &str| Some(s.parse().unwrap());
+    /// assert_eq!(timeline.deadline_of("handle"), t("2026-03-01T00:00:00+08:00")); // not 26 Feb
+    /// assert_eq!(timeline.deadline_of("confirm"), t("2026-02-27T00:00:00+08:00"));
+    /// assert_eq!(timeline.deadline_of("archive"), None);
+    /// ```
     pub fn deadline_of(&self, stage: &str) -> Option<DateTime<Utc>> {
         self.rows
             .iter()
@@ -90,6 +170,17 @@ impl Timeline {
     }
 
     /// Names of every stage or obligation that has a deadline in the timeline.
+    ///
+    /// ```
+    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    /// let policy = format!("{root}/policies/service-complaints.yaml");
+    /// let engine = Engine::new(ombud_engine::load_policy_file(policy.as_ref()).unwrap().0.into());
+    /// let path = format!("{root}/examples/scenarios/late-night-filing.yaml");
+    /// let file = Source::new(&path, std::fs::read_to_string(&path).unwrap());
+    /// let timeline = simulate(&engine, &Scenario::parse(&file).unwrap()).unwrap();
+    /// assert_eq!(timeline.clock_names(), ["handle", "intake", "verify"]);
+    /// ```
     pub fn clock_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .rows
@@ -103,17 +194,63 @@ impl Timeline {
     }
 
     /// Whether any row rests on days beyond the calendar's data.
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// # let policy = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: handle\nstages: { \
+    /// #     handle: { owner: agent, due: 7 working days, on: { resolved: done } }, \
+    /// #     done: { terminal: true } }";
+    /// let (policy, _) = ombud_engine::load_policy("p.yaml", policy, None).unwrap();
+    /// let engine = Engine::new(policy.into());
+    /// // cn-mainland's data ends on 2026-12-31: 7 working days from Mon 28 Dec run into 2027.
+    /// let s = Source::new("s.yaml", "ticket: { at: 2026-12-28T10:00:00+08:00 }");
+    /// let timeline = simulate(&engine, &Scenario::parse(&s).unwrap()).unwrap();
+    /// assert!(timeline.has_provisional());
+    /// let due = timeline.deadline_of("handle").unwrap();
+    /// assert_eq!(due.to_rfc3339(), "2027-01-06T16:00:00+00:00"); // end of Wed 6 Jan, Beijing
+    /// ```
     pub fn has_provisional(&self) -> bool {
         self.rows.iter().any(|r| r.provisional)
     }
 
     /// The JSON form (also what snapshot tests store): instants in RFC 3339 in the calendar's
     /// zone; rows with their fields in reading order (`at, kind, stage, tier, detail, due`).
+    ///
+    /// ```
+    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// # let p = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: answer\nstages: { \
+    /// #     answer: { owner: agent, due: 1 working day, on: { answered: done } }, \
+    /// #     done: { terminal: true } }";
+    /// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", p, None).unwrap().0.into());
+    /// // Received Friday 6 March 2026 at 15:00 UTC: due at the end of Monday.
+    /// let scenario = Scenario::parse(&Source::new("s", "ticket: { at: 2026-03-06T15:00:00Z }"));
+    /// let json = simulate(&engine, &scenario.unwrap()).unwrap().to_json();
+    /// assert_eq!(json["timezone"], "UTC");
+    /// assert_eq!(json["rows"][2]["kind"], "deadline");
+    /// assert_eq!(json["rows"][2]["due"], "2026-03-10T00:00:00+00:00");
+    /// assert_eq!(json["final"]["stage"], "answer");
+    /// ```
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self.view()).unwrap_or(Value::Null)
     }
 
     /// The serialisable view behind [`Timeline::to_json`].
+    ///
+    /// ```
+    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// # let yaml = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: handle\n\
+    /// #     stages: { handle: { owner: agent, due: 10 calendar days, on: { done: end } }, \
+    /// #     end: { terminal: true } }";
+    /// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
+    /// # let engine = Engine::new(policy.into());
+    /// // Mon 21 Sep 2026 + 10 calendar days is Thu 1 Oct, National Day (1-7 Oct): the limit rolls
+    /// // to the end of Thu 8 Oct, the next working day.
+    /// let ticket = Source::new("s", "ticket: { at: 2026-09-21T10:00:00+08:00 }");
+    /// let timeline = simulate(&engine, &Scenario::parse(&ticket).unwrap()).unwrap();
+    /// let view = timeline.view();
+    /// assert_eq!(view.rows[2].due.as_deref(), Some("2026-10-09T00:00:00+08:00"));
+    /// assert_eq!(view.final_state.stage, "handle");
+    /// ```
     pub fn view(&self) -> TimelineView<'_> {
         let tz = self.tz;
         let t = |at: DateTime<Utc>| timefmt::rfc3339(tz, at);
@@ -176,6 +313,19 @@ impl Timeline {
 }
 
 /// What `ombud simulate --format json` prints and snapshot tests store.
+///
+/// ```
+/// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let policy = "policy: p\nversion: \"2\"\ncalendar: de-example\ntiers: [clerk]\nstart: a\n\
+/// #     stages: { a: { owner: clerk, due: 2h, on: { ok: z } }, z: { terminal: true } }";
+/// let engine = Engine::new(ombud_engine::load_policy("p.yaml", policy, None).unwrap().0.into());
+/// let text = "ticket: { at: 2026-03-05T09:00:00Z }\nuntil: 2026-03-05T12:00:00Z\n";
+/// let timeline = simulate(&engine, &Scenario::parse(&Source::new("s.yaml", text)).unwrap());
+/// let timeline = timeline.unwrap();
+/// let view = timeline.view();
+/// assert_eq!((view.policy, view.timezone), ("p@2", "Europe/Berlin"));
+/// assert_eq!(view.until, "2026-03-05T13:00:00+01:00"); // in the calendar's zone
+/// ```
 #[derive(Debug, Serialize)]
 pub struct TimelineView<'a> {
     /// `id@version`.
@@ -196,6 +346,22 @@ pub struct TimelineView<'a> {
 }
 
 /// One row in reading order.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let policy = "policy: p\ncalendar: cn-mainland\ntiers: [officer]\nstart: investigate\n\
+/// #     stages: { investigate: { owner: officer, due: 3 working days, on: { found: end } }, \
+/// #     end: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p", policy, None).unwrap().0.into());
+/// # let s = "ticket: { at: 2026-02-13T17:30:00+08:00 }";
+/// # let timeline = simulate(&engine, &Scenario::parse(&Source::new("s", s)).unwrap()).unwrap();
+/// // Received Fri 13 Feb 2026 17:30: Sat 14, Tue 24 and Wed 25 Feb are days 1–3.
+/// let view = timeline.view();
+/// let row = view.rows.iter().find(|r| r.kind == "deadline").unwrap();
+/// assert_eq!((row.at.as_str(), row.stage), ("2026-02-13T17:30:00+08:00", Some("investigate")));
+/// assert_eq!(row.detail, "3 working days → due Wed 25 Feb 2026 24:00");
+/// assert_eq!(row.due.as_deref(), Some("2026-02-26T00:00:00+08:00"));
+/// ```
 #[derive(Debug, Serialize)]
 pub struct RowView<'a> {
     /// When (RFC 3339 in the calendar's zone).
@@ -217,6 +383,21 @@ pub struct RowView<'a> {
 }
 
 /// The final state in the JSON view.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let p = "policy: p\ncalendar: weekdays\ntiers: [agent, lead]\nstart: work\nstages: \
+/// #     { work: { owner: agent, due: 4h, on: { fixed: done } }, done: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", p, None).unwrap().0.into());
+/// let text = "ticket: { at: 2026-03-02T09:00:00Z }\n\
+///             events: [ { at: +10m, event: reassign, assignee: li.wei } ]";
+/// let timeline = simulate(&engine, &Scenario::parse(&Source::new("s", text)).unwrap()).unwrap();
+/// let view = timeline.view();
+/// assert_eq!((view.final_state.stage, view.final_state.assignee), ("work", Some("li.wei")));
+/// let json = serde_json::to_value(&view.final_state).unwrap();
+/// assert_eq!(json["assignee"], "li.wei");
+/// assert!(json.get("mark_assignees").is_none()); // left out: no mark names anyone
+/// ```
 #[derive(Debug, Serialize)]
 pub struct FinalView<'a> {
     /// Stage.
@@ -251,6 +432,21 @@ fn names_nobody(people: &&[Option<String>]) -> bool {
 }
 
 /// Next actions in the JSON view.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let p = "policy: p\ncalendar: cn-mainland\ntiers: [agent, lead]\nstart: handle\nstages: \
+/// #     { handle: { owner: agent, due: 1 working day, on: { resolved: done } }, \
+/// #     done: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", p, None).unwrap().0.into());
+/// // Received on National Day 2026: the one working day is Thu 8 Oct.
+/// let scenario = Scenario::parse(&Source::new("s", "ticket: { at: 2026-10-01T12:00:00+08:00 }"));
+/// let timeline = simulate(&engine, &scenario.unwrap()).unwrap();
+/// let next = timeline.view().next;
+/// assert_eq!(next.events[0].event, "resolved");
+/// assert_eq!(next.events[0].by.as_deref(), Some("agent"));
+/// assert_eq!(next.next_wakeup.as_deref(), Some("2026-10-09T00:00:00+08:00"));
+/// ```
 #[derive(Debug, Serialize)]
 pub struct NextView<'a> {
     /// Accepted events.
@@ -266,6 +462,22 @@ pub struct NextView<'a> {
 }
 
 /// A running clock in the JSON view.
+///
+/// ```
+/// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let policy = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: reply\nstages: { \
+/// #     reply: { owner: agent, due: 2 working days, on: { sent: done } }, \
+/// #     done: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", policy, None).unwrap().0.into());
+/// // Received Tue 3 Mar 2026 12:00 UTC: due at the end of Thu 5 Mar, 2.5 days later. At Wed 4 Mar
+/// // 12:00, one day of the 2.5 is used.
+/// let s = "ticket: { at: 2026-03-03T12:00:00Z }\nuntil: 2026-03-04T12:00:00Z\n";
+/// let timeline = simulate(&engine, &Scenario::parse(&Source::new("s", s)).unwrap()).unwrap();
+/// let clock = &timeline.view().next.clocks[0];
+/// assert_eq!((clock.kind, clock.name, clock.budget), ("stage", "reply", "2 working days"));
+/// assert_eq!(clock.deadline, "2026-03-06T00:00:00+00:00");
+/// assert_eq!((clock.used, clock.overdue), (0.4, false));
+/// ```
 #[derive(Debug, Serialize)]
 pub struct ClockRow<'a> {
     /// `stage` or `obligation`.
@@ -302,6 +514,23 @@ fn resolve(policy: &CompiledPolicy, base: DateTime<Utc>, spec: TimeSpec) -> Date
 /// Relative times are resolved on the engine's calendar: each event's `+duration` counts from
 /// the previous event (the first from the ticket's `at`), `until` from the last event (or the
 /// latest instant the ticket has seen, if later).
+///
+/// ```
+/// use ombud_engine::{check::Source, runtime::{Engine, RowKind}, simulate::{Scenario, simulate}};
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// let engine = Engine::new(std::sync::Arc::new(policy));
+/// let text = "ticket: { at: 2026-02-13T17:50:00+08:00 }\n\
+///             events: [ { at: +1 working day, event: registered } ]\n";
+/// let timeline = simulate(&engine, &Scenario::parse(&Source::new("s.yaml", text)).unwrap());
+/// // +1 working day is the end of the next working day: the make-up Saturday 14 Feb 2026.
+/// let event = timeline.unwrap().rows.into_iter().find(|r| r.kind == RowKind::Event).unwrap();
+/// assert_eq!(event.at.to_rfc3339(), "2026-02-14T16:00:00+00:00"); // 24:00 in Beijing
+///
+/// let early = "ticket: { at: 2026-02-13T17:50:00+08:00 }\nuntil: 2026-02-13T00:00:00Z";
+/// let early = Scenario::parse(&Source::new("s.yaml", early)).unwrap();
+/// assert_eq!(simulate(&engine, &early).unwrap_err().code, "E0611");
+/// ```
 pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Diagnostic>> {
     let policy = engine.policy();
     let open = OpenTicket {

@@ -13,6 +13,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A value with the place in the scenario file it was read from.
+///
+/// ```
+/// use ombud_engine::check::Source;
+/// use ombud_engine::simulate::Scenario;
+/// let text = "policy: ../policies/bank.yaml\nticket: { at: 2026-02-13T17:30:00+08:00 }\n";
+/// let policy = Scenario::parse(&Source::new("s.yaml", text)).unwrap().policy.unwrap();
+/// assert_eq!(policy.value, "../policies/bank.yaml");
+/// assert_eq!((policy.span.line, policy.span.column), (1, 9));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located<T> {
     /// The value.
@@ -45,6 +54,13 @@ pub enum TimeSpec {
 }
 
 /// Why a time did not parse: the message, a hint and the byte offset in the text.
+///
+/// ```
+/// use ombud_engine::simulate::TimeSpec;
+/// let e = TimeSpec::parse("+2 days").unwrap_err();
+/// assert_eq!((e.code, e.offset), ("E0606", 3)); // at `days`: working or calendar?
+/// assert!(e.hint.contains("`3 working days`"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimeSpecError {
     /// Diagnostic code (`E0605` bad instant, `E0606` bad relative time).
@@ -59,6 +75,14 @@ pub struct TimeSpecError {
 
 impl TimeSpec {
     /// Parses an absolute RFC 3339 instant or a `+duration`.
+    ///
+    /// ```
+    /// use ombud_engine::policy::Duration;
+    /// use ombud_engine::simulate::TimeSpec;
+    /// assert_eq!(TimeSpec::parse(" +3wd"), Ok(TimeSpec::After(Duration::WorkingDays(3))));
+    /// let e = TimeSpec::parse("2026-02-13 17:30").unwrap_err(); // no `T`, no offset
+    /// assert_eq!(e.code, "E0605");
+    /// ```
     pub fn parse(text: &str) -> Result<TimeSpec, TimeSpecError> {
         let lead = text.len() - text.trim_start().len();
         let t = text.trim();
@@ -85,6 +109,15 @@ impl TimeSpec {
 }
 
 /// The ticket a scenario opens.
+///
+/// ```
+/// use ombud_engine::{check::Source, simulate::Scenario};
+/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00, fields: { departments: [billing] } }\n";
+/// let ticket = Scenario::parse(&Source::new("s.yaml", text)).unwrap().ticket;
+/// assert_eq!(ticket.id, "T-1"); // the default
+/// assert_eq!(ticket.at.to_rfc3339(), "2026-02-13T09:30:00+00:00");
+/// assert_eq!(ticket.fields["departments"][0], "billing");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioTicket {
     /// Ticket id (`T-1` when not given).
@@ -98,6 +131,18 @@ pub struct ScenarioTicket {
 }
 
 /// One event of a scenario, as written.
+///
+/// ```
+/// # use ombud_engine::{check::Source, simulate::{Scenario, TimeSpec}};
+/// let text = "ticket: { at: 2026-02-14T09:00:00+08:00 }\nevents:\n  \
+///             - { at: +2h, event: attach, artifact: investigation_report, by: li.wei }\n";
+/// let s = Scenario::parse(&Source::new("s.yaml", text)).unwrap();
+/// let attach = &s.events[0];
+/// assert_eq!(attach.event.value, "attach");
+/// assert_eq!(attach.artifact.as_deref(), Some("investigation_report"));
+/// assert_eq!((attach.by.as_deref(), attach.span.line), (Some("li.wei"), 3));
+/// assert_eq!(attach.at.value, TimeSpec::parse("+2h").unwrap());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioEvent {
     /// When.
@@ -121,6 +166,16 @@ pub struct ScenarioEvent {
 }
 
 /// A parsed scenario file.
+///
+/// ```
+/// use ombud_engine::{check::Source, simulate::Scenario};
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/late-night-filing.yaml");
+/// let s = Scenario::parse(&Source::new(path, std::fs::read_to_string(path).unwrap())).unwrap();
+/// assert_eq!(s.title.as_deref(), Some("Filed late at night, intake limit across midnight"));
+/// assert_eq!(s.policy.unwrap().value, "../../policies/service-complaints.yaml");
+/// assert_eq!((s.ticket.id.as_str(), s.events.len()), ("N-0414", 3));
+/// assert!(s.until.is_some() && s.expect.is_some());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// The file (name and text) every span points into.
@@ -178,6 +233,15 @@ const TOP_KEYS: [&str; 7] =
 const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
 const EVENT_KEYS: [&str; 8] = ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
 /// Keys of an `expect:` block.
+///
+/// ```
+/// use ombud_engine::check::Source;
+/// use ombud_engine::simulate::{EXPECT_KEYS, Scenario};
+/// assert!(EXPECT_KEYS.contains(&"deadlines"));
+/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nexpect: { stages: handle }\n";
+/// let diags = Scenario::parse(&Source::new("s.yaml", text)).unwrap_err();
+/// assert_eq!((diags[0].code, diags[0].hint.as_deref()), ("E0602", Some("did you mean `stage`?")));
+/// ```
 pub const EXPECT_KEYS: [&str; 13] = [
     "stage",
     "final_stage",
