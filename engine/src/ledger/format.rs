@@ -173,8 +173,8 @@ impl LedgerOpen {
         OpenTicket { id: id.to_string(), at: self.at, fields: self.fields }
     }
 
-    /// The complainant: the ledger attribute, else a string field `complainant`; `None` when
-    /// neither is given or the name is empty.
+    /// The complainant: the ledger attribute, else (when it is absent or empty) a string field
+    /// `complainant`; `None` when neither names anyone.
     ///
     /// ```
     /// use ombud_engine::ledger::LedgerOpen;
@@ -185,10 +185,16 @@ impl LedgerOpen {
     /// let mut anonymous = open.clone();
     /// anonymous.fields.clear();
     /// assert_eq!(anonymous.complainant(), None);
+    /// // An empty ledger attribute names nobody: the field still counts.
+    /// let mut blank = open.clone();
+    /// blank.complainant = Some(String::new());
+    /// assert_eq!(blank.complainant(), Some("C-3"));
     /// ```
     pub fn complainant(&self) -> Option<&str> {
+        // An empty attribute names nobody, so the field still can.
         self.complainant
             .as_deref()
+            .filter(|c| !c.is_empty())
             .or_else(|| self.fields.get("complainant").and_then(Value::as_str))
             .filter(|c| !c.is_empty())
     }
