@@ -34,6 +34,13 @@ pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
 }
 
 /// [`human`], appended to `out` (a `String`, or any other text buffer).
+///
+/// ```
+/// use ombud_engine::timefmt::push_human;
+/// let mut row = String::from("reply due ");
+/// push_human(&mut row, chrono_tz::Europe::Berlin, "2026-03-31T22:00:00Z".parse().unwrap());
+/// assert_eq!(row, "reply due Tue 31 Mar 2026 24:00");
+/// ```
 pub fn push_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) {
     // Writing to a String cannot fail.
     let _ = write_human(out, tz, t);
@@ -144,6 +151,15 @@ impl Ascii {
 }
 
 /// Date and time in the zone without the weekday (`2026-02-13 17:30`), for table columns.
+/// Unlike [`human`], local midnight is shown as `00:00` of the day it starts.
+///
+/// ```
+/// use ombud_engine::timefmt::short;
+/// let tz = chrono_tz::Asia::Shanghai;
+/// assert_eq!(short(tz, "2026-02-13T09:30:00Z".parse().unwrap()), "2026-02-13 17:30");
+/// assert_eq!(short(tz, "2026-02-25T16:00:00Z".parse().unwrap()), "2026-02-26 00:00");
+/// assert_eq!(short(tz, "2026-02-25T16:00:05Z".parse().unwrap()), "2026-02-26 00:00:05");
+/// ```
 pub fn short(tz: Tz, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&tz);
     if local.second() != 0 {
@@ -205,6 +221,17 @@ fn parse_common(b: &[u8]) -> Option<DateTime<Utc>> {
 }
 
 /// Serde `deserialize_with` for instants: [`parse_instant`] on the string.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Row {
+///     #[serde(deserialize_with = "ombud_engine::timefmt::de_instant")]
+///     at: chrono::DateTime<chrono::Utc>,
+/// }
+/// let row: Row = serde_json::from_str(r#"{"at": "2026-07-01T09:20:00+08:00"}"#).unwrap();
+/// assert_eq!(row.at.to_rfc3339(), "2026-07-01T01:20:00+00:00");
+/// assert!(serde_json::from_str::<Row>(r#"{"at": "2026-07-01 09:20"}"#).is_err());
+/// ```
 pub fn de_instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     struct Visitor;
     impl serde::de::Visitor<'_> for Visitor {

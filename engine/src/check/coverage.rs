@@ -8,6 +8,16 @@ use crate::compile::CompiledPolicy;
 use chrono::NaiveDate;
 
 /// How many days before its calendar data ends a policy is warned about.
+///
+/// ```
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// use ombud_engine::check::{COVERAGE_WARNING_DAYS, calendar_coverage};
+/// let last = policy.calendar.covered_until().unwrap();
+/// let first_warned = last - chrono::Duration::days(COVERAGE_WARNING_DAYS);
+/// assert!(calendar_coverage(&policy, first_warned).is_some());
+/// assert!(calendar_coverage(&policy, first_warned.pred_opt().unwrap()).is_none());
+/// ```
 pub const COVERAGE_WARNING_DAYS: i64 = 60;
 
 /// Warns (`W0201`, at the policy's `calendar:` value) when the policy's calendar data ends

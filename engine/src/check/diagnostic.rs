@@ -10,6 +10,14 @@ use std::fmt;
 use std::sync::Arc;
 
 /// How bad a diagnostic is. Errors stop a policy from compiling; warnings do not.
+///
+/// ```
+/// use ombud_engine::check::{Diagnostic, Severity};
+/// let w = Diagnostic::warning("W0104", "event `resolvd` looks like a misspelling of `resolved`");
+/// assert_eq!(w.severity, Severity::Warning);
+/// assert_eq!(w.severity.to_string(), "warning");
+/// assert_eq!(serde_json::json!(Severity::Error), "error");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -49,22 +57,50 @@ pub struct Span {
 
 impl Span {
     /// A span at `line:column` covering `len` bytes starting at byte `offset`.
+    ///
+    /// ```
+    /// let s = ombud_engine::check::Span::new(2, 8, 17, 6);
+    /// assert_eq!(s.offset..s.offset + s.len, 17..23);
+    /// ```
     pub const fn new(line: u32, column: u32, offset: usize, len: usize) -> Self {
         Span { line, column, offset, len }
     }
 
     /// Whether this span has a real location.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, Span};
+    /// let unplaced = Diagnostic::error("E0100", "cannot read `p.yaml`");
+    /// assert!(!unplaced.span.is_known());
+    /// assert!(Span::new(1, 1, 0, 0).is_known());
+    /// ```
     pub const fn is_known(&self) -> bool {
         self.line > 0
     }
 
     /// The span of `sub_offset..sub_offset+len` bytes *inside* the text this span starts,
     /// computed against `source` so lines and columns stay right across line breaks.
+    ///
+    /// ```
+    /// use ombud_engine::check::Span;
+    /// let text = "stages:\n  open:\n    when: 'amout > 5'\n";
+    /// let when = Span::at_offset(text, text.find('\'').unwrap(), 11);
+    /// let name = when.sub(text, 1, 5); // `amout`, just after the opening quote
+    /// assert_eq!((name.line, name.column, name.len), (3, 12, 5));
+    /// ```
     pub fn sub(&self, source: &str, sub_offset: usize, len: usize) -> Span {
         Span::at_offset(source, self.offset.saturating_add(sub_offset), len)
     }
 
     /// The span of `len` bytes at byte `offset` in `source` (line and column computed).
+    /// Columns count characters, so a CJK character is one column.
+    ///
+    /// ```
+    /// use ombud_engine::check::Span;
+    /// let text = "policy: p\ntitle: 服务投诉 (draft)\n";
+    /// let s = Span::at_offset(text, text.find('(').unwrap(), 7);
+    /// assert_eq!((s.line, s.column, s.offset), (2, 13, 30));
+    /// ```
     pub fn at_offset(source: &str, offset: usize, len: usize) -> Span {
         let offset = offset.min(source.len());
         let before = source.get(..offset).unwrap_or("");
@@ -83,6 +119,12 @@ impl Span {
 /// The text a diagnostic points into: its display name (a path) and its content.
 ///
 /// Shared behind an [`Arc`] so hundreds of diagnostics of one file hold one copy.
+///
+/// ```
+/// let errors = ombud_engine::load_policy("broken.yaml", "stages: [open\n", None).unwrap_err();
+/// let source = errors[0].source.as_deref().unwrap();
+/// assert_eq!((source.name.as_str(), source.text.as_str()), ("broken.yaml", "stages: [open\n"));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct Source {
     /// The name shown to the user, normally the path as given.
@@ -93,6 +135,14 @@ pub struct Source {
 
 impl Source {
     /// A shared source with `name` and `text`.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, Source};
+    /// let src = Source::new("calendars/acme.yaml", "id: acme\nzone: Europe/Berln\n");
+    /// let d = Diagnostic::error("E0501", "unknown time zone `Europe/Berln`").with_source(&src);
+    /// assert_eq!(std::sync::Arc::strong_count(&src), 2);
+    /// assert_eq!(d.file(), Some("calendars/acme.yaml"));
+    /// ```
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
         Arc::new(Source { name: name.into(), text: text.into() })
     }
@@ -128,6 +178,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new error with `code` and `message`, not yet located.
+    ///
+    /// ```
+    /// use ombud_engine::check::Diagnostic;
+    /// let d = Diagnostic::error("E0104", "the policy has no `start`");
+    /// assert!(d.is_error() && !d.span.is_known());
+    /// assert_eq!(d.to_string(), "error[E0104]: the policy has no `start`");
+    /// ```
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -141,11 +198,25 @@ impl Diagnostic {
     }
 
     /// A new warning with `code` and `message`, not yet located.
+    ///
+    /// ```
+    /// use ombud_engine::check::Diagnostic;
+    /// let d = Diagnostic::warning("W0101", "`values` is ignored: field `amount` is not an enum");
+    /// assert!(!d.is_error());
+    /// assert!(d.to_string().starts_with("warning[W0101]: `values` is ignored"));
+    /// ```
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     /// Points the diagnostic at `span`.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, Span};
+    /// let d = Diagnostic::error("E0202", "unknown tier `agnet`");
+    /// let d = d.with_span(Span::new(9, 14, 120, 5));
+    /// assert_eq!((d.to_json().line, d.to_json().column), (9, 14));
+    /// ```
     #[must_use]
     pub fn with_span(mut self, span: Span) -> Self {
         self.span = span;
@@ -153,6 +224,17 @@ impl Diagnostic {
     }
 
     /// Attaches the source text the span points into.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, Source, Span};
+    /// let src = Source::new("p.yaml", "start: intke\n");
+    /// let d = Diagnostic::error("E0201", "unknown stage `intke`");
+    /// let d = d.with_span(Span::new(1, 8, 7, 5));
+    /// assert_eq!(d.file(), None);
+    /// let d = d.with_source(&src);
+    /// let text = &d.source.as_ref().unwrap().text;
+    /// assert_eq!(&text[d.span.offset..d.span.offset + d.span.len], "intke");
+    /// ```
     #[must_use]
     pub fn with_source(mut self, source: &Arc<Source>) -> Self {
         self.source = Some(Arc::clone(source));
@@ -160,13 +242,31 @@ impl Diagnostic {
     }
 
     /// Adds a hint.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, did_you_mean};
+    /// let mut d = Diagnostic::error("E0106", "`numbr` is not a valid field type");
+    /// if let Some(near) = did_you_mean("numbr", ["string", "number", "int"]) {
+    ///     d = d.with_hint(format!("did you mean `{near}`?"));
+    /// }
+    /// assert_eq!(d.hint.as_deref(), Some("did you mean `number`?"));
+    /// ```
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
-    /// Adds a secondary labelled location.
+    /// Adds a secondary labelled location, such as the first definition of a duplicate key.
+    ///
+    /// ```
+    /// let text = "{policy: a, policy: b}";
+    /// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+    /// let dup = errors.iter().find(|d| d.code == "E0107").unwrap();
+    /// let (first, label) = dup.related.as_ref().unwrap();
+    /// assert_eq!((first.column, label.as_str()), (2, "first defined here"));
+    /// assert_eq!(dup.span.column, 13);
+    /// ```
     #[must_use]
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
         self.related = Some((span, label.into()));
@@ -174,17 +274,42 @@ impl Diagnostic {
     }
 
     /// Whether this is an error (as opposed to a warning).
+    ///
+    /// ```
+    /// let text = "{policy: p, calendar: weekdays, tiers: [agent], start: s, \
+    ///             stages: {s: {owner: agent, on: {ok: e}}, e: {terminal: true, due: 1h}}}";
+    /// let (_, diags) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+    /// assert!(diags.iter().all(|d| !d.is_error()));
+    /// assert_eq!(diags[0].code, "W0103");
+    /// ```
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     /// The file name, if the diagnostic has a source.
+    ///
+    /// ```
+    /// let errors = ombud_engine::load_policy("acme/policy.yaml", "- a\n", None).unwrap_err();
+    /// assert_eq!((errors[0].code, errors[0].file()), ("E0102", Some("acme/policy.yaml")));
+    /// ```
     pub fn file(&self) -> Option<&str> {
         self.source.as_deref().map(|s| s.name.as_str())
     }
 
     /// The JSON form of the CLI contract:
     /// `{"severity","code","message","file","line","column","hint"}` with 1-based positions.
+    ///
+    /// ```
+    /// use ombud_engine::check::{Diagnostic, Span};
+    /// let d = Diagnostic::error("E0204", "unknown ladder `urgnt`")
+    ///     .with_span(Span::new(3, 13, 40, 5));
+    /// assert_eq!(
+    ///     serde_json::to_string(&d.to_json()).unwrap(),
+    ///     r#"{"severity":"error","code":"E0204","message":"unknown ladder `urgnt`","file":null,"#
+    ///         .to_owned()
+    ///         + r#""line":3,"column":13,"hint":null}"#
+    /// );
+    /// ```
     pub fn to_json(&self) -> DiagnosticJson<'_> {
         DiagnosticJson {
             severity: self.severity,
@@ -207,6 +332,14 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// Serialisable view of a [`Diagnostic`] in the CLI's JSON contract.
+///
+/// ```
+/// let text = "policy: p\ntiers: [agent\n";
+/// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+/// let json = errors[0].to_json();
+/// assert_eq!((json.code, json.file, json.line, json.column), ("E0101", Some("p.yaml"), 2, 8));
+/// assert_eq!(json.message, "invalid YAML: unclosed bracket '['");
+/// ```
 #[derive(Debug, Serialize)]
 pub struct DiagnosticJson<'a> {
     /// `error` or `warning`.
@@ -226,6 +359,16 @@ pub struct DiagnosticJson<'a> {
 }
 
 /// Sorts diagnostics by file, line, column, then code, so output is stable.
+///
+/// ```
+/// use ombud_engine::check::{Diagnostic, Span, sort_diagnostics};
+/// let at = |code, line, col| Diagnostic::error(code, "…").with_span(Span::new(line, col, 0, 1));
+/// let mut diags = vec![at("E0302", 9, 3), at("E0202", 4, 12)];
+/// diags.extend([at("E0201", 4, 12), at("E0103", 4, 1)]);
+/// sort_diagnostics(&mut diags);
+/// let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+/// assert_eq!(codes, ["E0103", "E0201", "E0202", "E0302"]);
+/// ```
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
         (a.file(), a.span.line, a.span.column, a.code).cmp(&(

@@ -3,6 +3,14 @@
 //! tell when a literal is not one of an enum's values.
 
 /// One `name <op> "literal"` comparison found in an expression.
+///
+/// ```
+/// let when = r#"category == "fees" && severity != "majr""#;
+/// let found = ombud_engine::check::scan::comparisons(when);
+/// let last = &found[1];
+/// assert_eq!((last.name.as_str(), last.literal.as_str()), ("severity", "majr"));
+/// assert_eq!(&when[last.offset..last.offset + last.len], r#""majr""#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparison {
     /// The variable compared.
