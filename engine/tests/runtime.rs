@@ -1325,3 +1325,40 @@ fn a_notify_step_goes_to_its_to_tier() {
         assert_eq!(ticket.tier.as_deref(), Some("agent"), "{step}: notifying moves nothing");
     }
 }
+
+/// A list longer than the expression sandbox takes is refused at the input, naming the field,
+/// rather than failing every condition that reads it; one at the limit is read as any other.
+#[test]
+fn a_list_beyond_the_sandbox_limit_is_refused_at_the_input() {
+    let policy = "policy: l\ncalendar: weekdays\nfields:\n  departments: { type: list }\n\
+                  derive:\n  billing:\n    - { value: true, when: '\"billing\" in departments' }\n\
+                  \x20   - { value: false }\ntiers: [agent]\nstart: open\nstages:\n\
+                  \x20 open: { owner: agent, due: 4h, on: { done: closed } }\n\
+                  \x20 closed: { terminal: true }\n";
+    let e = Engine::new(compile(policy));
+    let max = ombud_engine::expr::limits::MAX_ARRAY_SIZE;
+    let departments = |n: usize| -> Vec<String> {
+        (1..n).map(|i| format!("d{i}")).chain(["billing".to_string()]).collect()
+    };
+    let at_limit = open(&e, "2026-03-02T09:00:00Z", json!({ "departments": departments(max) }));
+    assert_eq!(at_limit.fields["billing"], json!(true));
+
+    let input = OpenTicket {
+        id: "L-1".into(),
+        at: t("2026-03-02T09:00:00Z"),
+        fields: serde_json::from_value(json!({ "departments": departments(max + 1) })).unwrap(),
+    };
+    let err = e.open(&input).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field `departments` must be a list of at most 1024 entries, got 1025 entries"
+    );
+    // The same through `set`, and the ticket is left as it was.
+    let mut ticket = at_limit.clone();
+    let set = Event::set(
+        serde_json::from_value(json!({ "departments": departments(max + 1) })).unwrap(),
+        t("2026-03-02T10:00:00Z"),
+    );
+    assert_eq!(e.apply(&mut ticket, &set).unwrap_err().code(), "wrong_type");
+    assert_eq!(ticket, at_limit);
+}

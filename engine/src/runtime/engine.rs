@@ -14,7 +14,7 @@ use crate::compile::{
     CompiledPolicy, Completion, FieldType, LadderAction, ResumeMode, StageDef, StageId, StepAt,
     TierTarget,
 };
-use crate::expr::{Expr, ExprError};
+use crate::expr::{Expr, ExprError, limits};
 use crate::policy::Duration;
 use crate::timefmt;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -852,7 +852,20 @@ impl Engine {
             expected: expected.to_string(),
             got: type_name(value).to_string(),
         };
+        // Conditions read lists and maps through the expression sandbox, whose limits would
+        // refuse a larger one at every evaluation: it is refused here, once, naming the field.
+        let too_many = |what: &str, max: usize, got: usize| Rejection::WrongType {
+            field: name.to_string(),
+            expected: format!("{what} of at most {max} entries"),
+            got: format!("{got} entries"),
+        };
         match (&def.ty, value) {
+            (FieldType::List, Value::Array(items)) if items.len() > limits::MAX_ARRAY_SIZE => {
+                Err(too_many("a list", limits::MAX_ARRAY_SIZE, items.len()))
+            }
+            (FieldType::Map, Value::Object(map)) if map.len() > limits::MAX_MAP_SIZE => {
+                Err(too_many("a map", limits::MAX_MAP_SIZE, map.len()))
+            }
             (FieldType::String, Value::String(_))
             | (FieldType::Number, Value::Number(_))
             | (FieldType::Bool, Value::Bool(_))
