@@ -330,6 +330,22 @@ impl Compiler<'_> {
                         };
                         ("E0402", word.len().max(1), hint)
                     }
+                    ExprErrorKind::Limit if at.value.len() > crate::expr::limits::MAX_SOURCE_LEN => (
+                        "E0401",
+                        1,
+                        "split the condition: compute its parts as `derive` values and combine them"
+                            .to_string(),
+                    ),
+                    ExprErrorKind::Limit => (
+                        "E0401",
+                        1,
+                        format!(
+                            "a condition nests at most {} levels, and each `||` or `&&` of a chain \
+                             is one more: test membership with `channel in [\"app\", \"web\"]`, or \
+                             split the condition across rules",
+                            crate::expr::limits::MAX_EXPR_DEPTH
+                        ),
+                    ),
                     _ => (
                         "E0401",
                         1,
