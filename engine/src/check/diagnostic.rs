@@ -380,11 +380,13 @@ pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     });
 }
 
-/// The closest candidate to `word` by edit distance, for "did you mean" hints.
+/// The closest candidate to `word` by edit distance, for "did you mean" hints: within a third of
+/// the word's length (at least 1), where swapping two neighbouring letters counts as one edit.
 ///
 /// ```
 /// use ombud_engine::check::did_you_mean;
 /// assert_eq!(did_you_mean("feedbak", ["intake", "feedback"]), Some("feedback".to_string()));
+/// assert_eq!(did_you_mean("agnet", ["agent", "lead"]), Some("agent".to_string()));
 /// assert_eq!(did_you_mean("zzz", ["intake"]), None);
 /// ```
 pub fn did_you_mean<'a, I, S>(word: &str, candidates: I) -> Option<String>
@@ -395,31 +397,39 @@ where
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(word, c.as_ref()), c.as_ref().to_string()))
+        .map(|c| (edit_distance(word, c.as_ref()), c.as_ref().to_string()))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
         .map(|(_, c)| c)
 }
 
-/// Edit distance (Levenshtein, in characters) between two words.
+/// Edit distance between two words, in characters: insertions, deletions, substitutions and
+/// swaps of two neighbouring characters each count one (the optimal string alignment distance),
+/// so a slip of the fingers (`stgae`) is as near as a missing letter (`stge`).
 ///
 /// ```
-/// assert_eq!(ombud_engine::check::edit_distance("confirmd", "confirmed"), 1);
+/// use ombud_engine::check::edit_distance;
+/// assert_eq!(edit_distance("confirmd", "confirmed"), 1);
+/// assert_eq!(edit_distance("stgae", "stage"), 1);
+/// assert_eq!(edit_distance("abc", "ca"), 3);
 /// ```
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    levenshtein(a, b)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Three rows of the table: two back (for swaps), the previous one and the current one.
+    let mut back: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let cost = usize::from(ca != cb);
+            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i - 1] == *cb && *ca == b[j - 1] {
+                d = d.min(back[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
+        std::mem::swap(&mut back, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
