@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ombud_engine::compile::CompiledPolicy;
 use ombud_engine::runtime::{
-    ActionKind, Engine, Event, Migration, OpenTicket, Rejection, RowKind, Ticket,
+    ActionKind, AuditEntry, Engine, Event, Migration, OpenTicket, Rejection, RowKind, Ticket,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -368,6 +368,36 @@ fn tickets_are_pinned_to_their_policy_version() {
     let (recomputed, _) = v2.migrate(&ticket, Migration::Recompute).unwrap();
     assert_eq!(recomputed.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
     assert_eq!(recomputed.policy, *v2.pin());
+}
+
+/// A stored ticket from a build that dropped another event's keys instead of refusing them
+/// still recomputes: its recorded events replay as they were applied.
+#[test]
+fn recomputing_replays_recorded_events_as_they_were_accepted() {
+    let e = engine();
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let take = Event { assignee: Some("li.wei".into()), ..ev("take", "2026-03-02T10:30:00+08:00") };
+    let refused = e.apply(&mut ticket, &take).unwrap_err();
+    assert!(refused.to_string().starts_with("`take` takes no `assignee` (only `reassign` does)"));
+    // What the older build stored: the event as sent, applied without its assignee.
+    e.apply(&mut ticket, &Event { assignee: None, ..take.clone() }).unwrap();
+    if let Some(AuditEntry::Event(recorded)) = ticket.history.last_mut().map(|r| &mut r.entry) {
+        **recorded = take;
+    }
+    let v2 =
+        Engine::new(compile(&FOCUSED.replace("within: 3 working days", "within: 2 working days")));
+    let (recomputed, outcome) = v2.migrate(&ticket, Migration::Recompute).unwrap();
+    assert_eq!(recomputed.stage, "work");
+    assert!(outcome.rows.iter().all(|r| r.kind != RowKind::Rejected));
+    // Echoing a transition's stage back as `to` is refused with a word on what `to` means.
+    let echoed = Event { to: Some("closed".into()), ..ev("done", "2026-03-02T11:00:00+08:00") };
+    let mut after = recomputed.clone();
+    let err = v2.apply(&mut after, &echoed).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("a transition's next stage comes from the policy, and `to` names a tier")
+    );
+    assert_eq!(after, recomputed);
 }
 
 #[test]
@@ -1326,39 +1356,47 @@ fn a_notify_step_goes_to_its_to_tier() {
     }
 }
 
-/// A list longer than the expression sandbox takes is refused at the input, naming the field,
-/// rather than failing every condition that reads it; one at the limit is read as any other.
+/// A list bigger than the expression sandbox reads (more entries, or more text in all) is
+/// refused at the input, naming the field, rather than failing every condition that reads it:
+/// a failing derive rule would otherwise classify the ticket as if the value were absent.
 #[test]
-fn a_list_beyond_the_sandbox_limit_is_refused_at_the_input() {
+fn a_list_beyond_the_sandbox_limits_is_refused_at_the_input() {
     let policy = "policy: l\ncalendar: weekdays\nfields:\n  departments: { type: list }\n\
                   derive:\n  billing:\n    - { value: true, when: '\"billing\" in departments' }\n\
                   \x20   - { value: false }\ntiers: [agent]\nstart: open\nstages:\n\
                   \x20 open: { owner: agent, due: 4h, on: { done: closed } }\n\
                   \x20 closed: { terminal: true }\n";
     let e = Engine::new(compile(policy));
-    let max = ombud_engine::expr::limits::MAX_ARRAY_SIZE;
-    let departments = |n: usize| -> Vec<String> {
-        (1..n).map(|i| format!("d{i}")).chain(["billing".to_string()]).collect()
+    let departments = |n: usize, len: usize| -> Vec<String> {
+        (1..n).map(|i| format!("{i:0len$}")).chain(["billing".to_string()]).collect()
     };
-    let at_limit = open(&e, "2026-03-02T09:00:00Z", json!({ "departments": departments(max) }));
-    assert_eq!(at_limit.fields["billing"], json!(true));
-
-    let input = OpenTicket {
-        id: "L-1".into(),
-        at: t("2026-03-02T09:00:00Z"),
-        fields: serde_json::from_value(json!({ "departments": departments(max + 1) })).unwrap(),
-    };
-    let err = e.open(&input).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "field `departments` must be a list of at most 1024 entries, got 1025 entries"
-    );
+    let fields =
+        |list: Vec<String>| serde_json::from_value(json!({ "departments": list })).unwrap();
+    let opening =
+        |list| OpenTicket { id: "L-1".into(), at: t("2026-03-02T09:00:00Z"), fields: fields(list) };
+    // At the limits: 1,024 entries; 655 × 100 bytes and `billing` is 65,507 bytes of text.
+    for list in [departments(1024, 4), departments(656, 100)] {
+        let (ticket, _) = e.open(&opening(list)).unwrap();
+        assert_eq!(ticket.fields["billing"], json!(true));
+    }
+    let over = [
+        (departments(1025, 4), "1025 list entries, 0 map entries, 4103 bytes of text"),
+        (departments(657, 100), "657 list entries, 0 map entries, 65607 bytes of text"),
+    ];
+    for (list, got) in over {
+        let err = e.open(&opening(list)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "field `departments` must be at most 1024 list entries, 256 map entries and \
+                 65536 bytes of text in all, got {got}"
+            )
+        );
+    }
     // The same through `set`, and the ticket is left as it was.
-    let mut ticket = at_limit.clone();
-    let set = Event::set(
-        serde_json::from_value(json!({ "departments": departments(max + 1) })).unwrap(),
-        t("2026-03-02T10:00:00Z"),
-    );
+    let (mut ticket, _) = e.open(&opening(departments(3, 4))).unwrap();
+    let before = ticket.clone();
+    let set = Event::set(fields(departments(1025, 4)), t("2026-03-02T10:00:00Z"));
     assert_eq!(e.apply(&mut ticket, &set).unwrap_err().code(), "wrong_type");
-    assert_eq!(ticket, at_limit);
+    assert_eq!(ticket, before);
 }

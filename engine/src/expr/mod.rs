@@ -18,6 +18,7 @@
 //! ```
 
 mod fast;
+mod sizes;
 
 use fast::Fast;
 use rhai::packages::{
@@ -26,6 +27,7 @@ use rhai::packages::{
 };
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
 use serde_json::Value;
+pub use sizes::{DataSizes, sandbox_sizes};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
@@ -187,7 +189,9 @@ pub mod limits {
     /// assert_eq!(engine.eval_bool(&doubled, &fields).unwrap_err().kind, ExprErrorKind::Limit);
     /// ```
     pub const MAX_STRING_SIZE: usize = 64 * 1024;
-    /// Maximum length of any array built during evaluation.
+    /// Maximum length of any array built during evaluation, and of any list a condition reads
+    /// (nested lists' entries counted): the runtime refuses a bigger list field at the input
+    /// (see [`sandbox_sizes`](crate::expr::sandbox_sizes)).
     ///
     /// ```
     /// use ombud_engine::expr::{ExprEngine, limits::MAX_ARRAY_SIZE};

@@ -777,9 +777,12 @@ impl Engine {
                 let (mut t, mut outcome) = self.open(&input)?;
                 for rec in ticket.history.iter().skip(1) {
                     if let AuditEntry::Event(e) = &rec.entry {
-                        match self.apply(&mut t, e) {
+                        // A recorded event was accepted when it came; a build from before stray
+                        // keys were refused dropped them, and so does the replay.
+                        let e = e.without_stray_keys();
+                        match self.apply(&mut t, &e) {
                             Ok(o) => outcome.rows.extend(o.rows),
-                            Err(err) => outcome.rows.push(rejected_row(&t, e, &err)),
+                            Err(err) => outcome.rows.push(rejected_row(&t, &e, &err)),
                         }
                     }
                 }
@@ -854,22 +857,27 @@ impl Engine {
         };
         // Conditions read lists and maps through the expression sandbox, whose limits would
         // refuse a larger one at every evaluation: it is refused here, once, naming the field.
-        let too_many = |what: &str, max: usize, got: usize| Rejection::WrongType {
-            field: name.to_string(),
-            expected: format!("{what} of at most {max} entries"),
-            got: format!("{got} entries"),
+        let fits = || {
+            let sizes = crate::expr::sandbox_sizes(value);
+            if sizes.exceeds_limits() {
+                return Err(Rejection::WrongType {
+                    field: name.to_string(),
+                    expected: format!(
+                        "at most {} list entries, {} map entries and {} bytes of text in all",
+                        limits::MAX_ARRAY_SIZE,
+                        limits::MAX_MAP_SIZE,
+                        limits::MAX_STRING_SIZE
+                    ),
+                    got: sizes.to_string(),
+                });
+            }
+            Ok(value.clone())
         };
         match (&def.ty, value) {
-            (FieldType::List, Value::Array(items)) if items.len() > limits::MAX_ARRAY_SIZE => {
-                Err(too_many("a list", limits::MAX_ARRAY_SIZE, items.len()))
-            }
-            (FieldType::Map, Value::Object(map)) if map.len() > limits::MAX_MAP_SIZE => {
-                Err(too_many("a map", limits::MAX_MAP_SIZE, map.len()))
-            }
             (FieldType::String, Value::String(_))
             | (FieldType::Number, Value::Number(_))
-            | (FieldType::Bool, Value::Bool(_))
-            | (FieldType::Map, Value::Object(_)) => Ok(value.clone()),
+            | (FieldType::Bool, Value::Bool(_)) => Ok(value.clone()),
+            (FieldType::Map, Value::Object(_)) => fits(),
             (FieldType::Int, Value::Number(n)) => match n.as_i64() {
                 Some(_) => Ok(value.clone()),
                 None => match n.as_f64() {
@@ -879,7 +887,7 @@ impl Engine {
             },
             (FieldType::List, Value::Array(items)) => {
                 if items.iter().all(Value::is_string) {
-                    Ok(value.clone())
+                    fits()
                 } else {
                     Err(wrong("a list of strings"))
                 }
@@ -1829,9 +1837,16 @@ impl<'e> Run<'e> {
         let name = event.event.as_str();
         let stage = self.engine.stage(ticket);
         if let Some((key, owner)) = event.stray_key() {
+            // `to` is the key a host is likeliest to echo from `next_actions`, where it names
+            // the stage a transition leads to.
+            let aside = if key == "to" {
+                "; a transition's next stage comes from the policy, and `to` names a tier"
+            } else {
+                ""
+            };
             return Err(Rejection::bad(format!(
                 "`{name}` takes no `{key}` (only `{owner}` does); send the `{key}` as a \
-                 separate `{owner}` event"
+                 separate `{owner}` event{aside}"
             )));
         }
         match name {
@@ -2040,11 +2055,13 @@ impl<'e> Run<'e> {
                 for rec in &ticket.history {
                     match &rec.entry {
                         AuditEntry::Open(o) => note(&mut given, &o.fields),
-                        AuditEntry::Event(e) => {
+                        // Only a `set` applied its data (an older build kept stray data).
+                        AuditEntry::Event(e) if e.event == SET => {
                             if let Some(d) = &e.data {
                                 note(&mut given, d);
                             }
                         }
+                        AuditEntry::Event(_) => {}
                     }
                 }
                 if let Some(d) = &event.data {

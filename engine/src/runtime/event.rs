@@ -162,22 +162,41 @@ impl Event {
     /// let at = "2026-02-14T10:00:00+08:00".parse().unwrap();
     /// let mut e = Event::named("registered", at);
     /// assert_eq!(e.stray_key(), None);
+    /// e.data = Some(Default::default()); // empty: names nothing
+    /// assert_eq!(e.stray_key(), None);
     /// e.assignee = Some("li.wei".into());
     /// assert_eq!(e.stray_key(), Some(("assignee", "reassign")));
     /// assert_eq!(Event::assign("li.wei", at).stray_key(), None);
     /// ```
     pub fn stray_key(&self) -> Option<(&'static str, &'static str)> {
-        let given = [
-            ("artifact", ATTACH, self.artifact.is_some()),
-            ("data", SET, self.data.is_some()),
-            ("member", MEMBER_DONE, self.member.is_some()),
-            ("to", REASSIGN, self.to.is_some()),
-            ("assignee", REASSIGN, self.assignee.is_some()),
+        // An empty value names nothing, so it is as good as absent.
+        let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+        let keys = [
+            ("artifact", ATTACH, given(&self.artifact)),
+            ("data", SET, self.data.as_ref().is_some_and(|d| !d.is_empty())),
+            ("member", MEMBER_DONE, given(&self.member)),
+            ("to", REASSIGN, given(&self.to)),
+            ("assignee", REASSIGN, given(&self.assignee)),
         ];
-        given
-            .into_iter()
+        keys.into_iter()
             .find(|&(_, owner, present)| present && owner != self.event)
             .map(|(key, owner, _)| (key, owner))
+    }
+
+    /// This event without the keys [`Event::stray_key`] finds: what builds before stray keys
+    /// were refused applied, when they dropped such values.
+    pub(crate) fn without_stray_keys(&self) -> Event {
+        let mut e = self.clone();
+        while let Some((key, _)) = e.stray_key() {
+            match key {
+                "artifact" => e.artifact = None,
+                "data" => e.data = None,
+                "member" => e.member = None,
+                "to" => e.to = None,
+                _ => e.assignee = None,
+            }
+        }
+        e
     }
 }
 
