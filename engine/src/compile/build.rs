@@ -336,13 +336,23 @@ impl Compiler<'_> {
                         "split the condition: compute its parts as `derive` values and combine them"
                             .to_string(),
                     ),
+                    // rhai's `LiteralTooLarge`: a list or map literal over the data limits.
+                    ExprErrorKind::Limit if e.message.contains("literal") => (
+                        "E0401",
+                        1,
+                        format!(
+                            "a list literal holds at most {} entries: split it across rules, or \
+                             classify with a `derive` rule's `keywords`",
+                            crate::expr::limits::MAX_ARRAY_SIZE - 1
+                        ),
+                    ),
                     ExprErrorKind::Limit => (
                         "E0401",
                         1,
                         format!(
                             "a condition nests at most {} levels, and each `||` or `&&` of a chain \
-                             is one more: test membership with `channel in [\"app\", \"web\"]`, or \
-                             split the condition across rules",
+                             is one more: test membership with `field in [\"a\", \"b\"]`, or split \
+                             the condition across rules",
                             crate::expr::limits::MAX_EXPR_DEPTH
                         ),
                     ),
