@@ -100,6 +100,19 @@ expect:
             ("assignee", 8, "`zhang.min`", "`none`")
         ]
     );
+
+    // A count of people would only repeat `marks`: it is refused where it is written.
+    let diags =
+        Scenario::parse(&Source::new("inline.yaml", &text("  mark_assignees: 1\n"))).unwrap_err();
+    let got: Vec<_> = diags.iter().map(|d| (d.code, d.span.line, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [(
+            "E0604",
+            7,
+            "`mark_assignees` must be a list of people (`none` for nobody), found a whole number"
+        )]
+    );
 }
 
 #[test]

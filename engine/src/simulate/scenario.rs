@@ -571,9 +571,15 @@ impl Cx<'_> {
                         None
                     }
                 },
-                "breaches" | "escalations" | "flags" | "marks" | "mark_assignees" => {
-                    self.count_or_list(name, v)
-                }
+                "breaches" | "escalations" | "flags" | "marks" => self.count_or_list(name, v),
+                // A count would only repeat `marks`.
+                "mark_assignees" => match &v.kind {
+                    NodeKind::Seq(_) => self.count_or_list(name, v),
+                    _ => {
+                        self.wrong_type(name, "a list of people (`none` for nobody)", v);
+                        None
+                    }
+                },
                 "deadlines" => self.deadlines(v),
                 "rejected" => self.rejected(v),
                 _ => None,
