@@ -96,11 +96,15 @@ pub trait Vars {
     ///
     /// ```
     /// use ombud_engine::expr::Vars;
-    /// let fields: std::collections::BTreeMap<String, _> =
-    ///     [("category".into(), "fees".into()), ("threat".into(), false.into())].into();
+    /// use ombud_engine::runtime::FieldMap;
+    /// // A ticket's fields look at the slot first.
+    /// let fields: FieldMap = serde_json::from_str(r#"{"category": "fees", "threat": false}"#)?;
+    /// assert_eq!(fields.var_at("threat", 1), Some(&serde_json::Value::Bool(false)));
     /// // A wrong slot is only a missed shortcut, never a wrong value.
-    /// assert_eq!(fields.var_at("threat", 1), fields.var_at("threat", 0));
+    /// assert_eq!(fields.var_at("threat", 0), Some(&serde_json::Value::Bool(false)));
     /// assert_eq!(fields.var_at("threat", 7), Some(&serde_json::Value::Bool(false)));
+    /// assert_eq!(fields.var_at("thread", 1), None);
+    /// # Ok::<(), serde_json::Error>(())
     /// ```
     fn var_at(&self, name: &str, slot: usize) -> Option<&Value> {
         let _ = slot;

@@ -41,7 +41,10 @@ pub enum Duration {
 }
 
 impl Duration {
-    /// Whether the duration is counted on the working calendar (as opposed to wall time).
+    /// Whether the deadline it gives depends on the working calendar: working days and hours,
+    /// and calendar days, whose deadline rolls off days that are not working days. Only an hour
+    /// budget (`72h`) is pure wall time. (A ladder's percentage steps of a calendar-day budget
+    /// still fall on wall time; see `docs/runtime.md`, Ladders.)
     ///
     /// ```
     /// use ombud_engine::policy::Duration;

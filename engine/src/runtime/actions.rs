@@ -8,15 +8,22 @@ use serde::{Deserialize, Serialize};
 /// queues the actions or logs the rows.
 ///
 /// ```
-/// use ombud_engine::runtime::{ActionKind, Outcome};
-/// let outcome: Outcome = serde_json::from_str(r#"{
-///     "rows": [{"at": "2026-03-02T11:00:00Z", "kind": "flag", "stage": "open", "tier": "agent",
-///               "detail": "flagged red at 50%"}],
-///     "actions": [{"at": "2026-03-02T11:00:00Z", "kind": "flag", "subject": "open",
-///                  "tier": "agent"}],
-///     "next_wakeup": "2026-03-02T13:00:00Z"}"#).unwrap();
-/// assert_eq!(outcome.actions[0].kind, ActionKind::Flag);
-/// assert_eq!(outcome.next_wakeup, Some("2026-03-02T13:00:00Z".parse().unwrap()));
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id": "D-1", "at": "2026-03-02T09:00:00Z"}"#)?;
+/// let (mut ticket, opened) = engine.open(&input)?;
+/// let kinds: Vec<&str> = opened.rows.iter().map(|r| r.kind.as_str()).collect();
+/// assert_eq!(kinds, ["opened", "entered", "deadline"]);
+/// assert!(opened.actions.is_empty());
+/// // The host sets its timer to `next_wakeup`: the 50 % flag at 11:00.
+/// let later = engine.advance(&mut ticket, opened.next_wakeup.unwrap())?;
+/// assert_eq!(later.actions[0].kind, ActionKind::Flag);
+/// let json = serde_json::to_value(&later)?;
+/// assert_eq!(json["actions"][0]["kind"], "flag");
+/// assert_eq!(json["next_wakeup"], "2026-03-02T13:00:00Z"); // the deadline
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -33,13 +40,23 @@ pub struct Outcome {
 /// tier it moved the ticket to (`tier`) and the tier and person the mark is against.
 ///
 /// ```
-/// use ombud_engine::runtime::{Action, ActionKind};
-/// let a: Action = serde_json::from_str(r#"{"at": "2026-02-14T09:50:00Z", "kind": "escalate",
-///     "subject": "verify", "tier": "supervisor", "mark": "performance",
-///     "against": "frontline", "assignee": "zhang.min"}"#).unwrap();
-/// assert_eq!((a.kind, a.tier.as_deref()), (ActionKind::Escalate, Some("supervisor")));
-/// assert_eq!(a.against.as_deref(), Some("frontline"));
-/// assert_eq!(a.assignee.as_deref(), Some("zhang.min"));
+/// # use ombud_engine::runtime::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
+///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
+/// let (mut ticket, _) = engine.open(&input)?;
+/// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T17:50:00+08:00")))?;
+/// engine.apply(&mut ticket, &Event::assign("zhang.min", at("2026-02-13T18:00:00+08:00")))?;
+/// // Verification runs 24 hours: at the deadline the ticket breaches and escalates.
+/// let outcome = engine.advance(&mut ticket, at("2026-02-14T17:50:00+08:00"))?;
+/// let escalation = outcome.actions.iter().find(|a| a.kind == ActionKind::Escalate).unwrap();
+/// assert_eq!(escalation.tier.as_deref(), Some("supervisor"));
+/// assert_eq!(escalation.mark.as_deref(), Some("performance"));
+/// assert_eq!(escalation.against.as_deref(), Some("frontline"));
+/// assert_eq!(escalation.assignee.as_deref(), Some("zhang.min"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
@@ -130,12 +147,20 @@ pub struct NextActions {
 /// An event the current state accepts, as [`NextActions::events`] lists it.
 ///
 /// ```
-/// use ombud_engine::runtime::AcceptedEvent;
-/// let e: AcceptedEvent = serde_json::from_str(
-///     r#"{"event": "report_filed", "to": "handle", "by": "frontline",
-///         "blocked_by": ["missing investigation_report"]}"#).unwrap();
-/// assert_eq!((e.to.as_deref(), e.by.as_deref()), (Some("handle"), Some("frontline")));
-/// assert!(!e.blocked_by.is_empty(), "not accepted until the report is attached");
+/// # use ombud_engine::runtime::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
+///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
+/// let (mut ticket, _) = engine.open(&input)?;
+/// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T17:50:00+08:00")))?;
+/// let next = engine.next_actions(&ticket, at("2026-02-13T18:00:00+08:00"))?;
+/// let filed = next.events.iter().find(|e| e.event == "report_filed").unwrap();
+/// assert_eq!((filed.to.as_deref(), filed.by.as_deref()), (Some("handle"), Some("frontline")));
+/// // Not accepted until the investigation report is attached.
+/// assert_eq!(filed.blocked_by, ["missing investigation_report"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcceptedEvent {
@@ -159,11 +184,26 @@ pub struct AcceptedEvent {
 /// A running clock as a host shows it, as [`NextActions::clocks`] lists it.
 ///
 /// ```
-/// use ombud_engine::runtime::ClockView;
-/// let c: ClockView = serde_json::from_str(r#"{"kind": "stage", "name": "handle",
-///     "tier": "frontline", "budget": "3 working days", "deadline": "2026-02-26T16:00:00Z",
-///     "used": 0.5, "provisional": false, "paused": false, "overdue": false}"#).unwrap();
-/// assert_eq!((c.budget.as_str(), c.used, c.overdue), ("3 working days", 0.5, false));
+/// # use ombud_engine::runtime::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
+///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
+/// let (mut ticket, _) = engine.open(&input)?;
+/// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T17:50:00+08:00")))?;
+/// let report = Event::attach("investigation_report", at("2026-02-14T10:00:00+08:00"));
+/// engine.apply(&mut ticket, &report)?;
+/// engine.apply(&mut ticket, &Event::named("report_filed", at("2026-02-14T10:05:00+08:00")))?;
+/// // Handling: 3 working days from the make-up Saturday, across the Spring Festival holiday.
+/// let next = engine.next_actions(&ticket, at("2026-02-20T12:00:00+08:00"))?;
+/// let clock = &next.clocks[0];
+/// assert_eq!((clock.kind.as_str(), clock.name.as_str()), ("stage", "handle"));
+/// assert_eq!(clock.budget, "3 working days");
+/// assert_eq!(clock.deadline, at("2026-02-27T00:00:00+08:00")); // the end of Thu 26 Feb
+/// // The holiday does not count: only the rest of Saturday is used.
+/// assert!(clock.used < 0.2 && !clock.overdue);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClockView {
