@@ -103,7 +103,7 @@ expect:
 
     // A count of people would only repeat `marks`: it is refused where it is written.
     let diags =
-        Scenario::parse(&Source::new("inline.yaml", &text("  mark_assignees: 1\n"))).unwrap_err();
+        Scenario::parse(&Source::new("inline.yaml", text("  mark_assignees: 1\n"))).unwrap_err();
     let got: Vec<_> = diags.iter().map(|d| (d.code, d.span.line, d.message.as_str())).collect();
     assert_eq!(
         got,
