@@ -35,6 +35,21 @@ fn run(engines: &[Engine], text: &str, threads: usize, keep: bool) -> ReplayResu
     replay(engines, text.as_bytes(), &options).unwrap()
 }
 
+/// The report options for 2026-Q3, with callback seed `seed` and a 30-day repeat window.
+fn q3(seed: u64) -> ReportOptions {
+    ReportOptions {
+        period: "2026-Q3".parse::<Period>().unwrap(),
+        seed,
+        repeat_window_secs: 30 * 86_400,
+        repeat_window: "30d".into(),
+    }
+}
+
+/// A report table as (key, count) pairs.
+fn counts(c: &[ombud_engine::ledger::Count]) -> Vec<(String, u64)> {
+    c.iter().map(|c| (c.key.clone(), c.count)).collect()
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
@@ -95,20 +110,12 @@ fn replay_against_a_shorter_handling_limit_lists_exactly_the_changed_tickets() {
 fn report_figures_of_the_small_ledger() {
     let e = reference();
     let r = run(std::slice::from_ref(&e), &small(), 1, true);
-    let options = ReportOptions {
-        period: "2026-Q3".parse::<Period>().unwrap(),
-        seed: 1,
-        repeat_window_secs: 30 * 86_400,
-        repeat_window: "30d".into(),
-    };
+    let options = q3(1);
     let rep = build_report(e.policy(), &r.tickets, &options);
     // T-00 was opened on 30 June: outside the quarter.
     assert_eq!((rep.tickets, rep.closed, rep.closed_on_time, rep.breaches), (10, 7, 6, 3));
     assert!(close(rep.completion_rate.unwrap(), 0.7));
     assert!(close(rep.on_time_rate.unwrap(), 6.0 / 7.0));
-    let counts = |c: &[ombud_engine::ledger::Count]| -> Vec<(String, u64)> {
-        c.iter().map(|c| (c.key.clone(), c.count)).collect()
-    };
     let v = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
         pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
     };
@@ -229,16 +236,7 @@ fn report_counts_marks_against_the_person_who_held_the_ticket() {
     lines.insert(41, at("T-05", "zhang.min"));
     let r = run(std::slice::from_ref(&e), &(lines.join("\n") + "\n"), 1, true);
     assert_eq!(r.figures[0].rejected, 1, "the reassign lines are applied (T-07's refusal stays)");
-    let options = ReportOptions {
-        period: "2026-Q3".parse::<Period>().unwrap(),
-        seed: 1,
-        repeat_window_secs: 30 * 86_400,
-        repeat_window: "30d".into(),
-    };
-    let rep = build_report(e.policy(), &r.tickets, &options);
-    let counts = |c: &[ombud_engine::ledger::Count]| -> Vec<(String, u64)> {
-        c.iter().map(|c| (c.key.clone(), c.count)).collect()
-    };
+    let rep = build_report(e.policy(), &r.tickets, &q3(1));
     assert_eq!(counts(&rep.marks_by_tier), [("frontline".into(), 2), ("service_center".into(), 1)]);
     assert_eq!(counts(&rep.marks_by_assignee), [("zhang.min".to_string(), 2)]);
 }
@@ -255,15 +253,9 @@ fn callback_sample_is_seeded_and_stratified() {
     };
     generate(&e, &g, &mut text).unwrap();
     let r = run(std::slice::from_ref(&e), std::str::from_utf8(&text).unwrap(), 2, true);
-    let o = |seed| ReportOptions {
-        period: "2026-Q3".parse().unwrap(),
-        seed,
-        repeat_window_secs: 30 * 86_400,
-        repeat_window: "30d".into(),
-    };
-    let a = build_report(e.policy(), &r.tickets, &o(1));
-    let b = build_report(e.policy(), &r.tickets, &o(1));
-    let c = build_report(e.policy(), &r.tickets, &o(2));
+    let a = build_report(e.policy(), &r.tickets, &q3(1));
+    let b = build_report(e.policy(), &r.tickets, &q3(1));
+    let c = build_report(e.policy(), &r.tickets, &q3(2));
     assert_eq!(a.callback, b.callback);
     assert_ne!(a.callback, c.callback);
     for s in &a.callback_strata {
