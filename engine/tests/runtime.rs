@@ -1400,3 +1400,25 @@ fn a_list_beyond_the_sandbox_limits_is_refused_at_the_input() {
     assert_eq!(e.apply(&mut ticket, &set).unwrap_err().code(), "wrong_type");
     assert_eq!(ticket, before);
 }
+
+/// Only a recorded `set` gave values: data an older build kept on another event (and never
+/// applied) does not pin a computed field against its rules.
+#[test]
+fn only_recorded_set_events_count_as_given_values() {
+    let e = reference();
+    let input = OpenTicket {
+        id: "G-1".into(),
+        at: t("2026-03-02T10:00:00+08:00"),
+        fields: serde_json::from_value(json!({"text": "overcharged on my bill"})).unwrap(),
+    };
+    let (mut ticket, _) = e.open(&input).unwrap();
+    assert_eq!(ticket.fields["category"], json!("fees"));
+    e.apply(&mut ticket, &ev("registered", "2026-03-02T10:10:00+08:00")).unwrap();
+    // What an older build stored: `registered` with stray data, applied without it.
+    if let Some(AuditEntry::Event(recorded)) = ticket.history.last_mut().map(|r| &mut r.entry) {
+        recorded.data = serde_json::from_value(json!({"category": "contract"})).unwrap();
+    }
+    let text = serde_json::from_value(json!({"text": "a gas leak, fire hazard"})).unwrap();
+    e.apply(&mut ticket, &Event::set(text, t("2026-03-02T10:20:00+08:00"))).unwrap();
+    assert_eq!(ticket.fields["category"], json!("safety"), "the rules decide, not the stray data");
+}
