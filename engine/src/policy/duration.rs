@@ -6,6 +6,8 @@
 //! | `3 working days`, `3wd`, `1 working day`  | statutory working days on the calendar    |
 //! | `8 working hours`, `8wh`, `30 working minutes` | business-hours time on working days  |
 //! | `10 calendar days`, `10cd`                | calendar days, rolled forward off non-working days |
+//!
+//! Units are read without regard to case: `72H`, `3WD` and `3 Working Days` are accepted.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -21,6 +23,9 @@ use std::str::FromStr;
 /// assert_eq!("8wh".parse::<Duration>(), Ok(Duration::WorkingHours { minutes: 480 }));
 /// assert_eq!("10 calendar days".parse::<Duration>(), Ok(Duration::CalendarDays(10)));
 /// assert_eq!(Duration::WorkingDays(1).to_string(), "1 working day");
+/// // Units are read without regard to case.
+/// assert_eq!("3WD".parse::<Duration>(), "3 Working Days".parse::<Duration>());
+/// assert_eq!("72H".parse::<Duration>(), Ok(Duration::Wall { seconds: 72 * 3600 }));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Duration {
@@ -119,7 +124,10 @@ impl FromStr for Duration {
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let lead = input.len() - input.trim_start().len();
-        let s = input.trim();
+        // Units are read without regard to case (`72H`, `3WD`, `3 Working Days`); lowercasing
+        // ASCII keeps every byte offset.
+        let lower = input.trim().to_ascii_lowercase();
+        let s = lower.as_str();
         if s.is_empty() {
             return Err(DurationError::new("empty duration", 0));
         }
@@ -141,8 +149,7 @@ impl FromStr for Duration {
             .parse()
             .map_err(|_| DurationError::new(format!("`{num_str}` is too large"), lead))?;
         let unit_offset = lead + s.len() - s[num_str.len()..].trim_start().len();
-        let unit_lc = unit.to_ascii_lowercase();
-        let words: Vec<&str> = unit_lc.split_whitespace().collect();
+        let words: Vec<&str> = unit.split_whitespace().collect();
         let d = match words.as_slice() {
             ["wd"] | ["working", "day" | "days"] => Duration::WorkingDays(n),
             ["wh"] | ["working", "hour" | "hours"] => {
