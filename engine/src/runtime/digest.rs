@@ -18,7 +18,6 @@ use super::ticket::{
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 use std::io::Write as _;
 
 /// A SHA-256 digest in the audit chain, written (in JSON and by `Display`) as 64 lowercase hex
@@ -242,6 +241,38 @@ fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// SHA-256 of `bytes`, padded where they lie (FIPS 180-4, 5.1.1: a one bit, zeros, the length
+/// in bits as a 64-bit big-endian number, to a whole number of 64-byte blocks) and compressed
+/// in one call. The encoding is already in a buffer of its own, so this spares the streaming
+/// hasher's copy of every block into its own buffer, a third of the time of a short digest.
+/// The bytes are left padded.
+fn sha256_padding_in_place(bytes: &mut Vec<u8>) -> [u8; 32] {
+    /// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+    const H0: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    let bits = (bytes.len() as u64).wrapping_mul(8);
+    bytes.push(0x80);
+    let zeros = 56usize.wrapping_sub(bytes.len()) & 63;
+    bytes.resize(bytes.len() + zeros, 0);
+    bytes.extend_from_slice(&bits.to_be_bytes());
+    let mut state = H0;
+    let (blocks, _) = bytes.as_chunks::<64>();
+    sha2::block_api::compress256(&mut state, blocks);
+    let mut out = [0u8; 32];
+    for (o, word) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
 /// The tag of the assignee trailer of a ticket's or an event's encoding.
 const ASSIGNEES: u8 = 0xa5;
 
@@ -265,7 +296,7 @@ impl Hasher {
         let mut h = Hasher(buffer.with(|b| b.take()));
         h.0.clear();
         write(&mut h);
-        let digest = Sha256::digest(&h.0).into();
+        let digest = sha256_padding_in_place(&mut h.0);
         buffer.with(|b| b.replace(h.0));
         digest
     }
@@ -602,6 +633,19 @@ mod tests {
         let hex = super::hex_digits(&bytes);
         assert_eq!(&hex[..10], b"000fa5ff10");
         assert!(hex[10..].iter().all(|&c| c == b'0'));
+    }
+
+    /// The in-place padding gives SHA-256 itself on every side of a block boundary.
+    #[test]
+    fn padding_in_place_is_sha256() {
+        use sha2::{Digest as _, Sha256};
+        for len in [0usize, 1, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 183, 184, 247, 1000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let expected: [u8; 32] = Sha256::digest(&data).into();
+            let mut buf = data.clone();
+            assert_eq!(super::sha256_padding_in_place(&mut buf), expected, "{len} bytes");
+            assert_eq!(buf.len() % 64, 0);
+        }
     }
 
     #[test]
