@@ -47,10 +47,12 @@ pub fn push_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) {
 }
 
 fn write_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) -> std::fmt::Result {
-    let local = t.with_timezone(&tz);
+    // One conversion: each accessor of a `DateTime<Tz>` converts to local time again.
+    let local = t.with_timezone(&tz).naive_local();
     let (h, m, s) = (local.hour(), local.minute(), local.second());
     let midnight = h == 0 && m == 0 && s == 0;
-    let day = if midnight { (local - Duration::days(1)).date_naive() } else { local.date_naive() };
+    // Local midnight ends the day before (by the calendar, however long that day was).
+    let day = if midnight { local.date().pred_opt().unwrap_or(local.date()) } else { local.date() };
     // Written out by hand into a stack buffer and handed over in one piece: strftime parses its
     // pattern on every call, and the formatting machinery costs more than the rest of a deadline
     // row.
@@ -126,23 +128,24 @@ impl Ascii {
     }
 
     /// `n` in decimal, at least `width` digits.
-    fn digits(&mut self, n: u64, width: u32) {
-        let mut unit = 1u64;
-        let mut digits = 1u32;
-        while n / unit >= 10 {
-            unit *= 10;
-            digits += 1;
+    fn digits(&mut self, mut n: u64, width: u32) {
+        // Written backwards into its own room (20 digits hold any u64): dividing by a constant
+        // compiles to a multiplication.
+        let mut room = [b'0'; 20];
+        let mut start = room.len();
+        loop {
+            start -= 1;
+            room[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        for _ in digits..width {
+        for _ in room.len()..width as usize {
             self.push(b'0');
         }
-        loop {
-            self.push(b'0' + (n / unit % 10) as u8);
-            if unit == 1 {
-                return;
-            }
-            unit /= 10;
-        }
+        let start = start.min(room.len().saturating_sub(width as usize));
+        room.get(start..).unwrap_or_default().iter().for_each(|&b| self.push(b));
     }
 
     fn as_str(&self) -> &str {
@@ -268,6 +271,41 @@ mod tests {
             let chrono = text.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc));
             prop_assert_eq!(parse_instant(&text).ok(), chrono.ok(), "{}", text);
         }
+    }
+
+    proptest! {
+        /// The hand-written human form says what chrono's strftime says, in zones with and
+        /// without daylight saving, for any instant and any digit count of the year.
+        #[test]
+        fn human_reads_as_strftime(secs in -62_000_000_000i64..253_000_000_000, zone in 0usize..4) {
+            let tz = [
+                chrono_tz::Asia::Shanghai,
+                chrono_tz::Europe::Berlin,
+                chrono_tz::America::Santiago,
+                chrono_tz::UTC,
+            ][zone];
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            let local = t.with_timezone(&tz).naive_local();
+            let expected = if local.time() == chrono::NaiveTime::MIN {
+                let day = local.date().pred_opt().unwrap();
+                format!("{} 24:00", day.format("%a %-d %b %-Y"))
+            } else if local.second() == 0 {
+                local.format("%a %-d %b %-Y %H:%M").to_string()
+            } else {
+                local.format("%a %-d %b %-Y %H:%M:%S").to_string()
+            };
+            prop_assert_eq!(human(tz, t), expected);
+        }
+    }
+
+    /// Midnight after a 23-hour day (Santiago moves its clocks at midnight) ends that day: 24
+    /// hours earlier is the day before it.
+    #[test]
+    fn midnight_ends_the_day_it_closes_however_long() {
+        let tz = chrono_tz::America::Santiago;
+        // Sun 6 Sep 2026 began at 01:00 (-03); the midnight that ends it is 03:00 UTC on the 7th.
+        let end_of_sunday = "2026-09-07T03:00:00Z".parse().unwrap();
+        assert_eq!(human(tz, end_of_sunday), "Sun 6 Sep 2026 24:00");
     }
 
     #[test]
