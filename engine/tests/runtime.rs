@@ -648,6 +648,23 @@ fn the_state_digest_follows_every_change_to_the_fields() {
 }
 
 #[test]
+fn the_state_digest_follows_a_change_to_what_a_ticket_never_changes() {
+    let e = engine();
+    // Opening sealed a record, so the ticket remembers where SHA-256 stands after the first
+    // block of its encoding (its id and policy); a clone carries that along.
+    let ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"amount": 10}));
+    let before = ombud_engine::runtime::state_digest(&ticket);
+    let mut renamed = ticket.clone();
+    renamed.id = "T-renamed".into();
+    let reread: Ticket = serde_json::from_str(&serde_json::to_string(&renamed).unwrap()).unwrap();
+    let after = ombud_engine::runtime::state_digest(&renamed);
+    assert_ne!(after, before);
+    assert_eq!(after, ombud_engine::runtime::state_digest(&reread), "as if hashed from scratch");
+    // And the ticket it was cloned from still hashes as before.
+    assert_eq!(ombud_engine::runtime::state_digest(&ticket), before);
+}
+
+#[test]
 fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
     let e = engine();
     // `urgent` takes the automatic transition to `fast`, owned by management, the top tier.

@@ -12,8 +12,8 @@
 
 use super::event::Event;
 use super::ticket::{
-    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, StageClock,
-    Ticket, TicketStats,
+    AuditEntry, DigestPrefix, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy,
+    PrefixState, StageClock, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -197,7 +197,9 @@ impl<'de> serde::Deserialize<'de> for Digest {
 /// assert_eq!(state_digest(&ticket).to_string().len(), 64);
 /// ```
 pub fn state_digest(ticket: &Ticket) -> Digest {
-    Digest::from_bytes(Hasher::sha256(&BUFFER, |h| h.ticket(ticket)))
+    Digest::from_bytes(Hasher::sha256_from(&BUFFER, Some(&ticket.digest_prefix), |h| {
+        h.ticket(ticket)
+    }))
 }
 
 /// The hash of an audit record: SHA-256 over the previous record's hash (its 64 hex digits;
@@ -246,7 +248,10 @@ fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
 /// in one call. The encoding is already in a buffer of its own, so this spares the streaming
 /// hasher's copy of every block into its own buffer, a third of the time of a short digest.
 /// The bytes are left padded.
-fn sha256_padding_in_place(bytes: &mut Vec<u8>) -> [u8; 32] {
+///
+/// With a `prefix`, the first block starts from the state remembered there when it is the same
+/// block (and is remembered there when nothing is yet).
+fn sha256_padding_in_place(bytes: &mut Vec<u8>, prefix: Option<&DigestPrefix>) -> [u8; 32] {
     /// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
     const H0: [u32; 8] = [
         0x6a09_e667,
@@ -264,7 +269,18 @@ fn sha256_padding_in_place(bytes: &mut Vec<u8>) -> [u8; 32] {
     bytes.resize(bytes.len() + zeros, 0);
     bytes.extend_from_slice(&bits.to_be_bytes());
     let mut state = H0;
-    let (blocks, _) = bytes.as_chunks::<64>();
+    let (mut blocks, _) = bytes.as_chunks::<64>();
+    if let (Some(prefix), Some((first, rest))) = (prefix, blocks.split_first()) {
+        let known = prefix.0.get_or_init(|| {
+            let mut state = H0;
+            sha2::block_api::compress256(&mut state, std::slice::from_ref(first));
+            PrefixState { block: *first, state }
+        });
+        if known.block == *first {
+            state = known.state;
+            blocks = rest;
+        }
+    }
     sha2::block_api::compress256(&mut state, blocks);
     let mut out = [0u8; 32];
     for (o, word) in out.chunks_exact_mut(4).zip(state) {
@@ -293,10 +309,19 @@ type Buffer = std::thread::LocalKey<std::cell::RefCell<Vec<u8>>>;
 impl Hasher {
     /// Encodes with `write` into the thread's `buffer` and returns the SHA-256 of the bytes.
     fn sha256(buffer: &'static Buffer, write: impl FnOnce(&mut Hasher)) -> [u8; 32] {
+        Self::sha256_from(buffer, None, write)
+    }
+
+    /// As [`Hasher::sha256`], starting from `prefix` where the first block is the one it holds.
+    fn sha256_from(
+        buffer: &'static Buffer,
+        prefix: Option<&DigestPrefix>,
+        write: impl FnOnce(&mut Hasher),
+    ) -> [u8; 32] {
         let mut h = Hasher(buffer.with(|b| b.take()));
         h.0.clear();
         write(&mut h);
-        let digest = sha256_padding_in_place(&mut h.0);
+        let digest = sha256_padding_in_place(&mut h.0, prefix);
         buffer.with(|b| b.replace(h.0));
         digest
     }
@@ -463,6 +488,7 @@ impl Hasher {
             history: _,
             audit_head: _,
             stage_hint: _,
+            digest_prefix: _,
         } = t;
         self.u64(u64::from(*format));
         self.str(id);
@@ -643,7 +669,7 @@ mod tests {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             let expected: [u8; 32] = Sha256::digest(&data).into();
             let mut buf = data.clone();
-            assert_eq!(super::sha256_padding_in_place(&mut buf), expected, "{len} bytes");
+            assert_eq!(super::sha256_padding_in_place(&mut buf, None), expected, "{len} bytes");
             assert_eq!(buf.len() % 64, 0);
         }
     }

@@ -411,6 +411,7 @@ impl Engine {
             history: Vec::new(),
             audit_head: Digest::default(),
             stage_hint: Default::default(),
+            digest_prefix: Default::default(),
         };
         let mut run = Run::new(self);
         let detail = run.join(&["ticket `", &input.id, "`"]);

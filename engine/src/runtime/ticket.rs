@@ -511,6 +511,10 @@ pub struct Ticket {
     /// Where `stage` sits in the policy, remembered (not state; see [`StageHint`]).
     #[serde(skip)]
     pub(crate) stage_hint: StageHint,
+    /// SHA-256 of the first block of the state's encoding, remembered (not state; see
+    /// [`DigestPrefix`]).
+    #[serde(skip)]
+    pub(crate) digest_prefix: DigestPrefix,
 }
 
 /// The index of the ticket's stage in its policy's stage list, as last looked up. A use checks
@@ -536,6 +540,30 @@ impl Clone for StageHint {
 }
 
 impl PartialEq for StageHint {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Where SHA-256 stands after the first 64-byte block of the ticket's state encoding, with that
+/// block. The block holds only what a ticket never changes (format, id, policy and its digest),
+/// so every state digest of the ticket starts with it and can start from here, one block in. A
+/// use compares the block first, so a ticket whose id a host changed is hashed in full, never
+/// wrongly. Not part of the ticket's state: equal, hashed and serialised as nothing (a ticket read
+/// back from JSON computes it again at its first digest).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DigestPrefix(pub(crate) OnceLock<PrefixState>);
+
+/// See [`DigestPrefix`].
+#[derive(Clone, Debug)]
+pub(crate) struct PrefixState {
+    /// The block.
+    pub(crate) block: [u8; 64],
+    /// SHA-256's chaining value after compressing it.
+    pub(crate) state: [u32; 8],
+}
+
+impl PartialEq for DigestPrefix {
     fn eq(&self, _: &Self) -> bool {
         true
     }
