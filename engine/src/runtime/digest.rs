@@ -438,7 +438,7 @@ impl Hasher {
                 // The number's canonical text: JSON numbers have no other identity. It never
                 // contains a zero byte, which ends it.
                 self.tag(2);
-                let _ = write!(self.0, "{n}");
+                self.number(n);
                 self.tag(0);
             }
             Value::String(s) => {
@@ -461,6 +461,34 @@ impl Hasher {
                 }
             }
         }
+    }
+
+    /// A number's text as serde_json writes it: integers digit by digit (what `itoa` writes
+    /// for serde_json), anything else through `Display`.
+    fn number(&mut self, n: &serde_json::Number) {
+        let (negative, magnitude) = match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => (false, u),
+            (None, Some(i)) => (true, i.unsigned_abs()),
+            (None, None) => {
+                let _ = write!(self.0, "{n}");
+                return;
+            }
+        };
+        if negative {
+            self.0.push(b'-');
+        }
+        let mut room = [0u8; 20];
+        let mut start = room.len();
+        let mut rest = magnitude;
+        loop {
+            start -= 1;
+            room[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        self.0.extend_from_slice(room.get(start..).unwrap_or_default());
     }
 
     fn ticket(&mut self, t: &Ticket) {
@@ -659,6 +687,26 @@ mod tests {
         let hex = super::hex_digits(&bytes);
         assert_eq!(&hex[..10], b"000fa5ff10");
         assert!(hex[10..].iter().all(|&c| c == b'0'));
+    }
+
+    /// Numbers are hashed as the text serde_json gives them.
+    #[test]
+    fn numbers_are_their_json_text() {
+        let text = |n: serde_json::Number| {
+            let mut h = super::Hasher(Vec::new());
+            h.number(&n);
+            String::from_utf8(h.0).unwrap()
+        };
+        for n in [0u64, 7, 10, 320, 99_999, u64::MAX] {
+            assert_eq!(text(n.into()), n.to_string());
+        }
+        for n in [-1i64, -10, -320, i64::MIN] {
+            assert_eq!(text(n.into()), n.to_string());
+        }
+        for x in [0.5f64, 320.0, -1e300, 1e-7] {
+            let n = serde_json::Number::from_f64(x).unwrap();
+            assert_eq!(text(n.clone()), n.to_string());
+        }
     }
 
     /// The in-place padding gives SHA-256 itself on every side of a block boundary.
