@@ -129,6 +129,14 @@ impl Ascii {
 
     /// `n` in decimal, at least `width` digits.
     fn digits(&mut self, mut n: u64, width: u32) {
+        if n < 100 && width <= 2 {
+            // Days, hours, minutes, seconds: no loop.
+            if n >= 10 || width == 2 {
+                self.push(b'0' + (n / 10) as u8);
+            }
+            self.push(b'0' + (n % 10) as u8);
+            return;
+        }
         // Written backwards into its own room (20 digits hold any u64): dividing by a constant
         // compiles to a multiplication.
         let mut room = [b'0'; 20];
@@ -295,6 +303,16 @@ mod tests {
                 local.format("%a %-d %b %-Y %H:%M:%S").to_string()
             };
             prop_assert_eq!(human(tz, t), expected);
+        }
+    }
+
+    proptest! {
+        /// `push_digits` writes what `{n:0width$}` writes, short numbers and long, any width.
+        #[test]
+        fn digits_read_as_format(n in prop_oneof![0u64..200, any::<u64>()], width in 0usize..24) {
+            let mut out = String::new();
+            push_digits(&mut out, n, width as u32).unwrap();
+            prop_assert_eq!(out, format!("{n:0width$}"));
         }
     }
 
