@@ -1439,3 +1439,65 @@ fn only_recorded_set_events_count_as_given_values() {
     e.apply(&mut ticket, &Event::set(text, t("2026-03-02T10:20:00+08:00"))).unwrap();
     assert_eq!(ticket.fields["category"], json!("safety"), "the rules decide, not the stray data");
 }
+
+/// A condition that cannot be evaluated counts as false, and the outcome says which and why:
+/// at the opening (derive rules, the start stage's owner), after a `set` (derive rules again),
+/// once per call however often it was evaluated.
+#[test]
+fn conditions_that_cannot_be_evaluated_count_as_false_and_are_reported() {
+    let e = Engine::new(compile(
+        r#"
+policy: picky
+calendar: cn-mainland
+fields:
+  tags: { type: list, default: [] }
+  n: { type: int, default: 0 }
+derive:
+  lane:
+    - { value: vip, when: 'tags[1] == "vip"' }
+    - { value: normal }
+tiers: [frontline, supervisor]
+start: new
+stages:
+  new:
+    owner: [ { when: '10 / n > 1', tier: supervisor }, { tier: frontline } ]
+    due: 2h
+    on: { take: closed }
+  closed: { terminal: true }
+"#,
+    ));
+    let input = OpenTicket {
+        id: "P-1".into(),
+        at: t("2026-03-02T09:00:00+08:00"),
+        fields: serde_json::from_value(json!({"tags": ["new"]})).unwrap(),
+    };
+    let (mut ticket, opened) = e.open(&input).unwrap();
+    // Both conditions failed, so the next entry of each applied.
+    assert_eq!(
+        (ticket.fields["lane"].as_str(), ticket.tier.as_deref()),
+        (Some("normal"), Some("frontline"))
+    );
+    let failed: Vec<(&str, bool)> = opened
+        .condition_errors
+        .iter()
+        .map(|c| (c.condition.as_str(), c.message.is_empty()))
+        .collect();
+    assert_eq!(failed, [(r#"tags[1] == "vip""#, false), ("10 / n > 1", false)]);
+    // `set` derives again: with one tag the rule fails again; with two it holds, and nothing is
+    // reported.
+    let set = |at: &str, tags: serde_json::Value| {
+        let mut ev = ev("set", at);
+        ev.data = Some(serde_json::from_value(json!({ "tags": tags })).unwrap());
+        ev
+    };
+    let still = e.apply(&mut ticket, &set("2026-03-02T09:10:00+08:00", json!(["a"]))).unwrap();
+    assert_eq!(still.condition_errors.len(), 1);
+    assert_eq!(still.condition_errors[0].condition, r#"tags[1] == "vip""#);
+    let fixed =
+        e.apply(&mut ticket, &set("2026-03-02T09:20:00+08:00", json!(["a", "vip"]))).unwrap();
+    assert!(fixed.condition_errors.is_empty());
+    assert_eq!(ticket.fields["lane"], "vip");
+    // Left out of the JSON when empty.
+    assert!(serde_json::to_value(&fixed).unwrap().get("condition_errors").is_none());
+    assert!(serde_json::to_value(&still).unwrap().get("condition_errors").is_some());
+}

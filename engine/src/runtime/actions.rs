@@ -34,6 +34,48 @@ pub struct Outcome {
     /// The earliest instant at which `advance` would change anything; `None` when closed or
     /// nothing is scheduled. The host sets its one timer per ticket to this.
     pub next_wakeup: Option<DateTime<Utc>>,
+    /// Conditions the call could not evaluate, each once. Such a condition counts as false (a
+    /// derive rule, owner, time limit, automatic transition, group or obligation it guards does
+    /// not apply); a failing transition guard refuses the event instead. Empty, and left out
+    /// of the JSON, when every condition evaluated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub condition_errors: Vec<ConditionError>,
+}
+
+/// A condition that failed to evaluate on the ticket's values (an index past the end of a list,
+/// a division by zero), which counted as false.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// let text = r#"
+/// policy: desk
+/// calendar: weekdays
+/// fields: { tags: { type: list, default: [] } }
+/// derive:
+///   lane: [ { value: second, when: 'tags[1] == "vip"' }, { value: normal } ]
+/// tiers: [agent]
+/// start: open
+/// stages:
+///   open: { owner: agent, due: 4h, on: { done: closed } }
+///   closed: { terminal: true }
+/// "#;
+/// let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket = serde_json::from_str(
+///     r#"{"id": "D-1", "at": "2026-03-02T09:00:00Z", "fields": {"tags": ["new"]}}"#)?;
+/// let (ticket, opened) = engine.open(&input)?;
+/// // `tags` has one entry: the rule could not be evaluated, so the next rule gave the value.
+/// assert_eq!(ticket.fields["lane"], "normal");
+/// let error = &opened.condition_errors[0];
+/// assert_eq!(error.condition, r#"tags[1] == "vip""#);
+/// assert!(error.message.contains("out of bounds"), "{}", error.message);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConditionError {
+    /// The condition as the policy writes it.
+    pub condition: String,
+    /// Why it could not be evaluated.
+    pub message: String,
 }
 
 /// Something the host must carry out. An escalation that carries a performance mark names the

@@ -1,7 +1,9 @@
 //! The engine: open tickets, apply events, advance clocks. Pure: time comes in, nothing is read
 //! from the clock, the disk or the network.
 
-use super::actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
+use super::actions::{
+    AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
+};
 use super::digest::{Digest, record_hash, state_digest};
 use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
@@ -386,7 +388,8 @@ impl Engine {
         }
         // In layout order by construction: a given name outside the layout is an error.
         let mut fields = FieldMap::from_sorted(entries);
-        self.derive(&mut fields, &|name| input.fields.get(name).is_some_and(|v| !v.is_null()));
+        let derive_errors =
+            self.derive(&mut fields, &|name| input.fields.get(name).is_some_and(|v| !v.is_null()));
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
             id: Text::from(input.id.as_str()),
@@ -414,6 +417,7 @@ impl Engine {
             digest_prefix: Default::default(),
         };
         let mut run = Run::new(self);
+        *run.condition_errors.get_mut() = derive_errors;
         let detail = run.join(&["ticket `", &input.id, "`"]);
         run.row(input.at, RowKind::Opened, None, None, detail);
         run.enter(&mut ticket, self.policy.start, input.at, 0);
@@ -914,7 +918,8 @@ impl Engine {
     }
 
     /// Computes derived fields in declaration order; a value given for a declared field wins.
-    fn derive(&self, fields: &mut FieldMap, given: &dyn Fn(&str) -> bool) {
+    /// Returns the conditions that could not be evaluated.
+    fn derive(&self, fields: &mut FieldMap, given: &dyn Fn(&str) -> bool) -> Vec<ConditionError> {
         let run = Run::new(self);
         with_search(|buffers| {
             // Keyword rules read the declared string and list fields, which deriving never
@@ -939,6 +944,7 @@ impl Engine {
                 fields.insert_at(slot, &def.name, value);
             }
         });
+        run.condition_errors.into_inner()
     }
 
     /// Which rule of computed field `name` classifies `fields`: its index and the keyword that
@@ -1226,6 +1232,8 @@ struct Run<'e> {
     rows: Vec<TimelineRow>,
     actions: Vec<Action>,
     scope: RefCell<rhai::Scope<'static>>,
+    /// Conditions that failed to evaluate (and counted as false), each once.
+    condition_errors: RefCell<Vec<ConditionError>>,
 }
 
 impl<'e> Run<'e> {
@@ -1246,6 +1254,7 @@ impl<'e> Run<'e> {
             rows: Vec::new(),
             actions: Vec::new(),
             scope: RefCell::new(rhai::Scope::new()),
+            condition_errors: RefCell::new(Vec::new()),
         }
     }
 
@@ -1261,7 +1270,12 @@ impl<'e> Run<'e> {
     /// As `finish`, with the wake-up the last `fire_due` found (nothing may change the ticket's
     /// stage, clocks or obligations in between).
     fn finish_with(self, next_wakeup: Option<DateTime<Utc>>) -> Outcome {
-        Outcome { rows: self.rows, actions: self.actions, next_wakeup }
+        Outcome {
+            rows: self.rows,
+            actions: self.actions,
+            next_wakeup,
+            condition_errors: self.condition_errors.into_inner(),
+        }
     }
 
     fn human(&self, t: DateTime<Utc>) -> String {
@@ -1314,9 +1328,22 @@ impl<'e> Run<'e> {
         });
     }
 
-    /// Evaluates a condition; a condition that cannot be evaluated counts as false.
+    /// Evaluates a condition; a condition that cannot be evaluated counts as false, and is
+    /// reported in the outcome's `condition_errors`.
     fn holds(&self, expr: &Expr, fields: &FieldMap) -> bool {
-        self.eval(expr, fields).unwrap_or(false)
+        self.eval(expr, fields).unwrap_or_else(|e| {
+            let condition = expr.source().to_string();
+            self.condition_error(ConditionError { condition, message: e.message });
+            false
+        })
+    }
+
+    /// Notes a condition that could not be evaluated, once per call.
+    fn condition_error(&self, error: ConditionError) {
+        let mut errors = self.condition_errors.borrow_mut();
+        if !errors.contains(&error) {
+            errors.push(error);
+        }
     }
 
     fn guard(&self, expr: &Expr, fields: &FieldMap) -> Result<bool, Rejection> {
@@ -2073,8 +2100,9 @@ impl<'e> Run<'e> {
                     changes.push(format!("{k}={}", compact(&v)));
                     fields.insert(Text::from(k), v);
                 }
-                self.engine.derive(fields, &|name| given.contains(name));
+                let errors = self.engine.derive(fields, &|name| given.contains(name));
                 self.fields_changed();
+                errors.into_iter().for_each(|e| self.condition_error(e));
                 self.row(
                     at,
                     RowKind::Event,

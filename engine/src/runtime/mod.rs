@@ -11,7 +11,9 @@ mod event;
 mod ticket;
 mod timeline;
 
-pub use actions::{AcceptedEvent, Action, ActionKind, ClockView, NextActions, Outcome};
+pub use actions::{
+    AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
+};
 pub use digest::{Digest, record_hash, state_digest};
 pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
