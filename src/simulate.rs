@@ -145,6 +145,17 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             tl.covered_until
         ));
     }
+    if !tl.condition_errors.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint.paint("1", "Conditions that could not be evaluated (each counted as false)")
+        ));
+        for c in &tl.condition_errors {
+            let text = format!("  {}  `{}`: {}", timefmt::human(tz, c.at), c.condition, c.message);
+            out.push_str(&paint.paint("33", &text));
+            out.push('\n');
+        }
+    }
     let f = &tl.final_state;
     out.push_str(&format!("\n{}\n", paint.paint("1", "Final state")));
     let state = if f.closed {

@@ -263,3 +263,31 @@ fn simulate_shows_the_person_a_mark_is_recorded_against() {
     let (code, out, err) = ombud(&["test", path]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A condition that fails on the ticket's values is reported under the timeline, at the call
+/// that met it, in text and JSON; a scenario without one shows neither.
+#[test]
+fn simulate_reports_conditions_that_could_not_be_evaluated() {
+    let path = "tests/fixtures/scenarios/condition-that-cannot-be-evaluated.yaml";
+    let (code, out, err) = ombud(&["simulate", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "Conditions that could not be evaluated (each counted as false)\n  \
+             Mon 2 Mar 2026 09:00  `tags[1] == \"vip\"`: array index 1 out of bounds"
+        ),
+        "{out}"
+    );
+    let (code, json, err) = ombud(&["simulate", "--format", "json", path]);
+    assert_eq!(code, 0, "{json}{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let failed = v["condition_errors"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "reported once, at the opening: {json}");
+    assert_eq!(failed[0]["at"], "2026-03-02T09:00:00+08:00");
+    assert_eq!(failed[0]["condition"], "tags[1] == \"vip\"");
+    let plain = "examples/scenarios/general-fee-complaint-over-spring-festival.yaml";
+    let (_, out, _) = ombud(&["simulate", plain]);
+    assert!(!out.contains("could not be evaluated"), "{out}");
+    let (_, json, _) = ombud(&["simulate", "--format", "json", plain]);
+    assert!(!json.contains("condition_errors"), "{json}");
+}

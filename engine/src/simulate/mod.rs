@@ -28,8 +28,8 @@ mod scenario;
 pub use compare::{RowChange, TimelineDiff, compare};
 pub use expect::{Expect, ExpectValue, Failure, RejectedSpec};
 pub use run::{
-    ClockRow, FinalState, FinalView, NextView, RejectedEvent, RowView, Timeline, TimelineView,
-    simulate,
+    ClockRow, ConditionFailure, ConditionFailureView, FinalState, FinalView, NextView,
+    RejectedEvent, RowView, Timeline, TimelineView, simulate,
 };
 pub use scenario::{
     EXPECT_KEYS, Located, Scenario, ScenarioEvent, ScenarioTicket, TimeSpec, TimeSpecError,

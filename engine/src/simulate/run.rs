@@ -5,7 +5,8 @@ use super::scenario::{Scenario, TimeSpec};
 use crate::check::Diagnostic;
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
-    AcceptedEvent, Engine, Event, NextActions, OpenTicket, RowKind, Text, TimelineRow, rejected_row,
+    AcceptedEvent, ConditionError, Engine, Event, NextActions, OpenTicket, Outcome, RowKind, Text,
+    TimelineRow, rejected_row,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -49,6 +50,9 @@ pub struct Timeline {
     pub rows: Vec<TimelineRow>,
     /// The events the engine refused, in order.
     pub rejected: Vec<RejectedEvent>,
+    /// Conditions the engine could not evaluate (each counted as false), each with the instant
+    /// of the call that first met it: the opening, an event, or running the clock to `until`.
+    pub condition_errors: Vec<ConditionFailure>,
     /// The instant the clock was run to.
     pub until: DateTime<Utc>,
     /// The ticket at `until`.
@@ -85,6 +89,47 @@ pub struct RejectedEvent {
     pub code: String,
     /// The message.
     pub message: String,
+}
+
+/// A condition the engine could not evaluate during a scenario, so it counted as false.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", "policy: p\ncalendar: weekdays\n\
+/// #     fields: { tags: { type: list, default: [] } }\n\
+/// #     derive: { lane: [ { value: vip, when: 'tags[1] == \"vip\"' }, { value: normal } ] }\n\
+/// #     tiers: [agent]\nstart: handle\nstages: { handle: { owner: agent, due: 4h, \
+/// #     on: { resolved: done } }, done: { terminal: true } }", None).unwrap();
+/// # let engine = Engine::new(policy.into());
+/// // The policy's `lane` rule reads `tags[1] == "vip"`; this ticket has one tag.
+/// let s = Scenario::parse(&Source::new("s.yaml", "ticket: { at: 2026-03-02T09:00:00Z, \
+///     fields: { tags: [new] } }\n")).unwrap();
+/// let failed = simulate(&engine, &s).unwrap().condition_errors;
+/// assert_eq!(failed.len(), 1);
+/// assert_eq!(failed[0].at.to_rfc3339(), "2026-03-02T09:00:00+00:00"); // at the opening
+/// assert_eq!(failed[0].condition, r#"tags[1] == "vip""#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConditionFailure {
+    /// The instant of the call (opening, event, `until`) that first met it.
+    pub at: DateTime<Utc>,
+    /// The condition as the policy writes it.
+    pub condition: String,
+    /// Why it could not be evaluated.
+    pub message: String,
+}
+
+/// Adds `outcome`'s condition errors not yet in `failures`, at `at`.
+fn note_failures(failures: &mut Vec<ConditionFailure>, at: DateTime<Utc>, outcome: &Outcome) {
+    for ConditionError { condition, message } in &outcome.condition_errors {
+        if !failures.iter().any(|f| &f.condition == condition && &f.message == message) {
+            failures.push(ConditionFailure {
+                at,
+                condition: condition.clone(),
+                message: message.clone(),
+            });
+        }
+    }
 }
 
 /// The ticket at the end of a scenario.
@@ -274,6 +319,15 @@ impl Timeline {
                 })
                 .collect(),
             rejected: &self.rejected,
+            condition_errors: self
+                .condition_errors
+                .iter()
+                .map(|c| ConditionFailureView {
+                    at: t(c.at),
+                    condition: &c.condition,
+                    message: &c.message,
+                })
+                .collect(),
             final_state: FinalView {
                 stage: &f.stage,
                 tier: f.tier.as_deref(),
@@ -338,11 +392,41 @@ pub struct TimelineView<'a> {
     pub rows: Vec<RowView<'a>>,
     /// Refused events.
     pub rejected: &'a [RejectedEvent],
+    /// Conditions that could not be evaluated; left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub condition_errors: Vec<ConditionFailureView<'a>>,
     /// The ticket at `until`.
     #[serde(rename = "final")]
     pub final_state: FinalView<'a>,
     /// What the ticket accepts and waits for at `until`.
     pub next: NextView<'a>,
+}
+
+/// A [`ConditionFailure`] in the JSON view.
+///
+/// ```
+/// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+/// # let (policy, _) = ombud_engine::load_policy("p.yaml", "policy: p\ncalendar: de-example\n\
+/// #     fields: { n: { type: int, default: 0 } }\n\
+/// #     derive: { lane: [ { value: big, when: '10 / n > 1' }, { value: normal } ] }\n\
+/// #     tiers: [agent]\nstart: handle\nstages: { handle: { owner: agent, due: 4h, \
+/// #     on: { resolved: done } }, done: { terminal: true } }", None).unwrap();
+/// # let engine = Engine::new(policy.into());
+/// let s = Scenario::parse(&Source::new("s.yaml", "ticket: { at: 2026-03-02T09:00:00Z }")).unwrap();
+/// let timeline = simulate(&engine, &s).unwrap();
+/// let json = serde_json::to_value(timeline.view()).unwrap();
+/// let failed = &json["condition_errors"][0];
+/// assert_eq!(failed["at"], "2026-03-02T10:00:00+01:00"); // in the calendar's zone
+/// assert_eq!(failed["condition"], "10 / n > 1");
+/// ```
+#[derive(Debug, Serialize)]
+pub struct ConditionFailureView<'a> {
+    /// When (RFC 3339 in the calendar's zone).
+    pub at: String,
+    /// The condition.
+    pub condition: &'a str,
+    /// Why it could not be evaluated.
+    pub message: &'a str,
 }
 
 /// One row in reading order.
@@ -547,6 +631,8 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                 .with_hint(format!("fix `ticket.fields` to fit policy `{}`", policy.id))
         })
         .map_err(Box::new)?;
+    let mut condition_errors = Vec::new();
+    note_failures(&mut condition_errors, scenario.ticket.at, &outcome);
     let mut rows = outcome.rows;
     let mut rejected = Vec::new();
     let mut prev = scenario.ticket.at;
@@ -564,7 +650,10 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
             by: ev.by.clone(),
         };
         match engine.apply(&mut ticket, &event) {
-            Ok(o) => rows.extend(o.rows),
+            Ok(o) => {
+                note_failures(&mut condition_errors, at, &o);
+                rows.extend(o.rows);
+            }
             Err(err) => {
                 rows.push(rejected_row(&ticket, &event, &err));
                 rejected.push(RejectedEvent {
@@ -605,6 +694,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                 .with_source(&scenario.source),
         )
     })?;
+    note_failures(&mut condition_errors, until, &outcome);
     rows.extend(outcome.rows);
     let next = engine.next_actions(&ticket, until).map_err(|e| {
         Box::new(
@@ -635,6 +725,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         covered_until: policy.calendar.coverage().1,
         rows,
         rejected,
+        condition_errors,
         until,
         final_state,
         next,
