@@ -1331,11 +1331,20 @@ impl<'e> Run<'e> {
     /// Evaluates a condition; a condition that cannot be evaluated counts as false, and is
     /// reported in the outcome's `condition_errors`.
     fn holds(&self, expr: &Expr, fields: &FieldMap) -> bool {
-        self.eval(expr, fields).unwrap_or_else(|e| {
-            let condition = expr.source().to_string();
-            self.condition_error(ConditionError { condition, message: e.message });
-            false
-        })
+        match self.eval(expr, fields) {
+            Ok(holds) => holds,
+            Err(e) => self.failed(expr, e),
+        }
+    }
+
+    /// [`Run::holds`] for a condition that could not be evaluated: noted, and false. Kept out
+    /// of line, off the path every condition takes.
+    #[cold]
+    #[inline(never)]
+    fn failed(&self, expr: &Expr, e: ExprError) -> bool {
+        let condition = expr.source().to_string();
+        self.condition_error(ConditionError { condition, message: e.message });
+        false
     }
 
     /// Notes a condition that could not be evaluated, once per call.
