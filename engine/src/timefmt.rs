@@ -102,6 +102,23 @@ pub fn push_digits(out: &mut impl std::fmt::Write, n: u64, width: u32) -> std::f
     out.write_str(text.as_str())
 }
 
+/// Writes the decimal digits of `n` to the end of `room`, without the formatting machinery, and
+/// returns where they start (what comes before is left as it was).
+#[inline]
+pub(crate) fn decimal(mut n: u64, room: &mut [u8; 20]) -> usize {
+    // Written backwards (20 digits hold any u64): dividing by a constant compiles to a
+    // multiplication.
+    let mut start = room.len();
+    loop {
+        start -= 1;
+        room[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
+        }
+    }
+}
+
 /// A short ASCII text built on the stack (what does not fit is dropped; every caller stays far
 /// below the room).
 struct Ascii {
@@ -128,7 +145,7 @@ impl Ascii {
     }
 
     /// `n` in decimal, at least `width` digits.
-    fn digits(&mut self, mut n: u64, width: u32) {
+    fn digits(&mut self, n: u64, width: u32) {
         if n < 100 && width <= 2 {
             // Days, hours, minutes, seconds: no loop.
             if n >= 10 || width == 2 {
@@ -137,18 +154,8 @@ impl Ascii {
             self.push(b'0' + (n % 10) as u8);
             return;
         }
-        // Written backwards into its own room (20 digits hold any u64): dividing by a constant
-        // compiles to a multiplication.
         let mut room = [b'0'; 20];
-        let mut start = room.len();
-        loop {
-            start -= 1;
-            room[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
+        let start = decimal(n, &mut room);
         for _ in room.len()..width as usize {
             self.push(b'0');
         }

@@ -477,18 +477,9 @@ impl Hasher {
         if negative {
             self.0.push(b'-');
         }
-        let mut room = [0u8; 20];
-        let mut start = room.len();
-        let mut rest = magnitude;
-        loop {
-            start -= 1;
-            room[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        self.0.extend_from_slice(room.get(start..).unwrap_or_default());
+        let mut digits = [0u8; 20];
+        let start = crate::timefmt::decimal(magnitude, &mut digits);
+        self.0.extend_from_slice(digits.get(start..).unwrap_or_default());
     }
 
     fn ticket(&mut self, t: &Ticket) {
