@@ -51,8 +51,13 @@ fn write_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) -> std:
     let local = t.with_timezone(&tz).naive_local();
     let (h, m, s) = (local.hour(), local.minute(), local.second());
     let midnight = h == 0 && m == 0 && s == 0;
-    // Local midnight ends the day before (by the calendar, however long that day was).
-    let day = if midnight { local.date().pred_opt().unwrap_or(local.date()) } else { local.date() };
+    // Local midnight ends the day its last second belongs to, however long that day was (23 or
+    // 25 hours, or the day before a day the zone skipped).
+    let day = if midnight {
+        (t - Duration::seconds(1)).with_timezone(&tz).date_naive()
+    } else {
+        local.date()
+    };
     // Written out by hand into a stack buffer and handed over in one piece: strftime parses its
     // pattern on every call, and the formatting machinery costs more than the rest of a deadline
     // row.
@@ -302,7 +307,8 @@ mod tests {
             let t = DateTime::from_timestamp(secs, 0).unwrap();
             let local = t.with_timezone(&tz).naive_local();
             let expected = if local.time() == chrono::NaiveTime::MIN {
-                let day = local.date().pred_opt().unwrap();
+                // The day that ends: the local date a second before.
+                let day = (t - chrono::Duration::seconds(1)).with_timezone(&tz);
                 format!("{} 24:00", day.format("%a %-d %b %-Y"))
             } else if local.second() == 0 {
                 local.format("%a %-d %b %-Y %H:%M").to_string()
@@ -323,14 +329,26 @@ mod tests {
         }
     }
 
-    /// Midnight after a 23-hour day (Santiago moves its clocks at midnight) ends that day: 24
-    /// hours earlier is the day before it.
+    /// The midnight that ends a 23-hour day ends that day, though 24 hours earlier is the day
+    /// before it; and the midnight after a day the zone skipped ends the day before the gap.
     #[test]
     fn midnight_ends_the_day_it_closes_however_long() {
-        let tz = chrono_tz::America::Santiago;
-        // Sun 6 Sep 2026 began at 01:00 (-03); the midnight that ends it is 03:00 UTC on the 7th.
-        let end_of_sunday = "2026-09-07T03:00:00Z".parse().unwrap();
-        assert_eq!(human(tz, end_of_sunday), "Sun 6 Sep 2026 24:00");
+        let human_at = |tz, t: &str| human(tz, t.parse().unwrap());
+        // Berlin, Sun 29 Mar 2026 (clocks forward at 02:00): it ends at 22:00 UTC.
+        assert_eq!(
+            human_at(chrono_tz::Europe::Berlin, "2026-03-29T22:00:00Z"),
+            "Sun 29 Mar 2026 24:00"
+        );
+        // Santiago, Sun 6 Sep 2026 began at 01:00 (-03): it ends at 03:00 UTC on the 7th.
+        assert_eq!(
+            human_at(chrono_tz::America::Santiago, "2026-09-07T03:00:00Z"),
+            "Sun 6 Sep 2026 24:00"
+        );
+        // Apia skipped Fri 30 Dec 2011: the midnight that starts the 31st ends Thu 29 Dec.
+        assert_eq!(
+            human_at(chrono_tz::Pacific::Apia, "2011-12-30T10:00:00Z"),
+            "Thu 29 Dec 2011 24:00"
+        );
     }
 
     #[test]
