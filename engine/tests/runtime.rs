@@ -1462,8 +1462,12 @@ stages:
   new:
     owner: [ { when: '10 / n > 1', tier: supervisor }, { tier: frontline } ]
     due: 2h
-    on: { take: closed }
+    on:
+      take: closed
+      escalate: { to: closed, when: 'tags[3] == "urgent"' }
   closed: { terminal: true }
+obligations:
+  press: { when: 'tags[2] == "press"', due: 72h, owner: supervisor, done_on: take }
 "#,
     ));
     let input = OpenTicket {
@@ -1482,21 +1486,44 @@ stages:
         .iter()
         .map(|c| (c.condition.as_str(), c.message.is_empty()))
         .collect();
-    assert_eq!(failed, [(r#"tags[1] == "vip""#, false), ("10 / n > 1", false)]);
-    // `set` derives again: with one tag the rule fails again; with two it holds, and nothing is
-    // reported.
+    assert_eq!(
+        failed,
+        [(r#"tags[1] == "vip""#, false), ("10 / n > 1", false), (r#"tags[2] == "press""#, false)]
+    );
+    assert!(ticket.obligations.is_empty(), "the obligation's condition counted as false");
+    // A guard that cannot be evaluated blocks its event in the next actions, saying why; applying
+    // the event is refused.
+    let next = e.next_actions(&ticket, t("2026-03-02T09:05:00+08:00")).unwrap();
+    let escalate = next.events.iter().find(|a| a.event == "escalate").unwrap();
+    assert!(
+        escalate.blocked_by[0]
+            .starts_with(r#"condition `tags[3] == "urgent"` cannot be evaluated: "#),
+        "{:?}",
+        escalate.blocked_by
+    );
+    let refused = e.apply(&mut ticket.clone(), &ev("escalate", "2026-03-02T09:05:00+08:00"));
+    assert_eq!(refused.unwrap_err().code(), "evaluation");
+    // `set` derives again: with no tags the rule fails again; with three it holds, and nothing
+    // is reported.
     let set = |at: &str, tags: serde_json::Value| {
         let mut ev = ev("set", at);
         ev.data = Some(serde_json::from_value(json!({ "tags": tags })).unwrap());
         ev
     };
-    let still = e.apply(&mut ticket, &set("2026-03-02T09:10:00+08:00", json!(["a"]))).unwrap();
-    assert_eq!(still.condition_errors.len(), 1);
-    assert_eq!(still.condition_errors[0].condition, r#"tags[1] == "vip""#);
+    let still = e.apply(&mut ticket, &set("2026-03-02T09:10:00+08:00", json!([]))).unwrap();
+    let failed: Vec<&str> = still.condition_errors.iter().map(|c| c.condition.as_str()).collect();
+    assert_eq!(failed, [r#"tags[1] == "vip""#, r#"tags[2] == "press""#]);
     let fixed =
-        e.apply(&mut ticket, &set("2026-03-02T09:20:00+08:00", json!(["a", "vip"]))).unwrap();
+        e.apply(&mut ticket, &set("2026-03-02T09:20:00+08:00", json!(["a", "vip", "x"]))).unwrap();
     assert!(fixed.condition_errors.is_empty());
     assert_eq!(ticket.fields["lane"], "vip");
+    // `Migration::Recompute` replays the history and reports what the whole replay met: the
+    // opening's three, and the empty list's two, which fail for another reason (once per reason).
+    let (_, recomputed) = e.migrate(&ticket, Migration::Recompute).unwrap();
+    let failed: Vec<&str> =
+        recomputed.condition_errors.iter().map(|c| c.condition.as_str()).collect();
+    let (vip, press) = (r#"tags[1] == "vip""#, r#"tags[2] == "press""#);
+    assert_eq!(failed, [vip, "10 / n > 1", press, vip, press]);
     // Left out of the JSON when empty.
     assert!(serde_json::to_value(&fixed).unwrap().get("condition_errors").is_none());
     assert!(serde_json::to_value(&still).unwrap().get("condition_errors").is_some());

@@ -34,10 +34,10 @@ pub struct Outcome {
     /// The earliest instant at which `advance` would change anything; `None` when closed or
     /// nothing is scheduled. The host sets its one timer per ticket to this.
     pub next_wakeup: Option<DateTime<Utc>>,
-    /// Conditions the call could not evaluate, each once. Such a condition counts as false (a
-    /// derive rule, owner, time limit, automatic transition, group or obligation it guards does
-    /// not apply); a failing transition guard refuses the event instead. Empty, and left out
-    /// of the JSON, when every condition evaluated.
+    /// Conditions the call could not evaluate, each once per reason. Such a condition counts as
+    /// false (a derive rule, owner, time limit, ladder step, automatic transition, group or
+    /// obligation it guards does not apply); a failing transition guard refuses the event
+    /// instead. Empty, and left out of the JSON, when every condition evaluated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub condition_errors: Vec<ConditionError>,
 }

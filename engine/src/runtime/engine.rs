@@ -605,8 +605,18 @@ impl Engine {
             }
             for tr in &stage.on {
                 let mut blocked_by = blockers.clone();
-                if let Some(w) = tr.when.as_ref().filter(|w| !run.holds(w, &ticket.fields)) {
-                    blocked_by.push(format!("condition `{}` is false", w.source()));
+                if let Some(w) = &tr.when {
+                    match run.eval(w, &ticket.fields) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            blocked_by.push(format!("condition `{}` is false", w.source()))
+                        }
+                        Err(e) => blocked_by.push(format!(
+                            "condition `{}` cannot be evaluated: {}",
+                            w.source(),
+                            e.message
+                        )),
+                    }
                 }
                 events.push(AcceptedEvent {
                     event: tr.event.clone(),
@@ -765,6 +775,8 @@ impl Engine {
                     }
                 }
                 t.policy = self.pin.clone();
+                // The remembered first block holds the old pin: start afresh.
+                t.digest_prefix = Default::default();
                 let next_wakeup = self.next_wakeup(&t);
                 Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
@@ -786,14 +798,15 @@ impl Engine {
                         // keys were refused dropped them, and so does the replay.
                         let e = e.without_stray_keys();
                         match self.apply(&mut t, &e) {
-                            Ok(o) => outcome.rows.extend(o.rows),
+                            Ok(o) => absorb(&mut outcome, o),
                             Err(err) => outcome.rows.push(rejected_row(&t, &e, &err)),
                         }
                     }
                 }
                 let o = self.advance(&mut t, ticket.clock_at)?;
-                outcome.rows.extend(o.rows);
-                outcome.next_wakeup = o.next_wakeup;
+                let next_wakeup = o.next_wakeup;
+                absorb(&mut outcome, o);
+                outcome.next_wakeup = next_wakeup;
                 Ok((t, outcome))
             }
         }
@@ -1209,6 +1222,17 @@ pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> Timeline
         detail: format_compact!("{} [{}]: {err}", event.event, err.code()),
         due: None,
         provisional: false,
+    }
+}
+
+/// Adds a replayed call's rows and condition errors (each once) to `outcome`; not its actions,
+/// which the host carried out when the events first came.
+fn absorb(outcome: &mut Outcome, later: Outcome) {
+    outcome.rows.extend(later.rows);
+    for e in later.condition_errors {
+        if !outcome.condition_errors.contains(&e) {
+            outcome.condition_errors.push(e);
+        }
     }
 }
 
