@@ -546,8 +546,9 @@ impl PartialEq for StageHint {
 }
 
 /// Where SHA-256 stands after the first 64-byte block of the ticket's state encoding, with that
-/// block. The block holds only what a ticket never changes (format, id, policy and its digest),
-/// so every state digest of the ticket starts with it and can start from here, one block in. A
+/// block. The block holds only what a ticket keeps (format, id, and the policy pin, which only
+/// a migration changes, and a migration starts this afresh), so every state digest of the ticket
+/// starts with it and can start from here, one block in. A
 /// use compares the block first, so a ticket whose id a host changed is hashed in full, never
 /// wrongly. Not part of the ticket's state: equal, hashed and serialised as nothing (a ticket read
 /// back from JSON computes it again at its first digest).
@@ -555,13 +556,9 @@ impl PartialEq for StageHint {
 pub(crate) struct DigestPrefix(pub(crate) OnceLock<PrefixState>);
 
 impl std::fmt::Debug for DigestPrefix {
-    /// Whether it is remembered, not the 96 bytes: a ticket's `Debug` shows its state.
+    /// Nothing of it: a ticket's `Debug` shows its state, and two equal tickets print alike.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "DigestPrefix(remembered)"
-        } else {
-            "DigestPrefix"
-        })
+        f.write_str("DigestPrefix")
     }
 }
 
