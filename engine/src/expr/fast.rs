@@ -28,9 +28,8 @@ pub(crate) enum Fast {
     And(Box<Fast>, Box<Fast>),
     Not(Box<Fast>),
     Cmp(Box<Fast>, Op, Box<Fast>),
-    /// A field, with where it usually sits among the values (see [`Vars::var_at`]).
-    Field(String, usize),
-    Len(String, usize),
+    Field(String),
+    Len(String),
     Int(i64),
     Float(f64),
     Str(String),
@@ -58,19 +57,9 @@ enum V<'a> {
 
 impl Fast {
     /// The fast form of `source`, if all of it is in the subset and every name is in `names`.
-    #[cfg(test)]
     pub(crate) fn parse(source: &str, names: &dyn Fn(&str) -> bool) -> Option<Fast> {
-        Fast::parse_with_slots(source, &|n| names(n).then_some(usize::MAX))
-    }
-
-    /// As [`Fast::parse`], where `slot` gives each known name's usual position among the values
-    /// (`None` for an unknown name).
-    pub(crate) fn parse_with_slots(
-        source: &str,
-        slot: &dyn Fn(&str) -> Option<usize>,
-    ) -> Option<Fast> {
         let tokens = tokenize(source)?;
-        let mut p = Parser { tokens: &tokens, pos: 0, names: slot, depth: 0 };
+        let mut p = Parser { tokens: &tokens, pos: 0, names, depth: 0 };
         let e = p.or()?;
         (p.pos == tokens.len()).then_some(e)
     }
@@ -89,7 +78,7 @@ impl Fast {
             Fast::And(a, b) => V::Bool(a.eval(fields)? && b.eval(fields)?),
             Fast::Not(a) => V::Bool(!a.eval(fields)?),
             Fast::Cmp(a, op, b) => V::Bool(compare(a.value(fields)?, *op, b.value(fields)?)?),
-            Fast::Field(name, slot) => match fields.var_at(name, *slot)? {
+            Fast::Field(name) => match fields.var(name)? {
                 Value::Bool(b) => V::Bool(*b),
                 Value::String(s) => V::Str(s),
                 Value::Number(n) => match n.as_i64() {
@@ -98,7 +87,7 @@ impl Fast {
                 },
                 _ => return None,
             },
-            Fast::Len(name, slot) => match fields.var_at(name, *slot)? {
+            Fast::Len(name) => match fields.var(name)? {
                 Value::Array(items) => V::Int(i64::try_from(items.len()).ok()?),
                 Value::String(s) => V::Int(i64::try_from(s.chars().count()).ok()?),
                 _ => return None,
@@ -113,10 +102,6 @@ impl Fast {
 
 /// Compares as rhai does for the type pairs it defines; `None` for any other pair.
 fn compare(a: V<'_>, op: Op, b: V<'_>) -> Option<bool> {
-    if let (V::Str(x), V::Str(y), Op::Eq | Op::Ne) = (a, b, op) {
-        // Equality, the common string test, without ordering the bytes.
-        return Some(crate::runtime::same_bytes(x.as_bytes(), y.as_bytes()) == (op == Op::Eq));
-    }
     let ord = match (a, b) {
         (V::Int(x), V::Int(y)) => x.cmp(&y),
         (V::Int(x), V::Float(y)) => (x as f64).partial_cmp(&y)?,
@@ -254,8 +239,8 @@ fn tokenize(source: &str) -> Option<Vec<Tok>> {
 struct Parser<'t, 'n> {
     tokens: &'t [Tok],
     pos: usize,
-    /// A known name's usual position; `None` for an unknown name.
-    names: &'n dyn Fn(&str) -> Option<usize>,
+    /// Whether a name is known.
+    names: &'n dyn Fn(&str) -> bool,
     depth: usize,
 }
 
@@ -316,12 +301,14 @@ impl Parser<'_, '_> {
             Tok::Ident(name) if name == "true" => Fast::Bool(true),
             Tok::Ident(name) if name == "false" => Fast::Bool(false),
             Tok::Ident(name) => {
-                let slot = (self.names)(&name)?;
+                if !(self.names)(&name) {
+                    return None;
+                }
                 if self.peek() == Some(&Tok::Len) {
                     self.pos += 1;
-                    Fast::Len(name, slot)
+                    Fast::Len(name)
                 } else {
-                    Fast::Field(name, slot)
+                    Fast::Field(name)
                 }
             }
             Tok::Int(i) => Fast::Int(i),

@@ -91,40 +91,11 @@ pub trait Vars {
     /// assert_eq!(fields.var_count(), 1);
     /// ```
     fn var_count(&self) -> usize;
-    /// The value named `name`, which usually sits at position `slot` in name order: a map that
-    /// can look there first does, and finds it elsewhere otherwise.
-    ///
-    /// ```
-    /// use ombud_engine::expr::Vars;
-    /// use ombud_engine::runtime::FieldMap;
-    /// // A ticket's fields look at the slot first.
-    /// let fields: FieldMap = serde_json::from_str(r#"{"category": "fees", "threat": false}"#)?;
-    /// assert_eq!(fields.var_at("threat", 1), Some(&serde_json::Value::Bool(false)));
-    /// // A wrong slot is only a missed shortcut, never a wrong value.
-    /// assert_eq!(fields.var_at("threat", 0), Some(&serde_json::Value::Bool(false)));
-    /// assert_eq!(fields.var_at("threat", 7), Some(&serde_json::Value::Bool(false)));
-    /// assert_eq!(fields.var_at("thread", 1), None);
-    /// # Ok::<(), serde_json::Error>(())
-    /// ```
-    fn var_at(&self, name: &str, slot: usize) -> Option<&Value> {
-        let _ = slot;
-        self.var(name)
-    }
 }
 
 impl<K: Key> Vars for BTreeMap<K, Value> {
     fn var(&self, name: &str) -> Option<&Value> {
-        // A dozen or two entries: a scan that compares lengths before bytes beats the tree's
-        // search, which compares bytes at every step.
-        if self.len() > 32 {
-            return self.get(name);
-        }
-        self.iter()
-            .find(|(k, _)| {
-                let k: &str = (*k).borrow();
-                k.len() == name.len() && k == name
-            })
-            .map(|(_, v)| v)
+        self.get(name)
     }
 
     fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
@@ -458,12 +429,7 @@ impl ExprEngine {
                     .collect();
                 vars.sort();
                 vars.dedup();
-                // Each name's position in name order: a ticket's fields hold the same names
-                // once derived, so a condition looks there first.
-                let mut order = Vec::with_capacity(names.var_count());
-                names.each_var(&mut |name, _| order.push(name.to_string()));
-                let fast =
-                    Fast::parse_with_slots(source, &|n| order.iter().position(|known| known == n));
+                let fast = Fast::parse(source, &|n| names.var(n).is_some());
                 Ok(Expr { source: source.to_string(), ast, vars, fast })
             }
             Err(e) => {

@@ -150,11 +150,8 @@ impl<R: BufRead> Iterator for RawLines<R> {
 /// assert_eq!(err.to_string(), "line 7: a ledger line needs exactly one of `open` and `event`");
 /// ```
 pub fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
-    let line: LedgerLine = match fast_event_line(text) {
-        Some(line) => line,
-        None => serde_json::from_str(text)
-            .map_err(|e| LineError { line: number, message: json_message(&e) })?,
-    };
+    let line: LedgerLine = serde_json::from_str(text)
+        .map_err(|e| LineError { line: number, message: json_message(&e) })?;
     if line.body().is_none() {
         return Err(LineError {
             line: number,
@@ -172,59 +169,6 @@ pub fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
     Ok(line)
 }
 
-/// The shape almost every event line of a ledger has, read without the general JSON parser:
-/// `{"ticket":"…","event":{"at":"…","event":"…"}}`, optionally with `"artifact"`, `"member"`,
-/// `"to"`, `"assignee"` and `"by"` after `"event"`, in that order, no whitespace, every string free of escapes
-/// and control characters, and an instant [`parse_instant`](crate::timefmt::parse_instant)
-/// reads. Anything else (an opening, `data`, another order, whitespace, an escape, a bad
-/// instant) returns `None` and goes to serde_json, so what is accepted, and every error, is
-/// serde's; a property test checks the two agree.
-fn fast_event_line(text: &str) -> Option<LedgerLine> {
-    /// Consumes `"…"` at the start of `rest`: the string, and what follows it.
-    fn string(rest: &str) -> Option<(&str, &str)> {
-        let body = rest.strip_prefix('"')?;
-        // The line has no escape: the string ends at the next quote (a byte no multi-byte
-        // character contains).
-        let end = body.bytes().position(|b| b == b'"')?;
-        Some((body.get(..end)?, body.get(end + 1..)?))
-    }
-    // One pass over the whole line, without an early exit so that it compiles to vector code:
-    // a backslash or a control character anywhere sends the line to serde.
-    if text.bytes().fold(false, |escaped, b| escaped | (b == b'\\') | (b < b' ')) {
-        return None;
-    }
-    let rest = text.strip_prefix("{\"ticket\":")?;
-    let (ticket, rest) = string(rest)?;
-    let rest = rest.strip_prefix(",\"event\":{\"at\":")?;
-    let (at, rest) = string(rest)?;
-    let rest = rest.strip_prefix(",\"event\":")?;
-    let (name, mut rest) = string(rest)?;
-    let mut optional: [Option<&str>; 5] = [None; 5];
-    let keys = [",\"artifact\":", ",\"member\":", ",\"to\":", ",\"assignee\":", ",\"by\":"];
-    for (slot, key) in optional.iter_mut().zip(keys) {
-        if let Some(after) = rest.strip_prefix(key) {
-            let (value, after) = string(after)?;
-            *slot = Some(value);
-            rest = after;
-        }
-    }
-    if rest != "}}" {
-        return None;
-    }
-    let [artifact, member, to, assignee, by] = optional;
-    let event = crate::runtime::Event {
-        at: crate::timefmt::parse_instant(at).ok()?,
-        event: name.into(),
-        artifact: artifact.map(str::to_string),
-        data: None,
-        member: member.map(str::to_string),
-        to: to.map(str::to_string),
-        assignee: assignee.map(str::to_string),
-        by: by.map(str::to_string),
-    };
-    Some(LedgerLine::event(ticket, event))
-}
-
 fn json_message(e: &serde_json::Error) -> String {
     // serde_json appends " at line 1 column N"; the column is useful, the line is always 1.
     let text = e.to_string();
@@ -235,9 +179,8 @@ fn json_message(e: &serde_json::Error) -> String {
     format!("malformed line: {text}")
 }
 
-/// The ticket id of a ledger line without parsing all of it: a fast path for lines that start
-/// with `{"ticket":"…"` (what every writer of this crate produces), else a full parse of only the
-/// `ticket` key. `None` when the line has no readable ticket id.
+/// The ticket id of a ledger line (`None` when the line has no readable ticket id), read
+/// without building the rest of the line.
 ///
 /// ```
 /// use ombud_engine::ledger::ticket_of;
@@ -246,17 +189,12 @@ fn json_message(e: &serde_json::Error) -> String {
 /// assert_eq!(ticket_of("garbage"), None);
 /// ```
 pub fn ticket_of(text: &str) -> Option<std::borrow::Cow<'_, str>> {
-    if let Some(rest) = text.strip_prefix("{\"ticket\":\"")
-        && let Some(end) = rest.bytes().position(|b| b == b'"' || b == b'\\')
-        && rest.as_bytes().get(end) == Some(&b'"')
-    {
-        return rest.get(..end).map(std::borrow::Cow::Borrowed);
-    }
     #[derive(serde::Deserialize)]
-    struct Only {
-        ticket: String,
+    struct Only<'a> {
+        #[serde(borrow)]
+        ticket: std::borrow::Cow<'a, str>,
     }
-    serde_json::from_str::<Only>(text).ok().map(|o| std::borrow::Cow::Owned(o.ticket))
+    serde_json::from_str::<Only<'_>>(text).ok().map(|o| o.ticket)
 }
 
 impl fmt::Display for OnError {
@@ -265,87 +203,5 @@ impl fmt::Display for OnError {
             OnError::Skip => "skip",
             OnError::Fail => "fail",
         })
-    }
-}
-
-#[cfg(test)]
-mod fast_path_tests {
-    use super::{LedgerLine, fast_event_line};
-    use proptest::prelude::*;
-
-    /// Strings with the characters that matter: quotes, backslashes, control characters,
-    /// non-ASCII, and instants valid and not.
-    fn piece() -> impl Strategy<Value = String> {
-        prop_oneof![
-            prop::sample::select(vec![
-                "T-1",
-                "registered",
-                "attach",
-                "billing",
-                "",
-                "重复计费",
-                "a\"b",
-                "a\\\\b",
-                "a\\u0041",
-                "tab\there",
-                "2026-07-01T09:20:00+08:00",
-                "2026-07-01T09:20:00Z",
-                "2026-02-30T09:20:00Z",
-                "2026-07-01 09:20:00Z",
-                "2026-07-01T09:20:00.5Z",
-            ])
-            .prop_map(str::to_string),
-            "[a-z0-9 \"\\\\:,{}\u{1}é]{0,8}",
-        ]
-    }
-
-    fn line() -> impl Strategy<Value = String> {
-        let keys = prop::sample::subsequence(
-            vec!["artifact", "member", "to", "assignee", "by", "data", "x"],
-            0..3,
-        );
-        (piece(), piece(), piece(), keys, prop::collection::vec(piece(), 3), any::<u8>()).prop_map(
-            |(ticket, at, name, keys, values, variant)| {
-                let mut extra = String::new();
-                for (k, v) in keys.iter().zip(values) {
-                    extra.push_str(&format!(",\"{k}\":\"{v}\""));
-                }
-                let l = format!(
-                    "{{\"ticket\":\"{ticket}\",\"event\":{{\"at\":\"{at}\",\"event\":\"{name}\"{extra}}}}}"
-                );
-                match variant % 6 {
-                    0 => l.replacen(',', ", ", 1),
-                    1 => l.replace("\"at\"", "\"event\":\"x\",\"at\""),
-                    2 => format!("{l} "),
-                    _ => l,
-                }
-            },
-        )
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
-
-        /// Whatever the direct reader accepts, serde reads the same way.
-        #[test]
-        fn the_direct_reader_agrees_with_serde(l in line()) {
-            if let Some(fast) = fast_event_line(&l) {
-                let serde: Result<LedgerLine, _> = serde_json::from_str(&l);
-                prop_assert_eq!(serde.ok(), Some(fast), "{}", l);
-            }
-        }
-    }
-
-    #[test]
-    fn the_usual_event_lines_are_read_directly() {
-        for l in [
-            r#"{"ticket":"T-000001","event":{"at":"2026-06-30T16:15:00Z","event":"registered"}}"#,
-            r#"{"ticket":"T-2","event":{"at":"2026-07-01T09:20:00+08:00","event":"attach","artifact":"investigation_report"}}"#,
-            r#"{"ticket":"T-3","event":{"at":"2026-07-01T09:20:00+08:00","event":"member_done","member":"billing","by":"王"}}"#,
-        ] {
-            let fast = fast_event_line(l);
-            assert!(fast.is_some(), "{l}");
-            assert_eq!(serde_json::from_str::<LedgerLine>(l).ok(), fast);
-        }
     }
 }

@@ -602,37 +602,10 @@ struct Live {
     line: u64,
     complainant: Option<String>,
     category_given: bool,
-    runs: Runs,
+    /// One run per policy.
+    runs: Vec<PolicyRun>,
     /// Boxed: only `--against` sets it, and a batch holds one `Live` per running ticket.
     first_difference: Option<Box<(Option<TimelineRow>, Option<TimelineRow>)>>,
-}
-
-/// A ticket's runs, one per policy. A single policy's run is kept inline: every event line
-/// reaches it through one pointer fewer, which on a ledger with many open tickets is one cache
-/// miss fewer. (The size difference is the point: the inline variant is the common one.)
-#[allow(clippy::large_enum_variant)]
-enum Runs {
-    One(PolicyRun),
-    Many(Vec<PolicyRun>),
-}
-
-impl std::ops::Deref for Runs {
-    type Target = [PolicyRun];
-    fn deref(&self) -> &[PolicyRun] {
-        match self {
-            Runs::One(run) => std::slice::from_ref(run),
-            Runs::Many(runs) => runs,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Runs {
-    fn deref_mut(&mut self) -> &mut [PolicyRun] {
-        match self {
-            Runs::One(run) => std::slice::from_mut(run),
-            Runs::Many(runs) => runs,
-        }
-    }
 }
 
 /// One ticket under one policy.
@@ -738,12 +711,8 @@ impl<'e> Worker<'e> {
             let category_given = open.fields.get("category").is_some_and(|v| !v.is_null());
             let input = open.into_open_ticket(&id);
             let engines = self.engines;
-            let runs = match engines {
-                [engine] => Runs::One(self.open_run(0, engine, &input)),
-                _ => Runs::Many(
-                    engines.iter().enumerate().map(|(i, e)| self.open_run(i, e, &input)).collect(),
-                ),
-            };
+            let runs =
+                engines.iter().enumerate().map(|(i, e)| self.open_run(i, e, &input)).collect();
             let mut live = Box::new(Live {
                 line: number,
                 complainant,

@@ -221,52 +221,31 @@ fn parse_compact_wall(s: &str) -> Result<Duration, DurationError> {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_text(f)
-    }
-}
-
-impl Duration {
-    /// Writes the duration as [`Display`](fmt::Display) shows it (`24h`, `1h30m`, `15 working
-    /// days`) to any text buffer, without the formatting machinery: every deadline row of a
-    /// timeline starts with one.
-    ///
-    /// ```
-    /// use ombud_engine::policy::Duration;
-    /// let mut out = String::new();
-    /// Duration::Wall { seconds: 5400 }.write_text(&mut out).unwrap();
-    /// out.push_str(", ");
-    /// Duration::WorkingDays(1).write_text(&mut out).unwrap();
-    /// assert_eq!(out, "1h30m, 1 working day");
-    /// ```
-    pub fn write_text(&self, out: &mut impl fmt::Write) -> fmt::Result {
-        use crate::timefmt::push_digits;
-        let mut count = |n: u64, unit: &str| -> fmt::Result {
-            push_digits(out, n, 1)?;
-            out.write_str(unit)?;
-            if n == 1 { Ok(()) } else { out.write_char('s') }
+        let count = |f: &mut fmt::Formatter<'_>, n: u32, unit: &str| {
+            let plural = if n == 1 { "" } else { "s" };
+            write!(f, "{n} {unit}{plural}")
         };
         match *self {
+            Duration::Wall { seconds } if seconds < 0 => write!(f, "{seconds}s"),
             Duration::Wall { seconds } => {
-                let Ok(seconds) = u64::try_from(seconds) else {
-                    return write!(out, "{seconds}s");
-                };
                 let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-                for (n, unit, show) in
-                    [(h, 'h', h > 0), (m, 'm', m > 0), (s, 's', s > 0 || (h == 0 && m == 0))]
-                {
-                    if show {
-                        push_digits(out, n, 1)?;
-                        out.write_char(unit)?;
-                    }
+                if h > 0 {
+                    write!(f, "{h}h")?;
+                }
+                if m > 0 {
+                    write!(f, "{m}m")?;
+                }
+                if s > 0 || (h == 0 && m == 0) {
+                    write!(f, "{s}s")?;
                 }
                 Ok(())
             }
-            Duration::WorkingDays(n) => count(u64::from(n), " working day"),
+            Duration::WorkingDays(n) => count(f, n, "working day"),
             Duration::WorkingHours { minutes } if minutes % 60 == 0 => {
-                count(u64::from(minutes / 60), " working hour")
+                count(f, minutes / 60, "working hour")
             }
-            Duration::WorkingHours { minutes } => count(u64::from(minutes), " working minute"),
-            Duration::CalendarDays(n) => count(u64::from(n), " calendar day"),
+            Duration::WorkingHours { minutes } => count(f, minutes, "working minute"),
+            Duration::CalendarDays(n) => count(f, n, "calendar day"),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::error::Rejection;
 use super::event::{ATTACH, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
 use super::ticket::{
     AuditEntry, AuditRecord, FieldMap, GroupState, Mark, NameMap, ObligationState, OpenRecord,
-    Pause, PolicyPin, StageClock, StepTimes, TICKET_FORMAT, Ticket, TicketStats,
+    Pause, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
 };
 use super::timeline::{RowKind, Text, TimelineRow};
 use crate::compile::{
@@ -78,13 +78,6 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
-    /// Every name a ticket's fields hold, in name order: the declared fields (with their index
-    /// in the policy) and the computed ones that are not declared (`None`). Opening merges it
-    /// with the given fields, which a JSON map holds in the same order, so the map is built in
-    /// order at its final size, and every name sits where compiled conditions look first.
-    layout: Vec<(String, Option<usize>)>,
-    /// Where each computed field sits in `layout`.
-    derived_slots: Vec<usize>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -166,29 +159,7 @@ impl Engine {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
         let keywords = policy.derived.iter().map(Keywords::new).collect();
-        let mut layout: Vec<(String, Option<usize>)> =
-            policy.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), Some(i))).collect();
-        for d in policy.derived.iter().filter(|d| policy.field(&d.name).is_none()) {
-            layout.push((d.name.clone(), None));
-        }
-        layout.sort();
-        layout.dedup_by(|a, b| a.0 == b.0);
-        let derived_slots = policy
-            .derived
-            .iter()
-            .map(|d| layout.iter().position(|(name, _)| *name == d.name).unwrap_or(usize::MAX))
-            .collect();
-        Engine {
-            policy,
-            pin,
-            artifacts,
-            keywords,
-            layout,
-            derived_slots,
-            seal: true,
-            text: true,
-            history: true,
-        }
+        Engine { policy, pin, artifacts, keywords, seal: true, text: true, history: true }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -363,33 +334,25 @@ impl Engine {
         &self,
         input: &OpenTicket,
     ) -> Result<(Ticket, Run<'_>, Option<DateTime<Utc>>), Rejection> {
-        // The given values (null is not given) merged, in name order, with the layout: a
-        // declared field not given takes its default, a computed one holds null until `derive`
-        // sets it (a condition reads null as it reads a missing name). Checked in name order, so
-        // the first error is the same whatever the policy's declaration order.
-        let mut entries = Vec::with_capacity(self.layout.len());
-        let mut given = input.fields.iter().filter(|(_, v)| !v.is_null()).peekable();
-        for (name, field) in &self.layout {
-            while let Some((k, value)) = given.next_if(|(k, _)| k.as_str() < name.as_str()) {
-                entries.push((Text::from(k.as_str()), self.check_field(k, value)?));
-            }
-            let here = given.next_if(|(k, _)| k.as_str() == name.as_str());
-            let value = match (field.and_then(|i| self.policy.fields.get(i)), here) {
-                (Some(f), Some((k, value))) => self.check_value(f, k, value)?,
-                (Some(f), None) => f.default.clone().unwrap_or_else(|| neutral(&f.ty)),
-                // A computed field given on the ticket: `check_field` takes it as it is.
-                (None, Some((k, value))) => self.check_field(k, value)?,
-                (None, None) => Value::Null,
-            };
-            entries.push((Text::from(name.as_str()), value));
-        }
-        for (name, value) in given {
+        // The given values (null is not given), checked in name order (a JSON map is sorted),
+        // so the first error is the same whatever the policy's declaration order. A declared
+        // field not given takes its default; a computed one holds null until `derive` sets it
+        // (a condition reads null as it reads a missing name).
+        let given = |name: &str| input.fields.get(name).is_some_and(|v| !v.is_null());
+        let p = &self.policy;
+        let mut entries = Vec::with_capacity(p.fields.len() + p.derived.len());
+        for (name, value) in input.fields.iter().filter(|(_, v)| !v.is_null()) {
             entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
         }
-        // In layout order by construction: a given name outside the layout is an error.
-        let mut fields = FieldMap::from_sorted(entries);
-        let derive_errors =
-            self.derive(&mut fields, &|name| input.fields.get(name).is_some_and(|v| !v.is_null()));
+        for f in p.fields.iter().filter(|f| !given(&f.name)) {
+            let value = f.default.clone().unwrap_or_else(|| neutral(&f.ty));
+            entries.push((Text::from(f.name.as_str()), value));
+        }
+        for d in p.derived.iter().filter(|d| !given(&d.name) && p.field(&d.name).is_none()) {
+            entries.push((Text::from(d.name.as_str()), Value::Null));
+        }
+        let mut fields = FieldMap::from_vec(entries);
+        let derive_errors = self.derive(&mut fields, &given);
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
             id: Text::from(input.id.as_str()),
@@ -413,12 +376,10 @@ impl Engine {
             closed_at: None,
             history: Vec::new(),
             audit_head: Digest::default(),
-            stage_hint: Default::default(),
-            digest_prefix: Default::default(),
         };
         let mut run = Run::new(self);
         *run.condition_errors.get_mut() = derive_errors;
-        let detail = run.join(&["ticket `", &input.id, "`"]);
+        let detail = detail!(run, "ticket `{}`", input.id);
         run.row(input.at, RowKind::Opened, None, None, detail);
         run.enter(&mut ticket, self.policy.start, input.at, 0);
         run.start_obligations(&mut ticket, input.at);
@@ -756,13 +717,12 @@ impl Engine {
                 let (clock_at, run) = (t.clock_at, Run::new(self));
                 let ladder = self.stage(&t).ladder.and_then(|l| self.policy.ladders.get(l));
                 if let Some(c) = t.clock.as_mut() {
-                    c.steps = Default::default();
-                    let times: Vec<_> =
-                        ladder.map(|l| run.step_times(c, l).collect()).unwrap_or_default();
-                    c.fired = times
+                    let steps = ladder.map_or(&[][..], |l| &l.steps[..]);
+                    c.fired = steps
                         .iter()
+                        .take(64)
                         .enumerate()
-                        .filter(|(_, at)| **at <= clock_at)
+                        .filter(|(_, step)| run.step_time(c, &step.at) <= clock_at)
                         .fold(0, |fired, (i, _)| fired | 1u64 << i);
                 }
                 for (name, value) in ticket.fields.iter() {
@@ -775,8 +735,6 @@ impl Engine {
                     }
                 }
                 t.policy = self.pin.clone();
-                // The remembered first block holds the old pin: start afresh.
-                t.digest_prefix = Default::default();
                 let next_wakeup = self.next_wakeup(&t);
                 Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
@@ -831,13 +789,7 @@ impl Engine {
     }
 
     fn stage(&self, ticket: &Ticket) -> &StageDef {
-        if let Some(s) = self.policy.stages.get(ticket.stage_hint.get())
-            && s.name == ticket.stage
-        {
-            return s;
-        }
         let id = self.policy.stage_id(&ticket.stage).unwrap_or(self.policy.start);
-        ticket.stage_hint.set(id);
         &self.policy.stages[id]
     }
 
@@ -934,29 +886,26 @@ impl Engine {
     /// Returns the conditions that could not be evaluated.
     fn derive(&self, fields: &mut FieldMap, given: &dyn Fn(&str) -> bool) -> Vec<ConditionError> {
         let run = Run::new(self);
-        with_search(|buffers| {
-            // Keyword rules read the declared string and list fields, which deriving never
-            // changes; the text is built the first time a rule with keywords needs it.
-            let mut search = Search { buffers, text_built: false };
-            for (d, def) in self.policy.derived.iter().enumerate() {
-                if given(&def.name) && self.policy.field(&def.name).is_some() {
-                    continue;
-                }
-                let value = self
-                    .first_rule(&run, d, fields, &mut search)
-                    .and_then(|(i, _)| def.rules.get(i))
-                    .map(|rule| rule.value.clone());
-                let value = value.unwrap_or_else(|| {
-                    self.policy
-                        .field(&def.name)
-                        .and_then(|f| f.default.clone())
-                        .unwrap_or_else(|| Value::String(String::new()))
-                });
-                run.field_set(&def.name, &value);
-                let slot = self.derived_slots.get(d).copied().unwrap_or(usize::MAX);
-                fields.insert_at(slot, &def.name, value);
+        // Keyword rules read the declared string and list fields, which deriving never
+        // changes; the text is built the first time a rule with keywords needs it.
+        let mut text = None;
+        for (d, def) in self.policy.derived.iter().enumerate() {
+            if given(&def.name) && self.policy.field(&def.name).is_some() {
+                continue;
             }
-        });
+            let value = self
+                .first_rule(&run, d, fields, &mut text)
+                .and_then(|(i, _)| def.rules.get(i))
+                .map(|rule| rule.value.clone());
+            let value = value.unwrap_or_else(|| {
+                self.policy
+                    .field(&def.name)
+                    .and_then(|f| f.default.clone())
+                    .unwrap_or_else(|| Value::String(String::new()))
+            });
+            run.field_set(&def.name, &value);
+            fields.insert(def.name.as_str(), value);
+        }
         run.condition_errors.into_inner()
     }
 
@@ -987,40 +936,31 @@ impl Engine {
         if given && self.policy.field(name).is_some() {
             return None;
         }
-        let (i, hit) = with_search(|buffers| {
-            let mut search = Search { buffers, text_built: false };
-            self.first_rule(&Run::new(self), d, fields, &mut search)
-        })?;
+        let (i, hit) = self.first_rule(&Run::new(self), d, fields, &mut None)?;
         let keyword = hit.and_then(|k| self.policy.derived.get(d)?.rules.get(i)?.keywords.get(k));
         Some((i, keyword.cloned()))
     }
 
     /// The first rule of derived field `d` whose keywords and condition hold, with the index of
-    /// the keyword that matched in its rule's list.
+    /// the keyword that matched in its rule's list. `text` is the ticket's keyword text, built
+    /// by the first rule with keywords that needs it.
     fn first_rule(
         &self,
         run: &Run<'_>,
         d: usize,
         fields: &FieldMap,
-        search: &mut Search<'_>,
+        text: &mut Option<String>,
     ) -> Option<(usize, Option<usize>)> {
         let def = self.policy.derived.get(d)?;
         let keywords = self.keywords.get(d)?;
-        let mut searched = false;
+        let mut hits = None;
         def.rules.iter().enumerate().find_map(|(i, rule)| {
             let kw = if rule.keywords.is_empty() {
                 None
             } else {
-                if !searched {
-                    let buffers = &mut *search.buffers;
-                    if !search.text_built {
-                        searchable_text(&mut buffers.text, fields, &self.policy);
-                        search.text_built = true;
-                    }
-                    keywords.hits(&buffers.text, &mut buffers.hits);
-                    searched = true;
-                }
-                Some(search.buffers.hits.get(i).copied().flatten()?)
+                let text = text.get_or_insert_with(|| searchable_text(fields, &self.policy));
+                let hits: &Vec<Option<usize>> = hits.get_or_insert_with(|| keywords.hits(text));
+                Some(hits.get(i).copied().flatten()?)
             };
             rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
         })
@@ -1055,11 +995,9 @@ impl Keywords {
         Keywords { automaton, owners, rules: def.rules.len() }
     }
 
-    /// For each rule, the first keyword of its list (by position in the list) found in `text`,
-    /// into `hits`.
-    fn hits(&self, text: &str, hits: &mut Vec<Option<usize>>) {
-        hits.clear();
-        hits.resize(self.rules, None);
+    /// For each rule, the first keyword of its list (by position in the list) found in `text`.
+    fn hits(&self, text: &str) -> Vec<Option<usize>> {
+        let mut hits = vec![None; self.rules];
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(text) {
                 if let Some(&(r, k)) = self.owners.get(m.pattern().as_usize())
@@ -1069,6 +1007,7 @@ impl Keywords {
                 }
             }
         }
+        hits
     }
 }
 
@@ -1094,36 +1033,10 @@ fn neutral(ty: &FieldType) -> Value {
 }
 
 /// Lowercased text of every string field (and strings inside lists), for keyword rules.
-fn searchable_text(text: &mut String, fields: &FieldMap, policy: &CompiledPolicy) {
-    text.clear();
+fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
+    let mut text = String::new();
     let mut push = |s: &str| {
-        // Lowercasing is per character: ASCII directly, CJK and kana (which have no case) as
-        // they are, everything else through the Unicode tables.
-        let start = text.len();
-        let mut rest = s;
-        while !rest.is_empty() {
-            // A run of ASCII is appended whole and lowercased in place.
-            let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
-            if ascii > 0 {
-                let from = text.len();
-                text.push_str(&rest[..ascii]);
-                text[from..].make_ascii_lowercase();
-                rest = &rest[ascii..];
-                continue;
-            }
-            let Some(c) = rest.chars().next() else { break };
-            match c {
-                '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => text.push(c),
-                'Σ' => {
-                    // Only `str::to_lowercase` knows the word-final sigma: the whole string again.
-                    text.truncate(start);
-                    text.push_str(&s.to_lowercase());
-                    break;
-                }
-                _ => text.extend(c.to_lowercase()),
-            }
-            rest = &rest[c.len_utf8()..];
-        }
+        text.push_str(&s.to_lowercase());
         text.push('\n');
     };
     // The type first: only string and list fields are looked up.
@@ -1136,39 +1049,7 @@ fn searchable_text(text: &mut String, fields: &FieldMap, policy: &CompiledPolicy
             _ => {}
         }
     }
-}
-
-/// The keyword text of one ticket and the keyword hits of one computed field.
-#[derive(Default)]
-struct SearchBuffers {
-    text: String,
-    hits: Vec<Option<usize>>,
-}
-
-/// One derivation's use of the buffers: the text is built once, by the first rule that needs it.
-struct Search<'b> {
-    buffers: &'b mut SearchBuffers,
-    text_built: bool,
-}
-
-thread_local! {
-    /// Reused by every derivation on the thread, so deriving allocates no text of its own.
-    static SEARCH: RefCell<SearchBuffers> = RefCell::new(SearchBuffers::default());
-}
-
-/// Runs `f` with the thread's search buffers (fresh ones if they are in use).
-fn with_search<R>(f: impl FnOnce(&mut SearchBuffers) -> R) -> R {
-    SEARCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffers) => {
-            let out = f(&mut buffers);
-            // A huge complaint text is not kept for the rest of the thread's life.
-            if buffers.text.capacity() > 1 << 16 {
-                buffers.text = String::new();
-            }
-            out
-        }
-        Err(_) => f(&mut SearchBuffers::default()),
-    })
+    text
 }
 
 /// Makes `tier` responsible for the ticket. The assignee was the previous tier's person, so a
@@ -1261,17 +1142,6 @@ struct Run<'e> {
 }
 
 impl<'e> Run<'e> {
-    /// A row's detail made of `parts` (names, arrows), without the formatting machinery; empty
-    /// when the engine keeps no row text.
-    fn join(&self, parts: &[&str]) -> Text {
-        let mut text = Text::const_new("");
-        if self.engine.text {
-            text.reserve(parts.iter().map(|p| p.len()).sum());
-            parts.iter().for_each(|p| text.push_str(p));
-        }
-        text
-    }
-
     fn new(engine: &'e Engine) -> Self {
         Run {
             engine,
@@ -1302,15 +1172,12 @@ impl<'e> Run<'e> {
         }
     }
 
-    fn human(&self, t: DateTime<Utc>) -> String {
-        timefmt::human(self.policy().calendar.tz(), t)
+    /// `t` as timeline text shows it (`Thu 26 Feb 2026 24:00`), in the calendar's zone.
+    fn human(&self, t: DateTime<Utc>) -> timefmt::Human {
+        timefmt::Human { tz: self.policy().calendar.tz(), t }
     }
 
     fn push(&mut self, row: TimelineRow) {
-        // Most calls produce a handful of rows; reserve once rather than grow 1, 2, 4.
-        if self.rows.capacity() == 0 {
-            self.rows.reserve(6);
-        }
         self.rows.push(row);
     }
 
@@ -1355,20 +1222,11 @@ impl<'e> Run<'e> {
     /// Evaluates a condition; a condition that cannot be evaluated counts as false, and is
     /// reported in the outcome's `condition_errors`.
     fn holds(&self, expr: &Expr, fields: &FieldMap) -> bool {
-        match self.eval(expr, fields) {
-            Ok(holds) => holds,
-            Err(e) => self.failed(expr, e),
-        }
-    }
-
-    /// [`Run::holds`] for a condition that could not be evaluated: noted, and false. Kept out
-    /// of line, off the path every condition takes.
-    #[cold]
-    #[inline(never)]
-    fn failed(&self, expr: &Expr, e: ExprError) -> bool {
-        let condition = expr.source().to_string();
-        self.condition_error(ConditionError { condition, message: e.message });
-        false
+        self.eval(expr, fields).unwrap_or_else(|e| {
+            let condition = expr.source().to_string();
+            self.condition_error(ConditionError { condition, message: e.message });
+            false
+        })
     }
 
     /// Notes a condition that could not be evaluated, once per call.
@@ -1434,19 +1292,14 @@ impl<'e> Run<'e> {
         if c.total <= 0 { 1.0 } else { 1.0 - left as f64 / c.total as f64 }
     }
 
-    /// When each step of `ladder` falls on clock `c` (at most 64, the width of `fired`). A step
-    /// that would fall before the stage was entered (`deadline - 2h` on a 30-minute stage) falls
-    /// at the entry, not in the past.
-    fn step_times<'a>(
-        &'a self,
-        c: &'a StageClock,
-        ladder: &'a crate::compile::LadderDef,
-    ) -> impl Iterator<Item = DateTime<Utc>> + 'a {
-        ladder.steps.iter().take(64).map(|step| self.step_time(c, &step.at).max(c.started))
+    /// When a ladder step falls on clock `c`. A step that would fall before the stage was
+    /// entered (`deadline - 2h` on a 30-minute stage) falls at the entry, not in the past.
+    fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+        self.step_offset(c, step).max(c.started)
     }
 
-    /// When ladder step `i` of the current stage fires, if it is scheduled at all.
-    fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+    /// When a ladder step falls on clock `c`, before the entry or not.
+    fn step_offset(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
         match step {
@@ -1492,22 +1345,11 @@ impl<'e> Run<'e> {
                 consider(c.deadline, Due::Breach);
             }
             let stage = self.engine.stage(ticket);
-            if let Some((l, ladder)) = stage.ladder.and_then(|l| Some((l, p.ladders.get(l)?))) {
-                // The clock remembers its step instants: firing a step changes which are
-                // pending, not when they fall. The key guards against any change to the clock.
-                let key = (l, c.budget, c.started, c.deadline, c.total);
-                let compute = || StepTimes { key, at: self.step_times(c, ladder).collect() };
-                let cached = c.steps.0.get_or_init(compute);
-                let fresh;
-                let times = if cached.key == key {
-                    cached.at.as_slice()
-                } else {
-                    fresh = compute();
-                    fresh.at.as_slice()
-                };
-                for (i, t) in times.iter().enumerate() {
+            if let Some(ladder) = stage.ladder.and_then(|l| p.ladders.get(l)) {
+                // At most 64 steps, the width of `fired`.
+                for (i, step) in ladder.steps.iter().take(64).enumerate() {
                     if c.fired & (1u64 << i) == 0 {
-                        consider(*t, Due::Step(i));
+                        consider(self.step_time(c, &step.at), Due::Step(i));
                     }
                 }
             }
@@ -1687,7 +1529,6 @@ impl<'e> Run<'e> {
         let p = self.policy();
         let Some(stage) = p.stages.get(stage_id) else { return };
         ticket.stage = Text::from(stage.name.as_str());
-        ticket.stage_hint.set(stage_id);
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
         ticket.flagged = false;
@@ -1705,7 +1546,7 @@ impl<'e> Run<'e> {
             }
         }
         let detail = match owner {
-            Some(o) => self.join(&["owner ", o]),
+            Some(o) => detail!(self, "owner {o}"),
             None => Text::const_new(""),
         };
         self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
@@ -1739,17 +1580,10 @@ impl<'e> Run<'e> {
                 paused: None,
                 fired: 0,
                 breached: false,
-                steps: Default::default(),
             });
-            let mut detail = Text::const_new("");
-            if self.engine.text {
-                detail.reserve(48);
-                let _ = budget.write_text(&mut detail);
-                detail.push_str(" → due ");
-                timefmt::push_human(&mut detail, p.calendar.tz(), deadline.at);
-                if let Some(pr) = &deadline.provisional {
-                    let _ = write!(detail, " (provisional: {pr})");
-                }
+            let mut detail = detail!(self, "{budget} → due {}", self.human(deadline.at));
+            if let Some(pr) = deadline.provisional.as_ref().filter(|_| self.engine.text) {
+                let _ = write!(detail, " (provisional: {pr})");
             }
             self.push(TimelineRow {
                 at,
@@ -2194,7 +2028,7 @@ impl<'e> Run<'e> {
                     RowKind::Event,
                     Some(stage_name),
                     ticket.tier.as_deref(),
-                    self.join(&[name, " → ", target]),
+                    detail!(self, "{name} → {target}"),
                 );
                 // An event that is both a transition and an obligation's `done_on` (the bank's
                 // `accepted` closes the ticket and answers the final reply) does both.
@@ -2247,7 +2081,6 @@ impl<'e> Run<'e> {
                 };
                 c.deadline = deadline;
                 c.provisional = provisional;
-                c.steps = Default::default();
                 let paused_for = at - pause.since;
                 let detail = detail!(
                     self,
@@ -2335,38 +2168,7 @@ mod tests {
                 .iter()
                 .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
                 .collect();
-            let mut hits = vec![Some(99); 3];
-            Keywords::new(&def).hits(&text, &mut hits);
-            prop_assert_eq!(hits, expected);
-        }
-    }
-}
-
-#[cfg(test)]
-mod lowercase_tests {
-    use crate::compile::CompiledPolicy;
-    use proptest::prelude::*;
-    use std::sync::OnceLock;
-
-    fn policy() -> &'static CompiledPolicy {
-        static POLICY: OnceLock<CompiledPolicy> = OnceLock::new();
-        POLICY.get_or_init(|| {
-            let text = "policy: p\nversion: '1'\ncalendar: weekdays\nfields: { text: { type: string } }\ntiers: [t]\nstart: a\nstages: { a: { terminal: true } }\n";
-            crate::load_policy("p.yaml", text, None).unwrap().0
-        })
-    }
-
-    proptest! {
-        /// The keyword text is lowercased exactly as `str::to_lowercase` does.
-        #[test]
-        fn keyword_text_lowercases_like_the_standard_library(
-            s in "[a-zA-Z ΣσςİÄßＡＢ가\u{3000}-\u{9fff}\u{f900}-\u{faff}]{0,12}"
-        ) {
-            let fields = [(super::Text::from("text"), serde_json::json!(s.clone()))].into_iter().collect();
-            // A buffer that held a longer text before: it is cleared first.
-            let mut text = "stale text from the ticket before".repeat(4);
-            super::searchable_text(&mut text, &fields, policy());
-            prop_assert_eq!(text, format!("{}\n", s.to_lowercase()));
+            prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
         }
     }
 }

@@ -19,7 +19,6 @@ pub struct OpenTicket {
     /// The host's ticket id.
     pub id: String,
     /// When the complaint was received.
-    #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
     /// Ticket data, checked against the policy's `fields`.
     #[serde(default)]
@@ -42,7 +41,6 @@ pub struct OpenTicket {
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// When it happened (events carry their own time).
-    #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
     /// Event name (inline, no allocation, when 24 bytes or shorter).
     pub event: Text,

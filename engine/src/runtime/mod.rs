@@ -18,7 +18,6 @@ pub use digest::{Digest, record_hash, state_digest};
 pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
-pub(crate) use ticket::same_bytes;
 pub use ticket::{
     AuditEntry, AuditRecord, FieldMap, Fields, GroupState, Mark, NameMap, ObligationState,
     OpenRecord, Pause, PinnedPolicy, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,

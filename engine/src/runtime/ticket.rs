@@ -6,13 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// A few values by name, sorted by name: a ticket's artifacts, obligations and group members.
-/// Read it like a `BTreeMap` (`get`, `contains_key`, `iter`, `keys`); it serialises as the
-/// same JSON object. A ticket holds a handful of entries, where a `BTreeMap`'s first node alone
-/// takes room for eleven: this holds exactly what it has.
+/// A few values by name, sorted by name: a ticket's fields, artifacts, obligations and group
+/// members. Read it like a `BTreeMap` (`get`, `contains_key`, `iter`, `keys`); it serialises as
+/// the same JSON object. It is one sorted vector searched by binary search: a ticket holds a
+/// handful of entries, where a `BTreeMap`'s first node alone takes room for eleven.
 ///
 /// ```
 /// use ombud_engine::runtime::NameMap;
@@ -76,17 +75,6 @@ impl<V> NameMap<V> {
         self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
     }
 
-    /// Where `name` is, if it is there. A ticket's maps hold a few to a couple of dozen names: a
-    /// scan that compares lengths before bytes beats a binary search, which compares bytes at
-    /// every step.
-    fn position(&self, name: &str) -> Option<usize> {
-        if self.0.len() > 32 {
-            return self.find(name).ok();
-        }
-        let name = name.as_bytes();
-        self.0.iter().position(|(k, _)| k.len() == name.len() && same_bytes(k.as_bytes(), name))
-    }
-
     /// The value for `name`.
     ///
     /// ```
@@ -97,7 +85,7 @@ impl<V> NameMap<V> {
     /// assert_eq!((m.get("a"), m.get("c")), (Some(&1), None));
     /// ```
     pub fn get(&self, name: &str) -> Option<&V> {
-        self.position(name).and_then(|i| self.0.get(i)).map(|(_, v)| v)
+        self.find(name).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
     }
 
     /// The value for `name`, to change it.
@@ -111,7 +99,7 @@ impl<V> NameMap<V> {
     /// assert_eq!(m.get("a"), Some(&11));
     /// ```
     pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
-        self.position(name).and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+        self.find(name).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
     }
 
     /// Removes `name`, returning its value.
@@ -137,7 +125,7 @@ impl<V> NameMap<V> {
     /// assert!(m.contains_key("b") && !m.contains_key("B"));
     /// ```
     pub fn contains_key(&self, name: &str) -> bool {
-        self.position(name).is_some()
+        self.find(name).is_ok()
     }
 
     /// Sets the value for `name`, returning the one it replaces.
@@ -153,16 +141,13 @@ impl<V> NameMap<V> {
     /// ```
     pub fn insert(&mut self, name: impl Into<Text>, value: V) -> Option<V> {
         let name = name.into();
-        // A name already there is found by the scan (no byte ordering); a new one goes where
-        // the order puts it.
-        if let Some(slot) = self.get_mut(&name) {
-            return Some(std::mem::replace(slot, value));
+        match self.find(&name) {
+            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
         }
-        let i = self.0.partition_point(|(k, _)| k.as_str() < name.as_str());
-        // Grow by one: these maps stay small, and most never grow past one entry.
-        self.0.reserve_exact(1);
-        self.0.insert(i, (name, value));
-        None
     }
 
     /// The entries in name order.
@@ -206,25 +191,6 @@ impl<V> NameMap<V> {
     }
 }
 
-/// Whether two byte strings of the same length are equal. Names are short: two overlapping
-/// word loads compare one of up to 16 bytes without the call a slice comparison makes.
-#[inline]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-        s.get(at..at + N).and_then(|w| w.try_into().ok()).unwrap_or([0; N])
-    }
-    let n = a.len();
-    if n != b.len() {
-        false
-    } else if (8..=16).contains(&n) {
-        word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8)
-    } else if (4..8).contains(&n) {
-        word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4)
-    } else {
-        a == b
-    }
-}
-
 impl<V> FromIterator<(Text, V)> for NameMap<V> {
     fn from_iter<I: IntoIterator<Item = (Text, V)>>(iter: I) -> Self {
         let mut map = NameMap::from_vec(iter.into_iter().collect());
@@ -250,24 +216,6 @@ impl<V> NameMap<V> {
             });
         }
         NameMap(entries)
-    }
-
-    /// The map of `entries` already in strict name order (built over a sorted layout), taken
-    /// as they are.
-    pub(crate) fn from_sorted(entries: Vec<(Text, V)>) -> Self {
-        debug_assert!(entries.is_sorted_by(|a, b| a.0 < b.0), "entries in strict name order");
-        NameMap(entries)
-    }
-
-    /// Sets `name`, which usually sits at `slot`: replaced there when it does, inserted in order
-    /// otherwise.
-    pub(crate) fn insert_at(&mut self, slot: usize, name: &str, value: V) {
-        match self.0.get_mut(slot) {
-            Some((k, v)) if same_bytes(k.as_bytes(), name.as_bytes()) => *v = value,
-            _ => {
-                self.insert(name, value);
-            }
-        }
     }
 }
 
@@ -295,8 +243,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
     }
 }
 
-/// A ticket's field values by name, sorted (see [`Fields`]): a [`NameMap`], whose lookups search
-/// one sorted vector.
+/// A ticket's field values by name, sorted (see [`Fields`]): a [`NameMap`].
 ///
 /// ```
 /// use ombud_engine::runtime::FieldMap;
@@ -310,13 +257,6 @@ pub type FieldMap = NameMap<Value>;
 impl crate::expr::Vars for NameMap<Value> {
     fn var(&self, name: &str) -> Option<&Value> {
         self.get(name)
-    }
-
-    fn var_at(&self, name: &str, slot: usize) -> Option<&Value> {
-        match self.0.get(slot) {
-            Some((k, v)) if same_bytes(k.as_bytes(), name.as_bytes()) => Some(v),
-            _ => self.get(name),
-        }
     }
 
     fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
@@ -508,73 +448,6 @@ pub struct Ticket {
     pub history: Vec<AuditRecord>,
     /// Hash of the last audit record.
     pub audit_head: Digest,
-    /// Where `stage` sits in the policy, remembered (not state; see [`StageHint`]).
-    #[serde(skip)]
-    pub(crate) stage_hint: StageHint,
-    /// SHA-256 of the first block of the state's encoding, remembered (not state; see
-    /// [`DigestPrefix`]).
-    #[serde(skip)]
-    pub(crate) digest_prefix: DigestPrefix,
-}
-
-/// The index of the ticket's stage in its policy's stage list, as last looked up. A use checks
-/// that the stage at that index has the ticket's stage name, so a wrong hint costs one lookup,
-/// never a wrong answer. Not part of the ticket's state: equal, hashed and serialised as nothing.
-#[derive(Debug, Default)]
-pub(crate) struct StageHint(AtomicUsize);
-
-impl StageHint {
-    pub(crate) fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn set(&self, id: usize) {
-        self.0.store(id, Ordering::Relaxed);
-    }
-}
-
-impl Clone for StageHint {
-    fn clone(&self) -> Self {
-        StageHint(AtomicUsize::new(self.get()))
-    }
-}
-
-impl PartialEq for StageHint {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-/// Where SHA-256 stands after the first 64-byte block of the ticket's state encoding, with that
-/// block. The block holds only what a ticket keeps (format, id, and the policy pin, which only
-/// a migration changes, and a migration starts this afresh), so every state digest of the ticket
-/// starts with it and can start from here, one block in. A
-/// use compares the block first, so a ticket whose id a host changed is hashed in full, never
-/// wrongly. Not part of the ticket's state: equal, hashed and serialised as nothing (a ticket read
-/// back from JSON computes it again at its first digest).
-#[derive(Clone, Default)]
-pub(crate) struct DigestPrefix(pub(crate) OnceLock<PrefixState>);
-
-impl std::fmt::Debug for DigestPrefix {
-    /// Nothing of it: a ticket's `Debug` shows its state, and two equal tickets print alike.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DigestPrefix")
-    }
-}
-
-/// See [`DigestPrefix`].
-#[derive(Clone)]
-pub(crate) struct PrefixState {
-    /// The block.
-    pub(crate) block: [u8; 64],
-    /// SHA-256's chaining value after compressing it.
-    pub(crate) state: [u32; 8],
-}
-
-impl PartialEq for DigestPrefix {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 impl Ticket {
@@ -751,75 +624,7 @@ pub struct StageClock {
     /// Whether the breach of this visit has been recorded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,
-    /// When the stage's ladder steps fall on this clock, worked out once (not stored).
-    #[serde(skip)]
-    pub(crate) steps: StepCache,
 }
-
-/// The instants of a ladder's steps on one clock, remembered with what they were computed from.
-/// A use checks that key first, so changing a clock's fields can never make it answer wrongly;
-/// it is not part of the ticket's state (equal, hashed and serialised as nothing).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct StepCache(pub(crate) OnceLock<StepTimes>);
-
-/// See [`StepCache`].
-#[derive(Clone, Debug)]
-pub(crate) struct StepTimes {
-    /// Ladder, budget, start, deadline and size of the clock the instants belong to.
-    pub(crate) key: (usize, crate::policy::Duration, DateTime<Utc>, DateTime<Utc>, i64),
-    /// Step i's instant.
-    pub(crate) at: Times,
-}
-
-/// A short list of instants, held inline up to [`Times::INLINE`] (every bundled ladder fits): the
-/// clock's cached step instants then sit beside the clock instead of behind another pointer.
-#[derive(Clone, Debug)]
-pub(crate) enum Times {
-    Inline(u8, [DateTime<Utc>; Times::INLINE]),
-    Heap(Vec<DateTime<Utc>>),
-}
-
-impl Times {
-    pub(crate) const INLINE: usize = 4;
-
-    pub(crate) fn as_slice(&self) -> &[DateTime<Utc>] {
-        match self {
-            Times::Inline(n, at) => at.get(..usize::from(*n)).unwrap_or(at),
-            Times::Heap(at) => at,
-        }
-    }
-}
-
-impl FromIterator<DateTime<Utc>> for Times {
-    fn from_iter<I: IntoIterator<Item = DateTime<Utc>>>(iter: I) -> Self {
-        let mut at = [DateTime::<Utc>::MIN_UTC; Times::INLINE];
-        let mut n = 0;
-        let mut iter = iter.into_iter();
-        for t in iter.by_ref() {
-            match at.get_mut(n) {
-                Some(slot) => {
-                    *slot = t;
-                    n += 1;
-                }
-                None => {
-                    let mut heap = at.to_vec();
-                    heap.push(t);
-                    heap.extend(iter);
-                    return Times::Heap(heap);
-                }
-            }
-        }
-        Times::Inline(n as u8, at)
-    }
-}
-
-impl PartialEq for StepCache {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for StepCache {}
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
@@ -1014,7 +819,7 @@ pub struct OpenRecord {
 
 #[cfg(test)]
 mod tests {
-    use super::{NameMap, Text, Times};
+    use super::{NameMap, Text};
     use std::collections::BTreeMap;
 
     #[test]
@@ -1052,64 +857,5 @@ mod tests {
             sorted.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
             [("a", 2), ("b", 3)]
         );
-    }
-
-    #[test]
-    fn a_long_name_map_finds_what_a_btree_map_finds() {
-        // Past 32 names lookups switch from a scan to a binary search.
-        let names: Vec<String> = (0..40).map(|i| format!("f{:02}", 39 - i)).collect();
-        let map: NameMap<usize> =
-            names.iter().enumerate().map(|(i, k)| (Text::from(k.as_str()), i)).collect();
-        let tree: BTreeMap<&str, usize> =
-            names.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        for k in names.iter().map(String::as_str).chain(["f40", "", "f0"]) {
-            assert_eq!(map.get(k), tree.get(k), "get {k}");
-        }
-        assert!(map.keys().map(Text::as_str).eq(tree.keys().copied()));
-    }
-
-    #[test]
-    fn a_field_is_read_at_its_slot_or_found_elsewhere() {
-        use crate::expr::Vars;
-        use serde_json::{Value, json};
-        let map: NameMap<Value> =
-            [("amount", json!(1)), ("channel", json!("app")), ("severity", json!("major"))]
-                .into_iter()
-                .map(|(k, v)| (Text::from(k), v))
-                .collect();
-        // The slot a condition was compiled with, a wrong one, one past the end.
-        for slot in [1, 0, 2, 99] {
-            assert_eq!(map.var_at("channel", slot), Some(&json!("app")), "slot {slot}");
-        }
-        // Same length as the name at the slot, different bytes.
-        assert_eq!(map.var_at("channex", 1), None);
-        assert_eq!(map.var_at("missing", 0), None);
-    }
-
-    #[test]
-    fn names_compare_equal_only_when_every_byte_is() {
-        // Every length the word comparisons cover and past them, differing at every position.
-        for n in 0..=20 {
-            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
-            assert!(super::same_bytes(&a, &a.clone()), "{n} bytes");
-            for i in 0..n {
-                let mut b = a.clone();
-                b[i] = b'Z';
-                assert!(!super::same_bytes(&a, &b), "{n} bytes, differing at {i}");
-            }
-            assert!(!super::same_bytes(&a, &[a.as_slice(), b"x"].concat()), "{n} bytes, longer");
-        }
-    }
-    use chrono::{DateTime, Duration, Utc};
-
-    #[test]
-    fn times_keep_every_instant_in_order_inline_or_not() {
-        let t0 = DateTime::<Utc>::UNIX_EPOCH;
-        for n in 0..=Times::INLINE + 3 {
-            let want: Vec<DateTime<Utc>> = (0..n).map(|i| t0 + Duration::hours(i as i64)).collect();
-            let times: Times = want.iter().copied().collect();
-            assert_eq!(times.as_slice(), want.as_slice(), "{n} instants");
-            assert_eq!(matches!(times, Times::Inline(..)), n <= Times::INLINE, "{n} instants");
-        }
     }
 }
