@@ -17,9 +17,12 @@
 //! assert_eq!((json["file"].as_str(), json["line"].as_u64()), (Some("refunds.yaml"), Some(6)));
 //! ```
 
+pub(crate) mod conditions;
 mod coverage;
 mod diagnostic;
 pub mod graph;
+pub(crate) mod ladder;
+pub(crate) mod names;
 pub mod scan;
 
 pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};

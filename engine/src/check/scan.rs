@@ -2,6 +2,8 @@
 //! (`name == "lit"`, `"lit" == name`, `name != "lit"`, `name in ["a", "b"]`), so the checker can
 //! tell when a literal is not one of an enum's values.
 
+use crate::expr::lex::{Tok, Token, lex};
+
 /// One `name <op> "literal"` comparison found in an expression.
 ///
 /// ```
@@ -15,7 +17,7 @@
 pub struct Comparison {
     /// The variable compared.
     pub name: String,
-    /// The literal's text (unescaped for simple escapes).
+    /// The literal's text, decoded.
     pub literal: String,
     /// Byte offset of the literal's opening quote in the expression.
     pub offset: usize,
@@ -23,63 +25,11 @@ pub struct Comparison {
     pub len: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Ident(String),
-    Str(String, usize, usize),
-    Op(&'static str),
-    Punct(char),
-}
+/// Words that are never a variable.
+const KEYWORDS: [&str; 8] = ["true", "false", "if", "else", "not", "in", "this", "switch"];
 
-fn lex(src: &str) -> Vec<Tok> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphabetic() || c == b'_' {
-            let s = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-            let word = src.get(s..i).unwrap_or_default();
-            if word == "in" {
-                out.push(Tok::Op("in"));
-            } else {
-                out.push(Tok::Ident(word.to_string()));
-            }
-        } else if c == b'"' || c == b'`' {
-            let s = i;
-            i += 1;
-            let mut lit = String::new();
-            while i < b.len() && b[i] != c {
-                if b[i] == b'\\' && i + 1 < b.len() {
-                    i += 1;
-                }
-                let ch = src.get(i..).and_then(|r| r.chars().next()).unwrap_or(' ');
-                lit.push(ch);
-                i += ch.len_utf8();
-            }
-            i += 1;
-            out.push(Tok::Str(lit, s, i.min(b.len()) - s));
-        } else if src.get(i..).is_some_and(|r| r.starts_with("==")) {
-            out.push(Tok::Op("=="));
-            i += 2;
-        } else if src.get(i..).is_some_and(|r| r.starts_with("!=")) {
-            out.push(Tok::Op("!="));
-            i += 2;
-        } else if c.is_ascii_whitespace() {
-            i += 1;
-        } else {
-            let ch = src.get(i..).and_then(|r| r.chars().next()).unwrap_or(' ');
-            out.push(Tok::Punct(ch));
-            i += ch.len_utf8().max(1);
-        }
-    }
-    out
-}
-
-/// Every plain variable read by `src` (not a member, not a function), with its byte offset.
+/// Every plain variable read by `src` (not a member, not a function, not a keyword), with its
+/// byte offset.
 ///
 /// ```
 /// use ombud_engine::check::scan::variables;
@@ -88,46 +38,21 @@ fn lex(src: &str) -> Vec<Tok> {
 /// assert_eq!(vars, ["text", "severity"]);
 /// ```
 pub fn variables(src: &str) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
     let toks = lex(src);
-    let mut search_from = 0;
+    let mut out = Vec::new();
     for (i, t) in toks.iter().enumerate() {
-        let Tok::Ident(name) = t else { continue };
-        let before = i.checked_sub(1).and_then(|j| toks.get(j));
-        let after = toks.get(i + 1);
-        // Find this identifier's offset (tokens are in source order).
-        let Some(rel) = src.get(search_from..).and_then(|r| find_word(r, name)) else { continue };
-        let offset = search_from + rel;
-        search_from = offset + name.len();
-        let keyword = matches!(name.as_str(), "true" | "false" | "if" | "else" | "not");
-        if keyword
-            || matches!(before, Some(Tok::Punct('.')))
-            || matches!(after, Some(Tok::Punct('(')))
+        let Tok::Ident(name) = &t.tok else { continue };
+        let before = i.checked_sub(1).and_then(|j| toks.get(j)).map(|t| &t.tok);
+        let after = toks.get(i + 1).map(|t| &t.tok);
+        if KEYWORDS.contains(&name.as_str())
+            || before == Some(&Tok::Punct('.'))
+            || after == Some(&Tok::Punct('('))
         {
             continue;
         }
-        out.push((name.clone(), offset));
+        out.push((name.clone(), t.offset));
     }
     out
-}
-
-fn find_word(haystack: &str, word: &str) -> Option<usize> {
-    let hb = haystack.as_bytes();
-    let mut from = 0;
-    while let Some(i) = haystack.get(from..).and_then(|h| h.find(word)) {
-        let at = from + i;
-        let end = at + word.len();
-        let ident = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-        let quoted_before = haystack.get(..at).is_some_and(|p| p.matches('"').count() % 2 == 1);
-        if !ident(at.checked_sub(1).and_then(|j| hb.get(j)))
-            && !ident(hb.get(end))
-            && !quoted_before
-        {
-            return Some(at);
-        }
-        from = end;
-    }
-    None
 }
 
 /// Every comparison of a plain variable with string literals in `src`.
@@ -140,38 +65,32 @@ fn find_word(haystack: &str, word: &str) -> Option<usize> {
 /// ```
 pub fn comparisons(src: &str) -> Vec<Comparison> {
     let toks = lex(src);
-    let mut out = Vec::new();
-    // A plain variable: not a member (`x.name`) and not called or accessed further.
-    let plain = |i: usize| -> bool {
-        let before = i.checked_sub(1).and_then(|j| toks.get(j));
-        let after = toks.get(i + 1);
-        !matches!(before, Some(Tok::Punct('.')))
-            && !matches!(after, Some(Tok::Punct('.' | '(' | '[')))
+    let tok = |i: Option<usize>| i.and_then(|i| toks.get(i)).map(|t| &t.tok);
+    let literal = |name: &str, t: &Token| match &t.tok {
+        Tok::Str(lit) => Some(Comparison {
+            name: name.to_string(),
+            literal: lit.clone(),
+            offset: t.offset,
+            len: t.len,
+        }),
+        _ => None,
     };
+    let mut out = Vec::new();
     for (i, t) in toks.iter().enumerate() {
-        let Tok::Ident(name) = t else { continue };
-        if !plain(i) {
+        let Tok::Ident(name) = &t.tok else { continue };
+        // A plain variable: not a member (`x.name`) and not called or accessed further.
+        let member = tok(i.checked_sub(1)) == Some(&Tok::Punct('.'));
+        let called = matches!(tok(Some(i + 1)), Some(Tok::Punct('.' | '(' | '[')));
+        if member || called || KEYWORDS.contains(&name.as_str()) {
             continue;
         }
-        match (toks.get(i + 1), toks.get(i + 2)) {
-            (Some(Tok::Op("==" | "!=")), Some(Tok::Str(lit, off, len))) => {
-                out.push(Comparison {
-                    name: name.clone(),
-                    literal: lit.clone(),
-                    offset: *off,
-                    len: *len,
-                });
-            }
-            (Some(Tok::Op("in")), Some(Tok::Punct('['))) => {
+        match (tok(Some(i + 1)), toks.get(i + 2)) {
+            (Some(Tok::Op("==" | "!=")), Some(lit)) => out.extend(literal(name, lit)),
+            (Some(Tok::Ident(word)), Some(open)) if word == "in" && open.tok == Tok::Punct('[') => {
                 let mut j = i + 3;
-                while let Some(tok) = toks.get(j) {
-                    match tok {
-                        Tok::Str(lit, off, len) => out.push(Comparison {
-                            name: name.clone(),
-                            literal: lit.clone(),
-                            offset: *off,
-                            len: *len,
-                        }),
+                while let Some(item) = toks.get(j) {
+                    match &item.tok {
+                        Tok::Str(_) => out.extend(literal(name, item)),
                         Tok::Punct(',') => {}
                         _ => break,
                     }
@@ -180,15 +99,10 @@ pub fn comparisons(src: &str) -> Vec<Comparison> {
             }
             _ => {}
         }
-        if let (Some(Tok::Op("==" | "!=")), Some(Tok::Str(lit, off, len))) =
-            (i.checked_sub(1).and_then(|j| toks.get(j)), i.checked_sub(2).and_then(|j| toks.get(j)))
+        if let (Some(Tok::Op("==" | "!=")), Some(lit)) =
+            (tok(i.checked_sub(1)), i.checked_sub(2).and_then(|j| toks.get(j)))
         {
-            out.push(Comparison {
-                name: name.clone(),
-                literal: lit.clone(),
-                offset: *off,
-                len: *len,
-            });
+            out.extend(literal(name, lit));
         }
     }
     out.sort_by_key(|c| c.offset);

@@ -4,133 +4,18 @@
 
 use super::*;
 use crate::calendar::{BusinessHours, CUTOFF_FORM, HOURS_FORM, parse_cutoff, parse_time_zone};
-use crate::check::Diagnostic;
 use crate::check::graph::{StageInfo, check_graph};
-use crate::check::scan::comparisons;
-use crate::check::{Source, Span, did_you_mean, sort_diagnostics};
-use crate::expr::ExprErrorKind;
+use crate::check::names::{event_names, listed_twice, similar_names, unknown};
+use crate::check::{Diagnostic, Source, Span, conditions, ladder};
+use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
-use crate::policy::{DURATION_FORMS, convert::convert};
-use crate::yaml::{Document, Node, NodeKind, parse_tree, value_span};
+use crate::yaml::{Node, NodeKind, value_span};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What [`load_policy`] returns: the compiled policy and its warnings, or every diagnostic
-/// (errors and warnings, sorted) when there is at least one error.
-///
-/// ```
-/// use ombud_engine::LoadResult;
-/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
-///             stages: {s: {owner: a, on: {done: closd}}, closed: {terminal: true}}}";
-/// let result: LoadResult = ombud_engine::load_policy("p.yaml", text, None);
-/// let errors = result.unwrap_err();
-/// assert_eq!((errors[0].code, errors[0].span.column), ("E0201", 89));
-/// assert_eq!(errors[0].hint.as_deref(), Some("did you mean `closed`?"));
-/// ```
-pub type LoadResult = Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>>;
-
-/// Loads, checks and compiles a policy from its text. `name` is shown in diagnostics (normally
-/// the path); `base_dir` is where a calendar path is resolved from.
-///
-/// ```
-/// let text = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 1h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// let (policy, warnings) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
-/// assert_eq!(policy.stages.len(), 2);
-/// assert!(warnings.is_empty());
-/// ```
-pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResult {
-    let source = Source::new(name, text);
-    let tree = match parse_tree(text, Document::Policy) {
-        Ok(tree) => tree,
-        Err(d) => return Err(vec![d.with_source(&source)]),
-    };
-    let (doc, diags) = convert(&tree);
-    if diags.iter().any(|d| d.code == "E0102") {
-        // Not a policy at all: nothing further to check.
-        return Err(diags.into_iter().map(|d| d.with_source(&source)).collect());
-    }
-    compile(&doc, &source, base_dir, diags)
-}
-
-/// Reads a policy file and [`load_policy`]s it (calendar paths relative to the file). An
-/// unreadable file is one diagnostic (`E0100`).
-///
-/// ```
-/// use std::path::Path;
-/// let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-/// let (policy, warnings) = ombud_engine::load_policy_file(&dir.join("service-complaints.yaml"))
-///     .unwrap();
-/// assert_eq!((policy.stages.len(), warnings.len()), (7, 0));
-/// let missing = ombud_engine::load_policy_file(&dir.join("missing.yaml")).unwrap_err();
-/// assert_eq!(missing[0].code, "E0100");
-/// ```
-pub fn load_policy_file(path: &Path) -> LoadResult {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![
-            Diagnostic::error("E0100", format!("cannot read `{name}`: {e}"))
-                .with_source(&Source::new(name.clone(), "")),
-        ]
-    })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let src = Source::new(name, lossy.clone());
-            return Err(vec![
-                Diagnostic::error("E0101", "file is not UTF-8 text")
-                    .with_span(Span::at_offset(&lossy, at.min(lossy.len()), 1))
-                    .with_hint("a policy is a UTF-8 YAML text file")
-                    .with_source(&src),
-            ]);
-        }
-    };
-    load_policy(&name, &text, path.parent())
-}
-
-/// Compiles a converted policy file. `diags` holds the diagnostics found so far (structural
-/// ones); all checks still run so one pass reports everything.
-///
-/// ```
-/// use ombud_engine::{check::Source, compile::compile, policy::convert::convert};
-/// use ombud_engine::yaml::{Document, parse_tree};
-/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
-///             stages: {s: {owner: a, due: 3wd, on: {x: e}}, e: {terminal: true}}}";
-/// let (model, structural) = convert(&parse_tree(text, Document::Policy).unwrap());
-/// let (policy, _) = compile(&model, &Source::new("p.yaml", text), None, structural).unwrap();
-/// assert_eq!(policy.stages[0].due[0].value.to_string(), "3 working days");
-/// ```
-pub fn compile(
-    doc: &PolicyFile,
-    source: &Arc<Source>,
-    base_dir: Option<&Path>,
-    diags: Vec<Diagnostic>,
-) -> LoadResult {
-    let mut c = Compiler {
-        text: &source.text,
-        diags,
-        exprs: ExprEngine::new(),
-        vars: BTreeMap::new(),
-        enums: BTreeMap::new(),
-        quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
-    };
-    let built = c.build(doc, source, base_dir);
-    let mut diags: Vec<Diagnostic> = c
-        .diags
-        .into_iter()
-        .map(|d| if d.source.is_none() { d.with_source(source) } else { d })
-        .collect();
-    sort_diagnostics(&mut diags);
-    diags.dedup();
-    match built {
-        Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok((p, diags)),
-        _ => Err(diags),
-    }
-}
-
-struct Compiler<'t> {
+/// The state of one compilation: the diagnostics found so far and what conditions can read.
+pub(super) struct Compiler<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
     exprs: ExprEngine,
@@ -173,59 +58,24 @@ fn node_value(n: &Node) -> Value {
     }
 }
 
-fn backticked(items: &[String]) -> String {
-    items.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// Position of a ladder step relative to the deadline, for ordering checks.
-fn step_cmp(a: &StepAt, b: &StepAt) -> Option<std::cmp::Ordering> {
-    use std::cmp::Ordering::*;
-    // Normalise: a percent of 100 is the deadline itself.
-    fn sign(s: &StepAt) -> Option<i8> {
-        match s {
-            StepAt::Percent(p) if (*p - 100.0).abs() < f64::EPSILON => Some(0),
-            StepAt::Percent(p) if *p > 100.0 => Some(1),
-            StepAt::Percent(_) => None,
-            StepAt::Offset { by, .. } if by.is_zero() => Some(0),
-            StepAt::Offset { before: true, .. } => Some(-1),
-            StepAt::Offset { before: false, .. } => Some(1),
+impl<'t> Compiler<'t> {
+    /// A compiler for the policy `doc` written in `text`, with the diagnostics found so far.
+    pub(super) fn new(text: &'t str, diags: Vec<Diagnostic>, doc: &PolicyFile) -> Self {
+        Compiler {
+            text,
+            diags,
+            exprs: ExprEngine::new(),
+            vars: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
         }
     }
-    match (a, b) {
-        (StepAt::Percent(x), StepAt::Percent(y)) => x.partial_cmp(y),
-        (StepAt::Percent(p), other) | (other, StepAt::Percent(p)) if *p < 100.0 => {
-            let flip = matches!(a, StepAt::Percent(_));
-            let r = match sign(other) {
-                Some(0 | 1) => Some(Less),
-                _ => None,
-            };
-            if flip { r } else { r.map(std::cmp::Ordering::reverse) }
-        }
-        _ => {
-            let (sa, sb) = (sign(a)?, sign(b)?);
-            if sa != sb {
-                return Some(sa.cmp(&sb));
-            }
-            match (a, b) {
-                (StepAt::Offset { by: x, .. }, StepAt::Offset { by: y, .. }) => {
-                    let same_kind = std::mem::discriminant(x) == std::mem::discriminant(y);
-                    if sa == 0 {
-                        Some(Equal)
-                    } else if same_kind {
-                        let o = x.cmp(y);
-                        Some(if sa < 0 { o.reverse() } else { o })
-                    } else {
-                        None
-                    }
-                }
-                _ if sa == 0 => Some(Equal),
-                _ => None,
-            }
-        }
-    }
-}
 
-impl Compiler<'_> {
+    /// The diagnostics found.
+    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diags
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -240,27 +90,16 @@ impl Compiler<'_> {
         let to = to?;
         let id = stage_names.iter().position(|n| *n == to.value);
         if id.is_none() {
-            self.unknown("E0201", "stage", to, stage_names);
+            self.push(unknown("E0201", "stage", to, stage_names));
         }
         id
-    }
-
-    fn unknown(&mut self, code: &'static str, kind: &str, at: &At<String>, candidates: &[String]) {
-        let mut d =
-            Diagnostic::error(code, format!("unknown {kind} `{}`", at.value)).with_span(at.span);
-        d = match did_you_mean(&at.value, candidates.iter()) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None if candidates.is_empty() => d.with_hint(format!("no {kind} is declared")),
-            None => d.with_hint(format!("declared: {}", backticked(candidates))),
-        };
-        self.push(d);
     }
 
     fn tier(&mut self, tiers: &[String], at: &At<String>) -> Option<TierId> {
         let id = tiers.iter().position(|t| *t == at.value);
         // With a malformed `tiers:` (already reported) every reference would be "unknown".
         if id.is_none() && !self.quiet_tiers {
-            self.unknown("E0202", "tier", at, tiers);
+            self.push(unknown("E0202", "tier", at, tiers));
         }
         id
     }
@@ -274,7 +113,7 @@ impl Compiler<'_> {
                 if id.is_none() && !self.quiet_tiers {
                     let mut c = tiers.to_vec();
                     c.extend(["next".to_string(), "owner".to_string()]);
-                    self.unknown("E0202", "tier", at, &c);
+                    self.push(unknown("E0202", "tier", at, &c));
                 }
                 id.map(TierTarget::Tier)
             }
@@ -305,199 +144,19 @@ impl Compiler<'_> {
         }
     }
 
+    /// Compiles a condition against the names conditions can read, with the checks of its
+    /// literals and of what evaluating it with sample values shows.
     fn expr(&mut self, at: &At<String>) -> Option<Expr> {
+        self.diags.extend(conditions::enum_literals(self.text, at, &self.enums));
         match self.exprs.compile(&at.value, &self.vars) {
             Ok(e) => {
-                self.check_enum_literals(at);
-                self.check_by_sample(at, &e);
+                let sample = conditions::by_sample(self.text, at, &self.exprs, &e, &self.vars);
+                self.diags.extend(sample);
                 Some(e)
             }
             Err(e) => {
-                self.check_enum_literals(at);
-                let off = e.offset.unwrap_or(0).min(at.value.len());
-                let (code, len, hint) = match e.kind {
-                    ExprErrorKind::UndefinedVariable => {
-                        let word: String = at.value.get(off..).unwrap_or("")
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect();
-                        let hint = match did_you_mean(&word, self.vars.keys()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!(
-                                "conditions can read the declared fields and derived values: {}",
-                                backticked(&self.vars.keys().cloned().collect::<Vec<_>>())
-                            ),
-                        };
-                        ("E0402", word.len().max(1), hint)
-                    }
-                    ExprErrorKind::Limit if at.value.len() > crate::expr::limits::MAX_SOURCE_LEN => (
-                        "E0401",
-                        1,
-                        "split the condition: compute its parts as `derive` values and combine them"
-                            .to_string(),
-                    ),
-                    // rhai's `LiteralTooLarge`: a list or map literal over the data limits.
-                    ExprErrorKind::Limit if e.message.contains("literal") => (
-                        "E0401",
-                        1,
-                        format!(
-                            "a list literal holds at most {} entries: split it across rules, or \
-                             classify with a `derive` rule's `keywords`",
-                            crate::expr::limits::MAX_ARRAY_SIZE - 1
-                        ),
-                    ),
-                    ExprErrorKind::Limit => (
-                        "E0401",
-                        1,
-                        format!(
-                            "a condition nests at most {} levels, and each `||` or `&&` of a chain \
-                             is one more: test membership with `field in [\"a\", \"b\"]`, or split \
-                             the condition across rules",
-                            crate::expr::limits::MAX_EXPR_DEPTH
-                        ),
-                    ),
-                    _ => (
-                        "E0401",
-                        1,
-                        "conditions are rhai expressions, e.g. `severity == \"major\" && claim_amount >= 10000`"
-                            .to_string(),
-                    ),
-                };
-                let span = self.inner_span(at, off, len);
-                self.push(
-                    Diagnostic::error(code, format!("in condition: {}", e.message))
-                        .with_span(span)
-                        .with_hint(hint),
-                );
+                self.push(conditions::compile_error(self.text, at, &e, &self.vars));
                 None
-            }
-        }
-    }
-
-    /// Evaluates a compiled condition once with sample values of every declared type: an
-    /// operator applied to the wrong types, or a result that is not a boolean, shows up here
-    /// whatever the ticket's values (errors that depend on values, like an index out of range on
-    /// the empty sample list, are not reported).
-    fn check_by_sample(&mut self, at: &At<String>, e: &Expr) {
-        let Err(err) = self.exprs.eval_bool(e, &self.vars) else { return };
-        let (code, message, hint) = match err.kind {
-            ExprErrorKind::NotBoolean => {
-                let found = err
-                    .message
-                    .split(" produced a ")
-                    .nth(1)
-                    .unwrap_or("value")
-                    .trim_end_matches(", not a boolean");
-                let found = match found {
-                    "f64" | "f32" => "number",
-                    "i64" | "i32" | "u32" | "u64" => "whole number",
-                    "string" | "ImmutableString" | "char" => "string",
-                    "array" => "list",
-                    "map" => "map",
-                    "()" => "nothing",
-                    other => other,
-                };
-                (
-                    "E0412",
-                    format!("condition produces a {found}, not a boolean"),
-                    "a condition must be true or false, e.g. `amount > 0`".to_string(),
-                )
-            }
-            ExprErrorKind::Runtime if err.message.starts_with("function not found") => (
-                "E0406",
-                format!("type mismatch in condition: {}", err.message),
-                "check the types of the fields this compares or combines (see `fields:`)"
-                    .to_string(),
-            ),
-            _ => return,
-        };
-        let off = err.offset.unwrap_or(0).min(at.value.len());
-        let span = self.inner_span(at, off, 1);
-        self.push(Diagnostic::error(code, message).with_span(span).with_hint(hint));
-    }
-
-    fn check_enum_literals(&mut self, at: &At<String>) {
-        for c in comparisons(&at.value) {
-            let Some(values) = self.enums.get(&c.name) else { continue };
-            if values.contains(&c.literal) {
-                continue;
-            }
-            let hint = match did_you_mean(&c.literal, values.iter()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("`{}` is one of {}", c.name, backticked(values)),
-            };
-            let span = self.inner_span(at, c.offset, c.len);
-            self.push(
-                Diagnostic::error(
-                    "E0403",
-                    format!("`{}` is not a value of `{}`", c.literal, c.name),
-                )
-                .with_span(span)
-                .with_hint(hint),
-            );
-        }
-    }
-
-    fn check_default(&mut self, name: &str, ty: &FieldType, n: &Node) {
-        let ok = match (ty, &n.kind) {
-            (_, NodeKind::Null) => true,
-            (FieldType::String, NodeKind::Str(_)) => true,
-            (FieldType::Number, NodeKind::Int(_) | NodeKind::Float(_)) => true,
-            (FieldType::Int, NodeKind::Int(_)) => true,
-            (FieldType::Bool, NodeKind::Bool(_)) => true,
-            (FieldType::List, NodeKind::Seq(_)) => true,
-            (FieldType::Map, NodeKind::Map(_)) => true,
-            (FieldType::Enum(values), NodeKind::Str(s)) => {
-                if !values.contains(s) {
-                    let at = At::new(s.clone(), n.span);
-                    let hint = did_you_mean(s, values.iter()).map_or_else(
-                        || format!("`{name}` is one of {}", backticked(values)),
-                        |m| format!("did you mean `{m}`?"),
-                    );
-                    self.push(
-                        Diagnostic::error("E0403", format!("`{s}` is not a value of `{name}`"))
-                            .with_span(at.span)
-                            .with_hint(hint),
-                    );
-                }
-                true
-            }
-            _ => false,
-        };
-        if !ok {
-            let tname = match ty {
-                FieldType::String => "string",
-                FieldType::Number => "number",
-                FieldType::Int => "int",
-                FieldType::Bool => "bool",
-                FieldType::Enum(_) => "enum",
-                FieldType::List => "list",
-                FieldType::Map => "map",
-            };
-            self.push(
-                Diagnostic::error(
-                    "E0406",
-                    format!(
-                        "default of `{name}` is {}, but the field is a {tname}",
-                        n.kind.describe()
-                    ),
-                )
-                .with_span(n.span)
-                .with_hint(format!("give a {tname} default or change the field's `type:`")),
-            );
-        }
-    }
-
-    fn check_unique(&mut self, items: &[At<String>], what: &str) {
-        for (i, a) in items.iter().enumerate() {
-            if let Some(first) = items.get(..i).and_then(|s| s.iter().find(|b| b.value == a.value))
-            {
-                self.push(
-                    Diagnostic::error("E0207", format!("{what} `{}` is listed twice", a.value))
-                        .with_span(a.span)
-                        .with_related(first.span, "first listed here")
-                        .with_hint("remove the repeated entry"),
-                );
             }
         }
     }
@@ -527,7 +186,7 @@ impl Compiler<'_> {
                             .with_hint("list the allowed values: `values: [a, b, c]`"),
                         );
                     }
-                    self.check_unique(&f.values, "enum value");
+                    self.diags.extend(listed_twice(&f.values, "enum value"));
                     let values: Vec<String> = f.values.iter().map(|v| v.value.clone()).collect();
                     self.enums.insert(f.name.value.clone(), values.clone());
                     FieldType::Enum(values)
@@ -544,7 +203,7 @@ impl Compiler<'_> {
                 );
             }
             if let Some(d) = &f.default {
-                self.check_default(&f.name.value, &ty, d);
+                self.diags.extend(conditions::default_value(&f.name.value, &ty, d));
             }
             self.vars.insert(f.name.value.clone(), sample(&ty));
             out.push(FieldDef {
@@ -639,14 +298,14 @@ impl Compiler<'_> {
                     unconditional = Some(r.span);
                 }
                 if let (Some(f), Some(v)) = (declared, &r.value) {
-                    self.check_default(&f.name, &f.ty, v);
+                    self.diags.extend(conditions::default_value(&f.name, &f.ty, v));
                 }
                 let when = match &r.when {
                     Some(w) => self.expr(w),
                     None => None,
                 };
                 if let Some(w) = &r.when {
-                    self.check_derive_order(doc, di, w);
+                    self.diags.extend(conditions::derive_order(self.text, &doc.derive, di, w));
                 }
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
@@ -657,27 +316,6 @@ impl Compiler<'_> {
             out.push(DeriveDef { name: d.name.value.clone(), rules });
         }
         out
-    }
-
-    /// Derived values are computed in file order: a rule may read only earlier ones.
-    fn check_derive_order(&mut self, doc: &PolicyFile, index: usize, when: &At<String>) {
-        let Some(this) = doc.derive.get(index) else { return };
-        for (name, offset) in crate::check::scan::variables(&when.value) {
-            let Some(pos) = doc.derive.iter().position(|d| d.name.value == name) else { continue };
-            if pos < index {
-                continue;
-            }
-            let what = if pos == index {
-                format!("derive `{}` reads its own value", this.name.value)
-            } else {
-                format!("derive `{}` reads `{name}`, which is computed after it", this.name.value)
-            };
-            let span = self.inner_span(when, offset, name.len());
-            self.push(Diagnostic::error("E0410", what).with_span(span).with_hint(format!(
-                "derived values are computed in file order: move `{name}` above `{}`",
-                this.name.value
-            )));
-        }
     }
 
     fn step_at(&mut self, at: &At<String>) -> Option<StepAt> {
@@ -725,8 +363,7 @@ impl Compiler<'_> {
     fn ladders(&mut self, doc: &PolicyFile, tiers: &[String]) -> Vec<LadderDef> {
         let mut out = Vec::new();
         for l in &doc.ladders {
-            let mut steps: Vec<LadderStep> = Vec::new();
-            let mut spans: Vec<Span> = Vec::new();
+            let mut steps: Vec<(LadderStep, Span)> = Vec::new();
             for s in &l.steps {
                 let at = s.at.as_ref().and_then(|a| self.step_at(a));
                 let to = s.to.as_ref().and_then(|t| self.target(tiers, t));
@@ -744,56 +381,23 @@ impl Compiler<'_> {
                 }
                 let (Some(at), Some(action)) = (at, s.action.as_ref()) else { continue };
                 let at_span = s.at.as_ref().map_or(s.span, |a| a.span);
-                for (prev, prev_span) in steps.iter().zip(&spans) {
-                    match step_cmp(&prev.at, &at) {
-                        Some(std::cmp::Ordering::Equal) if prev.action == action.value => {
-                            self.push(
-                                Diagnostic::error(
-                                    "E0409",
-                                    format!(
-                                        "ladder `{}` has two `{}` steps at `{}`",
-                                        l.name.value,
-                                        format!("{:?}", action.value).to_lowercase(),
-                                        s.at.as_ref().map_or("", |a| a.as_str())
-                                    ),
-                                )
-                                .with_span(at_span)
-                                .with_related(*prev_span, "first defined here")
-                                .with_hint("remove the duplicate step"),
-                            );
-                            break;
-                        }
-                        Some(std::cmp::Ordering::Greater) => {
-                            self.push(
-                                Diagnostic::error(
-                                    "E0408",
-                                    format!(
-                                        "step `{}` of ladder `{}` fires before the step above it (`{}`)",
-                                        s.at.as_ref().map_or("", |a| a.as_str()),
-                                        l.name.value,
-                                        prev.at_text
-                                    ),
-                                )
-                                .with_span(at_span)
-                                .with_related(*prev_span, "earlier step")
-                                .with_hint("list ladder steps in the order they fire"),
-                            );
-                            break;
-                        }
-                        _ => {}
-                    }
+                let at_text = s.at.as_ref().map_or("", |a| a.as_str());
+                let step = (&at, action.value, at_text, at_span);
+                if let Some(d) = ladder::step_order(&l.name.value, &steps, step) {
+                    self.push(d);
                 }
-                spans.push(at_span);
-                steps.push(LadderStep {
+                let step = LadderStep {
                     at,
-                    at_text: s.at.as_ref().map_or(String::new(), |a| a.value.clone()),
+                    at_text: at_text.to_string(),
                     action: action.value,
                     to,
                     notify,
                     mark: s.mark.as_ref().map(|m| m.value.clone()),
                     when,
-                });
+                };
+                steps.push((step, at_span));
             }
+            let steps = steps.into_iter().map(|(step, _)| step).collect();
             out.push(LadderDef { name: l.name.value.clone(), steps });
         }
         out
@@ -922,7 +526,7 @@ impl Compiler<'_> {
         self.push(e);
     }
 
-    fn build(
+    pub(super) fn build(
         &mut self,
         doc: &PolicyFile,
         source: &Arc<Source>,
@@ -933,7 +537,7 @@ impl Compiler<'_> {
         self.declare_derived(doc, &fields);
         let derived = self.derived(doc, &fields);
 
-        self.check_unique(&doc.tiers, "tier");
+        self.diags.extend(listed_twice(&doc.tiers, "tier"));
         let tiers: Vec<String> = doc.tiers.iter().map(|t| t.value.clone()).collect();
         if doc.tiers.is_empty() && doc.tiers_span.is_none() {
             self.push(
@@ -949,14 +553,14 @@ impl Compiler<'_> {
         let default_ladder = doc.ladder.as_ref().and_then(|l| {
             let id = ladder_names.iter().position(|n| *n == l.value);
             if id.is_none() {
-                self.unknown("E0204", "ladder", l, &ladder_names);
+                self.push(unknown("E0204", "ladder", l, &ladder_names));
             }
             id
         });
         let start = doc.start.as_ref().and_then(|s| {
             let id = stage_names.iter().position(|n| *n == s.value);
             if id.is_none() {
-                self.unknown("E0201", "stage", s, &stage_names);
+                self.push(unknown("E0201", "stage", s, &stage_names));
             }
             id
         });
@@ -994,12 +598,12 @@ impl Compiler<'_> {
             }
             let owner = self.conditional(&s.owner, "owner", name, |c, v| c.tier(&tiers, v));
             let due = self.conditional(&s.due, "due", name, |c, v| c.duration(v));
-            self.check_unique(&s.requires, "artifact");
+            self.diags.extend(listed_twice(&s.requires, "artifact"));
             artifact_uses.extend(s.requires.iter().cloned());
             if let Some(decl) = &declared_artifacts {
                 for r in &s.requires {
                     if !decl.contains(&r.value) {
-                        self.unknown("E0205", "artifact", r, decl);
+                        self.push(unknown("E0205", "artifact", r, decl));
                     }
                 }
             }
@@ -1041,7 +645,7 @@ impl Compiler<'_> {
                     if id.is_none() {
                         let mut c = ladder_names.clone();
                         c.push("none".into());
-                        self.unknown("E0204", "ladder", l, &c);
+                        self.push(unknown("E0204", "ladder", l, &c));
                     }
                     id
                 }
@@ -1069,7 +673,7 @@ impl Compiler<'_> {
                 match fields.iter().find(|f| f.name == per.value) {
                     None => {
                         let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-                        self.unknown("E0203", "field", per, &names);
+                        self.push(unknown("E0203", "field", per, &names));
                     }
                     Some(f) if f.ty != FieldType::List => self.push(
                         Diagnostic::error(
@@ -1089,7 +693,7 @@ impl Compiler<'_> {
             for s in &g.stages {
                 match stage_names.iter().position(|n| *n == s.value) {
                     Some(i) => gstages.push(i),
-                    None => self.unknown("E0201", "stage", s, &stage_names),
+                    None => self.push(unknown("E0201", "stage", s, &stage_names)),
                 }
             }
             if let (Some(lead), Some(member_tier), Some(per)) = (lead, member_tier, &g.per) {
@@ -1143,9 +747,9 @@ impl Compiler<'_> {
                 });
             }
         }
-        self.check_events(&event_uses, declared_events.as_deref());
+        self.diags.extend(event_names(&event_uses, declared_events.as_deref()));
         if declared_artifacts.is_none() {
-            self.similar_names(&artifact_uses, "W0105", "artifact", "artifacts");
+            self.diags.extend(similar_names(&artifact_uses, "W0105", "artifact", "artifacts"));
         }
 
         // Graph checks.
@@ -1190,66 +794,6 @@ impl Compiler<'_> {
             p.digest = hex_sha256(self.text);
             p
         })
-    }
-
-    /// Event names: checked against `events:` when declared; otherwise near-duplicates (a likely
-    /// typo such as `confirmd` next to `confirmed`) are warned about.
-    fn check_events(&mut self, uses: &[At<String>], declared: Option<&[String]>) {
-        // The engine acts on a built-in event itself, before looking at the stage: a policy
-        // event of that name would never be taken.
-        for u in uses.iter().filter(|u| crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str()))
-        {
-            self.push(
-                Diagnostic::error("E0206", format!("`{}` is a built-in event", u.value))
-                    .with_span(u.span)
-                    .with_hint(format!(
-                        "the engine acts on `{0}` itself and never passes it to the policy: \
-                         rename the event, e.g. `{0}_requested`",
-                        u.value
-                    )),
-            );
-        }
-        if let Some(decl) = declared {
-            for u in uses {
-                let builtin = crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str());
-                if !builtin && !decl.contains(&u.value) {
-                    self.unknown("E0206", "event", u, decl);
-                }
-            }
-            return;
-        }
-        self.similar_names(uses, "W0104", "event", "events");
-    }
-
-    /// Warns about names that differ by one or two letters (a likely typo).
-    fn similar_names(&mut self, uses: &[At<String>], code: &'static str, kind: &str, key: &str) {
-        let mut names: Vec<&At<String>> = Vec::new();
-        for u in uses {
-            if !names.iter().any(|n| n.value == u.value) {
-                names.push(u);
-            }
-        }
-        for (i, a) in names.iter().enumerate() {
-            for b in names.iter().skip(i + 1) {
-                let d = crate::check::edit_distance(&a.value, &b.value);
-                if a.value.chars().count() > 4 && (1..=2).contains(&d) {
-                    self.push(
-                        Diagnostic::warning(
-                            code,
-                            format!(
-                                "{kind} `{}` looks like a misspelling of `{}`",
-                                b.value, a.value
-                            ),
-                        )
-                        .with_span(b.span)
-                        .with_related(a.span, format!("similar {kind} used here"))
-                        .with_hint(format!(
-                            "use one spelling, or declare the policy's `{key}:` to check them"
-                        )),
-                    );
-                }
-            }
-        }
     }
 }
 

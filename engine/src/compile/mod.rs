@@ -4,8 +4,9 @@
 //! The runtime only ever sees a [`CompiledPolicy`]; it never parses anything.
 
 mod build;
+mod load;
 
-pub use build::{LoadResult, compile, load_policy, load_policy_file};
+pub use load::{LoadResult, compile, load_policy, load_policy_file};
 
 use crate::calendar::Calendar;
 use crate::check::{Source, Span};

@@ -136,102 +136,44 @@ enum Tok {
     Len,
 }
 
-/// Splits `source` into the subset's tokens; `None` at anything outside it.
+/// The subset's tokens of `source` (read by the shared lexer); `None` at anything outside it.
 fn tokenize(source: &str) -> Option<Vec<Tok>> {
-    let b = source.as_bytes();
-    let mut out = Vec::new();
+    use super::lex::{Tok as L, lex};
+    let tokens = lex(source);
+    let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let two = b.get(i..i + 2).unwrap_or(&[]);
-        match c {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'(' => {
-                out.push(Tok::Open);
-                i += 1;
-            }
-            b')' => {
-                out.push(Tok::Close);
-                i += 1;
-            }
-            _ if two == b"&&" => {
-                out.push(Tok::AndAnd);
-                i += 2;
-            }
-            _ if two == b"||" => {
-                out.push(Tok::OrOr);
-                i += 2;
-            }
-            _ if two == b"==" => {
-                out.push(Tok::Op(Op::Eq));
-                i += 2;
-            }
-            _ if two == b"!=" => {
-                out.push(Tok::Op(Op::Ne));
-                i += 2;
-            }
-            _ if two == b"<=" => {
-                out.push(Tok::Op(Op::Le));
-                i += 2;
-            }
-            _ if two == b">=" => {
-                out.push(Tok::Op(Op::Ge));
-                i += 2;
-            }
-            b'<' => {
-                out.push(Tok::Op(Op::Lt));
-                i += 1;
-            }
-            b'>' => {
-                out.push(Tok::Op(Op::Gt));
-                i += 1;
-            }
-            b'!' => {
-                out.push(Tok::Bang);
-                i += 1;
-            }
-            b'.' if source[i..].starts_with(".len()") => {
-                out.push(Tok::Len);
-                i += ".len()".len();
-            }
-            b'"' => {
-                let end = source[i + 1..].find('"')? + i + 1;
-                let s = &source[i + 1..end];
-                if s.contains('\\') {
+    while let Some(t) = tokens.get(i) {
+        i += 1;
+        out.push(match &t.tok {
+            L::Punct('.') => {
+                // `.len()`, the one method of the subset.
+                let rest = tokens.get(i..i + 3).map(|r| r.iter().map(|t| &t.tok).collect());
+                if rest != Some(vec![&L::Ident("len".into()), &L::Punct('('), &L::Punct(')')]) {
                     return None;
                 }
-                out.push(Tok::Str(s.to_string()));
-                i = end + 1;
+                i += 3;
+                Tok::Len
             }
-            b'0'..=b'9' => {
-                let start = i;
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                let float = b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit);
-                if float {
-                    i += 1;
-                    while i < b.len() && b[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                    out.push(Tok::Float(source[start..i].parse().ok()?));
-                } else {
-                    out.push(Tok::Int(source[start..i].parse().ok()?));
-                }
-                // `1e5`, `1_000`, `0x10`, `1.` and friends are rhai's to read.
-                if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.') {
-                    return None;
-                }
+            L::Ident(name) => Tok::Ident(name.clone()),
+            // Plain decimals only: `1_000`, `1e3`, `0x10` are rhai's to read.
+            L::Number(n) if n.bytes().all(|c| c.is_ascii_digit()) => Tok::Int(n.parse().ok()?),
+            L::Number(n) if n.bytes().all(|c| c.is_ascii_digit() || c == b'.') => {
+                Tok::Float(n.parse().ok()?)
             }
-            _ if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                out.push(Tok::Ident(source[start..i].to_string()));
-            }
+            L::Str(s) => Tok::Str(s.clone()),
+            L::Op("==") => Tok::Op(Op::Eq),
+            L::Op("!=") => Tok::Op(Op::Ne),
+            L::Op("<=") => Tok::Op(Op::Le),
+            L::Op(">=") => Tok::Op(Op::Ge),
+            L::Op("&&") => Tok::AndAnd,
+            L::Op("||") => Tok::OrOr,
+            L::Punct('<') => Tok::Op(Op::Lt),
+            L::Punct('>') => Tok::Op(Op::Gt),
+            L::Punct('!') => Tok::Bang,
+            L::Punct('(') => Tok::Open,
+            L::Punct(')') => Tok::Close,
             _ => return None,
-        }
+        });
     }
     Some(out)
 }
@@ -339,6 +281,7 @@ mod tests {
             "claim_amount >= 10000.0",
             r#"channel == "regulator" || public_interest || threat"#,
             r#"(a || b) && !(c == "x")"#,
+            r#"text == "a\"b" || text == `c`"#,
         ] {
             assert!(Fast::parse(src, &any).is_some(), "{src}");
         }
@@ -352,7 +295,7 @@ mod tests {
             "amount > 1_000",
             "amount + 1 > 2",
             "a < b < c",
-            r#"text == "a\"b""#,
+            r#"text == 'a'"#,
             "-1 < amount",
             "amount > 1e3",
             "",

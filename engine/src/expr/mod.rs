@@ -18,6 +18,7 @@
 //! ```
 
 mod fast;
+pub(crate) mod lex;
 mod sizes;
 
 use fast::Fast;
@@ -253,35 +254,22 @@ impl Expr {
     }
 }
 
-/// The identifiers of `source` that are variables (not inside string literals, not a property or
-/// method after `.`), for binding only what an expression reads.
+/// The names `source` reads: identifiers outside literals that are not a property or method
+/// after `.` (a name inside `${…}` of a backtick string is read too).
 fn identifiers(source: &str) -> Vec<&str> {
-    let bytes = source.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c == b'"' || c == b'`' || c == b'\'' {
-            // Skip the literal, honouring backslash escapes.
-            i += 1;
-            while i < bytes.len() && bytes[i] != c {
-                i += if bytes[i] == b'\\' { 2 } else { 1 };
-            }
-            i += 1;
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            let after_dot = source[..start].trim_end().ends_with('.');
-            if !after_dot {
-                out.push(&source[start..i]);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
+    let tokens = lex::lex(source);
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            matches!(t.tok, lex::Tok::Ident(_))
+                && !i
+                    .checked_sub(1)
+                    .and_then(|j| tokens.get(j))
+                    .is_some_and(|before| before.tok == lex::Tok::Punct('.'))
+        })
+        .filter_map(|(_, t)| source.get(t.offset..t.offset + t.len))
+        .collect()
 }
 
 /// Why an expression did not compile or evaluate.

@@ -11,7 +11,7 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::event::Event;
-use super::ticket::{
+use super::{
     AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, StageClock,
     Ticket, TicketStats,
 };

@@ -4,22 +4,26 @@
 //! the next wake-up instant go out. Same input, byte-identical output.
 
 mod actions;
+mod audit;
 mod digest;
 mod engine;
 mod error;
 mod event;
+mod name_map;
 mod ticket;
 mod timeline;
 
 pub use actions::{
     AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
 };
+pub use audit::{AuditEntry, AuditRecord, OpenRecord};
 pub use digest::{Digest, record_hash, state_digest};
 pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
 pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
+pub use name_map::{FieldMap, Fields, NameMap};
 pub use ticket::{
-    AuditEntry, AuditRecord, FieldMap, Fields, GroupState, Mark, NameMap, ObligationState,
-    OpenRecord, Pause, PinnedPolicy, PolicyPin, StageClock, TICKET_FORMAT, Ticket, TicketStats,
+    GroupState, Mark, ObligationState, Pause, PinnedPolicy, PolicyPin, StageClock, TICKET_FORMAT,
+    Ticket, TicketStats,
 };
 pub use timeline::{RowKind, Text, TimelineRow};

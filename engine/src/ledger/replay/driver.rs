@@ -1,0 +1,194 @@
+//! Reading the ledger and handing its lines to the workers: on the calling thread, or in
+//! batches partitioned by ticket id over worker threads.
+
+use super::figures::merge;
+use super::worker::{Worker, WorkerOutput};
+use super::{ReplayError, ReplayOptions, ReplayResult};
+use crate::ledger::reader::{RawLines, TextLine, ticket_of};
+use crate::ledger::{LineError, OnError};
+use crate::runtime::Engine;
+use std::io::BufRead;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+/// Lines sent to a worker at a time.
+const BATCH: usize = 512;
+
+/// Replays `input` under `engines` (one, or two to compare).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ombud_engine::ledger::{ReplayOptions, replay};
+/// # let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = ombud_engine::runtime::Engine::new(
+/// #     ombud_engine::load_policy_file(policy.as_ref()).unwrap().0.into());
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let ledger = std::io::BufReader::new(std::fs::File::open(path)?);
+/// let result = replay(&[engine], ledger, &ReplayOptions { threads: 2, ..Default::default() })?;
+/// assert_eq!((result.figures[0].tickets, result.figures[0].closed), (11, 8));
+/// # Ok(()) }
+/// ```
+pub fn replay<R: BufRead>(
+    engines: &[Engine],
+    input: R,
+    options: &ReplayOptions,
+) -> Result<ReplayResult, ReplayError> {
+    let first_error = AtomicU64::new(u64::MAX);
+    let threads = options.threads.max(1);
+    let mut lines = 0u64;
+    let mut io_error = None;
+    let mut reader = RawLines::new(input);
+    let workers: Vec<Worker<'_>> = if threads == 1 {
+        let mut w = Worker::new(engines, options, &first_error);
+        while let Some(item) = reader.next_text() {
+            match item {
+                Err(e) => {
+                    io_error = Some(e);
+                    break;
+                }
+                Ok(Err(e)) => {
+                    lines += 1;
+                    w.error(e);
+                }
+                Ok(Ok((number, text))) => {
+                    lines += 1;
+                    if number > first_error.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    w.line(number, text);
+                }
+            }
+        }
+        vec![w]
+    } else {
+        std::thread::scope(|s| {
+            let mut senders = Vec::with_capacity(threads);
+            let mut handles = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let (tx, rx) = mpsc::sync_channel::<Batch>(4);
+                senders.push(tx);
+                let first_error = &first_error;
+                handles.push(s.spawn(move || {
+                    let mut w = Worker::new(engines, options, first_error);
+                    for batch in rx {
+                        batch.run(&mut w);
+                    }
+                    w
+                }));
+            }
+            let mut batches: Vec<Batch> = (0..threads).map(|_| Batch::new()).collect();
+            while let Some(item) = reader.next_text() {
+                let item = match item {
+                    Err(e) => {
+                        io_error = Some(e);
+                        break;
+                    }
+                    Ok(item) => item,
+                };
+                lines += 1;
+                let slot = match &item {
+                    Ok((number, text)) => {
+                        if *number > first_error.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        ticket_of(text).map_or(0, |t| partition(&t, threads))
+                    }
+                    Err(_) => 0,
+                };
+                let Some(batch) = batches.get_mut(slot) else { continue };
+                batch.push(item);
+                if batch.items.len() >= BATCH {
+                    let full = std::mem::replace(batch, Batch::new());
+                    if let Some(tx) = senders.get(slot) {
+                        let _ = tx.send(full);
+                    }
+                }
+            }
+            for (tx, batch) in senders.iter().zip(batches) {
+                if !batch.items.is_empty() {
+                    let _ = tx.send(batch);
+                }
+            }
+            drop(senders);
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    if let Some(e) = io_error {
+        return Err(ReplayError::Io(e));
+    }
+    let first = first_error.load(Ordering::Relaxed);
+    if options.on_error == OnError::Fail && first != u64::MAX {
+        let err = workers
+            .iter()
+            .flat_map(|w| w.errors.iter())
+            .find(|e| e.line == first)
+            .cloned()
+            .unwrap_or(LineError { line: first, message: "malformed line".into() });
+        return Err(ReplayError::Malformed(err));
+    }
+    let end = workers.iter().filter_map(|w| w.last_at).max();
+    let outputs: Vec<WorkerOutput> = if workers.len() == 1 {
+        workers.into_iter().map(|w| w.finish(end)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                workers.into_iter().map(|w| s.spawn(move || w.finish(end))).collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    Ok(merge(engines, outputs, lines, end))
+}
+
+/// Lines on their way to one worker: their text in one buffer, so that a line costs no
+/// allocation of its own (and no free on another thread).
+struct Batch {
+    text: String,
+    items: Vec<BatchItem>,
+}
+
+enum BatchItem {
+    /// Line `number` is `text[start..end]`.
+    Line { number: u64, start: usize, end: usize },
+    /// A line that could not be read.
+    Error(LineError),
+}
+
+impl Batch {
+    fn new() -> Self {
+        // An event line is about a hundred bytes; an opening's longer lines grow the buffer once.
+        Batch { text: String::with_capacity(BATCH * 128), items: Vec::with_capacity(BATCH) }
+    }
+
+    fn push(&mut self, item: TextLine<'_>) {
+        self.items.push(match item {
+            Ok((number, text)) => {
+                let start = self.text.len();
+                self.text.push_str(text);
+                BatchItem::Line { number, start, end: self.text.len() }
+            }
+            Err(e) => BatchItem::Error(e),
+        });
+    }
+
+    /// Hands every line, in order, to `worker`.
+    fn run(self, worker: &mut Worker<'_>) {
+        for item in self.items {
+            match item {
+                BatchItem::Line { number, start, end } => {
+                    worker.line(number, self.text.get(start..end).unwrap_or_default());
+                }
+                BatchItem::Error(e) => worker.error(e),
+            }
+        }
+    }
+}
+
+/// Which worker handles ticket `id` (FNV-1a of the id).
+fn partition(id: &str, threads: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % threads as u64) as usize
+}

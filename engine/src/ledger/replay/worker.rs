@@ -1,0 +1,536 @@
+//! A worker: the tickets of its partition, each run under every policy, and what their
+//! outcomes add to the figures.
+
+use super::figures::Accumulator;
+use super::{
+    MAX_LISTED_ERRORS, NOT_OPENED, ReplayOptions, TicketChange, TicketOutcome, TicketRecord, Visit,
+};
+use crate::ledger::format::LedgerLine;
+use crate::ledger::reader::parse_line;
+use crate::ledger::{LineError, OnError};
+use crate::runtime::{
+    Engine, Event, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row,
+};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Applies `f` to the entry for `key`, created empty when missing; the key is copied only then.
+pub(super) fn update<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
+    match map.get_mut(key) {
+        Some(v) => f(v),
+        None => {
+            let mut v = V::default();
+            f(&mut v);
+            map.insert(key.to_string(), v);
+        }
+    }
+}
+
+/// What a finished ticket keeps: bit i is set when policy i opened it (later events are refused
+/// as `closed`) and clear when it refused the opening (`not_opened`). One byte per finished
+/// ticket, since a ledger accumulates them all.
+pub(super) fn done_codes(live: &Live) -> u8 {
+    live.runs
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |m, (i, run)| m | (u8::from(run.ticket.is_some()) << i))
+}
+
+/// The code a later event of a finished ticket is refused with under policy `i`.
+pub(super) fn done_code(mask: u8, i: usize) -> &'static str {
+    if i < 8 && mask & (1 << i) != 0 { "closed" } else { NOT_OPENED }
+}
+
+/// How the ticket maps hash ids: foldhash, seeded per process (so a crafted ledger cannot
+/// aim at collisions) and several times faster than the standard SipHash on short ids.
+pub(super) type Ids = foldhash::fast::RandomState;
+
+pub(super) struct Live {
+    line: u64,
+    complainant: Option<String>,
+    category_given: bool,
+    /// One run per policy.
+    runs: Vec<PolicyRun>,
+    /// Boxed: only `--against` sets it, and a batch holds one `Live` per running ticket.
+    first_difference: Option<Box<(Option<TimelineRow>, Option<TimelineRow>)>>,
+}
+
+/// One ticket under one policy.
+pub(super) struct PolicyRun {
+    ticket: Option<Ticket>,
+    rejected: u32,
+    escalations: Vec<Text>,
+    visits: Vec<Visit>,
+    paused_since: Option<DateTime<Utc>>,
+    /// Rows of the current line (only kept when comparing).
+    call_rows: Vec<TimelineRow>,
+}
+
+impl PolicyRun {
+    pub(super) fn is_done(&self) -> bool {
+        self.ticket.as_ref().is_none_or(Ticket::is_closed)
+    }
+}
+
+pub(super) struct Worker<'e> {
+    pub(super) engines: &'e [Engine],
+    pub(super) options: &'e ReplayOptions,
+    pub(super) first_error: &'e AtomicU64,
+    /// Tickets still running under some policy. Kept apart from the finished ones, which
+    /// accumulate over a whole ledger, so the lookup every event line makes stays in a small map.
+    pub(super) live: HashMap<Text, Box<Live>, Ids>,
+    /// Finished tickets: the code a later event is refused with, per policy.
+    pub(super) done: HashMap<Text, u8, Ids>,
+    pub(super) acc: Vec<Accumulator>,
+    pub(super) records: Vec<TicketRecord>,
+    pub(super) changes: Vec<TicketChange>,
+    pub(super) errors: Vec<LineError>,
+    pub(super) skipped: u64,
+    pub(super) last_at: Option<DateTime<Utc>>,
+}
+
+pub(super) struct WorkerOutput {
+    pub(super) acc: Vec<Accumulator>,
+    pub(super) records: Vec<TicketRecord>,
+    pub(super) changes: Vec<TicketChange>,
+    pub(super) errors: Vec<LineError>,
+    pub(super) skipped: u64,
+}
+
+impl<'e> Worker<'e> {
+    pub(super) fn new(
+        engines: &'e [Engine],
+        options: &'e ReplayOptions,
+        first_error: &'e AtomicU64,
+    ) -> Self {
+        Worker {
+            engines,
+            options,
+            first_error,
+            live: HashMap::default(),
+            done: HashMap::default(),
+            acc: engines.iter().map(|_| Accumulator::default()).collect(),
+            records: Vec::new(),
+            changes: Vec::new(),
+            errors: Vec::new(),
+            skipped: 0,
+            last_at: None,
+        }
+    }
+
+    pub(super) fn comparing(&self) -> bool {
+        self.engines.len() > 1
+    }
+
+    pub(super) fn error(&mut self, e: LineError) {
+        self.skipped += 1;
+        if self.options.on_error == OnError::Fail {
+            self.first_error.fetch_min(e.line, Ordering::Relaxed);
+        }
+        // Keep the earliest lines: errors arrive in line order within a worker.
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(e);
+        }
+    }
+
+    pub(super) fn line(&mut self, number: u64, text: &str) {
+        if number > self.first_error.load(Ordering::Relaxed) {
+            return;
+        }
+        match parse_line(number, text) {
+            Ok(line) => self.apply_line(number, line),
+            Err(e) => self.error(e),
+        }
+    }
+
+    pub(super) fn apply_line(&mut self, number: u64, line: LedgerLine) {
+        let LedgerLine { ticket: id, open, event } = line;
+        if let Some(open) = open {
+            if self.live.contains_key(&id) || self.done.contains_key(&id) {
+                let message = format!("ticket `{id}` is opened a second time");
+                return self.error(LineError { line: number, message });
+            }
+            self.note_time(open.at);
+            let complainant = open.complainant().map(str::to_string);
+            let category_given = open.fields.get("category").is_some_and(|v| !v.is_null());
+            let input = open.into_open_ticket(&id);
+            let engines = self.engines;
+            let runs =
+                engines.iter().enumerate().map(|(i, e)| self.open_run(i, e, &input)).collect();
+            let mut live = Box::new(Live {
+                line: number,
+                complainant,
+                category_given,
+                runs,
+                first_difference: None,
+            });
+            self.compare_call(&mut live, number);
+            self.settle(id, live);
+        } else if let Some(event) = event {
+            self.note_time(event.at);
+            // One lookup per event line: the map is taken out while the ticket is worked on.
+            let mut live_map = std::mem::take(&mut self.live);
+            if let Some(live) = live_map.get_mut(&id) {
+                self.apply_event(live, &event);
+                self.compare_call(live, number);
+                if live.runs.iter().all(PolicyRun::is_done)
+                    && let Some((id, live)) = live_map.remove_entry(&id)
+                {
+                    let codes = done_codes(&live);
+                    self.finish_ticket(&id, *live);
+                    self.done.insert(id, codes);
+                }
+            } else if let Some(&mask) = self.done.get(&id) {
+                for (i, code) in (0..self.engines.len()).map(|i| (i, done_code(mask, i))) {
+                    if let Some(acc) = self.acc.get_mut(i) {
+                        acc.f.rejected += 1;
+                        *acc.f.rejected_by_code.entry(code.to_string()).or_default() += 1;
+                    }
+                }
+            } else {
+                let message = format!("event for ticket `{id}` before its `open` line");
+                self.error(LineError { line: number, message });
+            }
+            self.live = live_map;
+        }
+    }
+
+    pub(super) fn note_time(&mut self, at: DateTime<Utc>) {
+        if self.last_at.is_none_or(|l| at > l) {
+            self.last_at = Some(at);
+        }
+    }
+
+    pub(super) fn reject(&mut self, policy: usize, run: &mut PolicyRun, code: &str) {
+        run.rejected += 1;
+        if let Some(acc) = self.acc.get_mut(policy) {
+            acc.f.rejected += 1;
+            *acc.f.rejected_by_code.entry(code.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Opens the ticket under policy `i`, counting what the opening produced.
+    pub(super) fn open_run(
+        &mut self,
+        i: usize,
+        engine: &Engine,
+        input: &crate::runtime::OpenTicket,
+    ) -> PolicyRun {
+        let comparing = self.comparing();
+        let mut run = PolicyRun {
+            ticket: None,
+            rejected: 0,
+            escalations: Vec::new(),
+            visits: Vec::new(),
+            paused_since: None,
+            call_rows: Vec::new(),
+        };
+        match engine.open(input) {
+            Ok((ticket, outcome)) => {
+                run.ticket = Some(ticket);
+                let mut acc = self.acc.get_mut(i);
+                if let Some(acc) = acc.as_deref_mut() {
+                    acc.f.applied += 1;
+                }
+                observe(engine, &mut run, acc, outcome, comparing);
+            }
+            Err(err) => {
+                self.reject(i, &mut run, err.code());
+                if comparing {
+                    run.call_rows.push(refused_row(input.at, "open", &err));
+                }
+            }
+        }
+        run
+    }
+
+    pub(super) fn apply_event(&mut self, live: &mut Live, event: &Event) {
+        let comparing = self.comparing();
+        let engines = self.engines;
+        for (i, engine) in engines.iter().enumerate() {
+            let Some(run) = live.runs.get_mut(i) else { continue };
+            let Some(ticket) = run.ticket.as_mut() else {
+                let err =
+                    Rejection::BadEvent { message: "the ticket's opening was refused".into() };
+                if comparing {
+                    run.call_rows.push(refused_row(event.at, &event.event, &err));
+                }
+                run.rejected += 1;
+                if let Some(acc) = self.acc.get_mut(i) {
+                    acc.f.rejected += 1;
+                    *acc.f.rejected_by_code.entry(NOT_OPENED.to_string()).or_default() += 1;
+                }
+                continue;
+            };
+            match engine.apply(ticket, event) {
+                Ok(outcome) => {
+                    let mut acc = self.acc.get_mut(i);
+                    if let Some(acc) = acc.as_deref_mut() {
+                        acc.f.applied += 1;
+                    }
+                    observe(engine, run, acc, outcome, comparing);
+                }
+                Err(err) => {
+                    if comparing {
+                        run.call_rows.push(rejected_row(ticket, event, &err));
+                    }
+                    run.rejected += 1;
+                    if let Some(acc) = self.acc.get_mut(i) {
+                        acc.f.rejected += 1;
+                        *acc.f.rejected_by_code.entry(err.code().to_string()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// With two policies: compares the rows the last line produced, remembering the first
+    /// difference.
+    pub(super) fn compare_call(&self, live: &mut Live, _line: u64) {
+        if !self.comparing() {
+            return;
+        }
+        let (a, b) = match &mut live.runs[..] {
+            [a, b, ..] => (a, b),
+            _ => return,
+        };
+        if live.first_difference.is_none() {
+            let n = a.call_rows.len().max(b.call_rows.len());
+            for k in 0..n {
+                let (ra, rb) = (a.call_rows.get(k), b.call_rows.get(k));
+                if ra != rb {
+                    live.first_difference = Some(Box::new((ra.cloned(), rb.cloned())));
+                    break;
+                }
+            }
+        }
+        a.call_rows.clear();
+        b.call_rows.clear();
+    }
+
+    /// Puts the ticket back, or finishes it when it is done under every policy.
+    pub(super) fn settle(&mut self, id: Text, live: Box<Live>) {
+        if live.runs.iter().all(PolicyRun::is_done) {
+            let codes = done_codes(&live);
+            self.finish_ticket(&id, *live);
+            self.done.insert(id, codes);
+        } else {
+            self.live.insert(id, live);
+        }
+    }
+
+    pub(super) fn finish_ticket(&mut self, id: &str, mut live: Live) {
+        for (i, run) in live.runs.iter_mut().enumerate() {
+            let Some(acc) = self.acc.get_mut(i) else { continue };
+            let Some(ticket) = run.ticket.as_ref() else { continue };
+            // A visit still running at the end: close the books on it as it stands.
+            acc.f.tickets += 1;
+            if ticket.is_closed() {
+                acc.f.closed += 1;
+            }
+            for m in &ticket.marks {
+                update(&mut acc.f.marks, &m.tier, |by_mark| update(by_mark, &m.mark, |n| *n += 1));
+            }
+            for v in run.visits.iter().filter(|v| v.deadline) {
+                update(&mut acc.stages, &v.stage, |s| {
+                    s.visits += 1;
+                    if v.breached {
+                        s.late += 1;
+                    } else if v.left.is_some() {
+                        s.on_time += 1;
+                    } else {
+                        s.running += 1;
+                    }
+                });
+            }
+        }
+        if self.comparing()
+            && let [a, b, ..] = &live.runs[..]
+        {
+            let (before, after) = (outcome_of(a), outcome_of(b));
+            if before != after {
+                self.changes.push(TicketChange {
+                    ticket: id.to_string(),
+                    line: live.line,
+                    before,
+                    after,
+                    first_difference: live.first_difference.take().map(|b| *b),
+                });
+            }
+        }
+        if self.options.keep_tickets
+            && let Some(run) = live.runs.first_mut()
+            && let Some(ticket) = run.ticket.take()
+            && let Some(engine) = self.engines.first()
+        {
+            let keyword = engine
+                .matching_rule("category", &ticket.fields, live.category_given)
+                .and_then(|(_, k)| k);
+            self.records.push(TicketRecord {
+                id: id.to_string(),
+                line: live.line,
+                opened_at: ticket.opened_at,
+                complainant: live.complainant.take(),
+                keyword,
+                category_given: live.category_given,
+                closed_at: ticket.closed_at,
+                breaches: ticket.stats.breaches,
+                escalations: std::mem::take(&mut run.escalations),
+                marks: ticket.marks,
+                visits: std::mem::take(&mut run.visits),
+                fields: ticket.fields,
+            });
+        }
+    }
+
+    /// Advances every open ticket to `end` and hands over what was gathered.
+    pub(super) fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput {
+        let comparing = self.comparing();
+        let mut live: Vec<(Text, Box<Live>)> = self.live.drain().collect();
+        live.sort_by_key(|(_, l)| l.line);
+        for (id, mut l) in live {
+            if let Some(end) = end {
+                let runs = self.engines.iter().zip(l.runs.iter_mut()).zip(self.acc.iter_mut());
+                for ((engine, run), acc) in runs {
+                    let Some(ticket) = run.ticket.as_mut() else { continue };
+                    if let Ok(outcome) = engine.advance(ticket, end) {
+                        observe(engine, run, Some(acc), outcome, comparing);
+                    }
+                }
+                self.compare_call(&mut l, 0);
+            }
+            self.finish_ticket(&id, *l);
+        }
+        WorkerOutput {
+            acc: self.acc,
+            records: self.records,
+            changes: self.changes,
+            errors: self.errors,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// A `rejected` row for an input refused before any ticket existed.
+pub(super) fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> TimelineRow {
+    TimelineRow {
+        at,
+        kind: RowKind::Rejected,
+        stage: None,
+        tier: None,
+        detail: compact_str::format_compact!("{what} [{}]: {err}", err.code()),
+        due: None,
+        provisional: false,
+    }
+}
+
+pub(super) fn outcome_of(run: &PolicyRun) -> TicketOutcome {
+    match &run.ticket {
+        None => TicketOutcome { rejected: run.rejected, ..TicketOutcome::default() },
+        Some(t) => TicketOutcome {
+            stage: t.stage.to_string(),
+            closed: t.is_closed(),
+            breaches: t.stats.breaches,
+            escalations: t.stats.escalations,
+            marks: t.marks.len() as u32,
+            rejected: run.rejected,
+        },
+    }
+}
+
+/// Follows the rows of one call: stage visits, pauses, breaches, escalations.
+pub(super) fn observe(
+    engine: &Engine,
+    run: &mut PolicyRun,
+    acc: Option<&mut Accumulator>,
+    outcome: Outcome,
+    keep_rows: bool,
+) {
+    let policy = engine.policy();
+    if let Some(acc) = acc {
+        for row in &outcome.rows {
+            let tier = || row.tier.as_deref().unwrap_or_default().to_string();
+            match row.kind {
+                RowKind::Breach => {
+                    acc.f.breaches += 1;
+                    let stage = row.stage.as_deref().unwrap_or_default().to_string();
+                    *acc.f
+                        .breaches_by_stage
+                        .entry(stage)
+                        .or_default()
+                        .entry(tier())
+                        .or_default() += 1;
+                }
+                RowKind::Escalate => {
+                    acc.f.escalations += 1;
+                    *acc.f.escalations_to.entry(tier()).or_default() += 1;
+                }
+                RowKind::Flag => acc.f.flags += 1,
+                _ => {}
+            }
+        }
+    }
+    for row in &outcome.rows {
+        match row.kind {
+            RowKind::Entered => {
+                if let Some(v) = run.visits.last_mut().filter(|v| v.left.is_none()) {
+                    v.left = Some(row.at);
+                    if let Some(since) = run.paused_since.take() {
+                        v.paused_working += policy.calendar.working_clock(row.at)
+                            - policy.calendar.working_clock(since);
+                    }
+                }
+                let stage = row.stage.clone().unwrap_or_default();
+                let terminal = policy
+                    .stage_id(&stage)
+                    .and_then(|s| policy.stages.get(s))
+                    .is_some_and(|s| s.terminal);
+                if !terminal {
+                    run.visits.push(Visit {
+                        stage,
+                        entered: row.at,
+                        left: None,
+                        deadline: false,
+                        breached: false,
+                        paused_working: 0,
+                    });
+                }
+            }
+            RowKind::Deadline => {
+                if let Some(v) = current_visit(run, row) {
+                    v.deadline = true;
+                }
+            }
+            RowKind::Breach => {
+                if let Some(v) = current_visit(run, row) {
+                    v.breached = true;
+                }
+            }
+            RowKind::Paused => run.paused_since = Some(row.at),
+            RowKind::Resumed => {
+                if let (Some(since), Some(v)) = (run.paused_since.take(), run.visits.last_mut()) {
+                    v.paused_working += policy.calendar.working_clock(row.at)
+                        - policy.calendar.working_clock(since);
+                }
+            }
+            RowKind::Escalate => {
+                run.escalations.push(row.tier.clone().unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    if keep_rows {
+        run.call_rows.extend(outcome.rows);
+    }
+}
+
+pub(super) fn current_visit<'a>(
+    run: &'a mut PolicyRun,
+    row: &TimelineRow,
+) -> Option<&'a mut Visit> {
+    run.visits
+        .last_mut()
+        .filter(|v| v.left.is_none() && row.stage.as_deref() == Some(v.stage.as_str()))
+}

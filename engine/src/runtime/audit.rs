@@ -1,0 +1,81 @@
+//! The records of the audit chain a ticket keeps.
+
+use super::{Digest, Event};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One link of the tamper-evident audit chain: an applied event (or the opening) and the hash
+/// over the previous record's hash, the event and the resulting state's digest.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &done).unwrap();
+/// let [opening, done] = &ticket.history[..] else { panic!("two records") };
+/// assert_eq!((opening.seq, done.seq), (0, 1));
+/// assert_eq!(done.hash, record_hash(&opening.hash, &done.entry, &done.state));
+/// assert_eq!(ticket.audit_head, done.hash);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// 0 for the opening, then 1, 2, …
+    pub seq: u64,
+    /// What was applied.
+    pub entry: AuditEntry,
+    /// SHA-256 of the ticket state after it (history and head excluded).
+    pub state: Digest,
+    /// SHA-256 over `prev hash | entry | state`.
+    pub hash: Digest,
+}
+
+/// What an audit record covers.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
+/// engine.apply(&mut ticket, &done).unwrap();
+/// let events: Vec<&str> = ticket.history.iter().map(|r| match &r.entry {
+///     AuditEntry::Open(_) => "(opened)",
+///     AuditEntry::Event(e) => e.event.as_str(),
+/// }).collect();
+/// assert_eq!(events, ["(opened)", "done"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AuditEntry {
+    /// The opening data.
+    Open(Box<OpenRecord>),
+    /// An applied event.
+    Event(Box<Event>),
+}
+
+/// The opening data as recorded in the audit chain.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  channel: { type: string, default: web }\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// let input: OpenTicket =
+///     serde_json::from_str(r#"{"id":"R-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let AuditEntry::Open(record) = &ticket.history[0].entry else { panic!("the opening") };
+/// // The record keeps the fields as given; the ticket holds them with defaults applied.
+/// assert!(record.fields.is_empty());
+/// assert_eq!((record.opened, &ticket.fields["channel"]), (input.at, &serde_json::json!("web")));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRecord {
+    /// When.
+    pub opened: DateTime<Utc>,
+    /// The fields as given.
+    pub fields: serde_json::Map<String, Value>,
+}

@@ -1,0 +1,177 @@
+//! What a ticket accepts now, what it waits for, and its running clocks.
+
+use super::stage::group_pending;
+use super::{Engine, Run};
+use crate::runtime::{
+    ATTACH, AcceptedEvent, ClockView, MEMBER_DONE, NextActions, Rejection, Ticket,
+};
+use chrono::{DateTime, Utc};
+
+impl Engine {
+    /// What the ticket accepts now, what it is waiting for, and its running clocks.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (ticket, _) = engine.open(&input)?;
+    /// let next = engine.next_actions(&ticket, "2026-03-02T10:00:00Z".parse()?)?;
+    /// let done = &next.events[0];
+    /// assert_eq!((done.event.as_str(), done.by.as_deref()), ("done", Some("agent")));
+    /// let clock = &next.clocks[0];
+    /// assert_eq!((clock.name.as_str(), clock.budget.as_str(), clock.used), ("open", "4h", 0.25));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_actions(
+        &self,
+        ticket: &Ticket,
+        now: DateTime<Utc>,
+    ) -> Result<NextActions, Rejection> {
+        self.check_pin(ticket)?;
+        let p = &*self.policy;
+        let run = Run::new(self);
+        let mut events = Vec::new();
+        let mut missing = Vec::new();
+        let mut pending = Vec::new();
+        let mut clocks = Vec::new();
+        // Views carry plain strings.
+        let tier = || ticket.tier.as_deref().map(str::to_string);
+        if !ticket.is_closed() {
+            let stage = self.stage(ticket);
+            missing = stage
+                .requires
+                .iter()
+                .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
+                .cloned()
+                .collect::<Vec<_>>();
+            let mut member_events = Vec::new();
+            if let Some(g) = &ticket.group {
+                pending = group_pending(g, self.group_completion(g));
+                let def = p.groups.iter().find(|d| d.name == g.name);
+                for m in &pending {
+                    let tier = def.map(|d| if m == "lead" { d.lead } else { d.member_tier });
+                    member_events.push(AcceptedEvent {
+                        event: MEMBER_DONE.to_string(),
+                        to: None,
+                        by: tier.and_then(|t| p.tiers.get(t)).cloned(),
+                        member: Some(m.clone()),
+                        blocked_by: vec![],
+                    });
+                }
+            }
+            let mut blockers = Vec::new();
+            if !missing.is_empty() {
+                blockers.push(format!("missing {}", missing.join(", ")));
+            }
+            if !pending.is_empty() {
+                blockers.push(format!("waiting for {}", pending.join(", ")));
+            }
+            for tr in &stage.on {
+                let mut blocked_by = blockers.clone();
+                if let Some(w) = &tr.when {
+                    match run.eval(w, &ticket.fields) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            blocked_by.push(format!("condition `{}` is false", w.source()))
+                        }
+                        Err(e) => blocked_by.push(format!(
+                            "condition `{}` cannot be evaluated: {}",
+                            w.source(),
+                            e.message
+                        )),
+                    }
+                }
+                events.push(AcceptedEvent {
+                    event: tr.event.clone(),
+                    to: p.stages.get(tr.to).map(|s| s.name.clone()),
+                    by: tier(),
+                    member: None,
+                    blocked_by,
+                });
+            }
+            for rule in &p.pauses {
+                let paused = ticket.clock.as_ref().and_then(|c| c.paused.as_ref());
+                match paused {
+                    Some(pz) if pz.resume_on == rule.resume_on => events.push(AcceptedEvent {
+                        event: rule.resume_on.clone(),
+                        to: None,
+                        by: None,
+                        member: None,
+                        blocked_by: vec![],
+                    }),
+                    None if ticket.clock.is_some() => events.push(AcceptedEvent {
+                        event: rule.on.clone(),
+                        to: None,
+                        by: tier(),
+                        member: None,
+                        blocked_by: vec![],
+                    }),
+                    _ => {}
+                }
+            }
+            for a in &missing {
+                events.push(AcceptedEvent {
+                    event: ATTACH.to_string(),
+                    to: None,
+                    by: tier(),
+                    member: None,
+                    blocked_by: vec![format!("artifact `{a}`")],
+                });
+            }
+            events.append(&mut member_events);
+            if let Some(c) = &ticket.clock {
+                clocks.push(ClockView {
+                    kind: "stage".into(),
+                    name: ticket.stage.to_string(),
+                    tier: tier(),
+                    budget: c.budget.to_string(),
+                    deadline: c.deadline,
+                    used: run.used_share(c, now),
+                    provisional: c.provisional,
+                    paused: c.paused.is_some(),
+                    overdue: c.paused.is_none() && now >= c.deadline,
+                });
+            }
+            for ob in &p.obligations {
+                let Some(st) = ticket.obligations.get(ob.name.as_str()) else { continue };
+                if st.done.is_some() {
+                    continue;
+                }
+                events.push(AcceptedEvent {
+                    event: ob.done_on.clone(),
+                    to: None,
+                    by: p.tiers.get(ob.owner).cloned(),
+                    member: None,
+                    blocked_by: vec![],
+                });
+                // On the working clock for a working-time limit, as for a stage.
+                let working = Run::is_working(&ob.due);
+                let started = run.scale(working, st.started);
+                let total = (run.scale(working, st.deadline) - started).max(1);
+                clocks.push(ClockView {
+                    kind: "obligation".into(),
+                    name: ob.name.clone(),
+                    tier: p.tiers.get(ob.owner).cloned(),
+                    budget: ob.due.to_string(),
+                    deadline: st.deadline,
+                    used: (run.scale(working, now) - started) as f64 / total as f64,
+                    provisional: st.provisional,
+                    paused: false,
+                    overdue: now >= st.deadline,
+                });
+            }
+        }
+        Ok(NextActions {
+            stage: ticket.stage.to_string(),
+            tier: tier(),
+            assignee: ticket.assignee.as_deref().map(str::to_string),
+            closed: ticket.is_closed(),
+            events,
+            missing_artifacts: missing,
+            pending_members: pending,
+            clocks,
+            next_wakeup: self.next_wakeup(ticket),
+        })
+    }
+}

@@ -1,0 +1,434 @@
+//! Events: deciding what an event does (or why it is refused) before anything changes, then
+//! carrying it out.
+
+use super::Run;
+use super::fields::neutral;
+use super::stage::{group_pending, hand_over};
+use crate::compile::{ResumeMode, StageId};
+use crate::runtime::{ATTACH, MEMBER_DONE, REASSIGN, SET};
+use crate::runtime::{AuditEntry, Event, Pause, Rejection, RowKind, Text, Ticket, TimelineRow};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+impl<'e> Run<'e> {
+    /// Decides what `event` does to `ticket`, or why it is refused, without changing anything.
+    ///
+    /// Firing due clock items never changes what an event is allowed to do: ladder steps,
+    /// breaches and obligation deadlines touch tiers, flags, marks and counters, never the stage,
+    /// fields, artifacts, joint group, pause state or discharged obligations that acceptance
+    /// reads. So the event is checked first against the ticket as stored, and a refusal leaves it
+    /// untouched without copying it.
+    pub(super) fn plan<'x>(
+        &self,
+        ticket: &Ticket,
+        event: &'x Event,
+    ) -> Result<Plan<'e, 'x>, Rejection> {
+        let p = self.policy();
+        let name = event.event.as_str();
+        let stage = self.engine.stage(ticket);
+        if let Some((key, owner)) = event.stray_key() {
+            // `to` is the key a host is likeliest to echo from `next_actions`, where it names
+            // the stage a transition leads to.
+            let aside = if key == "to" {
+                "; a transition's next stage comes from the policy, and `to` names a tier"
+            } else {
+                ""
+            };
+            return Err(Rejection::bad(format!(
+                "`{name}` takes no `{key}` (only `{owner}` does); send the `{key}` as a \
+                 separate `{owner}` event{aside}"
+            )));
+        }
+        match name {
+            ATTACH => {
+                let Some(artifact) = event.artifact.as_deref() else {
+                    return Err(Rejection::bad("`attach` needs an `artifact`"));
+                };
+                if !self.engine.artifacts.contains(artifact) {
+                    let hint = crate::check::did_you_mean(artifact, self.engine.artifacts.iter())
+                        .map(|h| format!("; did you mean `{h}`?"))
+                        .unwrap_or_default();
+                    return Err(Rejection::bad(format!(
+                        "unknown artifact `{artifact}`: no stage requires it{hint}"
+                    )));
+                }
+                Ok(Plan::Attach(artifact))
+            }
+            SET => {
+                let Some(data) = event.data.as_ref().filter(|d| !d.is_empty()) else {
+                    return Err(Rejection::bad("`set` needs `data` with at least one field"));
+                };
+                let mut checked = Vec::with_capacity(data.len());
+                for (k, v) in data {
+                    let value = match p.field(k) {
+                        Some(f) if v.is_null() => {
+                            f.default.clone().unwrap_or_else(|| neutral(&f.ty))
+                        }
+                        _ => self.engine.check_field(k, v)?,
+                    };
+                    checked.push((k.as_str(), value));
+                }
+                Ok(Plan::Set(checked))
+            }
+            MEMBER_DONE => {
+                let Some(member) = event.member.as_deref() else {
+                    return Err(Rejection::bad("`member_done` needs a `member`"));
+                };
+                let Some(group) = ticket.group.as_ref() else {
+                    return Err(Rejection::bad(format!(
+                        "stage `{}` has no joint group",
+                        ticket.stage
+                    )));
+                };
+                let gname = &group.name;
+                if member == "lead" {
+                    if group.lead_done.is_some() {
+                        return Err(Rejection::bad(format!(
+                            "the lead of `{gname}` already reported done"
+                        )));
+                    }
+                } else {
+                    match group.members.get(member) {
+                        Some(None) => {}
+                        Some(Some(_)) => {
+                            return Err(Rejection::bad(format!(
+                                "member `{member}` already reported done"
+                            )));
+                        }
+                        None => {
+                            let known = group.members.keys().cloned().collect::<Vec<_>>();
+                            return Err(Rejection::bad(format!(
+                                "`{member}` is not a member of joint group `{gname}` (members: {})",
+                                known.join(", ")
+                            )));
+                        }
+                    }
+                }
+                Ok(Plan::MemberDone(member))
+            }
+            REASSIGN => {
+                let (to, assignee) = (event.to.as_deref(), event.assignee.as_deref());
+                if to.is_none() && assignee.is_none() {
+                    return Err(Rejection::bad(
+                        "`reassign` needs `to` (a tier), `assignee` (a person) or both",
+                    ));
+                }
+                if assignee.is_some_and(|a| a.trim().is_empty()) {
+                    return Err(Rejection::bad("`assignee` is empty"));
+                }
+                if let Some(to) = to.filter(|to| p.tier_id(to).is_none()) {
+                    let hint = crate::check::did_you_mean(to, p.tiers.iter())
+                        .map(|h| format!("; did you mean `{h}`?"))
+                        .unwrap_or_default();
+                    return Err(Rejection::bad(format!("unknown tier `{to}`{hint}")));
+                }
+                Ok(Plan::Reassign { to, assignee })
+            }
+            _ if stage.on.iter().any(|t| t.event == name) => {
+                let mut false_conditions = Vec::new();
+                let mut chosen = None;
+                for t in stage.on.iter().filter(|t| t.event == name) {
+                    match &t.when {
+                        Some(w) if !self.guard(w, &ticket.fields)? => {
+                            false_conditions.push(format!("`{}` is false", w.source()));
+                        }
+                        _ => {
+                            chosen = Some(t.to);
+                            break;
+                        }
+                    }
+                }
+                let Some(to) = chosen else {
+                    return Err(Rejection::GuardFalse {
+                        event: name.to_string(),
+                        stage: stage.name.clone(),
+                        conditions: false_conditions,
+                    });
+                };
+                let missing: Vec<String> = stage
+                    .requires
+                    .iter()
+                    .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Rejection::MissingArtifacts { stage: stage.name.clone(), missing });
+                }
+                if let Some(g) = &ticket.group {
+                    let pending = group_pending(g, self.engine.group_completion(g));
+                    if !pending.is_empty() {
+                        return Err(Rejection::GroupPending { group: g.name.to_string(), pending });
+                    }
+                }
+                Ok(Plan::Transition(to))
+            }
+            _ => {
+                if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
+                    let Some(c) = ticket.clock.as_ref() else {
+                        return Err(Rejection::bad(format!(
+                            "stage `{}` has no running clock to pause",
+                            stage.name
+                        )));
+                    };
+                    if c.paused.is_some() {
+                        return Err(Rejection::bad(format!(
+                            "the clock of `{}` is already paused",
+                            stage.name
+                        )));
+                    }
+                    return Ok(Plan::Pause(rule));
+                }
+                if let Some(rule) = p.pauses.iter().find(|r| r.resume_on == name) {
+                    let paused = ticket.clock.as_ref().and_then(|c| c.paused.as_ref());
+                    if paused.is_none_or(|pz| pz.resume_on != name) {
+                        return Err(Rejection::bad(format!(
+                            "the clock of `{}` is not paused",
+                            stage.name
+                        )));
+                    }
+                    return Ok(Plan::Resume(rule));
+                }
+                if let Some(ob) = p.obligations.iter().find(|o| o.done_on == name) {
+                    let open =
+                        ticket.obligations.get(ob.name.as_str()).is_some_and(|s| s.done.is_none());
+                    if !open {
+                        return Err(Rejection::bad(format!(
+                            "obligation `{}` is not open",
+                            ob.name
+                        )));
+                    }
+                    return Ok(Plan::Discharge(ob));
+                }
+                let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
+                accepted.dedup();
+                Err(Rejection::NotAccepted {
+                    event: name.to_string(),
+                    stage: stage.name.clone(),
+                    accepted,
+                })
+            }
+        }
+    }
+
+    /// Carries out a planned event on a ticket that has been brought to the event's time.
+    pub(super) fn commit(&mut self, ticket: &mut Ticket, event: &Event, plan: Plan<'e, '_>) {
+        let p = self.policy();
+        let at = event.at;
+        let name = event.event.as_str();
+        let stage_name: &'e str = &self.engine.stage(ticket).name;
+        match plan {
+            Plan::Attach(artifact) => {
+                ticket.artifacts.insert(Text::from(artifact), at);
+                self.row(
+                    at,
+                    RowKind::Attached,
+                    Some(stage_name),
+                    ticket.tier.as_deref(),
+                    detail!(self, "{artifact}"),
+                );
+                self.take_autos(ticket, at, 0);
+            }
+            Plan::Set(checked) => {
+                let mut changes = Vec::with_capacity(checked.len());
+                // Given: a value the opening or a `set` wrote last, null meaning none (the rules
+                // decide again).
+                fn note<'a>(given: &mut BTreeSet<&'a str>, data: &'a Map<String, Value>) {
+                    for (k, v) in data {
+                        if v.is_null() {
+                            given.remove(k.as_str());
+                        } else {
+                            given.insert(k);
+                        }
+                    }
+                }
+                let mut given = BTreeSet::new();
+                for rec in &ticket.history {
+                    match &rec.entry {
+                        AuditEntry::Open(o) => note(&mut given, &o.fields),
+                        // Only a `set` applied its data (an older build kept stray data).
+                        AuditEntry::Event(e) if e.event == SET => {
+                            if let Some(d) = &e.data {
+                                note(&mut given, d);
+                            }
+                        }
+                        AuditEntry::Event(_) => {}
+                    }
+                }
+                if let Some(d) = &event.data {
+                    note(&mut given, d);
+                }
+                let fields = Arc::make_mut(&mut ticket.fields).map_mut();
+                for (k, v) in checked {
+                    changes.push(format!("{k}={}", compact(&v)));
+                    fields.insert(Text::from(k), v);
+                }
+                let errors = self.engine.derive(fields, &|name| given.contains(name));
+                self.fields_changed();
+                errors.into_iter().for_each(|e| self.condition_error(e));
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(stage_name),
+                    ticket.tier.as_deref(),
+                    detail!(self, "set {}", changes.join(", ")),
+                );
+                self.start_obligations(ticket, at);
+                self.take_autos(ticket, at, 0);
+            }
+            Plan::MemberDone(member) => {
+                let Some(group) = ticket.group.as_mut() else { return };
+                if member == "lead" {
+                    group.lead_done = Some(at);
+                } else if let Some(slot) = group.members.get_mut(member) {
+                    *slot = Some(at);
+                }
+                let how = self.engine.group_completion(group);
+                let done = group.members.values().filter(|d| d.is_some()).count();
+                let total = group.members.len();
+                let pending = group_pending(group, how);
+                let gname = &group.name;
+                let detail = if pending.is_empty() {
+                    detail!(self, "`{member}` done ({done}/{total}); group `{gname}` complete")
+                } else {
+                    detail!(
+                        self,
+                        "`{member}` done ({done}/{total}); waiting for {}",
+                        pending.join(", ")
+                    )
+                };
+                self.row(at, RowKind::Group, Some(stage_name), ticket.tier.as_deref(), detail);
+            }
+            Plan::Reassign { to, assignee } => {
+                let from = ticket.tier.clone().unwrap_or_default();
+                if let Some(to) = to {
+                    hand_over(ticket, Some(Text::from(to)));
+                }
+                if let Some(a) = assignee {
+                    ticket.assignee = Some(Text::from(a));
+                }
+                let tier = ticket.tier.clone();
+                let detail = match (to, assignee, tier.as_deref()) {
+                    (Some(to), Some(a), _) => detail!(self, "{from} → {to} ({a}) by event"),
+                    (Some(to), None, _) => detail!(self, "{from} → {to} by event"),
+                    (None, Some(a), Some(t)) => detail!(self, "assigned to {a} ({t}) by event"),
+                    (None, Some(a), None) => detail!(self, "assigned to {a} by event"),
+                    (None, None, _) => Text::default(),
+                };
+                self.row(at, RowKind::Reassign, Some(stage_name), tier.as_deref(), detail);
+            }
+            Plan::Transition(to) => {
+                let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(stage_name),
+                    ticket.tier.as_deref(),
+                    detail!(self, "{name} → {target}"),
+                );
+                // An event that is both a transition and an obligation's `done_on` (the bank's
+                // `accepted` closes the ticket and answers the final reply) does both.
+                for ob in p.obligations.iter().filter(|o| o.done_on == name) {
+                    self.discharge(ticket, ob, name, at);
+                }
+                self.enter(ticket, to, at, 0);
+            }
+            Plan::Pause(rule) => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                let working = Self::is_working(&c.budget);
+                let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
+                c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
+                self.row(
+                    at,
+                    RowKind::Paused,
+                    Some(stage_name),
+                    ticket.tier.as_deref(),
+                    detail!(self, "{name}: clock stopped, resumes on `{}`", rule.resume_on),
+                );
+            }
+            Plan::Resume(rule) => {
+                let Some(c) = ticket.clock.as_mut() else { return };
+                let Some(pause) = c.paused.take() else { return };
+                let working = Self::is_working(&c.budget);
+                let (deadline, provisional) = match rule.resume {
+                    ResumeMode::Remaining => {
+                        let d = if working {
+                            p.calendar
+                                .at_working_clock(p.calendar.working_clock(at) + pause.remaining)
+                        } else {
+                            at + chrono::Duration::seconds(pause.remaining)
+                        };
+                        // Provisional when the new deadline lies beyond the calendar's data.
+                        let beyond = d.with_timezone(&p.calendar.tz()).date_naive()
+                            > p.calendar.coverage().1;
+                        (d, c.provisional || beyond)
+                    }
+                    ResumeMode::Restart => {
+                        c.started = at;
+                        let d = p.calendar.add(at, c.budget);
+                        c.total = if working {
+                            p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
+                        } else {
+                            (d.at - at).num_seconds()
+                        };
+                        c.fired = 0;
+                        (d.at, d.provisional.is_some())
+                    }
+                };
+                c.deadline = deadline;
+                c.provisional = provisional;
+                let paused_for = at - pause.since;
+                let detail = detail!(
+                    self,
+                    "{name}: clock runs again after {}h{:02}m ({}) → due {}",
+                    paused_for.num_hours(),
+                    paused_for.num_minutes() % 60,
+                    match rule.resume {
+                        ResumeMode::Remaining => "remaining time kept",
+                        ResumeMode::Restart => "full budget again",
+                    },
+                    self.human(deadline)
+                );
+                self.push(TimelineRow {
+                    at,
+                    kind: RowKind::Resumed,
+                    stage: Some(Text::from(stage_name)),
+                    tier: ticket.tier.as_deref().map(Text::from),
+                    detail,
+                    due: Some(deadline),
+                    provisional,
+                });
+            }
+            Plan::Discharge(ob) => {
+                self.discharge(ticket, ob, name, at);
+            }
+        }
+    }
+}
+
+/// What an accepted event does, decided by [`Run::plan`] before anything changes.
+pub(super) enum Plan<'p, 'x> {
+    /// Attach an artifact the policy knows.
+    Attach(&'x str),
+    /// Update fields with these checked values.
+    Set(Vec<(&'x str, Value)>),
+    /// A joint-group member (or `lead`) reports done.
+    MemberDone(&'x str),
+    /// Hand the stage to a tier, name the person handling it, or both.
+    Reassign { to: Option<&'x str>, assignee: Option<&'x str> },
+    /// Take a transition to this stage.
+    Transition(StageId),
+    /// Stop the stage clock under this rule.
+    Pause(&'p crate::compile::PauseRule),
+    /// Restart the stage clock under this rule.
+    Resume(&'p crate::compile::PauseRule),
+    /// Discharge this obligation.
+    Discharge(&'p crate::compile::ObligationDef),
+}
+
+pub(super) fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

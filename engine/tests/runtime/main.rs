@@ -1,0 +1,12 @@
+//! The ticket runtime, rule by rule, with exact instants across Spring Festival and National Day.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: a failure is the test failing")]
+
+mod audit;
+mod common;
+mod deadlines;
+mod events;
+mod groups_obligations_pauses;
+mod ladders;
+mod migration;
+mod opening;
+mod reference;
