@@ -7,7 +7,7 @@
 //! cargo run --example embed
 //! ```
 
-use ombud_engine::runtime::{Engine, Event, OpenTicket, Ticket};
+use ombud_engine::{Engine, Event, OpenTicket, Ticket};
 use std::error::Error;
 use std::sync::Arc;
 
@@ -16,16 +16,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/service-complaints.yaml");
     let policy = match ombud_engine::load_policy_file(std::path::Path::new(path)) {
         Ok((policy, _warnings)) => policy,
-        Err(diagnostics) => {
-            for d in diagnostics {
+        Err(err) => {
+            for d in err.diagnostics() {
                 eprintln!("{d} at {}:{}:{}", d.file().unwrap_or(path), d.span.line, d.span.column);
             }
-            return Err("the policy does not compile".into());
+            return Err(err.into());
         }
     };
     // 2. One engine per policy version; it is Send + Sync, share it across threads.
     let engine = Engine::new(Arc::new(policy));
-    let tz = engine.policy().calendar.tz();
+    let tz = engine.policy().calendar().tz();
 
     // 3. A fee complaint arrives on the Friday evening before Spring Festival 2026.
     let open: OpenTicket = serde_json::from_value(serde_json::json!({
@@ -41,7 +41,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (mut ticket, outcome) = engine.open(&open)?;
     println!(
         "opened {} in stage `{}`; wake me at {:?}",
-        ticket.id, ticket.stage, outcome.next_wakeup
+        ticket.id(),
+        ticket.stage(),
+        outcome.next_wakeup
     );
 
     // 4. Events carry their own time. A refused event is an error and leaves the ticket unchanged.
@@ -64,7 +66,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     match engine.apply(&mut ticket, &Event::named("confirmed", "2026-02-14T03:00:00Z".parse()?)) {
-        Ok(_) => println!("unexpected: `confirmed` was accepted in `{}`", ticket.stage),
+        Ok(_) => println!("unexpected: `confirmed` was accepted in `{}`", ticket.stage()),
         Err(refusal) => println!("refused as expected: {refusal}"),
     }
 

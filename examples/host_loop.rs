@@ -17,9 +17,7 @@ use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/service-complaints.yaml");
-    let policy = ombud_engine::load_policy_file(std::path::Path::new(path))
-        .map_err(|d| format!("policy does not compile: {} diagnostics", d.len()))?
-        .0;
+    let (policy, _warnings) = ombud_engine::load_policy_file(std::path::Path::new(path))?;
     let engine = Engine::new(Arc::new(policy));
 
     // Open 50 tickets over a working week; every third one is never registered, so its one-hour

@@ -3,8 +3,7 @@
 
 use crate::ledger::load_policy;
 use crate::replay::open_ledger;
-use ombud_engine::ledger::{compare_with_ledger, ledger_chains, verify_ticket};
-use ombud_engine::runtime::{Engine, Ticket};
+use ombud_engine::{Engine, Ticket, compare_with_ledger, ledger_chains, verify_ticket};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,7 +65,9 @@ fn verify_tickets(path: &Path) -> ExitCode {
                 };
                 println!(
                     "ok      {}: {} records, head {}{note}",
-                    v.ticket, v.records, t.audit_head
+                    v.ticket,
+                    v.records,
+                    t.audit_head()
                 );
             }
             Some(p) => {

@@ -10,9 +10,9 @@
 
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
-use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, parse_date};
-use ombud_engine::check::Diagnostic;
-use ombud_engine::policy::{DURATION_FORMS, Duration};
+use ombud_engine::calendar::{BusinessHours, HOURS_FORM, parse_date};
+use ombud_engine::policy::DURATION_FORMS;
+use ombud_engine::{Calendar, Diagnostic, Duration};
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;

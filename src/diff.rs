@@ -2,9 +2,9 @@
 
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use chrono_tz::Tz;
-use ombud_engine::runtime::{Engine, TimelineRow};
-use ombud_engine::simulate::{RowChange, TimelineDiff, compare, simulate};
+use ombud_engine::simulate::{RowChange, TimelineDiff, compare};
 use ombud_engine::timefmt;
+use ombud_engine::{Engine, TimelineRow, simulate};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -96,7 +96,7 @@ fn diff_one(
     if scenario.policy.is_some() {
         let own =
             scenario_files::policy_path(&scenario, file, None).and_then(|p| policies.load(&p)).ok();
-        if own.is_some_and(|p| p.id != old.id && p.id != new.id) {
+        if own.is_some_and(|p| p.id() != old.id() && p.id() != new.id()) {
             return Ok(Compared::Skipped);
         }
     }

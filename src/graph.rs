@@ -3,9 +3,8 @@
 //! automatic transitions are dashed; terminal stages are drawn round.
 
 use crate::render::{emit, render_text, summary, use_colour};
-use ombud_engine::CompiledPolicy;
-use ombud_engine::compile::{Conditional, EdgeLabel};
-use ombud_engine::load_policy_file;
+use ombud_engine::policy::{Conditional, EdgeLabel, TierId};
+use ombud_engine::{CompiledPolicy, load_policy_file};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +36,8 @@ pub fn run(args: Args) -> ExitCode {
     }
     let policy = match load_policy_file(&args.policy) {
         Ok((p, _)) => p,
-        Err(diags) => {
+        Err(err) => {
+            let diags = err.into_diagnostics();
             let colour = use_colour();
             for d in &diags {
                 eprintln!("{}", render_text(d, colour));
@@ -71,9 +71,9 @@ fn choice<T>(list: &[Conditional<T>], show: impl Fn(&T) -> String) -> Option<Str
 
 /// The lines describing a stage: name, owner, time limit, required artifacts.
 fn stage_lines(p: &CompiledPolicy, i: usize) -> Vec<String> {
-    let Some(s) = p.stages.get(i) else { return Vec::new() };
+    let Some(s) = p.stages().get(i) else { return Vec::new() };
     let mut lines = vec![s.name.clone()];
-    let tier = |t: &usize| p.tiers.get(*t).cloned().unwrap_or_default();
+    let tier = |t: &TierId| p.tier(*t).to_string();
     if let Some(o) = choice(&s.owner, tier) {
         lines.push(format!("owner: {o}"));
     }
@@ -119,28 +119,23 @@ fn mermaid_escape(s: &str) -> String {
 fn mermaid(p: &CompiledPolicy) -> String {
     let mut out = String::from("flowchart TD\n");
     out.push_str("    start((start))\n");
-    for i in 0..p.stages.len() {
+    for i in 0..p.stages().len() {
         let label =
             stage_lines(p, i).iter().map(|l| mermaid_escape(l)).collect::<Vec<_>>().join("<br/>");
-        let terminal = p.stages.get(i).is_some_and(|s| s.terminal);
+        let terminal = p.stages().get(i).is_some_and(|s| s.terminal);
         if terminal {
             out.push_str(&format!("    s{i}([\"{label}\"])\n"));
         } else {
             out.push_str(&format!("    s{i}[\"{label}\"]\n"));
         }
     }
-    out.push_str(&format!("    start --> s{}\n", p.start));
-    for e in p.graph.raw_edges() {
-        let (text, auto) = edge_text(&e.weight);
+    out.push_str(&format!("    start --> s{}\n", p.start()));
+    for (from, to, label) in p.edges() {
+        let (text, auto) = edge_text(label);
         let arrow = if auto { "-.->" } else { "-->" };
-        out.push_str(&format!(
-            "    s{} {arrow}|\"{}\"| s{}\n",
-            e.source().index(),
-            mermaid_escape(&text),
-            e.target().index()
-        ));
+        out.push_str(&format!("    s{from} {arrow}|\"{}\"| s{to}\n", mermaid_escape(&text)));
     }
-    for (i, s) in p.stages.iter().enumerate() {
+    for (i, s) in p.stages().iter().enumerate() {
         if s.terminal {
             out.push_str(&format!("    class s{i} terminal\n"));
         }
@@ -164,28 +159,23 @@ fn dot_escape(s: &str) -> String {
 }
 
 fn dot(p: &CompiledPolicy) -> String {
-    let mut out = format!("digraph \"{}\" {{\n", dot_escape(&p.id));
+    let mut out = format!("digraph \"{}\" {{\n", dot_escape(p.id()));
     out.push_str(
         "    rankdir=TB;\n    node [shape=box, style=rounded, fontname=\"sans-serif\"];\n",
     );
     out.push_str("    edge [fontname=\"sans-serif\", fontsize=10];\n");
     out.push_str("    start [shape=circle, label=\"start\"];\n");
-    for i in 0..p.stages.len() {
+    for i in 0..p.stages().len() {
         let label = stage_lines(p, i).iter().map(|l| dot_escape(l)).collect::<Vec<_>>().join("\\n");
-        let terminal = p.stages.get(i).is_some_and(|s| s.terminal);
+        let terminal = p.stages().get(i).is_some_and(|s| s.terminal);
         let shape = if terminal { ", shape=doubleoctagon" } else { "" };
         out.push_str(&format!("    s{i} [label=\"{label}\"{shape}];\n"));
     }
-    out.push_str(&format!("    start -> s{};\n", p.start));
-    for e in p.graph.raw_edges() {
-        let (text, auto) = edge_text(&e.weight);
+    out.push_str(&format!("    start -> s{};\n", p.start()));
+    for (from, to, label) in p.edges() {
+        let (text, auto) = edge_text(label);
         let style = if auto { ", style=dashed" } else { "" };
-        out.push_str(&format!(
-            "    s{} -> s{} [label=\"{}\"{style}];\n",
-            e.source().index(),
-            e.target().index(),
-            dot_escape(&text)
-        ));
+        out.push_str(&format!("    s{from} -> s{to} [label=\"{}\"{style}];\n", dot_escape(&text)));
     }
     out.push_str("}\n");
     out

@@ -1,9 +1,8 @@
 //! `ombud ledger`: work with ledgers of complaint events (`generate` a synthetic one).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ombud_engine::compile::CompiledPolicy;
-use ombud_engine::ledger::{GenerateOptions, generate};
-use ombud_engine::runtime::Engine;
+use ombud_engine::ledger::GenerateOptions;
+use ombud_engine::{CompiledPolicy, Engine, generate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -103,7 +102,7 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
         eprintln!("error: `--to` {} is before `--from` {}", args.to, args.from);
         return ExitCode::from(2);
     }
-    let tz = policy.calendar.tz();
+    let tz = policy.calendar().tz();
     let (Some(from), Some(to)) =
         (day_start(tz, args.from), day_start(tz, args.to.succ_opt().unwrap_or(args.to)))
     else {
@@ -144,8 +143,8 @@ pub(crate) fn day_start(tz: chrono_tz::Tz, date: NaiveDate) -> Option<DateTime<U
 pub(crate) fn load_policy(path: &Path) -> Option<Arc<CompiledPolicy>> {
     match ombud_engine::load_policy_file(path) {
         Ok((policy, _warnings)) => Some(Arc::new(policy)),
-        Err(diags) => {
-            print_diagnostics(&diags);
+        Err(err) => {
+            print_diagnostics(err.diagnostics());
             None
         }
     }
@@ -154,14 +153,14 @@ pub(crate) fn load_policy(path: &Path) -> Option<Arc<CompiledPolicy>> {
 fn load_reference() -> Option<Arc<CompiledPolicy>> {
     match ombud_engine::load_policy("service-complaints.yaml", REFERENCE_POLICY, None) {
         Ok((policy, _)) => Some(Arc::new(policy)),
-        Err(diags) => {
-            print_diagnostics(&diags);
+        Err(err) => {
+            print_diagnostics(err.diagnostics());
             None
         }
     }
 }
 
-fn print_diagnostics(diags: &[ombud_engine::check::Diagnostic]) {
+fn print_diagnostics(diags: &[ombud_engine::Diagnostic]) {
     for d in diags {
         let file = d.file().unwrap_or("<policy>");
         eprintln!("{file}:{}:{}: {d}", d.span.line, d.span.column);

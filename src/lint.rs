@@ -13,9 +13,9 @@
 
 use crate::render::{emit, render_json, render_text, summary, use_colour};
 use chrono::{NaiveDate, Utc};
-use ombud_engine::calendar::{Calendar, parse_date};
-use ombud_engine::check::{Diagnostic, calendar_coverage, sort_diagnostics};
-use ombud_engine::load_policy_file;
+use ombud_engine::calendar::parse_date;
+use ombud_engine::check::{calendar_coverage, sort_diagnostics};
+use ombud_engine::{Calendar, Diagnostic, load_policy_file};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -93,12 +93,12 @@ pub fn run(args: Args) -> ExitCode {
             None => match load_policy_file(file) {
                 Ok((policy, mut warnings)) => {
                     let today = today.unwrap_or_else(|| {
-                        Utc::now().with_timezone(&policy.calendar.tz()).date_naive()
+                        Utc::now().with_timezone(&policy.calendar().tz()).date_naive()
                     });
                     warnings.extend(calendar_coverage(&policy, today));
                     warnings
                 }
-                Err(diags) => diags,
+                Err(err) => err.into_diagnostics(),
             },
         };
         if diags.iter().any(|d| d.code == "E0100") {

@@ -1,7 +1,7 @@
 //! Rendering of diagnostics: rustc-style text (colour only on a terminal, never with
 //! `NO_COLOR`) and the JSON contract `{"diagnostics":[…]}`.
 
-use ombud_engine::check::{Diagnostic, Severity, Span};
+use ombud_engine::{Diagnostic, Severity, Span};
 use std::io::IsTerminal;
 
 /// Whether to colour output written to stdout.

@@ -2,9 +2,9 @@
 
 use crate::ledger::load_policy;
 use crate::render;
-use ombud_engine::ledger::{OnError, PolicyFigures, ReplayOptions, ReplayResult, replay};
-use ombud_engine::runtime::{Engine, TimelineRow};
+use ombud_engine::ledger::{OnError, PolicyFigures, ReplayOptions, ReplayResult};
 use ombud_engine::timefmt;
+use ombud_engine::{Engine, TimelineRow, replay};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let tz = engines.first().map_or(chrono_tz::UTC, |e| e.policy().calendar.tz());
+    let tz = engines.first().map_or(chrono_tz::UTC, |e| e.policy().calendar().tz());
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).unwrap_or_default() + "\n",
         Format::Text => render_text(&result, tz),

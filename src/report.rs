@@ -7,9 +7,8 @@ use crate::replay::{OnErrorArg, default_threads, open_ledger};
 use ombud_engine::ledger::{
     Count, Period, ReplayOptions, Report, ReportOptions, build_report, replay,
 };
-use ombud_engine::policy::Duration;
-use ombud_engine::runtime::Engine;
 use ombud_engine::timefmt;
+use ombud_engine::{Duration, Engine};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,7 +100,7 @@ pub fn run(args: Args) -> ExitCode {
             repeat_window: args.repeat_window.clone(),
         },
     );
-    let tz = policy.calendar.tz();
+    let tz = policy.calendar().tz();
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         Format::Text => text(&report, tz),

@@ -1,9 +1,7 @@
 //! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
 //! loading (and caching) the policies they name, printing diagnostics, and colour.
 
-use ombud_engine::check::{Diagnostic, Source};
-use ombud_engine::compile::CompiledPolicy;
-use ombud_engine::simulate::Scenario;
+use ombud_engine::{CompiledPolicy, Diagnostic, Scenario, Source};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,7 +78,7 @@ pub fn policy_path(
     let Some(rel) = &scenario.policy else {
         let d = Diagnostic::error("E0609", "the scenario names no policy")
             .with_source(&scenario.source)
-            .with_span(ombud_engine::check::Span::at_offset(&scenario.source.text, 0, 0))
+            .with_span(ombud_engine::Span::at_offset(&scenario.source.text, 0, 0))
             .with_hint("add `policy: path/to/policy.yaml` or pass `--policy FILE`");
         return Err(Problem::Diagnostics(vec![d]));
     };
@@ -125,7 +123,7 @@ fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>, Problem> {
     }
     match ombud_engine::load_policy_file(path) {
         Ok((policy, _warnings)) => Ok(Arc::new(policy)),
-        Err(diags) => Err(Problem::Diagnostics(diags)),
+        Err(err) => Err(Problem::Diagnostics(err.into_diagnostics())),
     }
 }
 

@@ -9,6 +9,6 @@ pub struct Args {}
 
 /// Runs `ombud schema`.
 pub fn run(_args: Args) -> ExitCode {
-    crate::render::emit(&ombud_engine::policy::schema::json_schema_text());
+    crate::render::emit(&ombud_engine::policy::json_schema_text());
     ExitCode::SUCCESS
 }

@@ -2,9 +2,8 @@
 
 use crate::render;
 use crate::scenario_files::{self, Paint, Policies, Problem};
-use ombud_engine::runtime::{Engine, RowKind};
-use ombud_engine::simulate::{Timeline, simulate};
 use ombud_engine::timefmt;
+use ombud_engine::{Engine, RowKind, Timeline, simulate};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,8 +1,8 @@
 //! `ombud test`: run scenarios and check their `expect:` blocks.
 
 use crate::scenario_files::{self, Paint, Policies, Problem};
-use ombud_engine::runtime::Engine;
-use ombud_engine::simulate::{Failure, Scenario, simulate};
+use ombud_engine::simulate::Failure;
+use ombud_engine::{Engine, Scenario, simulate};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

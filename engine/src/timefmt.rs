@@ -31,19 +31,6 @@ pub fn human(tz: Tz, t: DateTime<Utc>) -> String {
     Human { tz, t }.to_string()
 }
 
-/// [`human`], appended to `out` (a `String`, or any other text buffer).
-///
-/// ```
-/// use ombud_engine::timefmt::push_human;
-/// let mut row = String::from("reply due ");
-/// push_human(&mut row, chrono_tz::Europe::Berlin, "2026-03-31T22:00:00Z".parse().unwrap());
-/// assert_eq!(row, "reply due Tue 31 Mar 2026 24:00");
-/// ```
-pub fn push_human(out: &mut impl std::fmt::Write, tz: Tz, t: DateTime<Utc>) {
-    // Writing to a text buffer cannot fail.
-    let _ = write!(out, "{}", Human { tz, t });
-}
-
 /// An instant shown as [`human`] shows it, for `format!` arguments.
 pub(crate) struct Human {
     pub(crate) tz: Tz,

@@ -12,25 +12,11 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 use std::fmt;
 
 /// Largest YAML file accepted, in bytes.
-///
-/// ```
-/// use ombud_engine::yaml::{Document, MAX_YAML_BYTES, parse_tree};
-/// let huge = format!("title: \"{}\"\n", "x".repeat(MAX_YAML_BYTES));
-/// let err = parse_tree(&huge, Document::Policy).unwrap_err();
-/// assert_eq!(err.message, "policy file is larger than 1048576 bytes");
-/// ```
-pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_YAML_BYTES: usize = 1024 * 1024;
 
 /// What kind of document is read: decides the code and wording of load errors.
-///
-/// ```
-/// use ombud_engine::yaml::{Document, parse_tree};
-/// let broken = "events: [{at: 2026-03-02T09:00:00+08:00\n";
-/// assert_eq!(parse_tree(broken, Document::Scenario).unwrap_err().code, "E0601");
-/// assert_eq!(parse_tree(broken, Document::Calendar).unwrap_err().code, "E0500");
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Document {
+pub(crate) enum Document {
     /// A policy file (load errors are `E0101`).
     Policy,
     /// A working-day calendar file (load errors are `E0500`).
@@ -72,17 +58,8 @@ impl Document {
 }
 
 /// A YAML value with the span it was read from.
-///
-/// ```
-/// use ombud_engine::yaml::{Document, NodeKind, parse_tree};
-/// let tree = parse_tree("policy: refunds\nstart: triage\n", Document::Policy).unwrap();
-/// let NodeKind::Map(entries) = &tree.kind else { panic!("a policy is a map") };
-/// let (key, value) = &entries[1];
-/// assert_eq!(key.kind, NodeKind::Str("start".into()));
-/// assert_eq!((value.span.line, value.span.column, value.span.len), (2, 8, 6));
-/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     /// Where the value is in the source (byte range, 1-based line and column).
     pub span: Span,
     /// The value.
@@ -90,22 +67,8 @@ pub struct Node {
 }
 
 /// The value of a [`Node`]. YAML 1.2 core scalars: only `true` and `false` are booleans.
-///
-/// ```
-/// use ombud_engine::yaml::{Document, NodeKind, parse_tree};
-/// let tree = parse_tree("[3, 2.5, yes, true, ~]", Document::Policy).unwrap();
-/// let NodeKind::Seq(items) = tree.kind else { panic!("a list") };
-/// let kinds: Vec<NodeKind> = items.into_iter().map(|n| n.kind).collect();
-/// assert_eq!(kinds, [
-///     NodeKind::Int(3),
-///     NodeKind::Float(2.5),
-///     NodeKind::Str("yes".into()),
-///     NodeKind::Bool(true),
-///     NodeKind::Null,
-/// ]);
-/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     /// `null`, `~` or nothing.
     Null,
     /// `true` / `false`.
@@ -124,14 +87,7 @@ pub enum NodeKind {
 
 impl NodeKind {
     /// What the value is, for "expected a map, found a list" messages.
-    ///
-    /// ```
-    /// use ombud_engine::yaml::{Document, parse_tree};
-    /// let tiers = parse_tree("{agent: 1}", Document::Policy).unwrap();
-    /// assert_eq!(format!("expected a list, found {}", tiers.kind.describe()),
-    ///     "expected a list, found a map");
-    /// ```
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             NodeKind::Null => "nothing",
             NodeKind::Bool(_) => "a boolean",
@@ -260,16 +216,7 @@ fn options() -> Options {
 /// Parses `text` into a spanned tree. A syntax error, an exceeded budget or a file that is not
 /// text comes back as one located diagnostic (code `E0101` for a policy, `E0500` for a
 /// calendar file, `E0601` for a scenario).
-///
-/// ```
-/// use ombud_engine::yaml::{Document, parse_tree};
-/// let text = "stages:\n  open: {on: {done: closed}\n";
-/// let err = parse_tree(text, Document::Policy).unwrap_err();
-/// assert_eq!((err.code, err.span.line, err.span.column), ("E0101", 2, 9));
-/// assert_eq!(err.message, "invalid YAML: unclosed bracket '{'");
-/// assert!(err.hint.unwrap().starts_with("fix the YAML syntax"));
-/// ```
-pub fn parse_tree(text: &str, doc: Document) -> Result<Node, Box<Diagnostic>> {
+pub(crate) fn parse_tree(text: &str, doc: Document) -> Result<Node, Box<Diagnostic>> {
     if text.len() > MAX_YAML_BYTES {
         return Err(Box::new(
             Diagnostic::error(
@@ -380,20 +327,7 @@ fn convert_raw(text: &str, raw: RawNode) -> Node {
 
 /// The span of bytes `index..index + len` of a scalar's decoded `value`, for a scalar node at
 /// `span` in `text` (so a diagnostic can point inside a quoted or folded value).
-///
-/// ```
-/// use ombud_engine::yaml::{Document, NodeKind, parse_tree, value_span};
-/// let text = "when: \"text.contains(\\\"x\\\") && amout > 1\"\n";
-/// let tree = parse_tree(text, Document::Policy).unwrap();
-/// let NodeKind::Map(entries) = &tree.kind else { panic!() };
-/// let (_, when) = &entries[0];
-/// let NodeKind::Str(value) = &when.kind else { panic!() };
-/// let at = value.find("amout").unwrap(); // in the decoded value, escapes removed
-/// let span = value_span(text, when.span, value, at, 5);
-/// assert_eq!(&text[span.offset..span.offset + span.len], "amout");
-/// assert_eq!((at, span.column), (22, 32));
-/// ```
-pub fn value_span(text: &str, span: Span, value: &str, index: usize, len: usize) -> Span {
+pub(crate) fn value_span(text: &str, span: Span, value: &str, index: usize, len: usize) -> Span {
     let raw = text.get(span.offset..).unwrap_or("");
     let start = scalar_offset(raw, value, index);
     let end = scalar_offset(raw, value, index + len);
@@ -403,15 +337,7 @@ pub fn value_span(text: &str, span: Span, value: &str, index: usize, len: usize)
 /// Byte offset in the source of the byte `index` of a scalar's decoded value, accounting for
 /// quotes, escapes, block indicators and folded line breaks. `raw` is the source text the
 /// scalar's span covers (or the rest of the file from the scalar's start).
-///
-/// ```
-/// use ombud_engine::yaml::scalar_offset;
-/// // The doubled quote of a single-quoted scalar is one character of its value.
-/// assert_eq!(scalar_offset("'it''s late'", "it's late", 5), 7);
-/// // A folded block: the indicator line and the indentation are skipped.
-/// assert_eq!(scalar_offset(">\n  late\n  reply\n", "late reply\n", 5), 11);
-/// ```
-pub fn scalar_offset(raw: &str, value: &str, index: usize) -> usize {
+pub(crate) fn scalar_offset(raw: &str, value: &str, index: usize) -> usize {
     let rb = raw.as_bytes();
     let mut r = 0;
     let double = raw.starts_with('"');

@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
 
+use chrono::{DateTime, Utc};
 use ombud_engine::ledger::{
     ChainBreak, GenerateOptions, LedgerMismatch, OnError, Period, ReplayError, ReplayOptions,
     ReplayResult, ReportOptions, build_report, compare_with_ledger, generate, ledger_chains,
     ledger_tickets, replay, verify_ticket,
 };
-use ombud_engine::runtime::{AuditEntry, Engine, Ticket};
+use ombud_engine::{Engine, Ticket};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -362,16 +364,21 @@ fn on_error_fail_stops_at_the_first_malformed_line() {
 fn stored_t03() -> Ticket {
     let (tickets, errors) = ledger_tickets(&reference(), small().as_bytes()).unwrap();
     assert!(errors.is_empty());
-    let (t, _) = tickets.into_iter().find(|(t, _)| t.id == "T-03").unwrap();
-    assert_eq!(t.history.len(), 16);
+    let (t, _) = tickets.into_iter().find(|(t, _)| t.id() == "T-03").unwrap();
+    assert_eq!(t.history().len(), 16);
     t
 }
 
-fn event_of(t: &mut Ticket, seq: usize) -> &mut ombud_engine::runtime::Event {
-    match &mut t.history[seq].entry {
-        AuditEntry::Event(e) => e,
-        AuditEntry::Open(_) => panic!("record {seq} is the opening"),
-    }
+/// `ticket` as a host stores it (JSON), changed by `edit`, and read back.
+fn tampered(ticket: &Ticket, edit: &dyn Fn(&mut Value)) -> Ticket {
+    let mut json = serde_json::to_value(ticket).unwrap();
+    edit(&mut json);
+    serde_json::from_value(json).unwrap()
+}
+
+/// The records of a stored ticket's JSON.
+fn records(json: &mut Value) -> &mut Vec<Value> {
+    json["history"].as_array_mut().unwrap()
 }
 
 #[test]
@@ -384,75 +391,75 @@ fn an_intact_chain_verifies() {
 
 #[test]
 fn tampering_names_the_altered_record() {
-    let problem = |f: &dyn Fn(&mut Ticket)| {
-        let mut t = stored_t03();
-        f(&mut t);
-        verify_ticket(&t).problem
-    };
+    let problem = |f: &dyn Fn(&mut Value)| verify_ticket(&tampered(&stored_t03(), f)).problem;
     let hash = |seq| Some(ChainBreak::Hash { seq });
-    assert_eq!(problem(&|t| event_of(t, 5).event = "confirmed".into()), hash(5));
-    assert_eq!(problem(&|t| event_of(t, 7).at += chrono::Duration::minutes(1)), hash(7));
+    assert_eq!(problem(&|t| t["history"][5]["entry"]["event"] = "confirmed".into()), hash(5));
     assert_eq!(
         problem(&|t| {
-            let data = serde_json::json!({"claim_amount": 99999}).as_object().cloned();
-            event_of(t, 9).data = data;
+            let at: DateTime<Utc> =
+                t["history"][7]["entry"]["at"].as_str().unwrap().parse().unwrap();
+            t["history"][7]["entry"]["at"] =
+                (at + chrono::Duration::minutes(1)).to_rfc3339().into();
         }),
+        hash(7)
+    );
+    assert_eq!(
+        problem(&|t| t["history"][9]["entry"]["data"] = json!({"claim_amount": 99999})),
         hash(9)
     );
-    assert_eq!(problem(&|t| event_of(t, 3).member = Some("finance".into())), hash(3));
+    assert_eq!(problem(&|t| t["history"][3]["entry"]["member"] = "finance".into()), hash(3));
     assert_eq!(
-        problem(&|t| match &mut t.history[0].entry {
-            AuditEntry::Open(o) => {
-                o.fields.insert("claim_amount".into(), 1.into());
-            }
-            AuditEntry::Event(_) => unreachable!(),
-        }),
+        problem(&|t| t["history"][0]["entry"]["fields"]["claim_amount"] = 1.into()),
         hash(0)
     );
-    assert_eq!(problem(&|t| t.history[11].state = "0".repeat(64).into()), hash(11));
-    assert_eq!(problem(&|t| t.history[4].hash = "f".repeat(64).into()), hash(4));
+    assert_eq!(problem(&|t| t["history"][11]["state"] = "0".repeat(64).into()), hash(11));
+    assert_eq!(problem(&|t| t["history"][4]["hash"] = "f".repeat(64).into()), hash(4));
     assert_eq!(
-        problem(&|t| t.history[6].seq = 60),
+        problem(&|t| t["history"][6]["seq"] = 60.into()),
         Some(ChainBreak::Sequence { position: 6, seq: 60 })
     );
     assert_eq!(
         problem(&|t| {
-            t.history.remove(8);
+            records(t).remove(8);
         }),
         Some(ChainBreak::Sequence { position: 8, seq: 9 })
     );
     assert_eq!(
-        problem(&|t| t.history.swap(12, 13)),
+        problem(&|t| records(t).swap(12, 13)),
         Some(ChainBreak::Sequence { position: 12, seq: 13 })
     );
     // Renumbering after a removal does not help: the next record's link breaks.
     assert_eq!(
         problem(&|t| {
-            t.history.remove(8);
-            for (i, r) in t.history.iter_mut().enumerate() {
-                r.seq = i as u64;
+            records(t).remove(8);
+            for (i, r) in records(t).iter_mut().enumerate() {
+                r["seq"] = i.into();
             }
         }),
         hash(8)
     );
     assert_eq!(
-        problem(&|t| t.audit_head = "a".repeat(64).into()),
+        problem(&|t| t["audit_head"] = "a".repeat(64).into()),
         Some(ChainBreak::Head { last_seq: 15 })
     );
     assert_eq!(
         problem(&|t| {
-            t.history.pop();
+            records(t).pop();
         }),
         Some(ChainBreak::Head { last_seq: 14 })
     );
-    assert_eq!(problem(&|t| t.stats.breaches = 5), Some(ChainBreak::State { last_seq: 15 }));
-    assert_eq!(problem(&|t| t.history.clear()), Some(ChainBreak::Empty));
+    assert_eq!(
+        problem(&|t| t["stats"]["breaches"] = 5.into()),
+        Some(ChainBreak::State { last_seq: 15 })
+    );
+    assert_eq!(problem(&|t| records(t).clear()), Some(ChainBreak::Empty));
 }
 
 #[test]
 fn verify_messages_name_the_record() {
-    let mut t = stored_t03();
-    t.history.remove(8);
+    let t = tampered(&stored_t03(), &|t| {
+        records(t).remove(8);
+    });
     assert_eq!(
         verify_ticket(&t).problem.unwrap().to_string(),
         "record seq 8 is missing: position 8 holds seq 9 (records removed)"
@@ -487,11 +494,11 @@ fn a_ledger_is_checked_against_the_stored_tickets() {
         [LedgerMismatch::Record { ticket: "T-02".into(), seq: 4, line: Some(34) }]
     );
     // A stored ticket that was tampered with is reported as broken.
-    let mut tampered = stored.clone();
-    tampered[1].history[2].state = "0".repeat(64).into();
+    let mut altered = stored.clone();
+    altered[1] = tampered(&stored[1], &|t| t["history"][2]["state"] = "0".repeat(64).into());
     let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
     assert_eq!(
-        compare_with_ledger(&chains, &tampered),
+        compare_with_ledger(&chains, &altered),
         [LedgerMismatch::Broken { ticket: "T-01".into(), problem: ChainBreak::Hash { seq: 2 } }]
     );
 }

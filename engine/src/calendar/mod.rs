@@ -23,7 +23,8 @@ mod hours;
 mod text;
 
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
-pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
+pub use text::parse_date;
+pub(crate) use text::{CUTOFF_FORM, parse_cutoff, parse_time_zone};
 
 use crate::check::{Diagnostic, did_you_mean};
 use crate::policy::Duration;

@@ -10,10 +10,9 @@ use chrono::NaiveDate;
 /// How many days before its calendar data ends a policy is warned about.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::check::{COVERAGE_WARNING_DAYS, calendar_coverage};
-/// let last = policy.calendar.covered_until().unwrap();
+/// let last = policy.calendar().covered_until().unwrap();
 /// let first_warned = last - chrono::Duration::days(COVERAGE_WARNING_DAYS);
 /// assert!(calendar_coverage(&policy, first_warned).is_some());
 /// assert!(calendar_coverage(&policy, first_warned.pred_opt().unwrap()).is_none());

@@ -121,7 +121,7 @@ impl Span {
 /// Shared behind an [`Arc`] so hundreds of diagnostics of one file hold one copy.
 ///
 /// ```
-/// let errors = ombud_engine::load_policy("broken.yaml", "stages: [open\n", None).unwrap_err();
+/// let errors = ombud_engine::load_policy("broken.yaml", "stages: [open\n", None).unwrap_err().into_diagnostics();
 /// let source = errors[0].source.as_deref().unwrap();
 /// assert_eq!((source.name.as_str(), source.text.as_str()), ("broken.yaml", "stages: [open\n"));
 /// ```
@@ -244,11 +244,9 @@ impl Diagnostic {
     /// Adds a hint.
     ///
     /// ```
-    /// use ombud_engine::check::{Diagnostic, did_you_mean};
-    /// let mut d = Diagnostic::error("E0106", "`numbr` is not a valid field type");
-    /// if let Some(near) = did_you_mean("numbr", ["string", "number", "int"]) {
-    ///     d = d.with_hint(format!("did you mean `{near}`?"));
-    /// }
+    /// use ombud_engine::check::Diagnostic;
+    /// let d = Diagnostic::error("E0106", "`numbr` is not a valid field type")
+    ///     .with_hint("did you mean `number`?");
     /// assert_eq!(d.hint.as_deref(), Some("did you mean `number`?"));
     /// ```
     #[must_use]
@@ -261,7 +259,7 @@ impl Diagnostic {
     ///
     /// ```
     /// let text = "{policy: a, policy: b}";
-    /// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+    /// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err().into_diagnostics();
     /// let dup = errors.iter().find(|d| d.code == "E0107").unwrap();
     /// let (first, label) = dup.related.as_ref().unwrap();
     /// assert_eq!((first.column, label.as_str()), (2, "first defined here"));
@@ -289,7 +287,7 @@ impl Diagnostic {
     /// The file name, if the diagnostic has a source.
     ///
     /// ```
-    /// let errors = ombud_engine::load_policy("acme/policy.yaml", "- a\n", None).unwrap_err();
+    /// let errors = ombud_engine::load_policy("acme/policy.yaml", "- a\n", None).unwrap_err().into_diagnostics();
     /// assert_eq!((errors[0].code, errors[0].file()), ("E0102", Some("acme/policy.yaml")));
     /// ```
     pub fn file(&self) -> Option<&str> {
@@ -335,7 +333,7 @@ impl std::error::Error for Diagnostic {}
 ///
 /// ```
 /// let text = "policy: p\ntiers: [agent\n";
-/// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+/// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err().into_diagnostics();
 /// let json = errors[0].to_json();
 /// assert_eq!((json.code, json.file, json.line, json.column), ("E0101", Some("p.yaml"), 2, 8));
 /// assert_eq!(json.message, "invalid YAML: unclosed bracket '['");
@@ -382,14 +380,7 @@ pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
 
 /// The closest candidate to `word` by edit distance, for "did you mean" hints: within a third of
 /// the word's length (at least 1), where swapping two neighbouring letters counts as one edit.
-///
-/// ```
-/// use ombud_engine::check::did_you_mean;
-/// assert_eq!(did_you_mean("feedbak", ["intake", "feedback"]), Some("feedback".to_string()));
-/// assert_eq!(did_you_mean("agnet", ["agent", "lead"]), Some("agent".to_string()));
-/// assert_eq!(did_you_mean("zzz", ["intake"]), None);
-/// ```
-pub fn did_you_mean<'a, I, S>(word: &str, candidates: I) -> Option<String>
+pub(crate) fn did_you_mean<'a, I, S>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str> + 'a,
@@ -406,14 +397,7 @@ where
 /// Edit distance between two words, in characters: insertions, deletions, substitutions and
 /// swaps of two neighbouring characters each count one (the optimal string alignment distance),
 /// so a slip of the fingers (`stgae`) is as near as a missing letter (`stge`).
-///
-/// ```
-/// use ombud_engine::check::edit_distance;
-/// assert_eq!(edit_distance("confirmd", "confirmed"), 1);
-/// assert_eq!(edit_distance("stgae", "stage"), 1);
-/// assert_eq!(edit_distance("abc", "ca"), 3);
-/// ```
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     // Three rows of the table: two back (for swaps), the previous one and the current one.
     let mut back: Vec<usize> = vec![0; b.len() + 1];
@@ -437,20 +421,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Hosts that report errors with [miette](https://docs.rs/miette) get Ombud's diagnostics with
 /// their code, severity, help and a labelled span into the source text.
-///
-/// ```
-/// use ombud_engine::check::{Diagnostic, Source, Span};
-/// use miette::Diagnostic as _;
-/// let src = Source::new("p.yaml", "start: intke\n");
-/// let d = Diagnostic::error("E0201", "unknown stage `intke`")
-///     .with_span(Span::new(1, 8, 7, 5))
-///     .with_source(&src)
-///     .with_hint("did you mean `intake`?");
-/// assert_eq!(d.code().map(|c| c.to_string()).as_deref(), Some("E0201"));
-/// assert_eq!(d.help().map(|h| h.to_string()).as_deref(), Some("did you mean `intake`?"));
-/// let label = d.labels().and_then(|mut l| l.next()).unwrap();
-/// assert_eq!((label.offset(), label.len()), (7, 5));
-/// ```
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.code))

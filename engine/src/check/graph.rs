@@ -8,18 +8,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, Reversed};
 
 /// What the graph checks need to know about a stage.
-///
-/// ```
-/// use ombud_engine::check::{Span, graph::{StageInfo, check_graph}};
-/// let mut graph = petgraph::graph::DiGraph::new();
-/// graph.add_node(0);
-/// let stages = [StageInfo { name: "open", span: Span::new(6, 3, 52, 4), terminal: false }];
-/// let stages_key = Span::new(5, 1, 44, 6);
-/// let found = check_graph(&graph, &stages, Some(0), stages_key);
-/// assert_eq!((found.len(), found[0].code, found[0].span.line), (1, "E0301", 5));
-/// ```
 #[derive(Debug, Clone)]
-pub struct StageInfo<'a> {
+pub(crate) struct StageInfo<'a> {
     /// Stage name.
     pub name: &'a str,
     /// Span of the stage's name.
@@ -29,25 +19,7 @@ pub struct StageInfo<'a> {
 }
 
 /// Runs every graph check. Node `i` of `graph` must be stage `i`.
-///
-/// ```
-/// use ombud_engine::check::{Span, graph::{StageInfo, check_graph}};
-/// use ombud_engine::compile::EdgeLabel;
-/// let on = |event: &str| EdgeLabel::Event { event: event.into(), guard: None };
-/// let mut graph = petgraph::graph::DiGraph::new();
-/// let [open, review, _closed] = [0, 1, 2].map(|stage| graph.add_node(stage));
-/// graph.add_edge(open, review, on("submit"));
-/// graph.add_edge(review, open, on("reject"));
-/// let stage = |name, terminal| StageInfo { name, span: Span::default(), terminal };
-/// let stages = [stage("open", false), stage("review", false), stage("closed", true)];
-/// let found = check_graph(&graph, &stages, Some(0), Span::default());
-/// let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
-/// assert_eq!(messages, [
-///     "stage `closed` cannot be reached from `open`",
-///     "stages `open`, `review` form a cycle with no exit",
-/// ]);
-/// ```
-pub fn check_graph(
+pub(crate) fn check_graph(
     graph: &DiGraph<StageId, EdgeLabel>,
     stages: &[StageInfo<'_>],
     start: Option<StageId>,

@@ -8,7 +8,7 @@
 //! ```
 //! let text = "policy: refunds\ncalendar: weekdays\ntiers: [clerk]\nstart: triage\nstages:\n  \
 //!             triage: {owner: clerk, on: {refunded: closd}}\n  closed: {terminal: true}\n";
-//! let errors = ombud_engine::load_policy("refunds.yaml", text, None).unwrap_err();
+//! let errors = ombud_engine::load_policy("refunds.yaml", text, None).unwrap_err().into_diagnostics();
 //! let d = &errors[0];
 //! assert_eq!((d.code, d.span.line, d.span.column), ("E0201", 6, 41));
 //! assert_eq!(d.to_string(), "error[E0201]: unknown stage `closd`");
@@ -20,13 +20,11 @@
 pub(crate) mod conditions;
 mod coverage;
 mod diagnostic;
-pub mod graph;
+pub(crate) mod graph;
 pub(crate) mod ladder;
 pub(crate) mod names;
-pub mod scan;
+pub(crate) mod scan;
 
 pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};
-pub use diagnostic::{
-    Diagnostic, DiagnosticJson, Severity, Source, Span, did_you_mean, edit_distance,
-    sort_diagnostics,
-};
+pub use diagnostic::{Diagnostic, DiagnosticJson, Severity, Source, Span, sort_diagnostics};
+pub(crate) use diagnostic::{did_you_mean, edit_distance};

@@ -5,16 +5,8 @@
 use crate::expr::lex::{Tok, Token, lex};
 
 /// One `name <op> "literal"` comparison found in an expression.
-///
-/// ```
-/// let when = r#"category == "fees" && severity != "majr""#;
-/// let found = ombud_engine::check::scan::comparisons(when);
-/// let last = &found[1];
-/// assert_eq!((last.name.as_str(), last.literal.as_str()), ("severity", "majr"));
-/// assert_eq!(&when[last.offset..last.offset + last.len], r#""majr""#);
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// The variable compared.
     pub name: String,
     /// The literal's text, decoded.
@@ -30,14 +22,7 @@ const KEYWORDS: [&str; 8] = ["true", "false", "if", "else", "not", "in", "this",
 
 /// Every plain variable read by `src` (not a member, not a function, not a keyword), with its
 /// byte offset.
-///
-/// ```
-/// use ombud_engine::check::scan::variables;
-/// let vars: Vec<_> = variables(r#"text.contains("x") || severity == "major""#)
-///     .into_iter().map(|(name, _)| name).collect();
-/// assert_eq!(vars, ["text", "severity"]);
-/// ```
-pub fn variables(src: &str) -> Vec<(String, usize)> {
+pub(crate) fn variables(src: &str) -> Vec<(String, usize)> {
     let toks = lex(src);
     let mut out = Vec::new();
     for (i, t) in toks.iter().enumerate() {
@@ -56,14 +41,7 @@ pub fn variables(src: &str) -> Vec<(String, usize)> {
 }
 
 /// Every comparison of a plain variable with string literals in `src`.
-///
-/// ```
-/// use ombud_engine::check::scan::comparisons;
-/// let found = comparisons(r#"category == "feez" || channel in ["app", "wbe"]"#);
-/// let lits: Vec<_> = found.iter().map(|c| (c.name.as_str(), c.literal.as_str())).collect();
-/// assert_eq!(lits, [("category", "feez"), ("channel", "app"), ("channel", "wbe")]);
-/// ```
-pub fn comparisons(src: &str) -> Vec<Comparison> {
+pub(crate) fn comparisons(src: &str) -> Vec<Comparison> {
     let toks = lex(src);
     let tok = |i: Option<usize>| i.and_then(|i| toks.get(i)).map(|t| &t.tok);
     let literal = |name: &str, t: &Token| match &t.tok {

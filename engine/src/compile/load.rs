@@ -9,39 +9,118 @@ use crate::yaml::{Document, parse_tree};
 use std::path::Path;
 use std::sync::Arc;
 
-/// What [`load_policy`] returns: the compiled policy and its warnings, or every diagnostic
-/// (errors and warnings, sorted) when there is at least one error.
+/// Why a policy did not load: every diagnostic found (errors and warnings, sorted by file,
+/// line and column), at least one of them an error. It is a [`std::error::Error`] (its message
+/// is the first error's) and a [`miette::Diagnostic`] whose `related()` are all of them.
 ///
 /// ```
-/// use ombud_engine::LoadResult;
 /// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
 ///             stages: {s: {owner: a, on: {done: closd}}, closed: {terminal: true}}}";
-/// let result: LoadResult = ombud_engine::load_policy("p.yaml", text, None);
-/// let errors = result.unwrap_err();
-/// assert_eq!((errors[0].code, errors[0].span.column), ("E0201", 89));
-/// assert_eq!(errors[0].hint.as_deref(), Some("did you mean `closed`?"));
+/// let err = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+/// let first = &err.diagnostics()[0];
+/// assert_eq!((first.code, first.span.column), ("E0201", 89));
+/// assert_eq!(first.hint.as_deref(), Some("did you mean `closed`?"));
+/// assert_eq!(err.to_string(), "error[E0201]: unknown stage `closd`");
 /// ```
-pub type LoadResult = Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>>;
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// Every diagnostic, sorted by file, line and column.
+    ///
+    /// ```
+    /// let err = ombud_engine::load_policy("p.yaml", "policy: p\n", None).unwrap_err();
+    /// assert!(err.diagnostics().iter().all(|d| d.span.line >= 1));
+    /// ```
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The diagnostics, taken out.
+    ///
+    /// ```
+    /// let err = ombud_engine::load_policy("p.yaml", "policy: p\n", None).unwrap_err();
+    /// let count = err.diagnostics().len();
+    /// assert_eq!(err.into_diagnostics().len(), count);
+    /// ```
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// The error of `diagnostics`, which hold at least one error.
+    fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        LoadError { diagnostics }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut errors = self.diagnostics.iter().filter(|d| d.is_error());
+        match errors.next() {
+            Some(first) => write!(f, "{first}")?,
+            None => f.write_str("the policy did not load")?,
+        }
+        match errors.count() {
+            0 => Ok(()),
+            1 => f.write_str(" (and 1 more error)"),
+            n => write!(f, " (and {n} more errors)"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl miette::Diagnostic for LoadError {
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(self.diagnostics.iter().map(|d| d as &dyn miette::Diagnostic)))
+    }
+}
+
+impl IntoIterator for LoadError {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a LoadError {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.iter()
+    }
+}
+
+/// A compiled policy and its warnings, or why it did not load.
+type Loaded = Result<(CompiledPolicy, Vec<Diagnostic>), LoadError>;
 
 /// Loads, checks and compiles a policy from its text. `name` is shown in diagnostics (normally
 /// the path); `base_dir` is where a calendar path is resolved from.
 ///
 /// ```
 /// let text = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 1h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// let (policy, warnings) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
-/// assert_eq!(policy.stages.len(), 2);
+/// let (policy, warnings) = ombud_engine::load_policy("p.yaml", text, None)?;
+/// assert_eq!(policy.stages().len(), 2);
 /// assert!(warnings.is_empty());
+/// # Ok::<(), ombud_engine::LoadError>(())
 /// ```
-pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResult {
+pub fn load_policy(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+) -> Result<(CompiledPolicy, Vec<Diagnostic>), LoadError> {
     let source = Source::new(name, text);
     let tree = match parse_tree(text, Document::Policy) {
         Ok(tree) => tree,
-        Err(d) => return Err(vec![d.with_source(&source)]),
+        Err(d) => return Err(LoadError::new(vec![d.with_source(&source)])),
     };
     let (doc, diags) = convert(&tree);
     if diags.iter().any(|d| d.code == "E0102") {
         // Not a policy at all: nothing further to check.
-        return Err(diags.into_iter().map(|d| d.with_source(&source)).collect());
+        return Err(LoadError::new(diags.into_iter().map(|d| d.with_source(&source)).collect()));
     }
     compile(&doc, &source, base_dir, diags)
 }
@@ -52,19 +131,19 @@ pub fn load_policy(name: &str, text: &str, base_dir: Option<&Path>) -> LoadResul
 /// ```
 /// use std::path::Path;
 /// let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-/// let (policy, warnings) = ombud_engine::load_policy_file(&dir.join("service-complaints.yaml"))
-///     .unwrap();
-/// assert_eq!((policy.stages.len(), warnings.len()), (7, 0));
+/// let (policy, warnings) = ombud_engine::load_policy_file(&dir.join("service-complaints.yaml"))?;
+/// assert_eq!((policy.stages().len(), warnings.len()), (7, 0));
 /// let missing = ombud_engine::load_policy_file(&dir.join("missing.yaml")).unwrap_err();
-/// assert_eq!(missing[0].code, "E0100");
+/// assert_eq!(missing.diagnostics()[0].code, "E0100");
+/// # Ok::<(), ombud_engine::LoadError>(())
 /// ```
-pub fn load_policy_file(path: &Path) -> LoadResult {
+pub fn load_policy_file(path: &Path) -> Result<(CompiledPolicy, Vec<Diagnostic>), LoadError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        vec![
+        LoadError::new(vec![
             Diagnostic::error("E0100", format!("cannot read `{name}`: {e}"))
                 .with_source(&Source::new(name.clone(), "")),
-        ]
+        ])
     })?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -72,12 +151,12 @@ pub fn load_policy_file(path: &Path) -> LoadResult {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let src = Source::new(name, lossy.clone());
-            return Err(vec![
+            return Err(LoadError::new(vec![
                 Diagnostic::error("E0101", "file is not UTF-8 text")
                     .with_span(Span::at_offset(&lossy, at.min(lossy.len()), 1))
                     .with_hint("a policy is a UTF-8 YAML text file")
                     .with_source(&src),
-            ]);
+            ]));
         }
     };
     load_policy(&name, &text, path.parent())
@@ -85,22 +164,12 @@ pub fn load_policy_file(path: &Path) -> LoadResult {
 
 /// Compiles a converted policy file. `diags` holds the diagnostics found so far (structural
 /// ones); all checks still run so one pass reports everything.
-///
-/// ```
-/// use ombud_engine::{check::Source, compile::compile, policy::convert::convert};
-/// use ombud_engine::yaml::{Document, parse_tree};
-/// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
-///             stages: {s: {owner: a, due: 3wd, on: {x: e}}, e: {terminal: true}}}";
-/// let (model, structural) = convert(&parse_tree(text, Document::Policy).unwrap());
-/// let (policy, _) = compile(&model, &Source::new("p.yaml", text), None, structural).unwrap();
-/// assert_eq!(policy.stages[0].due[0].value.to_string(), "3 working days");
-/// ```
-pub fn compile(
+fn compile(
     doc: &PolicyFile,
     source: &Arc<Source>,
     base_dir: Option<&Path>,
     diags: Vec<Diagnostic>,
-) -> LoadResult {
+) -> Loaded {
     let mut c = Compiler::new(&source.text, diags, doc);
     let built = c.build(doc, source, base_dir);
     let mut diags: Vec<Diagnostic> = c
@@ -112,6 +181,6 @@ pub fn compile(
     diags.dedup();
     match built {
         Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok((p, diags)),
-        _ => Err(diags),
+        _ => Err(LoadError::new(diags)),
     }
 }

@@ -6,7 +6,7 @@
 mod build;
 mod load;
 
-pub use load::{LoadResult, compile, load_policy, load_policy_file};
+pub use load::{LoadError, load_policy, load_policy_file};
 
 use crate::calendar::Calendar;
 use crate::check::{Source, Span};
@@ -19,108 +19,251 @@ use std::sync::Arc;
 /// Index of a stage in [`CompiledPolicy::stages`].
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::StageId;
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::StageId;
 /// let compensate: StageId = policy.stage_id("compensate").unwrap();
-/// assert_eq!(policy.stages[compensate].requires, ["payment_receipt"]);
+/// assert_eq!(policy.stages()[compensate].requires, ["payment_receipt"]);
 /// ```
 pub type StageId = usize;
 /// Index of a tier in [`CompiledPolicy::tiers`] (0 = lowest).
 ///
 /// ```
-/// use ombud_engine::compile::TierId;
+/// use ombud_engine::policy::TierId;
 /// let text = "{policy: p, calendar: weekdays, tiers: [agent, lead], start: s, \
 ///             stages: {s: {owner: lead, on: {x: e}}, e: {terminal: true}}}";
 /// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
-/// let owner: TierId = policy.stages[0].owner[0].value;
-/// assert_eq!((owner, policy.tiers[owner].as_str()), (1, "lead"));
+/// let owner: TierId = policy.stages()[0].owner[0].value;
+/// assert_eq!((owner, policy.tiers()[owner].as_str()), (1, "lead"));
 /// ```
 pub type TierId = usize;
 /// Index of a ladder in [`CompiledPolicy::ladders`].
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::LadderId;
-/// let emergency = &policy.stages[policy.stage_id("emergency").unwrap()];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::LadderId;
+/// let emergency = &policy.stage(policy.stage_id("emergency").unwrap());
 /// let urgent: LadderId = emergency.ladder.unwrap();
-/// assert_eq!(policy.ladders[urgent].name, "urgent");
+/// assert_eq!(policy.ladders()[urgent].name, "urgent");
 /// ```
 pub type LadderId = usize;
-/// Index of a joint group in [`CompiledPolicy::groups`].
-///
-/// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # use ombud_engine::compile::GroupId;
-/// let joint: GroupId = policy.groups.iter().position(|g| g.name == "joint").unwrap();
-/// assert_eq!(policy.groups[joint].per, "departments");
-/// ```
-pub type GroupId = usize;
 
 /// A validated, compiled policy. Immutable and `Send + Sync`; share it behind an [`Arc`].
+/// Read it through its accessors (`stages()`, `tiers()`, …); [`Engine`](crate::Engine) runs it.
 ///
 /// ```
-/// use ombud_engine::runtime::Engine;
+/// use ombud_engine::Engine;
 /// use std::sync::Arc;
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// assert_eq!((policy.id.as_str(), policy.version.as_str()), ("service-complaints", "2026.1"));
-/// assert_eq!(policy.stages[policy.start].name, "intake");
+/// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref())?;
+/// assert_eq!((policy.id(), policy.version()), ("service-complaints", "2026.1"));
+/// assert_eq!(policy.stage(policy.start()).name, "intake");
 /// let engine = Engine::new(Arc::new(policy));
-/// assert_eq!(engine.policy().calendar.id(), "cn-mainland");
+/// assert_eq!(engine.policy().calendar().id(), "cn-mainland");
+/// # Ok::<(), ombud_engine::LoadError>(())
 /// ```
 #[derive(Debug)]
 pub struct CompiledPolicy {
     /// `policy:` id.
-    pub id: String,
+    pub(crate) id: String,
     /// `version:`.
-    pub version: String,
+    pub(crate) version: String,
     /// `title:`, if given.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Lowercase hex SHA-256 of the policy's source text; tickets pin it.
-    pub digest: String,
+    pub(crate) digest: String,
     /// The calendar deadlines are counted on (with the policy's hours/zone/cutoff applied).
-    pub calendar: Arc<Calendar>,
+    pub(crate) calendar: Arc<Calendar>,
     /// Where the policy names its calendar (the `calendar:` value, or its `id:`), for
     /// diagnostics about the calendar such as [`crate::check::calendar_coverage`].
-    pub calendar_span: Span,
+    pub(crate) calendar_span: Span,
     /// The policy's file name and text, for diagnostics found after compiling.
-    pub source: Arc<Source>,
+    pub(crate) source: Arc<Source>,
     /// The sandbox every expression below was compiled with and must be evaluated with.
-    pub exprs: ExprEngine,
+    pub(crate) exprs: ExprEngine,
     /// Declared ticket fields, in file order.
-    pub fields: Vec<FieldDef>,
+    pub(crate) fields: Vec<FieldDef>,
     /// Computed fields, in file order (a later rule may read an earlier derived value).
-    pub derived: Vec<DeriveDef>,
+    pub(crate) derived: Vec<DeriveDef>,
     /// Responsibility tiers, lowest first.
-    pub tiers: Vec<String>,
+    pub(crate) tiers: Vec<String>,
     /// Joint handling groups.
-    pub groups: Vec<GroupDef>,
+    pub(crate) groups: Vec<GroupDef>,
     /// Escalation ladders.
-    pub ladders: Vec<LadderDef>,
+    pub(crate) ladders: Vec<LadderDef>,
     /// The stage every ticket starts in.
-    pub start: StageId,
+    pub(crate) start: StageId,
     /// Stages, in file order.
-    pub stages: Vec<StageDef>,
+    pub(crate) stages: Vec<StageDef>,
     /// Clocks that run beside the stages.
-    pub obligations: Vec<ObligationDef>,
+    pub(crate) obligations: Vec<ObligationDef>,
     /// Events that stop and resume the current stage's clock.
-    pub pauses: Vec<PauseRule>,
+    pub(crate) pauses: Vec<PauseRule>,
     /// Stage graph: node weight = stage id; edges = transitions (named events and autos).
-    pub graph: DiGraph<StageId, EdgeLabel>,
+    pub(crate) graph: DiGraph<StageId, EdgeLabel>,
 }
 
 impl CompiledPolicy {
+    /// The `policy:` id.
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::doc_support::reference_policy().id(), "service-complaints");
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The `version:` (empty when the policy gives none).
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::doc_support::reference_policy().version(), "2026.1");
+    /// ```
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The `title:`, if given.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.title(), Some("Service complaint handling (reference)"));
+    /// ```
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The lowercase hex SHA-256 of the policy's source text; tickets pin it.
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::doc_support::reference_policy().digest().len(), 64);
+    /// ```
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The calendar deadlines are counted on (with the policy's hours, zone and cutoff applied).
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.calendar().tz(), chrono_tz::Asia::Shanghai);
+    /// ```
+    pub fn calendar(&self) -> &Arc<Calendar> {
+        &self.calendar
+    }
+
+    /// The declared ticket fields, in file order.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.fields()[0].name, "text");
+    /// ```
+    pub fn fields(&self) -> &[FieldDef] {
+        &self.fields
+    }
+
+    /// The computed fields, in the order they are computed (file order).
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// let names: Vec<&str> = policy.derived().iter().map(|d| d.name.as_str()).collect();
+    /// assert_eq!(names, ["category", "severity", "priority"]);
+    /// ```
+    pub fn derived(&self) -> &[DeriveDef] {
+        &self.derived
+    }
+
+    /// The responsibility tiers, lowest first.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.tiers(), ["frontline", "supervisor", "service_center", "management"]);
+    /// ```
+    pub fn tiers(&self) -> &[String] {
+        &self.tiers
+    }
+
+    /// The joint handling groups.
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::doc_support::reference_policy().groups()[0].name, "joint");
+    /// ```
+    pub fn groups(&self) -> &[GroupDef] {
+        &self.groups
+    }
+
+    /// The escalation ladders.
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::doc_support::reference_policy().ladders()[0].name, "standard");
+    /// ```
+    pub fn ladders(&self) -> &[LadderDef] {
+        &self.ladders
+    }
+
+    /// The stage every ticket starts in.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.stage(policy.start()).name, "intake");
+    /// ```
+    pub fn start(&self) -> StageId {
+        self.start
+    }
+
+    /// The stages, in file order.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.stages().len(), 7);
+    /// ```
+    pub fn stages(&self) -> &[StageDef] {
+        &self.stages
+    }
+
+    /// The clocks that run beside the stages.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.obligations()[0].name, "public_statement");
+    /// ```
+    pub fn obligations(&self) -> &[ObligationDef] {
+        &self.obligations
+    }
+
+    /// The events that stop and resume the current stage's clock.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.pauses()[0].on, "awaiting_complainant");
+    /// ```
+    pub fn pauses(&self) -> &[PauseRule] {
+        &self.pauses
+    }
+
+    /// The transitions of the stage graph (named events and automatic ones): from, to, label.
+    ///
+    /// ```
+    /// use ombud_engine::policy::EdgeLabel;
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// let autos: Vec<&str> = policy
+    ///     .edges()
+    ///     .filter_map(|(from, to, label)| match label {
+    ///         EdgeLabel::Auto { .. } => Some(policy.stage(to).name.as_str()),
+    ///         EdgeLabel::Event { .. } => None,
+    ///     })
+    ///     .collect();
+    /// assert_eq!(autos, ["emergency"]);
+    /// ```
+    pub fn edges(&self) -> impl Iterator<Item = (StageId, StageId, &EdgeLabel)> {
+        self.graph.raw_edges().iter().map(|e| (e.source().index(), e.target().index(), &e.weight))
+    }
+
     /// The id of the stage named `name`.
     ///
     /// ```
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// use ombud_engine::policy::Duration;
-    /// let verify = &policy.stages[policy.stage_id("verify").unwrap()];
-    /// assert_eq!(policy.tiers[verify.owner[0].value], "frontline");
+    /// let verify = &policy.stage(policy.stage_id("verify").unwrap());
+    /// assert_eq!(policy.tiers()[verify.owner[0].value], "frontline");
     /// assert_eq!(verify.due[0].value, Duration::Wall { seconds: 24 * 3600 });
     /// assert_eq!(policy.stage_id("verification"), None);
     /// ```
@@ -128,14 +271,34 @@ impl CompiledPolicy {
         self.stages.iter().position(|s| s.name == name)
     }
 
+    /// The stage `id` names.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// let handle = policy.stage_id("handle").unwrap();
+    /// assert_eq!(policy.stage(handle).name, "handle");
+    /// ```
+    pub fn stage(&self, id: StageId) -> &StageDef {
+        &self.stages[id]
+    }
+
+    /// The name of tier `id`.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.tier(policy.tier_id("management").unwrap()), "management");
+    /// ```
+    pub fn tier(&self, id: TierId) -> &str {
+        &self.tiers[id]
+    }
+
     /// The id of the tier named `name`.
     ///
     /// ```
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let supervisor = policy.tier_id("supervisor").unwrap();
     /// assert!(supervisor < policy.tier_id("management").unwrap()); // lowest first
-    /// assert_eq!(policy.groups[0].member_tier, supervisor);
+    /// assert_eq!(policy.groups()[0].member_tier, supervisor);
     /// assert_eq!(policy.tier_id("director"), None);
     /// ```
     pub fn tier_id(&self, name: &str) -> Option<TierId> {
@@ -145,9 +308,8 @@ impl CompiledPolicy {
     /// The declared field named `name`.
     ///
     /// ```
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-    /// use ombud_engine::compile::FieldType;
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// use ombud_engine::policy::FieldType;
     /// let amount = policy.field("claim_amount").unwrap();
     /// assert_eq!((&amount.ty, &amount.default), (&FieldType::Number, &Some(0.into())));
     /// assert!(policy.field("severity").is_none()); // derived, not declared
@@ -160,8 +322,7 @@ impl CompiledPolicy {
 /// A declared ticket field.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// let departments = policy.field("departments").unwrap();
 /// assert_eq!(departments.default, Some(serde_json::json!([])));
 /// assert_eq!(policy.field("category").unwrap().default, None); // no `default:` written
@@ -181,12 +342,12 @@ pub struct FieldDef {
 /// The type of a field.
 ///
 /// ```
-/// use ombud_engine::compile::FieldType;
+/// use ombud_engine::policy::FieldType;
 /// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
 ///             fields: {level: {type: enum, values: [low, high]}, count: {type: int}}, \
 ///             stages: {s: {owner: a, on: {x: e}}, e: {terminal: true}}}";
 /// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
-/// let types: Vec<&FieldType> = policy.fields.iter().map(|f| &f.ty).collect();
+/// let types: Vec<&FieldType> = policy.fields().iter().map(|f| &f.ty).collect();
 /// assert_eq!(types, [&FieldType::Enum(vec!["low".into(), "high".into()]), &FieldType::Int]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,11 +371,10 @@ pub enum FieldType {
 /// A computed field: the value of the first rule that matches.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let names: Vec<&str> = policy.derived.iter().map(|d| d.name.as_str()).collect();
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let names: Vec<&str> = policy.derived().iter().map(|d| d.name.as_str()).collect();
 /// assert_eq!(names, ["category", "severity", "priority"]); // computed in this order
-/// let severity = &policy.derived[1];
+/// let severity = &policy.derived()[1];
 /// assert_eq!(severity.rules.last().unwrap().value, "general");
 /// ```
 #[derive(Debug, Clone)]
@@ -229,12 +389,11 @@ pub struct DeriveDef {
 /// always matches (a default).
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let safety = &policy.derived[0].rules[0];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let safety = &policy.derived()[0].rules[0];
 /// assert_eq!(safety.value, "safety");
 /// assert!(safety.keywords.iter().any(|k| k == "hazard") && safety.when.is_none());
-/// let major_claim = &policy.derived[1].rules[1];
+/// let major_claim = &policy.derived()[1].rules[1];
 /// assert_eq!(major_claim.when.as_ref().unwrap().source(), "claim_amount >= 10000.0");
 /// ```
 #[derive(Debug, Clone)]
@@ -251,10 +410,9 @@ pub struct DeriveRule {
 /// How a joint group completes a stage.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::Completion;
-/// assert_eq!(policy.groups[0].complete, Completion::All);
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::Completion;
+/// assert_eq!(policy.groups()[0].complete, Completion::All);
 /// // Written in a policy, and serialised, in lowercase.
 /// assert_eq!(serde_json::json!(Completion::Lead), "lead");
 /// ```
@@ -272,12 +430,11 @@ pub enum Completion {
 /// A joint handling group for cross-department tickets.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let joint = &policy.groups[0];
-/// assert_eq!(policy.tiers[joint.lead], "management");
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let joint = &policy.groups()[0];
+/// assert_eq!(policy.tiers()[joint.lead], "management");
 /// assert_eq!(joint.when.as_ref().unwrap().source(), "departments.len() > 1");
-/// let covered: Vec<&str> = joint.stages.iter().map(|&s| &*policy.stages[s].name).collect();
+/// let covered: Vec<&str> = joint.stages.iter().map(|&s| &*policy.stages()[s].name).collect();
 /// assert_eq!(covered, ["verify", "handle"]);
 /// ```
 #[derive(Debug, Clone)]
@@ -301,9 +458,8 @@ pub struct GroupDef {
 /// An escalation ladder.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let standard = &policy.ladders[0];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let standard = &policy.ladders()[0];
 /// assert_eq!(standard.name, "standard");
 /// let at: Vec<&str> = standard.steps.iter().map(|s| s.at_text.as_str()).collect();
 /// assert_eq!(at, ["80%", "100%", "deadline + 1 working day"]);
@@ -319,10 +475,9 @@ pub struct LadderDef {
 /// When a ladder step fires.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::{compile::StepAt, policy::Duration};
-/// let steps = &policy.ladders[0].steps;
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::{Duration, StepAt};
+/// let steps = &policy.ladders()[0].steps;
 /// assert_eq!(steps[0].at, StepAt::Percent(80.0));
 /// let one_day_late = StepAt::Offset { before: false, by: Duration::WorkingDays(1) };
 /// assert_eq!(steps[2].at, one_day_late);
@@ -343,10 +498,9 @@ pub enum StepAt {
 /// What a ladder step does.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::LadderAction;
-/// let urgent = &policy.ladders[policy.stages[1].ladder.unwrap()];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::LadderAction;
+/// let urgent = &policy.ladders()[policy.stages()[1].ladder.unwrap()];
 /// let actions: Vec<LadderAction> = urgent.steps.iter().map(|s| s.action).collect();
 /// assert_eq!(actions, [LadderAction::Notify, LadderAction::Escalate]);
 /// ```
@@ -366,10 +520,9 @@ pub enum LadderAction {
 /// A tier a ladder step points at.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::TierTarget::{self, Next, Owner};
-/// let steps = &policy.ladders[0].steps;
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::TierTarget::{self, Next, Owner};
+/// let steps = &policy.ladders()[0].steps;
 /// assert_eq!((steps[0].notify, steps[1].to), (Some(Owner), Some(Next)));
 /// let management = policy.tier_id("management").unwrap();
 /// assert_eq!(steps[2].to, Some(TierTarget::Tier(management)));
@@ -387,10 +540,9 @@ pub enum TierTarget {
 /// One step of a ladder.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// // `{ at: 100%, do: escalate, to: next, mark: performance }`
-/// let overdue = &policy.ladders[0].steps[1];
+/// let overdue = &policy.ladders()[0].steps[1];
 /// assert_eq!(overdue.at_text, "100%");
 /// assert_eq!(overdue.mark.as_deref(), Some("performance"));
 /// assert!(overdue.notify.is_none() && overdue.when.is_none());
@@ -416,16 +568,14 @@ pub struct LadderStep {
 /// A value chosen by the first matching condition; the last entry has no condition.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use std::collections::BTreeMap;
-/// let handle = &policy.stages[policy.stage_id("handle").unwrap()];
-/// let ticket = BTreeMap::from([("severity".to_string(), serde_json::json!("major"))]);
-/// let due = handle.due.iter().find(|c| match &c.when {
-///     Some(when) => policy.exprs.eval_bool(when, &ticket).unwrap(),
-///     None => true,
-/// });
-/// assert_eq!(due.unwrap().value.to_string(), "7 working days");
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let handle = policy.stage(policy.stage_id("handle").unwrap());
+/// let due: Vec<(Option<&str>, String)> =
+///     handle.due.iter().map(|c| (c.when.as_ref().map(|w| w.source()), c.value.to_string())).collect();
+/// assert_eq!(due, [
+///     (Some(r#"severity == "major""#), "7 working days".to_string()),
+///     (None, "3 working days".to_string()),
+/// ]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Conditional<T> {
@@ -438,12 +588,11 @@ pub struct Conditional<T> {
 /// A stage of the procedure.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let feedback = &policy.stages[policy.stage_id("feedback").unwrap()];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let feedback = &policy.stage(policy.stage_id("feedback").unwrap());
 /// assert_eq!(feedback.requires, ["result_notice", "phone_confirmation"]);
 /// assert_eq!(feedback.on.len(), 2); // confirmed → archive, disputed → handle
-/// assert_eq!(policy.ladders[feedback.ladder.unwrap()].name, "standard"); // the default
+/// assert_eq!(policy.ladders()[feedback.ladder.unwrap()].name, "standard"); // the default
 /// assert!(!feedback.terminal);
 /// ```
 #[derive(Debug, Clone)]
@@ -469,11 +618,10 @@ pub struct StageDef {
 /// A transition on a named event.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let handle = &policy.stages[policy.stage_id("handle").unwrap()];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let handle = &policy.stage(policy.stage_id("handle").unwrap());
 /// let pay = handle.on.iter().find(|t| t.event == "compensation_needed").unwrap();
-/// assert_eq!(policy.stages[pay.to].name, "compensate");
+/// assert_eq!(policy.stages()[pay.to].name, "compensate");
 /// assert_eq!(pay.when.as_ref().map(|w| w.source()), Some("liability_clear"));
 /// ```
 #[derive(Debug, Clone)]
@@ -489,10 +637,9 @@ pub struct Transition {
 /// An automatic transition.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let [threat] = &policy.stages[policy.start].auto[..] else { panic!("one auto") };
-/// assert_eq!(policy.stages[threat.to].name, "emergency");
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let [threat] = &policy.stage(policy.start()).auto[..] else { panic!("one auto") };
+/// assert_eq!(policy.stages()[threat.to].name, "emergency");
 /// assert_eq!(threat.when.source(), "threat");
 /// ```
 #[derive(Debug, Clone)]
@@ -506,12 +653,11 @@ pub struct AutoTransition {
 /// A clock that runs beside the stages (e.g. the 72-hour public statement).
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// let statement = &policy.obligations[0];
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let statement = &policy.obligations()[0];
 /// assert_eq!(statement.name, "public_statement");
 /// assert_eq!(statement.due.to_string(), "72h");
-/// assert_eq!(policy.tiers[statement.owner], "management");
+/// assert_eq!(policy.tiers()[statement.owner], "management");
 /// assert_eq!(statement.done_on, "statement_published");
 /// ```
 #[derive(Debug, Clone)]
@@ -531,12 +677,12 @@ pub struct ObligationDef {
 /// How a paused clock resumes.
 ///
 /// ```
-/// use ombud_engine::compile::ResumeMode;
+/// use ombud_engine::policy::ResumeMode;
 /// let text = "{policy: p, calendar: weekdays, tiers: [a], start: s, \
 ///             stages: {s: {owner: a, due: 2h, on: {x: e}}, e: {terminal: true}}, \
 ///             pause: [{on: hold, resume_on: go, resume: restart}]}";
 /// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
-/// assert_eq!(policy.pauses[0].resume, ResumeMode::Restart);
+/// assert_eq!(policy.pauses()[0].resume, ResumeMode::Restart);
 /// assert_eq!(serde_json::to_string(&ResumeMode::Remaining).unwrap(), r#""remaining""#);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -551,15 +697,14 @@ pub enum ResumeMode {
 /// A pause rule: `on` stops the current stage's clock, `resume_on` restarts it.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::{PauseRule, ResumeMode};
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::{PauseRule, ResumeMode};
 /// let expected = PauseRule {
 ///     on: "awaiting_complainant".into(),
 ///     resume_on: "complainant_replied".into(),
 ///     resume: ResumeMode::Remaining,
 /// };
-/// assert_eq!(policy.pauses, [expected]);
+/// assert_eq!(policy.pauses(), [expected]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PauseRule {
@@ -574,12 +719,14 @@ pub struct PauseRule {
 /// Label of an edge in the stage graph.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use ombud_engine::compile::EdgeLabel;
-/// assert_eq!(policy.graph.edge_count(), 9);
-/// let autos: Vec<&EdgeLabel> =
-///     policy.graph.edge_weights().filter(|e| matches!(e, EdgeLabel::Auto { .. })).collect();
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// use ombud_engine::policy::EdgeLabel;
+/// assert_eq!(policy.edges().count(), 9);
+/// let autos: Vec<&EdgeLabel> = policy
+///     .edges()
+///     .map(|(_, _, label)| label)
+///     .filter(|e| matches!(e, EdgeLabel::Auto { .. }))
+///     .collect();
 /// assert_eq!(autos, [&EdgeLabel::Auto { condition: "threat".into() }]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,20 +5,11 @@
 //! (comparison, arithmetic, string, array and map functions). Loops, `eval`, function definitions
 //! and statement blocks are unavailable, variables are strict, and every limit is set explicitly so
 //! debug and release builds behave the same. A hostile expression stops with an error, never hangs.
-//!
-//! ```
-//! use ombud_engine::expr::{ExprEngine, ExprErrorKind};
-//! let fields = std::collections::BTreeMap::from([("severity".to_string(), "major".into())]);
-//! let engine = ExprEngine::new();
-//! let major = engine.compile(r#"severity == "major""#, &fields).unwrap();
-//! assert_eq!(engine.eval_bool(&major, &fields), Ok(true));
-//! // An endless loop is not an expression: it is refused before it can run.
-//! let spin = engine.compile("loop { }", &fields).unwrap_err();
-//! assert_eq!((spin.kind, spin.message.as_str()), (ExprErrorKind::Syntax, "unexpected 'loop'"));
-//! ```
 
 mod fast;
 pub(crate) mod lex;
+#[cfg(test)]
+mod props;
 mod sizes;
 
 use fast::Fast;
@@ -28,69 +19,25 @@ use rhai::packages::{
 };
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
 use serde_json::Value;
-pub use sizes::{DataSizes, sandbox_sizes};
+pub(crate) use sizes::sandbox_sizes;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// What names a map of values for expressions: `String` (as in `serde_json` maps) or the
 /// engine's inline [`compact_str::CompactString`] (ticket fields).
-///
-/// ```
-/// use compact_str::CompactString;
-/// let fields = std::collections::BTreeMap::from([(CompactString::from("amount"), 250.into())]);
-/// let engine = ombud_engine::expr::ExprEngine::new();
-/// let small = engine.compile("amount < 500", &fields).unwrap();
-/// assert!(engine.eval_bool(&small, &fields).unwrap());
-/// ```
-pub trait Key: Borrow<str> + Ord {}
+pub(crate) trait Key: Borrow<str> + Ord {}
 
 impl<K: Borrow<str> + Ord> Key for K {}
 
 /// The values an expression reads, by name: a `BTreeMap` keyed by `String` or by the engine's
 /// inline text, or a ticket's [`FieldMap`](crate::runtime::FieldMap). A host with its own
 /// storage implements it directly:
-///
-/// ```
-/// use ombud_engine::expr::{ExprEngine, Vars};
-/// use serde_json::{Value, json};
-/// struct Amount(Value);
-/// impl Vars for Amount {
-///     fn var(&self, name: &str) -> Option<&Value> { (name == "amount").then_some(&self.0) }
-///     fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) { f("amount", &self.0) }
-///     fn var_count(&self) -> usize { 1 }
-/// }
-/// let engine = ExprEngine::new();
-/// let large = engine.compile("amount >= 10000", &Amount(json!(0))).unwrap();
-/// assert_eq!(engine.eval_bool(&large, &Amount(json!(12_500))), Ok(true));
-/// ```
-pub trait Vars {
+pub(crate) trait Vars {
     /// The value named `name`.
-    ///
-    /// ```
-    /// use ombud_engine::expr::Vars;
-    /// let fields = std::collections::BTreeMap::from([("channel".to_string(), "web".into())]);
-    /// assert_eq!(fields.var("channel"), Some(&serde_json::json!("web")));
-    /// assert_eq!(fields.var("region"), None);
-    /// ```
     fn var(&self, name: &str) -> Option<&Value>;
     /// Calls `f` with every name and its value, in name order.
-    ///
-    /// ```
-    /// use ombud_engine::expr::Vars;
-    /// let fields: std::collections::BTreeMap<String, serde_json::Value> =
-    ///     [("b".into(), 2.into()), ("a".into(), 1.into())].into();
-    /// let mut names = Vec::new();
-    /// fields.each_var(&mut |name, _| names.push(name.to_string()));
-    /// assert_eq!(names, ["a", "b"]);
-    /// ```
     fn each_var(&self, f: &mut dyn FnMut(&str, &Value));
     /// How many values there are.
-    ///
-    /// ```
-    /// use ombud_engine::expr::Vars;
-    /// let fields: std::collections::BTreeMap<String, _> = [("repeat".into(), true.into())].into();
-    /// assert_eq!(fields.var_count(), 1);
-    /// ```
     fn var_count(&self) -> usize;
 }
 
@@ -109,111 +56,39 @@ impl<K: Key> Vars for BTreeMap<K, Value> {
 }
 
 /// Resource limits applied to every expression. One place, set explicitly.
-pub mod limits {
+pub(crate) mod limits {
     /// Maximum operations one evaluation may perform.
     ///
     /// A backstop: loops, which are what could run up operations, do not compile at all.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind, limits::MAX_OPERATIONS};
-    /// let fields = std::collections::BTreeMap::from([("n".to_string(), 0.into())]);
-    /// let err = ExprEngine::new().compile("while n < 1_000_000 { }", &fields).unwrap_err();
-    /// assert_eq!(err.kind, ExprErrorKind::Syntax);
-    /// assert_eq!(MAX_OPERATIONS, 10_000);
-    /// ```
-    pub const MAX_OPERATIONS: u64 = 10_000;
+    pub(crate) const MAX_OPERATIONS: u64 = 10_000;
     /// Maximum function call nesting.
     ///
     /// A backstop: a condition cannot define a function, so it cannot recurse.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind, limits::MAX_CALL_LEVELS};
-    /// let none = std::collections::BTreeMap::<String, serde_json::Value>::new();
-    /// let err = ExprEngine::new().compile("fn f(x) { f(x) } f(1)", &none).unwrap_err();
-    /// assert_eq!((err.kind, err.message.as_str()), (ExprErrorKind::Syntax, "unexpected 'fn'"));
-    /// assert_eq!(MAX_CALL_LEVELS, 8);
-    /// ```
-    pub const MAX_CALL_LEVELS: usize = 8;
+    pub(crate) const MAX_CALL_LEVELS: usize = 8;
     /// Maximum expression nesting depth (global, functions).
     ///
     /// Each `||` or `&&` in a chain adds a level, so a chain of more than about 30 alternatives
     /// is refused; test a value against a list with `in` instead.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind};
-    /// let fields = std::collections::BTreeMap::from([("code".to_string(), 7.into())]);
-    /// let codes: Vec<String> = (0..40).map(|i| i.to_string()).collect();
-    /// let chain = codes.iter().map(|c| format!("code == {c}")).collect::<Vec<_>>().join(" || ");
-    /// let engine = ExprEngine::new();
-    /// let err = engine.compile(&chain, &fields).unwrap_err();
-    /// assert_eq!(err.kind, ExprErrorKind::Limit);
-    /// assert_eq!(err.message, "expression exceeds maximum complexity");
-    /// let listed = engine.compile(&format!("code in [{}]", codes.join(", ")), &fields).unwrap();
-    /// assert_eq!(engine.eval_bool(&listed, &fields), Ok(true));
-    /// ```
-    pub const MAX_EXPR_DEPTH: usize = 32;
+    pub(crate) const MAX_EXPR_DEPTH: usize = 32;
     /// Maximum length of any string built during evaluation, in bytes.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind, limits::MAX_STRING_SIZE};
-    /// let engine = ExprEngine::new();
-    /// let text = serde_json::Value::from("x".repeat(MAX_STRING_SIZE * 2 / 3));
-    /// let fields: std::collections::BTreeMap<String, _> = [("text".into(), text)].into();
-    /// let [read, doubled] = ["text.len() > 0", "(text + text).len() > 0"]
-    ///     .map(|src| engine.compile(src, &fields).unwrap());
-    /// assert_eq!(engine.eval_bool(&read, &fields), Ok(true));
-    /// assert_eq!(engine.eval_bool(&doubled, &fields).unwrap_err().kind, ExprErrorKind::Limit);
-    /// ```
-    pub const MAX_STRING_SIZE: usize = 64 * 1024;
+    pub(crate) const MAX_STRING_SIZE: usize = 64 * 1024;
     /// Maximum length of any array built during evaluation, and of any list a condition reads
     /// (nested lists' entries counted): the runtime refuses a bigger list field at the input
     /// (see [`sandbox_sizes`](crate::expr::sandbox_sizes)).
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, limits::MAX_ARRAY_SIZE};
-    /// let departments = serde_json::json!(vec!["billing"; MAX_ARRAY_SIZE / 2 + 1]);
-    /// let fields = std::collections::BTreeMap::from([("departments".to_string(), departments)]);
-    /// let engine = ExprEngine::new();
-    /// let both = engine.compile("(departments + departments).len() > 1", &fields).unwrap();
-    /// let err = engine.eval_bool(&both, &fields).unwrap_err();
-    /// assert_eq!(err.to_string(), "size of array/BLOB too large");
-    /// ```
-    pub const MAX_ARRAY_SIZE: usize = 1_024;
+    pub(crate) const MAX_ARRAY_SIZE: usize = 1_024;
     /// Maximum number of entries of any map built during evaluation.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind, limits::MAX_MAP_SIZE};
-    /// let entries: Vec<String> = (0..=MAX_MAP_SIZE).map(|i| format!("k{i}: {i}")).collect();
-    /// let source = format!("#{{{}}}.len() > 0", entries.join(", "));
-    /// let none = std::collections::BTreeMap::<String, serde_json::Value>::new();
-    /// let err = ExprEngine::new().compile(&source, &none).unwrap_err();
-    /// assert_eq!(err.kind, ExprErrorKind::Limit);
-    /// ```
-    pub const MAX_MAP_SIZE: usize = 256;
+    pub(crate) const MAX_MAP_SIZE: usize = 256;
     /// Maximum length of an expression's source text, in bytes.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, ExprErrorKind, limits::MAX_SOURCE_LEN};
-    /// let fields = std::collections::BTreeMap::from([("amount".to_string(), 0.into())]);
-    /// let padded = format!("amount > 0{}", " ".repeat(MAX_SOURCE_LEN));
-    /// let err = ExprEngine::new().compile(&padded, &fields).unwrap_err();
-    /// assert_eq!(err.kind, ExprErrorKind::Limit);
-    /// assert_eq!(err.message, "expression is longer than 4096 bytes");
-    /// ```
-    pub const MAX_SOURCE_LEN: usize = 4_096;
+    pub(crate) const MAX_SOURCE_LEN: usize = 4_096;
 }
 
-/// A compiled condition: the source text it came from and its rhai AST. A compiled policy holds
-/// one for every `when`; evaluate it with the policy's own [`ExprEngine`].
+/// A compiled condition (a policy's `when`): the source text it came from, the names it reads
+/// and its compiled form, which the engine evaluates.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// use serde_json::json;
-/// let forms = policy.groups[0].when.as_ref().unwrap();
-/// let ticket: std::collections::BTreeMap<String, _> =
-///     [("departments".into(), json!(["billing"]))].into();
-/// assert_eq!(policy.exprs.eval_bool(forms, &ticket), Ok(false));
+/// # let policy = ombud_engine::doc_support::reference_policy();
+/// let forms = policy.groups()[0].when.as_ref().unwrap();
+/// assert_eq!((forms.source(), forms.variables()), ("departments.len() > 1", &["departments".into()][..]));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Expr {
@@ -229,10 +104,9 @@ impl Expr {
     /// The expression's source text as written in the policy.
     ///
     /// ```
-    /// # use ombud_engine::expr::ExprEngine;
-    /// let fields = std::collections::BTreeMap::from([("repeat".to_string(), false.into())]);
-    /// let e = ExprEngine::new().compile("repeat  ==  true", &fields).unwrap();
-    /// assert_eq!(e.source(), "repeat  ==  true");
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// let threat = &policy.stage(policy.start()).auto[0].when;
+    /// assert_eq!(threat.source(), "threat");
     /// ```
     pub fn source(&self) -> &str {
         &self.source
@@ -241,13 +115,9 @@ impl Expr {
     /// The field and derived names the expression reads, sorted.
     ///
     /// ```
-    /// # use ombud_engine::expr::ExprEngine;
-    /// let fields: std::collections::BTreeMap<String, serde_json::Value> =
-    ///     [("text".into(), "".into()), ("amount".into(), 0.into()), ("region".into(), "".into())]
-    ///         .into();
-    /// let refund = r#"text.contains("refund") && amount > 100"#;
-    /// let e = ExprEngine::new().compile(refund, &fields).unwrap();
-    /// assert_eq!(e.variables(), ["amount", "text"]);
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// let major_claim = policy.derived()[1].rules[1].when.as_ref().unwrap();
+    /// assert_eq!(major_claim.variables(), ["claim_amount"]);
     /// ```
     pub fn variables(&self) -> &[String] {
         &self.vars
@@ -273,18 +143,9 @@ fn identifiers(source: &str) -> Vec<&str> {
 }
 
 /// Why an expression did not compile or evaluate.
-///
-/// ```
-/// use ombud_engine::expr::{ExprEngine, ExprErrorKind};
-/// let fields = std::collections::BTreeMap::from([("severity".to_string(), "minor".into())]);
-/// let err = ExprEngine::new().compile(r#"severity == "major" && severty != "x""#, &fields);
-/// let err = err.unwrap_err();
-/// assert_eq!((err.kind, err.offset), (ExprErrorKind::UndefinedVariable, Some(23)));
-/// assert_eq!(err.to_string(), "unknown variable `severty`");
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct ExprError {
+pub(crate) struct ExprError {
     /// What is wrong, lowercase.
     pub message: String,
     /// Byte offset inside the expression's source text, when known.
@@ -294,19 +155,8 @@ pub struct ExprError {
 }
 
 /// The kinds of [`ExprError`].
-///
-/// ```
-/// use ombud_engine::expr::{ExprEngine, ExprErrorKind};
-/// let fields = std::collections::BTreeMap::from([("count".to_string(), 3.into())]);
-/// let engine = ExprEngine::new();
-/// assert_eq!(engine.compile("count >", &fields).unwrap_err().kind, ExprErrorKind::Syntax);
-/// let sum = engine.compile("count + 1", &fields).unwrap();
-/// assert_eq!(engine.eval_bool(&sum, &fields).unwrap_err().kind, ExprErrorKind::NotBoolean);
-/// let odd = engine.compile("count.frobnicate() > 1", &fields).unwrap();
-/// assert_eq!(engine.eval_bool(&odd, &fields).unwrap_err().kind, ExprErrorKind::Runtime);
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExprErrorKind {
+pub(crate) enum ExprErrorKind {
     /// The text is not a valid expression.
     Syntax,
     /// A variable that is neither a field nor a derived value.
@@ -320,17 +170,7 @@ pub enum ExprErrorKind {
 }
 
 /// The sandboxed rhai engine. Build once per policy; `Send + Sync`.
-///
-/// ```
-/// use ombud_engine::expr::ExprEngine;
-/// fn shareable<T: Send + Sync + 'static>(_: &T) {}
-/// let engine = ExprEngine::default();
-/// shareable(&engine);
-/// let none = std::collections::BTreeMap::<String, serde_json::Value>::new();
-/// let e = engine.compile(r#""hazard".len() == 6"#, &none).unwrap();
-/// assert_eq!(engine.eval_bool(&e, &none), Ok(true));
-/// ```
-pub struct ExprEngine {
+pub(crate) struct ExprEngine {
     engine: Engine,
 }
 
@@ -348,15 +188,7 @@ impl Default for ExprEngine {
 
 impl ExprEngine {
     /// A sandboxed engine with Ombud's limits.
-    ///
-    /// ```
-    /// let engine = ombud_engine::expr::ExprEngine::new();
-    /// let fields = std::collections::BTreeMap::from([("channel".to_string(), "app".into())]);
-    /// let online = engine.compile(r#"channel in ["app", "web", "social"]"#, &fields).unwrap();
-    /// assert_eq!(engine.eval_bool(&online, &fields), Ok(true));
-    /// assert!(engine.compile(r#"eval("true")"#, &fields).is_err(), "`eval` is disabled");
-    /// ```
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut engine = Engine::new_raw();
         engine.register_global_module(CorePackage::new().as_shared_module());
         engine.register_global_module(LogicPackage::new().as_shared_module());
@@ -388,18 +220,7 @@ impl ExprEngine {
 
     /// Compiles `source` as an expression over the variables in `names` (each given a sample
     /// value of its declared type), rejecting any other variable.
-    ///
-    /// ```
-    /// use ombud_engine::expr::ExprEngine;
-    /// use serde_json::json;
-    /// let engine = ExprEngine::new();
-    /// let vars: std::collections::BTreeMap<_, _> =
-    ///     [("amount".to_string(), json!(0))].into_iter().collect();
-    /// assert!(engine.compile("amount > 1000", &vars).is_ok());
-    /// let err = engine.compile("amout > 1000", &vars).unwrap_err();
-    /// assert_eq!(err.offset, Some(0));
-    /// ```
-    pub fn compile(&self, source: &str, names: &impl Vars) -> Result<Expr, ExprError> {
+    pub(crate) fn compile(&self, source: &str, names: &impl Vars) -> Result<Expr, ExprError> {
         if source.len() > limits::MAX_SOURCE_LEN {
             return Err(ExprError {
                 message: format!("expression is longer than {} bytes", limits::MAX_SOURCE_LEN),
@@ -439,17 +260,7 @@ impl ExprEngine {
     }
 
     /// Evaluates `expr` with `vars` bound, requiring a boolean result.
-    ///
-    /// ```
-    /// use ombud_engine::expr::ExprEngine;
-    /// use serde_json::json;
-    /// let engine = ExprEngine::new();
-    /// let vars: std::collections::BTreeMap<_, _> =
-    ///     [("text".to_string(), json!("the meter is a hazard"))].into_iter().collect();
-    /// let e = engine.compile(r#"text.contains("hazard")"#, &vars).unwrap();
-    /// assert_eq!(engine.eval_bool(&e, &vars), Ok(true));
-    /// ```
-    pub fn eval_bool(&self, expr: &Expr, vars: &impl Vars) -> Result<bool, ExprError> {
+    pub(crate) fn eval_bool(&self, expr: &Expr, vars: &impl Vars) -> Result<bool, ExprError> {
         if let Some(b) = expr.fast.as_ref().and_then(|f| f.eval(vars)) {
             return Ok(b);
         }
@@ -460,23 +271,7 @@ impl ExprEngine {
     /// Evaluates `expr` in `scope`, first binding from `vars` any name the expression reads that
     /// the scope does not hold yet. Callers that test several conditions against the same values
     /// keep one scope and so convert each value once (and only the values actually read).
-    ///
-    /// ```
-    /// use ombud_engine::expr::ExprEngine;
-    /// use serde_json::json;
-    /// let fields: std::collections::BTreeMap<String, _> =
-    ///     [("amount", json!(250)), ("region", json!("EU")), ("text", json!("…"))]
-    ///         .map(|(name, value)| (name.to_string(), value))
-    ///         .into();
-    /// let engine = ExprEngine::new();
-    /// let eu = engine.compile(r#"region.to_lower() == "eu""#, &fields).unwrap();
-    /// let large = engine.compile("amount > 1000", &fields).unwrap();
-    /// let mut scope = rhai::Scope::new();
-    /// assert_eq!(engine.eval_bool_lazy(&eu, &fields, &mut scope), Ok(true));
-    /// assert_eq!(engine.eval_bool_lazy(&large, &fields, &mut scope), Ok(false));
-    /// assert!(!scope.contains("text"));
-    /// ```
-    pub fn eval_bool_lazy(
+    pub(crate) fn eval_bool_lazy(
         &self,
         expr: &Expr,
         vars: &impl Vars,
@@ -496,19 +291,11 @@ impl ExprEngine {
 
     /// Evaluates `expr` in an already built scope (see [`scope_of`]); lets callers that test
     /// several conditions against the same values build the scope once.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{ExprEngine, scope_of};
-    /// let fields: std::collections::BTreeMap<String, serde_json::Value> =
-    ///     [("claim_amount".into(), 12_000.5.into())].into();
-    /// let engine = ExprEngine::new();
-    /// let mut scope = scope_of(&fields);
-    /// let [big, huge] = ["claim_amount >= 10000.0", "claim_amount >= 50000.0"]
-    ///     .map(|src| engine.compile(src, &fields).unwrap());
-    /// assert_eq!(engine.eval_bool_in(&big, &mut scope), Ok(true));
-    /// assert_eq!(engine.eval_bool_in(&huge, &mut scope), Ok(false));
-    /// ```
-    pub fn eval_bool_in(&self, expr: &Expr, scope: &mut Scope<'static>) -> Result<bool, ExprError> {
+    pub(crate) fn eval_bool_in(
+        &self,
+        expr: &Expr,
+        scope: &mut Scope<'static>,
+    ) -> Result<bool, ExprError> {
         let result = self.engine.eval_ast_with_scope::<Dynamic>(scope, &expr.ast);
         match result {
             Ok(v) => v.as_bool().map_err(|t| ExprError {
@@ -537,18 +324,7 @@ fn runtime_error(source: &str, e: &EvalAltResult) -> ExprError {
 }
 
 /// Builds a rhai scope binding each name to its value converted to rhai's own types.
-///
-/// ```
-/// use serde_json::json;
-/// let fields = std::collections::BTreeMap::from([
-///     ("count".to_string(), json!(3)),
-///     ("public_interest".to_string(), json!(true)),
-/// ]);
-/// let scope = ombud_engine::expr::scope_of(&fields);
-/// assert_eq!(scope.len(), 2);
-/// assert_eq!(scope.get_value::<i64>("count"), Some(3));
-/// ```
-pub fn scope_of(vars: &impl Vars) -> Scope<'static> {
+pub(crate) fn scope_of(vars: &impl Vars) -> Scope<'static> {
     let mut scope = Scope::with_capacity(vars.var_count());
     vars.each_var(&mut |name, value| {
         scope.push_dynamic(name, to_dynamic(value));
@@ -558,16 +334,7 @@ pub fn scope_of(vars: &impl Vars) -> Scope<'static> {
 
 /// Converts a JSON value to the rhai value an expression sees: integers as `i64`, other numbers as
 /// `f64`, strings as `ImmutableString`, arrays and objects as rhai arrays and maps.
-///
-/// ```
-/// use ombud_engine::expr::to_dynamic;
-/// use serde_json::json;
-/// assert_eq!(to_dynamic(&json!(10000)).as_int(), Ok(10000));
-/// assert_eq!(to_dynamic(&json!(10000.0)).as_float(), Ok(10000.0));
-/// assert_eq!(to_dynamic(&json!(["billing", "network"])).into_array().unwrap().len(), 2);
-/// assert!(to_dynamic(&json!(null)).is_unit());
-/// ```
-pub fn to_dynamic(value: &Value) -> Dynamic {
+pub(crate) fn to_dynamic(value: &Value) -> Dynamic {
     match value {
         Value::Null => Dynamic::UNIT,
         Value::Bool(b) => Dynamic::from_bool(*b),

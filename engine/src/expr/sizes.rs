@@ -8,21 +8,7 @@ use serde_json::Value;
 /// map over any of [`limits::MAX_ARRAY_SIZE`], [`limits::MAX_MAP_SIZE`] and
 /// [`limits::MAX_STRING_SIZE`] makes every condition that reads it fail, so the runtime refuses
 /// such a field value at the input.
-///
-/// ```
-/// use ombud_engine::expr::sandbox_sizes;
-/// let departments = serde_json::json!(["billing", "network"]);
-/// let sizes = sandbox_sizes(&departments);
-/// assert_eq!((sizes.list_entries, sizes.map_entries, sizes.text_bytes), (2, 0, 14));
-/// assert!(!sizes.exceeds_limits());
-/// let long = serde_json::json!(vec!["x".repeat(100); 700]); // 70,000 bytes of text
-/// assert!(sandbox_sizes(&long).exceeds_limits());
-/// assert_eq!(
-///     sandbox_sizes(&long).to_string(),
-///     "700 list entries, 0 map entries, 70000 bytes of text"
-/// );
-/// ```
-pub fn sandbox_sizes(value: &Value) -> DataSizes {
+pub(crate) fn sandbox_sizes(value: &Value) -> DataSizes {
     let mut sizes = DataSizes::default();
     // The value itself is the container; what it holds is counted (as rhai does).
     match value {
@@ -34,15 +20,8 @@ pub fn sandbox_sizes(value: &Value) -> DataSizes {
 }
 
 /// What [`sandbox_sizes`] counts.
-///
-/// ```
-/// use ombud_engine::expr::sandbox_sizes;
-/// let extra = serde_json::json!({"refs": ["A-1", "A-2"], "note": "late"});
-/// let sizes = sandbox_sizes(&extra);
-/// assert_eq!((sizes.list_entries, sizes.map_entries, sizes.text_bytes), (2, 2, 10));
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DataSizes {
+pub(crate) struct DataSizes {
     /// List entries, nested lists' included.
     pub list_entries: usize,
     /// Map entries, nested maps' included.
@@ -53,15 +32,7 @@ pub struct DataSizes {
 
 impl DataSizes {
     /// Whether any count is over the sandbox's limit.
-    ///
-    /// ```
-    /// use ombud_engine::expr::{limits, sandbox_sizes};
-    /// let at_limit = serde_json::json!(vec!["d"; limits::MAX_ARRAY_SIZE]);
-    /// assert!(!sandbox_sizes(&at_limit).exceeds_limits());
-    /// let over = serde_json::json!(vec!["d"; limits::MAX_ARRAY_SIZE + 1]);
-    /// assert!(sandbox_sizes(&over).exceeds_limits());
-    /// ```
-    pub fn exceeds_limits(&self) -> bool {
+    pub(crate) fn exceeds_limits(&self) -> bool {
         self.list_entries > limits::MAX_ARRAY_SIZE
             || self.map_entries > limits::MAX_MAP_SIZE
             || self.text_bytes > limits::MAX_STRING_SIZE

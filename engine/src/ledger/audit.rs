@@ -3,7 +3,7 @@
 
 use super::format::LedgerLine;
 use super::reader::{LineError, RawLines, parse_line};
-use crate::runtime::{AuditRecord, Digest, Engine, Ticket, record_hash, state_digest};
+use crate::runtime::{AuditRecord, Digest, Engine, Event, Ticket, record_hash, state_digest};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -11,14 +11,12 @@ use std::io::BufRead;
 /// What is wrong with a chain: the first problem found, naming the record.
 ///
 /// ```
-/// use ombud_engine::{ledger::{ChainBreak, verify_ticket}, runtime::{Engine, OpenTicket}};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
-/// #     {owner: agent, due: 1h, on: {done: closed}}, closed: {terminal: true}}}";
-/// # let policy = std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0);
-/// let at = "2026-07-06T09:00:00Z".parse().unwrap();
-/// let input = OpenTicket { id: "T-1".into(), at, fields: Default::default() };
-/// let (mut ticket, _) = Engine::new(policy).open(&input).unwrap();
-/// ticket.audit_head = "a".repeat(64).into();
+/// use ombud_engine::ledger::{ChainBreak, verify_ticket};
+/// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+/// // The stored ticket, with its audit head changed.
+/// let mut json = serde_json::to_value(&ticket).unwrap();
+/// json["audit_head"] = "a".repeat(64).into();
+/// let ticket: ombud_engine::Ticket = serde_json::from_value(json).unwrap();
 /// let problem = verify_ticket(&ticket).problem.unwrap();
 /// assert_eq!(problem, ChainBreak::Head { last_seq: 0 });
 /// assert_eq!(problem.to_string(), "the audit head does not match the last record (seq 0)");
@@ -85,8 +83,7 @@ impl std::fmt::Display for ChainBreak {
 /// The verdict on one ticket's chain.
 ///
 /// ```
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::{ledger::verify_ticket, runtime::{Engine, OpenTicket}};
 /// let engine = Engine::new(std::sync::Arc::new(policy));
 /// let at = "2026-07-01T01:00:00Z".parse().unwrap();
@@ -118,17 +115,19 @@ pub struct TicketVerdict {
 /// ```
 /// use ombud_engine::ledger::verify_ticket;
 /// use ombud_engine::runtime::{Engine, Event, OpenTicket};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// let at = "2026-07-01T01:00:00Z".parse().unwrap();
 /// let input = OpenTicket { id: "T-2".into(), at, fields: serde_json::Map::new() };
 /// let (mut ticket, _) = engine.open(&input)?;
 /// engine.apply(&mut ticket, &Event::named("registered", at))?;
 /// assert!(verify_ticket(&ticket).problem.is_none());
-/// ticket.history[1].state = "0".repeat(64).into();
+/// // The stored ticket, with the state its second record sealed changed.
+/// let mut json = serde_json::to_value(&ticket)?;
+/// json["history"][1]["state"] = "0".repeat(64).into();
+/// let ticket: ombud_engine::Ticket = serde_json::from_value(json)?;
 /// assert_eq!(verify_ticket(&ticket).problem.unwrap().to_string(),
 ///            "record seq 1 was altered: its hash does not match its contents");
-/// # Ok::<(), ombud_engine::runtime::Rejection>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
     let advanced = ticket.clock_at != ticket.last_event_at;
@@ -163,9 +162,7 @@ pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
 ///
 /// ```
 /// use ombud_engine::ledger::ledger_chains;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// # let engine = ombud_engine::doc_support::reference();
 /// let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let (chains, _) = ledger_chains(&engine, std::fs::read(small).unwrap().as_slice()).unwrap();
 /// let t03 = chains.iter().find(|c| c.ticket == "T-03").unwrap();
@@ -189,9 +186,7 @@ pub struct LedgerChain {
 ///
 /// ```
 /// # use ombud_engine::runtime::Engine;
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
-/// #     {owner: agent, due: 2h, on: {done: closed}}, closed: {terminal: true}}}";
-/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
 /// {"ticket":"T-1","event":{"at":"2026-07-06T09:10:00Z","event":"reopened"}}
 /// {"ticket":"T-2","event":{"at":"2026-07-06T09:20:00Z","event":"done"}}
@@ -232,7 +227,7 @@ pub fn ledger_chains<R: BufRead>(
 /// );
 /// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
 /// let (ticket, lines): &TicketLines = &tickets[0];
-/// assert_eq!((ticket.stage.as_str(), ticket.history.len()), ("done", 2));
+/// assert_eq!((ticket.stage(), ticket.history().len()), ("done", 2));
 /// assert_eq!(lines, &[1, 2]);
 /// ```
 pub type TicketLines = (Ticket, Vec<u64>);
@@ -243,15 +238,13 @@ pub type TicketLines = (Ticket, Vec<u64>);
 ///
 /// ```
 /// use ombud_engine::ledger::{ledger_tickets, verify_ticket};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let file = std::io::BufReader::new(std::fs::File::open(ledger).unwrap());
 /// let (store, errors) = ledger_tickets(&engine, file).unwrap();
 /// assert_eq!((store.len(), errors.len()), (11, 0));
 /// let (t05, _) = &store[5];
-/// assert_eq!((t05.id.as_str(), t05.stage.as_str()), ("T-05", "verify"));
+/// assert_eq!((t05.id(), t05.stage()), ("T-05", "verify"));
 /// assert!(store.iter().all(|(t, _)| verify_ticket(t).problem.is_none()));
 /// ```
 pub fn ledger_tickets<R: BufRead>(
@@ -294,10 +287,11 @@ pub fn ledger_tickets<R: BufRead>(
                     refused_open.insert(id, ());
                 }
             }
-        } else if let Some(event) = event {
+        } else if let Some(rec) = event {
             match tickets.get_mut(&id) {
                 Some((t, lines)) => {
-                    if engine.apply(t, &event).is_ok() {
+                    let at = rec.at;
+                    if engine.apply_read(t, at, &Event::try_from(rec)).is_ok() {
                         lines.push(raw.number);
                     }
                 }
@@ -317,10 +311,7 @@ pub fn ledger_tickets<R: BufRead>(
 ///
 /// ```
 /// use ombud_engine::ledger::{LedgerMismatch, compare_with_ledger, ledger_chains};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
-/// #     {owner: agent, due: 4h, on: {done: closed}}, closed: {terminal: true}}}";
-/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// let line = r#"{"ticket":"T-9","open":{"at":"2026-07-06T09:00:00Z"}}"#;
 /// let (chains, _) = ledger_chains(&engine, line.as_bytes()).unwrap();
 /// let found = compare_with_ledger(&chains, &[]); // nothing stored
@@ -401,10 +392,7 @@ impl std::fmt::Display for LedgerMismatch {
 ///
 /// ```
 /// use ombud_engine::ledger::{LedgerMismatch, compare_with_ledger, ledger_chains, ledger_tickets};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
-/// #     {owner: agent, due: 3h, on: {done: closed}}, closed: {terminal: true}}}";
-/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// # let engine = ombud_engine::doc_support::desk();
 /// let opened = "{\"ticket\":\"T-1\",\"open\":{\"at\":\"2026-07-06T09:00:00Z\"}}\n";
 /// let done = r#"{"ticket":"T-1","event":{"at":"2026-07-06T11:00:00Z","event":"done"}}"#;
 /// let ledger = format!("{opened}{done}");

@@ -94,9 +94,7 @@ const SUBJECTS: [&str; 6] = [
 ///
 /// ```
 /// use ombud_engine::ledger::{GenerateOptions, ReplayOptions, generate, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
+/// # let engine = ombud_engine::doc_support::reference();
 /// let from = "2026-07-01T00:00:00+08:00".parse().unwrap();
 /// let options = GenerateOptions { tickets: 40, seed: 7, from, to: from + chrono::Days::new(91) };
 /// let mut ledger = Vec::new();
@@ -348,7 +346,7 @@ fn walk(
                 .flat_map(|s| s.on.iter())
                 .find(|t| !next.events.iter().any(|e| e.event == t.event))
         {
-            lines.push(LedgerLine::event(id, Event::named(stray.event.clone(), now)));
+            lines.push(LedgerLine::event(id, &Event::named(stray.event.clone(), now)));
         }
         steps.push(Event::named(chosen.event.clone(), end));
         for mut e in steps {
@@ -360,7 +358,7 @@ fn walk(
             }
             if engine.apply(&mut ticket, &e).is_ok() {
                 now = e.at;
-                lines.push(LedgerLine::event(id, e));
+                lines.push(LedgerLine::event(id, &e));
             }
         }
     }

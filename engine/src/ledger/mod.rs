@@ -16,9 +16,8 @@ pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
     ledger_chains, ledger_tickets, verify_ticket,
 };
-pub use format::{LedgerLine, LedgerOpen, LineBody};
 pub use generate::{GenerateOptions, GenerateStats, generate};
-pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+pub use reader::{LineError, OnError};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
@@ -27,4 +26,3 @@ pub use report::{
     Bucket, CALLBACK_PERCENT, Callback, Count, Period, Problem, Repeats, Report, ReportOptions,
     StageReport, Stratum, build_report,
 };
-pub use rng::{SplitMix64, mix, seeded_hash};

@@ -26,9 +26,10 @@ pub enum OnError {
 /// A ledger line that could not be used, with its 1-based line number.
 ///
 /// ```
-/// use ombud_engine::ledger::{LineError, RawLines};
-/// let mut lines = RawLines::new(&b"\n\xff\xfe\n"[..]);
-/// let err: LineError = lines.next().unwrap().unwrap().unwrap_err();
+/// use ombud_engine::ledger::{ReplayOptions, replay};
+/// # let engine = ombud_engine::doc_support::desk();
+/// let result = replay(&[engine], &b"\n\xff\xfe\n"[..], &ReplayOptions::default()).unwrap();
+/// let err = &result.errors[0];
 /// assert_eq!((err.line, err.message.as_str()), (2, "line is not valid UTF-8"));
 /// assert_eq!(err.to_string(), "line 2: line is not valid UTF-8");
 /// ```
@@ -42,15 +43,8 @@ pub struct LineError {
 }
 
 /// One raw line of a ledger: its number and text (without the line break).
-///
-/// ```
-/// use ombud_engine::ledger::{RawLine, RawLines};
-/// let input = "{\"ticket\":\"T-1\"}\r\n";
-/// let line: RawLine = RawLines::new(input.as_bytes()).next().unwrap().unwrap().unwrap();
-/// assert_eq!((line.number, line.text.as_str()), (1, r#"{"ticket":"T-1"}"#));
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawLine {
+pub(super) struct RawLine {
     /// 1-based line number.
     pub number: u64,
     /// The text.
@@ -59,14 +53,7 @@ pub struct RawLine {
 
 /// Reads a ledger line by line. Blank lines are skipped; a line that is not UTF-8 comes back as a
 /// [`LineError`]; an I/O error ends the iteration with `Err(Err(io))`.
-///
-/// ```
-/// use ombud_engine::ledger::RawLines;
-/// let text = "{\"ticket\":\"T-1\"}\n\n{\"ticket\":\"T-2\"}\n";
-/// let lines: Vec<_> = RawLines::new(text.as_bytes()).map(|l| l.unwrap().unwrap().number).collect();
-/// assert_eq!(lines, [1, 3]);
-/// ```
-pub struct RawLines<R> {
+pub(super) struct RawLines<R> {
     input: R,
     number: u64,
     buf: Vec<u8>,
@@ -75,15 +62,7 @@ pub struct RawLines<R> {
 
 impl<R: BufRead> RawLines<R> {
     /// A reader over `input`.
-    ///
-    /// ```
-    /// use std::io::BufReader;
-    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
-    /// let file = BufReader::new(std::fs::File::open(path).unwrap());
-    /// let lines = ombud_engine::ledger::RawLines::new(file);
-    /// assert_eq!(lines.map(|l| l.unwrap().unwrap()).last().unwrap().number, 81);
-    /// ```
-    pub fn new(input: R) -> Self {
+    pub(super) fn new(input: R) -> Self {
         RawLines { input, number: 0, buf: Vec::with_capacity(512), done: false }
     }
 }
@@ -143,13 +122,7 @@ impl<R: BufRead> Iterator for RawLines<R> {
 }
 
 /// Parses one ledger line, checking its shape (exactly one of `open` and `event`).
-///
-/// ```
-/// use ombud_engine::ledger::parse_line;
-/// let err = parse_line(7, r#"{"ticket":"T-1"}"#).unwrap_err();
-/// assert_eq!(err.to_string(), "line 7: a ledger line needs exactly one of `open` and `event`");
-/// ```
-pub fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
+pub(super) fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
     let line: LedgerLine = serde_json::from_str(text)
         .map_err(|e| LineError { line: number, message: json_message(&e) })?;
     if line.body().is_none() {
@@ -181,14 +154,7 @@ fn json_message(e: &serde_json::Error) -> String {
 
 /// The ticket id of a ledger line (`None` when the line has no readable ticket id), read
 /// without building the rest of the line.
-///
-/// ```
-/// use ombud_engine::ledger::ticket_of;
-/// assert_eq!(ticket_of(r#"{"ticket":"T-1","event":{}}"#).as_deref(), Some("T-1"));
-/// assert_eq!(ticket_of(r#"{ "event":{}, "ticket":"T-2" }"#).as_deref(), Some("T-2"));
-/// assert_eq!(ticket_of("garbage"), None);
-/// ```
-pub fn ticket_of(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+pub(super) fn ticket_of(text: &str) -> Option<std::borrow::Cow<'_, str>> {
     #[derive(serde::Deserialize)]
     struct Only<'a> {
         #[serde(borrow)]

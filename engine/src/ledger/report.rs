@@ -103,9 +103,7 @@ impl fmt::Display for Period {
 ///
 /// ```
 /// # use ombud_engine::ledger::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let ledger = std::fs::read_to_string(small).unwrap();
 /// # let keep = ReplayOptions { keep_tickets: true, ..Default::default() };
@@ -138,8 +136,7 @@ pub struct ReportOptions {
 ///
 /// ```
 /// # use ombud_engine::{ledger::*, runtime::Engine};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// let engines = [Engine::new(policy.into())];
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let file = std::io::BufReader::new(std::fs::File::open(small).unwrap());
@@ -165,8 +162,7 @@ pub struct Count {
 ///
 /// ```
 /// use ombud_engine::ledger::{Problem, ReplayOptions, ReportOptions, build_report, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// let ledger = r#"{"ticket":"A","open":{"at":"2026-07-01T09:00:00Z","fields":{"text":"late fee"}}}
 /// {"ticket":"B","open":{"at":"2026-07-02T09:00:00Z","fields":{"text":"fee too high"}}}
 /// {"ticket":"C","open":{"at":"2026-07-03T09:00:00Z","fields":{"text":"general enquiry"}}}"#;
@@ -195,9 +191,7 @@ pub struct Problem {
 ///
 /// ```
 /// # use ombud_engine::ledger::{ReplayOptions, ReportOptions};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-/// # let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let records = ombud_engine::ledger::replay(
 ///     std::slice::from_ref(&engine),
@@ -236,8 +230,7 @@ pub struct StageReport {
 ///
 /// ```
 /// use ombud_engine::ledger::{ReportOptions, build_report, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let text = std::fs::read_to_string(small).unwrap();
 /// # let engine = ombud_engine::runtime::Engine::new(policy.into());
@@ -266,8 +259,7 @@ pub struct Bucket {
 ///
 /// ```
 /// use ombud_engine::ledger::{Repeats, ReplayOptions, ReportOptions, build_report, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let engines = [ombud_engine::runtime::Engine::new(policy.into())];
 /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-06-29T10:00:00+08:00","complainant":"C-1"}}
 /// {"ticket":"T-2","open":{"at":"2026-07-06T10:00:00+08:00","complainant":"C-1"}}
@@ -297,8 +289,7 @@ pub struct Repeats {
 ///
 /// ```
 /// # use ombud_engine::ledger::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let ledger = std::fs::read(small).unwrap();
 /// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
@@ -358,8 +349,7 @@ pub struct Callback {
 /// ```
 /// # use ombud_engine::{ledger::*, runtime::Engine};
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// let engine = Engine::new(policy.into());
 /// let ledger = std::io::BufReader::new(std::fs::File::open(small).unwrap());
 /// let replay_options = ReplayOptions { keep_tickets: true, ..Default::default() };

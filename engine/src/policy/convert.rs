@@ -39,18 +39,7 @@ pub(crate) const OBLIGATION_KEYS: &[&str] = &["when", "due", "owner", "done_on"]
 pub(crate) const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume"];
 
 /// Converts the tree of a policy file into the model, with every structural diagnostic.
-///
-/// ```
-/// use ombud_engine::policy::convert::convert;
-/// use ombud_engine::yaml::{Document, parse_tree};
-/// let text = "policy: p\ncalendar: weekdays\nstages: {}\nstaart: open\n";
-/// let (file, diags) = convert(&parse_tree(text, Document::Policy).unwrap());
-/// let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
-/// assert_eq!(codes, ["E0103", "E0104"]); // unknown key `staart`; no `start`
-/// assert_eq!(diags[0].hint.as_deref(), Some("did you mean `start`?"));
-/// assert_eq!(file.policy.unwrap().value, "p"); // the rest is still read
-/// ```
-pub fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
+pub(crate) fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
     let mut r = Reader { diags: Vec::new() };
     let mut p = PolicyFile { span: root.span, ..PolicyFile::default() };
     match &root.kind {
@@ -428,7 +417,6 @@ impl Reader {
                 per,
                 stages,
                 complete,
-                span: v.span,
             });
         }
         out
@@ -511,11 +499,11 @@ impl Reader {
                 let k = self.map(n, what, TRANSITION_KEYS)?;
                 let to = self.req_string(&k, n, "to", what);
                 let when = k.get("when").and_then(|w| self.string(w, "`when`"));
-                Some(TransitionSpec { event, to, when, span: n.span })
+                Some(TransitionSpec { event, to, when })
             }
             _ => {
                 let to = self.string(n, what)?;
-                Some(TransitionSpec { event, to: Some(to), when: None, span: n.span })
+                Some(TransitionSpec { event, to: Some(to), when: None })
             }
         }
     }
@@ -535,7 +523,6 @@ impl Reader {
                 auto: Vec::new(),
                 ladder: None,
                 terminal: None,
-                span: v.span,
             };
             let Some(keys) = self.map(v, &what, STAGE_KEYS) else {
                 out.push(st);
@@ -605,7 +592,6 @@ impl Reader {
                 owner: self.req_string(&keys, v, "owner", &what),
                 done_on: self.req_string(&keys, v, "done_on", &what),
                 name,
-                span: v.span,
             });
         }
         out
@@ -626,7 +612,6 @@ impl Reader {
                         &[("remaining", ResumeMode::Remaining), ("restart", ResumeMode::Restart)],
                     )
                 }),
-                span: item.span,
             });
         }
         out

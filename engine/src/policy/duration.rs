@@ -66,11 +66,10 @@ impl Duration {
     /// Whether the duration is zero.
     ///
     /// ```
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
-    /// use ombud_engine::compile::StepAt;
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// use ombud_engine::policy::StepAt;
     /// // The urgent ladder's `{ at: deadline, … }` step: the deadline moved by nothing.
-    /// let StepAt::Offset { by, .. } = &policy.ladders[1].steps[1].at else { unreachable!() };
+    /// let StepAt::Offset { by, .. } = &policy.ladders()[1].steps[1].at else { unreachable!() };
     /// assert!(by.is_zero());
     /// assert!(!ombud_engine::policy::Duration::WorkingDays(1).is_zero());
     /// ```
@@ -113,7 +112,8 @@ impl DurationError {
 /// use ombud_engine::policy::DURATION_FORMS;
 /// let text = "policy: p\ncalendar: weekdays\ntiers: [a]\nstart: s\nstages:\n  \
 ///             s: { owner: a, due: 2 weeks, on: { x: e } }\n  e: { terminal: true }\n";
-/// let bad_due = &ombud_engine::load_policy("p.yaml", text, None).unwrap_err()[0];
+/// let err = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
+/// let bad_due = &err.diagnostics()[0];
 /// assert_eq!(bad_due.message, "invalid duration `2 weeks`: unknown unit `weeks`");
 /// assert_eq!((bad_due.span.line, bad_due.hint.as_deref()), (6, Some(DURATION_FORMS)));
 /// ```

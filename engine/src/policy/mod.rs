@@ -1,8 +1,16 @@
 //! The policy language: model, conversion from the YAML tree (`crate::yaml`) and durations.
 
-pub mod convert;
+pub(crate) mod convert;
 mod duration;
-pub mod model;
-pub mod schema;
+pub(crate) mod model;
+mod schema;
 
+pub use crate::compile::{
+    AutoTransition, CompiledPolicy, Completion, Conditional, DeriveDef, DeriveRule, EdgeLabel,
+    FieldDef, FieldType, GroupDef, LadderAction, LadderDef, LadderId, LadderStep, LoadError,
+    ObligationDef, PauseRule, ResumeMode, StageDef, StageId, StepAt, TierId, TierTarget,
+    Transition, load_policy, load_policy_file,
+};
+pub use crate::expr::Expr;
 pub use duration::{DURATION_FORMS, Duration, DurationError};
+pub use schema::{json_schema, json_schema_text};

@@ -29,7 +29,7 @@ fn duration() -> Value {
 /// The JSON Schema (draft-07) of a policy file.
 ///
 /// ```
-/// let schema = ombud_engine::policy::schema::json_schema();
+/// let schema = ombud_engine::policy::json_schema();
 /// assert_eq!(schema["required"][0], "policy");
 /// ```
 pub fn json_schema() -> Value {
@@ -251,7 +251,7 @@ pub fn json_schema() -> Value {
 /// The schema as the pretty-printed JSON text `ombud schema` prints (with a final newline).
 ///
 /// ```
-/// use ombud_engine::policy::schema::{json_schema, json_schema_text};
+/// use ombud_engine::policy::{json_schema, json_schema_text};
 /// let text = json_schema_text();
 /// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/schema.json");
 /// assert_eq!(text, std::fs::read_to_string(file).unwrap()); // what editors point at

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// let input: OpenTicket =
 ///     serde_json::from_str(r#"{"id": "D-1", "at": "2026-03-02T09:00:00Z"}"#)?;
 /// let (mut ticket, opened) = engine.open(&input)?;
@@ -64,7 +63,7 @@ pub struct Outcome {
 ///     r#"{"id": "D-1", "at": "2026-03-02T09:00:00Z", "fields": {"tags": ["new"]}}"#)?;
 /// let (ticket, opened) = engine.open(&input)?;
 /// // `tags` has one entry: the rule could not be evaluated, so the next rule gave the value.
-/// assert_eq!(ticket.fields["lane"], "normal");
+/// assert_eq!(ticket.fields()["lane"], "normal");
 /// let error = &opened.condition_errors[0];
 /// assert_eq!(error.condition, r#"tags[1] == "vip""#);
 /// assert!(error.message.contains("out of bounds"), "{}", error.message);
@@ -83,8 +82,7 @@ pub struct ConditionError {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
 /// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
 ///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
@@ -149,16 +147,14 @@ pub enum ActionKind {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, requires: [reply], on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
-/// let input: OpenTicket =
-///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
-/// let (ticket, _) = engine.open(&input)?;
+/// # let engine = ombud_engine::doc_support::reference();
+/// let mut ticket = ombud_engine::doc_support::opened(&engine);
+/// engine.apply(&mut ticket, &Event::named("registered", "2026-03-02T09:30:00Z".parse()?))?;
 /// let next = engine.next_actions(&ticket, "2026-03-02T12:00:00Z".parse()?)?;
-/// assert_eq!((next.stage.as_str(), next.tier.as_deref()), ("open", Some("agent")));
+/// assert_eq!((next.stage.as_str(), next.tier.as_deref()), ("verify", Some("frontline")));
 /// assert!(!next.closed);
-/// assert_eq!(next.missing_artifacts, ["reply"]);
-/// assert_eq!(next.events[0].blocked_by, ["missing reply"]);
+/// assert_eq!(next.missing_artifacts, ["investigation_report"]);
+/// assert_eq!(next.events[0].blocked_by, ["missing investigation_report"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -190,8 +186,7 @@ pub struct NextActions {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
 /// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
 ///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
@@ -227,8 +222,7 @@ pub struct AcceptedEvent {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::reference();
 /// # let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
 /// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
 ///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;

@@ -1,6 +1,6 @@
 //! The records of the audit chain a ticket keeps.
 
-use super::{Digest, Event};
+use super::{Digest, RecordedEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,16 +10,15 @@ use serde_json::Value;
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &done).unwrap();
-/// let [opening, done] = &ticket.history[..] else { panic!("two records") };
+/// let [opening, done] = &ticket.history()[..] else { panic!("two records") };
 /// assert_eq!((opening.seq, done.seq), (0, 1));
 /// assert_eq!(done.hash, record_hash(&opening.hash, &done.entry, &done.state));
-/// assert_eq!(ticket.audit_head, done.hash);
+/// assert_eq!(ticket.audit_head(), &done.hash);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -37,13 +36,12 @@ pub struct AuditRecord {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &done).unwrap();
-/// let events: Vec<&str> = ticket.history.iter().map(|r| match &r.entry {
+/// let events: Vec<&str> = ticket.history().iter().map(|r| match &r.entry {
 ///     AuditEntry::Open(_) => "(opened)",
 ///     AuditEntry::Event(e) => e.event.as_str(),
 /// }).collect();
@@ -55,7 +53,7 @@ pub enum AuditEntry {
     /// The opening data.
     Open(Box<OpenRecord>),
     /// An applied event.
-    Event(Box<Event>),
+    Event(Box<RecordedEvent>),
 }
 
 /// The opening data as recorded in the audit chain.
@@ -67,10 +65,10 @@ pub enum AuditEntry {
 /// let input: OpenTicket =
 ///     serde_json::from_str(r#"{"id":"R-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// let AuditEntry::Open(record) = &ticket.history[0].entry else { panic!("the opening") };
+/// let AuditEntry::Open(record) = &ticket.history()[0].entry else { panic!("the opening") };
 /// // The record keeps the fields as given; the ticket holds them with defaults applied.
 /// assert!(record.fields.is_empty());
-/// assert_eq!((record.opened, &ticket.fields["channel"]), (input.at, &serde_json::json!("web")));
+/// assert_eq!((record.opened, &ticket.fields()["channel"]), (input.at, &serde_json::json!("web")));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenRecord {

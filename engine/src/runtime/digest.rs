@@ -10,10 +10,9 @@
 //! epoch; maps are `BTreeMap`s and hashed in key order. SHA-256 costs per byte, so the encoding is
 //! kept small: a typical ticket's state is a few hundred bytes.
 
-use super::event::Event;
 use super::{
-    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, StageClock,
-    Ticket, TicketStats,
+    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, RecordedEvent,
+    StageClock, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -186,15 +185,14 @@ impl<'de> serde::Deserialize<'de> for Digest {
 /// and `audit_head`. This is what an audit record's `state` holds.
 ///
 /// ```
-/// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
-/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
-/// let (mut ticket, _) = engine.open(&input).unwrap();
-/// assert_eq!(state_digest(&ticket), ticket.history[0].state);
-/// // The digest follows every change to the state.
-/// ticket.flagged = true;
-/// assert_ne!(state_digest(&ticket), ticket.history[0].state);
+/// use ombud_engine::{Ticket, runtime::state_digest};
+/// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+/// assert_eq!(state_digest(&ticket), ticket.history()[0].state);
+/// // The digest follows every change to the state (here, to the stored JSON).
+/// let mut json = serde_json::to_value(&ticket).unwrap();
+/// json["flagged"] = true.into();
+/// let changed: Ticket = serde_json::from_value(json).unwrap();
+/// assert_ne!(state_digest(&changed), ticket.history()[0].state);
 /// assert_eq!(state_digest(&ticket).to_string().len(), 64);
 /// ```
 pub fn state_digest(ticket: &Ticket) -> Digest {
@@ -206,13 +204,12 @@ pub fn state_digest(ticket: &Ticket) -> Digest {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// let opening = &ticket.history[0];
+/// let opening = &ticket.history()[0];
 /// let recomputed = record_hash(&Digest::default(), &opening.entry, &opening.state);
-/// assert_eq!((recomputed.clone(), recomputed), (opening.hash.clone(), ticket.audit_head.clone()));
+/// assert_eq!((recomputed.clone(), recomputed), (opening.hash.clone(), ticket.audit_head().clone()));
 /// ```
 pub fn record_hash(prev: &Digest, entry: &AuditEntry, state: &Digest) -> Digest {
     Digest::from_bytes(Hasher::sha256(|h| {
@@ -518,7 +515,8 @@ impl Hasher {
                 }
             }
             AuditEntry::Event(event) => {
-                let Event { at, event, artifact, data, member, to, assignee, by } = &**event;
+                let RecordedEvent { at, event, artifact, data, member, to, assignee, by } =
+                    &**event;
                 self.tag(1);
                 self.time(at);
                 self.str(event);

@@ -8,8 +8,7 @@ use serde::Serialize;
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// let early = Event::named("done", "2026-03-02T08:00:00Z".parse().unwrap());
@@ -118,9 +117,9 @@ pub enum Rejection {
         /// `id@version#digest` of the engine.
         engine_policy: String,
     },
-    /// A built-in event without the data it needs, or with data that does not fit; or any event
-    /// carrying a key that belongs to another one (see
-    /// [`Event::stray_key`](crate::runtime::Event::stray_key)).
+    /// A built-in event without the data it needs, or with data that does not fit; or an event
+    /// carrying a key that belongs to another one, refused as it is read (see
+    /// [`RecordedEvent`](crate::runtime::RecordedEvent)).
     #[error("{message}")]
     BadEvent {
         /// What is wrong.
@@ -141,8 +140,7 @@ impl Rejection {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
     /// let (mut ticket, _) = engine.open(&input).unwrap();
     /// let unknown = Event::named("approve", "2026-03-02T10:00:00Z".parse().unwrap());

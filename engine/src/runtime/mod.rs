@@ -18,10 +18,14 @@ pub use actions::{
 };
 pub use audit::{AuditEntry, AuditRecord, OpenRecord};
 pub use digest::{Digest, record_hash, state_digest};
+pub(crate) use engine::rejected_row_for;
 pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
-pub use event::{ATTACH, BUILTIN_EVENTS, Event, MEMBER_DONE, OpenTicket, REASSIGN, SET};
-pub use name_map::{FieldMap, Fields, NameMap};
+pub use event::{
+    ATTACH, BUILTIN_EVENTS, Event, EventKind, MEMBER_DONE, OpenTicket, REASSIGN, RecordedEvent, SET,
+};
+pub(crate) use name_map::Fields;
+pub use name_map::{FieldMap, NameMap};
 pub use ticket::{
     GroupState, Mark, ObligationState, Pause, PinnedPolicy, PolicyPin, StageClock, TICKET_FORMAT,
     Ticket, TicketStats,

@@ -241,7 +241,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
     }
 }
 
-/// A ticket's field values by name, sorted (see [`Fields`]): a [`NameMap`].
+/// A ticket's field values by name, sorted: a [`NameMap`].
 ///
 /// ```
 /// use ombud_engine::runtime::FieldMap;
@@ -268,13 +268,6 @@ impl crate::expr::Vars for NameMap<Value> {
 
 /// A missing name reads as `null`, as a missing key of a JSON object does through
 /// `serde_json::Value`'s indexing (so indexing never panics).
-///
-/// ```
-/// use ombud_engine::runtime::FieldMap;
-/// let fields: FieldMap = [("channel".into(), serde_json::json!("app"))].into_iter().collect();
-/// assert_eq!(fields["channel"], "app");
-/// assert!(fields["missing"].is_null());
-/// ```
 impl std::ops::Index<&str> for NameMap<Value> {
     type Output = Value;
     fn index(&self, name: &str) -> &Value {
@@ -287,60 +280,24 @@ impl std::ops::Index<&str> for NameMap<Value> {
 /// the audit chain takes of it. Every way to change the map drops the remembered digest, so it
 /// can never be stale; fields change far less often than the rest of the state, so most events
 /// hash 32 bytes for them instead of every value.
-///
-/// Field names are [`Text`]: inline strings, as every name a policy declares is short, so the map
-/// holds no separate allocation per name and reading a field never leaves the map's nodes.
-///
-/// ```
-/// use ombud_engine::runtime::Fields;
-/// let mut fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
-/// fields.insert("severity", serde_json::json!("major"));
-/// assert_eq!(fields["severity"], "major"); // reads through to the map
-/// assert_eq!(serde_json::to_string(&fields).unwrap(), r#"{"channel":"app","severity":"major"}"#);
-/// ```
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Fields {
+pub(crate) struct Fields {
     map: FieldMap,
     #[serde(skip)]
     digest: OnceLock<[u8; 32]>,
 }
 
 impl Fields {
-    /// The values as a map.
-    ///
-    /// ```
-    /// use ombud_engine::runtime::Fields;
-    /// let fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
-    /// assert_eq!(fields.map().len(), 1);
-    /// ```
-    pub fn map(&self) -> &FieldMap {
-        &self.map
-    }
-
     /// The map, to change it (forgets the remembered digest).
-    ///
-    /// ```
-    /// use ombud_engine::runtime::Fields;
-    /// let mut fields: Fields = serde_json::from_str(r#"{"channel": "app"}"#).unwrap();
-    /// fields.map_mut().remove("channel");
-    /// assert!(fields.is_empty());
-    /// ```
-    pub fn map_mut(&mut self) -> &mut FieldMap {
+    pub(crate) fn map_mut(&mut self) -> &mut FieldMap {
         self.digest = OnceLock::new();
         &mut self.map
     }
 
-    /// Sets one value (forgets the remembered digest).
-    ///
-    /// ```
-    /// use ombud_engine::runtime::Fields;
-    /// let mut fields = Fields::default();
-    /// assert_eq!(fields.insert("repeat", true.into()), None);
-    /// assert_eq!(fields.insert("repeat", false.into()), Some(true.into()));
-    /// ```
-    pub fn insert(&mut self, name: impl Into<Text>, value: Value) -> Option<Value> {
-        self.map_mut().insert(name.into(), value)
+    /// The map, taken out.
+    pub(crate) fn into_map(self) -> FieldMap {
+        self.map
     }
 
     /// The digest of the values, computed once by `compute`.

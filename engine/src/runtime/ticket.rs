@@ -1,6 +1,6 @@
 //! The ticket state a host stores between calls. Serialisable, stable JSON (sorted maps).
 
-use super::{AuditRecord, Digest, Fields, NameMap, Text};
+use super::{AuditRecord, Digest, FieldMap, Fields, NameMap, Text};
 use crate::compile::CompiledPolicy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,16 +10,15 @@ use std::sync::Arc;
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// assert_eq!(ticket.format, TICKET_FORMAT);
+/// assert_eq!(ticket.format(), TICKET_FORMAT);
 /// ```
 pub const TICKET_FORMAT: u32 = 1;
 
 /// The policy a ticket runs under: id, version and a digest of the policy's content, read
-/// through [`PinnedPolicy`] (`ticket.policy.id`). One shared allocation: opening a ticket copies a
+/// through [`PinnedPolicy`] (`ticket.policy().id`). One shared allocation: opening a ticket copies a
 /// pointer, not the strings, and a ticket holds 8 bytes for it. Serialises as the three strings.
 ///
 /// ```
@@ -37,11 +36,10 @@ pub struct PolicyPin(Arc<PinnedPolicy>);
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// let pinned: &PinnedPolicy = &ticket.policy;
+/// let pinned: &PinnedPolicy = &ticket.policy();
 /// assert_eq!((pinned.id.as_str(), pinned.digest.len()), ("desk", 64));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +60,7 @@ impl PolicyPin {
     /// let (policy, _) = ombud_engine::load_policy("desk.yaml", text, None).unwrap();
     /// let pin = ombud_engine::runtime::PolicyPin::of(&policy);
     /// assert_eq!((pin.id.as_str(), pin.version.as_str()), ("desk", "3"));
-    /// assert_eq!(pin.digest, policy.digest);
+    /// assert_eq!(pin.digest, policy.digest());
     /// ```
     pub fn of(policy: &CompiledPolicy) -> Self {
         PolicyPin::new(&policy.id, &policy.version, &policy.digest)
@@ -100,8 +98,7 @@ impl std::ops::Deref for PolicyPin {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
 /// // What a host stores: stable JSON, small while the ticket has little history.
@@ -109,77 +106,309 @@ impl std::ops::Deref for PolicyPin {
 /// assert!(json.len() < 2048);
 /// let stored: Ticket = serde_json::from_str(&json).unwrap();
 /// assert_eq!(stored, ticket);
-/// assert_eq!((stored.stage.as_str(), stored.tier.as_deref()), ("open", Some("agent")));
+/// assert_eq!((stored.stage(), stored.tier()), ("open", Some("agent")));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Format version ([`TICKET_FORMAT`]).
-    pub format: u32,
+    pub(crate) format: u32,
     /// The host's id.
-    pub id: Text,
+    pub(crate) id: Text,
     /// The policy the ticket is pinned to.
-    pub policy: PolicyPin,
+    pub(crate) policy: PolicyPin,
     /// When the complaint was received.
-    pub opened_at: DateTime<Utc>,
+    pub(crate) opened_at: DateTime<Utc>,
     /// The latest instant the ticket has been brought to (by an event or `advance`).
-    pub clock_at: DateTime<Utc>,
+    pub(crate) clock_at: DateTime<Utc>,
     /// When the last event was applied.
-    pub last_event_at: DateTime<Utc>,
+    pub(crate) last_event_at: DateTime<Utc>,
     /// Ticket data: given, defaulted and derived values. Shared copy-on-write: most events
     /// leave it unchanged, and copies of a ticket (a host's undo buffer, a simulation's branches)
     /// share one map.
-    pub fields: Arc<Fields>,
+    pub(crate) fields: Arc<Fields>,
     /// Current stage.
-    pub stage: Text,
+    pub(crate) stage: Text,
     /// How many times a stage has been entered (1 for the start stage).
-    pub visit: u32,
+    pub(crate) visit: u32,
     /// Responsible tier now (the owner, or whoever it was escalated or reassigned to).
-    pub tier: Option<Text>,
+    pub(crate) tier: Option<Text>,
     /// The tier the stage's owner rule chose on entry.
-    pub owner: Option<Text>,
+    pub(crate) owner: Option<Text>,
     /// The person handling the ticket for the responsible tier, as the host named them
     /// (`reassign` with an `assignee`); cleared when responsibility passes to another tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<Text>,
+    pub(crate) assignee: Option<Text>,
     /// The running clock of the current stage, if it has a time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock: Option<StageClock>,
+    pub(crate) clock: Option<StageClock>,
     /// Artifacts attached so far, with when.
     #[serde(default, skip_serializing_if = "NameMap::is_empty")]
-    pub artifacts: NameMap<DateTime<Utc>>,
+    pub(crate) artifacts: NameMap<DateTime<Utc>>,
     /// The joint handling group of the current stage, if one formed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<GroupState>,
+    pub(crate) group: Option<GroupState>,
     /// Obligations that have started.
     #[serde(default, skip_serializing_if = "NameMap::is_empty")]
-    pub obligations: NameMap<ObligationState>,
+    pub(crate) obligations: NameMap<ObligationState>,
     /// Whether a ladder step flagged the ticket red during the current stage visit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub flagged: bool,
+    pub(crate) flagged: bool,
     /// Counters over the ticket's life.
-    pub stats: TicketStats,
+    pub(crate) stats: TicketStats,
     /// Performance marks recorded by ladder steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub marks: Vec<Mark>,
+    pub(crate) marks: Vec<Mark>,
     /// When the ticket reached a terminal stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
     /// Every applied event with its audit hash; the first record is the opening.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub history: Vec<AuditRecord>,
+    pub(crate) history: Vec<AuditRecord>,
     /// Hash of the last audit record.
-    pub audit_head: Digest,
+    pub(crate) audit_head: Digest,
 }
 
 impl Ticket {
+    /// Version of the ticket's JSON format ([`TICKET_FORMAT`]).
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.format(), ombud_engine::runtime::TICKET_FORMAT);
+    /// ```
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+
+    /// The host's id.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.id(), "D-1");
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The policy the ticket is pinned to.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!((ticket.policy().id.as_str(), ticket.policy().version.as_str()), ("desk", "1"));
+    /// ```
+    pub fn policy(&self) -> &PolicyPin {
+        &self.policy
+    }
+
+    /// When the complaint was received.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.opened_at().to_rfc3339(), "2026-03-02T09:00:00+00:00");
+    /// ```
+    pub fn opened_at(&self) -> DateTime<Utc> {
+        self.opened_at
+    }
+
+    /// The latest instant the ticket has been brought to (by an event or `advance`).
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// engine.advance(&mut ticket, "2026-03-02T10:00:00Z".parse().unwrap()).unwrap();
+    /// assert_eq!(ticket.clock_at().to_rfc3339(), "2026-03-02T10:00:00+00:00");
+    /// ```
+    pub fn clock_at(&self) -> DateTime<Utc> {
+        self.clock_at
+    }
+
+    /// When the last event was applied (the opening, before any).
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// engine.advance(&mut ticket, "2026-03-02T10:00:00Z".parse().unwrap()).unwrap();
+    /// assert_eq!(ticket.last_event_at(), ticket.opened_at());
+    /// ```
+    pub fn last_event_at(&self) -> DateTime<Utc> {
+        self.last_event_at
+    }
+
+    /// Ticket data: given, defaulted and derived values.
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::reference();
+    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z",
+    ///     r#"{"text":"overcharged on my bill"}"#);
+    /// let (ticket, _) = engine.open(&input).unwrap();
+    /// assert_eq!(ticket.fields()["category"], "fees"); // derived from the text
+    /// assert_eq!(ticket.fields()["claim_amount"], 0); // the default
+    /// ```
+    pub fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
+    /// The current stage.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.stage(), "open");
+    /// ```
+    pub fn stage(&self) -> &str {
+        &self.stage
+    }
+
+    /// How many times a stage has been entered (1 for the start stage).
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.visit(), 1);
+    /// ```
+    pub fn visit(&self) -> u32 {
+        self.visit
+    }
+
+    /// The responsible tier now (the owner, or whoever it was escalated or reassigned to).
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// assert_eq!(ticket.tier(), Some("agent"));
+    /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
+    /// assert_eq!((ticket.tier(), ticket.owner()), (Some("lead"), Some("agent"))); // escalated
+    /// ```
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
+    }
+
+    /// The tier the stage's owner rule chose on entry.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.owner(), Some("agent"));
+    /// ```
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The person handling the ticket for the responsible tier, as the host named them
+    /// (`reassign` with an `assignee`); cleared when responsibility passes to another tier.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::Event;
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// let assign = Event::assign("li.wei", "2026-03-02T09:05:00Z".parse().unwrap());
+    /// engine.apply(&mut ticket, &assign).unwrap();
+    /// assert_eq!(ticket.assignee(), Some("li.wei"));
+    /// ```
+    pub fn assignee(&self) -> Option<&str> {
+        self.assignee.as_deref()
+    }
+
+    /// The running clock of the current stage, if it has a time limit.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// let clock = ticket.clock().unwrap();
+    /// assert_eq!(clock.deadline.to_rfc3339(), "2026-03-02T13:00:00+00:00");
+    /// ```
+    pub fn clock(&self) -> Option<&StageClock> {
+        self.clock.as_ref()
+    }
+
+    /// The artifacts attached so far, with when.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::Event;
+    /// # let engine = ombud_engine::doc_support::reference();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// let at = "2026-03-02T10:00:00Z".parse().unwrap();
+    /// engine.apply(&mut ticket, &Event::attach("investigation_report", at)).unwrap();
+    /// assert_eq!(ticket.artifacts().get("investigation_report"), Some(&at));
+    /// ```
+    pub fn artifacts(&self) -> &NameMap<DateTime<Utc>> {
+        &self.artifacts
+    }
+
+    /// The joint handling group of the current stage, if one formed.
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::joint();
+    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z",
+    ///     r#"{"departments":["billing","network"]}"#);
+    /// let (ticket, _) = engine.open(&input).unwrap();
+    /// assert_eq!(ticket.group().unwrap().members.len(), 2);
+    /// ```
+    pub fn group(&self) -> Option<&GroupState> {
+        self.group.as_ref()
+    }
+
+    /// The obligations that have started, by name.
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::joint();
+    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z", r#"{"press":true}"#);
+    /// let (ticket, _) = engine.open(&input).unwrap();
+    /// assert!(ticket.obligations().contains_key("statement"));
+    /// ```
+    pub fn obligations(&self) -> &NameMap<ObligationState> {
+        &self.obligations
+    }
+
+    /// Whether a ladder step flagged the ticket red during the current stage visit.
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// engine.advance(&mut ticket, "2026-03-02T11:00:00Z".parse().unwrap()).unwrap(); // 50 %
+    /// assert!(ticket.flagged());
+    /// ```
+    pub fn flagged(&self) -> bool {
+        self.flagged
+    }
+
+    /// Counters over the ticket's life.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.stats().stages_entered, 1);
+    /// ```
+    pub fn stats(&self) -> &TicketStats {
+        &self.stats
+    }
+
+    /// The performance marks ladder steps recorded.
+    ///
+    /// ```
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap(); // 100 %
+    /// assert_eq!(ticket.marks()[0].tier, "agent");
+    /// ```
+    pub fn marks(&self) -> &[Mark] {
+        &self.marks
+    }
+
+    /// When the ticket reached a terminal stage.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::Event;
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// let at = "2026-03-02T10:00:00Z".parse().unwrap();
+    /// engine.apply(&mut ticket, &Event::named("done", at)).unwrap();
+    /// assert_eq!(ticket.closed_at(), Some(at));
+    /// ```
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.closed_at
+    }
+
     /// Whether the ticket reached a terminal stage.
     ///
     /// ```
-    /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
-    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
-    /// let (mut ticket, _) = engine.open(&input).unwrap();
+    /// # use ombud_engine::runtime::Event;
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// assert!(!ticket.is_closed());
     /// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
     /// engine.apply(&mut ticket, &done).unwrap();
@@ -188,19 +417,38 @@ impl Ticket {
     pub fn is_closed(&self) -> bool {
         self.closed_at.is_some()
     }
+
+    /// Every applied event with its audit hash; the first record is the opening.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.history()[0].seq, 0);
+    /// ```
+    pub fn history(&self) -> &[AuditRecord] {
+        &self.history
+    }
+
+    /// The hash of the last audit record.
+    ///
+    /// ```
+    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.audit_head(), &ticket.history()[0].hash);
+    /// ```
+    pub fn audit_head(&self) -> &Digest {
+        &self.audit_head
+    }
 }
 
 /// Counters a report reads without replaying the timeline.
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
-/// let TicketStats { breaches, escalations, flags, stages_entered } = ticket.stats;
-/// assert_eq!((breaches, escalations, flags, stages_entered), (1, 1, 0, 1));
+/// let TicketStats { breaches, escalations, flags, stages_entered } = ticket.stats().clone();
+/// assert_eq!((breaches, escalations, flags, stages_entered), (1, 1, 1, 1));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketStats {
@@ -225,7 +473,7 @@ pub struct TicketStats {
 /// let input: OpenTicket =
 ///     serde_json::from_str(r#"{"id":"S-1","at":"2026-02-13T17:30:00+08:00"}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// let clock = ticket.clock.as_ref().unwrap();
+/// let clock = ticket.clock().unwrap();
 /// assert_eq!(clock.budget.to_string(), "3 working days");
 /// // The end of Wed 25 Feb in Beijing.
 /// assert_eq!(clock.deadline.to_rfc3339(), "2026-02-25T16:00:00+00:00");
@@ -264,14 +512,12 @@ fn is_zero(v: &u64) -> bool {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
-/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"P-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
-/// let (mut ticket, _) = engine.open(&input).unwrap();
+/// # let engine = ombud_engine::doc_support::desk();
+/// let mut ticket = ombud_engine::doc_support::opened(&engine); // due 13:00
 /// let wait = Event::named("wait", "2026-03-02T11:00:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &wait).unwrap();
-/// let pause = ticket.clock.as_ref().and_then(|c| c.paused.as_ref()).unwrap();
-/// assert_eq!((pause.remaining, pause.resume_on.as_str()), (6 * 3600, "back"));
+/// let pause = ticket.clock().and_then(|c| c.paused.as_ref()).unwrap();
+/// assert_eq!((pause.remaining, pause.resume_on.as_str()), (2 * 3600, "back"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
@@ -287,14 +533,13 @@ pub struct Pause {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::joint();
 /// let input: OpenTicket = serde_json::from_str(r#"{"id":"G-1","at":"2026-03-02T09:00:00Z",
 ///     "fields":{"departments":["billing","network"]}}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// let billing = Event::member_done("billing", "2026-03-02T10:00:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &billing).unwrap();
-/// let group = ticket.group.as_ref().unwrap();
+/// let group = ticket.group().unwrap();
 /// let pending: Vec<&str> =
 ///     group.members.iter().filter(|(_, d)| d.is_none()).map(|(m, _)| m.as_str()).collect();
 /// assert_eq!((group.name.as_str(), pending), ("joint", vec!["network"]));
@@ -314,12 +559,11 @@ pub struct GroupState {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: p\ncalendar: weekdays\nfields:\n  departments: { type: list }\n  press: { type: bool }\ntiers: [agent, head]\ngroups:\n  joint:\n    when: 'departments.len() > 1'\n    lead: head\n    members: { tier: agent, per: departments }\n    stages: [work]\n    complete: all\nobligations:\n  statement: { when: 'press', due: 24h, owner: head, done_on: published }\npause:\n  - { on: wait, resume_on: back, resume: remaining }\nstart: work\nstages:\n  work: { owner: agent, due: 8h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::joint();
 /// let input: OpenTicket = serde_json::from_str(
 ///     r#"{"id":"O-1","at":"2026-03-02T09:00:00Z","fields":{"press":true}}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
-/// let statement = ticket.obligations.get("statement").unwrap();
+/// let statement = ticket.obligations().get("statement").unwrap();
 /// assert_eq!(statement.deadline.to_rfc3339(), "2026-03-03T09:00:00+00:00");
 /// assert_eq!((statement.done, statement.breached), (None, false));
 /// ```
@@ -345,14 +589,13 @@ pub struct ObligationState {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 100%, do: escalate, to: next, mark: performance }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{}}"#).unwrap();
 /// let (mut ticket, _) = engine.open(&input).unwrap();
 /// let assign = Event::assign("zhang.min", "2026-03-02T09:05:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &assign).unwrap();
 /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
-/// let mark = &ticket.marks[0];
+/// let mark = &ticket.marks()[0];
 /// assert_eq!((mark.mark.as_str(), mark.tier.as_str(), mark.assignee.as_deref()),
 ///            ("performance", "agent", Some("zhang.min")));
 /// ```

@@ -85,23 +85,143 @@ impl fmt::Display for RowKind {
     }
 }
 
-/// Text in timeline rows and actions: names and short details are stored inline (up to 24 bytes)
-/// without an allocation. Dereferences to `str`; `.to_string()` gives a `String`.
+/// Text in timeline rows, actions and a ticket's names. Short text (names, most details) is
+/// stored without an allocation of its own. It reads as a `&str` (`Deref`, `as_str`), compares
+/// with `&str` and `String`, and serialises as a JSON string.
 ///
 /// ```
 /// use ombud_engine::runtime::Text;
 /// let name = Text::from("service_center");
-/// assert!(!name.is_heap_allocated());
 /// assert_eq!((name.as_str(), name.len()), ("service_center", 14));
+/// assert_eq!(name, "service_center");
+/// assert_eq!(serde_json::to_string(&name).unwrap(), r#""service_center""#);
 /// ```
-pub type Text = CompactString;
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(CompactString);
+
+impl Text {
+    /// The text as a `&str`.
+    ///
+    /// ```
+    /// assert_eq!(ombud_engine::runtime::Text::from("archive").as_str(), "archive");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text `args` format to.
+    pub(crate) fn from_args(args: fmt::Arguments<'_>) -> Text {
+        let mut text = Text::default();
+        // Writing to a text buffer cannot fail.
+        let _ = fmt::Write::write_fmt(&mut text, args);
+        text
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(CompactString::from(s))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text(CompactString::from(s.as_str()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(CompactString::from(s))
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> Self {
+        t.0.into_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == other.as_str()
+    }
+}
 
 /// One row of a ticket's timeline.
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
 /// let (_, outcome) = engine.open(&input).unwrap();
 /// let row = &outcome.rows[2];

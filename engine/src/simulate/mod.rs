@@ -31,6 +31,4 @@ pub use run::{
     ClockRow, ConditionFailure, ConditionFailureView, FinalState, FinalView, NextView,
     RejectedEvent, RowView, Timeline, TimelineView, simulate,
 };
-pub use scenario::{
-    EXPECT_KEYS, Located, Scenario, ScenarioEvent, ScenarioTicket, TimeSpec, TimeSpecError,
-};
+pub use scenario::{Located, Scenario, ScenarioEvent, ScenarioTicket, TimeSpec, TimeSpecError};

@@ -5,8 +5,8 @@ use super::scenario::{Scenario, TimeSpec};
 use crate::check::Diagnostic;
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
-    AcceptedEvent, ConditionError, Engine, Event, NextActions, OpenTicket, Outcome, RowKind, Text,
-    TimelineRow, rejected_row,
+    AcceptedEvent, ConditionError, Engine, Event, NextActions, OpenTicket, Outcome, RecordedEvent,
+    RowKind, Text, TimelineRow, rejected_row_for,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -639,26 +639,27 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     for (i, ev) in scenario.events.iter().enumerate() {
         let at = resolve(policy, prev, ev.at.value);
         prev = at;
-        let event = Event {
+        let name = ev.event.value.as_str();
+        let event = Event::try_from(RecordedEvent {
             at,
-            event: Text::from(&ev.event.value),
+            event: Text::from(name),
             artifact: ev.artifact.clone(),
             data: ev.data.clone(),
             member: ev.member.clone(),
             to: ev.to.clone(),
             assignee: ev.assignee.clone(),
             by: ev.by.clone(),
-        };
-        match engine.apply(&mut ticket, &event) {
+        });
+        match engine.apply_read(&mut ticket, at, &event) {
             Ok(o) => {
                 note_failures(&mut condition_errors, at, &o);
                 rows.extend(o.rows);
             }
             Err(err) => {
-                rows.push(rejected_row(&ticket, &event, &err));
+                rows.push(rejected_row_for(&ticket, at, name, &err));
                 rejected.push(RejectedEvent {
                     index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    event: event.event.to_string(),
+                    event: name.to_string(),
                     code: err.code().to_string(),
                     message: err.to_string(),
                 });

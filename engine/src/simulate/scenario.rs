@@ -233,16 +233,7 @@ const TOP_KEYS: [&str; 7] =
 const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
 const EVENT_KEYS: [&str; 8] = ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
 /// Keys of an `expect:` block.
-///
-/// ```
-/// use ombud_engine::check::Source;
-/// use ombud_engine::simulate::{EXPECT_KEYS, Scenario};
-/// assert!(EXPECT_KEYS.contains(&"deadlines"));
-/// let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nexpect: { stages: handle }\n";
-/// let diags = Scenario::parse(&Source::new("s.yaml", text)).unwrap_err();
-/// assert_eq!((diags[0].code, diags[0].hint.as_deref()), ("E0602", Some("did you mean `stage`?")));
-/// ```
-pub const EXPECT_KEYS: [&str; 13] = [
+pub(super) const EXPECT_KEYS: [&str; 13] = [
     "stage",
     "final_stage",
     "tier",

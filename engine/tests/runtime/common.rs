@@ -1,7 +1,7 @@
 //! Policies and helpers the runtime tests share.
 
 use chrono::{DateTime, Utc};
-use ombud_engine::compile::CompiledPolicy;
+use ombud_engine::policy::CompiledPolicy;
 use ombud_engine::runtime::{Engine, Event, OpenTicket, RowKind, Ticket};
 use std::sync::Arc;
 
@@ -80,11 +80,23 @@ pub(crate) fn ev(name: &str, at: &str) -> Event {
     Event::named(name, t(at))
 }
 
+/// `ticket` as a host stores it (JSON), changed by `edit`, and read back.
+pub(crate) fn edited(ticket: &Ticket, edit: impl FnOnce(&mut serde_json::Value)) -> Ticket {
+    let mut json = serde_json::to_value(ticket).unwrap();
+    edit(&mut json);
+    serde_json::from_value(json).unwrap()
+}
+
+/// The message of the refusal to read `json` as an event.
+pub(crate) fn unreadable(json: serde_json::Value) -> String {
+    serde_json::from_value::<Event>(json).unwrap_err().to_string()
+}
+
 /// A ticket in `work`, entered at `at` with `fields`.
 pub(crate) fn in_work(engine: &Engine, at: &str, fields: serde_json::Value) -> Ticket {
     let mut ticket = open(engine, at, fields);
     engine.apply(&mut ticket, &ev("take", at)).unwrap();
-    assert_eq!(ticket.stage, "work");
+    assert_eq!(ticket.stage(), "work");
     ticket
 }
 

@@ -10,16 +10,16 @@ fn general_complaint_across_spring_festival() {
     // Friday 13 Feb 2026, 18:00. 14 Feb is a make-up working day (day 1), 15–23 Feb the holiday,
     // so days 2 and 3 are 24 and 25 Feb: the deadline is the instant that ends 25 Feb.
     let mut ticket = in_work(&e, "2026-02-13T18:00:00+08:00", json!({}));
-    let clock = ticket.clock.clone().unwrap();
+    let clock = ticket.clock().unwrap();
     assert_eq!(clock.deadline, t("2026-02-26T00:00:00+08:00"));
-    assert_eq!(ticket.tier.as_deref(), Some("frontline"));
+    assert_eq!(ticket.tier(), Some("frontline"));
 
     // 50 % of the working budget: 6 h of Friday + 24 h of Sat 14 + 9 h of Tue 24 = 39 h of 78 h.
     assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-24T09:00:00+08:00")));
     let out = e.advance(&mut ticket, t("2026-02-24T09:00:00+08:00")).unwrap();
     assert_eq!(out.rows.len(), 1);
     assert_eq!(out.rows[0].kind, RowKind::Flag);
-    assert!(ticket.flagged);
+    assert!(ticket.flagged());
     assert!(
         out.actions
             .iter()
@@ -30,17 +30,17 @@ fn general_complaint_across_spring_festival() {
     let out = e.advance(&mut ticket, t("2026-02-26T00:00:00+08:00")).unwrap();
     let kinds: Vec<_> = out.rows.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [RowKind::Breach, RowKind::Escalate]);
-    assert_eq!(ticket.tier.as_deref(), Some("supervisor"));
-    assert_eq!(ticket.marks.len(), 1);
-    assert_eq!(ticket.marks[0].tier, "frontline");
-    assert_eq!(ticket.marks[0].mark, "performance");
+    assert_eq!(ticket.tier(), Some("supervisor"));
+    assert_eq!(ticket.marks().len(), 1);
+    assert_eq!(ticket.marks()[0].tier, "frontline");
+    assert_eq!(ticket.marks()[0].mark, "performance");
 
     // deadline + 1 working day = the end of Thu 26 Feb: management.
     assert_eq!(out.next_wakeup, Some(t("2026-02-27T00:00:00+08:00")));
     e.advance(&mut ticket, t("2026-03-10T00:00:00+08:00")).unwrap();
-    assert_eq!(ticket.tier.as_deref(), Some("management"));
-    assert_eq!(ticket.stats.breaches, 1, "one breach per stage visit");
-    assert_eq!(ticket.stats.escalations, 2);
+    assert_eq!(ticket.tier(), Some("management"));
+    assert_eq!(ticket.stats().breaches, 1, "one breach per stage visit");
+    assert_eq!(ticket.stats().escalations, 2);
     assert_eq!(e.next_wakeup(&ticket), None);
 }
 
@@ -49,8 +49,8 @@ fn major_complaint_gets_seven_working_days_and_the_supervisor() {
     let e = engine();
     let ticket = in_work(&e, "2026-02-13T18:00:00+08:00", json!({"amount": 2000}));
     // 14, 24, 25, 26, 27, 28 (Saturday, make-up), 2 March.
-    assert_eq!(ticket.clock.unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
-    assert_eq!(ticket.tier.as_deref(), Some("supervisor"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
+    assert_eq!(ticket.tier(), Some("supervisor"));
 }
 
 #[test]
@@ -58,17 +58,17 @@ fn national_day_2026() {
     let e = engine();
     // Wed 30 Sep: 1–7 Oct holiday; 8 (Thu), 9 (Fri), 10 (Sat, make-up) are days 1–3.
     let ticket = in_work(&e, "2026-09-30T10:00:00+08:00", json!({}));
-    assert_eq!(ticket.clock.unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
     // Filed on a public holiday: 8, 9, 10 Oct again.
     let ticket = in_work(&e, "2026-10-03T10:00:00+08:00", json!({}));
-    assert_eq!(ticket.clock.unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-10-11T00:00:00+08:00"));
 }
 
 #[test]
 fn late_december_deadline_is_provisional() {
     let e = engine();
     let ticket = in_work(&e, "2026-12-29T10:00:00+08:00", json!({}));
-    let clock = ticket.clock.unwrap();
+    let clock = ticket.clock().unwrap();
     assert!(clock.provisional);
     // 30, 31 Dec, then 2027 on the plain workweek: Fri 1 Jan is day 3.
     assert_eq!(clock.deadline, t("2027-01-02T00:00:00+08:00"));
@@ -79,7 +79,7 @@ fn working_day_offsets_from_the_deadline_across_spring_festival() {
     let e = Engine::new(compile(OFFSETS));
     let mut ticket = open(&e, "2026-02-13T17:30:00+08:00", json!({}));
     // Days 1–7: Sat 14 (make-up), 24, 25, 26, 27, Sat 28 (make-up), Mon 2 March.
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
     assert_eq!(
         rows_until(&e, &mut ticket, "2026-03-06T00:00:00+08:00"),
         [
@@ -101,7 +101,7 @@ fn working_day_offsets_from_a_deadline_on_national_day() {
     let mut ticket = open(&e, "2026-09-29T14:00:00+08:00", json!({}));
     e.apply(&mut ticket, &ev("next", "2026-09-29T14:00:00+08:00")).unwrap();
     // 48 h of wall time: the deadline falls on the holiday, Thu 1 Oct 14:00.
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-10-01T14:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-10-01T14:00:00+08:00"));
     assert_eq!(
         rows_until(&e, &mut ticket, "2026-10-12T00:00:00+08:00"),
         [
@@ -137,7 +137,7 @@ stages:
     let e = Engine::new(compile(policy));
     let mut ticket = open(&e, "2026-09-29T10:00:00+08:00", json!({}));
     // Tue 29 Sep: 10:00–12:00 and 13:30–17:30 (6 h); Wed 30: 09:00–11:00.
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-09-30T11:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-09-30T11:00:00+08:00"));
     assert_eq!(
         rows_until(&e, &mut ticket, "2026-10-12T00:00:00+08:00"),
         [
@@ -187,7 +187,7 @@ fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
             (t("2026-03-02T12:00:00+08:00"), RowKind::Notify),
         ]
     );
-    let clock = ticket.clock.as_ref().unwrap();
+    let clock = ticket.clock().unwrap();
     assert_eq!(
         (clock.started, clock.deadline),
         (t("2026-03-02T12:00:00+08:00"), t("2026-03-02T12:30:00+08:00"))
@@ -205,7 +205,7 @@ fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
     // A host that sleeps until each wake-up always finds something to do, and time moves on.
     let mut wakeups = Vec::new();
     while let Some(w) = e.next_wakeup(&ticket) {
-        assert!(w > ticket.clock_at, "wake-up {w} is not after the ticket's clock");
+        assert!(w > ticket.clock_at(), "wake-up {w} is not after the ticket's clock");
         let out = e.advance(&mut ticket, w).unwrap();
         assert!(!out.rows.is_empty(), "advancing to the wake-up {w} did nothing");
         wakeups.push(w);
@@ -236,7 +236,7 @@ stages:
     // Mon 2 Mar 10:00: Tue 3, Wed 4, Thu 5 → the end of Thu 5 March; two days later is the
     // Sunday midnight that ends Sat 7 March, weekend or not.
     let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
     assert_eq!(
         rows_until(&e, &mut ticket, "2026-03-10T00:00:00+08:00"),
         [

@@ -9,7 +9,7 @@ fn joint_group_completes_when_all_members_are_done() {
     let e = engine();
     let mut ticket =
         in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["billing", "network"]}));
-    assert_eq!(ticket.group.as_ref().unwrap().members.len(), 2);
+    assert_eq!(ticket.group().unwrap().members.len(), 2);
     e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
     e.apply(&mut ticket, &Event::member_done("billing", t("2026-03-02T12:00:00+08:00"))).unwrap();
     let next = e.next_actions(&ticket, t("2026-03-02T12:00:00+08:00")).unwrap();
@@ -28,14 +28,14 @@ fn pause_keeps_the_remaining_working_time() {
     // A start at midnight is the end of the day before: Mon 2 Mar 00:00 counts Mon, Tue, Wed
     // and ends Wed 4 Mar; the budget is W(deadline) − W(start) = 72 working hours.
     let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
     // Paused Tue 3 Mar 00:00 with 48 h left; resumed Mon 9 Mar 00:00 → Mon and Tue: the deadline
     // is the end of Tue 10 Mar.
     e.apply(&mut ticket, &ev("wait", "2026-03-03T00:00:00+08:00")).unwrap();
     assert_eq!(e.next_wakeup(&ticket), None, "a paused clock schedules nothing");
     let out = e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
     assert_eq!(out.rows.last().unwrap().kind, RowKind::Resumed);
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-11T00:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-11T00:00:00+08:00"));
     // The 50 % step moved with it: 36 h before the new deadline, Mon 9 Mar 12:00.
     assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-09T12:00:00+08:00")));
 }
@@ -44,7 +44,7 @@ fn pause_keeps_the_remaining_working_time() {
 fn obligation_runs_beside_the_stages() {
     let e = engine();
     let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
-    let ob = ticket.obligations.get("statement").unwrap();
+    let ob = ticket.obligations().get("statement").unwrap();
     assert_eq!(ob.deadline, t("2026-03-05T10:00:00+08:00"));
     e.apply(&mut ticket, &ev("take", "2026-03-02T10:30:00+08:00")).unwrap();
     let out = e.advance(&mut ticket, t("2026-03-05T10:00:00+08:00")).unwrap();
@@ -71,7 +71,7 @@ fn any_and_lead_groups() {
     // `any`: one member is enough.
     e.apply(&mut ticket, &Event::member_done("field", t("2026-03-02T09:00:00Z"))).unwrap();
     e.apply(&mut ticket, &ev("next", "2026-03-02T09:10:00Z")).unwrap();
-    assert_eq!(ticket.stage, "decide");
+    assert_eq!(ticket.stage(), "decide");
     // `lead`: members reporting is not enough; the lead decides.
     e.apply(&mut ticket, &Event::member_done("net", t("2026-03-02T09:20:00Z"))).unwrap();
     let err = e.apply(&mut ticket, &ev("next", "2026-03-02T09:30:00Z")).unwrap_err();
@@ -104,7 +104,7 @@ fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
     let e = Engine::new(compile(&policy));
     // Opened Friday 13 Feb 2026 noon: two working days are the make-up Saturday 14 and Tue 24.
     let ticket = open(&e, "2026-02-13T12:00:00+08:00", json!({"amount": 20000}));
-    let ob = ticket.obligations.get("statement").unwrap();
+    let ob = ticket.obligations().get("statement").unwrap();
     assert_eq!(ob.deadline, t("2026-02-25T00:00:00+08:00"));
     // On Monday 23 Feb (the festival's last day) only Saturday has been used: the rest of Friday
     // is before day 1 and counts too, so 1.5 of 2.5 working days, not 10 of 11.5 wall days.
@@ -117,7 +117,7 @@ fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
 fn no_group_forms_when_its_condition_is_false() {
     let e = engine();
     let ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["billing"]}));
-    assert_eq!(ticket.group, None);
+    assert_eq!(ticket.group(), None);
     let next = e.next_actions(&ticket, t("2026-03-02T11:00:00+08:00")).unwrap();
     assert!(next.pending_members.is_empty());
     assert!(next.events.iter().all(|a| a.event != "member_done"));
@@ -129,7 +129,7 @@ fn a_clock_paused_after_its_breach_does_not_breach_again() {
     // Due at the end of Wed 4 Mar (72 working hours from Mon 00:00).
     let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
     e.advance(&mut ticket, t("2026-03-05T09:00:00+08:00")).unwrap();
-    assert_eq!(ticket.stats.breaches, 1);
+    assert_eq!(ticket.stats().breaches, 1);
     // Paused overdue: nothing is left, so the resume puts the deadline at the resume itself.
     e.apply(&mut ticket, &ev("wait", "2026-03-05T10:00:00+08:00")).unwrap();
     let paused = e.next_actions(&ticket, t("2026-03-06T10:00:00+08:00")).unwrap();
@@ -138,12 +138,12 @@ fn a_clock_paused_after_its_breach_does_not_breach_again() {
     assert!(paused.events.iter().any(|a| a.event == "back"));
     assert!(paused.events.iter().all(|a| a.event != "wait"));
     e.apply(&mut ticket, &ev("back", "2026-03-09T10:00:00+08:00")).unwrap();
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-09T10:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-09T10:00:00+08:00"));
     // The visit has had its breach; the ladder's last step (deadline + 1 working day: the end
     // of Tue 10 March) is what remains.
     let out = e.advance(&mut ticket, t("2026-03-12T00:00:00+08:00")).unwrap();
     assert_eq!(kinds(&out.rows), [(t("2026-03-11T00:00:00+08:00"), RowKind::Escalate)]);
-    assert_eq!(ticket.stats.breaches, 1);
+    assert_eq!(ticket.stats().breaches, 1);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn an_obligation_discharged_in_time_or_left_open_at_closing_never_breaches() {
     let out = e.advance(&mut on_time, t("2026-03-06T00:00:00+08:00")).unwrap();
     assert!(out.rows.iter().all(|r| r.stage.as_deref() != Some("statement")));
     assert_eq!(
-        on_time.obligations.get("statement").unwrap().done,
+        on_time.obligations().get("statement").unwrap().done,
         Some(t("2026-03-04T09:00:00+08:00"))
     );
 
@@ -171,7 +171,7 @@ fn an_obligation_discharged_in_time_or_left_open_at_closing_never_breaches() {
     e.apply(&mut ticket, &ev("done", "2026-03-02T12:00:00+08:00")).unwrap();
     assert_eq!(e.next_wakeup(&ticket), None);
     assert!(e.advance(&mut ticket, t("2026-03-10T00:00:00+08:00")).unwrap().rows.is_empty());
-    assert_eq!(ticket.stats.breaches, 0);
+    assert_eq!(ticket.stats().breaches, 0);
     let next = e.next_actions(&ticket, t("2026-03-10T00:00:00+08:00")).unwrap();
     assert!(next.closed && next.events.is_empty() && next.clocks.is_empty());
     assert_eq!(next.next_wakeup, None);

@@ -9,8 +9,8 @@ fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
     let e = engine();
     // `urgent` takes the automatic transition to `fast`, owned by management, the top tier.
     let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"urgent": true}));
-    assert_eq!(ticket.stage, "fast");
-    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert_eq!(ticket.stage(), "fast");
+    assert_eq!(ticket.tier(), Some("management"));
     let out = e.advance(&mut ticket, t("2026-03-02T10:30:00+08:00")).unwrap();
     // At 100 % (10:00) the `escalate to: next` step finds management already holding it.
     let step = out
@@ -20,8 +20,8 @@ fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
     let step = step.unwrap();
     assert_eq!(step.kind, RowKind::Notify);
     assert!(step.detail.starts_with("already with management"), "{}", step.detail);
-    assert_eq!(ticket.stats.escalations, 0);
-    assert_eq!(ticket.tier.as_deref(), Some("management"));
+    assert_eq!(ticket.stats().escalations, 0);
+    assert_eq!(ticket.tier(), Some("management"));
     assert!(out.actions.iter().all(|a| a.kind != ActionKind::Escalate));
     assert!(
         out.actions
@@ -29,8 +29,8 @@ fn an_escalation_with_nowhere_higher_to_go_notifies_and_is_not_counted() {
             .any(|a| a.kind == ActionKind::Notify && a.tier.as_deref() == Some("management"))
     );
     // The performance mark is still recorded against the tier that held the ticket.
-    assert_eq!(ticket.marks.len(), 1);
-    assert_eq!(ticket.marks[0].tier, "management");
+    assert_eq!(ticket.marks().len(), 1);
+    assert_eq!(ticket.marks()[0].tier, "management");
 }
 
 #[test]
@@ -66,7 +66,7 @@ pause:
     let e = Engine::new(compile(policy));
     // Mon 2 Mar 09:00 + 9 working hours: Tue 3 Mar 10:00; the notice would be at 08:00.
     let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({}));
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T10:00:00+08:00"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T10:00:00+08:00"));
     // Held Mon 16:30 with 1.5 working hours left; resumed Tue 09:30: due 11:00, so the notice
     // (09:00) is already late. It fires at the resume, not before it.
     e.apply(&mut ticket, &ev("hold", "2026-03-02T16:30:00+08:00")).unwrap();
@@ -109,6 +109,6 @@ fn a_notify_step_goes_to_its_to_tier() {
             "{step}"
         );
         assert_eq!(out.rows[0].detail, "50%; notify head", "{step}");
-        assert_eq!(ticket.tier.as_deref(), Some("agent"), "{step}: notifying moves nothing");
+        assert_eq!(ticket.tier(), Some("agent"), "{step}: notifying moves nothing");
     }
 }

@@ -1,7 +1,7 @@
 //! Tickets pinned to a policy version, and moving them to another.
 
 use crate::common::*;
-use ombud_engine::runtime::{AuditEntry, Engine, Event, Migration, RowKind, Ticket};
+use ombud_engine::runtime::{Engine, Event, Migration, RowKind, Ticket};
 use serde_json::json;
 
 #[test]
@@ -18,10 +18,10 @@ fn tickets_are_pinned_to_their_policy_version() {
     assert_eq!(ticket, before);
 
     let (kept, _) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
-    assert_eq!(kept.clock.as_ref().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
+    assert_eq!(kept.clock().unwrap().deadline, t("2026-03-06T00:00:00+08:00"));
     let (recomputed, _) = v2.migrate(&ticket, Migration::Recompute).unwrap();
-    assert_eq!(recomputed.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
-    assert_eq!(recomputed.policy, *v2.pin());
+    assert_eq!(recomputed.clock().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    assert_eq!(recomputed.policy(), v2.pin());
 }
 
 /// A stored ticket from a build that dropped another event's keys instead of refusing them
@@ -30,28 +30,24 @@ fn tickets_are_pinned_to_their_policy_version() {
 fn recomputing_replays_recorded_events_as_they_were_accepted() {
     let e = engine();
     let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
-    let take = Event { assignee: Some("li.wei".into()), ..ev("take", "2026-03-02T10:30:00+08:00") };
-    let refused = e.apply(&mut ticket, &take).unwrap_err();
-    assert!(refused.to_string().starts_with("`take` takes no `assignee` (only `reassign` does)"));
+    let take = json!({"at": "2026-03-02T10:30:00+08:00", "event": "take", "assignee": "li.wei"});
+    assert!(
+        unreadable(take.clone()).starts_with("`take` takes no `assignee` (only `reassign` does)")
+    );
     // What the older build stored: the event as sent, applied without its assignee.
-    e.apply(&mut ticket, &Event { assignee: None, ..take.clone() }).unwrap();
-    if let Some(AuditEntry::Event(recorded)) = ticket.history.last_mut().map(|r| &mut r.entry) {
-        **recorded = take;
-    }
+    e.apply(&mut ticket, &ev("take", "2026-03-02T10:30:00+08:00")).unwrap();
+    let ticket = edited(&ticket, |json| json["history"][1]["entry"] = take);
     let v2 =
         Engine::new(compile(&FOCUSED.replace("within: 3 working days", "within: 2 working days")));
     let (recomputed, outcome) = v2.migrate(&ticket, Migration::Recompute).unwrap();
-    assert_eq!(recomputed.stage, "work");
+    assert_eq!(recomputed.stage(), "work");
     assert!(outcome.rows.iter().all(|r| r.kind != RowKind::Rejected));
     // Echoing a transition's stage back as `to` is refused with a word on what `to` means.
-    let echoed = Event { to: Some("closed".into()), ..ev("done", "2026-03-02T11:00:00+08:00") };
-    let mut after = recomputed.clone();
-    let err = v2.apply(&mut after, &echoed).unwrap_err();
+    let echoed = json!({"at": "2026-03-02T11:00:00+08:00", "event": "done", "to": "closed"});
     assert!(
-        err.to_string()
+        unreadable(echoed)
             .ends_with("a transition's next stage comes from the policy, and `to` names a tier")
     );
-    assert_eq!(after, recomputed);
 }
 
 #[test]
@@ -62,7 +58,7 @@ fn keeping_deadlines_under_a_new_ladder_schedules_the_new_steps() {
     assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T12:00:00+08:00")));
     let v2 = Engine::new(compile(&FOCUSED.replace("at: 50%", "at: 80%")));
     let (kept, outcome) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
-    assert_eq!(kept.clock.as_ref().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
+    assert_eq!(kept.clock().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
     // 80 % of the same clock: 2.4 working days in, Wednesday 09:36; the same for the ticket as
     // migrated and as stored and read back.
     assert_eq!(outcome.next_wakeup, Some(t("2026-03-04T09:36:00+08:00")));
@@ -102,7 +98,7 @@ fn keeping_deadlines_does_not_replay_steps_already_past() {
     let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
     // The 50 % flag fires Tue 3 Mar 12:00.
     e.advance(&mut ticket, t("2026-03-03T13:00:00+08:00")).unwrap();
-    assert_eq!(ticket.stats.flags, 1);
+    assert_eq!(ticket.stats().flags, 1);
     // Under 80 %, the flag is still ahead (Wed 4 Mar 09:36), and it fires once.
     let v2 = Engine::new(compile(&FOCUSED.replace("at: 50%", "at: 80%")));
     let (mut kept, outcome) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
@@ -118,7 +114,7 @@ fn keeping_deadlines_does_not_replay_steps_already_past() {
     let (mut kept, outcome) = v3.migrate(&ticket, Migration::KeepDeadlines).unwrap();
     assert_eq!(outcome.next_wakeup, Some(t("2026-03-05T00:00:00+08:00")));
     assert!(v3.advance(&mut kept, t("2026-03-04T23:00:00+08:00")).unwrap().rows.is_empty());
-    assert_eq!(kept.stats.flags, 1);
+    assert_eq!(kept.stats().flags, 1);
 }
 
 #[test]
@@ -138,6 +134,6 @@ fn keeping_deadlines_needs_the_ticket_stage_in_the_new_policy() {
     );
     // Recomputing from the history replays the same events into the renamed stage.
     let (moved, _) = renamed.migrate(&ticket, Migration::Recompute).unwrap();
-    assert_eq!(moved.stage, "handling");
-    assert_eq!(moved.clock.as_ref().unwrap().deadline, ticket.clock.as_ref().unwrap().deadline);
+    assert_eq!(moved.stage(), "handling");
+    assert_eq!(moved.clock().unwrap().deadline, ticket.clock().unwrap().deadline);
 }

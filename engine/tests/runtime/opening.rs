@@ -8,11 +8,11 @@ use serde_json::json;
 fn open_checks_fields_applies_defaults_and_derives() {
     let e = engine();
     let ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({"amount": 2500, "kind": "a"}));
-    assert_eq!(ticket.fields["severity"], json!("major"));
-    assert_eq!(ticket.fields["text"], json!(""));
-    assert_eq!(ticket.stage, "new");
-    assert_eq!(ticket.tier.as_deref(), Some("frontline"));
-    let deadline = ticket.clock.as_ref().unwrap().deadline;
+    assert_eq!(ticket.fields()["severity"], json!("major"));
+    assert_eq!(ticket.fields()["text"], json!(""));
+    assert_eq!(ticket.stage(), "new");
+    assert_eq!(ticket.tier(), Some("frontline"));
+    let deadline = ticket.clock().unwrap().deadline;
     assert_eq!(deadline, t("2026-03-02T11:00:00+08:00"));
 
     let bad = |fields: serde_json::Value| {
@@ -35,8 +35,8 @@ fn open_checks_fields_applies_defaults_and_derives() {
 fn keyword_rules_restart_pauses_and_reassign_steps() {
     let e = Engine::new(compile(SECOND));
     let mut ticket = open(&e, "2026-03-02T08:00:00Z", json!({"text": "The INVOICE is wrong"}));
-    assert_eq!(ticket.fields["topic"], json!("billing"));
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-02T16:00:00Z"));
+    assert_eq!(ticket.fields()["topic"], json!("billing"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-02T16:00:00Z"));
     // deadline − 2h hands the stage to the lead; the 90 % notify is skipped (not a VIP);
     // at 100 % the ticket goes back to its owner, the agent.
     let out = e.advance(&mut ticket, t("2026-03-02T16:00:00Z")).unwrap();
@@ -53,11 +53,11 @@ fn keyword_rules_restart_pauses_and_reassign_steps() {
     // A restart pause grants the full 8 h again from the resume, and re-arms the ladder.
     e.apply(&mut ticket, &ev("hold", "2026-03-02T17:00:00Z")).unwrap();
     e.apply(&mut ticket, &ev("unhold", "2026-03-03T09:00:00Z")).unwrap();
-    assert_eq!(ticket.clock.as_ref().unwrap().deadline, t("2026-03-03T17:00:00Z"));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T17:00:00Z"));
     assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T15:00:00Z")));
     // A reassign event moves responsibility; an unknown tier is refused.
     e.apply(&mut ticket, &Event::reassign("head", t("2026-03-03T10:00:00Z"))).unwrap();
-    assert_eq!(ticket.tier.as_deref(), Some("head"));
+    assert_eq!(ticket.tier(), Some("head"));
     let err =
         e.apply(&mut ticket, &Event::reassign("boss", t("2026-03-03T10:00:00Z"))).unwrap_err();
     assert_eq!(err.code(), "bad_event");
@@ -75,19 +75,19 @@ fn a_null_value_is_not_given_so_the_rules_decide() {
         .unwrap(),
     };
     let (mut ticket, _) = e.open(&input).unwrap();
-    assert_eq!(ticket.fields["category"], json!("fees"));
+    assert_eq!(ticket.fields()["category"], json!("fees"));
     // Given by a `set`, the value wins over the rules; set to null, the rules decide again.
     let set = |v: serde_json::Value, at: &str| {
         Event::set(serde_json::from_value(json!({ "category": v })).unwrap(), t(at))
     };
     e.apply(&mut ticket, &set(json!("safety"), "2026-03-02T11:00:00+08:00")).unwrap();
     assert_eq!(
-        (&ticket.fields["category"], &ticket.fields["severity"]),
+        (&ticket.fields()["category"], &ticket.fields()["severity"]),
         (&json!("safety"), &json!("major"))
     );
     e.apply(&mut ticket, &set(json!(null), "2026-03-02T12:00:00+08:00")).unwrap();
     assert_eq!(
-        (&ticket.fields["category"], &ticket.fields["severity"]),
+        (&ticket.fields()["category"], &ticket.fields()["severity"]),
         (&json!("fees"), &json!("general"))
     );
 }
@@ -113,7 +113,7 @@ fn a_list_beyond_the_sandbox_limits_is_refused_at_the_input() {
     // At the limits: 1,024 entries; 655 × 100 bytes and `billing` is 65,507 bytes of text.
     for list in [departments(1024, 4), departments(656, 100)] {
         let (ticket, _) = e.open(&opening(list)).unwrap();
-        assert_eq!(ticket.fields["billing"], json!(true));
+        assert_eq!(ticket.fields()["billing"], json!(true));
     }
     let over = [
         (departments(1025, 4), "1025 list entries, 0 map entries, 4103 bytes of text"),
@@ -175,7 +175,7 @@ obligations:
     let (mut ticket, opened) = e.open(&input).unwrap();
     // Both conditions failed, so the next entry of each applied.
     assert_eq!(
-        (ticket.fields["lane"].as_str(), ticket.tier.as_deref()),
+        (ticket.fields()["lane"].as_str(), ticket.tier()),
         (Some("normal"), Some("frontline"))
     );
     let failed: Vec<(&str, bool)> = opened
@@ -187,7 +187,7 @@ obligations:
         failed,
         [(r#"tags[1] == "vip""#, false), ("10 / n > 1", false), (r#"tags[2] == "press""#, false)]
     );
-    assert!(ticket.obligations.is_empty(), "the obligation's condition counted as false");
+    assert!(ticket.obligations().is_empty(), "the obligation's condition counted as false");
     // A guard that cannot be evaluated blocks its event in the next actions, saying why; applying
     // the event is refused.
     let next = e.next_actions(&ticket, t("2026-03-02T09:05:00+08:00")).unwrap();
@@ -203,9 +203,7 @@ obligations:
     // `set` derives again: with no tags the rule fails again; with three it holds, and nothing
     // is reported.
     let set = |at: &str, tags: serde_json::Value| {
-        let mut ev = ev("set", at);
-        ev.data = Some(serde_json::from_value(json!({ "tags": tags })).unwrap());
-        ev
+        Event::set(serde_json::from_value(json!({ "tags": tags })).unwrap(), t(at))
     };
     let still = e.apply(&mut ticket, &set("2026-03-02T09:10:00+08:00", json!([]))).unwrap();
     let failed: Vec<&str> = still.condition_errors.iter().map(|c| c.condition.as_str()).collect();
@@ -213,7 +211,7 @@ obligations:
     let fixed =
         e.apply(&mut ticket, &set("2026-03-02T09:20:00+08:00", json!(["a", "vip", "x"]))).unwrap();
     assert!(fixed.condition_errors.is_empty());
-    assert_eq!(ticket.fields["lane"], "vip");
+    assert_eq!(ticket.fields()["lane"], "vip");
     // `Migration::Recompute` replays the history and reports what the whole replay met: the
     // opening's three, and the empty list's two, which fail for another reason (once per reason).
     let (_, recomputed) = e.migrate(&ticket, Migration::Recompute).unwrap();

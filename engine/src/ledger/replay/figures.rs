@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 ///
 /// ```
 /// use ombud_engine::ledger::{ReplayOptions, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let ledger = std::io::BufReader::new(std::fs::File::open(small).unwrap());
 /// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
@@ -58,8 +57,7 @@ pub struct PolicyFigures {
 ///
 /// ```
 /// # use ombud_engine::ledger::{ReplayOptions, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let engines = vec![ombud_engine::runtime::Engine::new(policy.into())];
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let ledger = std::fs::read(small).unwrap();
@@ -178,8 +176,7 @@ pub struct TicketChange {
 ///
 /// ```
 /// use ombud_engine::ledger::{ReplayOptions, replay};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let ledger = std::fs::read_to_string(small).unwrap();
 /// let records = replay(
@@ -213,8 +210,7 @@ pub struct Visit {
 ///
 /// ```
 /// # use ombud_engine::ledger::*;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// # let file = std::fs::File::open(small).unwrap();
 /// let engine = ombud_engine::runtime::Engine::new(policy.into());
@@ -238,7 +234,7 @@ pub struct TicketRecord {
     /// Who complained.
     pub complainant: Option<String>,
     /// Final fields (given, defaulted, derived).
-    pub fields: std::sync::Arc<crate::runtime::Fields>,
+    pub fields: crate::runtime::FieldMap,
     /// The keyword of the `category` rule that classified it (`None`: given, or a rule without
     /// keywords, or no rule).
     pub keyword: Option<String>,

@@ -18,10 +18,7 @@ use serde::Serialize;
 ///
 /// ```
 /// use ombud_engine::ledger::{MAX_LISTED_ERRORS, ReplayOptions, replay};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: open, stages: {open: \
-/// #     {owner: agent, due: 1h, on: {close: closed}}, closed: {terminal: true}}}";
-/// # let engines = [ombud_engine::runtime::Engine::new(
-/// #     ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into())];
+/// # let engines = [ombud_engine::doc_support::desk()];
 /// let garbage = "not json\n".repeat(150);
 /// let result = replay(&engines, garbage.as_bytes(), &ReplayOptions::default()).unwrap();
 /// assert_eq!(result.skipped, 150);
@@ -35,8 +32,7 @@ pub const MAX_LISTED_ERRORS: usize = 100;
 /// ```
 /// use ombud_engine::ledger::{NOT_OPENED, ReplayOptions, replay};
 /// # use ombud_engine::runtime::Engine;
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-01T01:00:00Z","fields":{"channel":"fax"}}}
 /// {"ticket":"T-1","event":{"at":"2026-07-01T01:30:00Z","event":"registered"}}"#;
 /// let engines = [Engine::new(policy.into())];
@@ -50,10 +46,7 @@ pub const NOT_OPENED: &str = "not_opened";
 ///
 /// ```
 /// use ombud_engine::ledger::{OnError, ReplayOptions, replay};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: new, stages: {new: \
-/// #     {owner: agent, due: 8h, on: {closed: done}}, done: {terminal: true}}}";
-/// # let engine = ombud_engine::runtime::Engine::new(
-/// #     std::sync::Arc::new(ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0));
+/// # let engine = ombud_engine::doc_support::desk();
 /// let defaults = ReplayOptions::default();
 /// assert_eq!((defaults.threads, defaults.on_error), (1, OnError::Skip));
 /// let opening = r#"{"ticket":"Q-1","open":{"at":"2026-07-06T09:00:00Z"}}"#;
@@ -81,10 +74,7 @@ impl Default for ReplayOptions {
 ///
 /// ```
 /// use ombud_engine::ledger::{OnError, ReplayError, ReplayOptions, replay};
-/// # let yaml = "{policy: mini, calendar: weekdays, tiers: [agent], start: a, stages: {a: \
-/// #     {owner: agent, due: 1h, on: {next: b}}, b: {terminal: true}}}";
-/// # let (policy, _) = ombud_engine::load_policy("p.yaml", yaml, None).unwrap();
-/// let engine = ombud_engine::runtime::Engine::new(policy.into());
+/// let engine = ombud_engine::doc_support::desk();
 /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
 /// {"ticket":"T-1"}"#;
 /// let strict = ReplayOptions { on_error: OnError::Fail, ..Default::default() };
@@ -107,8 +97,7 @@ pub enum ReplayError {
 ///
 /// ```
 /// # use ombud_engine::{ledger::*, runtime::Engine};
-/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-/// # let (policy, _) = ombud_engine::load_policy_file(path.as_ref()).unwrap();
+/// # let policy = ombud_engine::doc_support::reference_policy();
 /// # let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let text = std::fs::read_to_string(small).unwrap();
 /// let result = replay(&[Engine::new(policy.into())], text.as_bytes(), &ReplayOptions::default())?;

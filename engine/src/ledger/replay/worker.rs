@@ -9,7 +9,7 @@ use crate::ledger::format::LedgerLine;
 use crate::ledger::reader::parse_line;
 use crate::ledger::{LineError, OnError};
 use crate::runtime::{
-    Engine, Event, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row,
+    Engine, Event, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -168,12 +168,14 @@ impl<'e> Worker<'e> {
             });
             self.compare_call(&mut live, number);
             self.settle(id, live);
-        } else if let Some(event) = event {
-            self.note_time(event.at);
+        } else if let Some(rec) = event {
+            let (at, name) = (rec.at, rec.event.clone());
+            let event = Event::try_from(rec);
+            self.note_time(at);
             // One lookup per event line: the map is taken out while the ticket is worked on.
             let mut live_map = std::mem::take(&mut self.live);
             if let Some(live) = live_map.get_mut(&id) {
-                self.apply_event(live, &event);
+                self.apply_event(live, at, &name, &event);
                 self.compare_call(live, number);
                 if live.runs.iter().all(PolicyRun::is_done)
                     && let Some((id, live)) = live_map.remove_entry(&id)
@@ -246,7 +248,15 @@ impl<'e> Worker<'e> {
         run
     }
 
-    pub(super) fn apply_event(&mut self, live: &mut Live, event: &Event) {
+    /// Applies an event line (at `at`, named `name`), or its refusal as it was read, under every
+    /// policy.
+    pub(super) fn apply_event(
+        &mut self,
+        live: &mut Live,
+        at: DateTime<Utc>,
+        name: &str,
+        event: &Result<Event, Rejection>,
+    ) {
         let comparing = self.comparing();
         let engines = self.engines;
         for (i, engine) in engines.iter().enumerate() {
@@ -255,7 +265,7 @@ impl<'e> Worker<'e> {
                 let err =
                     Rejection::BadEvent { message: "the ticket's opening was refused".into() };
                 if comparing {
-                    run.call_rows.push(refused_row(event.at, &event.event, &err));
+                    run.call_rows.push(refused_row(at, name, &err));
                 }
                 run.rejected += 1;
                 if let Some(acc) = self.acc.get_mut(i) {
@@ -264,7 +274,7 @@ impl<'e> Worker<'e> {
                 }
                 continue;
             };
-            match engine.apply(ticket, event) {
+            match engine.apply_read(ticket, at, event) {
                 Ok(outcome) => {
                     let mut acc = self.acc.get_mut(i);
                     if let Some(acc) = acc.as_deref_mut() {
@@ -274,7 +284,7 @@ impl<'e> Worker<'e> {
                 }
                 Err(err) => {
                     if comparing {
-                        run.call_rows.push(rejected_row(ticket, event, &err));
+                        run.call_rows.push(rejected_row_for(ticket, at, name, &err));
                     }
                     run.rejected += 1;
                     if let Some(acc) = self.acc.get_mut(i) {
@@ -380,7 +390,7 @@ impl<'e> Worker<'e> {
                 escalations: std::mem::take(&mut run.escalations),
                 marks: ticket.marks,
                 visits: std::mem::take(&mut run.visits),
-                fields: ticket.fields,
+                fields: std::sync::Arc::unwrap_or_clone(ticket.fields).into_map(),
             });
         }
     }
@@ -420,7 +430,7 @@ pub(super) fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> Tim
         kind: RowKind::Rejected,
         stage: None,
         tier: None,
-        detail: compact_str::format_compact!("{what} [{}]: {err}", err.code()),
+        detail: Text::from(format!("{what} [{}]: {err}", err.code())),
         due: None,
         provisional: false,
     }

@@ -44,15 +44,14 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let input: OpenTicket = serde_json::from_str(
     ///     r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00","fields":{"text":"重复计费"}}"#)?;
     /// let (ticket, _) = engine.open(&input)?;
     /// // The second `category` rule (fees) matched on its keyword 重复计费.
-    /// let rule = engine.matching_rule("category", ticket.fields.map(), false);
+    /// let rule = engine.matching_rule("category", ticket.fields(), false);
     /// assert_eq!(rule, Some((1, Some("重复计费".to_string()))));
-    /// assert_eq!(engine.matching_rule("category", ticket.fields.map(), true), None);
+    /// assert_eq!(engine.matching_rule("category", ticket.fields(), true), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn matching_rule(

@@ -33,7 +33,7 @@ impl Engine {
     /// let err = load(&v2).migrate(&ticket, Migration::KeepDeadlines).unwrap_err();
     /// assert_eq!(err.to_string(), "stage `open` does not exist in policy `desk` 2");
     /// let (moved, _) = load(&v2).migrate(&ticket, Migration::Recompute)?;
-    /// assert_eq!(moved.stage, "triage");
+    /// assert_eq!(moved.stage(), "triage");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn migrate(&self, ticket: &Ticket, how: Migration) -> Result<(Ticket, Outcome), Rejection> {
@@ -86,10 +86,10 @@ impl Engine {
                 };
                 let (mut t, mut outcome) = self.open(&input)?;
                 for rec in ticket.history.iter().skip(1) {
-                    if let AuditEntry::Event(e) = &rec.entry {
-                        // A recorded event was accepted when it came; a build from before stray
-                        // keys were refused dropped them, and so does the replay.
-                        let e = e.without_stray_keys();
+                    if let AuditEntry::Event(recorded) = &rec.entry {
+                        // A recorded event was accepted when it came; a build from before keys
+                        // of other events were refused dropped them, and so does the replay.
+                        let e = recorded.as_applied();
                         match self.apply(&mut t, &e) {
                             Ok(o) => absorb(&mut outcome, o),
                             Err(err) => outcome.rows.push(rejected_row(&t, &e, &err)),

@@ -6,9 +6,9 @@
 macro_rules! detail {
     ($run:expr, $($arg:tt)*) => {
         if $run.engine.text {
-            compact_str::format_compact!($($arg)*)
+            crate::runtime::Text::from_args(format_args!($($arg)*))
         } else {
-            crate::runtime::Text::const_new("")
+            crate::runtime::Text::default()
         }
     };
 }
@@ -29,7 +29,7 @@ use run::Run;
 use super::actions::Outcome;
 use super::digest::{Digest, record_hash, state_digest};
 use super::error::Rejection;
-use super::event::{Event, OpenTicket, SET};
+use super::event::{Event, EventKind, OpenTicket};
 use super::timeline::{RowKind, Text, TimelineRow};
 use super::{
     AuditEntry, AuditRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin, TICKET_FORMAT,
@@ -37,7 +37,6 @@ use super::{
 };
 use crate::compile::{CompiledPolicy, Completion, StageDef};
 use chrono::{DateTime, Utc};
-use compact_str::format_compact;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -57,8 +56,8 @@ use std::sync::Arc;
 /// let input: OpenTicket = serde_json::from_str(r#"{"id": "T-1",
 ///     "at": "2026-02-13T17:30:00+08:00", "fields": {"text": "overcharged on my bill"}}"#)?;
 /// let (mut ticket, _) = engine.open(&input)?;
-/// assert_eq!(ticket.stage, "intake");
-/// assert_eq!(ticket.fields["category"], "fees"); // derived from the text
+/// assert_eq!(ticket.stage(), "intake");
+/// assert_eq!(ticket.fields()["category"], "fees"); // derived from the text
 ///
 /// let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>();
 /// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T17:50:00+08:00")?))?;
@@ -68,7 +67,7 @@ use std::sync::Arc;
 /// let outcome = engine.apply(&mut ticket, &filed)?;
 /// // Sat 14 Feb is a make-up working day; 15–23 Feb are the holiday; so the third working day
 /// // is Thu 26 Feb, and the deadline is its end.
-/// assert_eq!(ticket.clock.as_ref().unwrap().deadline, at("2026-02-27T00:00:00+08:00")?);
+/// assert_eq!(ticket.clock().unwrap().deadline, at("2026-02-27T00:00:00+08:00")?);
 /// assert_eq!(outcome.rows.last().unwrap().detail, "3 working days → due Thu 26 Feb 2026 24:00");
 /// // The host stores the ticket and sets one timer for the next wake-up.
 /// assert!(outcome.next_wakeup.is_some());
@@ -115,10 +114,10 @@ pub struct Engine {
 /// assert_eq!(new.next_actions(&ticket, input.at).unwrap_err().code(), "policy_mismatch");
 /// let (kept, _) = new.migrate(&ticket, Migration::KeepDeadlines)?;
 /// let (recomputed, _) = new.migrate(&ticket, Migration::Recompute)?;
-/// let deadline = |t: &Ticket| t.clock.as_ref().unwrap().deadline.to_rfc3339();
+/// let deadline = |t: &Ticket| t.clock().unwrap().deadline.to_rfc3339();
 /// assert_eq!(deadline(&kept), "2026-03-02T13:00:00+00:00");
 /// assert_eq!(deadline(&recomputed), "2026-03-02T11:00:00+00:00");
-/// assert_eq!(recomputed.policy.version, "2");
+/// assert_eq!(recomputed.policy().version, "2");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,15 +161,14 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::{Engine, OpenTicket};
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let fast = engine.clone().without_audit_hashes();
     /// let input: OpenTicket =
     ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
     /// let ((sealed, _), (unsealed, _)) = (engine.open(&input)?, fast.open(&input)?);
-    /// assert_eq!((sealed.history.len(), unsealed.history.len()), (1, 1));
-    /// assert!(!sealed.audit_head.is_empty() && unsealed.audit_head.is_empty());
-    /// assert_eq!(sealed.stage, unsealed.stage);
+    /// assert_eq!((sealed.history().len(), unsealed.history().len()), (1, 1));
+    /// assert!(!sealed.audit_head().is_empty() && unsealed.audit_head().is_empty());
+    /// assert_eq!(sealed.stage(), unsealed.stage());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn without_audit_hashes(mut self) -> Self {
@@ -185,8 +183,7 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let input: OpenTicket =
     ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
     /// let (_, with_text) = engine.open(&input)?;
@@ -209,14 +206,13 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let lean = engine.without_history();
     /// let input: OpenTicket =
     ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
     /// let (mut ticket, _) = lean.open(&input)?;
     /// lean.apply(&mut ticket, &Event::named("registered", "2026-02-13T09:50:00Z".parse()?))?;
-    /// assert_eq!((ticket.stage.as_str(), ticket.history.len()), ("verify", 1));
+    /// assert_eq!((ticket.stage(), ticket.history().len()), ("verify", 1));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn without_history(mut self) -> Self {
@@ -229,10 +225,9 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let policy = engine.policy();
-    /// assert_eq!((policy.id.as_str(), policy.tiers.len()), ("service-complaints", 4));
+    /// assert_eq!((policy.id(), policy.tiers().len()), ("service-complaints", 4));
     /// ```
     pub fn policy(&self) -> &Arc<CompiledPolicy> {
         &self.policy
@@ -242,12 +237,11 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
-    /// # let engine = Engine::new(std::sync::Arc::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0));
+    /// # let engine = ombud_engine::doc_support::reference();
     /// let input: OpenTicket =
     ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
     /// let (ticket, _) = engine.open(&input)?;
-    /// assert_eq!(&ticket.policy, engine.pin());
+    /// assert_eq!(ticket.policy(), engine.pin());
     /// assert_eq!(engine.pin().version, "2026.1");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -263,13 +257,12 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// // `desk`: one stage, `open`, owned by `agent`, due in 4 h; flag at 50 %, escalate at 100 %.
     /// let input: OpenTicket =
     ///     serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (ticket, outcome) = engine.open(&input)?;
-    /// assert_eq!((ticket.stage.as_str(), ticket.tier.as_deref()), ("open", Some("agent")));
+    /// assert_eq!((ticket.stage(), ticket.tier()), ("open", Some("agent")));
     /// assert_eq!(outcome.next_wakeup, Some("2026-03-02T11:00:00Z".parse()?)); // the 50 % flag
     ///
     /// let typo: OpenTicket = serde_json::from_str(
@@ -404,8 +397,7 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (mut ticket, _) = engine.open(&input)?;
     /// // 11:30: the 50 % flag (11:00) fires first, then the event closes the ticket.
@@ -423,17 +415,7 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn apply(&self, ticket: &mut Ticket, event: &Event) -> Result<Outcome, Rejection> {
-        self.check_pin(ticket)?;
-        if ticket.is_closed() {
-            return Err(Rejection::Closed { ticket: ticket.id.to_string() });
-        }
-        if event.at < ticket.clock_at {
-            return Err(Rejection::OutOfOrder {
-                at: event.at,
-                clock_at: ticket.clock_at,
-                zone: self.policy.calendar.tz(),
-            });
-        }
+        self.admit(ticket, event.at)?;
         let mut run = Run::new(self);
         let plan = run.plan(ticket, event)?;
         run.fire_due(ticket, event.at);
@@ -442,8 +424,8 @@ impl Engine {
         // What the event started (a stage's early steps, a clock run out on entry) falls due now.
         let wakeup = run.fire_due(ticket, event.at);
         ticket.last_event_at = event.at;
-        if self.history || event.event == SET {
-            append_audit(ticket, AuditEntry::Event(Box::new(event.clone())), self.seal);
+        if self.history || matches!(event.kind, EventKind::Set { .. }) {
+            append_audit(ticket, AuditEntry::Event(Box::new(event.record())), self.seal);
         }
         Ok(run.finish_with(wakeup))
     }
@@ -454,8 +436,7 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (mut ticket, _) = engine.open(&input)?;
     /// let outcome = engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse()?)?;
@@ -465,7 +446,7 @@ impl Engine {
     ///     (ActionKind::Breach, Some("agent")),    // 13:00, the deadline
     ///     (ActionKind::Escalate, Some("lead")),   // 13:00, 100 %
     /// ]);
-    /// assert_eq!((ticket.tier.as_deref(), outcome.next_wakeup), (Some("lead"), None));
+    /// assert_eq!((ticket.tier(), outcome.next_wakeup), (Some("lead"), None));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn advance(&self, ticket: &mut Ticket, now: DateTime<Utc>) -> Result<Outcome, Rejection> {
@@ -485,8 +466,7 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (ticket, opened) = engine.open(&input)?;
     /// assert_eq!(engine.next_wakeup(&ticket), opened.next_wakeup);
@@ -500,6 +480,39 @@ impl Engine {
     /// Whether `name` is both computed and declared: a value given for it wins over the rules.
     fn derived_and_declared(&self, name: &str) -> bool {
         self.policy.derived.iter().any(|d| d.name == name) && self.policy.field(name).is_some()
+    }
+
+    /// Applies an event as it was read (at `at`): one refused as it was read (a key that belongs
+    /// to another event) meets the refusals of the ticket first (another policy, closed, out of
+    /// order), in the order [`Engine::apply`] checks them.
+    pub(crate) fn apply_read(
+        &self,
+        ticket: &mut Ticket,
+        at: DateTime<Utc>,
+        event: &Result<Event, Rejection>,
+    ) -> Result<Outcome, Rejection> {
+        match event {
+            Ok(event) => self.apply(ticket, event),
+            Err(refused) => self.admit(ticket, at).and(Err(refused.clone())),
+        }
+    }
+
+    /// Whether `ticket` takes an event at `at` at all: pinned to this engine's policy, not
+    /// closed, and `at` not before its clock. The first refusal an event meets, before what the
+    /// event is matters.
+    pub(crate) fn admit(&self, ticket: &Ticket, at: DateTime<Utc>) -> Result<(), Rejection> {
+        self.check_pin(ticket)?;
+        if ticket.is_closed() {
+            return Err(Rejection::Closed { ticket: ticket.id.to_string() });
+        }
+        if at < ticket.clock_at {
+            return Err(Rejection::OutOfOrder {
+                at,
+                clock_at: ticket.clock_at,
+                zone: self.policy.calendar.tz(),
+            });
+        }
+        Ok(())
     }
 
     fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
@@ -534,8 +547,7 @@ fn short_digest(d: &str) -> &str {
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
-/// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-/// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+/// # let engine = ombud_engine::doc_support::desk();
 /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
 /// let (mut ticket, _) = engine.open(&input)?;
 /// let event = Event::named("approve", "2026-03-02T10:00:00Z".parse()?);
@@ -547,12 +559,22 @@ fn short_digest(d: &str) -> &str {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn rejected_row(ticket: &Ticket, event: &Event, err: &Rejection) -> TimelineRow {
+    rejected_row_for(ticket, event.at, event.name(), err)
+}
+
+/// [`rejected_row`] for the event named `name` at `at` (one refused as it was read, say).
+pub(crate) fn rejected_row_for(
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    name: &str,
+    err: &Rejection,
+) -> TimelineRow {
     TimelineRow {
-        at: event.at,
+        at,
         kind: RowKind::Rejected,
         stage: Some(ticket.stage.clone()),
         tier: ticket.tier.as_deref().map(Text::from),
-        detail: format_compact!("{} [{}]: {err}", event.event, err.code()),
+        detail: Text::from(format!("{name} [{}]: {err}", err.code())),
         due: None,
         provisional: false,
     }

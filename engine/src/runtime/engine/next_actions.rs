@@ -12,8 +12,7 @@ impl Engine {
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
-    /// # let text = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// # let engine = Engine::new(ombud_engine::load_policy("desk.yaml", text, None).unwrap().0.into());
+    /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (ticket, _) = engine.open(&input)?;
     /// let next = engine.next_actions(&ticket, "2026-03-02T10:00:00Z".parse()?)?;

@@ -6,7 +6,9 @@ use super::fields::neutral;
 use super::stage::{group_pending, hand_over};
 use crate::compile::{ResumeMode, StageId};
 use crate::runtime::{ATTACH, MEMBER_DONE, REASSIGN, SET};
-use crate::runtime::{AuditEntry, Event, Pause, Rejection, RowKind, Text, Ticket, TimelineRow};
+use crate::runtime::{
+    AuditEntry, Event, EventKind, Pause, Rejection, RowKind, Text, Ticket, TimelineRow,
+};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -25,26 +27,10 @@ impl<'e> Run<'e> {
         event: &'x Event,
     ) -> Result<Plan<'e, 'x>, Rejection> {
         let p = self.policy();
-        let name = event.event.as_str();
         let stage = self.engine.stage(ticket);
-        if let Some((key, owner)) = event.stray_key() {
-            // `to` is the key a host is likeliest to echo from `next_actions`, where it names
-            // the stage a transition leads to.
-            let aside = if key == "to" {
-                "; a transition's next stage comes from the policy, and `to` names a tier"
-            } else {
-                ""
-            };
-            return Err(Rejection::bad(format!(
-                "`{name}` takes no `{key}` (only `{owner}` does); send the `{key}` as a \
-                 separate `{owner}` event{aside}"
-            )));
-        }
-        match name {
-            ATTACH => {
-                let Some(artifact) = event.artifact.as_deref() else {
-                    return Err(Rejection::bad("`attach` needs an `artifact`"));
-                };
+        let name = match &event.kind {
+            EventKind::Named(name) => name.as_str(),
+            EventKind::Attach { artifact } => {
                 if !self.engine.artifacts.contains(artifact) {
                     let hint = crate::check::did_you_mean(artifact, self.engine.artifacts.iter())
                         .map(|h| format!("; did you mean `{h}`?"))
@@ -53,12 +39,12 @@ impl<'e> Run<'e> {
                         "unknown artifact `{artifact}`: no stage requires it{hint}"
                     )));
                 }
-                Ok(Plan::Attach(artifact))
+                return Ok(Plan::Attach(artifact));
             }
-            SET => {
-                let Some(data) = event.data.as_ref().filter(|d| !d.is_empty()) else {
+            EventKind::Set { data } => {
+                if data.is_empty() {
                     return Err(Rejection::bad("`set` needs `data` with at least one field"));
-                };
+                }
                 let mut checked = Vec::with_capacity(data.len());
                 for (k, v) in data {
                     let value = match p.field(k) {
@@ -69,12 +55,9 @@ impl<'e> Run<'e> {
                     };
                     checked.push((k.as_str(), value));
                 }
-                Ok(Plan::Set(checked))
+                return Ok(Plan::Set(checked));
             }
-            MEMBER_DONE => {
-                let Some(member) = event.member.as_deref() else {
-                    return Err(Rejection::bad("`member_done` needs a `member`"));
-                };
+            EventKind::MemberDone { member } => {
                 let Some(group) = ticket.group.as_ref() else {
                     return Err(Rejection::bad(format!(
                         "stage `{}` has no joint group",
@@ -105,15 +88,10 @@ impl<'e> Run<'e> {
                         }
                     }
                 }
-                Ok(Plan::MemberDone(member))
+                return Ok(Plan::MemberDone(member));
             }
-            REASSIGN => {
-                let (to, assignee) = (event.to.as_deref(), event.assignee.as_deref());
-                if to.is_none() && assignee.is_none() {
-                    return Err(Rejection::bad(
-                        "`reassign` needs `to` (a tier), `assignee` (a person) or both",
-                    ));
-                }
+            EventKind::Reassign { to, assignee } => {
+                let (to, assignee) = (to.as_deref(), assignee.as_deref());
                 if assignee.is_some_and(|a| a.trim().is_empty()) {
                     return Err(Rejection::bad("`assignee` is empty"));
                 }
@@ -123,7 +101,16 @@ impl<'e> Run<'e> {
                         .unwrap_or_default();
                     return Err(Rejection::bad(format!("unknown tier `{to}`{hint}")));
                 }
-                Ok(Plan::Reassign { to, assignee })
+                return Ok(Plan::Reassign { to, assignee });
+            }
+        };
+        match name {
+            // A built-in's name without what the built-in needs.
+            ATTACH => Err(Rejection::bad("`attach` needs an `artifact`")),
+            SET => Err(Rejection::bad("`set` needs `data` with at least one field")),
+            MEMBER_DONE => Err(Rejection::bad("`member_done` needs a `member`")),
+            REASSIGN => {
+                Err(Rejection::bad("`reassign` needs `to` (a tier), `assignee` (a person) or both"))
             }
             _ if stage.on.iter().any(|t| t.event == name) => {
                 let mut false_conditions = Vec::new();
@@ -215,7 +202,7 @@ impl<'e> Run<'e> {
     pub(super) fn commit(&mut self, ticket: &mut Ticket, event: &Event, plan: Plan<'e, '_>) {
         let p = self.policy();
         let at = event.at;
-        let name = event.event.as_str();
+        let name = event.name();
         let stage_name: &'e str = &self.engine.stage(ticket).name;
         match plan {
             Plan::Attach(artifact) => {
@@ -255,7 +242,7 @@ impl<'e> Run<'e> {
                         AuditEntry::Event(_) => {}
                     }
                 }
-                if let Some(d) = &event.data {
+                if let EventKind::Set { data: d } = &event.kind {
                     note(&mut given, d);
                 }
                 let fields = Arc::make_mut(&mut ticket.fields).map_mut();

@@ -43,7 +43,7 @@ impl<'e> Run<'e> {
         }
         let detail = match owner {
             Some(o) => detail!(self, "owner {o}"),
-            None => Text::const_new(""),
+            None => Text::default(),
         };
         self.row(at, RowKind::Entered, Some(&stage.name), ticket.tier.as_deref(), detail);
         if stage.terminal {

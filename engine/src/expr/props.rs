@@ -1,9 +1,8 @@
 //! The direct evaluator never changes an answer: for random conditions in and around its subset,
 //! over random values of every type, `eval_bool` (direct evaluator first, rhai when it declines)
 //! returns exactly what rhai alone returns, errors included.
-#![allow(clippy::unwrap_used, reason = "test code: a failure is the test failing")]
 
-use ombud_engine::expr::{ExprEngine, scope_of};
+use super::{ExprEngine, scope_of};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
