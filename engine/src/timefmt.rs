@@ -61,6 +61,28 @@ impl std::fmt::Display for Human {
     }
 }
 
+/// Serde `deserialize_with` for the instants of inputs (openings, events): chrono's RFC 3339
+/// parser, and for any other form chrono reads (a space for the `T`, say) chrono's `FromStr`,
+/// whose error is the one reported. The first is several times faster on the usual shape.
+pub(crate) fn de_instant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<DateTime<Utc>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = DateTime<Utc>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 date and time")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            DateTime::parse_from_rfc3339(s)
+                .or_else(|_| s.parse::<DateTime<chrono::FixedOffset>>())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Visitor)
+}
+
 /// Date and time in the zone without the weekday (`2026-02-13 17:30`), for table columns.
 /// Unlike [`human`], local midnight is shown as `00:00` of the day it starts.
 ///
@@ -118,6 +140,34 @@ mod tests {
                 .unwrap();
             let pattern = if hms.2 == 0 { "%a %-d %b %-Y %H:%M" } else { "%a %-d %b %-Y %H:%M:%S" };
             assert_eq!(human(utc, t), t.format(pattern).to_string());
+        }
+    }
+
+    /// Inputs' instants read as chrono's `FromStr` reads them: the same instants, the same
+    /// forms accepted and refused.
+    #[test]
+    fn instants_read_as_chrono_reads_them() {
+        #[derive(serde::Deserialize)]
+        struct At {
+            #[serde(deserialize_with = "de_instant")]
+            at: DateTime<Utc>,
+        }
+        for s in [
+            "2026-02-13T17:30:00+08:00",
+            "2026-02-13T09:30:00Z",
+            "2026-02-13T17:30:00.5+08:00",
+            "2026-02-13t17:30:00z",
+            "2026-02-13 17:30:00+08:00",
+            "2026-02-29T17:30:00+08:00",
+            "2026-02-13T24:00:00+08:00",
+            "2026-02-13T17:30:60+08:00",
+            "2026-02-13T17:30:00+24:00",
+            "2026-02-13T17:30:00",
+            "2026-07-01 09:20",
+        ] {
+            let ours = serde_json::from_value::<At>(serde_json::json!({ "at": s }));
+            let chrono = s.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc));
+            assert_eq!(ours.map(|a| a.at).ok(), chrono.ok(), "{s}");
         }
     }
 }

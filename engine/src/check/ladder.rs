@@ -49,6 +49,13 @@ pub(crate) fn step_order(
     None
 }
 
+/// Whether every step of `steps` falls at or before the next on every clock: each pair of
+/// neighbours is ordered whatever the budget (`80%` before `100%` before `deadline + 1 working
+/// day`), not only by what the checks could compare.
+pub(crate) fn always_in_order(steps: &[LadderStep]) -> bool {
+    steps.windows(2).all(|w| step_cmp(&w[0].at, &w[1].at) == Some(std::cmp::Ordering::Less))
+}
+
 /// Position of a ladder step relative to the deadline, for ordering checks.
 fn step_cmp(a: &StepAt, b: &StepAt) -> Option<std::cmp::Ordering> {
     use std::cmp::Ordering::*;
@@ -94,5 +101,41 @@ fn step_cmp(a: &StepAt, b: &StepAt) -> Option<std::cmp::Ordering> {
                 _ => None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::always_in_order;
+    use crate::compile::{LadderAction, LadderStep, StepAt};
+    use crate::policy::Duration;
+
+    fn steps(at: &[StepAt]) -> Vec<LadderStep> {
+        at.iter()
+            .map(|at| LadderStep {
+                at: at.clone(),
+                at_text: String::new(),
+                action: LadderAction::Notify,
+                to: None,
+                notify: None,
+                mark: None,
+                when: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ladder_is_in_order_only_when_every_clock_keeps_it_so() {
+        let after = |n| StepAt::Offset { before: false, by: Duration::WorkingDays(n) };
+        let deadline = StepAt::Offset { before: false, by: Duration::Wall { seconds: 0 } };
+        let two_hours_before =
+            StepAt::Offset { before: true, by: Duration::Wall { seconds: 7200 } };
+        let standard = [StepAt::Percent(80.0), StepAt::Percent(100.0), after(1)];
+        assert!(always_in_order(&steps(&standard)));
+        assert!(always_in_order(&steps(&[after(1), after(2)])));
+        // `80%` and `deadline - 2h` swap places as the budget grows; `deadline` and `100%` fall
+        // apart when the deadline lies outside working time.
+        assert!(!always_in_order(&steps(&[StepAt::Percent(80.0), two_hours_before])));
+        assert!(!always_in_order(&steps(&[deadline, StepAt::Percent(100.0)])));
     }
 }

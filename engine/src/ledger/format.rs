@@ -70,6 +70,7 @@ impl LedgerLine {
 #[serde(deny_unknown_fields)]
 pub(super) struct LedgerOpen {
     /// When the complaint was received.
+    #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
     /// Who complained (for the repeat-complaint rate). A ledger-level attribute, not a policy
     /// field; when absent, a string field `complainant` in `fields` is used instead.

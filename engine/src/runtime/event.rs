@@ -19,6 +19,7 @@ pub struct OpenTicket {
     /// The host's ticket id.
     pub id: String,
     /// When the complaint was received.
+    #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
     /// Ticket data, checked against the policy's `fields`.
     #[serde(default)]
@@ -258,6 +259,7 @@ impl<'de> Deserialize<'de> for Event {
 #[serde(deny_unknown_fields)]
 pub struct RecordedEvent {
     /// When it happened.
+    #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
     /// Event name.
     pub event: Text,

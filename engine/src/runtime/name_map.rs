@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 /// A few values by name, sorted by name: a ticket's fields, artifacts, obligations and group
 /// members. Read it like a `BTreeMap` (`get`, `contains_key`, `iter`, `keys`); it serialises as
-/// the same JSON object. It is one sorted vector searched by binary search: a ticket holds a
-/// handful of entries, where a `BTreeMap`'s first node alone takes room for eleven.
+/// the same JSON object. It is one sorted vector: a ticket holds a handful of entries, where a
+/// `BTreeMap`'s first node alone takes room for eleven.
 ///
 /// ```
 /// use ombud_engine::runtime::NameMap;
@@ -69,8 +69,12 @@ impl<V> NameMap<V> {
         self.0.is_empty()
     }
 
+    /// Where `name` is (a plain scan: the maps hold a few names), or where it would go.
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        match self.0.iter().position(|(k, _)| k.as_str() == name) {
+            Some(i) => Ok(i),
+            None => Err(self.0.partition_point(|(k, _)| k.as_str() < name)),
+        }
     }
 
     /// The value for `name`.

@@ -102,12 +102,14 @@ impl<'e> Run<'e> {
                 consider(c.deadline, Due::Breach);
             }
             let stage = self.engine.stage(ticket);
-            if let Some(ladder) = stage.ladder.and_then(|l| p.ladders.get(l)) {
-                // At most 64 steps, the width of `fired`.
-                for (i, step) in ladder.steps.iter().take(64).enumerate() {
-                    if c.fired & (1u64 << i) == 0 {
-                        consider(self.step_time(c, &step.at), Due::Step(i));
-                    }
+            if let Some((l, ladder)) = stage.ladder.and_then(|l| Some((l, p.ladders.get(l)?))) {
+                // At most 64 steps, the width of `fired`. Of a ladder whose steps always fall in
+                // the order listed, the first pending step is the earliest.
+                let in_order = self.engine.ladders_in_order.get(l).copied().unwrap_or(false);
+                let pending = ladder.steps.iter().take(64).enumerate();
+                let pending = pending.filter(|(i, _)| c.fired & (1u64 << i) == 0);
+                for (i, step) in pending.take(if in_order { 1 } else { 64 }) {
+                    consider(self.step_time(c, &step.at), Due::Step(i));
                 }
             }
         }

@@ -80,6 +80,13 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
+    /// Every name a ticket's fields hold, in name order: each declared field with its default
+    /// (the type's neutral value when it has none), and each computed field that is not
+    /// declared, with null until `derive` sets it.
+    layout: Vec<(Text, Value)>,
+    /// Per ladder, whether its steps always fall in the order listed
+    /// ([`crate::check::ladder::always_in_order`]).
+    ladders_in_order: Vec<bool>,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -150,7 +157,32 @@ impl Engine {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
         let keywords = policy.derived.iter().map(Keywords::new).collect();
-        Engine { policy, pin, artifacts, keywords, seal: true, text: true, history: true }
+        let mut layout: Vec<(Text, Value)> = policy
+            .fields
+            .iter()
+            .map(|f| (Text::from(&f.name), f.default.clone().unwrap_or_else(|| neutral(&f.ty))))
+            .collect();
+        for d in policy.derived.iter().filter(|d| policy.field(&d.name).is_none()) {
+            layout.push((Text::from(&d.name), Value::Null));
+        }
+        layout.sort_by(|a, b| a.0.cmp(&b.0));
+        layout.dedup_by(|a, b| a.0 == b.0);
+        let ladders_in_order = policy
+            .ladders
+            .iter()
+            .map(|l| crate::check::ladder::always_in_order(&l.steps))
+            .collect();
+        Engine {
+            policy,
+            pin,
+            artifacts,
+            keywords,
+            layout,
+            ladders_in_order,
+            seal: true,
+            text: true,
+            history: true,
+        }
     }
 
     /// The same engine, but audit records are not sealed: every applied event is still recorded
@@ -320,23 +352,26 @@ impl Engine {
         input: &OpenTicket,
     ) -> Result<(Ticket, Run<'_>, Option<DateTime<Utc>>), Rejection> {
         // The given values (null is not given), checked in name order (a JSON map is sorted),
-        // so the first error is the same whatever the policy's declaration order. A declared
-        // field not given takes its default; a computed one holds null until `derive` sets it
-        // (a condition reads null as it reads a missing name).
+        // so the first error is the same whatever the policy's declaration order. Every name a
+        // check accepts is in the layout, so merging the two in name order gives the map in
+        // order: a given value where there is one, the layout's otherwise (a condition reads a
+        // computed field's null as it reads a missing name).
         let given = |name: &str| input.fields.get(name).is_some_and(|v| !v.is_null());
-        let p = &self.policy;
-        let mut entries = Vec::with_capacity(p.fields.len() + p.derived.len());
+        let mut checked = Vec::with_capacity(input.fields.len());
         for (name, value) in input.fields.iter().filter(|(_, v)| !v.is_null()) {
-            entries.push((Text::from(name.as_str()), self.check_field(name, value)?));
+            checked.push((name.as_str(), self.check_field(name, value)?));
         }
-        for f in p.fields.iter().filter(|f| !given(&f.name)) {
-            let value = f.default.clone().unwrap_or_else(|| neutral(&f.ty));
-            entries.push((Text::from(f.name.as_str()), value));
-        }
-        for d in p.derived.iter().filter(|d| !given(&d.name) && p.field(&d.name).is_none()) {
-            entries.push((Text::from(d.name.as_str()), Value::Null));
-        }
-        let mut fields = FieldMap::from_vec(entries);
+        let mut checked = checked.into_iter().peekable();
+        let entries = self.layout.iter().map(|(name, default)| {
+            match checked.next_if(|(k, _)| *k == name.as_str()) {
+                Some((_, value)) => (name.clone(), value),
+                None => (name.clone(), default.clone()),
+            }
+        });
+        let mut fields = FieldMap::from_vec(entries.collect());
+        // INVARIANT: every name `check_field` accepts is a declared or a computed field, so it
+        // is in the layout and the merge used every checked value.
+        debug_assert!(checked.next().is_none(), "a checked field outside the layout");
         let derive_errors = self.derive(&mut fields, &given);
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
