@@ -13,6 +13,7 @@
 
 use crate::render::{emit, render_json, render_text, summary, use_colour};
 use chrono::{NaiveDate, Utc};
+use ombud_engine::DiagnosticCode;
 use ombud_engine::calendar::parse_date;
 use ombud_engine::check::{calendar_coverage, sort_diagnostics};
 use ombud_engine::{Calendar, Diagnostic, load_policy_file};
@@ -101,7 +102,7 @@ pub fn run(args: Args) -> ExitCode {
                 Err(err) => err.into_diagnostics(),
             },
         };
-        if diags.iter().any(|d| d.code == "E0100") {
+        if diags.iter().any(|d| d.code == DiagnosticCode::E0100) {
             for d in &diags {
                 eprintln!("error: {}", d.message);
             }

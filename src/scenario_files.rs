@@ -1,6 +1,7 @@
 //! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
 //! loading (and caching) the policies they name, printing diagnostics, and colour.
 
+use ombud_engine::DiagnosticCode;
 use ombud_engine::{CompiledPolicy, Diagnostic, Scenario, Source};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,7 +77,7 @@ pub fn policy_path(
         return Ok(p.to_path_buf());
     }
     let Some(rel) = &scenario.policy else {
-        let d = Diagnostic::error("E0609", "the scenario names no policy")
+        let d = Diagnostic::error(DiagnosticCode::E0609, "the scenario names no policy")
             .with_source(&scenario.source)
             .with_span(ombud_engine::Span::at_offset(&scenario.source.text, 0, 0))
             .with_hint("add `policy: path/to/policy.yaml` or pass `--policy FILE`");
@@ -85,13 +86,16 @@ pub fn policy_path(
     let base = scenario_path.parent().unwrap_or(Path::new("."));
     let path = base.join(&rel.value);
     if !path.is_file() {
-        let d = Diagnostic::error("E0609", format!("policy file `{}` not found", rel.value))
-            .with_source(&scenario.source)
-            .with_span(rel.span)
-            .with_hint(format!(
-                "the path is relative to the scenario file: it names {}",
-                path.display()
-            ));
+        let d = Diagnostic::error(
+            DiagnosticCode::E0609,
+            format!("policy file `{}` not found", rel.value),
+        )
+        .with_source(&scenario.source)
+        .with_span(rel.span)
+        .with_hint(format!(
+            "the path is relative to the scenario file: it names {}",
+            path.display()
+        ));
         return Err(Problem::Diagnostics(vec![d]));
     }
     Ok(path)

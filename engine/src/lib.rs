@@ -44,7 +44,7 @@ pub mod timefmt;
 mod yaml;
 
 pub use calendar::Calendar;
-pub use check::{Diagnostic, Severity, Source, Span};
+pub use check::{Diagnostic, DiagnosticCode, Severity, Source, Span};
 pub use ledger::{
     build_report, compare_with_ledger, generate, ledger_chains, ledger_tickets, replay,
     verify_ticket,

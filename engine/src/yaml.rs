@@ -6,6 +6,7 @@
 //! calendar loader and the scenario reader then build their typed models by hand, collecting
 //! every diagnostic.
 
+use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
@@ -26,11 +27,11 @@ pub(crate) enum Document {
 }
 
 impl Document {
-    fn code(self) -> &'static str {
+    fn code(self) -> DiagnosticCode {
         match self {
-            Document::Policy => "E0101",
-            Document::Calendar => "E0500",
-            Document::Scenario => "E0601",
+            Document::Policy => DiagnosticCode::E0101,
+            Document::Calendar => DiagnosticCode::E0500,
+            Document::Scenario => DiagnosticCode::E0601,
         }
     }
 
@@ -443,7 +444,7 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let e = parse_tree("a: 1\nb: [1, 2\n", Document::Policy).unwrap_err();
-        assert_eq!(e.code, "E0101");
+        assert_eq!(e.code, DiagnosticCode::E0101);
         assert_eq!((e.span.line, e.span.column), (2, 4));
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
@@ -458,8 +459,8 @@ mod tests {
         let e = parse_tree(&bomb, Document::Policy).unwrap_err();
         assert!(e.message.contains("limits"), "{}", e.message);
         let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(parse_tree(&deep, Document::Policy).unwrap_err().code, "E0101");
-        assert_eq!(parse_tree("a\0b", Document::Policy).unwrap_err().code, "E0101");
+        assert_eq!(parse_tree(&deep, Document::Policy).unwrap_err().code, DiagnosticCode::E0101);
+        assert_eq!(parse_tree("a\0b", Document::Policy).unwrap_err().code, DiagnosticCode::E0101);
     }
 
     #[test]

@@ -120,7 +120,7 @@ stages:
 fn every_error_is_collected_with_its_exact_place() {
     let diags = load_policy("small.yaml", SMALL, None).unwrap_err().into_diagnostics();
     let got: Vec<(&str, u32, u32)> =
-        diags.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
+        diags.iter().map(|d| (d.code.as_str(), d.span.line, d.span.column)).collect();
     assert_eq!(
         got,
         [
@@ -203,7 +203,7 @@ stages:
 "#;
     let diags = load_policy("ml.yaml", text, None).unwrap_err().into_diagnostics();
     let got: Vec<(&str, u32, u32)> =
-        diags.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
+        diags.iter().map(|d| (d.code.as_str(), d.span.line, d.span.column)).collect();
     assert_eq!(got, [("E0403", 16, 25), ("E0402", 20, 16), ("E0402", 23, 13)]);
 }
 
@@ -220,7 +220,9 @@ stages:
   b: { terminal: true }
 "#;
     let diags = load_policy("p.yaml", text, None).unwrap_err().into_diagnostics();
-    let got: Vec<(&str, u32, u32, &str)> =
-        diags.iter().map(|d| (d.code, d.span.line, d.span.column, d.message.as_str())).collect();
+    let got: Vec<(&str, u32, u32, &str)> = diags
+        .iter()
+        .map(|d| (d.code.as_str(), d.span.line, d.span.column, d.message.as_str()))
+        .collect();
     assert_eq!(got, [("E0206", 8, 37, "`set` is a built-in event")]);
 }

@@ -104,7 +104,8 @@ expect:
     // A count of people would only repeat `marks`: it is refused where it is written.
     let diags =
         Scenario::parse(&Source::new("inline.yaml", text("  mark_assignees: 1\n"))).unwrap_err();
-    let got: Vec<_> = diags.iter().map(|d| (d.code, d.span.line, d.message.as_str())).collect();
+    let got: Vec<_> =
+        diags.iter().map(|d| (d.code.as_str(), d.span.line, d.message.as_str())).collect();
     assert_eq!(
         got,
         [(

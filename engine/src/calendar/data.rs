@@ -6,6 +6,7 @@
 use super::hours::{BusinessHours, HOURS_FORM};
 use super::text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 use super::{Calendar, CalendarSource, DayKind, Definition, day_index};
+use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, did_you_mean};
 use crate::yaml::{Document, Node, NodeKind, parse_tree, value_span};
 use chrono::{Datelike, NaiveDate, NaiveTime};
@@ -91,7 +92,7 @@ impl Ctx {
         Some(Cow::Owned(written.map_or(fallback, str::to_string)))
     }
 
-    fn push(&mut self, code: &'static str, msg: String, span: Span, hint: Option<String>) {
+    fn push(&mut self, code: DiagnosticCode, msg: String, span: Span, hint: Option<String>) {
         let mut d = Diagnostic::error(code, msg).with_span(span).with_source(&self.source);
         if let Some(h) = hint {
             d = d.with_hint(h);
@@ -99,7 +100,7 @@ impl Ctx {
         self.diags.push(d);
     }
 
-    fn err(&mut self, code: &'static str, msg: String, n: &Node, hint: Option<String>) {
+    fn err(&mut self, code: DiagnosticCode, msg: String, n: &Node, hint: Option<String>) {
         let span = self.span(n);
         self.push(code, msg, span, hint);
     }
@@ -113,7 +114,7 @@ impl Ctx {
     ) -> Option<Vec<(&'static str, &'n Node, &'n Node)>> {
         let NodeKind::Map(entries) = &n.kind else {
             self.err(
-                "E0514",
+                DiagnosticCode::E0514,
                 format!("{what} must be a mapping, found {}", shape(n)),
                 n,
                 Some(format!("expected keys: {}", backticked(allowed))),
@@ -124,7 +125,12 @@ impl Ctx {
         let mut seen: Vec<&str> = Vec::new();
         for (k, v) in entries {
             let Some(written) = self.scalar(k) else {
-                self.err("E0514", format!("keys of {what} must be plain words"), k, None);
+                self.err(
+                    DiagnosticCode::E0514,
+                    format!("keys of {what} must be plain words"),
+                    k,
+                    None,
+                );
                 continue;
             };
             let Some(&key) = allowed.iter().find(|a| **a == written) else {
@@ -133,11 +139,21 @@ impl Ctx {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("{what} takes: {}", backticked(allowed)),
                 };
-                self.err("E0505", format!("unknown key `{key}` in {what}"), k, Some(hint));
+                self.err(
+                    DiagnosticCode::E0505,
+                    format!("unknown key `{key}` in {what}"),
+                    k,
+                    Some(hint),
+                );
                 continue;
             };
             if seen.contains(&key) {
-                self.err("E0505", format!("key `{key}` appears twice in {what}"), k, None);
+                self.err(
+                    DiagnosticCode::E0505,
+                    format!("key `{key}` appears twice in {what}"),
+                    k,
+                    None,
+                );
                 continue;
             }
             seen.push(key);
@@ -151,7 +167,12 @@ impl Ctx {
             NodeKind::Seq(items) => items,
             NodeKind::Null => &[],
             _ => {
-                self.err("E0514", format!("`{what}` must be a list, found {}", shape(n)), n, None);
+                self.err(
+                    DiagnosticCode::E0514,
+                    format!("`{what}` must be a list, found {}", shape(n)),
+                    n,
+                    None,
+                );
                 &[]
             }
         }
@@ -161,7 +182,12 @@ impl Ctx {
         match self.scalar(n) {
             Some(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
             _ => {
-                self.err("E0514", format!("`{what}` must be a non-empty text"), n, None);
+                self.err(
+                    DiagnosticCode::E0514,
+                    format!("`{what}` must be a non-empty text"),
+                    n,
+                    None,
+                );
                 None
             }
         }
@@ -169,12 +195,22 @@ impl Ctx {
 
     fn date(&mut self, n: &Node, what: &str) -> Option<NaiveDate> {
         let Some(s) = self.scalar(n) else {
-            self.err("E0506", format!("`{what}` must be a date"), n, Some(DATE_FORM.into()));
+            self.err(
+                DiagnosticCode::E0506,
+                format!("`{what}` must be a date"),
+                n,
+                Some(DATE_FORM.into()),
+            );
             return None;
         };
         let date = parse_date(&s);
         if date.is_none() {
-            self.err("E0506", format!("`{s}` is not a date"), n, Some(DATE_FORM.into()));
+            self.err(
+                DiagnosticCode::E0506,
+                format!("`{s}` is not a date"),
+                n,
+                Some(DATE_FORM.into()),
+            );
         }
         date
     }
@@ -255,7 +291,7 @@ fn load_unsorted(
         Some(n) => cx.text(n, "id"),
         None => {
             cx.push(
-                "E0508",
+                DiagnosticCode::E0508,
                 "missing key `id`".into(),
                 root_span,
                 Some("every calendar file starts with `id: <short-name>`".into()),
@@ -277,7 +313,7 @@ fn load_unsorted(
                     let msg = format!("`{key}` cannot be set in a file that `extends` another");
                     let hint = "an organisation's file adds `closures` and `extra_workdays`; the \
                                 public calendar owns zone, workweek, coverage and holidays";
-                    cx.err("E0512", msg, k, Some(hint.into()));
+                    cx.err(DiagnosticCode::E0512, msg, k, Some(hint.into()));
                 }
             }
             let reference = cx.text(n, "extends");
@@ -286,7 +322,7 @@ fn load_unsorted(
                     let msg =
                         format!("`extends: {r}` goes more than {MAX_EXTENDS_DEPTH} levels deep");
                     cx.err(
-                        "E0507",
+                        DiagnosticCode::E0507,
                         msg,
                         n,
                         Some("check the chain of `extends` for a cycle".into()),
@@ -296,7 +332,9 @@ fn load_unsorted(
                 Some(r) => match super::resolve_at_depth(&r, base_dir, depth + 1) {
                     Ok(c) => Some(c),
                     Err(mut ds) => {
-                        let unknown = ds.iter().all(|d| d.code == "E0507" && !d.span.is_known());
+                        let unknown = ds
+                            .iter()
+                            .all(|d| d.code == DiagnosticCode::E0507 && !d.span.is_known());
                         if unknown {
                             // The reference itself is wrong: point at it.
                             let span = cx.span(n);
@@ -319,7 +357,7 @@ fn load_unsorted(
         (Some(n), false) => parse_tz(&mut cx, n),
         (None, false) => {
             cx.push(
-                "E0508",
+                DiagnosticCode::E0508,
                 "missing key `timezone`".into(),
                 root_span,
                 Some("give an IANA zone, e.g. `timezone: Asia/Shanghai`".into()),
@@ -332,7 +370,7 @@ fn load_unsorted(
         (Some(n), false) => parse_workweek(&mut cx, n),
         (None, false) => {
             cx.push(
-                "E0508",
+                DiagnosticCode::E0508,
                 "missing key `workweek`".into(),
                 root_span,
                 Some("e.g. `workweek: [mon, tue, wed, thu, fri]`".into()),
@@ -346,7 +384,7 @@ fn load_unsorted(
         (Some(n), false) => parse_covers(&mut cx, n),
         (None, false) => {
             cx.push(
-                "E0508",
+                DiagnosticCode::E0508,
                 "missing key `covers`".into(),
                 root_span,
                 Some(
@@ -416,7 +454,7 @@ fn load_unsorted(
                 "an unbounded calendar has no dated days; give `covers: {from, to}`".to_string(),
             ),
         };
-        cx.push("E0504", msg, span, Some(hint));
+        cx.push(DiagnosticCode::E0504, msg, span, Some(hint));
     };
 
     // Public holidays.
@@ -448,14 +486,14 @@ fn load_unsorted(
         let wd = m.date.weekday().num_days_from_monday() as usize;
         if kinds[i] == DayKind::Holiday {
             cx.push(
-                "E0503",
+                DiagnosticCode::E0503,
                 format!("make-up working day `{}` lies inside a holiday", m.date),
                 m.span,
                 Some("a make-up working day is a weekend day that is worked".into()),
             );
         } else if workweek[wd] {
             cx.push(
-                "E0503",
+                DiagnosticCode::E0503,
                 format!("make-up working day `{}` is not on a weekend ({})", m.date, DAY_NAMES[wd]),
                 m.span,
                 Some(
@@ -464,7 +502,7 @@ fn load_unsorted(
             );
         } else if kinds[i] == DayKind::MakeupWorkday {
             cx.push(
-                "E0502",
+                DiagnosticCode::E0502,
                 format!("make-up working day `{}` is listed twice", m.date),
                 m.span,
                 None,
@@ -479,14 +517,14 @@ fn load_unsorted(
                     None => "`for` names the holiday the day is worked for".into(),
                 };
                 cx.push(
-                    "E0511",
+                    DiagnosticCode::E0511,
                     format!("make-up day is `for` an unknown holiday `{name}`"),
                     *span,
                     Some(hint),
                 );
             }
             None => cx.push(
-                "E0508",
+                DiagnosticCode::E0508,
                 format!("make-up working day `{}` has no `for`", m.date),
                 m.span,
                 Some("add `for: <holiday name>`".into()),
@@ -517,7 +555,7 @@ fn load_unsorted(
         };
         if matches!(kinds[i], DayKind::Workday | DayKind::MakeupWorkday) {
             cx.push(
-                "E0513",
+                DiagnosticCode::E0513,
                 format!("extra working day `{}` is already a working day", e.date),
                 e.span,
                 Some("list only days that would otherwise be off".into()),
@@ -534,7 +572,7 @@ fn load_unsorted(
         let n = find(&entries, "cutoff").or_else(|| find(&entries, "hours"));
         let span = n.map_or(root_span, |n| cx.span(n));
         cx.push(
-            "E0509",
+            DiagnosticCode::E0509,
             format!("cutoff `{}` is after close of business `{}`", c.format("%H:%M"), close.format("%H:%M")),
             span,
             Some("a ticket received after closing cannot count that day; set the cutoff at or before closing".into()),
@@ -562,7 +600,7 @@ fn parse_tz(cx: &mut Ctx, n: &Node) -> Option<Tz> {
     match parse_time_zone(&s) {
         Ok(tz) => Some(tz),
         Err(hint) => {
-            cx.err("E0501", format!("unknown time zone `{s}`"), n, Some(hint));
+            cx.err(DiagnosticCode::E0501, format!("unknown time zone `{s}`"), n, Some(hint));
             None
         }
     }
@@ -573,7 +611,7 @@ fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
     let mut ok = true;
     for item in cx.seq(n, "workweek") {
         let Some(s) = cx.scalar(item) else {
-            cx.err("E0510", "workweek days must be day names".into(), item, None);
+            cx.err(DiagnosticCode::E0510, "workweek days must be day names".into(), item, None);
             ok = false;
             continue;
         };
@@ -581,7 +619,12 @@ fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
         let pos = DAY_NAMES.iter().position(|d| lc == *d || (lc.len() > 3 && lc.starts_with(d)));
         match pos {
             Some(i) if week[i] => {
-                cx.err("E0510", format!("`{s}` appears twice in `workweek`"), item, None);
+                cx.err(
+                    DiagnosticCode::E0510,
+                    format!("`{s}` appears twice in `workweek`"),
+                    item,
+                    None,
+                );
                 ok = false;
             }
             Some(i) => week[i] = true,
@@ -590,14 +633,19 @@ fn parse_workweek(cx: &mut Ctx, n: &Node) -> Option<[bool; 7]> {
                     Some(d) => format!("did you mean `{d}`?"),
                     None => "write days as `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`".into(),
                 };
-                cx.err("E0510", format!("unknown day `{s}` in `workweek`"), item, Some(hint));
+                cx.err(
+                    DiagnosticCode::E0510,
+                    format!("unknown day `{s}` in `workweek`"),
+                    item,
+                    Some(hint),
+                );
                 ok = false;
             }
         }
     }
     if ok && !week.contains(&true) {
         cx.err(
-            "E0510",
+            DiagnosticCode::E0510,
             "`workweek` has no working day".into(),
             n,
             Some("e.g. `workweek: [mon, tue, wed, thu, fri]`".into()),
@@ -612,7 +660,7 @@ fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>
             return Some(None);
         }
         cx.err(
-            "E0514",
+            DiagnosticCode::E0514,
             format!("`covers` must be `{{from, to}}` or `unbounded`, not `{s}`"),
             n,
             Some("e.g. `covers: {from: 2026-01-01, to: 2026-12-31}`".into()),
@@ -624,12 +672,17 @@ fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>
     let to = required(cx, &entries, "to", n, "`covers`").and_then(|v| cx.date(v, "to"));
     let (from, to) = (from?, to?);
     if to < from {
-        cx.err("E0506", format!("`covers` ends ({to}) before it starts ({from})"), n, None);
+        cx.err(
+            DiagnosticCode::E0506,
+            format!("`covers` ends ({to}) before it starts ({from})"),
+            n,
+            None,
+        );
         return None;
     }
     if day_index(to) - day_index(from) >= MAX_COVERED_DAYS {
         cx.err(
-            "E0515",
+            DiagnosticCode::E0515,
             format!("`covers` spans more than {MAX_COVERED_DAYS} days"),
             n,
             Some("cover only the years you have holiday data for".into()),
@@ -649,7 +702,7 @@ fn parse_hours(cx: &mut Ctx, n: &Node) -> Option<BusinessHours> {
             let lead = value.len() - value.trim_start().len();
             let sub = value_span(&cx.source.text, n.span, &value, e.offset + lead, 1);
             cx.push(
-                "E0509",
+                DiagnosticCode::E0509,
                 format!("invalid business hours: {}", e.message),
                 sub,
                 Some(HOURS_FORM.into()),
@@ -663,7 +716,12 @@ fn cutoff(cx: &mut Ctx, n: &Node) -> Option<NaiveTime> {
     let s = cx.text(n, "cutoff")?;
     let t = parse_cutoff(&s);
     if t.is_none() {
-        cx.err("E0509", format!("`{s}` is not a time of day"), n, Some(CUTOFF_FORM.into()));
+        cx.err(
+            DiagnosticCode::E0509,
+            format!("`{s}` is not a time of day"),
+            n,
+            Some(CUTOFF_FORM.into()),
+        );
     }
     t
 }
@@ -677,7 +735,7 @@ fn required<'n>(
 ) -> Option<&'n Node> {
     let found = find(entries, key);
     if found.is_none() {
-        cx.err("E0508", format!("{what} is missing `{key}`"), parent, None);
+        cx.err(DiagnosticCode::E0508, format!("{what} is missing `{key}`"), parent, None);
     }
     found
 }
@@ -700,7 +758,7 @@ fn periods(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Period> {
                 match (f, t2) {
                     (Some(f), Some(t2)) if t2 < f => {
                         cx.err(
-                            "E0506",
+                            DiagnosticCode::E0506,
                             format!("period ends (`{t2}`) before it starts (`{f}`)"),
                             t,
                             None,
@@ -713,7 +771,7 @@ fn periods(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Period> {
             }
             _ => {
                 cx.err(
-                    "E0508",
+                    DiagnosticCode::E0508,
                     "a period needs either `date` or both `from` and `to`".into(),
                     item,
                     Some("e.g. `{name: Labour Day, from: 2026-05-01, to: 2026-05-05}`".into()),
@@ -760,7 +818,12 @@ fn parse_sources(cx: &mut Ctx, n: &Node) -> Vec<CalendarSource> {
         let year = required(cx, &e, "year", item, "the source").and_then(|v| {
             let y = cx.scalar(v).and_then(|s| s.trim().parse::<i32>().ok());
             if y.is_none() {
-                cx.err("E0506", "`year` must be a year such as `2026`".into(), v, None);
+                cx.err(
+                    DiagnosticCode::E0506,
+                    "`year` must be a year such as `2026`".into(),
+                    v,
+                    None,
+                );
             }
             y
         });
@@ -782,7 +845,7 @@ fn check_overlaps(cx: &mut Ctx, periods: &[Period], what: &str) {
         let (a, b) = (pair[0], pair[1]);
         if b.from <= a.to {
             let d = Diagnostic::error(
-                "E0502",
+                DiagnosticCode::E0502,
                 format!(
                     "{what} `{}` ({} to {}) overlaps `{}` ({} to {})",
                     b.name, b.from, b.to, a.name, a.from, a.to

@@ -46,7 +46,7 @@ pub struct HoursError {
 /// use ombud_engine::calendar::{Calendar, HOURS_FORM};
 /// let text = "id: shop\nextends: weekdays\nhours: 9-17\n";
 /// let diags = Calendar::from_yaml("shop.yaml", text, None).unwrap_err();
-/// assert_eq!((diags[0].code, diags[0].hint.as_deref()), ("E0509", Some(HOURS_FORM)));
+/// assert_eq!((diags[0].code.as_str(), diags[0].hint.as_deref()), ("E0509", Some(HOURS_FORM)));
 /// ```
 pub const HOURS_FORM: &str =
     "write windows as `HH:MM-HH:MM` separated by commas, e.g. `09:00-12:00,13:30-18:00`";

@@ -16,6 +16,8 @@
 //! assert!(d.provisional.is_none());
 //! ```
 
+use crate::check::DiagnosticCode;
+
 mod arith;
 mod bundled;
 mod data;
@@ -572,7 +574,8 @@ pub(crate) fn resolve_at_depth(
             ),
         };
         return Err(vec![
-            Diagnostic::error("E0507", format!("unknown calendar `{reference}`")).with_hint(hint),
+            Diagnostic::error(DiagnosticCode::E0507, format!("unknown calendar `{reference}`"))
+                .with_hint(hint),
         ]);
     }
     let path = match base_dir {
@@ -582,7 +585,7 @@ pub(crate) fn resolve_at_depth(
     let text = std::fs::read_to_string(&path).map_err(|e| {
         vec![
             Diagnostic::error(
-                "E0507",
+                DiagnosticCode::E0507,
                 format!("cannot read calendar file `{}`: {}", path.display(), e),
             )
             .with_hint("paths are relative to the file that names them"),

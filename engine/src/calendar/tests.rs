@@ -357,19 +357,22 @@ fn extends_a_file_relative_to_base_dir() {
 #[test]
 fn resolve_unknown_ids_and_files() {
     let e = Calendar::resolve("cn-mainlnd", None).unwrap_err();
-    assert_eq!((e[0].code, e[0].message.as_str()), ("E0507", "unknown calendar `cn-mainlnd`"));
+    assert_eq!(
+        (e[0].code, e[0].message.as_str()),
+        (DiagnosticCode::E0507, "unknown calendar `cn-mainlnd`")
+    );
     assert_eq!(e[0].hint.as_deref(), Some("did you mean `cn-mainland`?"));
     let e = Calendar::resolve("zz", None).unwrap_err();
     assert!(e[0].hint.as_deref().unwrap().contains("`weekdays`"));
     let e = Calendar::resolve("nope/missing.yaml", None).unwrap_err();
-    assert_eq!(e[0].code, "E0507");
+    assert_eq!(e[0].code, DiagnosticCode::E0507);
 }
 
 fn diags(text: &str) -> Vec<Diagnostic> {
     Calendar::from_yaml("bad.yaml", text, None).unwrap_err()
 }
 
-fn codes(text: &str) -> Vec<&'static str> {
+fn codes(text: &str) -> Vec<DiagnosticCode> {
     diags(text).iter().map(|d| d.code).collect()
 }
 
@@ -379,7 +382,7 @@ const HEAD: &str = "id: t\ntimezone: Asia/Shanghai\nworkweek: [mon, tue, wed, th
 #[test]
 fn diagnostic_e0500_yaml_syntax() {
     let ds = diags("id: [unclosed\n");
-    assert_eq!(ds[0].code, "E0500");
+    assert_eq!(ds[0].code, DiagnosticCode::E0500);
     assert!(ds[0].span.is_known());
     assert_eq!(ds[0].file(), Some("bad.yaml"));
 }
@@ -387,7 +390,7 @@ fn diagnostic_e0500_yaml_syntax() {
 #[test]
 fn diagnostic_e0501_unknown_zone() {
     let ds = diags("id: t\ntimezone: Europe/Berln\nworkweek: [mon]\ncovers: unbounded\n");
-    assert_eq!(ds[0].code, "E0501");
+    assert_eq!(ds[0].code, DiagnosticCode::E0501);
     assert_eq!(ds[0].message, "unknown time zone `Europe/Berln`");
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `Europe/Berlin`?"));
     assert_eq!((ds[0].span.line, ds[0].span.column), (2, 11));
@@ -401,7 +404,7 @@ fn diagnostic_e0502_overlapping_periods() {
     );
     let ds = diags(&text);
     assert_eq!(ds.len(), 1);
-    assert_eq!(ds[0].code, "E0502");
+    assert_eq!(ds[0].code, DiagnosticCode::E0502);
     assert_eq!(ds[0].span.line, 7);
     assert_eq!(ds[0].related.as_ref().unwrap().0.line, 6);
 }
@@ -413,7 +416,10 @@ fn diagnostic_e0503_makeup_not_on_weekend() {
          - {{date: 2026-05-06, for: A}}\n  - {{date: 2026-05-01, for: A}}\n"
     );
     let ds = diags(&text);
-    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0503", "E0503"]);
+    assert_eq!(
+        ds.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [DiagnosticCode::E0503, DiagnosticCode::E0503]
+    );
     assert_eq!(ds[0].message, "make-up working day `2026-05-06` is not on a weekend (wed)");
     assert_eq!(ds[0].span.line, 8);
 }
@@ -421,10 +427,10 @@ fn diagnostic_e0503_makeup_not_on_weekend() {
 #[test]
 fn diagnostic_e0504_outside_coverage() {
     let text = format!("{HEAD}holidays:\n  - {{name: A, date: 2027-01-01}}\n");
-    assert_eq!(codes(&text), ["E0504"]);
+    assert_eq!(codes(&text), [DiagnosticCode::E0504]);
     let text = "id: t\ntimezone: UTC\nworkweek: [mon]\ncovers: unbounded\n\
                 holidays:\n  - {name: A, date: 2027-01-01}\n";
-    assert_eq!(codes(text), ["E0504"]);
+    assert_eq!(codes(text), [DiagnosticCode::E0504]);
 }
 
 #[test]
@@ -432,7 +438,10 @@ fn diagnostic_e0505_unknown_keys_all_reported() {
     let text = format!("{HEAD}hoildays: []\nholidays:\n  - {{nme: A, date: 2026-05-01}}\n");
     let ds = diags(&text);
     // Sorted by place: the entry missing `name` starts before its unknown key `nme`.
-    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0505", "E0508", "E0505"]);
+    assert_eq!(
+        ds.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [DiagnosticCode::E0505, DiagnosticCode::E0508, DiagnosticCode::E0505]
+    );
     assert_eq!(ds[0].message, "unknown key `hoildays` in a calendar file");
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `holidays`?"));
     assert_eq!((ds[0].span.line, ds[0].span.column), (5, 1));
@@ -445,7 +454,10 @@ fn diagnostic_e0506_bad_dates() {
         "{HEAD}holidays:\n  - {{name: A, date: 2026-02-30}}\n  - {{name: B, from: 2026-03-05, to: 2026-03-01}}\n"
     );
     let ds = diags(&text);
-    assert_eq!(ds.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0506", "E0506"]);
+    assert_eq!(
+        ds.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [DiagnosticCode::E0506, DiagnosticCode::E0506]
+    );
     assert_eq!(ds[0].message, "`2026-02-30` is not a date");
     assert_eq!((ds[0].span.line, ds[0].span.column), (6, 21));
     assert_eq!(ds[0].hint.as_deref(), Some(data_date_hint()));
@@ -458,7 +470,7 @@ fn data_date_hint() -> &'static str {
 #[test]
 fn diagnostic_e0507_unknown_extends() {
     let ds = diags("id: org\nextends: cn-mainlnd\n");
-    assert_eq!(ds[0].code, "E0507");
+    assert_eq!(ds[0].code, DiagnosticCode::E0507);
     assert_eq!((ds[0].span.line, ds[0].span.column), (2, 10));
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `cn-mainland`?"));
 }
@@ -469,44 +481,58 @@ fn diagnostics_of_other_shapes() {
     let ds = diags(&format!("{HEAD}id: u\n"));
     assert_eq!(
         (ds[0].code, ds[0].message.as_str()),
-        ("E0505", "key `id` appears twice in a calendar file")
+        (DiagnosticCode::E0505, "key `id` appears twice in a calendar file")
     );
     assert_eq!(ds[0].span.line, 5);
     // Missing keys.
-    assert_eq!(codes("name: x\n"), ["E0508", "E0508", "E0508", "E0508"]);
+    assert_eq!(
+        codes("name: x\n"),
+        [
+            DiagnosticCode::E0508,
+            DiagnosticCode::E0508,
+            DiagnosticCode::E0508,
+            DiagnosticCode::E0508
+        ]
+    );
     // Bad hours point inside the value.
     let ds = diags(&format!("{HEAD}hours: \"09:00-12:00,13:30-1800\"\n"));
-    assert_eq!(ds[0].code, "E0509");
+    assert_eq!(ds[0].code, DiagnosticCode::E0509);
     assert_eq!((ds[0].span.line, ds[0].span.column), (5, 27));
-    assert_eq!(codes(&format!("{HEAD}cutoff: \"25:00\"\n")), ["E0509"]);
-    assert_eq!(codes(&format!("{HEAD}hours: \"09:00-17:00\"\ncutoff: \"18:00\"\n")), ["E0509"]);
+    assert_eq!(codes(&format!("{HEAD}cutoff: \"25:00\"\n")), [DiagnosticCode::E0509]);
+    assert_eq!(
+        codes(&format!("{HEAD}hours: \"09:00-17:00\"\ncutoff: \"18:00\"\n")),
+        [DiagnosticCode::E0509]
+    );
     // Workweek.
     assert_eq!(
         codes("id: t\ntimezone: UTC\nworkweek: [mon, tues, mon, sunday, xyz]\ncovers: unbounded\n"),
-        ["E0510", "E0510"]
+        [DiagnosticCode::E0510, DiagnosticCode::E0510]
     );
-    assert_eq!(codes("id: t\ntimezone: UTC\nworkweek: []\ncovers: unbounded\n"), ["E0510"]);
+    assert_eq!(
+        codes("id: t\ntimezone: UTC\nworkweek: []\ncovers: unbounded\n"),
+        [DiagnosticCode::E0510]
+    );
     // Make-up for an unknown holiday.
     let text = format!(
         "{HEAD}holidays:\n  - {{name: Labour Day, date: 2026-05-01}}\nmakeup_workdays:\n  - {{date: 2026-05-09, for: Labor Day}}\n"
     );
     let ds = diags(&text);
-    assert_eq!(ds[0].code, "E0511");
+    assert_eq!(ds[0].code, DiagnosticCode::E0511);
     assert_eq!(ds[0].hint.as_deref(), Some("did you mean `Labour Day`?"));
     // Keys an extending file may not set.
-    assert_eq!(codes("id: o\nextends: weekdays\ntimezone: UTC\n"), ["E0512"]);
+    assert_eq!(codes("id: o\nextends: weekdays\ntimezone: UTC\n"), [DiagnosticCode::E0512]);
     // Extra working day that already is one.
     let ds = diags("id: o\nextends: cn-mainland\nextra_workdays:\n  - {date: 2026-02-13}\n");
-    assert_eq!(ds[0].code, "E0513");
+    assert_eq!(ds[0].code, DiagnosticCode::E0513);
     // Wrong shapes.
-    assert_eq!(codes(&format!("{HEAD}holidays: 5\n")), ["E0514"]);
-    assert_eq!(codes("- a\n- b\n"), ["E0514"]);
+    assert_eq!(codes(&format!("{HEAD}holidays: 5\n")), [DiagnosticCode::E0514]);
+    assert_eq!(codes("- a\n- b\n"), [DiagnosticCode::E0514]);
     // Too long a range.
     assert_eq!(
         codes(
             "id: t\ntimezone: UTC\nworkweek: [mon]\ncovers: {from: 1000-01-01, to: 2900-01-01}\n"
         ),
-        ["E0515"]
+        [DiagnosticCode::E0515]
     );
     // Every diagnostic is lowercase-first and located.
     for text in ["id: t\ntimezone: Mars/Base\nworkweek: [mon]\ncovers: unbounded\n"] {

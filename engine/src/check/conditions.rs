@@ -6,6 +6,7 @@
 use super::names::backticked;
 use super::scan::{comparisons, variables};
 use super::{Diagnostic, did_you_mean};
+use crate::check::DiagnosticCode;
 use crate::compile::FieldType;
 use crate::expr::{Expr, ExprEngine, ExprError, ExprErrorKind};
 use crate::policy::model::{At, DeriveSpec};
@@ -43,17 +44,17 @@ pub(crate) fn compile_error(
                     backticked(&vars.keys().cloned().collect::<Vec<_>>())
                 ),
             };
-            ("E0402", word.len().max(1), hint)
+            (DiagnosticCode::E0402, word.len().max(1), hint)
         }
         ExprErrorKind::Limit if at.value.len() > crate::expr::limits::MAX_SOURCE_LEN => (
-            "E0401",
+            DiagnosticCode::E0401,
             1,
             "split the condition: compute its parts as `derive` values and combine them"
                 .to_string(),
         ),
         // rhai's `LiteralTooLarge`: a list or map literal over the data limits.
         ExprErrorKind::Limit if e.message.contains("literal") => (
-            "E0401",
+            DiagnosticCode::E0401,
             1,
             format!(
                 "a list literal holds at most {} entries: split it across rules, or \
@@ -62,7 +63,7 @@ pub(crate) fn compile_error(
             ),
         ),
         ExprErrorKind::Limit => (
-            "E0401",
+            DiagnosticCode::E0401,
             1,
             format!(
                 "a condition nests at most {} levels, and each `||` or `&&` of a chain \
@@ -72,7 +73,7 @@ pub(crate) fn compile_error(
             ),
         ),
         _ => (
-            "E0401",
+            DiagnosticCode::E0401,
             1,
             "conditions are rhai expressions, e.g. `severity == \"major\" && claim_amount >= 10000`"
                 .to_string(),
@@ -113,13 +114,13 @@ pub(crate) fn by_sample(
                 other => other,
             };
             (
-                "E0412",
+                DiagnosticCode::E0412,
                 format!("condition produces a {found}, not a boolean"),
                 "a condition must be true or false, e.g. `amount > 0`".to_string(),
             )
         }
         ExprErrorKind::Runtime if err.message.starts_with("function not found") => (
-            "E0406",
+            DiagnosticCode::E0406,
             format!("type mismatch in condition: {}", err.message),
             "check the types of the fields this compares or combines (see `fields:`)".to_string(),
         ),
@@ -147,9 +148,12 @@ pub(crate) fn enum_literals(
             None => format!("`{}` is one of {}", c.name, backticked(values)),
         };
         out.push(
-            Diagnostic::error("E0403", format!("`{}` is not a value of `{}`", c.literal, c.name))
-                .with_span(inner(text, at, c.offset, c.len))
-                .with_hint(hint),
+            Diagnostic::error(
+                DiagnosticCode::E0403,
+                format!("`{}` is not a value of `{}`", c.literal, c.name),
+            )
+            .with_span(inner(text, at, c.offset, c.len))
+            .with_hint(hint),
         );
     }
     out
@@ -175,9 +179,12 @@ pub(crate) fn default_value(name: &str, ty: &FieldType, n: &Node) -> Vec<Diagnos
                     |m| format!("did you mean `{m}`?"),
                 );
                 out.push(
-                    Diagnostic::error("E0403", format!("`{s}` is not a value of `{name}`"))
-                        .with_span(at.span)
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        DiagnosticCode::E0403,
+                        format!("`{s}` is not a value of `{name}`"),
+                    )
+                    .with_span(at.span)
+                    .with_hint(hint),
                 );
             }
             true
@@ -196,7 +203,7 @@ pub(crate) fn default_value(name: &str, ty: &FieldType, n: &Node) -> Vec<Diagnos
         };
         out.push(
             Diagnostic::error(
-                "E0406",
+                DiagnosticCode::E0406,
                 format!("default of `{name}` is {}, but the field is a {tname}", n.kind.describe()),
             )
             .with_span(n.span)
@@ -227,10 +234,12 @@ pub(crate) fn derive_order(
             format!("derive `{}` reads `{name}`, which is computed after it", this.name.value)
         };
         let span = inner(text, when, offset, name.len());
-        out.push(Diagnostic::error("E0410", what).with_span(span).with_hint(format!(
-            "derived values are computed in file order: move `{name}` above `{}`",
-            this.name.value
-        )));
+        out.push(Diagnostic::error(DiagnosticCode::E0410, what).with_span(span).with_hint(
+            format!(
+                "derived values are computed in file order: move `{name}` above `{}`",
+                this.name.value
+            ),
+        ));
     }
     out
 }

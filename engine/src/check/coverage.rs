@@ -4,6 +4,7 @@
 //! the calendar's zone, overridable with `OMBUD_TODAY`).
 
 use super::Diagnostic;
+use crate::check::DiagnosticCode;
 use crate::compile::CompiledPolicy;
 use chrono::NaiveDate;
 
@@ -59,7 +60,7 @@ pub fn calendar_coverage(policy: &CompiledPolicy, today: NaiveDate) -> Option<Di
         _ => format!("calendar `{id}` ended on {end} ({} days ago)", -left),
     };
     Some(
-        Diagnostic::warning("W0201", message)
+        Diagnostic::warning(DiagnosticCode::W0201, message)
             .with_span(policy.calendar_span)
             .with_source(&policy.source)
             .with_hint(format!(

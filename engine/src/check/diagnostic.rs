@@ -5,6 +5,7 @@
 //! where one helps, a hint. Policies, calendars, scenarios and ledgers all report through it, so a
 //! host or an editor integration handles one type.
 
+use super::DiagnosticCode;
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use std::sync::Arc;
 /// How bad a diagnostic is. Errors stop a policy from compiling; warnings do not.
 ///
 /// ```
+/// use ombud_engine::DiagnosticCode;
 /// use ombud_engine::check::{Diagnostic, Severity};
-/// let w = Diagnostic::warning("W0104", "event `resolvd` looks like a misspelling of `resolved`");
+/// let w = Diagnostic::warning(DiagnosticCode::W0104, "event `resolvd` looks like a misspelling of `resolved`");
 /// assert_eq!(w.severity, Severity::Warning);
 /// assert_eq!(w.severity.to_string(), "warning");
 /// assert_eq!(serde_json::json!(Severity::Error), "error");
@@ -69,8 +71,9 @@ impl Span {
     /// Whether this span has a real location.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::{Diagnostic, Span};
-    /// let unplaced = Diagnostic::error("E0100", "cannot read `p.yaml`");
+    /// let unplaced = Diagnostic::error(DiagnosticCode::E0100, "cannot read `p.yaml`");
     /// assert!(!unplaced.span.is_known());
     /// assert!(Span::new(1, 1, 0, 0).is_known());
     /// ```
@@ -137,9 +140,10 @@ impl Source {
     /// A shared source with `name` and `text`.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::{Diagnostic, Source};
     /// let src = Source::new("calendars/acme.yaml", "id: acme\nzone: Europe/Berln\n");
-    /// let d = Diagnostic::error("E0501", "unknown time zone `Europe/Berln`").with_source(&src);
+    /// let d = Diagnostic::error(DiagnosticCode::E0501, "unknown time zone `Europe/Berln`").with_source(&src);
     /// assert_eq!(std::sync::Arc::strong_count(&src), 2);
     /// assert_eq!(d.file(), Some("calendars/acme.yaml"));
     /// ```
@@ -151,8 +155,9 @@ impl Source {
 /// One located finding about an input.
 ///
 /// ```
+/// use ombud_engine::DiagnosticCode;
 /// use ombud_engine::check::{Diagnostic, Severity, Span};
-/// let d = Diagnostic::error("E0201", "unknown stage `feedbak`")
+/// let d = Diagnostic::error(DiagnosticCode::E0201, "unknown stage `feedbak`")
 ///     .with_span(Span::new(4, 9, 40, 7))
 ///     .with_hint("did you mean `feedback`?");
 /// assert_eq!(d.severity, Severity::Error);
@@ -163,7 +168,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// Stable code, e.g. `E0201`; documented in `docs/diagnostics.md`.
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     /// What is wrong: lowercase, no final period, user input in backticks.
     pub message: String,
     /// Where; unknown when `span.line == 0`.
@@ -180,12 +185,13 @@ impl Diagnostic {
     /// A new error with `code` and `message`, not yet located.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::Diagnostic;
-    /// let d = Diagnostic::error("E0104", "the policy has no `start`");
+    /// let d = Diagnostic::error(DiagnosticCode::E0104, "the policy has no `start`");
     /// assert!(d.is_error() && !d.span.is_known());
     /// assert_eq!(d.to_string(), "error[E0104]: the policy has no `start`");
     /// ```
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: DiagnosticCode, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -200,20 +206,22 @@ impl Diagnostic {
     /// A new warning with `code` and `message`, not yet located.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::Diagnostic;
-    /// let d = Diagnostic::warning("W0101", "`values` is ignored: field `amount` is not an enum");
+    /// let d = Diagnostic::warning(DiagnosticCode::W0101, "`values` is ignored: field `amount` is not an enum");
     /// assert!(!d.is_error());
     /// assert!(d.to_string().starts_with("warning[W0101]: `values` is ignored"));
     /// ```
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: DiagnosticCode, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     /// Points the diagnostic at `span`.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::{Diagnostic, Span};
-    /// let d = Diagnostic::error("E0202", "unknown tier `agnet`");
+    /// let d = Diagnostic::error(DiagnosticCode::E0202, "unknown tier `agnet`");
     /// let d = d.with_span(Span::new(9, 14, 120, 5));
     /// assert_eq!((d.to_json().line, d.to_json().column), (9, 14));
     /// ```
@@ -226,9 +234,10 @@ impl Diagnostic {
     /// Attaches the source text the span points into.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::{Diagnostic, Source, Span};
     /// let src = Source::new("p.yaml", "start: intke\n");
-    /// let d = Diagnostic::error("E0201", "unknown stage `intke`");
+    /// let d = Diagnostic::error(DiagnosticCode::E0201, "unknown stage `intke`");
     /// let d = d.with_span(Span::new(1, 8, 7, 5));
     /// assert_eq!(d.file(), None);
     /// let d = d.with_source(&src);
@@ -244,8 +253,9 @@ impl Diagnostic {
     /// Adds a hint.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::Diagnostic;
-    /// let d = Diagnostic::error("E0106", "`numbr` is not a valid field type")
+    /// let d = Diagnostic::error(DiagnosticCode::E0106, "`numbr` is not a valid field type")
     ///     .with_hint("did you mean `number`?");
     /// assert_eq!(d.hint.as_deref(), Some("did you mean `number`?"));
     /// ```
@@ -288,7 +298,7 @@ impl Diagnostic {
     ///
     /// ```
     /// let errors = ombud_engine::load_policy("acme/policy.yaml", "- a\n", None).unwrap_err().into_diagnostics();
-    /// assert_eq!((errors[0].code, errors[0].file()), ("E0102", Some("acme/policy.yaml")));
+    /// assert_eq!((errors[0].code.as_str(), errors[0].file()), ("E0102", Some("acme/policy.yaml")));
     /// ```
     pub fn file(&self) -> Option<&str> {
         self.source.as_deref().map(|s| s.name.as_str())
@@ -298,8 +308,9 @@ impl Diagnostic {
     /// `{"severity","code","message","file","line","column","hint"}` with 1-based positions.
     ///
     /// ```
+    /// use ombud_engine::DiagnosticCode;
     /// use ombud_engine::check::{Diagnostic, Span};
-    /// let d = Diagnostic::error("E0204", "unknown ladder `urgnt`")
+    /// let d = Diagnostic::error(DiagnosticCode::E0204, "unknown ladder `urgnt`")
     ///     .with_span(Span::new(3, 13, 40, 5));
     /// assert_eq!(
     ///     serde_json::to_string(&d.to_json()).unwrap(),
@@ -335,7 +346,7 @@ impl std::error::Error for Diagnostic {}
 /// let text = "policy: p\ntiers: [agent\n";
 /// let errors = ombud_engine::load_policy("p.yaml", text, None).unwrap_err().into_diagnostics();
 /// let json = errors[0].to_json();
-/// assert_eq!((json.code, json.file, json.line, json.column), ("E0101", Some("p.yaml"), 2, 8));
+/// assert_eq!((json.code.as_str(), json.file, json.line, json.column), ("E0101", Some("p.yaml"), 2, 8));
 /// assert_eq!(json.message, "invalid YAML: unclosed bracket '['");
 /// ```
 #[derive(Debug, Serialize)]
@@ -343,7 +354,7 @@ pub struct DiagnosticJson<'a> {
     /// `error` or `warning`.
     pub severity: Severity,
     /// Stable code.
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     /// The message.
     pub message: &'a str,
     /// File name, or null.
@@ -359,10 +370,10 @@ pub struct DiagnosticJson<'a> {
 /// Sorts diagnostics by file, line, column, then code, so output is stable.
 ///
 /// ```
-/// use ombud_engine::check::{Diagnostic, Span, sort_diagnostics};
+/// use ombud_engine::check::{Diagnostic, DiagnosticCode, Span, sort_diagnostics};
 /// let at = |code, line, col| Diagnostic::error(code, "…").with_span(Span::new(line, col, 0, 1));
-/// let mut diags = vec![at("E0302", 9, 3), at("E0202", 4, 12)];
-/// diags.extend([at("E0201", 4, 12), at("E0103", 4, 1)]);
+/// let mut diags = vec![at(DiagnosticCode::E0302, 9, 3), at(DiagnosticCode::E0202, 4, 12)];
+/// diags.extend([at(DiagnosticCode::E0201, 4, 12), at(DiagnosticCode::E0103, 4, 1)]);
 /// sort_diagnostics(&mut diags);
 /// let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
 /// assert_eq!(codes, ["E0103", "E0201", "E0202", "E0302"]);

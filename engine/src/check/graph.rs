@@ -2,6 +2,7 @@
 //! with no way out (codes E0301–E0304).
 
 use super::{Diagnostic, Span};
+use crate::check::DiagnosticCode;
 use crate::compile::{EdgeLabel, StageId};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -30,9 +31,12 @@ pub(crate) fn check_graph(
         stages.iter().enumerate().filter(|(_, s)| s.terminal).map(|(i, _)| i).collect();
     if terminals.is_empty() && !stages.is_empty() {
         out.push(
-            Diagnostic::error("E0301", "no stage is terminal, so no ticket can ever close")
-                .with_span(stages_key)
-                .with_hint("mark the final stage with `terminal: true`"),
+            Diagnostic::error(
+                DiagnosticCode::E0301,
+                "no stage is terminal, so no ticket can ever close",
+            )
+            .with_span(stages_key)
+            .with_hint("mark the final stage with `terminal: true`"),
         );
     }
     if let Some(start) = start {
@@ -48,7 +52,7 @@ pub(crate) fn check_graph(
                 let start_name = stages.get(start).map_or("", |s| s.name);
                 out.push(
                     Diagnostic::error(
-                        "E0302",
+                        DiagnosticCode::E0302,
                         format!("stage `{}` cannot be reached from `{start_name}`", s.name),
                     )
                     .with_span(s.span)
@@ -92,7 +96,7 @@ pub(crate) fn check_graph(
         let Some(first) = ids.first().and_then(|&i| stages.get(i)) else { continue };
         out.push(
             Diagnostic::error(
-                "E0304",
+                DiagnosticCode::E0304,
                 format!(
                     "stages {} form a cycle with no exit",
                     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
@@ -112,7 +116,7 @@ pub(crate) fn check_graph(
             } else {
                 format!("no terminal stage can be reached from stage `{}`", s.name)
             };
-            out.push(Diagnostic::error("E0303", msg).with_span(s.span).with_hint(
+            out.push(Diagnostic::error(DiagnosticCode::E0303, msg).with_span(s.span).with_hint(
                 "add a transition towards a terminal stage, or mark it `terminal: true`",
             ));
         }

@@ -1,6 +1,7 @@
 //! Checks of ladders: steps listed out of firing order, and the same action twice at one point.
 
 use super::{Diagnostic, Span};
+use crate::check::DiagnosticCode;
 use crate::compile::{LadderAction, LadderStep, StepAt};
 
 /// The first problem of a ladder step against the steps listed before it (`earlier`, each with
@@ -17,7 +18,7 @@ pub(crate) fn step_order(
             Some(std::cmp::Ordering::Equal) if prev.action == action => {
                 return Some(
                     Diagnostic::error(
-                        "E0409",
+                        DiagnosticCode::E0409,
                         format!(
                             "ladder `{ladder}` has two `{}` steps at `{at_text}`",
                             format!("{action:?}").to_lowercase(),
@@ -31,7 +32,7 @@ pub(crate) fn step_order(
             Some(std::cmp::Ordering::Greater) => {
                 return Some(
                     Diagnostic::error(
-                        "E0408",
+                        DiagnosticCode::E0408,
                         format!(
                             "step `{at_text}` of ladder `{ladder}` fires before the step above it \
                              (`{}`)",

@@ -10,13 +10,14 @@
 //!             triage: {owner: clerk, on: {refunded: closd}}\n  closed: {terminal: true}\n";
 //! let errors = ombud_engine::load_policy("refunds.yaml", text, None).unwrap_err().into_diagnostics();
 //! let d = &errors[0];
-//! assert_eq!((d.code, d.span.line, d.span.column), ("E0201", 6, 41));
+//! assert_eq!((d.code.as_str(), d.span.line, d.span.column), ("E0201", 6, 41));
 //! assert_eq!(d.to_string(), "error[E0201]: unknown stage `closd`");
 //! assert_eq!(d.hint.as_deref(), Some("did you mean `closed`?"));
 //! let json = serde_json::to_value(d.to_json()).unwrap();
 //! assert_eq!((json["file"].as_str(), json["line"].as_u64()), (Some("refunds.yaml"), Some(6)));
 //! ```
 
+mod code;
 pub(crate) mod conditions;
 mod coverage;
 mod diagnostic;
@@ -25,6 +26,7 @@ pub(crate) mod ladder;
 pub(crate) mod names;
 pub(crate) mod scan;
 
+pub use code::DiagnosticCode;
 pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};
 pub use diagnostic::{Diagnostic, DiagnosticJson, Severity, Source, Span, sort_diagnostics};
 pub(crate) use diagnostic::{did_you_mean, edit_distance};

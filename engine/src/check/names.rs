@@ -2,6 +2,7 @@
 //! are built-ins or undeclared, and near-duplicate spellings.
 
 use super::{Diagnostic, did_you_mean, edit_distance};
+use crate::check::DiagnosticCode;
 use crate::policy::model::At;
 
 /// `a`, `b` as `` `a`, `b` ``.
@@ -12,7 +13,7 @@ pub(crate) fn backticked(items: &[String]) -> String {
 /// An unknown name of `kind` (`stage`, `tier`, …), with a "did you mean" among `candidates`, or
 /// the declared names.
 pub(crate) fn unknown(
-    code: &'static str,
+    code: DiagnosticCode,
     kind: &str,
     at: &At<String>,
     candidates: &[String],
@@ -31,10 +32,13 @@ pub(crate) fn listed_twice(items: &[At<String>], what: &str) -> Vec<Diagnostic> 
     for (i, a) in items.iter().enumerate() {
         if let Some(first) = items.get(..i).and_then(|s| s.iter().find(|b| b.value == a.value)) {
             out.push(
-                Diagnostic::error("E0207", format!("{what} `{}` is listed twice", a.value))
-                    .with_span(a.span)
-                    .with_related(first.span, "first listed here")
-                    .with_hint("remove the repeated entry"),
+                Diagnostic::error(
+                    DiagnosticCode::E0207,
+                    format!("{what} `{}` is listed twice", a.value),
+                )
+                .with_span(a.span)
+                .with_related(first.span, "first listed here")
+                .with_hint("remove the repeated entry"),
             );
         }
     }
@@ -49,7 +53,7 @@ pub(crate) fn event_names(uses: &[At<String>], declared: Option<&[String]>) -> V
     // event of that name would never be taken.
     for u in uses.iter().filter(|u| crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str())) {
         out.push(
-            Diagnostic::error("E0206", format!("`{}` is a built-in event", u.value))
+            Diagnostic::error(DiagnosticCode::E0206, format!("`{}` is a built-in event", u.value))
                 .with_span(u.span)
                 .with_hint(format!(
                     "the engine acts on `{0}` itself and never passes it to the policy: \
@@ -62,19 +66,19 @@ pub(crate) fn event_names(uses: &[At<String>], declared: Option<&[String]>) -> V
         for u in uses {
             let builtin = crate::runtime::BUILTIN_EVENTS.contains(&u.value.as_str());
             if !builtin && !decl.contains(&u.value) {
-                out.push(unknown("E0206", "event", u, decl));
+                out.push(unknown(DiagnosticCode::E0206, "event", u, decl));
             }
         }
         return out;
     }
-    out.extend(similar_names(uses, "W0104", "event", "events"));
+    out.extend(similar_names(uses, DiagnosticCode::W0104, "event", "events"));
     out
 }
 
 /// Warns about names that differ by one or two letters (a likely typo).
 pub(crate) fn similar_names(
     uses: &[At<String>],
-    code: &'static str,
+    code: DiagnosticCode,
     kind: &str,
     key: &str,
 ) -> Vec<Diagnostic> {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::calendar::{BusinessHours, CUTOFF_FORM, HOURS_FORM, parse_cutoff, parse_time_zone};
+use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
 use crate::check::{Diagnostic, Source, Span, conditions, ladder};
@@ -90,7 +91,7 @@ impl<'t> Compiler<'t> {
         let to = to?;
         let id = stage_names.iter().position(|n| *n == to.value);
         if id.is_none() {
-            self.push(unknown("E0201", "stage", to, stage_names));
+            self.push(unknown(DiagnosticCode::E0201, "stage", to, stage_names));
         }
         id
     }
@@ -99,7 +100,7 @@ impl<'t> Compiler<'t> {
         let id = tiers.iter().position(|t| *t == at.value);
         // With a malformed `tiers:` (already reported) every reference would be "unknown".
         if id.is_none() && !self.quiet_tiers {
-            self.push(unknown("E0202", "tier", at, tiers));
+            self.push(unknown(DiagnosticCode::E0202, "tier", at, tiers));
         }
         id
     }
@@ -113,7 +114,7 @@ impl<'t> Compiler<'t> {
                 if id.is_none() && !self.quiet_tiers {
                     let mut c = tiers.to_vec();
                     c.extend(["next".to_string(), "owner".to_string()]);
-                    self.push(unknown("E0202", "tier", at, &c));
+                    self.push(unknown(DiagnosticCode::E0202, "tier", at, &c));
                 }
                 id.map(TierTarget::Tier)
             }
@@ -133,7 +134,7 @@ impl<'t> Compiler<'t> {
                 let span = self.inner_span(at, base + e.offset, rest);
                 self.push(
                     Diagnostic::error(
-                        "E0404",
+                        DiagnosticCode::E0404,
                         format!("invalid duration `{}`: {}", text.trim(), e.message),
                     )
                     .with_span(span)
@@ -179,7 +180,7 @@ impl<'t> Compiler<'t> {
                     if f.values.is_empty() {
                         self.push(
                             Diagnostic::error(
-                                "E0104",
+                                DiagnosticCode::E0104,
                                 format!("enum field `{}` has no `values`", f.name.value),
                             )
                             .with_span(ty.span)
@@ -195,7 +196,7 @@ impl<'t> Compiler<'t> {
             if !matches!(ty, FieldType::Enum(_)) && !f.values.is_empty() {
                 self.push(
                     Diagnostic::warning(
-                        "W0101",
+                        DiagnosticCode::W0101,
                         format!("`values` is ignored: field `{}` is not an enum", f.name.value),
                     )
                     .with_span(f.values.first().map_or(f.name.span, |v| v.span))
@@ -247,7 +248,7 @@ impl<'t> Compiler<'t> {
                     if !same {
                         self.push(
                             Diagnostic::error(
-                                "E0406",
+                                DiagnosticCode::E0406,
                                 format!(
                                     "derive `{}` gives {} here but {} in its first rule",
                                     d.name.value,
@@ -286,7 +287,7 @@ impl<'t> Compiler<'t> {
                 if let Some(prev) = unconditional {
                     self.push(
                         Diagnostic::warning(
-                            "W0102",
+                            DiagnosticCode::W0102,
                             format!("this rule of `{}` never applies", d.name.value),
                         )
                         .with_span(r.span)
@@ -354,7 +355,7 @@ impl<'t> Compiler<'t> {
 
     fn bad_at(&mut self, at: &At<String>) {
         self.push(
-            Diagnostic::error("E0405", format!("invalid ladder step time `{}`", at.value))
+            Diagnostic::error(DiagnosticCode::E0405, format!("invalid ladder step time `{}`", at.value))
                 .with_span(at.span)
                 .with_hint("write a share of the time limit (`80%`), `deadline`, or `deadline + 1 working day` / `deadline - 2h`"),
         );
@@ -374,9 +375,12 @@ impl<'t> Compiler<'t> {
                     && s.to.is_none()
                 {
                     self.push(
-                        Diagnostic::error("E0104", "an escalate or reassign step has no `to`")
-                            .with_span(a.span)
-                            .with_hint("add `to: next`, `to: owner` or `to: <tier>`"),
+                        Diagnostic::error(
+                            DiagnosticCode::E0104,
+                            "an escalate or reassign step has no `to`",
+                        )
+                        .with_span(a.span)
+                        .with_hint("add `to: next`, `to: owner` or `to: <tier>`"),
                     );
                 }
                 let (Some(at), Some(action)) = (at, s.action.as_ref()) else { continue };
@@ -416,7 +420,7 @@ impl<'t> Compiler<'t> {
             if i + 1 == list.len() && c.when.is_some() && list.len() > 1 {
                 self.push(
                     Diagnostic::error(
-                        "E0407",
+                        DiagnosticCode::E0407,
                         format!("the last entry of `{key}` of stage `{stage}` has a condition"),
                     )
                     .with_span(c.span)
@@ -428,7 +432,7 @@ impl<'t> Compiler<'t> {
             } else if list.len() == 1 && c.when.is_some() {
                 self.push(
                     Diagnostic::error(
-                        "E0407",
+                        DiagnosticCode::E0407,
                         format!("the only entry of `{key}` of stage `{stage}` has a condition"),
                     )
                     .with_span(c.span)
@@ -460,7 +464,7 @@ impl<'t> Compiler<'t> {
                 let span = self.inner_span(h, e.offset, 1);
                 self.push(
                     Diagnostic::error(
-                        "E0411",
+                        DiagnosticCode::E0411,
                         format!("invalid business hours `{}`: {}", h.value, e.message),
                     )
                     .with_span(span)
@@ -473,9 +477,12 @@ impl<'t> Compiler<'t> {
             Ok(tz) => Some(tz),
             Err(hint) => {
                 self.push(
-                    Diagnostic::error("E0411", format!("unknown time zone `{}`", t.value))
-                        .with_span(t.span)
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        DiagnosticCode::E0411,
+                        format!("unknown time zone `{}`", t.value),
+                    )
+                    .with_span(t.span)
+                    .with_hint(hint),
                 );
                 None
             }
@@ -484,9 +491,12 @@ impl<'t> Compiler<'t> {
             let t = parse_cutoff(&c.value);
             if t.is_none() {
                 self.push(
-                    Diagnostic::error("E0411", format!("invalid cutoff `{}`", c.value))
-                        .with_span(c.span)
-                        .with_hint(CUTOFF_FORM),
+                    Diagnostic::error(
+                        DiagnosticCode::E0411,
+                        format!("invalid cutoff `{}`", c.value),
+                    )
+                    .with_span(c.span)
+                    .with_hint(CUTOFF_FORM),
                 );
             }
             t
@@ -506,7 +516,7 @@ impl<'t> Compiler<'t> {
                 file = file.or_else(|| d.file().map(str::to_string));
                 self.push(d);
             } else if reference.is_none() {
-                let mut e = Diagnostic::error("E0208", d.message).with_span(at.span);
+                let mut e = Diagnostic::error(DiagnosticCode::E0208, d.message).with_span(at.span);
                 if let Some(h) = d.hint {
                     e = e.with_hint(h);
                 }
@@ -514,14 +524,20 @@ impl<'t> Compiler<'t> {
             }
         }
         let e = reference.unwrap_or_else(|| match file {
-            Some(f) => Diagnostic::error("E0208", format!("calendar `{}` has errors", at.value))
-                .with_span(at.span)
-                .with_hint(format!("fix the errors reported in `{f}`")),
-            None => Diagnostic::error("E0208", format!("unknown calendar `{}`", at.value))
-                .with_span(at.span)
-                .with_hint(
-                    "use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file",
-                ),
+            Some(f) => Diagnostic::error(
+                DiagnosticCode::E0208,
+                format!("calendar `{}` has errors", at.value),
+            )
+            .with_span(at.span)
+            .with_hint(format!("fix the errors reported in `{f}`")),
+            None => Diagnostic::error(
+                DiagnosticCode::E0208,
+                format!("unknown calendar `{}`", at.value),
+            )
+            .with_span(at.span)
+            .with_hint(
+                "use a bundled calendar id (e.g. `cn-mainland`) or a path to a calendar file",
+            ),
         });
         self.push(e);
     }
@@ -541,7 +557,7 @@ impl<'t> Compiler<'t> {
         let tiers: Vec<String> = doc.tiers.iter().map(|t| t.value.clone()).collect();
         if doc.tiers.is_empty() && doc.tiers_span.is_none() {
             self.push(
-                Diagnostic::error("E0104", "the policy declares no `tiers`")
+                Diagnostic::error(DiagnosticCode::E0104, "the policy declares no `tiers`")
                     .with_span(Span { len: 0, ..doc.span })
                     .with_hint("add `tiers: [frontline, supervisor, management]` (lowest first)"),
             );
@@ -553,14 +569,14 @@ impl<'t> Compiler<'t> {
         let default_ladder = doc.ladder.as_ref().and_then(|l| {
             let id = ladder_names.iter().position(|n| *n == l.value);
             if id.is_none() {
-                self.push(unknown("E0204", "ladder", l, &ladder_names));
+                self.push(unknown(DiagnosticCode::E0204, "ladder", l, &ladder_names));
             }
             id
         });
         let start = doc.start.as_ref().and_then(|s| {
             let id = stage_names.iter().position(|n| *n == s.value);
             if id.is_none() {
-                self.push(unknown("E0201", "stage", s, &stage_names));
+                self.push(unknown(DiagnosticCode::E0201, "stage", s, &stage_names));
             }
             id
         });
@@ -582,7 +598,7 @@ impl<'t> Compiler<'t> {
             if terminal && (!s.on.is_empty() || !s.auto.is_empty() || !s.due.is_empty()) {
                 self.push(
                     Diagnostic::warning(
-                        "W0103",
+                        DiagnosticCode::W0103,
                         format!("terminal stage `{name}` has transitions or a time limit that never apply"),
                     )
                     .with_span(s.name.span)
@@ -591,9 +607,12 @@ impl<'t> Compiler<'t> {
             }
             if !terminal && s.owner.is_empty() && s.owner_span.is_none() {
                 self.push(
-                    Diagnostic::error("E0104", format!("stage `{name}` has no `owner`"))
-                        .with_span(s.name.span)
-                        .with_hint("add `owner: <tier>` (or mark the stage `terminal: true`)"),
+                    Diagnostic::error(
+                        DiagnosticCode::E0104,
+                        format!("stage `{name}` has no `owner`"),
+                    )
+                    .with_span(s.name.span)
+                    .with_hint("add `owner: <tier>` (or mark the stage `terminal: true`)"),
                 );
             }
             let owner = self.conditional(&s.owner, "owner", name, |c, v| c.tier(&tiers, v));
@@ -603,7 +622,7 @@ impl<'t> Compiler<'t> {
             if let Some(decl) = &declared_artifacts {
                 for r in &s.requires {
                     if !decl.contains(&r.value) {
-                        self.push(unknown("E0205", "artifact", r, decl));
+                        self.push(unknown(DiagnosticCode::E0205, "artifact", r, decl));
                     }
                 }
             }
@@ -645,7 +664,7 @@ impl<'t> Compiler<'t> {
                     if id.is_none() {
                         let mut c = ladder_names.clone();
                         c.push("none".into());
-                        self.push(unknown("E0204", "ladder", l, &c));
+                        self.push(unknown(DiagnosticCode::E0204, "ladder", l, &c));
                     }
                     id
                 }
@@ -673,11 +692,11 @@ impl<'t> Compiler<'t> {
                 match fields.iter().find(|f| f.name == per.value) {
                     None => {
                         let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-                        self.push(unknown("E0203", "field", per, &names));
+                        self.push(unknown(DiagnosticCode::E0203, "field", per, &names));
                     }
                     Some(f) if f.ty != FieldType::List => self.push(
                         Diagnostic::error(
-                            "E0406",
+                            DiagnosticCode::E0406,
                             format!(
                                 "`per: {}` needs a list field, but `{}` is not a list",
                                 per.value, per.value
@@ -693,7 +712,7 @@ impl<'t> Compiler<'t> {
             for s in &g.stages {
                 match stage_names.iter().position(|n| *n == s.value) {
                     Some(i) => gstages.push(i),
-                    None => self.push(unknown("E0201", "stage", s, &stage_names)),
+                    None => self.push(unknown(DiagnosticCode::E0201, "stage", s, &stage_names)),
                 }
             }
             if let (Some(lead), Some(member_tier), Some(per)) = (lead, member_tier, &g.per) {
@@ -735,7 +754,7 @@ impl<'t> Compiler<'t> {
             if let (Some(on), Some(resume_on)) = (&p.on, &p.resume_on) {
                 if on.value == resume_on.value {
                     self.push(
-                        Diagnostic::error("E0206", format!("pause and resume are the same event `{}`", on.value))
+                        Diagnostic::error(DiagnosticCode::E0206, format!("pause and resume are the same event `{}`", on.value))
                             .with_span(resume_on.span)
                             .with_hint("use distinct events, e.g. `awaiting_complainant` and `complainant_replied`"),
                     );
@@ -749,7 +768,12 @@ impl<'t> Compiler<'t> {
         }
         self.diags.extend(event_names(&event_uses, declared_events.as_deref()));
         if declared_artifacts.is_none() {
-            self.diags.extend(similar_names(&artifact_uses, "W0105", "artifact", "artifacts"));
+            self.diags.extend(similar_names(
+                &artifact_uses,
+                DiagnosticCode::W0105,
+                "artifact",
+                "artifacts",
+            ));
         }
 
         // Graph checks.
@@ -764,7 +788,7 @@ impl<'t> Compiler<'t> {
             .collect();
         // A dangling stage reference (already reported) would make the graph checks report
         // consequences of the same mistake; run them once the references resolve.
-        if !self.diags.iter().any(|d| d.code == "E0201") {
+        if !self.diags.iter().any(|d| d.code == DiagnosticCode::E0201) {
             let key_span = doc.stages_key.unwrap_or(doc.span);
             let graph_diags = check_graph(&graph, &infos, start, key_span);
             self.diags.extend(graph_diags);

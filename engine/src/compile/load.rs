@@ -2,6 +2,7 @@
 
 use super::CompiledPolicy;
 use super::build::Compiler;
+use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, sort_diagnostics};
 use crate::policy::convert::convert;
 use crate::policy::model::PolicyFile;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 ///             stages: {s: {owner: a, on: {done: closd}}, closed: {terminal: true}}}";
 /// let err = ombud_engine::load_policy("p.yaml", text, None).unwrap_err();
 /// let first = &err.diagnostics()[0];
-/// assert_eq!((first.code, first.span.column), ("E0201", 89));
+/// assert_eq!((first.code.as_str(), first.span.column), ("E0201", 89));
 /// assert_eq!(first.hint.as_deref(), Some("did you mean `closed`?"));
 /// assert_eq!(err.to_string(), "error[E0201]: unknown stage `closd`");
 /// ```
@@ -118,7 +119,7 @@ pub fn load_policy(
         Err(d) => return Err(LoadError::new(vec![d.with_source(&source)])),
     };
     let (doc, diags) = convert(&tree);
-    if diags.iter().any(|d| d.code == "E0102") {
+    if diags.iter().any(|d| d.code == DiagnosticCode::E0102) {
         // Not a policy at all: nothing further to check.
         return Err(LoadError::new(diags.into_iter().map(|d| d.with_source(&source)).collect()));
     }
@@ -141,7 +142,7 @@ pub fn load_policy_file(path: &Path) -> Result<(CompiledPolicy, Vec<Diagnostic>)
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         LoadError::new(vec![
-            Diagnostic::error("E0100", format!("cannot read `{name}`: {e}"))
+            Diagnostic::error(DiagnosticCode::E0100, format!("cannot read `{name}`: {e}"))
                 .with_source(&Source::new(name.clone(), "")),
         ])
     })?;
@@ -152,7 +153,7 @@ pub fn load_policy_file(path: &Path) -> Result<(CompiledPolicy, Vec<Diagnostic>)
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let src = Source::new(name, lossy.clone());
             return Err(LoadError::new(vec![
-                Diagnostic::error("E0101", "file is not UTF-8 text")
+                Diagnostic::error(DiagnosticCode::E0101, "file is not UTF-8 text")
                     .with_span(Span::at_offset(&lossy, at.min(lossy.len()), 1))
                     .with_hint("a policy is a UTF-8 YAML text file")
                     .with_source(&src),

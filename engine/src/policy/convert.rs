@@ -2,6 +2,7 @@
 //! structural diagnostic (E01xx) instead of stopping at the first.
 
 use super::model::*;
+use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Span, did_you_mean};
 use crate::compile::{Completion, LadderAction, ResumeMode};
 use crate::yaml::{Node, NodeKind};
@@ -46,7 +47,7 @@ pub(crate) fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
         NodeKind::Map(_) => {}
         NodeKind::Null => {
             r.diags.push(
-                Diagnostic::error("E0102", "policy file is empty")
+                Diagnostic::error(DiagnosticCode::E0102, "policy file is empty")
                     .with_span(root.span)
                     .with_hint("a policy starts with `policy: <id>` and declares `stages:`"),
             );
@@ -55,7 +56,7 @@ pub(crate) fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
         other => {
             r.diags.push(
                 Diagnostic::error(
-                    "E0102",
+                    DiagnosticCode::E0102,
                     format!("a policy must be a YAML mapping, found {}", other.describe()),
                 )
                 .with_span(root.span)
@@ -137,7 +138,7 @@ impl Reader {
     fn wrong_type(&mut self, n: &Node, what: &str, expected: &str) {
         self.diags.push(
             Diagnostic::error(
-                "E0105",
+                DiagnosticCode::E0105,
                 format!("{what} must be {expected}, found {}", n.kind.describe()),
             )
             .with_span(n.span)
@@ -153,7 +154,7 @@ impl Reader {
 
     fn missing(&mut self, parent: &Node, key: &str, what: &str) {
         self.diags.push(
-            Diagnostic::error("E0104", format!("{what} has no `{key}`"))
+            Diagnostic::error(DiagnosticCode::E0104, format!("{what} has no `{key}`"))
                 .with_span(Span { len: 0, ..parent.span })
                 .with_hint(format!("add `{key}:`")),
         );
@@ -199,13 +200,16 @@ impl Reader {
             };
             if let Some((_, first)) = seen.iter().find(|(s, _)| *s == name) {
                 self.diags.push(
-                    Diagnostic::error("E0107", format!("duplicate key `{name}` in {what}"))
-                        .with_span(k.span)
-                        .with_related(*first, "first defined here")
-                        .with_hint(format!(
-                            "`{name}` is already defined on line {}; remove or rename one",
-                            first.line
-                        )),
+                    Diagnostic::error(
+                        DiagnosticCode::E0107,
+                        format!("duplicate key `{name}` in {what}"),
+                    )
+                    .with_span(k.span)
+                    .with_related(*first, "first defined here")
+                    .with_hint(format!(
+                        "`{name}` is already defined on line {}; remove or rename one",
+                        first.line
+                    )),
                 );
                 continue;
             }
@@ -213,8 +217,11 @@ impl Reader {
             if let Some(allowed) = allowed
                 && !allowed.contains(&name.as_str())
             {
-                let mut d = Diagnostic::error("E0103", format!("unknown key `{name}` in {what}"))
-                    .with_span(k.span);
+                let mut d = Diagnostic::error(
+                    DiagnosticCode::E0103,
+                    format!("unknown key `{name}` in {what}"),
+                )
+                .with_span(k.span);
                 d = match did_you_mean(&name, allowed.iter()) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                     None => d.with_hint(format!(
@@ -293,8 +300,11 @@ impl Reader {
             return Some(At::new(*v, s.span));
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let mut d = Diagnostic::error("E0106", format!("`{}` is not a valid {what}", s.value))
-            .with_span(s.span);
+        let mut d = Diagnostic::error(
+            DiagnosticCode::E0106,
+            format!("`{}` is not a valid {what}", s.value),
+        )
+        .with_span(s.span);
         d = match did_you_mean(&s.value, names.iter()) {
             Some(m) => d.with_hint(format!("did you mean `{m}`?")),
             None => d.with_hint(format!(
@@ -309,7 +319,7 @@ impl Reader {
     fn calendar(&mut self, top: &Keys<'_>, root: &Node) -> Option<CalendarSpec> {
         let Some(n) = top.get("calendar") else {
             self.diags.push(
-                Diagnostic::error("E0104", "the policy has no `calendar`")
+                Diagnostic::error(DiagnosticCode::E0104, "the policy has no `calendar`")
                     .with_span(Span { len: 0, ..root.span })
                     .with_hint(
                         "add `calendar: cn-mainland` (a bundled id) or a path to a calendar file",

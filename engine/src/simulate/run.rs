@@ -3,6 +3,7 @@
 
 use super::scenario::{Scenario, TimeSpec};
 use crate::check::Diagnostic;
+use crate::check::DiagnosticCode;
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
     AcceptedEvent, ConditionError, Engine, Event, NextActions, OpenTicket, Outcome, RecordedEvent,
@@ -625,10 +626,13 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     let (mut ticket, outcome) = engine
         .open(&open)
         .map_err(|e| {
-            Diagnostic::error("E0610", format!("the policy refuses to open the ticket: {e}"))
-                .with_span(scenario.ticket.span)
-                .with_source(&scenario.source)
-                .with_hint(format!("fix `ticket.fields` to fit policy `{}`", policy.id))
+            Diagnostic::error(
+                DiagnosticCode::E0610,
+                format!("the policy refuses to open the ticket: {e}"),
+            )
+            .with_span(scenario.ticket.span)
+            .with_source(&scenario.source)
+            .with_hint(format!("fix `ticket.fields` to fit policy `{}`", policy.id))
         })
         .map_err(Box::new)?;
     let mut condition_errors = Vec::new();
@@ -677,7 +681,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         let span = scenario.until.as_ref().map(|u| u.span).unwrap_or_default();
         return Err(Box::new(
             Diagnostic::error(
-                "E0611",
+                DiagnosticCode::E0611,
                 format!(
                     "`until` ({}) is earlier than the last event ({})",
                     timefmt::human(policy.calendar.tz(), until),
@@ -691,16 +695,22 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     }
     let outcome = engine.advance(&mut ticket, until).map_err(|e| {
         Box::new(
-            Diagnostic::error("E0610", format!("the engine refused to run the clock: {e}"))
-                .with_source(&scenario.source),
+            Diagnostic::error(
+                DiagnosticCode::E0610,
+                format!("the engine refused to run the clock: {e}"),
+            )
+            .with_source(&scenario.source),
         )
     })?;
     note_failures(&mut condition_errors, until, &outcome);
     rows.extend(outcome.rows);
     let next = engine.next_actions(&ticket, until).map_err(|e| {
         Box::new(
-            Diagnostic::error("E0610", format!("the engine refused to list next actions: {e}"))
-                .with_source(&scenario.source),
+            Diagnostic::error(
+                DiagnosticCode::E0610,
+                format!("the engine refused to list next actions: {e}"),
+            )
+            .with_source(&scenario.source),
         )
     })?;
     let final_state = FinalState {

@@ -4,6 +4,7 @@
 //! `docs/scenarios.md`) instead of stopping at the first.
 
 use super::expect::{Expect, ExpectValue, RejectedSpec};
+use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
 use crate::policy::{DURATION_FORMS, Duration};
 use crate::yaml::{Document, Node, NodeKind, parse_tree};
@@ -58,13 +59,13 @@ pub enum TimeSpec {
 /// ```
 /// use ombud_engine::simulate::TimeSpec;
 /// let e = TimeSpec::parse("+2 days").unwrap_err();
-/// assert_eq!((e.code, e.offset), ("E0606", 3)); // at `days`: working or calendar?
+/// assert_eq!((e.code.as_str(), e.offset), ("E0606", 3)); // at `days`: working or calendar?
 /// assert!(e.hint.contains("`3 working days`"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimeSpecError {
     /// Diagnostic code (`E0605` bad instant, `E0606` bad relative time).
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -88,7 +89,7 @@ impl TimeSpec {
         let t = text.trim();
         if let Some(rest) = t.strip_prefix('+') {
             return rest.parse::<Duration>().map(TimeSpec::After).map_err(|e| TimeSpecError {
-                code: "E0606",
+                code: DiagnosticCode::E0606,
                 message: format!("bad relative time `{t}`: {}", e.message),
                 hint: format!("a relative time is `+` and a duration; {DURATION_FORMS}"),
                 offset: lead + 1 + e.offset,
@@ -96,7 +97,7 @@ impl TimeSpec {
         }
         DateTime::parse_from_rfc3339(t).map(|d| TimeSpec::At(d.with_timezone(&Utc))).map_err(|e| {
             TimeSpecError {
-                code: "E0605",
+                code: DiagnosticCode::E0605,
                 message: format!("bad instant `{t}`: {e}"),
                 hint:
                     "write an RFC 3339 instant with its offset, e.g. `2026-02-13T17:30:00+08:00`, \
@@ -208,8 +209,8 @@ impl Scenario {
     /// assert_eq!(s.events[0].event.value, "registered");
     /// let bad = Source::new("s.yaml", "ticket: { at: 2026-02-13 }\nevent: []\n");
     /// let diags = Scenario::parse(&bad).unwrap_err();
-    /// assert_eq!((diags[0].code, diags[0].span.line), ("E0605", 1));
-    /// assert_eq!((diags[1].code, diags[1].span.line), ("E0602", 2));
+    /// assert_eq!((diags[0].code.as_str(), diags[0].span.line), ("E0605", 1));
+    /// assert_eq!((diags[1].code.as_str(), diags[1].span.line), ("E0602", 2));
     /// ```
     pub fn parse(source: &Arc<Source>) -> Result<Scenario, Vec<Diagnostic>> {
         let root = match parse_tree(&source.text, Document::Scenario) {
@@ -259,7 +260,7 @@ struct Cx<'t> {
 type Entries<'n> = &'n [(Node, Node)];
 
 impl Cx<'_> {
-    fn err(&mut self, code: &'static str, span: Span, message: String, hint: Option<String>) {
+    fn err(&mut self, code: DiagnosticCode, span: Span, message: String, hint: Option<String>) {
         let mut d = Diagnostic::error(code, message).with_span(span);
         if let Some(h) = hint {
             d = d.with_hint(h);
@@ -269,7 +270,7 @@ impl Cx<'_> {
 
     fn wrong_type(&mut self, what: &str, expected: &str, node: &Node) {
         self.err(
-            "E0604",
+            DiagnosticCode::E0604,
             node.span,
             format!("`{what}` must be {expected}, found {}", node.kind.describe()),
             None,
@@ -285,7 +286,12 @@ impl Cx<'_> {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (k, _) in entries {
             let NodeKind::Str(key) = &k.kind else {
-                self.err("E0604", k.span, format!("keys of `{what}` must be text"), None);
+                self.err(
+                    DiagnosticCode::E0604,
+                    k.span,
+                    format!("keys of `{what}` must be text"),
+                    None,
+                );
                 continue;
             };
             if !known.contains(&key.as_str()) {
@@ -293,12 +299,19 @@ impl Cx<'_> {
                     Some(h) => format!("did you mean `{h}`?"),
                     None => format!("`{what}` takes {}", backticked(known)),
                 };
-                self.err("E0602", k.span, format!("unknown key `{key}` in `{what}`"), Some(hint));
+                self.err(
+                    DiagnosticCode::E0602,
+                    k.span,
+                    format!("unknown key `{key}` in `{what}`"),
+                    Some(hint),
+                );
             } else if let Some(first) = seen.get(key.as_str()) {
-                let mut d =
-                    Diagnostic::error("E0607", format!("duplicate key `{key}` in `{what}`"))
-                        .with_span(k.span)
-                        .with_hint("remove one of them");
+                let mut d = Diagnostic::error(
+                    DiagnosticCode::E0607,
+                    format!("duplicate key `{key}` in `{what}`"),
+                )
+                .with_span(k.span)
+                .with_hint("remove one of them");
                 d = d.with_related(*first, "first given here");
                 self.diags.push(d);
             } else {
@@ -329,7 +342,7 @@ impl Cx<'_> {
         match TimeSpec::parse(text) {
             Ok(TimeSpec::After(_)) if absolute_only => {
                 self.err(
-                    "E0605",
+                    DiagnosticCode::E0605,
                     node.span,
                     format!("`{what}` must be an absolute instant, found `{text}`"),
                     Some("write e.g. `2026-02-13T17:30:00+08:00`".into()),
@@ -380,7 +393,7 @@ impl Cx<'_> {
         }
         if !saw_ticket {
             self.err(
-                "E0603",
+                DiagnosticCode::E0603,
                 Span::at_offset(&source.text, 0, 0),
                 "missing key `ticket`".into(),
                 Some("add `ticket: { id: T-1, at: 2026-02-13T17:30:00+08:00, fields: {} }`".into()),
@@ -425,7 +438,7 @@ impl Cx<'_> {
         }
         if !saw_at {
             self.err(
-                "E0603",
+                DiagnosticCode::E0603,
                 node.span,
                 "missing key `at` in `ticket`".into(),
                 Some(
@@ -495,7 +508,7 @@ impl Cx<'_> {
         }
         if at.is_none() && ok {
             self.err(
-                "E0603",
+                DiagnosticCode::E0603,
                 node.span,
                 "missing key `at` in event".into(),
                 Some("e.g. `at: +20m` or `at: 2026-02-14T10:00:00+08:00`".into()),
@@ -503,7 +516,7 @@ impl Cx<'_> {
         }
         if event.is_none() && ok {
             self.err(
-                "E0603",
+                DiagnosticCode::E0603,
                 node.span,
                 "missing key `event` in event".into(),
                 Some("name the event, e.g. `event: registered` or `event: attach`".into()),
@@ -523,7 +536,12 @@ impl Cx<'_> {
             NodeKind::Float(f) => match serde_json::Number::from_f64(*f) {
                 Some(n) => Value::Number(n),
                 None => {
-                    self.err("E0604", node.span, format!("`{what}`: not a finite number"), None);
+                    self.err(
+                        DiagnosticCode::E0604,
+                        node.span,
+                        format!("`{what}`: not a finite number"),
+                        None,
+                    );
                     return None;
                 }
             },
@@ -535,7 +553,12 @@ impl Cx<'_> {
                 let mut m = Map::new();
                 for (k, v) in entries {
                     let NodeKind::Str(key) = &k.kind else {
-                        self.err("E0604", k.span, format!("keys of `{what}` must be text"), None);
+                        self.err(
+                            DiagnosticCode::E0604,
+                            k.span,
+                            format!("keys of `{what}` must be text"),
+                            None,
+                        );
                         return None;
                     };
                     let v = self.json(what, v)?;
@@ -633,7 +656,7 @@ impl Cx<'_> {
                     Ok(i) if i >= 1 => RejectedSpec { index: Some(i), ..RejectedSpec::default() },
                     _ => {
                         self.err(
-                            "E0608",
+                            DiagnosticCode::E0608,
                             item.span,
                             format!("event number `{i}` must be 1 or more"),
                             Some("events are numbered from 1 in file order".into()),
@@ -688,7 +711,7 @@ mod tests {
         Scenario::parse(&Source::new("s.yaml", text))
     }
 
-    fn codes(text: &str) -> Vec<(&'static str, u32, u32)> {
+    fn codes(text: &str) -> Vec<(DiagnosticCode, u32, u32)> {
         parse(text).unwrap_err().iter().map(|d| (d.code, d.span.line, d.span.column)).collect()
     }
 
@@ -732,21 +755,21 @@ expect:
         let diags = parse(text).unwrap_err();
         let got: Vec<_> =
             diags.iter().map(|d| (d.code, d.span.line, d.span.column, d.hint.clone())).collect();
-        assert_eq!(got[0], ("E0602", 1, 42, Some("did you mean `fields`?".into())));
-        assert_eq!((got[1].0, got[1].1, got[1].2), ("E0603", 3, 5));
-        assert_eq!((got[2].0, got[2].1, got[2].2), ("E0602", 3, 16));
-        assert_eq!((got[3].0, got[3].1, got[3].2), ("E0602", 4, 1));
+        assert_eq!(got[0], (DiagnosticCode::E0602, 1, 42, Some("did you mean `fields`?".into())));
+        assert_eq!((got[1].0, got[1].1, got[1].2), (DiagnosticCode::E0603, 3, 5));
+        assert_eq!((got[2].0, got[2].1, got[2].2), (DiagnosticCode::E0602, 3, 16));
+        assert_eq!((got[3].0, got[3].1, got[3].2), (DiagnosticCode::E0602, 4, 1));
         assert_eq!(got[3].3.as_deref(), Some("did you mean `expect`?"));
     }
 
     #[test]
     fn bad_times_point_into_the_value() {
         let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nevents:\n  - { at: +3 dayz, event: x }\n  - { at: '2026-02-30T10:00:00+08:00', event: z }\n";
-        assert_eq!(codes(text), [("E0606", 3, 14), ("E0605", 4, 12)]);
+        assert_eq!(codes(text), [(DiagnosticCode::E0606, 3, 14), (DiagnosticCode::E0605, 4, 12)]);
         let text = "ticket: { at: +20m }\n";
-        assert_eq!(codes(text), [("E0605", 1, 15)]);
+        assert_eq!(codes(text), [(DiagnosticCode::E0605, 1, 15)]);
         let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nuntil: 30 days\n";
-        assert_eq!(codes(text), [("E0605", 2, 8)]);
+        assert_eq!(codes(text), [(DiagnosticCode::E0605, 2, 8)]);
     }
 
     #[test]
@@ -754,14 +777,19 @@ expect:
         let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nexpect:\n  breaches: many\n  closed: 1\n  deadlines: { handle: +1h }\n  rejected: [0]\n";
         assert_eq!(
             codes(text),
-            [("E0604", 3, 13), ("E0604", 4, 11), ("E0605", 5, 24), ("E0608", 6, 14)]
+            [
+                (DiagnosticCode::E0604, 3, 13),
+                (DiagnosticCode::E0604, 4, 11),
+                (DiagnosticCode::E0605, 5, 24),
+                (DiagnosticCode::E0608, 6, 14)
+            ]
         );
     }
 
     #[test]
     fn yaml_errors_and_missing_ticket() {
-        assert_eq!(codes("ticket: [\n"), [("E0601", 1, 9)]);
-        assert_eq!(codes("events: []\n"), [("E0603", 1, 1)]);
-        assert_eq!(codes("ticket: {}\n"), [("E0603", 1, 9)]);
+        assert_eq!(codes("ticket: [\n"), [(DiagnosticCode::E0601, 1, 9)]);
+        assert_eq!(codes("events: []\n"), [(DiagnosticCode::E0603, 1, 1)]);
+        assert_eq!(codes("ticket: {}\n"), [(DiagnosticCode::E0603, 1, 9)]);
     }
 }

@@ -1,0 +1,137 @@
+//! The stable codes of diagnostics.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Declares [`DiagnosticCode`] from `code: "meaning"` pairs, in code order.
+macro_rules! codes {
+    ($($code:ident: $meaning:literal,)*) => {
+        /// The stable code of a diagnostic, written as it is named (`E0201`) in text and JSON.
+        /// Every code is documented in `docs/diagnostics.md`: **E01xx** the structure of a file,
+        /// **E02xx** references, **E03xx** the stage graph, **E04xx** values and conditions,
+        /// **E05xx** calendar files, **E06xx** scenario files, **W0xxx** warnings.
+        ///
+        /// ```
+        /// use ombud_engine::DiagnosticCode;
+        /// assert_eq!(DiagnosticCode::E0201.as_str(), "E0201");
+        /// assert_eq!(serde_json::to_string(&DiagnosticCode::W0201).unwrap(), r#""W0201""#);
+        /// assert!(DiagnosticCode::ALL.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DiagnosticCode {
+            $(#[doc = $meaning] $code,)*
+        }
+
+        impl DiagnosticCode {
+            /// Every code, in order.
+            ///
+            /// ```
+            /// use ombud_engine::DiagnosticCode;
+            /// assert_eq!(DiagnosticCode::ALL.first(), Some(&DiagnosticCode::E0100));
+            /// ```
+            pub const ALL: &[DiagnosticCode] = &[$(DiagnosticCode::$code,)*];
+
+            /// The code as written (`E0201`).
+            ///
+            /// ```
+            /// assert_eq!(ombud_engine::DiagnosticCode::E0610.as_str(), "E0610");
+            /// ```
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(DiagnosticCode::$code => stringify!($code),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    E0100: "The file cannot be read.",
+    E0101: "Not valid YAML, not text, or over the size limits.",
+    E0102: "The file is empty or not a mapping.",
+    E0103: "Unknown key.",
+    E0104: "A required key is missing.",
+    E0105: "A value of the wrong type.",
+    E0106: "Not one of the allowed words.",
+    E0107: "A duplicate key.",
+    E0201: "Unknown stage.",
+    E0202: "Unknown tier.",
+    E0203: "Unknown field.",
+    E0204: "Unknown ladder.",
+    E0205: "Unknown artifact.",
+    E0206: "Unknown or inconsistent event.",
+    E0207: "Listed twice.",
+    E0208: "Unknown calendar, or a calendar file with errors.",
+    E0301: "No terminal stage.",
+    E0302: "Unreachable stage.",
+    E0303: "A stage from which no terminal stage can be reached.",
+    E0304: "A cycle with no exit.",
+    E0401: "A condition does not parse.",
+    E0402: "Unknown variable in a condition.",
+    E0403: "A value not in the enum.",
+    E0404: "A duration does not parse.",
+    E0405: "A ladder step time does not parse.",
+    E0406: "A type mismatch.",
+    E0407: "A conditional list has no default.",
+    E0408: "Ladder steps out of order.",
+    E0409: "A duplicate ladder step.",
+    E0410: "A derived value read before it is computed.",
+    E0411: "An invalid calendar override.",
+    E0412: "A condition that is not a boolean.",
+    E0500: "A calendar file that is not valid YAML.",
+    E0501: "Unknown time zone.",
+    E0502: "Overlapping periods or closures, or a make-up day listed twice.",
+    E0503: "A make-up working day not on a weekend, or inside a holiday.",
+    E0504: "A dated day outside `covers`.",
+    E0505: "Unknown or repeated key in a calendar file.",
+    E0506: "A bad date, or a range that ends before it starts.",
+    E0507: "A calendar `extends` that cannot be resolved.",
+    E0508: "A required key of a calendar file is missing.",
+    E0509: "Invalid business hours or cutoff.",
+    E0510: "An invalid workweek.",
+    E0511: "A make-up day for a holiday the file does not define.",
+    E0512: "A key a calendar that `extends` another may not set.",
+    E0513: "An extra working day that already is one.",
+    E0514: "A calendar value of the wrong shape.",
+    E0515: "`covers` spans too many days.",
+    E0601: "A scenario file that is not valid YAML.",
+    E0602: "Unknown key in a scenario.",
+    E0603: "A required key of a scenario is missing.",
+    E0604: "A scenario value of the wrong type.",
+    E0605: "A bad instant in a scenario.",
+    E0606: "A bad relative time in a scenario.",
+    E0607: "A duplicate key in a scenario.",
+    E0608: "A bad `expect` value.",
+    E0609: "The scenario's policy cannot be found.",
+    E0610: "The policy refuses to open the scenario's ticket.",
+    E0611: "`until` is earlier than the last event.",
+    W0101: "`values` on a field that is not an enum.",
+    W0102: "A derive rule that never applies.",
+    W0103: "A terminal stage with transitions or a time limit.",
+    W0104: "Event names that look like misspellings of each other.",
+    W0105: "Artifact names that look like misspellings of each other.",
+    W0201: "The calendar's data ends soon.",
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for DiagnosticCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A code compares with its written form.
+///
+/// ```
+/// assert_eq!(ombud_engine::DiagnosticCode::E0404, "E0404");
+/// ```
+impl PartialEq<&str> for DiagnosticCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
