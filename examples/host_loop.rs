@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         if i % 3 != 0 {
             engine.apply(&mut ticket, &Event::named("registered", at + Duration::minutes(20)))?;
         }
-        let wake = engine.next_wakeup(&ticket);
+        let wake = engine.next_wakeup(&ticket)?;
         tickets.push(ticket);
         if let Some(t) = wake {
             timers.push(Reverse((t, tickets.len() - 1)));

@@ -129,8 +129,9 @@ fn mermaid(p: &CompiledPolicy) -> String {
             out.push_str(&format!("    s{i}[\"{label}\"]\n"));
         }
     }
-    out.push_str(&format!("    start --> s{}\n", p.start()));
+    out.push_str(&format!("    start --> s{}\n", p.start().index()));
     for (from, to, label) in p.edges() {
+        let (from, to) = (from.index(), to.index());
         let (text, auto) = edge_text(label);
         let arrow = if auto { "-.->" } else { "-->" };
         out.push_str(&format!("    s{from} {arrow}|\"{}\"| s{to}\n", mermaid_escape(&text)));
@@ -171,8 +172,9 @@ fn dot(p: &CompiledPolicy) -> String {
         let shape = if terminal { ", shape=doubleoctagon" } else { "" };
         out.push_str(&format!("    s{i} [label=\"{label}\"{shape}];\n"));
     }
-    out.push_str(&format!("    start -> s{};\n", p.start()));
+    out.push_str(&format!("    start -> s{};\n", p.start().index()));
     for (from, to, label) in p.edges() {
+        let (from, to) = (from.index(), to.index());
         let (text, auto) = edge_text(label);
         let style = if auto { ", style=dashed" } else { "" };
         out.push_str(&format!("    s{from} -> s{to} [label=\"{}\"{style}];\n", dot_escape(&text)));

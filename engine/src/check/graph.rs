@@ -41,7 +41,7 @@ pub(crate) fn check_graph(
     }
     if let Some(start) = start {
         let mut reached = vec![false; stages.len()];
-        let mut dfs = Dfs::new(graph, NodeIndex::new(start));
+        let mut dfs = Dfs::new(graph, NodeIndex::new(start.index()));
         while let Some(n) = dfs.next(graph) {
             if let Some(r) = reached.get_mut(n.index()) {
                 *r = true;
@@ -49,7 +49,7 @@ pub(crate) fn check_graph(
         }
         for (i, s) in stages.iter().enumerate() {
             if !reached.get(i).copied().unwrap_or(true) {
-                let start_name = stages.get(start).map_or("", |s| s.name);
+                let start_name = stages.get(start.index()).map_or("", |s| s.name);
                 out.push(
                     Diagnostic::error(
                         DiagnosticCode::E0302,

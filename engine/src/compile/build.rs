@@ -87,13 +87,13 @@ impl<'t> Compiler<'t> {
     }
 
     /// The id of a transition's target stage; an unknown name is reported (E0201).
-    fn target_stage(&mut self, to: Option<&At<String>>, stage_names: &[String]) -> Option<usize> {
+    fn target_stage(&mut self, to: Option<&At<String>>, stage_names: &[String]) -> Option<StageId> {
         let to = to?;
         let id = stage_names.iter().position(|n| *n == to.value);
         if id.is_none() {
             self.push(unknown(DiagnosticCode::E0201, "stage", to, stage_names));
         }
-        id
+        id.map(StageId)
     }
 
     fn tier(&mut self, tiers: &[String], at: &At<String>) -> Option<TierId> {
@@ -102,7 +102,7 @@ impl<'t> Compiler<'t> {
         if id.is_none() && !self.quiet_tiers {
             self.push(unknown(DiagnosticCode::E0202, "tier", at, tiers));
         }
-        id
+        id.map(TierId)
     }
 
     fn target(&mut self, tiers: &[String], at: &At<String>) -> Option<TierTarget> {
@@ -116,7 +116,7 @@ impl<'t> Compiler<'t> {
                     c.extend(["next".to_string(), "owner".to_string()]);
                     self.push(unknown(DiagnosticCode::E0202, "tier", at, &c));
                 }
-                id.map(TierTarget::Tier)
+                id.map(|i| TierTarget::Tier(TierId(i)))
             }
         }
     }
@@ -571,20 +571,20 @@ impl<'t> Compiler<'t> {
             if id.is_none() {
                 self.push(unknown(DiagnosticCode::E0204, "ladder", l, &ladder_names));
             }
-            id
+            id.map(LadderId)
         });
         let start = doc.start.as_ref().and_then(|s| {
             let id = stage_names.iter().position(|n| *n == s.value);
             if id.is_none() {
                 self.push(unknown(DiagnosticCode::E0201, "stage", s, &stage_names));
             }
-            id
+            id.map(StageId)
         });
 
         let mut stages = Vec::new();
         let mut graph: DiGraph<StageId, EdgeLabel> = DiGraph::new();
         for i in 0..doc.stages.len() {
-            graph.add_node(i);
+            graph.add_node(StageId(i));
         }
         let declared_artifacts: Option<Vec<String>> =
             doc.artifacts.as_ref().map(|a| a.iter().map(|x| x.value.clone()).collect());
@@ -634,7 +634,7 @@ impl<'t> Compiler<'t> {
                 let Some(to) = self.target_stage(t.to.as_ref(), &stage_names) else { continue };
                 graph.add_edge(
                     petgraph::graph::NodeIndex::new(si),
-                    petgraph::graph::NodeIndex::new(to),
+                    petgraph::graph::NodeIndex::new(to.index()),
                     EdgeLabel::Event {
                         event: ev.value.clone(),
                         guard: t.when.as_ref().map(|w| w.value.clone()),
@@ -648,7 +648,7 @@ impl<'t> Compiler<'t> {
                 let Some(to) = self.target_stage(t.to.as_ref(), &stage_names) else { continue };
                 graph.add_edge(
                     petgraph::graph::NodeIndex::new(si),
-                    petgraph::graph::NodeIndex::new(to),
+                    petgraph::graph::NodeIndex::new(to.index()),
                     EdgeLabel::Auto {
                         condition: t.when.as_ref().map_or(String::new(), |w| w.value.clone()),
                     },
@@ -666,7 +666,7 @@ impl<'t> Compiler<'t> {
                         c.push("none".into());
                         self.push(unknown(DiagnosticCode::E0204, "ladder", l, &c));
                     }
-                    id
+                    id.map(LadderId)
                 }
                 None if !s.due.is_empty() => default_ladder,
                 None => None,
@@ -711,7 +711,7 @@ impl<'t> Compiler<'t> {
             let mut gstages = Vec::new();
             for s in &g.stages {
                 match stage_names.iter().position(|n| *n == s.value) {
-                    Some(i) => gstages.push(i),
+                    Some(i) => gstages.push(StageId(i)),
                     None => self.push(unknown(DiagnosticCode::E0201, "stage", s, &stage_names)),
                 }
             }

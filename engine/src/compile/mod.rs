@@ -16,16 +16,33 @@ use petgraph::graph::DiGraph;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Index of a stage in [`CompiledPolicy::stages`].
+/// A stage of a compiled policy: made by the policy (its `start()`, `stage_id`, a transition's
+/// `to`), and meaningful for that policy only. Its `index()` is the stage's place in `stages()`.
 ///
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::policy::StageId;
 /// let compensate: StageId = policy.stage_id("compensate").unwrap();
-/// assert_eq!(policy.stages()[compensate].requires, ["payment_receipt"]);
+/// assert_eq!(policy.stage(compensate).requires, ["payment_receipt"]);
+/// assert_eq!(policy.stages()[compensate.index()].name, "compensate");
 /// ```
-pub type StageId = usize;
-/// Index of a tier in [`CompiledPolicy::tiers`] (0 = lowest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StageId(usize);
+
+impl StageId {
+    /// The stage's place in [`CompiledPolicy::stages`].
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.start().index(), 0);
+    /// ```
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A tier of a compiled policy (its place in `tiers()`, lowest first), made by the policy and
+/// meaningful for that policy only.
 ///
 /// ```
 /// use ombud_engine::policy::TierId;
@@ -33,19 +50,48 @@ pub type StageId = usize;
 ///             stages: {s: {owner: lead, on: {x: e}}, e: {terminal: true}}}";
 /// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
 /// let owner: TierId = policy.stages()[0].owner[0].value;
-/// assert_eq!((owner, policy.tiers()[owner].as_str()), (1, "lead"));
+/// assert_eq!((owner.index(), policy.tier(owner)), (1, "lead"));
 /// ```
-pub type TierId = usize;
-/// Index of a ladder in [`CompiledPolicy::ladders`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TierId(usize);
+
+impl TierId {
+    /// The tier's place in [`CompiledPolicy::tiers`] (0 = lowest).
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.tier_id("supervisor").map(|t| t.index()), Some(1));
+    /// ```
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A ladder of a compiled policy (its place in `ladders()`), made by the policy and meaningful
+/// for that policy only.
 ///
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::policy::LadderId;
-/// let emergency = &policy.stage(policy.stage_id("emergency").unwrap());
+/// let emergency = policy.stage(policy.stage_id("emergency").unwrap());
 /// let urgent: LadderId = emergency.ladder.unwrap();
-/// assert_eq!(policy.ladders()[urgent].name, "urgent");
+/// assert_eq!(policy.ladder(urgent).name, "urgent");
 /// ```
-pub type LadderId = usize;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LadderId(usize);
+
+impl LadderId {
+    /// The ladder's place in [`CompiledPolicy::ladders`].
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// let standard = policy.stages()[0].ladder.unwrap();
+    /// assert_eq!(policy.ladders()[standard.index()].name, "standard");
+    /// ```
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
 
 /// A validated, compiled policy. Immutable and `Send + Sync`; share it behind an [`Arc`].
 /// Read it through its accessors (`stages()`, `tiers()`, …); [`Engine`](crate::Engine) runs it.
@@ -254,7 +300,10 @@ impl CompiledPolicy {
     /// assert_eq!(autos, ["emergency"]);
     /// ```
     pub fn edges(&self) -> impl Iterator<Item = (StageId, StageId, &EdgeLabel)> {
-        self.graph.raw_edges().iter().map(|e| (e.source().index(), e.target().index(), &e.weight))
+        self.graph
+            .raw_edges()
+            .iter()
+            .map(|e| (StageId(e.source().index()), StageId(e.target().index()), &e.weight))
     }
 
     /// The id of the stage named `name`.
@@ -263,12 +312,12 @@ impl CompiledPolicy {
     /// # let policy = ombud_engine::doc_support::reference_policy();
     /// use ombud_engine::policy::Duration;
     /// let verify = &policy.stage(policy.stage_id("verify").unwrap());
-    /// assert_eq!(policy.tiers()[verify.owner[0].value], "frontline");
+    /// assert_eq!(policy.tier(verify.owner[0].value), "frontline");
     /// assert_eq!(verify.due[0].value, Duration::Wall { seconds: 24 * 3600 });
     /// assert_eq!(policy.stage_id("verification"), None);
     /// ```
     pub fn stage_id(&self, name: &str) -> Option<StageId> {
-        self.stages.iter().position(|s| s.name == name)
+        self.stages.iter().position(|s| s.name == name).map(StageId)
     }
 
     /// The stage `id` names.
@@ -279,7 +328,21 @@ impl CompiledPolicy {
     /// assert_eq!(policy.stage(handle).name, "handle");
     /// ```
     pub fn stage(&self, id: StageId) -> &StageDef {
-        &self.stages[id]
+        // INVARIANT: a `StageId` is made by the policy whose stage it names (see `StageId`);
+        // the policy's own ids are always in range.
+        &self.stages[id.0]
+    }
+
+    /// The ladder `id` names.
+    ///
+    /// ```
+    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// let ladder = policy.stages()[0].ladder.unwrap();
+    /// assert_eq!(policy.ladder(ladder).steps.len(), 3);
+    /// ```
+    pub fn ladder(&self, id: LadderId) -> &LadderDef {
+        // INVARIANT: as for `stage`.
+        &self.ladders[id.0]
     }
 
     /// The name of tier `id`.
@@ -289,7 +352,13 @@ impl CompiledPolicy {
     /// assert_eq!(policy.tier(policy.tier_id("management").unwrap()), "management");
     /// ```
     pub fn tier(&self, id: TierId) -> &str {
-        &self.tiers[id]
+        // INVARIANT: as for `stage`.
+        &self.tiers[id.0]
+    }
+
+    /// The tier one above `id`, or `id` itself at the top.
+    pub(crate) fn tier_above(&self, id: TierId) -> TierId {
+        TierId((id.0 + 1).min(self.tiers.len().saturating_sub(1)))
     }
 
     /// The id of the tier named `name`.
@@ -302,7 +371,7 @@ impl CompiledPolicy {
     /// assert_eq!(policy.tier_id("director"), None);
     /// ```
     pub fn tier_id(&self, name: &str) -> Option<TierId> {
-        self.tiers.iter().position(|t| t == name)
+        self.tiers.iter().position(|t| t == name).map(TierId)
     }
 
     /// The declared field named `name`.
@@ -432,9 +501,9 @@ pub enum Completion {
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// let joint = &policy.groups()[0];
-/// assert_eq!(policy.tiers()[joint.lead], "management");
+/// assert_eq!(policy.tier(joint.lead), "management");
 /// assert_eq!(joint.when.as_ref().unwrap().source(), "departments.len() > 1");
-/// let covered: Vec<&str> = joint.stages.iter().map(|&s| &*policy.stages()[s].name).collect();
+/// let covered: Vec<&str> = joint.stages.iter().map(|&s| &*policy.stage(s).name).collect();
 /// assert_eq!(covered, ["verify", "handle"]);
 /// ```
 #[derive(Debug, Clone)]
@@ -500,7 +569,7 @@ pub enum StepAt {
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::policy::LadderAction;
-/// let urgent = &policy.ladders()[policy.stages()[1].ladder.unwrap()];
+/// let urgent = policy.ladder(policy.stages()[1].ladder.unwrap());
 /// let actions: Vec<LadderAction> = urgent.steps.iter().map(|s| s.action).collect();
 /// assert_eq!(actions, [LadderAction::Notify, LadderAction::Escalate]);
 /// ```
@@ -592,7 +661,7 @@ pub struct Conditional<T> {
 /// let feedback = &policy.stage(policy.stage_id("feedback").unwrap());
 /// assert_eq!(feedback.requires, ["result_notice", "phone_confirmation"]);
 /// assert_eq!(feedback.on.len(), 2); // confirmed → archive, disputed → handle
-/// assert_eq!(policy.ladders()[feedback.ladder.unwrap()].name, "standard"); // the default
+/// assert_eq!(policy.ladder(feedback.ladder.unwrap()).name, "standard"); // the default
 /// assert!(!feedback.terminal);
 /// ```
 #[derive(Debug, Clone)]
@@ -621,7 +690,7 @@ pub struct StageDef {
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// let handle = &policy.stage(policy.stage_id("handle").unwrap());
 /// let pay = handle.on.iter().find(|t| t.event == "compensation_needed").unwrap();
-/// assert_eq!(policy.stages()[pay.to].name, "compensate");
+/// assert_eq!(policy.stage(pay.to).name, "compensate");
 /// assert_eq!(pay.when.as_ref().map(|w| w.source()), Some("liability_clear"));
 /// ```
 #[derive(Debug, Clone)]
@@ -639,7 +708,7 @@ pub struct Transition {
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// let [threat] = &policy.stage(policy.start()).auto[..] else { panic!("one auto") };
-/// assert_eq!(policy.stages()[threat.to].name, "emergency");
+/// assert_eq!(policy.stage(threat.to).name, "emergency");
 /// assert_eq!(threat.when.source(), "threat");
 /// ```
 #[derive(Debug, Clone)]
@@ -657,7 +726,7 @@ pub struct AutoTransition {
 /// let statement = &policy.obligations()[0];
 /// assert_eq!(statement.name, "public_statement");
 /// assert_eq!(statement.due.to_string(), "72h");
-/// assert_eq!(policy.tiers()[statement.owner], "management");
+/// assert_eq!(policy.tier(statement.owner), "management");
 /// assert_eq!(statement.done_on, "statement_published");
 /// ```
 #[derive(Debug, Clone)]

@@ -314,7 +314,8 @@ fn walk(
             end = end.max(resume_at + Duration::minutes(rng.range(5, 120)));
         }
         // The transition: forward as a rule, back (e.g. a disputed result) now and then.
-        let stage_index = |name: &str| engine.policy().stage_id(name).unwrap_or(0);
+        // Both the ticket's stage and a transition's `to` are the policy's own stages.
+        let stage_index = |name: &str| engine.policy().stage_id(name);
         let here = stage_index(&ticket.stage);
         let open_now: Vec<_> = next
             .events

@@ -91,12 +91,14 @@ impl Digest {
     }
 
     /// Feeds the text form (what a hex `String` would hold) to `f`, without allocating.
+    #[expect(clippy::expect_used, reason = "the invariant below")]
     fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match &self.0 {
             Repr::Empty => f(""),
             Repr::Sha256(b) => {
                 let hex = hex_digits(b);
-                f(std::str::from_utf8(&hex).unwrap_or_default())
+                // INVARIANT: `hex_digits` writes only ASCII hex digits.
+                f(std::str::from_utf8(&hex).expect("hex digits are ASCII"))
             }
             Repr::Other(s) => f(s),
         }

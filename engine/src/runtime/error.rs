@@ -117,6 +117,15 @@ pub enum Rejection {
         /// `id@version#digest` of the engine.
         engine_policy: String,
     },
+    /// The ticket is pinned to the engine's policy but stands in a stage the policy does not
+    /// have: it was edited after the engine last wrote it.
+    #[error("ticket `{ticket}` is at stage `{stage}`, which its policy does not have")]
+    UnknownStage {
+        /// Ticket id.
+        ticket: String,
+        /// The stage the ticket names.
+        stage: String,
+    },
     /// A built-in event without the data it needs, or with data that does not fit; or an event
     /// carrying a key that belongs to another one, refused as it is read (see
     /// [`RecordedEvent`](crate::runtime::RecordedEvent)).
@@ -158,6 +167,7 @@ impl Rejection {
             Rejection::WrongType { .. } => "wrong_type",
             Rejection::NotInEnum { .. } => "not_in_enum",
             Rejection::PolicyMismatch { .. } => "policy_mismatch",
+            Rejection::UnknownStage { .. } => "unknown_stage",
             Rejection::BadEvent { .. } => "bad_event",
             Rejection::Evaluation { .. } => "evaluation",
         }

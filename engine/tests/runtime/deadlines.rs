@@ -15,7 +15,7 @@ fn general_complaint_across_spring_festival() {
     assert_eq!(ticket.tier(), Some("frontline"));
 
     // 50 % of the working budget: 6 h of Friday + 24 h of Sat 14 + 9 h of Tue 24 = 39 h of 78 h.
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-24T09:00:00+08:00")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-02-24T09:00:00+08:00")));
     let out = e.advance(&mut ticket, t("2026-02-24T09:00:00+08:00")).unwrap();
     assert_eq!(out.rows.len(), 1);
     assert_eq!(out.rows[0].kind, RowKind::Flag);
@@ -41,7 +41,7 @@ fn general_complaint_across_spring_festival() {
     assert_eq!(ticket.tier(), Some("management"));
     assert_eq!(ticket.stats().breaches, 1, "one breach per stage visit");
     assert_eq!(ticket.stats().escalations, 2);
-    assert_eq!(e.next_wakeup(&ticket), None);
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), None);
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
 
     // A host that sleeps until each wake-up always finds something to do, and time moves on.
     let mut wakeups = Vec::new();
-    while let Some(w) = e.next_wakeup(&ticket) {
+    while let Some(w) = e.next_wakeup(&ticket).unwrap() {
         assert!(w > ticket.clock_at(), "wake-up {w} is not after the ticket's clock");
         let out = e.advance(&mut ticket, w).unwrap();
         assert!(!out.rows.is_empty(), "advancing to the wake-up {w} did nothing");

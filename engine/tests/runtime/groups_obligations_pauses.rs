@@ -17,7 +17,7 @@ fn joint_group_completes_when_all_members_are_done() {
     e.apply(&mut ticket, &Event::member_done("network", t("2026-03-03T12:00:00+08:00"))).unwrap();
     e.apply(&mut ticket, &ev("done", "2026-03-03T12:30:00+08:00")).unwrap();
     assert!(ticket.is_closed());
-    assert_eq!(e.next_wakeup(&ticket), None);
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), None);
     let err = e.apply(&mut ticket, &ev("done", "2026-03-04T12:30:00+08:00")).unwrap_err();
     assert_eq!(err.code(), "closed");
 }
@@ -32,12 +32,12 @@ fn pause_keeps_the_remaining_working_time() {
     // Paused Tue 3 Mar 00:00 with 48 h left; resumed Mon 9 Mar 00:00 → Mon and Tue: the deadline
     // is the end of Tue 10 Mar.
     e.apply(&mut ticket, &ev("wait", "2026-03-03T00:00:00+08:00")).unwrap();
-    assert_eq!(e.next_wakeup(&ticket), None, "a paused clock schedules nothing");
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), None, "a paused clock schedules nothing");
     let out = e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
     assert_eq!(out.rows.last().unwrap().kind, RowKind::Resumed);
     assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-11T00:00:00+08:00"));
     // The 50 % step moved with it: 36 h before the new deadline, Mon 9 Mar 12:00.
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-09T12:00:00+08:00")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-03-09T12:00:00+08:00")));
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn an_obligation_discharged_in_time_or_left_open_at_closing_never_breaches() {
     // Closed with the statement still open: every clock stops, the obligation's too.
     e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();
     e.apply(&mut ticket, &ev("done", "2026-03-02T12:00:00+08:00")).unwrap();
-    assert_eq!(e.next_wakeup(&ticket), None);
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), None);
     assert!(e.advance(&mut ticket, t("2026-03-10T00:00:00+08:00")).unwrap().rows.is_empty());
     assert_eq!(ticket.stats().breaches, 0);
     let next = e.next_actions(&ticket, t("2026-03-10T00:00:00+08:00")).unwrap();

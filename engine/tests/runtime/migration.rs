@@ -55,16 +55,16 @@ fn keeping_deadlines_under_a_new_ladder_schedules_the_new_steps() {
     let e = engine();
     let ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
     // 50 % of three working days from the start of Monday 2 March.
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T12:00:00+08:00")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-03-03T12:00:00+08:00")));
     let v2 = Engine::new(compile(&FOCUSED.replace("at: 50%", "at: 80%")));
     let (kept, outcome) = v2.migrate(&ticket, Migration::KeepDeadlines).unwrap();
     assert_eq!(kept.clock().unwrap().deadline, t("2026-03-05T00:00:00+08:00"));
     // 80 % of the same clock: 2.4 working days in, Wednesday 09:36; the same for the ticket as
     // migrated and as stored and read back.
     assert_eq!(outcome.next_wakeup, Some(t("2026-03-04T09:36:00+08:00")));
-    assert_eq!(v2.next_wakeup(&kept), outcome.next_wakeup);
+    assert_eq!(v2.next_wakeup(&kept).unwrap(), outcome.next_wakeup);
     let stored: Ticket = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
-    assert_eq!(v2.next_wakeup(&stored), outcome.next_wakeup);
+    assert_eq!(v2.next_wakeup(&stored).unwrap(), outcome.next_wakeup);
 }
 
 #[test]
@@ -76,11 +76,21 @@ fn a_ticket_under_another_policy_is_refused_by_every_call_and_left_unchanged() {
     let at = t("2026-03-10T00:00:00+08:00");
     assert_eq!(v2.advance(&mut ticket, at).unwrap_err().code(), "policy_mismatch");
     assert_eq!(v2.next_actions(&ticket, at).unwrap_err().code(), "policy_mismatch");
+    assert_eq!(v2.next_wakeup(&ticket).unwrap_err().code(), "policy_mismatch");
     assert_eq!(
         v2.apply(&mut ticket, &ev("done", "2026-03-03T10:00:00+08:00")).unwrap_err().code(),
         "policy_mismatch"
     );
     assert_eq!(serde_json::to_string(&ticket).unwrap(), before);
+
+    // A ticket edited to stand in a stage its policy does not have is refused the same way.
+    let mut lost = edited(&ticket, |json| json["stage"] = json!("limbo"));
+    let err = e.apply(&mut lost, &ev("done", "2026-03-03T10:00:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "unknown_stage");
+    assert_eq!(err.to_string(), "ticket `T-1` is at stage `limbo`, which its policy does not have");
+    assert_eq!(e.next_wakeup(&lost).unwrap_err().code(), "unknown_stage");
+    assert_eq!(e.advance(&mut lost, at).unwrap_err().code(), "unknown_stage");
+    assert_eq!(e.next_actions(&lost, at).unwrap_err().code(), "unknown_stage");
 
     // A closed ticket refuses events and is left exactly as it was.
     e.apply(&mut ticket, &Event::attach("report", t("2026-03-02T11:00:00+08:00"))).unwrap();

@@ -54,7 +54,7 @@ fn keyword_rules_restart_pauses_and_reassign_steps() {
     e.apply(&mut ticket, &ev("hold", "2026-03-02T17:00:00Z")).unwrap();
     e.apply(&mut ticket, &ev("unhold", "2026-03-03T09:00:00Z")).unwrap();
     assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T17:00:00Z"));
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-03-03T15:00:00Z")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-03-03T15:00:00Z")));
     // A reassign event moves responsibility; an unknown tier is refused.
     e.apply(&mut ticket, &Event::reassign("head", t("2026-03-03T10:00:00Z"))).unwrap();
     assert_eq!(ticket.tier(), Some("head"));

@@ -34,7 +34,7 @@ fn reference_policy_spring_festival_fee_complaint() {
     e.apply(&mut ticket, &ev("registered", "2026-02-13T17:50:00+08:00")).unwrap();
     // Verification: 24 wall-clock hours, red flag at 80 % (19 h 12 m).
     assert_eq!(ticket.clock().unwrap().deadline, t("2026-02-14T17:50:00+08:00"));
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-14T13:02:00+08:00")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-02-14T13:02:00+08:00")));
     e.apply(&mut ticket, &Event::attach("investigation_report", t("2026-02-14T10:00:00+08:00")))
         .unwrap();
     e.apply(&mut ticket, &ev("report_filed", "2026-02-14T10:05:00+08:00")).unwrap();
@@ -43,7 +43,7 @@ fn reference_policy_spring_festival_fee_complaint() {
     assert_eq!(clock.deadline, t("2026-02-27T00:00:00+08:00"));
     assert_eq!(ticket.tier(), Some("supervisor"));
     // 80 % of 85 h 55 m of working time: 17 h 11 m before the deadline.
-    assert_eq!(e.next_wakeup(&ticket), Some(t("2026-02-26T06:49:00+08:00")));
+    assert_eq!(e.next_wakeup(&ticket).unwrap(), Some(t("2026-02-26T06:49:00+08:00")));
     let out = e.advance(&mut ticket, t("2026-03-02T00:00:00+08:00")).unwrap();
     let fired: Vec<_> = out
         .rows

@@ -95,7 +95,8 @@ pub fn replay<R: BufRead>(
                     }
                     Err(_) => 0,
                 };
-                let Some(batch) = batches.get_mut(slot) else { continue };
+                // INVARIANT: `partition` picks one of the `threads` batches.
+                let batch = &mut batches[slot];
                 batch.push(item);
                 if batch.items.len() >= BATCH {
                     let full = std::mem::replace(batch, Batch::new());
@@ -175,7 +176,8 @@ impl Batch {
         for item in self.items {
             match item {
                 BatchItem::Line { number, start, end } => {
-                    worker.line(number, self.text.get(start..end).unwrap_or_default());
+                    // INVARIANT: `push` recorded where it put the line in `text`.
+                    worker.line(number, &self.text[start..end]);
                 }
                 BatchItem::Error(e) => worker.error(e),
             }

@@ -493,10 +493,8 @@ pub(super) fn observe(
                     }
                 }
                 let stage = row.stage.clone().unwrap_or_default();
-                let terminal = policy
-                    .stage_id(&stage)
-                    .and_then(|s| policy.stages.get(s))
-                    .is_some_and(|s| s.terminal);
+                let terminal =
+                    policy.stage_id(&stage).map(|s| policy.stage(s)).is_some_and(|s| s.terminal);
                 if !terminal {
                     run.visits.push(Visit {
                         stage,

@@ -9,7 +9,8 @@ use crate::runtime::{ActionKind, Mark, RowKind, StageClock, Text, Ticket};
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
 
-/// A due item on a ticket's clocks.
+/// A due item on a ticket's clocks, as [`Run::earliest_due`] found it: the running stage clock
+/// (its breach, step `i` of the stage's ladder) or obligation `i` of the policy, open on the ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Due {
     /// The stage deadline passed.
@@ -30,6 +31,8 @@ impl<'e> Run<'e> {
         if working { self.policy().calendar.working_clock(t) } else { t.timestamp() }
     }
 
+    /// The instant at position `v` of the clock's scale. Like the calendar's working clock, it
+    /// saturates at the end of chrono's range: a deadline beyond it never falls due.
     pub(super) fn at_scale(&self, working: bool, v: i64) -> DateTime<Utc> {
         if working {
             self.policy().calendar.at_working_clock(v)
@@ -102,10 +105,11 @@ impl<'e> Run<'e> {
                 consider(c.deadline, Due::Breach);
             }
             let stage = self.engine.stage(ticket);
-            if let Some((l, ladder)) = stage.ladder.and_then(|l| Some((l, p.ladders.get(l)?))) {
+            if let Some((l, ladder)) = stage.ladder.map(|l| (l, p.ladder(l))) {
                 // At most 64 steps, the width of `fired`. Of a ladder whose steps always fall in
                 // the order listed, the first pending step is the earliest.
-                let in_order = self.engine.ladders_in_order.get(l).copied().unwrap_or(false);
+                // INVARIANT: `Engine::new` made one entry per ladder of the policy.
+                let in_order = self.engine.ladders_in_order[l.index()];
                 let pending = ladder.steps.iter().take(64).enumerate();
                 let pending = pending.filter(|(i, _)| c.fired & (1u64 << i) == 0);
                 for (i, step) in pending.take(if in_order { 1 } else { 64 }) {
@@ -144,12 +148,17 @@ impl<'e> Run<'e> {
         self.earliest_due(ticket).map(|(t, _)| t)
     }
 
+    /// Fires `due`, which [`Run::earliest_due`] has just found on `ticket`.
+    #[expect(clippy::expect_used, reason = "the invariant below")]
     pub(super) fn fire(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, due: Due) {
+        // INVARIANT: `due` names what `earliest_due` found on this very ticket, unchanged since:
+        // a breach or step only while the stage clock runs, a step of the stage's ladder, an
+        // obligation of the policy that is open on the ticket.
         let p = self.policy();
         let stage_name: &'e str = &self.engine.stage(ticket).name;
         match due {
             Due::Breach => {
-                let Some(c) = ticket.clock.as_mut() else { return };
+                let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
                 let detail = detail!(
                     self,
@@ -163,14 +172,11 @@ impl<'e> Run<'e> {
                 self.action(at, ActionKind::Breach, stage_name, tier.as_deref(), None);
             }
             Due::Step(i) => {
-                let Some(c) = ticket.clock.as_mut() else { return };
+                let c = ticket.clock.as_mut().expect("a step is due on a running clock");
                 c.fired |= 1u64 << i;
                 let stage = self.engine.stage(ticket);
-                let Some(step) =
-                    stage.ladder.and_then(|l| p.ladders.get(l)).and_then(|l| l.steps.get(i))
-                else {
-                    return;
-                };
+                let ladder = stage.ladder.expect("a step is due on a stage with a ladder");
+                let step = &p.ladder(ladder).steps[i];
                 if step.when.as_ref().is_some_and(|w| !self.holds(w, &ticket.fields)) {
                     return;
                 }
@@ -179,11 +185,9 @@ impl<'e> Run<'e> {
                 let target = |t: TierTarget| -> Option<Text> {
                     let cur = before.as_deref().and_then(|b| p.tier_id(b));
                     match t {
-                        TierTarget::Tier(id) => p.tiers.get(id).map(|t| Text::from(t.as_str())),
+                        TierTarget::Tier(id) => Some(Text::from(p.tier(id))),
                         TierTarget::Owner => ticket.owner.clone(),
-                        TierTarget::Next => cur
-                            .map(|c| (c + 1).min(p.tiers.len().saturating_sub(1)))
-                            .and_then(|n| p.tiers.get(n).map(|t| Text::from(t.as_str()))),
+                        TierTarget::Next => cur.map(|c| Text::from(p.tier(p.tier_above(c)))),
                     }
                 };
                 let to = step.to.and_then(target);
@@ -274,14 +278,14 @@ impl<'e> Run<'e> {
                 }
             }
             Due::Obligation(i) => {
-                let Some(ob) = p.obligations.get(i) else { return };
-                let Some(st) = ticket.obligations.get_mut(ob.name.as_str()) else { return };
+                let ob = &p.obligations[i];
+                let st = ticket.obligations.get_mut(ob.name.as_str()).expect("an open obligation");
                 st.breached = true;
                 ticket.stats.breaches += 1;
-                let owner = p.tiers.get(ob.owner).cloned();
+                let owner = Some(p.tier(ob.owner));
                 let detail = detail!(self, "obligation `{}` overdue: {} ran out", ob.name, ob.due);
-                self.row(at, RowKind::Breach, Some(&ob.name), owner.as_deref(), detail);
-                self.action(at, ActionKind::Breach, &ob.name, owner.as_deref(), None);
+                self.row(at, RowKind::Breach, Some(&ob.name), owner, detail);
+                self.action(at, ActionKind::Breach, &ob.name, owner, None);
             }
         }
     }

@@ -50,7 +50,7 @@ impl Engine {
                 // step at or before the ticket's clock counts as fired: keeping the deadlines
                 // does not replay the past.
                 let (clock_at, run) = (t.clock_at, Run::new(self));
-                let ladder = self.stage(&t).ladder.and_then(|l| self.policy.ladders.get(l));
+                let ladder = self.stage(&t).ladder.map(|l| self.policy.ladder(l));
                 if let Some(c) = t.clock.as_mut() {
                     let steps = ladder.map_or(&[][..], |l| &l.steps[..]);
                     c.fired = steps
@@ -70,7 +70,7 @@ impl Engine {
                     }
                 }
                 t.policy = self.pin.clone();
-                let next_wakeup = self.next_wakeup(&t);
+                let next_wakeup = self.wakeup(&t);
                 Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
             Migration::Recompute => {

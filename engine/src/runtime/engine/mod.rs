@@ -504,11 +504,22 @@ impl Engine {
     /// # let engine = ombud_engine::doc_support::desk();
     /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
     /// let (ticket, opened) = engine.open(&input)?;
-    /// assert_eq!(engine.next_wakeup(&ticket), opened.next_wakeup);
-    /// assert_eq!(engine.next_wakeup(&ticket), Some("2026-03-02T11:00:00Z".parse()?));
+    /// assert_eq!(engine.next_wakeup(&ticket)?, opened.next_wakeup);
+    /// assert_eq!(engine.next_wakeup(&ticket)?, Some("2026-03-02T11:00:00Z".parse()?));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn next_wakeup(&self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+    ///
+    /// # Errors
+    ///
+    /// The ticket is pinned to another policy (`policy_mismatch`) or stands in a stage the
+    /// policy does not have (`unknown_stage`).
+    pub fn next_wakeup(&self, ticket: &Ticket) -> Result<Option<DateTime<Utc>>, Rejection> {
+        self.check_pin(ticket)?;
+        Ok(self.wakeup(ticket))
+    }
+
+    /// [`Engine::next_wakeup`] of a ticket already checked.
+    fn wakeup(&self, ticket: &Ticket) -> Option<DateTime<Utc>> {
         Run::new(self).earliest_due(ticket).map(|(t, _)| t)
     }
 
@@ -550,8 +561,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether `ticket` is this engine's to run: pinned to its policy, and at one of the
+    /// policy's stages (which every ticket the engine wrote is; see [`Engine::stage`]).
     fn check_pin(&self, ticket: &Ticket) -> Result<(), Rejection> {
         if ticket.policy.same_allocation(&self.pin) || ticket.policy == self.pin {
+            if self.policy.stage_id(&ticket.stage).is_none() {
+                return Err(Rejection::UnknownStage {
+                    ticket: ticket.id.to_string(),
+                    stage: ticket.stage.to_string(),
+                });
+            }
             Ok(())
         } else {
             let show =
@@ -563,9 +582,14 @@ impl Engine {
         }
     }
 
+    /// The stage `ticket` stands in.
+    #[expect(clippy::expect_used, reason = "the invariant below")]
     fn stage(&self, ticket: &Ticket) -> &StageDef {
-        let id = self.policy.stage_id(&ticket.stage).unwrap_or(self.policy.start);
-        &self.policy.stages[id]
+        // INVARIANT: the engine enters only the policy's own stages, and every entry point that
+        // takes a ticket from the host (`apply`, `advance`, `next_actions`, `next_wakeup`,
+        // `migrate`) first checks that its stage is one (`check_pin`, or migrate's own check).
+        let id = self.policy.stage_id(&ticket.stage).expect("a ticket's stage is its policy's");
+        self.policy.stage(id)
     }
 
     fn group_completion(&self, g: &GroupState) -> Completion {

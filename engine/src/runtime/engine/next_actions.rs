@@ -53,7 +53,7 @@ impl Engine {
                     member_events.push(AcceptedEvent {
                         event: MEMBER_DONE.to_string(),
                         to: None,
-                        by: tier.and_then(|t| p.tiers.get(t)).cloned(),
+                        by: tier.map(|t| p.tier(t).to_string()),
                         member: Some(m.clone()),
                         blocked_by: vec![],
                     });
@@ -83,7 +83,7 @@ impl Engine {
                 }
                 events.push(AcceptedEvent {
                     event: tr.event.clone(),
-                    to: p.stages.get(tr.to).map(|s| s.name.clone()),
+                    to: Some(p.stage(tr.to).name.clone()),
                     by: tier(),
                     member: None,
                     blocked_by,
@@ -140,7 +140,7 @@ impl Engine {
                 events.push(AcceptedEvent {
                     event: ob.done_on.clone(),
                     to: None,
-                    by: p.tiers.get(ob.owner).cloned(),
+                    by: Some(p.tier(ob.owner).to_string()),
                     member: None,
                     blocked_by: vec![],
                 });
@@ -151,7 +151,7 @@ impl Engine {
                 clocks.push(ClockView {
                     kind: "obligation".into(),
                     name: ob.name.clone(),
-                    tier: p.tiers.get(ob.owner).cloned(),
+                    tier: Some(p.tier(ob.owner).to_string()),
                     budget: ob.due.to_string(),
                     deadline: st.deadline,
                     used: (run.scale(working, now) - started) as f64 / total as f64,
@@ -170,7 +170,7 @@ impl Engine {
             missing_artifacts: missing,
             pending_members: pending,
             clocks,
-            next_wakeup: self.next_wakeup(ticket),
+            next_wakeup: self.wakeup(ticket),
         })
     }
 }

@@ -199,6 +199,7 @@ impl<'e> Run<'e> {
     }
 
     /// Carries out a planned event on a ticket that has been brought to the event's time.
+    #[expect(clippy::expect_used, reason = "the invariant below")]
     pub(super) fn commit(&mut self, ticket: &mut Ticket, event: &Event, plan: Plan<'e, '_>) {
         let p = self.policy();
         let at = event.at;
@@ -264,7 +265,11 @@ impl<'e> Run<'e> {
                 self.take_autos(ticket, at, 0);
             }
             Plan::MemberDone(member) => {
-                let Some(group) = ticket.group.as_mut() else { return };
+                // INVARIANT (here and for pauses): `plan` found the group, or the running or
+                // paused clock, on this ticket; bringing it to the event's time since only
+                // breached, stepped (a ladder step moves tiers, never the stage) and fired
+                // obligations, which leave the stage's group and clock in place.
+                let group = ticket.group.as_mut().expect("`plan` found the joint group");
                 if member == "lead" {
                     group.lead_done = Some(at);
                 } else if let Some(slot) = group.members.get_mut(member) {
@@ -305,7 +310,7 @@ impl<'e> Run<'e> {
                 self.row(at, RowKind::Reassign, Some(stage_name), tier.as_deref(), detail);
             }
             Plan::Transition(to) => {
-                let target = p.stages.get(to).map_or("?", |s| s.name.as_str());
+                let target = p.stage(to).name.as_str();
                 self.row(
                     at,
                     RowKind::Event,
@@ -321,7 +326,7 @@ impl<'e> Run<'e> {
                 self.enter(ticket, to, at, 0);
             }
             Plan::Pause(rule) => {
-                let Some(c) = ticket.clock.as_mut() else { return };
+                let c = ticket.clock.as_mut().expect("`plan` found a running clock");
                 let working = Self::is_working(&c.budget);
                 let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
                 c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
@@ -334,8 +339,8 @@ impl<'e> Run<'e> {
                 );
             }
             Plan::Resume(rule) => {
-                let Some(c) = ticket.clock.as_mut() else { return };
-                let Some(pause) = c.paused.take() else { return };
+                let c = ticket.clock.as_mut().expect("`plan` found a paused clock");
+                let pause = c.paused.take().expect("`plan` found a paused clock");
                 let working = Self::is_working(&c.budget);
                 let (deadline, provisional) = match rule.resume {
                     ResumeMode::Remaining => {

@@ -23,7 +23,7 @@ impl<'e> Run<'e> {
         depth: usize,
     ) {
         let p = self.policy();
-        let Some(stage) = p.stages.get(stage_id) else { return };
+        let stage = p.stage(stage_id);
         ticket.stage = Text::from(stage.name.as_str());
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
@@ -34,9 +34,9 @@ impl<'e> Run<'e> {
             .owner
             .iter()
             .find(|o| o.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
-            .and_then(|o| p.tiers.get(o.value));
+            .map(|o| p.tier(o.value));
         if owner.is_some() || stage.terminal {
-            ticket.owner = owner.map(|o| Text::from(o.as_str()));
+            ticket.owner = owner.map(Text::from);
             if owner.is_some() {
                 hand_over(ticket, ticket.owner.clone());
             }
@@ -107,8 +107,8 @@ impl<'e> Run<'e> {
                 }
                 _ => NameMap::new(),
             };
-            let lead = p.tiers.get(g.lead).cloned().unwrap_or_default();
-            let member_tier = p.tiers.get(g.member_tier).cloned().unwrap_or_default();
+            let lead = p.tier(g.lead);
+            let member_tier = p.tier(g.member_tier);
             let detail = detail!(
                 self,
                 "joint group `{}` formed: lead {lead}; {member_tier} of {}; completes when {}",
@@ -122,7 +122,7 @@ impl<'e> Run<'e> {
             );
             ticket.group =
                 Some(GroupState { name: Text::from(g.name.as_str()), members, lead_done: None });
-            self.row(at, RowKind::Group, Some(&stage.name), Some(&lead), detail);
+            self.row(at, RowKind::Group, Some(&stage.name), Some(lead), detail);
             break;
         }
         self.take_autos(ticket, at, depth);
@@ -143,12 +143,7 @@ impl<'e> Run<'e> {
             return;
         };
         let to = auto.to;
-        let detail = detail!(
-            self,
-            "automatic: `{}` → {}",
-            auto.when.source(),
-            p.stages.get(to).map_or("?", |s| s.name.as_str())
-        );
+        let detail = detail!(self, "automatic: `{}` → {}", auto.when.source(), p.stage(to).name);
         self.row(at, RowKind::Event, Some(&stage.name), ticket.tier.as_deref(), detail);
         self.enter(ticket, to, at, depth + 1);
     }
@@ -167,7 +162,7 @@ impl<'e> Run<'e> {
                 continue;
             }
             let d = p.calendar.add(at, ob.due);
-            let owner = p.tiers.get(ob.owner).cloned();
+            let owner = Some(p.tier(ob.owner).to_string());
             ticket.obligations.insert(
                 Text::from(ob.name.as_str()),
                 ObligationState {
@@ -210,9 +205,9 @@ impl<'e> Run<'e> {
         };
         st.done = Some(at);
         let late = if st.breached { " (late)" } else { "" };
-        let owner = self.policy().tiers.get(ob.owner).cloned();
+        let owner = Some(self.policy().tier(ob.owner));
         let detail = detail!(self, "`{}` done by {name}{late}", ob.name);
-        self.row(at, RowKind::Obligation, Some(&ob.name), owner.as_deref(), detail);
+        self.row(at, RowKind::Obligation, Some(&ob.name), owner, detail);
         true
     }
 }
