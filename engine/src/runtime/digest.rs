@@ -7,7 +7,7 @@
 //! canonical text ended by a zero byte. Structs are destructured exhaustively: adding a field to
 //! [`Ticket`] (or to anything it holds) does not compile until the field is hashed here, so nothing
 //! in the state can escape the chain. Instants are hashed as seconds and nanoseconds since the
-//! epoch; maps are `BTreeMap`s and hashed in key order. SHA-256 costs per byte, so the encoding is
+//! epoch; maps are hashed in key order. SHA-256 costs per byte, so the encoding is
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{

@@ -77,7 +77,8 @@ fn the_state_digest_follows_every_change_to_the_fields() {
 
 /// The audit chain hosts have stored must verify under every later version of the engine, so
 /// the encoding of a state is pinned here: a change to it fails this test. (The hashes are the
-/// ones the build before assignees, commit 60deaeb, computed for the same ticket.)
+/// ones engines without assignees computed for the same ticket: a ticket that never had an
+/// assignee hashes as it always did.)
 #[test]
 fn audit_hashes_of_a_stored_ticket_do_not_change() {
     let e = engine();

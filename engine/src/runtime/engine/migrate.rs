@@ -87,8 +87,8 @@ impl Engine {
                 let (mut t, mut outcome) = self.open(&input)?;
                 for rec in ticket.history.iter().skip(1) {
                     if let AuditEntry::Event(recorded) = &rec.entry {
-                        // A recorded event was accepted when it came; a build from before keys
-                        // of other events were refused dropped them, and so does the replay.
+                        // A recorded event was accepted when it came: a key of another event
+                        // that a stored record holds was dropped then, and is dropped here.
                         let e = recorded.as_applied();
                         match self.apply(&mut t, &e) {
                             Ok(o) => absorb(&mut outcome, o),

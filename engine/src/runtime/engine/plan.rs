@@ -234,7 +234,7 @@ impl<'e> Run<'e> {
                 for rec in &ticket.history {
                     match &rec.entry {
                         AuditEntry::Open(o) => note(&mut given, &o.fields),
-                        // Only a `set` applied its data (an older build kept stray data).
+                        // Only a `set` applies its data (a stored record may hold stray data).
                         AuditEntry::Event(e) if e.event == SET => {
                             if let Some(d) = &e.data {
                                 note(&mut given, d);
