@@ -33,7 +33,7 @@ impl StageId {
     /// The stage's place in [`CompiledPolicy::stages`].
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.start().index(), 0);
     /// ```
     pub fn index(self) -> usize {
@@ -59,7 +59,7 @@ impl TierId {
     /// The tier's place in [`CompiledPolicy::tiers`] (0 = lowest).
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.tier_id("supervisor").map(|t| t.index()), Some(1));
     /// ```
     pub fn index(self) -> usize {
@@ -84,7 +84,7 @@ impl LadderId {
     /// The ladder's place in [`CompiledPolicy::ladders`].
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let standard = policy.stages()[0].ladder.unwrap();
     /// assert_eq!(policy.ladders()[standard.index()].name, "standard");
     /// ```
@@ -152,7 +152,8 @@ impl CompiledPolicy {
     /// The `policy:` id.
     ///
     /// ```
-    /// assert_eq!(ombud_engine::doc_support::reference_policy().id(), "service-complaints");
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.id(), "service-complaints");
     /// ```
     pub fn id(&self) -> &str {
         &self.id
@@ -161,7 +162,8 @@ impl CompiledPolicy {
     /// The `version:` (empty when the policy gives none).
     ///
     /// ```
-    /// assert_eq!(ombud_engine::doc_support::reference_policy().version(), "2026.1");
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.version(), "2026.1");
     /// ```
     pub fn version(&self) -> &str {
         &self.version
@@ -170,7 +172,7 @@ impl CompiledPolicy {
     /// The `title:`, if given.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.title(), Some("Service complaint handling (reference)"));
     /// ```
     pub fn title(&self) -> Option<&str> {
@@ -180,7 +182,8 @@ impl CompiledPolicy {
     /// The lowercase hex SHA-256 of the policy's source text; tickets pin it.
     ///
     /// ```
-    /// assert_eq!(ombud_engine::doc_support::reference_policy().digest().len(), 64);
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.digest().len(), 64);
     /// ```
     pub fn digest(&self) -> &str {
         &self.digest
@@ -189,7 +192,7 @@ impl CompiledPolicy {
     /// The calendar deadlines are counted on (with the policy's hours, zone and cutoff applied).
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.calendar().tz(), chrono_tz::Asia::Shanghai);
     /// ```
     pub fn calendar(&self) -> &Arc<Calendar> {
@@ -199,7 +202,7 @@ impl CompiledPolicy {
     /// The declared ticket fields, in file order.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.fields()[0].name, "text");
     /// ```
     pub fn fields(&self) -> &[FieldDef] {
@@ -209,7 +212,7 @@ impl CompiledPolicy {
     /// The computed fields, in the order they are computed (file order).
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let names: Vec<&str> = policy.derived().iter().map(|d| d.name.as_str()).collect();
     /// assert_eq!(names, ["category", "severity", "priority"]);
     /// ```
@@ -220,7 +223,7 @@ impl CompiledPolicy {
     /// The responsibility tiers, lowest first.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.tiers(), ["frontline", "supervisor", "service_center", "management"]);
     /// ```
     pub fn tiers(&self) -> &[String] {
@@ -230,7 +233,8 @@ impl CompiledPolicy {
     /// The joint handling groups.
     ///
     /// ```
-    /// assert_eq!(ombud_engine::doc_support::reference_policy().groups()[0].name, "joint");
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.groups()[0].name, "joint");
     /// ```
     pub fn groups(&self) -> &[GroupDef] {
         &self.groups
@@ -239,7 +243,8 @@ impl CompiledPolicy {
     /// The escalation ladders.
     ///
     /// ```
-    /// assert_eq!(ombud_engine::doc_support::reference_policy().ladders()[0].name, "standard");
+    /// # let policy = ombud_engine::doc_support::reference_policy();
+    /// assert_eq!(policy.ladders()[0].name, "standard");
     /// ```
     pub fn ladders(&self) -> &[LadderDef] {
         &self.ladders
@@ -248,7 +253,7 @@ impl CompiledPolicy {
     /// The stage every ticket starts in.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.stage(policy.start()).name, "intake");
     /// ```
     pub fn start(&self) -> StageId {
@@ -258,7 +263,7 @@ impl CompiledPolicy {
     /// The stages, in file order.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.stages().len(), 7);
     /// ```
     pub fn stages(&self) -> &[StageDef] {
@@ -268,7 +273,7 @@ impl CompiledPolicy {
     /// The clocks that run beside the stages.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.obligations()[0].name, "public_statement");
     /// ```
     pub fn obligations(&self) -> &[ObligationDef] {
@@ -278,7 +283,7 @@ impl CompiledPolicy {
     /// The events that stop and resume the current stage's clock.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.pauses()[0].on, "awaiting_complainant");
     /// ```
     pub fn pauses(&self) -> &[PauseRule] {
@@ -289,7 +294,7 @@ impl CompiledPolicy {
     ///
     /// ```
     /// use ombud_engine::policy::EdgeLabel;
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let autos: Vec<&str> = policy
     ///     .edges()
     ///     .filter_map(|(from, to, label)| match label {
@@ -323,7 +328,7 @@ impl CompiledPolicy {
     /// The stage `id` names.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let handle = policy.stage_id("handle").unwrap();
     /// assert_eq!(policy.stage(handle).name, "handle");
     /// ```
@@ -336,7 +341,7 @@ impl CompiledPolicy {
     /// The ladder `id` names.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// let ladder = policy.stages()[0].ladder.unwrap();
     /// assert_eq!(policy.ladder(ladder).steps.len(), 3);
     /// ```
@@ -348,7 +353,7 @@ impl CompiledPolicy {
     /// The name of tier `id`.
     ///
     /// ```
-    /// let policy = ombud_engine::doc_support::reference_policy();
+    /// # let policy = ombud_engine::doc_support::reference_policy();
     /// assert_eq!(policy.tier(policy.tier_id("management").unwrap()), "management");
     /// ```
     pub fn tier(&self, id: TierId) -> &str {

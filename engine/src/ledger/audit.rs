@@ -12,7 +12,7 @@ use std::io::BufRead;
 ///
 /// ```
 /// use ombud_engine::ledger::{ChainBreak, verify_ticket};
-/// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+/// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
 /// // The stored ticket, with its audit head changed.
 /// let mut json = serde_json::to_value(&ticket).unwrap();
 /// json["audit_head"] = "a".repeat(64).into();

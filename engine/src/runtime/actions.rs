@@ -148,7 +148,7 @@ pub enum ActionKind {
 /// ```
 /// # use ombud_engine::runtime::*;
 /// # let engine = ombud_engine::doc_support::reference();
-/// let mut ticket = ombud_engine::doc_support::opened(&engine);
+/// # let mut ticket = ombud_engine::doc_support::opened(&engine);
 /// engine.apply(&mut ticket, &Event::named("registered", "2026-03-02T09:30:00Z".parse()?))?;
 /// let next = engine.next_actions(&ticket, "2026-03-02T12:00:00Z".parse()?)?;
 /// assert_eq!((next.stage.as_str(), next.tier.as_deref()), ("verify", Some("frontline")));

@@ -188,7 +188,7 @@ impl<'de> serde::Deserialize<'de> for Digest {
 ///
 /// ```
 /// use ombud_engine::{Ticket, runtime::state_digest};
-/// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+/// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
 /// assert_eq!(state_digest(&ticket), ticket.history()[0].state);
 /// // The digest follows every change to the state (here, to the stored JSON).
 /// let mut json = serde_json::to_value(&ticket).unwrap();

@@ -56,8 +56,8 @@ impl PolicyPin {
     /// The pin of `policy`.
     ///
     /// ```
-    /// # let text = "policy: desk\nversion: '3'\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
-    /// let (policy, _) = ombud_engine::load_policy("desk.yaml", text, None).unwrap();
+    /// # let text = ombud_engine::doc_support::DESK.replace("version: '1'", "version: '3'");
+    /// let (policy, _) = ombud_engine::load_policy("desk.yaml", &text, None).unwrap();
     /// let pin = ombud_engine::runtime::PolicyPin::of(&policy);
     /// assert_eq!((pin.id.as_str(), pin.version.as_str()), ("desk", "3"));
     /// assert_eq!(pin.digest, policy.digest());
@@ -172,7 +172,7 @@ impl Ticket {
     /// Version of the ticket's JSON format ([`TICKET_FORMAT`]).
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.format(), ombud_engine::runtime::TICKET_FORMAT);
     /// ```
     pub fn format(&self) -> u32 {
@@ -182,7 +182,7 @@ impl Ticket {
     /// The host's id.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.id(), "D-1");
     /// ```
     pub fn id(&self) -> &str {
@@ -192,7 +192,7 @@ impl Ticket {
     /// The policy the ticket is pinned to.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!((ticket.policy().id.as_str(), ticket.policy().version.as_str()), ("desk", "1"));
     /// ```
     pub fn policy(&self) -> &PolicyPin {
@@ -202,7 +202,7 @@ impl Ticket {
     /// When the complaint was received.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.opened_at().to_rfc3339(), "2026-03-02T09:00:00+00:00");
     /// ```
     pub fn opened_at(&self) -> DateTime<Utc> {
@@ -213,7 +213,7 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// engine.advance(&mut ticket, "2026-03-02T10:00:00Z".parse().unwrap()).unwrap();
     /// assert_eq!(ticket.clock_at().to_rfc3339(), "2026-03-02T10:00:00+00:00");
     /// ```
@@ -225,7 +225,7 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// engine.advance(&mut ticket, "2026-03-02T10:00:00Z".parse().unwrap()).unwrap();
     /// assert_eq!(ticket.last_event_at(), ticket.opened_at());
     /// ```
@@ -237,8 +237,9 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::reference();
-    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z",
-    ///     r#"{"text":"overcharged on my bill"}"#);
+    /// # use ombud_engine::OpenTicket;
+    /// let input: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{"text":"overcharged on my bill"}}"#).unwrap();
     /// let (ticket, _) = engine.open(&input).unwrap();
     /// assert_eq!(ticket.fields()["category"], "fees"); // derived from the text
     /// assert_eq!(ticket.fields()["claim_amount"], 0); // the default
@@ -250,7 +251,7 @@ impl Ticket {
     /// The current stage.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.stage(), "open");
     /// ```
     pub fn stage(&self) -> &str {
@@ -260,7 +261,7 @@ impl Ticket {
     /// How many times a stage has been entered (1 for the start stage).
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.visit(), 1);
     /// ```
     pub fn visit(&self) -> u32 {
@@ -271,7 +272,7 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// assert_eq!(ticket.tier(), Some("agent"));
     /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
     /// assert_eq!((ticket.tier(), ticket.owner()), (Some("lead"), Some("agent"))); // escalated
@@ -283,7 +284,7 @@ impl Ticket {
     /// The tier the stage's owner rule chose on entry.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.owner(), Some("agent"));
     /// ```
     pub fn owner(&self) -> Option<&str> {
@@ -296,7 +297,7 @@ impl Ticket {
     /// ```
     /// # use ombud_engine::runtime::Event;
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// let assign = Event::assign("li.wei", "2026-03-02T09:05:00Z".parse().unwrap());
     /// engine.apply(&mut ticket, &assign).unwrap();
     /// assert_eq!(ticket.assignee(), Some("li.wei"));
@@ -308,7 +309,7 @@ impl Ticket {
     /// The running clock of the current stage, if it has a time limit.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// let clock = ticket.clock().unwrap();
     /// assert_eq!(clock.deadline.to_rfc3339(), "2026-03-02T13:00:00+00:00");
     /// ```
@@ -321,7 +322,7 @@ impl Ticket {
     /// ```
     /// # use ombud_engine::runtime::Event;
     /// # let engine = ombud_engine::doc_support::reference();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// let at = "2026-03-02T10:00:00Z".parse().unwrap();
     /// engine.apply(&mut ticket, &Event::attach("investigation_report", at)).unwrap();
     /// assert_eq!(ticket.artifacts().get("investigation_report"), Some(&at));
@@ -334,8 +335,9 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::joint();
-    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z",
-    ///     r#"{"departments":["billing","network"]}"#);
+    /// # use ombud_engine::OpenTicket;
+    /// let input: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{"departments":["billing","network"]}}"#).unwrap();
     /// let (ticket, _) = engine.open(&input).unwrap();
     /// assert_eq!(ticket.group().unwrap().members.len(), 2);
     /// ```
@@ -347,7 +349,9 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::joint();
-    /// let input = ombud_engine::doc_support::opening("2026-03-02T09:00:00Z", r#"{"press":true}"#);
+    /// # use ombud_engine::OpenTicket;
+    /// let input: OpenTicket = serde_json::from_str(
+    ///     r#"{"id":"D-1","at":"2026-03-02T09:00:00Z","fields":{"press":true}}"#).unwrap();
     /// let (ticket, _) = engine.open(&input).unwrap();
     /// assert!(ticket.obligations().contains_key("statement"));
     /// ```
@@ -359,7 +363,7 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// engine.advance(&mut ticket, "2026-03-02T11:00:00Z".parse().unwrap()).unwrap(); // 50 %
     /// assert!(ticket.flagged());
     /// ```
@@ -370,7 +374,7 @@ impl Ticket {
     /// Counters over the ticket's life.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.stats().stages_entered, 1);
     /// ```
     pub fn stats(&self) -> &TicketStats {
@@ -381,7 +385,7 @@ impl Ticket {
     ///
     /// ```
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap(); // 100 %
     /// assert_eq!(ticket.marks()[0].tier, "agent");
     /// ```
@@ -394,7 +398,7 @@ impl Ticket {
     /// ```
     /// # use ombud_engine::runtime::Event;
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// let at = "2026-03-02T10:00:00Z".parse().unwrap();
     /// engine.apply(&mut ticket, &Event::named("done", at)).unwrap();
     /// assert_eq!(ticket.closed_at(), Some(at));
@@ -408,7 +412,7 @@ impl Ticket {
     /// ```
     /// # use ombud_engine::runtime::Event;
     /// # let engine = ombud_engine::doc_support::desk();
-    /// let mut ticket = ombud_engine::doc_support::opened(&engine);
+    /// # let mut ticket = ombud_engine::doc_support::opened(&engine);
     /// assert!(!ticket.is_closed());
     /// let done = Event::named("done", "2026-03-02T10:00:00Z".parse().unwrap());
     /// engine.apply(&mut ticket, &done).unwrap();
@@ -421,7 +425,7 @@ impl Ticket {
     /// Every applied event with its audit hash; the first record is the opening.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.history()[0].seq, 0);
     /// ```
     pub fn history(&self) -> &[AuditRecord] {
@@ -431,7 +435,7 @@ impl Ticket {
     /// The hash of the last audit record.
     ///
     /// ```
-    /// let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
     /// assert_eq!(ticket.audit_head(), &ticket.history()[0].hash);
     /// ```
     pub fn audit_head(&self) -> &Digest {
@@ -513,7 +517,7 @@ fn is_zero(v: &u64) -> bool {
 /// ```
 /// # use ombud_engine::runtime::*;
 /// # let engine = ombud_engine::doc_support::desk();
-/// let mut ticket = ombud_engine::doc_support::opened(&engine); // due 13:00
+/// # let mut ticket = ombud_engine::doc_support::opened(&engine);
 /// let wait = Event::named("wait", "2026-03-02T11:00:00Z".parse().unwrap());
 /// engine.apply(&mut ticket, &wait).unwrap();
 /// let pause = ticket.clock().and_then(|c| c.paused.as_ref()).unwrap();

@@ -74,7 +74,7 @@ impl Default for ReplayOptions {
 ///
 /// ```
 /// use ombud_engine::ledger::{OnError, ReplayError, ReplayOptions, replay};
-/// let engine = ombud_engine::doc_support::desk();
+/// # let engine = ombud_engine::doc_support::desk();
 /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}
 /// {"ticket":"T-1"}"#;
 /// let strict = ReplayOptions { on_error: OnError::Fail, ..Default::default() };
