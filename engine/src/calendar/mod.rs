@@ -20,9 +20,11 @@ mod arith;
 mod bundled;
 mod data;
 mod hours;
+mod notes;
 mod text;
 
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
+pub use notes::DayNote;
 pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 
 use crate::check::{Diagnostic, did_you_mean};
@@ -30,6 +32,7 @@ use crate::policy::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -172,6 +175,9 @@ pub(crate) struct Definition {
     pub(crate) covers: Option<(NaiveDate, NaiveDate)>,
     /// The kind of every covered day, from `covers.0`.
     pub(crate) kinds: Vec<DayKind>,
+    /// Why each dated day has its kind, by day index: every covered day whose kind differs from
+    /// the plain workweek has a note.
+    pub(crate) notes: BTreeMap<i64, DayNote>,
     pub(crate) hours: Option<BusinessHours>,
     pub(crate) cutoff: Option<NaiveTime>,
 }
@@ -465,6 +471,25 @@ impl Calendar {
     /// ```
     pub fn day_kind(&self, date: NaiveDate) -> DayKind {
         self.kind_at(day_index(date))
+    }
+
+    /// What the calendar's data says about `date`: the holiday, closure or make-up arrangement
+    /// that gives it its kind. `None` for an ordinary workday or weekend (and for every day
+    /// beyond the covered range).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::{Calendar, DayNote};
+    /// let u = Calendar::bundled("example-utility").unwrap();
+    /// let d = |s: &str| s.parse().unwrap();
+    /// assert_eq!(u.day_note(d("2026-12-31")).unwrap().to_string(), "Year-end closure, closure");
+    /// assert_eq!(
+    ///     u.day_note(d("2026-06-13")),
+    ///     Some(&DayNote::ExtraWorkday { name: Some("Customer open day".into()) })
+    /// );
+    /// assert_eq!(u.day_note(d("2026-12-30")), None);
+    /// ```
+    pub fn day_note(&self, date: NaiveDate) -> Option<&DayNote> {
+        self.def.notes.get(&day_index(date))
     }
 
     /// Whether `date` is worked (a workday or a make-up working day).
