@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ombud calendar days --calendar cn-mainland --from 2026-02-01 --to 2026-02-28
-//! ombud calendar add  --calendar cn-mainland --from 2026-02-13T17:30:00+08:00 --duration "3 working days"
+//! ombud calendar add  --calendar cn-mainland --from 2026-02-13T17:30:00+08:00 --duration "3 working days" --explain
 //! ```
 //!
 //! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours), 2 on a usage
@@ -52,6 +52,9 @@ enum Command {
         /// Business hours overriding the calendar's, e.g. `09:00-12:00,13:30-18:00`.
         #[arg(long, value_name = "WINDOWS")]
         hours: Option<String>,
+        /// Explain how the deadline was reached: the counting rule and the days walked.
+        #[arg(long)]
+        explain: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -61,9 +64,11 @@ enum Command {
 /// Output format of `ombud calendar add`.
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
-    /// The deadline on one line; a warning on stderr when it is provisional.
+    /// The deadline on one line (with `--explain`, the explanation); a warning on stderr when
+    /// it is provisional.
     Text,
-    /// `{"deadline": "...", "provisional": false}` (with `"reason"` when provisional).
+    /// `{"deadline": "...", "provisional": false}` (with `"reason"` when provisional, and
+    /// `"explanation"` with `--explain`).
     Json,
 }
 
@@ -71,8 +76,8 @@ enum Format {
 pub fn run(args: Args) -> ExitCode {
     let result = match args.command {
         Command::Days { calendar, from, to } => days(&calendar, &from, &to),
-        Command::Add { calendar, from, duration, hours, format } => {
-            add(&calendar, &from, &duration, hours.as_deref(), format)
+        Command::Add { calendar, from, duration, hours, explain, format } => {
+            add(&calendar, &from, &duration, hours.as_deref(), explain, format)
         }
     };
     match result {
@@ -153,6 +158,7 @@ fn add(
     from: &str,
     duration: &str,
     hours: Option<&str>,
+    explain: bool,
     format: Format,
 ) -> Result<(), String> {
     let start = DateTime::parse_from_rfc3339(from.trim()).map_err(|e| {
@@ -175,11 +181,16 @@ fn add(
     if hours.is_some() {
         cal = Arc::new(cal.with_overrides(hours, None, None));
     }
-    let deadline = cal.add(start.with_timezone(&Utc), duration);
+    let start = start.with_timezone(&Utc);
+    let deadline = cal.add(start, duration);
     let at = render_instant(&cal, deadline.at);
+    let explanation = explain.then(|| cal.explain(start, duration));
     match format {
         Format::Text => {
-            println!("{at}");
+            match &explanation {
+                Some(why) => print!("{why}"),
+                None => println!("{at}"),
+            }
             if let Some(p) = &deadline.provisional {
                 eprintln!("warning: provisional deadline: {p}");
             }
@@ -191,6 +202,10 @@ fn add(
             });
             if let (Some(p), Some(obj)) = (&deadline.provisional, v.as_object_mut()) {
                 obj.insert("reason".into(), serde_json::Value::String(p.to_string()));
+            }
+            if let (Some(why), Some(obj)) = (&explanation, v.as_object_mut()) {
+                let why = serde_json::to_value(why).map_err(|e| format!("error: {e}\n"))?;
+                obj.insert("explanation".into(), why);
             }
             println!("{v}");
         }

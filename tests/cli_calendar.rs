@@ -228,3 +228,74 @@ fn a_calendar_file_with_mistakes_is_reported_with_places() {
     assert!(err.contains("did you mean `Asia/Shanghai`?"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn add_explain_prints_the_derivation() {
+    let args = [
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-02-13T17:30:00+08:00",
+        "--duration",
+        "7 working days",
+        "--explain",
+    ];
+    let o = ombud(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "\
+7 working days from Fri 13 Feb 2026 17:30, calendar cn-mainland (Asia/Shanghai)
+  the day of receipt, Fri 13 Feb, is not counted; the deadline is the end of working day 7 (24:00)
+  Sat 14 Feb           make-up working day for Spring Festival 春节, counted: day 1
+  Sun 15 – Mon 23 Feb  Spring Festival 春节, holiday
+  Tue 24 – Fri 27 Feb  working days 2–5
+  Sat 28 Feb           make-up working day for Spring Festival 春节, counted: day 6
+  Sun 1 Mar            weekend
+  Mon 2 Mar            working day 7
+  deadline Mon 2 Mar 2026 24:00
+"
+    );
+    assert_eq!(stderr(&o), "");
+
+    // JSON: the deadline as without `--explain`, and the explanation beside it.
+    let o = ombud(&[&args[..], &["--format", "json"]].concat());
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["deadline"], "2026-03-03T00:00:00+08:00");
+    let why = &v["explanation"];
+    assert_eq!(why["deadline"], v["deadline"]);
+    assert_eq!(why["rule"]["counting"], "working_days");
+    assert_eq!(why["runs"][0]["note"]["reason"], "makeup_workday");
+    assert_eq!(why["runs"][0]["note"]["for"], "Spring Festival");
+    assert_eq!(why["runs"][1]["run"], "skipped");
+    assert_eq!(why["runs"][1]["note"]["name"], "Spring Festival");
+    assert_eq!(
+        (why["runs"][1]["from"].as_str(), why["runs"][1]["to"].as_str()),
+        (Some("2026-02-15"), Some("2026-02-23"))
+    );
+    assert_eq!(why["runs"].as_array().unwrap().len(), 6);
+
+    // Provisional: the runs beyond the data say so, and the warning still goes to stderr.
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-12-28T10:00:00+08:00",
+        "--duration",
+        "7wd",
+        "--explain",
+    ]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains(
+        "  Fri 1 – Wed 6 Jan 2027  working days 4–7, no holiday data (plain workweek)\n"
+    ));
+    assert!(stdout(&o).ends_with(
+        "  provisional: calendar `cn-mainland` covers dates up to 2026-12-31; 2027-01-01 was counted on the plain workweek\n"
+    ));
+    assert!(stderr(&o).starts_with("warning: provisional deadline"));
+}

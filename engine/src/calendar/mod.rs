@@ -19,10 +19,12 @@
 mod arith;
 mod bundled;
 mod data;
+mod explain;
 mod hours;
 mod notes;
 mod text;
 
+pub use explain::{CountingRule, DayRun, Derivation, Worked};
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
 pub use notes::DayNote;
 pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
