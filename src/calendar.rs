@@ -1,19 +1,22 @@
-//! `ombud calendar`: list the kinds of days of a working-day calendar, and compute deadlines on it.
+//! `ombud calendar`: list the kinds of days of a working-day calendar, compute (and explain)
+//! deadlines on it, and read the State Council's holiday notice into a calendar file.
 //!
 //! ```text
 //! ombud calendar days --calendar cn-mainland --from 2026-02-01 --to 2026-02-28
 //! ombud calendar add  --calendar cn-mainland --from 2026-02-13T17:30:00+08:00 --duration "3 working days" --explain
+//! ombud calendar from-notice 2027.txt --extends cn-mainland > holidays/cn-mainland-2027.yaml
 //! ```
 //!
-//! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours), 2 on a usage
-//! error.
+//! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours) or a notice it
+//! cannot read, 2 on a usage error.
 
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
-use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, parse_date};
+use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, Notice, parse_date};
 use ombud_engine::check::Diagnostic;
 use ombud_engine::policy::{DURATION_FORMS, Duration};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -59,6 +62,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Read the State Council's annual holiday notice (its Chinese text, as published) and print
+    /// the calendar file that adds its year.
+    FromNotice {
+        /// The notice as a UTF-8 text file.
+        #[arg(value_name = "NOTICE.txt")]
+        notice: PathBuf,
+        /// The calendar the file extends (a bundled id or a path), whose data must end on
+        /// 31 December of the year before; without it, a standalone file for the year.
+        #[arg(long, value_name = "ID|FILE")]
+        extends: Option<String>,
+        /// The new calendar's id (default: the extended calendar's id, or `cn-mainland`, and the
+        /// year: `cn-mainland-2027`).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+    },
 }
 
 /// Output format of `ombud calendar add`.
@@ -78,6 +96,9 @@ pub fn run(args: Args) -> ExitCode {
         Command::Days { calendar, from, to } => days(&calendar, &from, &to),
         Command::Add { calendar, from, duration, hours, explain, format } => {
             add(&calendar, &from, &duration, hours.as_deref(), explain, format)
+        }
+        Command::FromNotice { notice, extends, id } => {
+            from_notice(&notice, extends.as_deref(), id.as_deref())
         }
     };
     match result {
@@ -210,5 +231,38 @@ fn add(
             println!("{v}");
         }
     }
+    Ok(())
+}
+
+/// Reads a notice and prints the calendar file that adds its year, after checking that the file
+/// loads as printed.
+fn from_notice(path: &Path, extends: Option<&str>, id: Option<&str>) -> Result<(), String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("error: cannot read `{}`: {e}\n", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "error: `{}` is not UTF-8 text\n  = hint: save the notice as UTF-8 text, e.g. by \
+             pasting it from the published page into a text editor\n",
+            path.display()
+        )
+    })?;
+    let notice = Notice::read(&path.display().to_string(), &text).map_err(|diags| {
+        diags.iter().map(|d| crate::render::render_text(d, false)).collect::<String>()
+    })?;
+    let base = extends.map(load).transpose()?;
+    let id = match (id, &base) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(b)) => format!("{}-{}", b.id(), notice.year),
+        (None, None) => format!("cn-mainland-{}", notice.year),
+    };
+    let with = extends.zip(base.as_deref());
+    let yaml = notice.calendar_yaml(&id, with).map_err(|diags| {
+        diags.iter().map(|d| crate::render::render_text(d, false)).collect::<String>()
+    })?;
+    // The file must load as printed (an `extends` path is resolved from the current directory).
+    Calendar::from_yaml(&format!("{id}.yaml"), &yaml, None).map_err(|d| {
+        format!("error: the calendar read from the notice does not load:\n{}", render(&d))
+    })?;
+    crate::render::emit(&yaml);
     Ok(())
 }

@@ -299,3 +299,106 @@ fn add_explain_prints_the_derivation() {
     ));
     assert!(stderr(&o).starts_with("warning: provisional deadline"));
 }
+
+const NOTICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/notices");
+
+#[allow(clippy::expect_used)] // test helper
+fn ombud_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run ombud")
+}
+
+/// `ombud calendar days` for one year, as CSV rows.
+fn year_rows(dir: &std::path::Path, calendar: &str, year: i32) -> String {
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let o =
+        ombud_in(dir, &["calendar", "days", "--calendar", calendar, "--from", &from, "--to", &to]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn from_notice_prints_a_calendar_file_for_the_year() {
+    let dir = std::env::temp_dir().join(format!("ombud-from-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for year in [2024, 2025, 2026] {
+        let notice = format!("{NOTICES}/{year}.txt");
+        let o = ombud(&["calendar", "from-notice", &notice]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let file = dir.join(format!("cn-{year}.yaml"));
+        std::fs::write(&file, stdout(&o)).unwrap();
+        let lint = ombud(&["lint", file.to_str().unwrap()]);
+        assert_eq!(stdout(&lint), "0 errors, 0 warnings in 1 file\n", "{}", stderr(&lint));
+        assert!(stdout(&o).contains(&format!("\nid: cn-mainland-{year}\n")));
+        // Day by day, the year is cn-mainland's.
+        assert_eq!(
+            year_rows(&dir, &format!("cn-{year}.yaml"), year),
+            year_rows(&dir, "cn-mainland", year)
+        );
+    }
+    // A year extends the file of the year before: the 2026 notice on top of the 2025 file.
+    let o = ombud_in(
+        &dir,
+        &[
+            "calendar",
+            "from-notice",
+            &format!("{NOTICES}/2026.txt"),
+            "--extends",
+            "cn-2025.yaml",
+            "--id",
+            "cn-25-26",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(
+        "\nid: cn-25-26\nextends: cn-2025.yaml\ncovers: {from: 2025-01-01, to: 2026-12-31}\n"
+    ));
+    std::fs::write(dir.join("cn-25-26.yaml"), stdout(&o)).unwrap();
+    for year in [2025, 2026] {
+        assert_eq!(year_rows(&dir, "cn-25-26.yaml", year), year_rows(&dir, "cn-mainland", year));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn from_notice_refuses_what_it_cannot_read_with_the_place() {
+    // cn-mainland already has 2026.
+    let notice = format!("{NOTICES}/2026.txt");
+    let o = ombud(&["calendar", "from-notice", &notice, "--extends", "cn-mainland"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    assert!(err.starts_with("error[E0526]: calendar `cn-mainland` already covers 2026"), "{err}");
+    assert!(err.contains(&format!("{notice}:1:9")), "{err}");
+    // A notice that contradicts itself.
+    let dir = std::env::temp_dir().join(format!("ombud-bad-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("2026.txt");
+    let text = std::fs::read_to_string(&notice).unwrap().replace("共9天", "共8天");
+    std::fs::write(&bad, text).unwrap();
+    let o = ombud(&["calendar", "from-notice", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "error[E0522]: the notice says `共8天`, but 2026-02-15 to 2026-02-23 is 9 days"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:9:43", bad.display())), "{err}");
+    // Not UTF-8 (a notice saved as GBK), and no file at all.
+    std::fs::write(&bad, [0xb9, 0xfa, 0xce, 0xf1, 0xd4, 0xba]).unwrap();
+    let o = ombud(&["calendar", "from-notice", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not UTF-8 text"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let o = ombud(&["calendar", "from-notice", "no/such/notice.txt"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: cannot read `no/such/notice.txt`"));
+    let o = ombud(&["calendar", "from-notice", &notice, "--extends", "cn-mainlnd"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("did you mean `cn-mainland`?"));
+}

@@ -22,11 +22,13 @@ mod data;
 mod explain;
 mod hours;
 mod notes;
+mod notice;
 mod text;
 
 pub use explain::{CountingRule, DayRun, Derivation, Worked};
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
 pub use notes::DayNote;
+pub use notice::{Arrangement, NOTICE_HOLIDAYS, Notice};
 pub use text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
 
 use crate::check::{Diagnostic, did_you_mean};
