@@ -227,3 +227,26 @@ fn graph_of_the_reference_policy() {
     assert_eq!(code, 1);
     assert!(err.contains("error[E0201]"), "{err}");
 }
+
+#[test]
+fn a_year_file_that_touches_the_base_is_located() {
+    let file = "tests/fixtures/calendars/year-inside-the-base.yaml";
+    let (code, json, _) = ombud(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<(String, u64, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let code = d["code"].as_str().unwrap().to_string();
+            (code, d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+        })
+        .collect();
+    let want = [("E0516", 5, 9), ("E0517", 7, 5), ("E0517", 9, 5)];
+    assert_eq!(found, want.map(|(c, l, col)| (c.to_string(), l, col)));
+    // The fixture of the 2027 rehearsal lints clean.
+    let (code, out, err) =
+        ombud(&["lint", "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"]);
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{err}");
+}

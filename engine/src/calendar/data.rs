@@ -699,7 +699,8 @@ fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>
 }
 
 /// Checks the `covers` of a file that extends `base`: it starts where the base's does and ends
-/// no earlier (E0516).
+/// no earlier (E0516). After a mistake, the range the rest of the file is checked against: the
+/// base's start and the later of the two ends.
 fn extend_covers(
     cx: &mut Ctx,
     n: &Node,
@@ -729,7 +730,10 @@ fn extend_covers(
         (Some(_), Some(c)) => return Some(Some(c)),
     };
     cx.err("E0516", msg, n, Some(hint));
-    None
+    Some(match (base.coverage_range(), covers) {
+        (Some((a, z)), Some((_, to))) => Some((a, z.max(to))),
+        (base_range, _) => base_range,
+    })
 }
 
 /// The local name of the holiday `name` nearest to day `x` (the one a make-up day bridges).
