@@ -555,11 +555,13 @@ impl Notice {
             let at = line.find('年').filter(|_| line.contains("节假日") && line.contains("通知"));
             if let Some(i) = at {
                 let before = line.get(..i).unwrap_or("");
-                let digits = before.chars().rev().take_while(|c| c.is_ascii_digit()).count();
-                let start = i - digits;
-                year =
-                    before.get(start..).and_then(|y| y.parse::<i32>().ok()).filter(|_| digits == 4);
-                year_span = cx.span(offset + start, digits);
+                let digits: Vec<u32> = before.chars().rev().map_while(digit).collect::<Vec<_>>();
+                let len: usize = before.chars().rev().take(digits.len()).map(char::len_utf8).sum();
+                let start = i - len;
+                year = (digits.len() == 4).then(|| {
+                    digits.iter().rev().fold(0i32, |y, d| y * 10 + i32::try_from(*d).unwrap_or(0))
+                });
+                year_span = cx.span(offset + start, len);
                 title = line.to_string();
             }
             if let Some((_, next)) = nonempty.next()
