@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// The holidays the notices name, with the English names `holidays/cn-mainland.yaml` uses.
 ///
 /// ```
-/// use ombud_engine::calendar::{Calendar, NOTICE_HOLIDAYS};
+/// use ombud_engine::calendar::NOTICE_HOLIDAYS;
 /// assert_eq!(NOTICE_HOLIDAYS[1], ("春节", "Spring Festival"));
 /// ```
 pub const NOTICE_HOLIDAYS: [(&str, &str); 7] = [
