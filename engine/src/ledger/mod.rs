@@ -18,7 +18,7 @@ pub use audit::{
 };
 pub use format::{LedgerLine, LedgerOpen, LineBody};
 pub use generate::{GenerateOptions, GenerateStats, generate};
-pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+pub use reader::{LineError, MAX_LINE_BYTES, OnError, RawLine, RawLines, parse_line, ticket_of};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
