@@ -8,6 +8,7 @@
 //! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours), 2 on a usage
 //! error.
 
+use crate::render::safe;
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
 use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, parse_date};
@@ -78,7 +79,7 @@ pub fn run(args: Args) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprint!("{message}");
+            err!("{message}");
             ExitCode::from(1)
         }
     }
@@ -88,8 +89,8 @@ pub fn run(args: Args) -> ExitCode {
 fn render(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        out.push_str(&format!("{d}\n"));
-        match (d.file(), d.span.is_known()) {
+        out.push_str(&format!("{}\n", safe(&d.to_string())));
+        match (d.file().map(safe), d.span.is_known()) {
             (Some(file), true) => {
                 out.push_str(&format!("  --> {file}:{}:{}\n", d.span.line, d.span.column))
             }
@@ -97,14 +98,14 @@ fn render(diags: &[Diagnostic]) -> String {
             _ => {}
         }
         if let Some(h) = &d.hint {
-            out.push_str(&format!("  = hint: {h}\n"));
+            out.push_str(&format!("  = hint: {}\n", safe(h)));
         }
     }
     out
 }
 
 fn load(reference: &str) -> Result<Arc<Calendar>, String> {
-    Calendar::resolve(reference, None).map_err(|d| render(&d))
+    crate::input::load_calendar(reference).map_err(|d| render(&d))
 }
 
 fn date(s: &str, flag: &str) -> Result<NaiveDate, String> {
@@ -120,9 +121,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
     let cal = load(calendar)?;
     let (first, last) = cal.coverage();
     if from < first || to > last {
-        eprintln!(
+        errln!(
             "warning: calendar `{}` covers {first} to {last}; days outside follow the plain workweek",
-            cal.id()
+            safe(cal.id())
         );
     }
     let stdout = std::io::stdout();
@@ -134,8 +135,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
         }
         out.flush()
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = write();
+    if let Err(e) = write() {
+        crate::out::failed(&e);
+    }
     Ok(())
 }
 
@@ -179,9 +181,9 @@ fn add(
     let at = render_instant(&cal, deadline.at);
     match format {
         Format::Text => {
-            println!("{at}");
+            outln!("{at}");
             if let Some(p) = &deadline.provisional {
-                eprintln!("warning: provisional deadline: {p}");
+                errln!("warning: provisional deadline: {p}");
             }
         }
         Format::Json => {
@@ -192,7 +194,7 @@ fn add(
             if let (Some(p), Some(obj)) = (&deadline.provisional, v.as_object_mut()) {
                 obj.insert("reason".into(), serde_json::Value::String(p.to_string()));
             }
-            println!("{v}");
+            outln!("{v}");
         }
     }
     Ok(())
