@@ -10,6 +10,7 @@
 //! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours) or a notice it
 //! cannot read, 2 on a usage error.
 
+use crate::render::safe;
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
 use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, Notice, parse_date};
@@ -104,7 +105,7 @@ pub fn run(args: Args) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprint!("{message}");
+            err!("{message}");
             ExitCode::from(1)
         }
     }
@@ -114,8 +115,8 @@ pub fn run(args: Args) -> ExitCode {
 fn render(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        out.push_str(&format!("{d}\n"));
-        match (d.file(), d.span.is_known()) {
+        out.push_str(&format!("{}\n", safe(&d.to_string())));
+        match (d.file().map(safe), d.span.is_known()) {
             (Some(file), true) => {
                 out.push_str(&format!("  --> {file}:{}:{}\n", d.span.line, d.span.column))
             }
@@ -123,14 +124,14 @@ fn render(diags: &[Diagnostic]) -> String {
             _ => {}
         }
         if let Some(h) = &d.hint {
-            out.push_str(&format!("  = hint: {h}\n"));
+            out.push_str(&format!("  = hint: {}\n", safe(h)));
         }
     }
     out
 }
 
 fn load(reference: &str) -> Result<Arc<Calendar>, String> {
-    Calendar::resolve(reference, None).map_err(|d| render(&d))
+    crate::input::load_calendar(reference).map_err(|d| render(&d))
 }
 
 fn date(s: &str, flag: &str) -> Result<NaiveDate, String> {
@@ -146,9 +147,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
     let cal = load(calendar)?;
     let (first, last) = cal.coverage();
     if from < first || to > last {
-        eprintln!(
+        errln!(
             "warning: calendar `{}` covers {first} to {last}; days outside follow the plain workweek",
-            cal.id()
+            safe(cal.id())
         );
     }
     let stdout = std::io::stdout();
@@ -160,8 +161,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
         }
         out.flush()
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = write();
+    if let Err(e) = write() {
+        crate::out::failed(&e);
+    }
     Ok(())
 }
 
@@ -209,11 +211,15 @@ fn add(
     match format {
         Format::Text => {
             match &explanation {
-                Some(why) => print!("{why}"),
-                None => println!("{at}"),
+                Some(why) => {
+                    for line in why.to_string().lines() {
+                        outln!("{}", safe(line));
+                    }
+                }
+                None => outln!("{at}"),
             }
             if let Some(p) = &deadline.provisional {
-                eprintln!("warning: provisional deadline: {p}");
+                errln!("warning: provisional deadline: {p}");
             }
         }
         Format::Json => {
@@ -228,7 +234,7 @@ fn add(
                 let why = serde_json::to_value(why).map_err(|e| format!("error: {e}\n"))?;
                 obj.insert("explanation".into(), why);
             }
-            println!("{v}");
+            outln!("{v}");
         }
     }
     Ok(())
@@ -237,8 +243,16 @@ fn add(
 /// Reads a notice and prints the calendar file that adds its year, after checking that the file
 /// loads as printed.
 fn from_notice(path: &Path, extends: Option<&str>, id: Option<&str>) -> Result<(), String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("error: cannot read `{}`: {e}\n", path.display()))?;
+    // A notice is a page of text: read at most 1 MiB of it, so `/dev/zero` is refused promptly.
+    const CAP: u64 = 1 << 20;
+    let cannot = |e: std::io::Error| format!("error: cannot read `{}`: {e}\n", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, CAP + 1), &mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > CAP {
+        return Err(format!("error: `{}` is larger than 1 MiB: not a notice\n", path.display()));
+    }
     let text = String::from_utf8(bytes).map_err(|_| {
         format!(
             "error: `{}` is not UTF-8 text\n  = hint: save the notice as UTF-8 text, e.g. by \

@@ -5,7 +5,6 @@
 use crate::render::{emit, render_text, summary, use_colour};
 use ombud_engine::CompiledPolicy;
 use ombud_engine::compile::{Conditional, EdgeLabel};
-use ombud_engine::load_policy_file;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,18 +30,20 @@ pub struct Args {
 
 /// Runs `ombud graph`.
 pub fn run(args: Args) -> ExitCode {
-    if !args.policy.is_file() {
-        eprintln!("error: `{}` does not exist", args.policy.display());
-        return ExitCode::from(2);
-    }
-    let policy = match load_policy_file(&args.policy) {
+    let policy = match crate::input::load_policy(&args.policy) {
         Ok((p, _)) => p,
+        Err(diags) if diags.iter().any(|d| d.code == "E0100") => {
+            for d in &diags {
+                errln!("error: {}", crate::render::safe(&d.message));
+            }
+            return ExitCode::from(2);
+        }
         Err(diags) => {
             let colour = use_colour();
             for d in &diags {
-                eprintln!("{}", render_text(d, colour));
+                errln!("{}", render_text(d, colour));
             }
-            eprintln!("{}", summary(&diags, 1));
+            errln!("{}", summary(&diags, 1));
             return ExitCode::from(1);
         }
     };

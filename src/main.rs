@@ -1,11 +1,18 @@
 //! `ombud`: lint, graph, simulate and test complaint-handling policies.
 //!
-//! One file per subcommand; this file only parses arguments and dispatches.
+//! One file per subcommand; this file only parses arguments and dispatches. Output goes through
+//! `out` (a closed pipe ends any command quietly), user text through `render::safe`.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod out;
 
 mod audit;
 mod calendar;
 mod diff;
 mod graph;
+mod input;
 mod ledger;
 mod lint;
 mod render;

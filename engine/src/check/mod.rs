@@ -20,6 +20,7 @@
 mod coverage;
 mod diagnostic;
 pub mod graph;
+pub mod names;
 pub mod scan;
 
 pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};

@@ -117,6 +117,7 @@ pub fn compile(
         quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
     };
     let built = c.build(doc, source, base_dir);
+    c.diags.extend(crate::check::names::deceptive_names(doc));
     let mut diags: Vec<Diagnostic> = c
         .diags
         .into_iter()

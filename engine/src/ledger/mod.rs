@@ -1,16 +1,18 @@
 //! The complaint ledger: a JSON Lines record of openings and events of many tickets, and what
 //! is done with it — streaming reading, replay under a policy (and comparison with another),
-//! report figures, synthetic generation and audit-chain verification.
+//! report figures, synthetic generation, audit-chain verification and signed store manifests.
 //!
 //! The format and every figure are defined in `docs/ledger.md`.
 
 mod audit;
 mod format;
 mod generate;
+mod manifest;
 mod reader;
 mod replay;
 mod report;
 mod rng;
+mod store;
 
 pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
@@ -18,7 +20,10 @@ pub use audit::{
 };
 pub use format::{LedgerLine, LedgerOpen, LineBody};
 pub use generate::{GenerateOptions, GenerateStats, generate};
-pub use reader::{LineError, OnError, RawLine, RawLines, parse_line, ticket_of};
+pub use manifest::{
+    MANIFEST_FORMAT, Manifest, ManifestEntry, SignatureCheck, merkle_root, signed_message,
+};
+pub use reader::{LineError, MAX_LINE_BYTES, OnError, RawLine, RawLines, parse_line, ticket_of};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
@@ -28,3 +33,4 @@ pub use report::{
     StageReport, Stratum, build_report,
 };
 pub use rng::{SplitMix64, mix, seeded_hash};
+pub use store::{ManifestSummary, StoreFinding, StoreReport, StoreVerifier, StoredVerdict};

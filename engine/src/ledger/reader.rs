@@ -3,7 +3,7 @@
 use super::format::{LedgerLine, LineBody};
 use serde::Serialize;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// What to do with a line that cannot be read (`--on-error skip|fail`).
 ///
@@ -71,7 +71,20 @@ pub struct RawLines<R> {
     number: u64,
     buf: Vec<u8>,
     done: bool,
+    max_line: usize,
 }
+
+/// The longest ledger line read, in bytes (1 MiB), line break excluded. A longer line ends the
+/// reading with an error naming it: the reader never holds more than this of one line, whatever
+/// the input (`/dev/zero` has no line break at all).
+///
+/// ```
+/// use ombud_engine::ledger::{MAX_LINE_BYTES, RawLines};
+/// let long = format!("{{\"ticket\":\"{}\"}}\n", "x".repeat(MAX_LINE_BYTES));
+/// let err = RawLines::new(long.as_bytes()).next().unwrap().unwrap_err();
+/// assert_eq!(err.to_string(), "line 1 is longer than 1048576 bytes (1 MiB)");
+/// ```
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 impl<R: BufRead> RawLines<R> {
     /// A reader over `input`.
@@ -84,7 +97,27 @@ impl<R: BufRead> RawLines<R> {
     /// assert_eq!(lines.map(|l| l.unwrap().unwrap()).last().unwrap().number, 81);
     /// ```
     pub fn new(input: R) -> Self {
-        RawLines { input, number: 0, buf: Vec::with_capacity(512), done: false }
+        RawLines {
+            input,
+            number: 0,
+            buf: Vec::with_capacity(512),
+            done: false,
+            max_line: MAX_LINE_BYTES,
+        }
+    }
+
+    /// The same reader with another cap on the length of a line, in bytes (a ticket store's
+    /// lines hold whole tickets and are allowed more than a ledger's).
+    ///
+    /// ```
+    /// use ombud_engine::ledger::RawLines;
+    /// let mut lines = RawLines::new(&b"12345\n"[..]).with_max_line(4);
+    /// assert_eq!(lines.next().unwrap().unwrap_err().to_string(),
+    ///     "line 1 is longer than 4 bytes");
+    /// ```
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
     }
 }
 
@@ -100,7 +133,10 @@ impl<R: BufRead> RawLines<R> {
                 return None;
             }
             self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
+            // At most one byte past the cap (and the line break) is read, so a line that has
+            // no end is never held whole.
+            let limit = u64::try_from(self.max_line).unwrap_or(u64::MAX).saturating_add(2);
+            match (&mut self.input).take(limit).read_until(b'\n', &mut self.buf) {
                 Ok(0) => {
                     self.done = true;
                     return None;
@@ -112,6 +148,15 @@ impl<R: BufRead> RawLines<R> {
                 }
             }
             self.number += 1;
+            let content = match self.buf.as_slice() {
+                [.., b'\r', b'\n'] => self.buf.len() - 2,
+                [.., b'\n'] => self.buf.len() - 1,
+                _ => self.buf.len(),
+            };
+            if content > self.max_line {
+                self.done = true;
+                return Some(Err(too_long(self.number, self.max_line)));
+            }
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                 self.buf.pop();
             }
@@ -140,6 +185,16 @@ impl<R: BufRead> Iterator for RawLines<R> {
                 .map(|line| line.map(|(number, text)| RawLine { number, text: text.to_owned() })),
         )
     }
+}
+
+/// The error that ends the reading at a line over the cap.
+fn too_long(line: u64, max: usize) -> std::io::Error {
+    let size =
+        if max == MAX_LINE_BYTES { format!("{max} bytes (1 MiB)") } else { format!("{max} bytes") };
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("line {line} is longer than {size}"),
+    )
 }
 
 /// Parses one ledger line, checking its shape (exactly one of `open` and `event`).
