@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use axum::{Extension, Json, Router};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -107,7 +108,7 @@ pub fn routes(state: AppState) -> (Router, Vec<RouteInfo>) {
         .router
         .fallback(|| async { ApiError::not_found("this route") })
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(Extension(Limit(limit)))
         .with_state(state);
     (router, table.routes)
 }
@@ -121,14 +122,16 @@ async fn authorize(
     next: Next,
 ) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match auth::authenticate(&state.store, header).await {
-        Err(e) => e.into_response(),
-        Ok(p) if p.role < role => ApiError::forbidden(role.as_str()).into_response(),
+    let refused = match auth::authenticate(&state.store, header).await {
+        Err(e) => e,
+        Ok(p) if p.role < role => ApiError::forbidden(role.as_str()),
         Ok(p) => {
             req.extensions_mut().insert(p);
-            next.run(req).await
+            return next.run(req).await;
         }
-    }
+    };
+    drain(req.into_body(), state.config.max_body_bytes).await;
+    refused.into_response()
 }
 
 /// Counts the request and its latency by route.
@@ -158,16 +161,59 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-async fn raw_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|r| {
-        let status = r.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "body_too_large", "the body is over the server's size limit")
-        } else {
-            ApiError::new(status, "bad_request", r.body_text())
+/// The body, at most [`Limit`] bytes; 413 over it.
+///
+/// An oversized body is still read (and dropped) up to four times the limit before the answer:
+/// a client that sends its whole body before reading the answer then gets the 413 rather than a
+/// connection reset. Bodies declared larger than that are refused without reading.
+async fn raw_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, ApiError> {
+    let limit = req.extensions().get::<Limit>().map_or(usize::MAX, |l| l.0);
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is over the server's size limit",
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_mul(4)) {
+        return Err(too_large());
+    }
+    let mut chunks = req.into_body().into_data_stream();
+    let mut body = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            body.extend_from_slice(&chunk);
+        } else if seen > limit.saturating_mul(4) {
+            break;
         }
-    })
+    }
+    if seen > limit { Err(too_large()) } else { Ok(Bytes::from(body)) }
 }
+
+/// Reads and drops what is left of a refused request's body (at most four times the body
+/// limit), so that the client, still sending, reads the answer instead of a connection reset.
+async fn drain(body: Body, limit: usize) {
+    let mut chunks = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = chunks.next().await {
+        seen = seen.saturating_add(chunk.len());
+        if seen > limit.saturating_mul(4) {
+            break;
+        }
+    }
+}
+
+/// The request body limit, put in every request's extensions.
+#[derive(Clone, Copy)]
+struct Limit(usize);
 
 /// Query parameters of type `T`; 400 when they do not fit.
 struct Params<T>(T);
