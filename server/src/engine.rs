@@ -334,3 +334,46 @@ pub fn action_kind(action: &Action) -> String {
 pub fn is_action_kind(name: &str) -> bool {
     serde_json::from_value::<ActionKind>(Value::String(name.to_string())).is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DESK: &str = "policy: desk\ncalendar: weekdays\ntiers: [agent, lead]\nladders:\n  l:\n    - { at: 50%, do: flag }\n    - { at: 100%, do: escalate, to: next }\n    - { at: deadline + 2h, do: notify }\nladder: l\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+
+    /// The engine's `advance(ticket, now)` fires every due step at its own instant; the
+    /// server's `advance_due` fires the same rows and actions, one instant at a time, and stops
+    /// the ticket's clock at the last of them instead of at `now`.
+    #[test]
+    fn advance_due_fires_what_advance_fires_each_at_its_instant() {
+        let compiled = compile_policy("desk.yaml", DESK, None).unwrap();
+        let engine = &compiled.engine;
+        let input: OpenTicket =
+            serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+        let (opened, _) = engine.open(&input).unwrap();
+        let now: DateTime<Utc> = "2026-03-03T09:00:00Z".parse().unwrap();
+        let (mut once, mut stepwise) = (opened.clone(), opened);
+        let all_at_once = engine.advance(&mut once, now).unwrap();
+        let one_by_one = advance_due(engine, &mut stepwise, now).unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let fired: Vec<(&str, DateTime<Utc>)> =
+            all_at_once.rows.iter().map(|r| (r.kind.as_str(), r.at)).collect();
+        assert_eq!(
+            fired,
+            [
+                ("flag", at("2026-03-02T11:00:00Z")),
+                ("breach", at("2026-03-02T13:00:00Z")),
+                ("escalate", at("2026-03-02T13:00:00Z")),
+                ("notify", at("2026-03-02T15:00:00Z")),
+            ]
+        );
+        assert_eq!(one_by_one.rows, all_at_once.rows);
+        assert_eq!(one_by_one.actions, all_at_once.actions);
+        assert_eq!(once.clock_at, now);
+        assert_eq!(stepwise.clock_at, at("2026-03-02T15:00:00Z"));
+        assert_eq!(one_by_one.next_wakeup, None);
+        // Nothing else differs.
+        stepwise.clock_at = now;
+        assert_eq!(stepwise, once);
+    }
+}

@@ -109,7 +109,7 @@ pub async fn report(state: &AppState, p: ReportParams, period: Period) -> Result
         Some(v) => v,
         None => state.policies.current(&state.store, &p.policy).await?,
     };
-    let engine = state.policies.engine(&state.store, &p.policy, &version).await?;
+    let engine = state.policies.engine(&state.store.read, &p.policy, &version).await?;
     let rx = lines(state, LEDGER, p.policy.clone(), String::new());
     let (seed, window) = (p.seed.unwrap_or(1), p.repeat_window_days.unwrap_or(30));
     let report = tokio::task::spawn_blocking(move || {

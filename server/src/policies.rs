@@ -154,13 +154,18 @@ impl Policies {
         Ok(Deployed { policy: id, version, digest, created, warnings })
     }
 
-    /// The engine of a deployed version, compiled from its stored source on first use.
-    pub async fn engine(
+    /// The engine of a deployed version, compiled from its stored source on first use. `db` is
+    /// a pool, or the connection of the transaction under way (a transaction must not wait for a
+    /// second connection of a pool it may have exhausted).
+    pub async fn engine<'c, E>(
         &self,
-        store: &Store,
+        db: E,
         id: &str,
         version: &str,
-    ) -> Result<Arc<Engine>, ApiError> {
+    ) -> Result<Arc<Engine>, ApiError>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
         let key = (id.to_string(), version.to_string());
         if let Some(e) = self.engines.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(e);
@@ -169,7 +174,7 @@ impl Policies {
             sqlx::query_as("SELECT name, source FROM policies WHERE id = $1 AND version = $2")
                 .bind(id)
                 .bind(version)
-                .fetch_optional(&store.read)
+                .fetch_optional(db)
                 .await?;
         let Some((name, source)) = row else {
             return Err(ApiError::not_found(&format!("policy `{id}` version `{version}`")));

@@ -296,7 +296,7 @@ pub async fn open(state: &AppState, body: Value) -> Result<(StatusCode, Value), 
     let version = state.policies.current(&state.store, &policy).await.map_err(|_| {
         ApiError::unprocessable("unknown_policy", format!("no policy `{policy}` is deployed"))
     })?;
-    let engine = state.policies.engine(&state.store, &policy, &version).await?;
+    let engine = state.policies.engine(&state.store.read, &policy, &version).await?;
     let line = engine::opening_line(&open, complainant).map_err(ApiError::from)?;
     let opened = with_retries!(open_once(state, &engine, &open, &line, &hash, now).await)?;
     match opened {
@@ -419,7 +419,7 @@ async fn event_once(
         return Ok((status, serde_json::from_str(&response)?, false));
     }
     let c = columns(&stored.ticket);
-    let engine = state.policies.engine(store, &c.policy, &c.version).await?;
+    let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
     let (status, body) = match engine.apply(&mut stored.ticket, event) {
         Err(rejection) => {
             (StatusCode::UNPROCESSABLE_ENTITY, crate::engine::rejection_json(&rejection))
@@ -495,7 +495,7 @@ async fn advance_once(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<
         return Ok(false);
     };
     let c = columns(&stored.ticket);
-    let engine = state.policies.engine(store, &c.policy, &c.version).await?;
+    let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
     let outcome = engine::advance_due(&engine, &mut stored.ticket, now).map_err(|r| {
         ApiError::internal(format_args!(
             "advancing ticket `{id}`: {}",
@@ -546,7 +546,7 @@ pub async fn read(state: &AppState, id: &str) -> Result<Value, ApiError> {
     let timeline =
         rows.iter().map(|(r,)| serde_json::from_str(r)).collect::<Result<Vec<Value>, _>>()?;
     let c = columns(&ticket);
-    let engine = state.policies.engine(&state.store, &c.policy, &c.version).await?;
+    let engine = state.policies.engine(&state.store.read, &c.policy, &c.version).await?;
     engine::ticket_view(&engine, &ticket, timeline, Utc::now()).map_err(|r| ApiError::rejected(&r))
 }
 
@@ -705,7 +705,7 @@ pub async fn migrate(
             )));
         }
     };
-    let target = state.policies.engine(store, policy, &to).await?;
+    let target = state.policies.engine(&store.read, policy, &to).await?;
     let ids: Vec<String> = match req.tickets {
         Some(ids) => ids,
         None => sqlx::query_as::<_, (String,)>(
@@ -767,7 +767,7 @@ async fn migrate_once(
             json!({"id": id, "refused": {"code": "other_policy", "message": format!("ticket `{id}` runs policy `{}`", c.policy)}}),
         );
     }
-    let source = state.policies.engine(store, &c.policy, &c.version).await.ok();
+    let source = state.policies.engine(&mut *tx, &c.policy, &c.version).await.ok();
     let (ticket, outcome) = match engine::migrate(target, &stored.ticket, recompute) {
         Ok(done) => done,
         Err(r) => return Ok(json!({"id": id, "refused": crate::engine::rejection_json(&r)})),
