@@ -25,6 +25,12 @@ use std::time::Instant;
 
 /// One route: method, path (axum's `{param}` syntax, as OpenAPI writes it) and the role it needs
 /// (`None`: no token).
+///
+/// ```
+/// use ombud_server::{Role, RouteInfo};
+/// let route = RouteInfo { method: axum::http::Method::POST, path: "/v1/tickets", role: Some(Role::Agent) };
+/// assert!(route.role > Some(Role::Viewer));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
     /// HTTP method.

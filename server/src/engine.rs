@@ -108,11 +108,6 @@ pub fn rejection_json(rejection: &Rejection) -> Value {
     value
 }
 
-/// The stable code of a refusal (`not_accepted`, `missing_artifacts`, …).
-pub fn rejection_code(rejection: &Rejection) -> &'static str {
-    rejection.code()
-}
-
 /// What the server indexes of a ticket, for the queue and the timers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Columns {

@@ -7,6 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Why the server could not start or stopped.
+///
+/// ```
+/// let e = ombud_server::Error::Other("the database is read-only".into());
+/// assert_eq!(e.to_string(), "the database is read-only");
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database refused or failed.

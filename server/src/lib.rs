@@ -7,7 +7,7 @@
 //!
 //! Where to find what:
 //!
-//! - [`engine`](mod@engine): every use of the engine crate (re-exports and small adapters)
+//! - `engine`: every use of the engine crate (re-exports and small adapters)
 //! - `store`: connections, dialects, schema migrations (`migrations/`)
 //! - `tickets`: opening, events, timers, migrations, reads: one transaction per change
 //! - `scheduler`: the timers; `outbox`: webhook delivery; `export`: ledger, tickets, report
@@ -28,7 +28,7 @@
 
 mod api;
 mod auth;
-pub mod engine;
+mod engine;
 mod error;
 mod export;
 mod metrics;
@@ -122,6 +122,16 @@ impl std::ops::Deref for AppState {
 }
 
 /// A running server.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ombud_server::Error> {
+/// let config = ombud_server::Config { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+/// let server = ombud_server::start(config).await?;
+/// let port = server.addr().port(); // the port it found free
+/// assert!(server.routes().iter().any(|r| r.path == "/v1/tickets"));
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub struct Server {
     addr: SocketAddr,
     admin_token: Option<String>,
@@ -170,6 +180,17 @@ impl Server {
 
 /// Connects to the database (migrating its schema), deploys the policies, issues the first
 /// admin token, binds the address and starts serving, with the timers and the deliverer.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ombud_server::Error> {
+/// let config = ombud_server::Config {
+///     db: "postgres://ombud@db.internal/ombud".into(),
+///     ..Default::default()
+/// };
+/// let server = ombud_server::start(config).await?;
+/// assert_eq!(server.dialect(), ombud_server::Dialect::Postgres);
+/// # Ok(()) }
+/// ```
 pub async fn start(config: Config) -> Result<Server, Error> {
     let store = store::Store::open(&config.db, config.pool_size).await?;
     let policies = policies::Policies::default();
@@ -209,6 +230,13 @@ pub async fn start(config: Config) -> Result<Server, Error> {
 
 /// Runs the server until Ctrl-C or SIGTERM, on a runtime of its own; `ready` is called once it
 /// listens (to print its address and admin token).
+///
+/// ```no_run
+/// ombud_server::run(ombud_server::Config::default(), |server| {
+///     println!("board: http://{}/", server.addr());
+/// })?;
+/// # Ok::<(), ombud_server::Error>(())
+/// ```
 pub fn run(config: Config, ready: impl FnOnce(&Server)) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {

@@ -25,6 +25,11 @@ use sqlx::{AnyConnection, Row};
 use std::time::Duration;
 
 /// How deliveries are retried.
+///
+/// ```
+/// let retry = ombud_server::Retry::default();
+/// assert_eq!((retry.first_backoff.as_secs(), retry.max_attempts), (5, 12));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Retry {
     /// The wait after the first failed attempt; each further failure doubles it.

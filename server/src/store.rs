@@ -13,6 +13,10 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 /// Which database the server runs on.
+///
+/// ```
+/// assert_ne!(ombud_server::Dialect::Sqlite, ombud_server::Dialect::Postgres);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     /// An embedded SQLite file: one server process.
