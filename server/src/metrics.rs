@@ -36,57 +36,51 @@ fn latency_histogram() -> Histogram {
 
 impl Default for Metrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("ombud");
-        let m = Metrics {
-            requests: Family::default(),
-            latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
-            opened: Counter::default(),
-            events: Family::default(),
-            advanced: Counter::default(),
-            actions: Family::default(),
-            deliveries: Family::default(),
-            open_tickets: Gauge::default(),
-            due_tickets: Gauge::default(),
-            pending_deliveries: Gauge::default(),
-            dead_deliveries: Gauge::default(),
-            registry: Registry::default(),
-        };
-        registry.register(
-            "http_requests",
-            "HTTP requests by route, method and status",
-            m.requests.clone(),
-        );
-        registry.register(
+        let requests = Family::<Labels, Counter>::default();
+        let latency = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let (opened, advanced) = (Counter::default(), Counter::default());
+        let (events, actions, deliveries) =
+            (Family::default(), Family::default(), Family::default());
+        let (open_tickets, due_tickets) = (Gauge::default(), Gauge::default());
+        let (pending_deliveries, dead_deliveries) = (Gauge::default(), Gauge::default());
+        let mut r = Registry::with_prefix("ombud");
+        r.register("http_requests", "HTTP requests by route, method and status", requests.clone());
+        r.register(
             "http_request_duration_seconds",
             "HTTP request latency by route",
-            m.latency.clone(),
+            latency.clone(),
         );
-        registry.register("tickets_opened", "Tickets opened", m.opened.clone());
-        registry.register(
-            "events",
-            "Events by result: accepted, refused, repeated",
-            m.events.clone(),
-        );
-        registry.register("timers_fired", "Tickets advanced by the timers", m.advanced.clone());
-        registry.register("actions", "Actions produced, by kind", m.actions.clone());
-        registry.register(
+        r.register("tickets_opened", "Tickets opened", opened.clone());
+        r.register("events", "Events by result: accepted, refused, repeated", events.clone());
+        r.register("timers_fired", "Tickets advanced by the timers", advanced.clone());
+        r.register("actions", "Actions produced, by kind", actions.clone());
+        r.register(
             "webhook_deliveries",
             "Delivery attempts by result: delivered, failed, dead",
-            m.deliveries.clone(),
+            deliveries.clone(),
         );
-        registry.register("open_tickets", "Open tickets in the database", m.open_tickets.clone());
-        registry.register("due_tickets", "Tickets whose timer is due", m.due_tickets.clone());
-        registry.register(
-            "pending_deliveries",
-            "Webhook deliveries waiting",
-            m.pending_deliveries.clone(),
-        );
-        registry.register(
+        r.register("open_tickets", "Open tickets in the database", open_tickets.clone());
+        r.register("due_tickets", "Tickets whose timer is due", due_tickets.clone());
+        r.register("pending_deliveries", "Webhook deliveries waiting", pending_deliveries.clone());
+        r.register(
             "dead_deliveries",
             "Webhook deliveries given up (dead letters)",
-            m.dead_deliveries.clone(),
+            dead_deliveries.clone(),
         );
-        Metrics { registry, ..m }
+        Metrics {
+            registry: r,
+            requests,
+            latency,
+            opened,
+            events,
+            advanced,
+            actions,
+            deliveries,
+            open_tickets,
+            due_tickets,
+            pending_deliveries,
+            dead_deliveries,
+        }
     }
 }
 

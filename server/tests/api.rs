@@ -221,6 +221,18 @@ async fn repeated_requests_apply_once(db: Db) {
     assert_eq!(history.len(), lines.len());
     let seqs: Vec<u64> = history.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (0..13).collect::<Vec<u64>>());
+    // The metrics count each answer once: twelve accepted, ten repeats.
+    let metrics = s.text("/metrics", &viewer).await;
+    let count = |series: &str| {
+        metrics.lines().find_map(|l| l.strip_prefix(series)).map(|v| v.trim().to_string())
+    };
+    assert_eq!(
+        count("ombud_events_total{result=\"accepted\"}").as_deref(),
+        Some("12"),
+        "{metrics}"
+    );
+    assert_eq!(count("ombud_events_total{result=\"repeated\"}").as_deref(), Some("10"));
+    assert_eq!(count("ombud_tickets_opened_total").as_deref(), Some("1"));
     s.server.shutdown().await;
 }
 
