@@ -293,8 +293,12 @@ pub async fn open(state: &AppState, body: Value) -> Result<(StatusCode, Value), 
         .map_err(|e| ApiError::bad_request(format!("not an opening: {e}")))?;
     check_id("ticket", &open.id)?;
     check_not_future(open.at, now)?;
-    let version = state.policies.current(&state.store, &policy).await.map_err(|_| {
-        ApiError::unprocessable("unknown_policy", format!("no policy `{policy}` is deployed"))
+    let version = state.policies.current(&state.store, &policy).await.map_err(|e| {
+        if e.status() == StatusCode::NOT_FOUND {
+            ApiError::unprocessable("unknown_policy", format!("no policy `{policy}` is deployed"))
+        } else {
+            e
+        }
     })?;
     let engine = state.policies.engine(&state.store.read, &policy, &version).await?;
     let line = engine::opening_line(&open, complainant).map_err(ApiError::from)?;
