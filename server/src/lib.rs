@@ -28,6 +28,7 @@
 
 mod api;
 mod auth;
+mod board;
 mod engine;
 mod error;
 mod export;
