@@ -54,4 +54,3 @@ pub fn run(args: Args) -> ExitCode {
     emit(&out);
     ExitCode::SUCCESS
 }
-

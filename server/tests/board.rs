@@ -182,7 +182,8 @@ async fn the_board_in_a_browser() {
     let viewer = s.token(&admin, "viewer", "auditor").await;
     assert_eq!(s.deploy(&admin, LONG).await.0.as_u16(), 201);
     // A webhook nobody answers: its deliveries end as dead letters.
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead_port =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (st, _) = s
         .call(
             "POST",
@@ -249,13 +250,7 @@ async fn the_board_in_a_browser() {
 }
 
 /// The walk through the board; any failure is returned after the browser is closed.
-async fn walk(
-    c: &Client,
-    s: &Running,
-    agent: &str,
-    viewer: &str,
-    admin: &str,
-) {
+async fn walk(c: &Client, s: &Running, agent: &str, viewer: &str, admin: &str) {
     let base = &s.base;
     // The server's address leads to the board, which asks to log in.
     c.goto(&format!("{base}/")).await.unwrap();
@@ -309,7 +304,10 @@ async fn walk(
     assert_eq!(text_of(c, "#ticket-stage").await, "intake");
     let why = c.find(Locator::Css("details.why pre")).await.unwrap();
     let explanation = why.html(true).await.unwrap();
-    assert!(explanation.contains("1h from") && explanation.contains("calendar cn-mainland"), "{explanation}");
+    assert!(
+        explanation.contains("1h from") && explanation.contains("calendar cn-mainland"),
+        "{explanation}"
+    );
     let rows_before = c.find_all(Locator::Css("#timeline tbody tr")).await.unwrap().len();
     c.find(Locator::Css("details.why summary")).await.unwrap().click().await.unwrap();
     shoot(c, "ticket-en").await;
@@ -336,7 +334,13 @@ async fn walk(
     assert!(filed.is_enabled().await.unwrap());
     // Assign it to a person.
     let assign = c.find(Locator::Id("assign-form")).await.unwrap();
-    assign.find(Locator::Css("input[name=assignee]")).await.unwrap().send_keys("zhang.min").await.unwrap();
+    assign
+        .find(Locator::Css("input[name=assignee]"))
+        .await
+        .unwrap()
+        .send_keys("zhang.min")
+        .await
+        .unwrap();
     follow(c, assign.find(Locator::Css("button")).await.unwrap()).await;
     assert_eq!(text_of(c, "#ticket-assignee").await, "zhang.min");
     // The queue changed: the ticket is in verify, with the frontline, assigned.

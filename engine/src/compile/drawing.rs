@@ -180,8 +180,13 @@ impl StageGraph {
         let _ = writeln!(out, "    start --> s{}", self.start);
         for t in &self.transitions {
             let arrow = if t.auto { "-.->" } else { "-->" };
-            let _ =
-                writeln!(out, "    s{} {arrow}|\"{}\"| s{}", t.from, mermaid_escape(&t.label), t.to);
+            let _ = writeln!(
+                out,
+                "    s{} {arrow}|\"{}\"| s{}",
+                t.from,
+                mermaid_escape(&t.label),
+                t.to
+            );
         }
         for (i, s) in self.stages.iter().enumerate() {
             if s.terminal {

@@ -5,13 +5,13 @@
 
 use super::i18n::{LANG_COOKIE, Lang, Text};
 use super::session::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
+use crate::AppState;
 use crate::api::ReportParams;
 use crate::auth::{self, Role, random_hex};
 use crate::engine::{self, Engine};
 use crate::error::ApiError;
 use crate::outbox::{self, DeliveryFilter};
 use crate::tickets::{self, QueueFilter};
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -47,11 +47,7 @@ impl Chrome {
         Chrome {
             t,
             lang,
-            switch_href: format!(
-                "/board/lang/{}?back={}",
-                lang.other().code(),
-                urlencode(here)
-            ),
+            switch_href: format!("/board/lang/{}?back={}", lang.other().code(), urlencode(here)),
             user: session.map(|s| (s.principal.name.clone(), role_text(t, s.principal.role))),
             admin: session.is_some_and(|s| s.may(Role::Admin)),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
@@ -231,7 +227,11 @@ async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, refused: bool) -> Res
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    let page = LoginPage { c: Chrome::new(lang, uri, None, "login"), form_token: form_token.clone(), refused };
+    let page = LoginPage {
+        c: Chrome::new(lang, uri, None, "login"),
+        form_token: form_token.clone(),
+        refused,
+    };
     let status = if refused { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
     (jar.add(session::cookie(LOGIN_COOKIE, form_token)), render(&page, status)).into_response()
 }
@@ -433,7 +433,10 @@ async fn current_engines(state: &AppState) -> Result<Vec<(String, Arc<Engine>)>,
     let versions = state.policies.versions(&state.store, None).await?;
     let mut out = Vec::new();
     for v in versions.iter().filter(|v| v.current) {
-        out.push((v.policy.clone(), state.policies.engine(&state.store.read, &v.policy, &v.version).await?));
+        out.push((
+            v.policy.clone(),
+            state.policies.engine(&state.store.read, &v.policy, &v.version).await?,
+        ));
     }
     Ok(out)
 }
@@ -472,7 +475,8 @@ pub(super) async fn queue(
         .find(|(p, _)| *p == f.policy)
         .or_else(|| engines.first())
         .map(|(_, e)| e.clone());
-    let zone = zone_engine.as_ref().map(|e| engine::calendar_zone(e).1).unwrap_or_else(|| "UTC".into());
+    let zone =
+        zone_engine.as_ref().map(|e| engine::calendar_zone(e).1).unwrap_or_else(|| "UTC".into());
     let due_before = some(&f.due_before).map(|typed| {
         typed.parse::<DateTime<Utc>>().ok().or_else(|| {
             let local = NaiveDateTime::parse_from_str(&typed, "%Y-%m-%dT%H:%M").ok()?;
@@ -508,7 +512,9 @@ pub(super) async fn queue(
         let deadline_at = instant(&t["deadline"]);
         let overdue = t["overdue"].as_bool().unwrap_or(false);
         let left = match deadline_at {
-            Some(d) if overdue => format!("{} {}", lang.text().overdue_by, lang.span((now - d).num_seconds())),
+            Some(d) if overdue => {
+                format!("{} {}", lang.text().overdue_by, lang.span((now - d).num_seconds()))
+            }
             Some(d) => lang.span((d - now).num_seconds().max(0)),
             None => String::new(),
         };
@@ -683,7 +689,11 @@ async fn ticket_page(
             let why = engine::explain_clock(&engine, &ticket, &kind, &name);
             let used = k["used"].as_f64().unwrap_or(0.0) * 100.0;
             ClockRow {
-                kind: if kind == "obligation" { t.obligation.to_string() } else { t.stage.to_string() },
+                kind: if kind == "obligation" {
+                    t.obligation.to_string()
+                } else {
+                    t.stage.to_string()
+                },
                 name,
                 tier: text(&k["tier"]),
                 budget: text(&k["budget"]),
@@ -764,11 +774,8 @@ async fn ticket_page(
         refusal,
         c,
     };
-    let status = if page.refusal.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status =
+        if page.refusal.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(&page, status)
 }
 
@@ -823,7 +830,9 @@ pub(super) async fn send_event(
         }
     }
     match tickets::event(&state, &id, Value::Object(body), &s.principal).await {
-        Ok(_) => Ok(Redirect::to(&format!("/board/tickets/{}", urlencode_path(&id))).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/board/tickets/{}", urlencode_path(&id))).into_response())
+        }
         Err(e) if e.status() == StatusCode::NOT_FOUND => {
             Err(error_page(Chrome::new(lang, &uri, Some(&s), "queue"), &e))
         }
@@ -928,7 +937,8 @@ pub(super) async fn policies(
                         .iter()
                         .filter(|t| t.from == i)
                         .map(|t| {
-                            let to = graph.stages.get(t.to).map(|s| s.name.clone()).unwrap_or_default();
+                            let to =
+                                graph.stages.get(t.to).map(|s| s.name.clone()).unwrap_or_default();
                             (t.label.clone(), to, t.auto)
                         })
                         .collect(),
@@ -1080,7 +1090,9 @@ pub(super) async fn report(
                 kind: text(&d["kind"]),
                 attempts: d["attempts"].as_i64().unwrap_or(0),
                 last_error: text(&d["last_error"]),
-                created: text(&d["created_at"]),
+                created: instant(&d["created_at"])
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
             })
             .collect(),
         Err(e) => return Err(error_page(c, &e)),
@@ -1158,7 +1170,11 @@ async fn admin_page(
         .flatten()
         .map(|h| {
             let kinds = texts(&h["kinds"]).join(", ");
-            (text(&h["id"]), text(&h["url"]), if kinds.is_empty() { t.all_kinds.to_string() } else { kinds })
+            (
+                text(&h["id"]),
+                text(&h["url"]),
+                if kinds.is_empty() { t.all_kinds.to_string() } else { kinds },
+            )
         })
         .collect();
     let page = AdminPage { c, tokens, webhooks, new_token, self_id: s.principal.token.clone() };

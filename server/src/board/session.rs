@@ -63,7 +63,10 @@ pub fn cookie(name: &'static str, value: String) -> Cookie<'static> {
 
 /// Opens a session for `token`: the cookie to set and the principal, or `None` when the token
 /// is not valid.
-pub async fn open(store: &Store, token: &str) -> Result<Option<(Cookie<'static>, Principal)>, ApiError> {
+pub async fn open(
+    store: &Store,
+    token: &str,
+) -> Result<Option<(Cookie<'static>, Principal)>, ApiError> {
     let principal = match auth::authenticate_token(store, token.trim()).await {
         Ok(p) => p,
         Err(e) if e.status() == axum::http::StatusCode::UNAUTHORIZED => return Ok(None),
