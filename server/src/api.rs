@@ -14,7 +14,7 @@ use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, on};
 use axum::{Extension, Json, Router};
 use futures_util::StreamExt;
@@ -112,6 +112,7 @@ pub fn routes(state: AppState) -> (Router, Vec<RouteInfo>) {
     let limit = state.config.max_body_bytes;
     let router = table
         .router
+        .merge(crate::board::routes())
         .fallback(|| async { ApiError::not_found("this route") })
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(Extension(Limit(limit)))
@@ -241,8 +242,9 @@ fn json(status: StatusCode, value: Value) -> Response {
     (status, Json(value)).into_response()
 }
 
-async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
+/// The server's address leads to the board.
+async fn home() -> Redirect {
+    Redirect::to("/board")
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

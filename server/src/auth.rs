@@ -38,7 +38,7 @@ impl Role {
         }
     }
 
-    fn parse(s: &str) -> Option<Role> {
+    pub(crate) fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
             "agent" => Some(Role::Agent),
@@ -131,6 +131,11 @@ pub async fn authenticate(store: &Store, header: Option<&str>) -> Result<Princip
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
         .ok_or_else(ApiError::unauthorized)?;
+    authenticate_token(store, token).await
+}
+
+/// The principal of a token (as presented, without `Bearer `), or 401.
+pub async fn authenticate_token(store: &Store, token: &str) -> Result<Principal, ApiError> {
     let id = token
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once('_'))

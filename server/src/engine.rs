@@ -12,12 +12,14 @@ use ombud_engine::check::{Source, calendar_coverage};
 use ombud_engine::ledger::{LedgerOpen, ReplayOptions, ReportOptions, build_report, replay};
 use ombud_engine::policy::convert::convert;
 use ombud_engine::yaml::{Document, parse_tree};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::io::BufRead;
 use std::sync::Arc;
 
 pub use ombud_engine::check::Diagnostic;
-pub use ombud_engine::ledger::{LedgerLine, Period, Report};
+pub use ombud_engine::compile::StageGraph;
+pub use ombud_engine::ledger::{Count, LedgerLine, Period, Report};
 pub use ombud_engine::runtime::{
     Action, ActionKind, Engine, Event, Migration, OpenTicket, Outcome, Rejection, Ticket,
     TimelineRow,
@@ -328,6 +330,105 @@ pub fn action_kind(action: &Action) -> String {
 /// Whether `name` is an action kind (as JSON writes them).
 pub fn is_action_kind(name: &str) -> bool {
     serde_json::from_value::<ActionKind>(Value::String(name.to_string())).is_ok()
+}
+
+/// The policy's title, if it has one.
+pub fn policy_title(engine: &Engine) -> Option<String> {
+    engine.policy().title.clone()
+}
+
+/// The policy's tiers, lowest first.
+pub fn policy_tiers(engine: &Engine) -> Vec<String> {
+    engine.policy().tiers.clone()
+}
+
+/// The policy's stage names, in the policy's order.
+pub fn policy_stages(engine: &Engine) -> Vec<String> {
+    engine.policy().stages.iter().map(|s| s.name.clone()).collect()
+}
+
+/// The policy's stage graph (what `ombud graph` draws).
+pub fn stage_graph(engine: &Engine) -> StageGraph {
+    StageGraph::of(engine.policy())
+}
+
+/// The id of the policy's calendar and its time zone (`cn-mainland`, `Asia/Shanghai`).
+pub fn calendar_zone(engine: &Engine) -> (String, String) {
+    let calendar = &engine.policy().calendar;
+    (calendar.id().to_string(), calendar.tz().name().to_string())
+}
+
+/// An instant in the policy calendar's zone: the day it belongs to and its time of day, with
+/// local midnight as `24:00` of the day it ends (how statutory deadlines are spoken of, as in
+/// the engine's timelines); seconds only when there are some.
+pub fn local_day_time(engine: &Engine, at: DateTime<Utc>) -> (NaiveDate, String) {
+    let tz = engine.policy().calendar.tz();
+    let local = at.with_timezone(&tz).naive_local();
+    let human = ombud_engine::timefmt::human(tz, at);
+    // `human` ends with the time (`Wed 25 Feb 2026 24:00`); the day is the one before local
+    // midnight's when it says 24:00.
+    let time = human.rsplit(' ').next().unwrap_or_default().to_string();
+    let day = if time.starts_with("24:00") {
+        (at - chrono::TimeDelta::seconds(1)).with_timezone(&tz).date_naive()
+    } else {
+        local.date()
+    };
+    (day, time)
+}
+
+/// A local date and time typed into the board (`2026-02-25T17:30`, as an HTML `datetime-local`
+/// input sends it) read in the policy calendar's zone.
+pub fn local_to_instant(engine: &Engine, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let tz = engine.policy().calendar.tz();
+    tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+/// How a running clock's deadline was counted, for a person to check against a wall calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockExplanation {
+    /// The derivation as the engine writes it: the counting rule, the days walked from the
+    /// clock's start, the deadline.
+    pub text: String,
+    /// Set when the clock's deadline is not the counted one (a pause moved it): the deadline
+    /// the clock holds now.
+    pub moved_to: Option<DateTime<Utc>>,
+}
+
+/// Explains the deadline of a running clock of `ticket`: its stage clock (`kind` `stage`) or
+/// obligation `name` (`kind` `obligation`). The one place the board asks how a deadline was
+/// counted: today the calendar's derivation from the clock's start and budget, with a note when
+/// a pause has moved the deadline since.
+pub fn explain_clock(
+    engine: &Engine,
+    ticket: &Ticket,
+    kind: &str,
+    name: &str,
+) -> Option<ClockExplanation> {
+    let policy = engine.policy();
+    let (start, budget, deadline) = match kind {
+        "stage" => {
+            let clock = ticket.clock.as_ref()?;
+            (clock.started, clock.budget, clock.deadline)
+        }
+        "obligation" => {
+            let state = ticket.obligations.get(name)?;
+            let def = policy.obligations.iter().find(|o| o.name == name)?;
+            (state.started, def.due, state.deadline)
+        }
+        _ => return None,
+    };
+    let derivation = policy.calendar.explain(start, budget);
+    let counted = derivation.result().at;
+    Some(ClockExplanation {
+        text: derivation.to_string(),
+        moved_to: (counted != deadline).then_some(deadline),
+    })
+}
+
+/// A ticket read from its view (the engine's ticket JSON with the server's additions).
+pub fn ticket_from_view(view: &Value) -> Result<Ticket, serde_json::Error> {
+    Ticket::deserialize(view)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::api::{LedgerFilter, ReportParams};
-use crate::engine::{self, Period};
+use crate::engine::{self, Period, Report};
 use crate::error::ApiError;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -105,6 +105,15 @@ impl Read for ChunkReader {
 /// The period report of every ticket of a policy (whatever version it is on), replayed under one
 /// version's rules (default: the latest), as `ombud report --format json` writes it.
 pub async fn report(state: &AppState, p: ReportParams, period: Period) -> Result<Value, ApiError> {
+    Ok(serde_json::to_value(build_report(state, p, period).await?)?)
+}
+
+/// The period report as the engine builds it (what [`report`] answers as JSON).
+pub async fn build_report(
+    state: &AppState,
+    p: ReportParams,
+    period: Period,
+) -> Result<Report, ApiError> {
     let version = match p.version {
         Some(v) => v,
         None => state.policies.current(&state.store, &p.policy).await?,
@@ -119,5 +128,5 @@ pub async fn report(state: &AppState, p: ReportParams, period: Period) -> Result
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    Ok(serde_json::to_value(report)?)
+    Ok(report)
 }

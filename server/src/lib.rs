@@ -13,6 +13,7 @@
 //! - `scheduler`: the timers; `outbox`: webhook delivery; `export`: ledger, tickets, report
 //! - `policies`: deployed versions and their compiled engines
 //! - `auth`: tokens and roles; `api`: the routes; `metrics`: Prometheus
+//! - `board`: the staff's web page (templates in `templates/`, CSS and JS in `static/`)
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ombud_server::Error> {
@@ -28,6 +29,7 @@
 
 mod api;
 mod auth;
+mod board;
 mod engine;
 mod error;
 mod export;

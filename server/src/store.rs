@@ -73,12 +73,20 @@ impl Store {
     }
 
     fn migrator(&self) -> Migrator {
-        let steps: &[(i64, &str, &str, &str)] = &[(
-            1,
-            "init",
-            include_str!("../migrations/sqlite/0001_init.sql"),
-            include_str!("../migrations/postgres/0001_init.sql"),
-        )];
+        let steps: &[(i64, &str, &str, &str)] = &[
+            (
+                1,
+                "init",
+                include_str!("../migrations/sqlite/0001_init.sql"),
+                include_str!("../migrations/postgres/0001_init.sql"),
+            ),
+            (
+                2,
+                "board sessions",
+                include_str!("../migrations/sqlite/0002_board_sessions.sql"),
+                include_str!("../migrations/postgres/0002_board_sessions.sql"),
+            ),
+        ];
         let migrations = steps
             .iter()
             .map(|&(version, description, sqlite, postgres)| {

@@ -4,8 +4,10 @@
 //! The runtime only ever sees a [`CompiledPolicy`]; it never parses anything.
 
 mod build;
+mod drawing;
 
 pub use build::{LoadResult, compile, load_policy, load_policy_file};
+pub use drawing::{StageBox, StageGraph, TransitionArrow};
 
 use crate::calendar::Calendar;
 use crate::check::{Source, Span};
