@@ -1,19 +1,23 @@
-//! `ombud calendar`: list the kinds of days of a working-day calendar, and compute deadlines on it.
+//! `ombud calendar`: list the kinds of days of a working-day calendar, compute (and explain)
+//! deadlines on it, and read the State Council's holiday notice into a calendar file.
 //!
 //! ```text
 //! ombud calendar days --calendar cn-mainland --from 2026-02-01 --to 2026-02-28
-//! ombud calendar add  --calendar cn-mainland --from 2026-02-13T17:30:00+08:00 --duration "3 working days"
+//! ombud calendar add  --calendar cn-mainland --from 2026-02-13T17:30:00+08:00 --duration "3 working days" --explain
+//! ombud calendar from-notice 2027.txt --extends cn-mainland > holidays/cn-mainland-2027.yaml
 //! ```
 //!
-//! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours), 2 on a usage
-//! error.
+//! Exit status: 0 on success, 1 on a bad value (date, calendar, duration, hours) or a notice it
+//! cannot read, 2 on a usage error.
 
+use crate::render::safe;
 use chrono::{DateTime, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 use clap::{Subcommand, ValueEnum};
-use ombud_engine::calendar::{BusinessHours, HOURS_FORM, parse_date};
-use ombud_engine::policy::DURATION_FORMS;
-use ombud_engine::{Calendar, Diagnostic, Duration};
+use ombud_engine::calendar::{BusinessHours, Calendar, HOURS_FORM, Notice, parse_date};
+use ombud_engine::check::Diagnostic;
+use ombud_engine::policy::{DURATION_FORMS, Duration};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -52,18 +56,38 @@ enum Command {
         /// Business hours overriding the calendar's, e.g. `09:00-12:00,13:30-18:00`.
         #[arg(long, value_name = "WINDOWS")]
         hours: Option<String>,
+        /// Explain how the deadline was reached: the counting rule and the days walked.
+        #[arg(long)]
+        explain: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Read the State Council's annual holiday notice (its Chinese text, as published) and print
+    /// the calendar file that adds its year.
+    FromNotice {
+        /// The notice as a UTF-8 text file.
+        #[arg(value_name = "NOTICE.txt")]
+        notice: PathBuf,
+        /// The calendar the file extends (a bundled id or a path), whose data must end on
+        /// 31 December of the year before; without it, a standalone file for the year.
+        #[arg(long, value_name = "ID|FILE")]
+        extends: Option<String>,
+        /// The new calendar's id (default: the extended calendar's id, or `cn-mainland`, and the
+        /// year: `cn-mainland-2027`).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
     },
 }
 
 /// Output format of `ombud calendar add`.
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
-    /// The deadline on one line; a warning on stderr when it is provisional.
+    /// The deadline on one line (with `--explain`, the explanation); a warning on stderr when
+    /// it is provisional.
     Text,
-    /// `{"deadline": "...", "provisional": false}` (with `"reason"` when provisional).
+    /// `{"deadline": "...", "provisional": false}` (with `"reason"` when provisional, and
+    /// `"explanation"` with `--explain`).
     Json,
 }
 
@@ -71,14 +95,17 @@ enum Format {
 pub fn run(args: Args) -> ExitCode {
     let result = match args.command {
         Command::Days { calendar, from, to } => days(&calendar, &from, &to),
-        Command::Add { calendar, from, duration, hours, format } => {
-            add(&calendar, &from, &duration, hours.as_deref(), format)
+        Command::Add { calendar, from, duration, hours, explain, format } => {
+            add(&calendar, &from, &duration, hours.as_deref(), explain, format)
+        }
+        Command::FromNotice { notice, extends, id } => {
+            from_notice(&notice, extends.as_deref(), id.as_deref())
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprint!("{message}");
+            err!("{message}");
             ExitCode::from(1)
         }
     }
@@ -88,8 +115,8 @@ pub fn run(args: Args) -> ExitCode {
 fn render(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        out.push_str(&format!("{d}\n"));
-        match (d.file(), d.span.is_known()) {
+        out.push_str(&format!("{}\n", safe(&d.to_string())));
+        match (d.file().map(safe), d.span.is_known()) {
             (Some(file), true) => {
                 out.push_str(&format!("  --> {file}:{}:{}\n", d.span.line, d.span.column))
             }
@@ -97,14 +124,14 @@ fn render(diags: &[Diagnostic]) -> String {
             _ => {}
         }
         if let Some(h) = &d.hint {
-            out.push_str(&format!("  = hint: {h}\n"));
+            out.push_str(&format!("  = hint: {}\n", safe(h)));
         }
     }
     out
 }
 
 fn load(reference: &str) -> Result<Arc<Calendar>, String> {
-    Calendar::resolve(reference, None).map_err(|d| render(&d))
+    crate::input::load_calendar(reference).map_err(|d| render(&d))
 }
 
 fn date(s: &str, flag: &str) -> Result<NaiveDate, String> {
@@ -120,9 +147,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
     let cal = load(calendar)?;
     let (first, last) = cal.coverage();
     if from < first || to > last {
-        eprintln!(
+        errln!(
             "warning: calendar `{}` covers {first} to {last}; days outside follow the plain workweek",
-            cal.id()
+            safe(cal.id())
         );
     }
     let stdout = std::io::stdout();
@@ -134,8 +161,9 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
         }
         out.flush()
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = write();
+    if let Err(e) = write() {
+        crate::out::failed(&e);
+    }
     Ok(())
 }
 
@@ -153,6 +181,7 @@ fn add(
     from: &str,
     duration: &str,
     hours: Option<&str>,
+    explain: bool,
     format: Format,
 ) -> Result<(), String> {
     let start = DateTime::parse_from_rfc3339(from.trim()).map_err(|e| {
@@ -175,13 +204,22 @@ fn add(
     if hours.is_some() {
         cal = Arc::new(cal.with_overrides(hours, None, None));
     }
-    let deadline = cal.add(start.with_timezone(&Utc), duration);
+    let start = start.with_timezone(&Utc);
+    let deadline = cal.add(start, duration);
     let at = render_instant(&cal, deadline.at);
+    let explanation = explain.then(|| cal.explain(start, duration));
     match format {
         Format::Text => {
-            println!("{at}");
+            match &explanation {
+                Some(why) => {
+                    for line in why.to_string().lines() {
+                        outln!("{}", safe(line));
+                    }
+                }
+                None => outln!("{at}"),
+            }
             if let Some(p) = &deadline.provisional {
-                eprintln!("warning: provisional deadline: {p}");
+                errln!("warning: provisional deadline: {p}");
             }
         }
         Format::Json => {
@@ -192,8 +230,53 @@ fn add(
             if let (Some(p), Some(obj)) = (&deadline.provisional, v.as_object_mut()) {
                 obj.insert("reason".into(), serde_json::Value::String(p.to_string()));
             }
-            println!("{v}");
+            if let (Some(why), Some(obj)) = (&explanation, v.as_object_mut()) {
+                let why = serde_json::to_value(why).map_err(|e| format!("error: {e}\n"))?;
+                obj.insert("explanation".into(), why);
+            }
+            outln!("{v}");
         }
     }
+    Ok(())
+}
+
+/// Reads a notice and prints the calendar file that adds its year, after checking that the file
+/// loads as printed.
+fn from_notice(path: &Path, extends: Option<&str>, id: Option<&str>) -> Result<(), String> {
+    // A notice is a page of text: read at most 1 MiB of it, so `/dev/zero` is refused promptly.
+    const CAP: u64 = 1 << 20;
+    let cannot = |e: std::io::Error| format!("error: cannot read `{}`: {e}\n", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, CAP + 1), &mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > CAP {
+        return Err(format!("error: `{}` is larger than 1 MiB: not a notice\n", path.display()));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "error: `{}` is not UTF-8 text\n  = hint: save the notice as UTF-8 text, e.g. by \
+             pasting it from the published page into a text editor\n",
+            path.display()
+        )
+    })?;
+    let notice = Notice::read(&path.display().to_string(), &text).map_err(|diags| {
+        diags.iter().map(|d| crate::render::render_text(d, false)).collect::<String>()
+    })?;
+    let base = extends.map(load).transpose()?;
+    let id = match (id, &base) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(b)) => format!("{}-{}", b.id(), notice.year),
+        (None, None) => format!("cn-mainland-{}", notice.year),
+    };
+    let with = extends.zip(base.as_deref());
+    let yaml = notice.calendar_yaml(&id, with).map_err(|diags| {
+        diags.iter().map(|d| crate::render::render_text(d, false)).collect::<String>()
+    })?;
+    // The file must load as printed (an `extends` path is resolved from the current directory).
+    Calendar::from_yaml(&format!("{id}.yaml"), &yaml, None).map_err(|d| {
+        format!("error: the calendar read from the notice does not load:\n{}", render(&d))
+    })?;
+    crate::render::emit(&yaml);
     Ok(())
 }

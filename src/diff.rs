@@ -1,5 +1,6 @@
 //! `ombud diff`: how scenarios' timelines change between two versions of a policy.
 
+use crate::render::safe;
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use chrono_tz::Tz;
 use ombud_engine::simulate::{RowChange, TimelineDiff, compare};
@@ -29,7 +30,7 @@ pub fn run(args: Args) -> ExitCode {
     let files = match scenario_files::collect(&args.paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -45,13 +46,13 @@ pub fn run(args: Args) -> ExitCode {
                 after += diff.breaches.1;
                 if !diff.is_empty() {
                     changed += 1;
-                    println!("{}", paint.paint("1", &file.display().to_string()));
-                    print!("{}", render(&diff, tz, paint));
+                    outln!("{}", paint.paint("1", &safe(&file.display().to_string())));
+                    out!("{}", render(&diff, tz, paint));
                 }
             }
             Err(p) => {
                 errors += 1;
-                eprintln!("{}: cannot compare", file.display());
+                errln!("{}: cannot compare", safe(&file.display().to_string()));
                 scenario_files::report(&p);
             }
         }
@@ -62,7 +63,7 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "{changed} of {total} scenario{} changed{skipped}; breaches {before} → {after}",
         if total == 1 { "" } else { "s" }
     );
@@ -108,7 +109,7 @@ fn diff_one(
 /// What a row is about, for sentences: `handle deadline`, `verify breach`, `opened`.
 fn subject(row: &TimelineRow) -> String {
     match &row.stage {
-        Some(s) => format!("{s} {}", row.kind),
+        Some(s) => format!("{} {}", safe(s), row.kind),
         None => row.kind.to_string(),
     }
 }
@@ -139,30 +140,32 @@ pub fn render(diff: &TimelineDiff, tz: Tz, paint: Paint) -> String {
                 if old.tier != new.tier {
                     parts.push(format!(
                         "tier {} → {}",
-                        old.tier.as_deref().unwrap_or("-"),
-                        new.tier.as_deref().unwrap_or("-")
+                        safe(old.tier.as_deref().unwrap_or("-")),
+                        safe(new.tier.as_deref().unwrap_or("-"))
                     ));
                 }
                 if old.detail != new.detail {
-                    parts.push(format!("\"{}\" → \"{}\"", old.detail, new.detail));
+                    parts.push(format!("\"{}\" → \"{}\"", safe(&old.detail), safe(&new.detail)));
                 }
                 paint.paint(
                     "33",
                     &format!("  ~ {} at {} changes: {}", subject(old), h(new.at), parts.join("; ")),
                 )
             }
-            RowChange::Added(r) => {
-                paint.paint("32", &format!("  + {} at {}: {}", subject(r), h(r.at), r.detail))
-            }
-            RowChange::Removed(r) => {
-                paint.paint("31", &format!("  - {} at {}: {}", subject(r), h(r.at), r.detail))
-            }
+            RowChange::Added(r) => paint
+                .paint("32", &format!("  + {} at {}: {}", subject(r), h(r.at), safe(&r.detail))),
+            RowChange::Removed(r) => paint
+                .paint("31", &format!("  - {} at {}: {}", subject(r), h(r.at), safe(&r.detail))),
         };
         out.push_str(&line);
         out.push('\n');
     }
     if diff.final_stage.0 != diff.final_stage.1 {
-        out.push_str(&format!("  final stage {} → {}\n", diff.final_stage.0, diff.final_stage.1));
+        out.push_str(&format!(
+            "  final stage {} → {}\n",
+            safe(&diff.final_stage.0),
+            safe(&diff.final_stage.1)
+        ));
     }
     if diff.breaches.0 != diff.breaches.1 {
         out.push_str(&format!("  breaches {} → {}\n", diff.breaches.0, diff.breaches.1));

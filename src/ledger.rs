@@ -1,7 +1,8 @@
 //! `ombud ledger`: work with ledgers of complaint events (`generate` a synthetic one).
 
+use crate::render::safe;
 use chrono::{DateTime, NaiveDate, Utc};
-use ombud_engine::ledger::GenerateOptions;
+use ombud_engine::ledger::{GenerateOptions, Manifest, ManifestEntry};
 use ombud_engine::{CompiledPolicy, Engine, generate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,10 @@ struct TicketsArgs {
     /// The ledger (`-` for stdin).
     #[arg(long)]
     ledger: PathBuf,
+    /// Sign the store with this private key (`ombud audit keygen` writes one): the store then
+    /// ends in a manifest of every ticket, signed, that `ombud audit verify --public-key` checks.
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -65,6 +70,13 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn run_tickets(args: TicketsArgs) -> ExitCode {
+    let key = match args.signing_key.as_deref().map(crate::audit::read_signing_key).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
     let engine = Engine::new(policy);
     let tickets = crate::replay::open_ledger(&args.ledger)
@@ -72,22 +84,31 @@ fn run_tickets(args: TicketsArgs) -> ExitCode {
     let (tickets, errors) = match tickets {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", args.ledger.display());
+            errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
             return ExitCode::from(2);
         }
     };
     for e in &errors {
-        eprintln!("warning: {}: skipped {e}", args.ledger.display());
+        errln!(
+            "warning: {}: skipped {}",
+            safe(&args.ledger.display().to_string()),
+            safe(&e.to_string())
+        );
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (t, _) in &tickets {
-        let written = serde_json::to_writer(&mut out, t).map_err(std::io::Error::from);
-        if written.and_then(|()| writeln!(out)).is_err() {
-            return ExitCode::from(2);
+    let mut write = || -> std::io::Result<()> {
+        for (t, _) in &tickets {
+            serde_json::to_writer(&mut out, t)?;
+            writeln!(out)?;
         }
-    }
-    if out.flush().is_err() {
-        return ExitCode::from(2);
+        if let Some(key) = &key {
+            let entries = tickets.iter().map(|(t, _)| ManifestEntry::of(t)).collect();
+            writeln!(out, "{}", Manifest::sign(entries, key).to_line())?;
+        }
+        out.flush()
+    };
+    if let Err(e) = write() {
+        crate::out::failed(&e);
     }
     ExitCode::SUCCESS
 }
@@ -99,14 +120,14 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
     };
     let Some(policy) = policy else { return ExitCode::from(2) };
     if args.to < args.from {
-        eprintln!("error: `--to` {} is before `--from` {}", args.to, args.from);
+        errln!("error: `--to` {} is before `--from` {}", args.to, args.from);
         return ExitCode::from(2);
     }
     let tz = policy.calendar().tz();
     let (Some(from), Some(to)) =
         (day_start(tz, args.from), day_start(tz, args.to.succ_opt().unwrap_or(args.to)))
     else {
-        eprintln!("error: `--from`/`--to` out of range");
+        errln!("error: `--from`/`--to` out of range");
         return ExitCode::from(2);
     };
     let engine = Engine::new(policy).without_history().without_row_text();
@@ -120,17 +141,15 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     match generate(&engine, &options, &mut out).and_then(|s| out.flush().map(|()| s)) {
         Ok(stats) => {
-            eprintln!(
+            errln!(
                 "generated {} tickets ({} closed), {} lines",
-                args.tickets, stats.closed, stats.lines
+                args.tickets,
+                stats.closed,
+                stats.lines
             );
             ExitCode::SUCCESS
         }
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write the ledger: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => crate::out::failed(&e),
     }
 }
 
@@ -162,10 +181,10 @@ fn load_reference() -> Option<Arc<CompiledPolicy>> {
 
 fn print_diagnostics(diags: &[ombud_engine::Diagnostic]) {
     for d in diags {
-        let file = d.file().unwrap_or("<policy>");
-        eprintln!("{file}:{}:{}: {d}", d.span.line, d.span.column);
+        let file = safe(d.file().unwrap_or("<policy>"));
+        errln!("{file}:{}:{}: {}", d.span.line, d.span.column, safe(&d.to_string()));
         if let Some(h) = &d.hint {
-            eprintln!("  hint: {h}");
+            errln!("  hint: {}", safe(h));
         }
     }
 }

@@ -3,7 +3,9 @@
 //! Exit status: 0 when there are no errors (warnings allowed), 1 when any file has an error,
 //! 2 for usage or I/O errors (a path that does not exist). A directory is searched recursively
 //! for `*.yaml` / `*.yml` files that have a top-level `policy:` key; other YAML files in it
-//! (scenarios, calendars) are skipped. Files named on the command line are always linted; a
+//! (scenarios, calendars) are skipped. The walk does not follow a symlink loop, and a file
+//! reached twice is linted once. A file is read up to 1 MiB: a larger one, or a device such
+//! as `/dev/zero`, is diagnostic E0101. Files named on the command line are always linted; a
 //! named file that is a calendar (top-level `covers`, `holidays` or `extends`, no `policy`) is
 //! checked as a calendar file and reports its E05xx diagnostics the same way.
 //!
@@ -11,12 +13,13 @@
 //! Today is the system date in the policy's calendar zone, or the hidden `--today YYYY-MM-DD`
 //! flag, or the `OMBUD_TODAY=YYYY-MM-DD` environment variable (for tests and reproducible CI).
 
-use crate::render::{emit, render_json, render_text, summary, use_colour};
+use crate::input::Walk;
+use crate::render::{emit, render_json, render_text, safe, summary, use_colour};
 use chrono::{NaiveDate, Utc};
-use ombud_engine::DiagnosticCode;
 use ombud_engine::calendar::parse_date;
 use ombud_engine::check::{calendar_coverage, sort_diagnostics};
-use ombud_engine::{Calendar, Diagnostic, load_policy_file};
+use ombud_engine::policy::read_policy_file;
+use ombud_engine::{Calendar, Diagnostic, DiagnosticCode};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,48 +69,56 @@ pub fn run(args: Args) -> ExitCode {
     let today = match fixed_today(args.today.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return ExitCode::from(2);
         }
     };
     let mut files = Vec::new();
+    let mut walk = Walk::default();
     for path in &args.paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            if let Err(e) = find_policies(path, &mut found) {
-                eprintln!("error: cannot read directory `{}`: {e}", path.display());
+            if let Err(e) = walk.yaml_files(path, &mut found) {
+                errln!("error: cannot read directory `{}`: {e}", safe(&path.display().to_string()));
                 return ExitCode::from(2);
             }
+            found.retain(|p| is_policy(p));
             found.sort();
             files.extend(found);
-        } else if path.is_file() {
-            files.push(path.clone());
+        } else if path.exists() {
+            // A file, or anything else that can be read (a device, a pipe).
+            if walk.first_time(path) {
+                files.push(path.clone());
+            }
         } else {
-            eprintln!("error: `{}` does not exist", path.display());
+            errln!("error: `{}` does not exist", safe(&path.display().to_string()));
             return ExitCode::from(2);
         }
     }
     let mut all: Vec<Diagnostic> = Vec::new();
     for file in &files {
-        let mut diags = match calendar_file(file) {
-            Some(text) => lint_calendar(file, &text),
-            None => match load_policy_file(file) {
-                Ok((policy, mut warnings)) => {
-                    let today = today.unwrap_or_else(|| {
-                        Utc::now().with_timezone(&policy.calendar().tz()).date_naive()
-                    });
-                    warnings.extend(calendar_coverage(&policy, today));
-                    warnings
+        let mut diags = match read_policy_file(file) {
+            Err(err) if err.diagnostics().iter().any(|d| d.code == DiagnosticCode::E0100) => {
+                for d in &err {
+                    errln!("error: {}", safe(&d.message));
                 }
-                Err(err) => err.into_diagnostics(),
-            },
-        };
-        if diags.iter().any(|d| d.code == DiagnosticCode::E0100) {
-            for d in &diags {
-                eprintln!("error: {}", d.message);
+                return ExitCode::from(2);
             }
-            return ExitCode::from(2);
-        }
+            Err(err) => err.into_diagnostics(),
+            Ok(text) if Calendar::is_calendar_text(&text) => lint_calendar(file, &text),
+            Ok(text) => {
+                match ombud_engine::load_policy(&file.display().to_string(), &text, file.parent()) {
+                    Ok((policy, mut warnings)) => {
+                        let today = today.unwrap_or_else(|| {
+                            Utc::now().with_timezone(&policy.calendar().tz()).date_naive()
+                        });
+                        warnings.extend(calendar_coverage(&policy, today));
+                        warnings
+                    }
+                    Err(err) => err.into_diagnostics(),
+                }
+            }
+        };
         sort_diagnostics(&mut diags);
         all.extend(diags);
     }
@@ -128,31 +139,18 @@ pub fn run(args: Args) -> ExitCode {
     if all.iter().any(Diagnostic::is_error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// The text of `path` when it is a calendar file.
-fn calendar_file(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().filter(|text| Calendar::is_calendar_text(text))
-}
-
 /// The diagnostics of a calendar file (`extends` paths relative to the file).
 fn lint_calendar(path: &Path, text: &str) -> Vec<Diagnostic> {
     Calendar::from_yaml(&path.display().to_string(), text, path.parent()).err().unwrap_or_default()
 }
 
-fn find_policies(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            find_policies(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && is_policy(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// A YAML file is a policy when a line starts with the top-level key `policy:`.
+/// A YAML file found in a directory is a policy when a line starts with the top-level key
+/// `policy:`. A file that is not a YAML text Ombud reads (over 1 MiB, not UTF-8) is linted too,
+/// so that it is reported rather than skipped.
 fn is_policy(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| {
-        String::from_utf8_lossy(&bytes).lines().any(|l| l.starts_with("policy:"))
-    })
+    match read_policy_file(path) {
+        Ok(text) => text.lines().any(|l| l.starts_with("policy:")),
+        // Not a YAML text Ombud reads (E0101), or not readable at all (E0100).
+        Err(err) => err.diagnostics().iter().all(|d| d.code != DiagnosticCode::E0100),
+    }
 }

@@ -1,11 +1,18 @@
-//! `ombud`: lint, graph, simulate and test complaint-handling policies.
+//! `ombud`: lint, graph, simulate and test complaint-handling policies; run them as a service.
 //!
-//! One file per subcommand; this file only parses arguments and dispatches.
+//! One file per subcommand; this file only parses arguments and dispatches. Output goes through
+//! `out` (a closed pipe ends any command quietly), user text through `render::safe`.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod out;
 
 mod audit;
 mod calendar;
 mod diff;
 mod graph;
+mod input;
 mod ledger;
 mod lint;
 mod render;
@@ -13,6 +20,7 @@ mod replay;
 mod report;
 mod scenario_files;
 mod schema;
+mod serve;
 mod simulate;
 mod test_cmd;
 
@@ -54,6 +62,8 @@ enum Command {
     Report(report::Args),
     /// Verify the tamper-evident audit chain of a ticket or a ledger.
     Audit(audit::Args),
+    /// Run the complaint desk as a service: HTTP API, durable timers, webhooks.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,5 +87,6 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Report(args) => report::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

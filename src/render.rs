@@ -1,7 +1,9 @@
 //! Rendering of diagnostics: rustc-style text (colour only on a terminal, never with
 //! `NO_COLOR`) and the JSON contract `{"diagnostics":[…]}`.
 
+use ombud_engine::check::is_invisible;
 use ombud_engine::{Diagnostic, Severity, Span};
+use std::borrow::Cow;
 use std::io::IsTerminal;
 
 /// Whether to colour output written to stdout.
@@ -35,13 +37,13 @@ pub fn render_text(d: &Diagnostic, colour: bool) -> String {
         Severity::Error => p.wrap("1;31", &format!("error[{}]", d.code)),
         Severity::Warning => p.wrap("1;33", &format!("warning[{}]", d.code)),
     };
-    let mut out = format!("{sev}: {}\n", p.wrap("1", &d.message));
-    let file = d.file().unwrap_or("<input>");
+    let mut out = format!("{sev}: {}\n", p.wrap("1", &safe(&d.message)));
+    let file = safe(d.file().unwrap_or("<input>"));
     let text = d.source.as_deref().map_or("", |s| s.text.as_str());
     if !d.span.is_known() {
         out.push_str(&format!("  --> {file}\n"));
         if let Some(h) = &d.hint {
-            out.push_str(&format!("   = help: {h}\n"));
+            out.push_str(&format!("   = help: {}\n", safe(h)));
         }
         return out;
     }
@@ -56,30 +58,33 @@ pub fn render_text(d: &Diagnostic, colour: bool) -> String {
     ));
     out.push_str(&format!("{pad} {bar}\n"));
     let underline = |span: &Span, mark: char, label: &str, out: &mut String, style: &str| {
-        let line_text = text.lines().nth((span.line as usize).saturating_sub(1)).unwrap_or("");
-        let line_text = line_text.trim_end_matches('\r');
-        // Never write control bytes of a binary file to the terminal.
-        let line_text: String = line_text
-            .chars()
-            .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
-            .collect();
+        let raw = text.lines().nth((span.line as usize).saturating_sub(1)).unwrap_or("");
+        let raw = raw.trim_end_matches('\r');
+        // Shown as `safe` shows any text (a binary file's bytes, a bidi control in a name are
+        // escaped), except that tabs stay tabs so the marks can follow them.
+        let shown = |t: &str| -> String {
+            t.split('\t').map(|part| safe(part).into_owned()).collect::<Vec<_>>().join("\t")
+        };
+        let line_text = shown(raw);
         let col = (span.column as usize).saturating_sub(1);
-        let prefix: String = line_text.chars().take(col).collect();
+        let prefix: String = raw.chars().take(col).collect();
         // Tabs stay tabs; every other character is replaced by as many spaces as it is wide on a
         // terminal (two for CJK), so the marks land under the text they point at.
-        let indent: String = prefix
+        let indent: String = shown(&prefix)
             .chars()
             .map(|c| if c == '\t' { "\t".to_string() } else { " ".repeat(char_width(c)) })
             .collect();
-        let rest_bytes = line_text.len().saturating_sub(prefix.len());
-        let covered =
-            text.get(span.offset..span.offset + span.len.min(rest_bytes)).map_or(1, width).max(1);
+        let rest_bytes = raw.len().saturating_sub(prefix.len());
+        let covered = text
+            .get(span.offset..span.offset + span.len.min(rest_bytes))
+            .map_or(1, |t| width(&shown(t)))
+            .max(1);
         let marks: String = std::iter::repeat_n(mark, covered).collect();
         out.push_str(&format!(
             "{} {bar} {line_text}\n",
             p.wrap("1;34", &format!("{:>gutter$}", span.line))
         ));
-        let label = if label.is_empty() { String::new() } else { format!(" {label}") };
+        let label = if label.is_empty() { String::new() } else { format!(" {}", safe(label)) };
         out.push_str(&format!(
             "{pad} {bar} {indent}{}\n",
             p.wrap(style, &format!("{marks}{label}"))
@@ -93,9 +98,34 @@ pub fn render_text(d: &Diagnostic, colour: bool) -> String {
         underline(span, '-', label, &mut out, "1;34");
     }
     if let Some(h) = &d.hint {
-        out.push_str(&format!("{pad} {} {}: {h}\n", p.wrap("1;34", "="), p.wrap("1", "help")));
+        out.push_str(&format!(
+            "{pad} {} {}: {}\n",
+            p.wrap("1;34", "="),
+            p.wrap("1", "help"),
+            safe(h)
+        ));
     }
     out
+}
+
+/// `text` as it may be shown to a person: every control character, invisible character and
+/// bidi control in it (see [`is_invisible`]) is written as a Rust escape (`\u{1b}`,
+/// `\u{202e}`), so a name, id or department from a policy, scenario or ledger cannot move the
+/// cursor, recolour the terminal, or reorder the text around it. Every human-readable output
+/// of the CLI shows user text through this one function; JSON output is escaped by JSON.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_invisible) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_invisible(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `N errors, M warnings in K files`.
@@ -121,12 +151,9 @@ pub fn render_json(diags: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&body).unwrap_or_else(|_| "{\"diagnostics\":[]}".to_string())
 }
 
-/// Writes `text` to stdout, ignoring a closed pipe (`ombud lint … | head`).
+/// Writes `text` to stdout (a closed pipe ends the command quietly, see `out`).
 pub fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out!("{text}");
 }
 
 /// Columns `s` takes on a terminal: CJK and other wide characters count two.

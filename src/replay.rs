@@ -1,10 +1,10 @@
 //! `ombud replay`: run a ledger through a policy (and another, side by side) and report.
 
 use crate::ledger::load_policy;
-use crate::render;
-use ombud_engine::ledger::{OnError, PolicyFigures, ReplayOptions, ReplayResult};
+use crate::render::{self, safe};
+use ombud_engine::ledger::{OnError, PolicyFigures, ReplayOptions, ReplayResult, replay};
+use ombud_engine::runtime::{Engine, TimelineRow};
 use ombud_engine::timefmt;
-use ombud_engine::{Engine, TimelineRow, replay};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -57,8 +57,8 @@ pub struct Args {
     /// What a malformed line does.
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
     on_error: OnErrorArg,
-    /// Worker threads (default: the number of cores).
-    #[arg(long)]
+    /// Worker threads (default: the number of cores; at most 4 per core).
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Keep every event and seal every audit record with its hashes, as a host does (slower;
     /// the figures are the same). Without it, replay skips the per-event state digest and keeps
@@ -84,13 +84,13 @@ pub fn run(args: Args) -> ExitCode {
         let Some(other) = load_policy(p) else { return ExitCode::from(2) };
         engines.push(engine(other));
     }
-    let threads = args.threads.unwrap_or_else(default_threads);
+    let threads = threads(args.threads);
     let options = ReplayOptions { threads, on_error: args.on_error.into(), keep_tickets: false };
     let started = Instant::now();
     let result = match open_ledger(&args.ledger) {
         Ok(input) => replay(&engines, input, &options),
         Err(e) => {
-            eprintln!("error: cannot open `{}`: {e}", args.ledger.display());
+            errln!("error: cannot open `{}`: {e}", args.ledger.display());
             return ExitCode::from(2);
         }
     };
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> ExitCode {
     let result = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.ledger.display());
+            errln!("error: {}: {}", safe(&args.ledger.display().to_string()), safe(&e.to_string()));
             return ExitCode::from(1);
         }
     };
@@ -107,14 +107,18 @@ pub fn run(args: Args) -> ExitCode {
         Format::Json => serde_json::to_string_pretty(&result).unwrap_or_default() + "\n",
         Format::Text => render_text(&result, tz),
     };
-    print!("{out}");
+    out!("{out}");
     for e in &result.errors {
-        eprintln!("warning: {}: skipped {e}", args.ledger.display());
+        errln!(
+            "warning: {}: skipped {}",
+            safe(&args.ledger.display().to_string()),
+            safe(&e.to_string())
+        );
     }
     if result.skipped as usize > result.errors.len() {
-        eprintln!("warning: … and {} more", result.skipped as usize - result.errors.len());
+        errln!("warning: … and {} more", result.skipped as usize - result.errors.len());
     }
-    eprintln!(
+    errln!(
         "replayed {} lines in {:.3} s: {:.0} lines/s on {} thread{} ({} skipped)",
         result.lines,
         elapsed,
@@ -127,8 +131,42 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 /// Cores available (at least 1).
-pub(crate) fn default_threads() -> usize {
+fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Worker threads per core at most: more only adds threads waiting for the same cores (and
+/// each worker keeps its own share of the open tickets and a queue of lines).
+pub(crate) const THREADS_PER_CORE: usize = 4;
+
+/// `--threads`: a whole number, at least 1.
+pub(crate) fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => {
+            Err("at least one thread is needed (leave `--threads` out to use every core)".into())
+        }
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
+    }
+}
+
+/// The worker threads to run: as asked, at most [`THREADS_PER_CORE`] per core (with a warning
+/// when cut), or one per core.
+pub(crate) fn threads(requested: Option<usize>) -> usize {
+    let cores = cores();
+    let most = cores.saturating_mul(THREADS_PER_CORE);
+    match requested {
+        None => cores,
+        Some(n) if n > most => {
+            errln!(
+                "warning: `--threads {n}` is more than {THREADS_PER_CORE} per core; using {most} \
+                 ({cores} core{})",
+                if cores == 1 { "" } else { "s" }
+            );
+            most
+        }
+        Some(n) => n,
+    }
 }
 
 /// Opens a ledger file (or stdin for `-`) for streaming.
@@ -224,6 +262,11 @@ fn render_text(r: &ReplayResult, tz: chrono_tz::Tz) -> String {
             }),
         ));
     }
+    // Names come from the policy and ids from the ledger: shown through `safe`.
+    let rows: Vec<(String, Vec<String>)> = rows
+        .into_iter()
+        .map(|(l, v)| (safe(&l).into_owned(), v.iter().map(|c| safe(c).into_owned()).collect()))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -253,7 +296,7 @@ fn render_text(r: &ReplayResult, tz: chrono_tz::Tz) -> String {
             let (b, a) = (&c.before, &c.after);
             let mut what = Vec::new();
             if b.stage != a.stage {
-                what.push(format!("stage {} → {}", b.stage, a.stage));
+                what.push(format!("stage {} → {}", safe(&b.stage), safe(&a.stage)));
             }
             if b.closed != a.closed {
                 what.push(format!("closed {} → {}", yes(b.closed), yes(a.closed)));
@@ -268,7 +311,7 @@ fn render_text(r: &ReplayResult, tz: chrono_tz::Tz) -> String {
                     what.push(format!("{name} {x} → {y}"));
                 }
             }
-            let _ = writeln!(out, "  {} (line {}): {}", c.ticket, c.line, what.join(", "));
+            let _ = writeln!(out, "  {} (line {}): {}", safe(&c.ticket), c.line, what.join(", "));
             if let Some((x, y)) = &c.first_difference {
                 let _ = writeln!(out, "    first difference:");
                 let _ = writeln!(out, "      before: {}", show_row(x.as_ref(), tz));
@@ -290,8 +333,8 @@ fn show_row(row: Option<&TimelineRow>, tz: chrono_tz::Tz) -> String {
             "{}  {}  {}  {}",
             timefmt::short(tz, r.at),
             r.kind,
-            r.stage.as_deref().unwrap_or("-"),
-            r.detail
+            safe(r.stage.as_deref().unwrap_or("-")),
+            safe(&r.detail)
         ),
     }
 }

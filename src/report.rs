@@ -2,8 +2,8 @@
 //! page with hand-written SVG charts.
 
 use crate::ledger::load_policy;
-use crate::render;
-use crate::replay::{OnErrorArg, default_threads, open_ledger};
+use crate::render::{self, safe};
+use crate::replay::{OnErrorArg, open_ledger};
 use ombud_engine::ledger::{
     Count, Period, ReplayOptions, Report, ReportOptions, build_report, replay,
 };
@@ -50,15 +50,15 @@ pub struct Args {
     /// What a malformed line does.
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
     on_error: OnErrorArg,
-    /// Worker threads (default: the number of cores).
-    #[arg(long)]
+    /// Worker threads (default: the number of cores; at most 4 per core).
+    #[arg(long, value_parser = crate::replay::parse_threads)]
     threads: Option<usize>,
 }
 
 /// Runs `ombud report`.
 pub fn run(args: Args) -> ExitCode {
     let Some(window) = window_secs(&args.repeat_window) else {
-        eprintln!(
+        errln!(
             "error: `--repeat-window {}`: write e.g. `30d`, `72h` or `10 calendar days`",
             args.repeat_window
         );
@@ -68,28 +68,32 @@ pub fn run(args: Args) -> ExitCode {
     // Reports count rows and never print their text.
     let engine = Engine::new(policy.clone()).without_history().without_row_text();
     let options = ReplayOptions {
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads: crate::replay::threads(args.threads),
         on_error: args.on_error.into(),
         keep_tickets: true,
     };
     let result = match open_ledger(&args.ledger) {
         Ok(input) => replay(std::slice::from_ref(&engine), input, &options),
         Err(e) => {
-            eprintln!("error: cannot open `{}`: {e}", args.ledger.display());
+            errln!("error: cannot open `{}`: {e}", args.ledger.display());
             return ExitCode::from(2);
         }
     };
     let result = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.ledger.display());
+            errln!("error: {}: {}", safe(&args.ledger.display().to_string()), safe(&e.to_string()));
             return ExitCode::from(1);
         }
     };
     for e in &result.errors {
-        eprintln!("warning: {}: skipped {e}", args.ledger.display());
+        errln!(
+            "warning: {}: skipped {}",
+            safe(&args.ledger.display().to_string()),
+            safe(&e.to_string())
+        );
     }
-    eprintln!("{} malformed lines skipped", result.skipped);
+    errln!("{} malformed lines skipped", result.skipped);
     let report = build_report(
         &policy,
         &result.tickets,
@@ -107,7 +111,7 @@ pub fn run(args: Args) -> ExitCode {
         Format::Csv => csv(&report),
         Format::Html => html(&report, tz),
     };
-    print!("{out}");
+    out!("{out}");
     ExitCode::SUCCESS
 }
 
@@ -134,8 +138,12 @@ fn hours(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.1}"))
 }
 
-/// Aligned columns; the first is left-aligned, the others right-aligned.
+/// Aligned columns; the first is left-aligned, the others right-aligned. Cells are shown
+/// through `safe` (a name from the policy or the ledger cannot steer the terminal).
 fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> =
+        rows.iter().map(|r| r.iter().map(|c| safe(c).into_owned()).collect()).collect();
+    let rows = rows.as_slice();
     let ncol = head.len();
     let mut w: Vec<usize> = head.iter().map(|h| render::width(h)).collect();
     for r in rows {
@@ -238,8 +246,8 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
         r.period,
         r.period.first,
         r.period.after.pred_opt().unwrap_or(r.period.after),
-        r.timezone,
-        r.policy
+        safe(&r.timezone),
+        safe(&r.policy)
     );
     let _ = writeln!(o);
     let _ = writeln!(o, "tickets opened      {}", r.tickets);
@@ -254,7 +262,7 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
         r.repeats.repeats,
         r.repeats.with_complainant,
         pct(r.repeats.rate),
-        r.repeats.window
+        safe(&r.repeats.window)
     );
     for (title, c) in [
         ("By category", &r.by_category),
@@ -297,12 +305,30 @@ fn text(r: &Report, tz: chrono_tz::Tz) -> String {
     o
 }
 
+/// One CSV cell, safe to open in a spreadsheet. A cell that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be read as a formula, so it gets a `'` in front — unless it
+/// is a plain decimal number (`-12`, `-0.25`), which a spreadsheet reads as the number it is.
+/// A cell with a comma, a quote or a line break is quoted (RFC 4180).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let cell = match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_plain_number(s) => format!("'{s}"),
+        _ => s.to_string(),
+    };
+    if cell.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        s.to_string()
+        cell
     }
+}
+
+/// `-`, digits, and at most one `.` between digits: `-12`, `-0.25`, `3`.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn csv(r: &Report) -> String {
@@ -572,4 +598,29 @@ th:first-child,td:first-child{{text-align:left}} th{{background:#f3f6fa}}
     );
     o.push_str("</body></html>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\r=1", "\"'\r=1\""),
+            ("-12", "-12"),
+            ("-0.25", "-0.25"),
+            ("-", "'-"),
+            ("-.5", "'-.5"),
+            ("fees", "fees"),
+            ("a,b", "\"a,b\""),
+        ] {
+            assert_eq!(csv_field(cell), written, "{cell:?}");
+        }
+    }
 }

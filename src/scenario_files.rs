@@ -1,40 +1,33 @@
 //! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
 //! loading (and caching) the policies they name, printing diagnostics, and colour.
 
-use ombud_engine::DiagnosticCode;
-use ombud_engine::{CompiledPolicy, Diagnostic, Scenario, Source};
+use crate::input::Walk;
+use crate::render::safe;
+use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Scenario, Span};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Every scenario file named by `paths`: files as given, directories walked recursively for
-/// `*.yaml` / `*.yml` (sorted, so output is stable).
+/// `*.yaml` / `*.yml` (sorted, so output is stable). A symlink loop is not followed, and a file
+/// reached twice (named twice, or by two links) is listed once.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
+    let mut walk = Walk::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out).map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
-        } else if p.is_file() {
-            out.push(p.clone());
+            walk.yaml_files(p, &mut out).map_err(|e| {
+                format!("cannot read directory {}: {e}", safe(&p.display().to_string()))
+            })?;
+        } else if p.exists() {
+            if walk.first_time(p) {
+                out.push(p.clone());
+            }
         } else {
-            return Err(format!("no such file or directory: {}", p.display()));
+            return Err(format!("no such file or directory: {}", safe(&p.display().to_string())));
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Why a scenario could not be run.
@@ -59,10 +52,10 @@ impl From<Box<Diagnostic>> for Problem {
 
 /// Reads and parses a scenario file.
 pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Problem::Io(format!("cannot read {}: {e}", path.display())))?;
-    let source = Source::new(path.display().to_string(), text);
-    Ok(Scenario::parse(&source)?)
+    match Scenario::read_file(path) {
+        Ok(scenario) => Ok(scenario?),
+        Err(e) => Err(Problem::Io(format!("cannot read {}: {e}", path.display()))),
+    }
 }
 
 /// The policy file a scenario runs under: `override_path` when given, else the scenario's
@@ -79,13 +72,13 @@ pub fn policy_path(
     let Some(rel) = &scenario.policy else {
         let d = Diagnostic::error(DiagnosticCode::E0609, "the scenario names no policy")
             .with_source(&scenario.source)
-            .with_span(ombud_engine::Span::at_offset(&scenario.source.text, 0, 0))
+            .with_span(Span::at_offset(&scenario.source.text, 0, 0))
             .with_hint("add `policy: path/to/policy.yaml` or pass `--policy FILE`");
         return Err(Problem::Diagnostics(vec![d]));
     };
     let base = scenario_path.parent().unwrap_or(Path::new("."));
     let path = base.join(&rel.value);
-    if !path.is_file() {
+    if !path.exists() {
         let d = Diagnostic::error(
             DiagnosticCode::E0609,
             format!("policy file `{}` not found", rel.value),
@@ -122,11 +115,13 @@ impl Policies {
 
 /// Loads and compiles one policy file.
 fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>, Problem> {
-    if !path.is_file() {
-        return Err(Problem::Io(format!("cannot read policy {}: no such file", path.display())));
-    }
     match ombud_engine::load_policy_file(path) {
         Ok((policy, _warnings)) => Ok(Arc::new(policy)),
+        Err(err) if err.diagnostics().iter().any(|d| d.code == DiagnosticCode::E0100) => {
+            let messages: Vec<&str> =
+                err.diagnostics().iter().map(|d| d.message.as_str()).collect();
+            Err(Problem::Io(messages.join("; ")))
+        }
         Err(err) => Err(Problem::Diagnostics(err.into_diagnostics())),
     }
 }
@@ -157,7 +152,7 @@ impl Paint {
 /// Prints diagnostics rustc-style (`--> file:line:column`, the source line, the hint) to stderr.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprint!("{}", format_diagnostic(d));
+        err!("{}", format_diagnostic(d));
     }
 }
 
@@ -170,7 +165,7 @@ pub fn format_diagnostic(d: &Diagnostic) -> String {
 pub fn report(problem: &Problem) -> bool {
     match problem {
         Problem::Io(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {}", safe(msg));
             true
         }
         Problem::Diagnostics(d) => {

@@ -1,6 +1,6 @@
 //! `ombud simulate`: run one scenario and print its timeline, final state and next actions.
 
-use crate::render;
+use crate::render::{self, safe};
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::timefmt;
 use ombud_engine::{Engine, RowKind, Timeline, simulate};
@@ -87,12 +87,12 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
     let tz = tl.tz;
     let mut out = String::new();
     if let Some(t) = title {
-        out.push_str(&paint.paint("1", t));
+        out.push_str(&paint.paint("1", &safe(t)));
         out.push('\n');
     }
     out.push_str(&format!(
         "policy {} · times in {} · clock run until {}\n\n",
-        tl.policy,
+        safe(&tl.policy),
         tz.name(),
         timefmt::human(tz, tl.until)
     ));
@@ -105,9 +105,9 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             [
                 timefmt::human(tz, r.at),
                 format!("{}{mark}", r.kind),
-                r.stage.as_deref().unwrap_or_default().to_string(),
-                r.tier.as_deref().unwrap_or_default().to_string(),
-                r.detail.to_string(),
+                safe(r.stage.as_deref().unwrap_or_default()).into_owned(),
+                safe(r.tier.as_deref().unwrap_or_default()).into_owned(),
+                safe(&r.detail).into_owned(),
             ]
         })
         .collect();
@@ -150,7 +150,12 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             paint.paint("1", "Conditions that could not be evaluated (each counted as false)")
         ));
         for c in &tl.condition_errors {
-            let text = format!("  {}  `{}`: {}", timefmt::human(tz, c.at), c.condition, c.message);
+            let text = format!(
+                "  {}  `{}`: {}",
+                timefmt::human(tz, c.at),
+                safe(&c.condition),
+                safe(&c.message)
+            );
             out.push_str(&paint.paint("33", &text));
             out.push('\n');
         }
@@ -162,11 +167,12 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
     } else {
         "open".to_string()
     };
-    let assignee = f.assignee.as_deref().map(|a| format!("  assignee {a}")).unwrap_or_default();
+    let assignee =
+        f.assignee.as_deref().map(|a| format!("  assignee {}", safe(a))).unwrap_or_default();
     out.push_str(&format!(
         "  stage {}  tier {}{assignee}  {state}{}\n",
-        f.stage,
-        f.tier.as_deref().unwrap_or("-"),
+        safe(&f.stage),
+        safe(f.tier.as_deref().unwrap_or("-")),
         if f.flagged { "  flagged red" } else { "" }
     ));
     out.push_str(&format!(
@@ -182,8 +188,8 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             .iter()
             .zip(&f.mark_assignees)
             .map(|(tier, person)| match person {
-                Some(p) => format!("{tier} ({p})"),
-                None => tier.clone(),
+                Some(p) => format!("{} ({})", safe(tier), safe(p)),
+                None => safe(tier).into_owned(),
             })
             .collect();
         out.push_str(&format!("  performance marks against {}\n", against.join(", ")));
@@ -192,14 +198,14 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
     if !f.closed {
         out.push_str(&format!("\n{}\n", paint.paint("1", "Next actions")));
         for e in &n.events {
-            let to = e.to.as_deref().map(|t| format!(" → {t}")).unwrap_or_default();
-            let by = e.by.as_deref().map(|b| format!("  by {b}")).unwrap_or_default();
+            let to = e.to.as_deref().map(|t| format!(" → {}", safe(t))).unwrap_or_default();
+            let by = e.by.as_deref().map(|b| format!("  by {}", safe(b))).unwrap_or_default();
             let blocked = if e.blocked_by.is_empty() {
                 String::new()
             } else {
-                format!("  (blocked: {})", e.blocked_by.join("; "))
+                format!("  (blocked: {})", safe(&e.blocked_by.join("; ")))
             };
-            out.push_str(&format!("  {}{to}{by}{blocked}\n", e.event));
+            out.push_str(&format!("  {}{to}{by}{blocked}\n", safe(&e.event)));
         }
         for c in &n.clocks {
             let mut state = Vec::new();
@@ -215,11 +221,11 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
             out.push_str(&format!(
                 "  clock {} {}: {} due {} ({:.0}% used){}{}\n",
                 c.kind,
-                c.name,
+                safe(&c.name),
                 c.budget,
                 timefmt::human(tz, c.deadline),
                 c.used * 100.0,
-                c.tier.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+                c.tier.as_deref().map(|t| format!(", {}", safe(t))).unwrap_or_default(),
                 if state.is_empty() { String::new() } else { format!(", {}", state.join(", ")) }
             ));
         }

@@ -1,5 +1,6 @@
 //! `ombud test`: run scenarios and check their `expect:` blocks.
 
+use crate::render::safe;
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::simulate::Failure;
 use ombud_engine::{Engine, Scenario, simulate};
@@ -30,7 +31,7 @@ pub fn run(args: Args) -> ExitCode {
     let files = match scenario_files::collect(&args.paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -41,32 +42,32 @@ pub fn run(args: Args) -> ExitCode {
         match check(file, &mut policies) {
             Verdict::Pass => {
                 passed += 1;
-                println!("{} {}", paint.paint("32", "ok  "), file.display());
+                outln!("{} {}", paint.paint("32", "ok  "), shown(file));
             }
             Verdict::Fail(failures) => {
                 failed += 1;
-                println!("{} {}", paint.paint("1;31", "FAIL"), file.display());
+                outln!("{} {}", paint.paint("1;31", "FAIL"), shown(file));
                 for f in failures {
-                    println!(
+                    outln!(
                         "  {}:{}:{}: expect.{}\n    expected: {}\n    actual:   {}",
-                        file.display(),
+                        shown(file),
                         f.span.line,
                         f.span.column,
-                        f.key,
-                        f.expected,
-                        f.actual
+                        safe(&f.key),
+                        safe(&f.expected),
+                        safe(&f.actual)
                     );
                 }
             }
             Verdict::Broken(problem) => {
                 failed += 1;
-                println!("{} {}", paint.paint("1;31", "FAIL"), file.display());
+                outln!("{} {}", paint.paint("1;31", "FAIL"), shown(file));
                 match &problem {
-                    Problem::Io(msg) => println!("  error: {msg}"),
+                    Problem::Io(msg) => outln!("  error: {}", safe(msg)),
                     Problem::Diagnostics(diags) => {
                         for d in diags {
                             for line in scenario_files::format_diagnostic(d).lines() {
-                                println!("  {line}");
+                                outln!("  {line}");
                             }
                         }
                     }
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
@@ -93,4 +94,9 @@ fn run_one(file: &Path, policies: &mut Policies) -> Result<Vec<Failure>, Problem
     let policy = policies.load(&path)?;
     let timeline = simulate(&Engine::new(policy), &scenario)?;
     Ok(scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default())
+}
+
+/// A path as shown to a person.
+fn shown(path: &Path) -> String {
+    safe(&path.display().to_string()).into_owned()
 }

@@ -228,3 +228,177 @@ fn a_calendar_file_with_mistakes_is_reported_with_places() {
     assert!(err.contains("did you mean `Asia/Shanghai`?"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn add_explain_prints_the_derivation() {
+    let args = [
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-02-13T17:30:00+08:00",
+        "--duration",
+        "7 working days",
+        "--explain",
+    ];
+    let o = ombud(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "\
+7 working days from Fri 13 Feb 2026 17:30, calendar cn-mainland (Asia/Shanghai)
+  the day of receipt, Fri 13 Feb, is not counted; the deadline is the end of working day 7 (24:00)
+  Sat 14 Feb           make-up working day for Spring Festival 春节, counted: day 1
+  Sun 15 – Mon 23 Feb  Spring Festival 春节, holiday
+  Tue 24 – Fri 27 Feb  working days 2–5
+  Sat 28 Feb           make-up working day for Spring Festival 春节, counted: day 6
+  Sun 1 Mar            weekend
+  Mon 2 Mar            working day 7
+  deadline Mon 2 Mar 2026 24:00
+"
+    );
+    assert_eq!(stderr(&o), "");
+
+    // JSON: the deadline as without `--explain`, and the explanation beside it.
+    let o = ombud(&[&args[..], &["--format", "json"]].concat());
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["deadline"], "2026-03-03T00:00:00+08:00");
+    let why = &v["explanation"];
+    assert_eq!(why["deadline"], v["deadline"]);
+    assert_eq!(why["rule"]["counting"], "working_days");
+    assert_eq!(why["runs"][0]["note"]["reason"], "makeup_workday");
+    assert_eq!(why["runs"][0]["note"]["for"], "Spring Festival");
+    assert_eq!(why["runs"][1]["run"], "skipped");
+    assert_eq!(why["runs"][1]["note"]["name"], "Spring Festival");
+    assert_eq!(
+        (why["runs"][1]["from"].as_str(), why["runs"][1]["to"].as_str()),
+        (Some("2026-02-15"), Some("2026-02-23"))
+    );
+    assert_eq!(why["runs"].as_array().unwrap().len(), 6);
+
+    // Provisional: the runs beyond the data say so, and the warning still goes to stderr.
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        "cn-mainland",
+        "--from",
+        "2026-12-28T10:00:00+08:00",
+        "--duration",
+        "7wd",
+        "--explain",
+    ]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains(
+        "  Fri 1 – Wed 6 Jan 2027  working days 4–7, no holiday data (plain workweek)\n"
+    ));
+    assert!(stdout(&o).ends_with(
+        "  provisional: calendar `cn-mainland` covers dates up to 2026-12-31; 2027-01-01 was counted on the plain workweek\n"
+    ));
+    assert!(stderr(&o).starts_with("warning: provisional deadline"));
+}
+
+const NOTICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/notices");
+
+#[allow(clippy::expect_used)] // test helper
+fn ombud_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run ombud")
+}
+
+/// `ombud calendar days` for one year, as CSV rows.
+fn year_rows(dir: &std::path::Path, calendar: &str, year: i32) -> String {
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let o =
+        ombud_in(dir, &["calendar", "days", "--calendar", calendar, "--from", &from, "--to", &to]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn from_notice_prints_a_calendar_file_for_the_year() {
+    let dir = std::env::temp_dir().join(format!("ombud-from-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for year in [2024, 2025, 2026] {
+        let notice = format!("{NOTICES}/{year}.txt");
+        let o = ombud(&["calendar", "from-notice", &notice]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let file = dir.join(format!("cn-{year}.yaml"));
+        std::fs::write(&file, stdout(&o)).unwrap();
+        let lint = ombud(&["lint", file.to_str().unwrap()]);
+        assert_eq!(stdout(&lint), "0 errors, 0 warnings in 1 file\n", "{}", stderr(&lint));
+        assert!(stdout(&o).contains(&format!("\nid: cn-mainland-{year}\n")));
+        // Day by day, the year is cn-mainland's.
+        assert_eq!(
+            year_rows(&dir, &format!("cn-{year}.yaml"), year),
+            year_rows(&dir, "cn-mainland", year)
+        );
+    }
+    // A year extends the file of the year before: the 2026 notice on top of the 2025 file.
+    let o = ombud_in(
+        &dir,
+        &[
+            "calendar",
+            "from-notice",
+            &format!("{NOTICES}/2026.txt"),
+            "--extends",
+            "cn-2025.yaml",
+            "--id",
+            "cn-25-26",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(
+        "\nid: cn-25-26\nextends: cn-2025.yaml\ncovers: {from: 2025-01-01, to: 2026-12-31}\n"
+    ));
+    std::fs::write(dir.join("cn-25-26.yaml"), stdout(&o)).unwrap();
+    for year in [2025, 2026] {
+        assert_eq!(year_rows(&dir, "cn-25-26.yaml", year), year_rows(&dir, "cn-mainland", year));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn from_notice_refuses_what_it_cannot_read_with_the_place() {
+    // cn-mainland already has 2026.
+    let notice = format!("{NOTICES}/2026.txt");
+    let o = ombud(&["calendar", "from-notice", &notice, "--extends", "cn-mainland"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    assert!(err.starts_with("error[E0526]: calendar `cn-mainland` already covers 2026"), "{err}");
+    assert!(err.contains(&format!("{notice}:1:9")), "{err}");
+    // A notice that contradicts itself.
+    let dir = std::env::temp_dir().join(format!("ombud-bad-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("2026.txt");
+    let text = std::fs::read_to_string(&notice).unwrap().replace("共9天", "共8天");
+    std::fs::write(&bad, text).unwrap();
+    let o = ombud(&["calendar", "from-notice", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "error[E0522]: the notice says `共8天`, but 2026-02-15 to 2026-02-23 is 9 days"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:9:43", bad.display())), "{err}");
+    // Not UTF-8 (a notice saved as GBK), and no file at all.
+    std::fs::write(&bad, [0xb9, 0xfa, 0xce, 0xf1, 0xd4, 0xba]).unwrap();
+    let o = ombud(&["calendar", "from-notice", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not UTF-8 text"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let o = ombud(&["calendar", "from-notice", "no/such/notice.txt"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: cannot read `no/such/notice.txt`"));
+    let o = ombud(&["calendar", "from-notice", &notice, "--extends", "cn-mainlnd"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("did you mean `cn-mainland`?"));
+}

@@ -176,7 +176,7 @@ fn every_diagnostic_code_is_covered_by_a_fixture_and_documented() {
         "E0101", "E0102", "E0103", "E0104", "E0105", "E0106", "E0107", "E0201", "E0202", "E0203",
         "E0204", "E0205", "E0206", "E0207", "E0208", "E0301", "E0302", "E0303", "E0304", "E0401",
         "E0402", "E0403", "E0404", "E0405", "E0406", "E0407", "E0408", "E0409", "E0410", "E0411",
-        "E0412", "W0101", "W0102", "W0103", "W0104", "W0105",
+        "E0412", "W0101", "W0102", "W0103", "W0104", "W0105", "W0106", "W0107",
     ] {
         assert!(seen.contains(code), "no fixture produces {code}");
         assert!(docs.contains(&format!("### {code}")), "{code} is not documented");
@@ -186,6 +186,7 @@ fn every_diagnostic_code_is_covered_by_a_fixture_and_documented() {
 #[test]
 fn missing_file_is_a_usage_error() {
     let (code, _, err) = ombud(&["lint", "tests/fixtures/does-not-exist.yaml"]);
+    assert!(err.contains("`tests/fixtures/does-not-exist.yaml` does not exist"), "{err}");
     assert_eq!(code, 2);
     assert!(err.contains("does not exist"), "{err}");
     let (code, _, _) = ombud(&["lint"]);
@@ -226,4 +227,27 @@ fn graph_of_the_reference_policy() {
     let (code, _, err) = ombud(&["graph", "tests/fixtures/broken/unknown-stage.yaml"]);
     assert_eq!(code, 1);
     assert!(err.contains("error[E0201]"), "{err}");
+}
+
+#[test]
+fn a_year_file_that_touches_the_base_is_located() {
+    let file = "tests/fixtures/calendars/year-inside-the-base.yaml";
+    let (code, json, _) = ombud(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<(String, u64, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let code = d["code"].as_str().unwrap().to_string();
+            (code, d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+        })
+        .collect();
+    let want = [("E0516", 5, 9), ("E0517", 7, 5), ("E0517", 9, 5)];
+    assert_eq!(found, want.map(|(c, l, col)| (c.to_string(), l, col)));
+    // The fixture of the 2027 rehearsal lints clean.
+    let (code, out, err) =
+        ombud(&["lint", "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"]);
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{err}");
 }

@@ -6,14 +6,56 @@
 //! calendar loader and the scenario reader then build their typed models by hand, collecting
 //! every diagnostic.
 
-use crate::check::DiagnosticCode;
-use crate::check::{Diagnostic, Span};
+use crate::check::{Diagnostic, DiagnosticCode, Source, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 use std::fmt;
 
 /// Largest YAML file accepted, in bytes.
 pub(crate) const MAX_YAML_BYTES: usize = 1024 * 1024;
+
+/// Why [`read_yaml_file`] returned no text.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    /// The file could not be opened or read; the caller reports the error its own way.
+    Io(std::io::Error),
+    /// The file was read but is not a text the loader accepts: larger than [`MAX_YAML_BYTES`],
+    /// or not UTF-8. A diagnostic naming the file (`E0101` for a policy, `E0500` for a calendar,
+    /// `E0601` for a scenario).
+    Content(Box<Diagnostic>),
+}
+
+/// Reads a YAML file of at most [`MAX_YAML_BYTES`], never more: a larger file, or a device with
+/// no end (`/dev/zero`), is refused after reading one byte past the cap. The text must be UTF-8.
+pub(crate) fn read_yaml_file(path: &std::path::Path, doc: Document) -> Result<String, ReadFailure> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(MAX_YAML_BYTES).unwrap_or(u64::MAX);
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
+    if bytes.len() > MAX_YAML_BYTES {
+        let d = Diagnostic::error(
+            doc.code(),
+            format!("{} file `{name}` is larger than {MAX_YAML_BYTES} bytes (1 MiB)", doc.noun()),
+        )
+        .with_hint(format!("a {} is a YAML text file of at most 1 MiB", doc.noun()))
+        .with_source(&Source::new(name, ""));
+        return Err(ReadFailure::Content(Box::new(d)));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let span = LineIndex::new(&lossy).span(at, 1);
+        let source = Source::new(name, lossy);
+        ReadFailure::Content(Box::new(
+            Diagnostic::error(doc.code(), "file is not UTF-8 text")
+                .with_span(span)
+                .with_hint(format!("a {} is a UTF-8 YAML text file", doc.noun()))
+                .with_source(&source),
+        ))
+    })
+}
 
 /// What kind of document is read: decides the code and wording of load errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +280,7 @@ pub(crate) fn parse_tree(text: &str, doc: Document) -> Result<Node, Box<Diagnost
         Ok(raw) => raw,
         Err(e) => return Err(Box::new(yaml_error(text, &e, doc))),
     };
-    Ok(convert_raw(text, raw))
+    Ok(convert_raw(&LineIndex::new(text), raw))
 }
 
 fn yaml_error(text: &str, e: &serde_saphyr::Error, doc: Document) -> Diagnostic {
@@ -258,7 +300,7 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error, doc: Document) -> Diagnostic 
         || Span::at_offset(text, 0, 0),
         |loc| match loc.span().byte_offset() {
             Some(b) => Span::at_offset(text, usize::try_from(b).unwrap_or(0), 0),
-            None => line_col_span(text, loc.line(), loc.column()),
+            None => LineIndex::new(text).line_col_span(loc.line(), loc.column()),
         },
     );
     let hint = if lower.contains("budget") || lower.contains("alias") || lower.contains("limit") {
@@ -272,25 +314,6 @@ fn yaml_error(text: &str, e: &serde_saphyr::Error, doc: Document) -> Diagnostic 
     Diagnostic::error(doc.code(), format!("invalid YAML: {lower}")).with_span(span).with_hint(hint)
 }
 
-fn line_col_span(text: &str, line: u64, column: u64) -> Span {
-    if line == 0 {
-        return Span::at_offset(text, 0, 0);
-    }
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if (i as u64) + 1 == line {
-            let within: usize = l
-                .chars()
-                .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
-                .map(char::len_utf8)
-                .sum();
-            return Span::at_offset(text, offset + within, 0);
-        }
-        offset += l.len();
-    }
-    Span::at_offset(text, text.len(), 0)
-}
-
 fn lowercase_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -299,13 +322,13 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-fn convert_raw(text: &str, raw: RawNode) -> Node {
+fn convert_raw(index: &LineIndex<'_>, raw: RawNode) -> Node {
     let sp = raw.loc.span();
     let span = match (sp.byte_offset(), sp.byte_len()) {
         (Some(o), Some(l)) => {
-            Span::at_offset(text, usize::try_from(o).unwrap_or(0), usize::try_from(l).unwrap_or(0))
+            index.span(usize::try_from(o).unwrap_or(0), usize::try_from(l).unwrap_or(0))
         }
-        _ => line_col_span(text, raw.loc.line(), raw.loc.column()),
+        _ => index.line_col_span(raw.loc.line(), raw.loc.column()),
     };
     let kind = match raw.kind {
         RawKind::Null => NodeKind::Null,
@@ -314,16 +337,84 @@ fn convert_raw(text: &str, raw: RawNode) -> Node {
         RawKind::Float(f) => NodeKind::Float(f),
         RawKind::Str(s) => NodeKind::Str(s),
         RawKind::Seq(items) => {
-            NodeKind::Seq(items.into_iter().map(|n| convert_raw(text, n)).collect())
+            NodeKind::Seq(items.into_iter().map(|n| convert_raw(index, n)).collect())
         }
         RawKind::Map(entries) => NodeKind::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (convert_raw(text, k), convert_raw(text, v)))
+                .map(|(k, v)| (convert_raw(index, k), convert_raw(index, v)))
                 .collect(),
         ),
     };
     Node { span, kind }
+}
+
+/// Lines and columns of byte offsets in one text, found without rescanning it: the start of
+/// every line is recorded once, a line is found by binary search, and the column is counted
+/// from the line's start (or, for offsets met in increasing order on one line, from the last
+/// offset asked). Turning every node of a document into a span is therefore linear in the size
+/// of the file, where [`Span::at_offset`] would scan the text up to each node.
+///
+/// Spans are the same as [`Span::at_offset`]'s: 1-based line, column in characters.
+pub(crate) struct LineIndex<'t> {
+    text: &'t str,
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+    /// The last offset a column was counted for: (offset, its line's start, its column).
+    last: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Records where each line of `text` starts (one pass over the text).
+    pub(crate) fn new(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts, last: std::cell::Cell::new((0, 0, 1)) }
+    }
+
+    /// The span of `len` bytes at byte `offset` (clamped to the text), as
+    /// [`Span::at_offset`] computes it.
+    pub(crate) fn span(&self, offset: usize, len: usize) -> Span {
+        let offset = offset.min(self.text.len());
+        if !self.text.is_char_boundary(offset) {
+            // As `Span::at_offset`: no text before a split character.
+            return Span::new(1, 1, offset, len);
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let (last, last_start, last_column) = self.last.get();
+        let column = if last_start == start && last <= offset {
+            last_column + self.text.get(last..offset).map_or(0, |s| s.chars().count())
+        } else {
+            1 + self.text.get(start..offset).map_or(0, |s| s.chars().count())
+        };
+        self.last.set((offset, start, column));
+        Span::new(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+            offset,
+            len,
+        )
+    }
+
+    /// The point at 1-based `line` and `column` (in characters); the start of the text for
+    /// line 0, the end of the text past the last line.
+    pub(crate) fn line_col_span(&self, line: u64, column: u64) -> Span {
+        if line == 0 {
+            return self.span(0, 0);
+        }
+        let Some(&start) = usize::try_from(line - 1).ok().and_then(|l| self.starts.get(l)) else {
+            return self.span(self.text.len(), 0);
+        };
+        let rest = self.text.get(start..).unwrap_or("");
+        let line_text = rest.split_inclusive('\n').next().unwrap_or("");
+        let within: usize = line_text
+            .chars()
+            .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
+            .map(char::len_utf8)
+            .sum();
+        self.span(start + within, 0)
+    }
 }
 
 /// The span of bytes `index..index + len` of a scalar's decoded `value`, for a scalar node at
@@ -461,6 +552,51 @@ mod tests {
         let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
         assert_eq!(parse_tree(&deep, Document::Policy).unwrap_err().code, DiagnosticCode::E0101);
         assert_eq!(parse_tree("a\0b", Document::Policy).unwrap_err().code, DiagnosticCode::E0101);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_span_at_offset() {
+        let text = "a: 1\nbé: [x, 服务, y]\n\n  - 'it''s'\r\nlast line without break";
+        let index = LineIndex::new(text);
+        // In order, backwards and at every byte (split characters included).
+        let forward: Vec<usize> = (0..=text.len() + 2).collect();
+        for offset in forward.iter().chain(forward.iter().rev()) {
+            assert_eq!(index.span(*offset, 3), Span::at_offset(text, *offset, 3), "{offset}");
+        }
+        for (line, column) in [(0, 0), (1, 1), (2, 3), (2, 5), (4, 9), (5, 4), (6, 1), (99, 1)] {
+            let expected = match text.split_inclusive('\n').nth(line.max(1) - 1) {
+                _ if line == 0 => Span::at_offset(text, 0, 0),
+                None => Span::at_offset(text, text.len(), 0),
+                Some(l) => {
+                    let start = l.as_ptr() as usize - text.as_ptr() as usize;
+                    let within: usize = l.chars().take(column - 1).map(char::len_utf8).sum();
+                    Span::at_offset(text, start + within, 0)
+                }
+            };
+            assert_eq!(
+                index.line_col_span(line as u64, column as u64),
+                expected,
+                "{line}:{column}"
+            );
+        }
+    }
+
+    #[test]
+    fn spans_of_a_long_list_are_exact() {
+        // 5,000 items on separate lines and on one line: every item where it is written.
+        let lines: String = (0..5_000).map(|i| format!("- item{i}\n")).collect();
+        let one_line =
+            format!("[{}]", (0..5_000).map(|i| format!("item{i}")).collect::<Vec<_>>().join(", "));
+        for text in [lines, one_line] {
+            let tree = parse_tree(&text, Document::Policy).unwrap();
+            let NodeKind::Seq(items) = &tree.kind else { panic!("a list") };
+            assert_eq!(items.len(), 5_000);
+            for item in items {
+                assert_eq!(item.span, Span::at_offset(&text, item.span.offset, item.span.len));
+                let NodeKind::Str(value) = &item.kind else { panic!("a string") };
+                assert_eq!(&text[item.span.offset..item.span.offset + item.span.len], value);
+            }
+        }
     }
 
     #[test]

@@ -350,13 +350,20 @@ impl Tables {
             return self.end_of_working_day(k.saturating_sub(1));
         }
         let x = self.nth(k);
+        (self.point_in_day(x, r), x)
+    }
+
+    /// The first instant of working day `x` with `r` (1..=S) working seconds of the day worked:
+    /// `r` seconds into its windows (scaled on a day whose windows a DST switch lengthens or
+    /// shortens); `r = S` is the close of the last window.
+    fn point_in_day(&self, x: i64, r: i64) -> i64 {
         let mut cum = 0;
         for (j, &(_, _, l)) in self.win.iter().enumerate() {
             if r <= cum + l {
                 let (o, c) = self.window(x, j);
                 let off = r - cum;
                 let real = c - o;
-                let ts = if real == l {
+                return if real == l {
                     o + off
                 } else if real <= 0 {
                     o
@@ -365,11 +372,10 @@ impl Tables {
                     let l = i128::from(l);
                     o + i64::try_from((num + l - 1) / l).unwrap_or(real)
                 };
-                return (ts, x);
             }
             cum += l;
         }
-        (self.window(x, self.win.len() - 1).1, x)
+        self.window(x, self.win.len() - 1).1
     }
 
     /// The provisional mark for a computation that used days `x0..=x1`.
@@ -437,21 +443,79 @@ impl Calendar {
         ts_to_utc(tables.clock_inverse(w)).min(t)
     }
 
+    /// The day index `start` belongs to when `duration` is counted from it: its local date, but
+    /// for working and calendar days an instant at exactly local midnight is 24:00 of the day it
+    /// ends (so a deadline, "the midnight that ends day N", is on day N and chaining limits is
+    /// consistent). The flag says whether that rule applied.
+    pub(super) fn start_day(&self, start: DateTime<Utc>, duration: Duration) -> (i64, bool) {
+        let t = &self.tables;
+        let ts = start.timestamp();
+        let (x0, midnight) = t.local_day_midnight(ts);
+        if midnight
+            && start.timestamp_subsec_nanos() == 0
+            && matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
+        {
+            (t.local_day(ts.saturating_sub(1)), true)
+        } else {
+            (x0, false)
+        }
+    }
+
+    /// Whether a count of working days from timestamp `ts` on day `x0` counts that day as day 1:
+    /// received on a working day before the cutoff (and before that day's close of business,
+    /// should a cutoff be set later than closing).
+    pub(super) fn counts_start_day(&self, x0: i64, ts: i64) -> bool {
+        let t = &self.tables;
+        t.cutoff.is_some_and(|c| {
+            t.kind(x0).is_working()
+                && ts < t.local_ts(x0, c)
+                && ts < t.window(x0, t.win.len() - 1).1
+        })
+    }
+
+    /// The working day with ordinal `k` (the `k`th working day since the epoch, from 0).
+    pub(super) fn nth_working_day(&self, k: i64) -> i64 {
+        self.tables.nth(k)
+    }
+
+    /// The close of working day `x` (the end of its last window): where a count ending on it
+    /// ends.
+    pub(super) fn close_of_day(&self, x: i64) -> DateTime<Utc> {
+        ts_to_utc(self.tables.window(x, self.tables.win.len() - 1).1)
+    }
+
+    /// The opening of working day `x` (the start of its first window).
+    pub(super) fn open_of_day(&self, x: i64) -> DateTime<Utc> {
+        ts_to_utc(self.tables.window(x, 0).0)
+    }
+
+    /// The first instant of working day `x` with `r` (1..=S) of its working seconds worked.
+    pub(super) fn point_in_day(&self, x: i64, r: i64) -> DateTime<Utc> {
+        ts_to_utc(self.tables.point_in_day(x, r))
+    }
+
+    /// Working seconds of one working day (S).
+    pub(super) fn day_seconds(&self) -> i64 {
+        self.tables.s
+    }
+
+    /// The provisional mark for a computation that used days `x0..=x1`.
+    pub(super) fn provisional_for(&self, x0: i64, x1: i64) -> Option<Provisional> {
+        self.tables.provisional(&self.id, x0, x1)
+    }
+
+    /// The covered range as day indexes; `None` for an unbounded calendar.
+    pub(super) fn covered_indexes(&self) -> Option<(i64, i64)> {
+        self.tables.cov
+    }
+
     pub(super) fn add_impl(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
         if duration.is_zero() {
             return Deadline { at: start, provisional: None };
         }
         let t = &self.tables;
         let ts = start.timestamp();
-        let (mut x0, midnight) = t.local_day_midnight(ts);
-        if midnight
-            && start.timestamp_subsec_nanos() == 0
-            && matches!(duration, Duration::WorkingDays(_) | Duration::CalendarDays(_))
-        {
-            // The instant at exactly local midnight is 24:00 of the day it ends, so a deadline
-            // ("the midnight that ends day N") is on day N and chaining limits is consistent.
-            x0 = t.local_day(ts.saturating_sub(1));
-        }
+        let (x0, _) = self.start_day(start, duration);
         let (at_ts, x1) = match duration {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)
@@ -464,14 +528,7 @@ impl Calendar {
                 return Deadline { at, provisional: None };
             }
             Duration::WorkingDays(n) => {
-                // Received on a working day before the cutoff (and before that day's close of
-                // business, should a cutoff be set later than closing): the day is day 1.
-                let today = t.cutoff.is_some_and(|c| {
-                    t.kind(x0).is_working()
-                        && ts < t.local_ts(x0, c)
-                        && ts < t.window(x0, t.win.len() - 1).1
-                });
-                let first = if today { t.ord(x0) } else { t.ord(x0 + 1) };
+                let first = if self.counts_start_day(x0, ts) { t.ord(x0) } else { t.ord(x0 + 1) };
                 // The end of working day N: W = (first + N) * S, i.e. the close of the working
                 // day with ordinal first + N - 1.
                 t.end_of_working_day(first + i64::from(n) - 1)

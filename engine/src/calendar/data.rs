@@ -1,17 +1,18 @@
 //! The calendar file format: walking the spanned YAML tree of [`crate::yaml`] by hand into a
 //! checked [`Calendar`], collecting every mistake as a located [`Diagnostic`] (codes
-//! E0500–E0515, see `docs/calendars.md`). Walking by hand (instead of deriving `Deserialize`)
+//! E0500–E0517, see `docs/calendars.md`). Walking by hand (instead of deriving `Deserialize`)
 //! is what lets the loader report *every* mistake with a line and column.
 
 use super::hours::{BusinessHours, HOURS_FORM};
 use super::text::{CUTOFF_FORM, DATE_FORM, parse_cutoff, parse_date, parse_time_zone};
-use super::{Calendar, CalendarSource, DayKind, Definition, day_index};
+use super::{Calendar, CalendarSource, DayKind, DayNote, Definition, day_index};
 use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, did_you_mean};
 use crate::yaml::{Document, Node, NodeKind, parse_tree, value_span};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,8 +37,9 @@ const TOP_KEYS: &[&str] = &[
     "sources",
     "extends",
 ];
-/// Keys a file that `extends` another may not set: they belong to the public calendar.
-const BASE_ONLY_KEYS: &[&str] = &["timezone", "workweek", "covers", "holidays", "makeup_workdays"];
+/// Keys a file that `extends` another may not set: they belong to the public calendar. (It may
+/// set `covers`, `holidays` and `makeup_workdays` to add days after the base's data ends.)
+const BASE_ONLY_KEYS: &[&str] = &["timezone", "workweek"];
 const PERIOD_KEYS: &[&str] = &["name", "name_local", "date", "from", "to"];
 const MAKEUP_KEYS: &[&str] = &["date", "for"];
 const EXTRA_KEYS: &[&str] = &["date", "name"];
@@ -49,6 +51,7 @@ const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 #[derive(Debug, Clone)]
 struct Period {
     name: String,
+    name_local: Option<String>,
     from: NaiveDate,
     to: NaiveDate,
     span: Span,
@@ -311,8 +314,9 @@ fn load_unsorted(
             for (key, k, _) in &entries {
                 if BASE_ONLY_KEYS.contains(key) {
                     let msg = format!("`{key}` cannot be set in a file that `extends` another");
-                    let hint = "an organisation's file adds `closures` and `extra_workdays`; the \
-                                public calendar owns zone, workweek, coverage and holidays";
+                    let hint = "the extended calendar owns the time zone and the workweek; an \
+                                extending file adds `closures` and `extra_workdays`, and \
+                                `holidays` and `makeup_workdays` after the base's `covers`";
                     cx.err(DiagnosticCode::E0512, msg, k, Some(hint.into()));
                 }
             }
@@ -382,6 +386,10 @@ fn load_unsorted(
     // `None` inside: unbounded.
     let covers: Option<Option<(NaiveDate, NaiveDate)>> = match (find(&entries, "covers"), extends) {
         (Some(n), false) => parse_covers(&mut cx, n),
+        (Some(n), true) => match (parse_covers(&mut cx, n), &base) {
+            (Some(c), Some(b)) => extend_covers(&mut cx, n, b, c),
+            _ => None,
+        },
         (None, false) => {
             cx.push(
                 DiagnosticCode::E0508,
@@ -421,19 +429,43 @@ fn load_unsorted(
         return Err(cx.diags);
     }
 
-    // Day kinds over the covered range.
+    // Day kinds over the covered range: the base's, then the plain workweek over the days this
+    // file's `covers` adds.
+    let plain = |x: i64| {
+        let wd = usize::try_from(x.rem_euclid(7)).unwrap_or(0);
+        if workweek[wd] { DayKind::Workday } else { DayKind::Weekend }
+    };
+    let base_covers = base.as_ref().and_then(|b| b.coverage_range());
     let mut kinds: Vec<DayKind> = match (&base, covers) {
-        (Some(b), _) => b.def.kinds.clone(),
-        (None, Some((from, to))) => {
-            let (a, z) = (day_index(from), day_index(to));
-            (a..=z)
-                .map(|x| {
-                    let wd = usize::try_from(x.rem_euclid(7)).unwrap_or(0);
-                    if workweek[wd] { DayKind::Workday } else { DayKind::Weekend }
-                })
-                .collect()
+        (Some(b), covers) => {
+            let mut kinds = b.def.kinds.clone();
+            if let (Some((_, base_to)), Some((_, to))) = (base_covers, covers) {
+                kinds.extend((day_index(base_to) + 1..=day_index(to)).map(plain));
+            }
+            kinds
         }
+        (None, Some((from, to))) => (day_index(from)..=day_index(to)).map(plain).collect(),
         (None, None) => Vec::new(),
+    };
+    let mut notes: BTreeMap<i64, DayNote> =
+        base.as_ref().map(|b| b.def.notes.clone()).unwrap_or_default();
+    // An extending file's holidays and make-up days: only after the base's data ends.
+    let in_base = |d: NaiveDate| base_covers.is_some_and(|(a, z)| d >= a && d <= z);
+    let base_id = base.as_ref().map(|b| b.id.clone()).unwrap_or_default();
+    let inside_base = |cx: &mut Ctx, what: &str, d: NaiveDate, span: Span| {
+        if let Some((a, z)) = base_covers {
+            let next = z.succ_opt().unwrap_or(z);
+            cx.push(
+                DiagnosticCode::E0517,
+                format!("{what} `{d}` lies in the range `{base_id}` covers ({a} to {z})"),
+                span,
+                Some(format!(
+                    "the base's days stay as they are: add holidays and make-up days from {next} \
+                     on (extending `covers`); an organisation's own days are `closures` and \
+                     `extra_workdays`"
+                )),
+            );
+        }
     };
     let in_range = |d: NaiveDate| covers.is_some_and(|(a, z)| d >= a && d <= z);
     let idx =
@@ -463,8 +495,20 @@ fn load_unsorted(
     for p in &holidays {
         let mut reported = false;
         for d in p.from.iter_days().take_while(|d| *d <= p.to) {
+            if in_base(d) {
+                if !reported {
+                    inside_base(&mut cx, &format!("holiday `{}` on", p.name), d, p.span);
+                    reported = true;
+                }
+                continue;
+            }
             match idx(d).filter(|_| in_range(d)) {
-                Some(i) => kinds[i] = DayKind::Holiday,
+                Some(i) => {
+                    kinds[i] = DayKind::Holiday;
+                    let note =
+                        DayNote::Holiday { name: p.name.clone(), name_local: p.name_local.clone() };
+                    notes.insert(day_index(d), note);
+                }
                 None if !reported => {
                     out_of_range(&mut cx, &format!("holiday `{}` on", p.name), d, p.span);
                     reported = true;
@@ -474,11 +518,14 @@ fn load_unsorted(
         }
     }
     // Make-up working days.
-    let holiday_names: Vec<String> = match &base {
-        Some(b) => b.holiday_names.clone(),
-        None => holidays.iter().map(|p| p.name.clone()).collect(),
-    };
+    let mut holiday_names: Vec<String> =
+        base.as_ref().map(|b| b.holiday_names.clone()).unwrap_or_default();
+    holiday_names.extend(holidays.iter().map(|p| p.name.clone()));
     for m in makeups.unwrap_or_default() {
+        if in_base(m.date) {
+            inside_base(&mut cx, "make-up working day", m.date, m.span);
+            continue;
+        }
         let Some(i) = idx(m.date).filter(|_| in_range(m.date)) else {
             out_of_range(&mut cx, "make-up working day", m.date, m.span);
             continue;
@@ -509,6 +556,11 @@ fn load_unsorted(
             );
         } else {
             kinds[i] = DayKind::MakeupWorkday;
+            if let Some((name, _)) = &m.label {
+                let x = day_index(m.date);
+                let name_local = local_name_of(&notes, name, x);
+                notes.insert(x, DayNote::MakeupWorkday { bridges: name.clone(), name_local });
+            }
         }
         match &m.label {
             Some((name, span)) if !holiday_names.contains(name) => {
@@ -539,7 +591,12 @@ fn load_unsorted(
         let mut reported = false;
         for d in p.from.iter_days().take_while(|d| *d <= p.to) {
             match idx(d).filter(|_| in_range(d)) {
-                Some(i) => kinds[i] = DayKind::Holiday,
+                Some(i) => {
+                    kinds[i] = DayKind::Holiday;
+                    let note =
+                        DayNote::Closure { name: p.name.clone(), name_local: p.name_local.clone() };
+                    notes.insert(day_index(d), note);
+                }
                 None if !reported => {
                     out_of_range(&mut cx, &format!("closure `{}` on", p.name), d, p.span);
                     reported = true;
@@ -562,6 +619,8 @@ fn load_unsorted(
             );
         } else {
             kinds[i] = DayKind::MakeupWorkday;
+            let name = e.label.map(|(name, _)| name);
+            notes.insert(day_index(e.date), DayNote::ExtraWorkday { name });
         }
     }
 
@@ -585,7 +644,7 @@ fn load_unsorted(
     all_sources.append(&mut sources);
     let mut names = holiday_names;
     names.extend(closures.iter().map(|p| p.name.clone()));
-    let def = Definition { tz, workweek, covers, kinds, hours, cutoff };
+    let def = Definition { tz, workweek, covers, kinds, notes, hours, cutoff };
     Ok(Calendar::build(
         id,
         name_text.or_else(|| base.as_ref().map(|b| b.name.clone())).unwrap_or_default(),
@@ -692,6 +751,58 @@ fn parse_covers(cx: &mut Ctx, n: &Node) -> Option<Option<(NaiveDate, NaiveDate)>
     Some(Some((from, to)))
 }
 
+/// Checks the `covers` of a file that extends `base`: it starts where the base's does and ends
+/// no earlier (E0516). After a mistake, the range the rest of the file is checked against: the
+/// base's start and the later of the two ends.
+fn extend_covers(
+    cx: &mut Ctx,
+    n: &Node,
+    base: &Calendar,
+    covers: Option<(NaiveDate, NaiveDate)>,
+) -> Option<Option<(NaiveDate, NaiveDate)>> {
+    let id = base.id();
+    let hint = "an extending file may only extend the base's `covers` forward, to add the days \
+                after its data ends";
+    let (msg, hint) = match (base.coverage_range(), covers) {
+        (None, _) => (
+            format!("`covers` cannot extend `{id}`, which is unbounded"),
+            "an unbounded calendar has no dated days; extend a calendar with a covered range"
+                .to_string(),
+        ),
+        (Some((a, z)), None) => (
+            format!("`covers: unbounded` cannot extend `{id}`, which covers {a} to {z}"),
+            hint.into(),
+        ),
+        (Some((a, _)), Some((from, to))) if from != a => (
+            format!("`covers` must start where `{id}`'s does ({a}), not at {from}"),
+            format!("write `covers: {{from: {a}, to: {to}}}`; {hint}"),
+        ),
+        (Some((_, z)), Some((_, to))) if to < z => {
+            (format!("`covers` ends at {to}, before `{id}`'s data does ({z})"), hint.to_string())
+        }
+        (Some(_), Some(c)) => return Some(Some(c)),
+    };
+    cx.err(DiagnosticCode::E0516, msg, n, Some(hint));
+    Some(match (base.coverage_range(), covers) {
+        (Some((a, z)), Some((_, to))) => Some((a, z.max(to))),
+        (base_range, _) => base_range,
+    })
+}
+
+/// The local name of the holiday `name` nearest to day `x` (the one a make-up day bridges).
+fn local_name_of(notes: &BTreeMap<i64, DayNote>, name: &str, x: i64) -> Option<String> {
+    notes
+        .iter()
+        .filter_map(|(day, note)| match note {
+            DayNote::Holiday { name: n, name_local } if n == name => {
+                Some(((day - x).abs(), name_local))
+            }
+            _ => None,
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .and_then(|(_, local)| local.clone())
+}
+
 fn parse_hours(cx: &mut Ctx, n: &Node) -> Option<BusinessHours> {
     let s = cx.text(n, "hours")?;
     match s.parse::<BusinessHours>() {
@@ -748,9 +859,7 @@ fn periods(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Period> {
         };
         let span = cx.span(item);
         let name = required(cx, &e, "name", item, "the period").and_then(|v| cx.text(v, "name"));
-        if let Some(v) = find(&e, "name_local") {
-            cx.text(v, "name_local");
-        }
+        let name_local = find(&e, "name_local").and_then(|v| cx.text(v, "name_local"));
         let dates = match (find(&e, "date"), find(&e, "from"), find(&e, "to")) {
             (Some(d), None, None) => cx.date(d, "date").map(|d| (d, d)),
             (None, Some(f), Some(t)) => {
@@ -780,7 +889,7 @@ fn periods(cx: &mut Ctx, n: &Node, what: &str) -> Vec<Period> {
             }
         };
         if let (Some(name), Some((from, to))) = (name, dates) {
-            out.push(Period { name, from, to, span });
+            out.push(Period { name, name_local, from, to, span });
         }
     }
     out

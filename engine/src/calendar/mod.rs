@@ -21,18 +21,26 @@ use crate::check::DiagnosticCode;
 mod arith;
 mod bundled;
 mod data;
+mod explain;
 mod hours;
+mod notes;
+mod notice;
 mod text;
 
+pub use explain::{CountingRule, DayRun, Derivation, Worked};
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
+pub use notes::DayNote;
+pub use notice::{Arrangement, Notice};
 pub use text::parse_date;
 pub(crate) use text::{CUTOFF_FORM, parse_cutoff, parse_time_zone};
 
-use crate::check::{Diagnostic, did_you_mean};
+use crate::check::{Diagnostic, Source, did_you_mean};
 use crate::policy::Duration;
+use crate::yaml::{Document, ReadFailure, read_yaml_file};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -175,6 +183,9 @@ pub(crate) struct Definition {
     pub(crate) covers: Option<(NaiveDate, NaiveDate)>,
     /// The kind of every covered day, from `covers.0`.
     pub(crate) kinds: Vec<DayKind>,
+    /// Why each dated day has its kind, by day index: every covered day whose kind differs from
+    /// the plain workweek has a note.
+    pub(crate) notes: BTreeMap<i64, DayNote>,
     pub(crate) hours: Option<BusinessHours>,
     pub(crate) cutoff: Option<NaiveTime>,
 }
@@ -295,6 +306,30 @@ impl Calendar {
         base_dir: Option<&Path>,
     ) -> Result<Calendar, Vec<Diagnostic>> {
         data::load(name, text, base_dir, 0)
+    }
+
+    /// Reads and loads a calendar file of at most 1 MiB (`extends:` paths relative to it). A
+    /// file that cannot be read is one `E0507`; one that is too large or not UTF-8, `E0500`.
+    ///
+    /// ```
+    /// use ombud_engine::calendar::Calendar;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../holidays/cn-mainland.yaml");
+    /// assert_eq!(Calendar::from_file(path.as_ref()).unwrap().id(), "cn-mainland");
+    /// let missing = Calendar::from_file("no/such/calendar.yaml".as_ref()).unwrap_err();
+    /// assert_eq!((missing[0].code.as_str(), missing[0].file()), ("E0507", Some("no/such/calendar.yaml")));
+    /// # #[cfg(unix)] {
+    /// let endless = Calendar::from_file("/dev/zero".as_ref()).unwrap_err();
+    /// assert_eq!(endless[0].message, "calendar file `/dev/zero` is larger than 1048576 bytes (1 MiB)");
+    /// # }
+    /// ```
+    pub fn from_file(path: &Path) -> Result<Calendar, Vec<Diagnostic>> {
+        read_file(path, 0).map_err(|mut diags| {
+            let source = Source::new(path.display().to_string(), "");
+            for d in diags.iter_mut().filter(|d| d.source.is_none()) {
+                d.source = Some(Arc::clone(&source));
+            }
+            diags
+        })
     }
 
     /// Whether `text` is a calendar file rather than a policy: a YAML mapping with a top-level
@@ -470,6 +505,25 @@ impl Calendar {
         self.kind_at(day_index(date))
     }
 
+    /// What the calendar's data says about `date`: the holiday, closure or make-up arrangement
+    /// that gives it its kind. `None` for an ordinary workday or weekend (and for every day
+    /// beyond the covered range).
+    ///
+    /// ```
+    /// use ombud_engine::calendar::{Calendar, DayNote};
+    /// let u = Calendar::bundled("example-utility").unwrap();
+    /// let d = |s: &str| s.parse().unwrap();
+    /// assert_eq!(u.day_note(d("2026-12-31")).unwrap().to_string(), "Year-end closure, closure");
+    /// assert_eq!(
+    ///     u.day_note(d("2026-06-13")),
+    ///     Some(&DayNote::ExtraWorkday { name: Some("Customer open day".into()) })
+    /// );
+    /// assert_eq!(u.day_note(d("2026-12-30")), None);
+    /// ```
+    pub fn day_note(&self, date: NaiveDate) -> Option<&DayNote> {
+        self.def.notes.get(&day_index(date))
+    }
+
     /// Whether `date` is worked (a workday or a make-up working day).
     ///
     /// ```
@@ -561,11 +615,7 @@ pub(crate) fn resolve_at_depth(
     if let Some(c) = Calendar::bundled(reference) {
         return Ok(c);
     }
-    let is_path = reference.contains('/')
-        || reference.contains('\\')
-        || reference.ends_with(".yaml")
-        || reference.ends_with(".yml");
-    if !is_path {
+    if !is_path(reference) {
         let hint = match did_you_mean(reference, bundled::ids()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!(
@@ -582,17 +632,35 @@ pub(crate) fn resolve_at_depth(
         Some(dir) => dir.join(reference),
         None => Path::new(reference).to_path_buf(),
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![
-            Diagnostic::error(
+    read_file(&path, depth).map(Arc::new).map_err(|mut diags| {
+        for d in diags.iter_mut().filter(|d| d.source.is_none() && d.hint.is_none()) {
+            d.hint = Some("paths are relative to the file that names them".into());
+        }
+        diags
+    })
+}
+
+/// Whether a calendar reference names a file rather than a bundled calendar: it contains `/` or
+/// `\\`, or ends in `.yaml` or `.yml`.
+pub(crate) fn is_path(reference: &str) -> bool {
+    reference.contains(['/', '\\']) || reference.ends_with(".yaml") || reference.ends_with(".yml")
+}
+
+/// Reads and loads the calendar file at `path` (at most 1 MiB), `extends` relative to it. A file
+/// that cannot be read is one `E0507` without a source, which the caller locates.
+fn read_file(path: &Path, depth: usize) -> Result<Calendar, Vec<Diagnostic>> {
+    let name = path.display().to_string();
+    let text = match read_yaml_file(path, Document::Calendar) {
+        Ok(text) => text,
+        Err(ReadFailure::Io(e)) => {
+            return Err(vec![Diagnostic::error(
                 DiagnosticCode::E0507,
-                format!("cannot read calendar file `{}`: {}", path.display(), e),
-            )
-            .with_hint("paths are relative to the file that names them"),
-        ]
-    })?;
-    let dir = path.parent().map(Path::to_path_buf);
-    data::load(&path.display().to_string(), &text, dir.as_deref(), depth).map(Arc::new)
+                format!("cannot read calendar file `{name}`: {e}"),
+            )]);
+        }
+        Err(ReadFailure::Content(d)) => return Err(vec![*d]),
+    };
+    data::load(&name, &text, path.parent(), depth)
 }
 
 #[cfg(test)]

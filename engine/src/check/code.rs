@@ -9,7 +9,8 @@ macro_rules! codes {
         /// The stable code of a diagnostic, written as it is named (`E0201`) in text and JSON.
         /// Every code is documented in `docs/diagnostics.md`: **E01xx** the structure of a file,
         /// **E02xx** references, **E03xx** the stage graph, **E04xx** values and conditions,
-        /// **E05xx** calendar files, **E06xx** scenario files, **W0xxx** warnings.
+        /// **E05xx** calendar files and holiday notices, **E06xx** scenario files, **E07xx**
+        /// policies deployed to `ombud serve`, **W0xxx** warnings.
         ///
         /// ```
         /// use ombud_engine::DiagnosticCode;
@@ -94,6 +95,15 @@ codes! {
     E0513: "An extra working day that already is one.",
     E0514: "A calendar value of the wrong shape.",
     E0515: "`covers` spans too many days.",
+    E0516: "An extending file's `covers` that does not extend the base's forward.",
+    E0517: "An extending file's holiday or make-up day inside the base's covered range.",
+    E0520: "A holiday notice that cannot be read.",
+    E0521: "A date in a notice that does not exist, or days off that end before they start.",
+    E0522: "A notice's stated length that does not match the days listed.",
+    E0523: "A weekday in a notice that does not match its date.",
+    E0524: "A notice's make-up day off a weekend, inside days off or listed twice.",
+    E0525: "A holiday the notice reader does not know.",
+    E0526: "A notice's year that does not follow the calendar it extends.",
     E0601: "A scenario file that is not valid YAML.",
     E0602: "Unknown key in a scenario.",
     E0603: "A required key of a scenario is missing.",
@@ -105,11 +115,14 @@ codes! {
     E0609: "The scenario's policy cannot be found.",
     E0610: "The policy refuses to open the scenario's ticket.",
     E0611: "`until` is earlier than the last event.",
+    E0701: "A policy deployed to the server that names a calendar file.",
     W0101: "`values` on a field that is not an enum.",
     W0102: "A derive rule that never applies.",
     W0103: "A terminal stage with transitions or a time limit.",
     W0104: "Event names that look like misspellings of each other.",
     W0105: "Artifact names that look like misspellings of each other.",
+    W0106: "A name that can be mistaken for another name of the policy.",
+    W0107: "A name with an invisible or bidi character.",
     W0201: "The calendar's data ends soon.",
 }
 

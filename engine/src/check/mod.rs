@@ -19,6 +19,7 @@
 
 mod code;
 pub(crate) mod conditions;
+pub(crate) mod confusables;
 mod coverage;
 mod diagnostic;
 pub(crate) mod graph;
@@ -27,6 +28,7 @@ pub(crate) mod names;
 pub(crate) mod scan;
 
 pub use code::DiagnosticCode;
+pub use confusables::is_invisible;
 pub use coverage::{COVERAGE_WARNING_DAYS, calendar_coverage};
 pub use diagnostic::{Diagnostic, DiagnosticJson, Severity, Source, Span, sort_diagnostics};
 pub(crate) use diagnostic::{did_you_mean, edit_distance};

@@ -2,11 +2,12 @@
 
 use super::CompiledPolicy;
 use super::build::Compiler;
+use crate::calendar::Calendar;
 use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, sort_diagnostics};
 use crate::policy::convert::convert;
 use crate::policy::model::PolicyFile;
-use crate::yaml::{Document, parse_tree};
+use crate::yaml::{Document, ReadFailure, parse_tree, read_yaml_file};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -126,8 +127,39 @@ pub fn load_policy(
     compile(&doc, &source, base_dir, diags)
 }
 
-/// Reads a policy file and [`load_policy`]s it (calendar paths relative to the file). An
-/// unreadable file is one diagnostic (`E0100`).
+/// Reads a policy file of at most 1 MiB, never more: a larger file, or a device with no end
+/// (`/dev/zero`), is refused after one byte past the cap. A file that cannot be read is one
+/// `E0100` diagnostic; one that is too large or not UTF-8, `E0101`. For a host that looks at
+/// the text before loading it ([`load_policy_file`] reads and loads in one step).
+///
+/// ```
+/// use std::path::Path;
+/// let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+/// let text = ombud_engine::policy::read_policy_file(&dir.join("service-complaints.yaml"))?;
+/// assert!(text.starts_with("# yaml-language-server"));
+/// # #[cfg(unix)] {
+/// let endless = ombud_engine::policy::read_policy_file("/dev/zero".as_ref()).unwrap_err();
+/// let d = &endless.diagnostics()[0];
+/// assert_eq!((d.code.as_str(), d.file()), ("E0101", Some("/dev/zero")));
+/// assert_eq!(d.message, "policy file `/dev/zero` is larger than 1048576 bytes (1 MiB)");
+/// # }
+/// # Ok::<(), ombud_engine::LoadError>(())
+/// ```
+pub fn read_policy_file(path: &Path) -> Result<String, LoadError> {
+    let name = path.display().to_string();
+    read_yaml_file(path, Document::Policy).map_err(|failure| {
+        LoadError::new(vec![match failure {
+            ReadFailure::Io(e) => {
+                Diagnostic::error(DiagnosticCode::E0100, format!("cannot read `{name}`: {e}"))
+                    .with_source(&Source::new(name, ""))
+            }
+            ReadFailure::Content(d) => *d,
+        }])
+    })
+}
+
+/// Reads a policy file ([`read_policy_file`]: at most 1 MiB) and [`load_policy`]s it
+/// (calendar paths relative to the file). An unreadable file is one diagnostic (`E0100`).
 ///
 /// ```
 /// use std::path::Path;
@@ -139,28 +171,26 @@ pub fn load_policy(
 /// # Ok::<(), ombud_engine::LoadError>(())
 /// ```
 pub fn load_policy_file(path: &Path) -> Result<(CompiledPolicy, Vec<Diagnostic>), LoadError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        LoadError::new(vec![
-            Diagnostic::error(DiagnosticCode::E0100, format!("cannot read `{name}`: {e}"))
-                .with_source(&Source::new(name.clone(), "")),
-        ])
-    })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let src = Source::new(name, lossy.clone());
-            return Err(LoadError::new(vec![
-                Diagnostic::error(DiagnosticCode::E0101, "file is not UTF-8 text")
-                    .with_span(Span::at_offset(&lossy, at.min(lossy.len()), 1))
-                    .with_hint("a policy is a UTF-8 YAML text file")
-                    .with_source(&src),
-            ]));
-        }
-    };
-    load_policy(&name, &text, path.parent())
+    let text = read_policy_file(path)?;
+    load_policy(&path.display().to_string(), &text, path.parent())
+}
+
+/// The calendar file a policy's text names, and where: `calendar: ../org/closures.yaml` (or the
+/// `id:` of a `calendar:` map), found without reading that file or loading the policy. A host
+/// that runs policies on the bundled calendars only refuses such a policy before anything is
+/// read. `None` when the policy names a bundled calendar or none, or is not readable YAML.
+///
+/// ```
+/// use ombud_engine::policy::calendar_file;
+/// let (file, at) = calendar_file("policy: p\ncalendar: ../org/closures.yaml\n").unwrap();
+/// assert_eq!((file.as_str(), at.line, at.column), ("../org/closures.yaml", 2, 11));
+/// assert_eq!(calendar_file("policy: p\ncalendar: {id: cn-mainland, hours: 09:00-17:00}\n"), None);
+/// ```
+pub fn calendar_file(text: &str) -> Option<(String, Span)> {
+    let tree = parse_tree(text, Document::Policy).ok()?;
+    let spec = convert(&tree).0.calendar?;
+    (crate::calendar::is_path(&spec.id.value) && Calendar::bundled(&spec.id.value).is_none())
+        .then_some((spec.id.value, spec.id.span))
 }
 
 /// Compiles a converted policy file. `diags` holds the diagnostics found so far (structural
@@ -173,8 +203,9 @@ fn compile(
 ) -> Loaded {
     let mut c = Compiler::new(&source.text, diags, doc);
     let built = c.build(doc, source, base_dir);
-    let mut diags: Vec<Diagnostic> = c
-        .into_diagnostics()
+    let mut diags = c.into_diagnostics();
+    diags.extend(crate::check::confusables::deceptive_names(doc));
+    let mut diags: Vec<Diagnostic> = diags
         .into_iter()
         .map(|d| if d.source.is_none() { d.with_source(source) } else { d })
         .collect();

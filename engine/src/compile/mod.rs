@@ -4,9 +4,11 @@
 //! The runtime only ever sees a [`CompiledPolicy`]; it never parses anything.
 
 mod build;
+mod drawing;
 mod load;
 
-pub use load::{LoadError, load_policy, load_policy_file};
+pub use drawing::{StageBox, StageGraph, TransitionArrow};
+pub use load::{LoadError, calendar_file, load_policy, load_policy_file, read_policy_file};
 
 use crate::calendar::Calendar;
 use crate::check::{Source, Span};

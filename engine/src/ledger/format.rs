@@ -103,3 +103,46 @@ impl LedgerOpen {
             .filter(|c| !c.is_empty())
     }
 }
+
+/// The ledger line of a ticket's opening (`{"ticket":…,"open":{"at","complainant","fields"}}`,
+/// no line break): what a host appends to its ledger when it opens a ticket, read back as
+/// written by [`replay`](super::replay) and the other ledger readers. `complainant` is the
+/// ledger-level attribute the repeat-complaint figures count by.
+///
+/// ```
+/// use ombud_engine::{OpenTicket, ledger::opening_line};
+/// let open: OpenTicket = serde_json::from_str(
+///     r#"{"id":"T-1","at":"2026-07-01T09:00:00+08:00","fields":{"channel":"app"}}"#)?;
+/// assert_eq!(opening_line(&open, Some("C-7")),
+///     r#"{"ticket":"T-1","open":{"at":"2026-07-01T01:00:00Z","complainant":"C-7","fields":{"channel":"app"}}}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn opening_line(open: &OpenTicket, complainant: Option<&str>) -> String {
+    let body = LedgerOpen {
+        at: open.at,
+        complainant: complainant.map(str::to_string),
+        fields: open.fields.clone(),
+    };
+    line_text(&LedgerLine::opening(open.id.as_str(), body))
+}
+
+/// The ledger line of an event of ticket `ticket` (`{"ticket":…,"event":{…}}`, no line break):
+/// the event in its flat form, as the audit chain records it ([`Event::record`]).
+///
+/// ```
+/// use ombud_engine::{Event, ledger::event_line};
+/// let mut done = Event::named("done", "2026-07-01T10:00:00Z".parse().unwrap());
+/// done.by = Some("agent-4".into());
+/// assert_eq!(event_line("T-1", &done.record()),
+///     r#"{"ticket":"T-1","event":{"at":"2026-07-01T10:00:00Z","event":"done","by":"agent-4"}}"#);
+/// ```
+pub fn event_line(ticket: &str, event: &RecordedEvent) -> String {
+    line_text(&LedgerLine { ticket: ticket.into(), open: None, event: Some(event.clone()) })
+}
+
+#[expect(clippy::expect_used, reason = "a ledger line always serialises")]
+fn line_text(line: &LedgerLine) -> String {
+    // INVARIANT: every part of a line is a string, an instant or a JSON value, and its maps
+    // have string keys: serde_json cannot fail on it.
+    serde_json::to_string(line).expect("a ledger line serialises")
+}

@@ -1,23 +1,27 @@
 //! The complaint ledger: a JSON Lines record of openings and events of many tickets, and what
 //! is done with it — streaming reading, replay under a policy (and comparison with another),
-//! report figures, synthetic generation and audit-chain verification.
+//! report figures, synthetic generation, audit-chain verification and signed store manifests.
 //!
 //! The format and every figure are defined in `docs/ledger.md`.
 
 mod audit;
 mod format;
 mod generate;
+mod manifest;
 mod reader;
 mod replay;
 mod report;
 mod rng;
+mod store;
 
 pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
     ledger_chains, ledger_tickets, verify_ticket,
 };
+pub use format::{event_line, opening_line};
 pub use generate::{GenerateOptions, GenerateStats, generate};
-pub use reader::{LineError, OnError};
+pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
+pub use reader::{LineError, OnError, RawLine, RawLines};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
     StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
@@ -26,3 +30,4 @@ pub use report::{
     Bucket, CALLBACK_PERCENT, Callback, Count, Period, Problem, Repeats, Report, ReportOptions,
     StageReport, Stratum, build_report,
 };
+pub use store::{ManifestSummary, StoreFinding, StoreReport, StoreVerifier, StoredVerdict};

@@ -3,7 +3,7 @@
 use super::format::{LedgerLine, LineBody};
 use serde::Serialize;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// What to do with a line that cannot be read (`--on-error skip|fail`).
 ///
@@ -42,28 +42,74 @@ pub struct LineError {
     pub message: String,
 }
 
-/// One raw line of a ledger: its number and text (without the line break).
+/// One line of a JSON Lines file, as [`RawLines`] reads it: its number and text (without the
+/// line break).
+///
+/// ```
+/// use ombud_engine::ledger::RawLines;
+/// let line = RawLines::new(&b"\n{}\n"[..]).next().unwrap().unwrap().unwrap();
+/// assert_eq!((line.number, line.text.as_str()), (2, "{}"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct RawLine {
+pub struct RawLine {
     /// 1-based line number.
     pub number: u64,
     /// The text.
     pub text: String,
 }
 
-/// Reads a ledger line by line. Blank lines are skipped; a line that is not UTF-8 comes back as a
-/// [`LineError`]; an I/O error ends the iteration with `Err(Err(io))`.
-pub(super) struct RawLines<R> {
+/// Reads a ledger (or any JSON Lines file, a ticket store) line by line, holding one line at a
+/// time. Blank lines are skipped; a line that is not UTF-8 comes back as a [`LineError`]; an I/O
+/// error, or a line longer than the cap (1 MiB unless [`with_max_line`](Self::with_max_line)
+/// says otherwise), ends the iteration with `Err(io)`.
+pub struct RawLines<R> {
     input: R,
     number: u64,
     buf: Vec<u8>,
     done: bool,
+    max_line: usize,
 }
+
+/// The longest ledger line read, in bytes (1 MiB), line break excluded. A longer line ends the
+/// reading with an error naming it: the reader never holds more than this of one line, whatever
+/// the input (`/dev/zero` has no line break at all).
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
 impl<R: BufRead> RawLines<R> {
     /// A reader over `input`.
-    pub(super) fn new(input: R) -> Self {
-        RawLines { input, number: 0, buf: Vec::with_capacity(512), done: false }
+    ///
+    /// ```
+    /// use ombud_engine::ledger::RawLines;
+    /// let ledger = "{\"ticket\":\"T-1\"}\n\n  \n{\"ticket\":\"T-2\"}\r\n";
+    /// let lines: Vec<_> = RawLines::new(ledger.as_bytes()).map(|l| l.unwrap().unwrap()).collect();
+    /// assert_eq!((lines[1].number, lines[1].text.as_str()), (4, r#"{"ticket":"T-2"}"#));
+    /// // A line over 1 MiB ends the reading.
+    /// let long = format!("{{\"ticket\":\"{}\"}}\n", "x".repeat(1 << 20));
+    /// let err = RawLines::new(long.as_bytes()).next().unwrap().unwrap_err();
+    /// assert_eq!(err.to_string(), "line 1 is longer than 1048576 bytes (1 MiB)");
+    /// ```
+    pub fn new(input: R) -> Self {
+        RawLines {
+            input,
+            number: 0,
+            buf: Vec::with_capacity(512),
+            done: false,
+            max_line: MAX_LINE_BYTES,
+        }
+    }
+
+    /// The same reader with another cap on the length of a line, in bytes (a ticket store's
+    /// lines hold whole tickets and are allowed more than a ledger's).
+    ///
+    /// ```
+    /// use ombud_engine::ledger::RawLines;
+    /// let mut lines = RawLines::new(&b"12345\n"[..]).with_max_line(4);
+    /// assert_eq!(lines.next().unwrap().unwrap_err().to_string(),
+    ///     "line 1 is longer than 4 bytes");
+    /// ```
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
     }
 }
 
@@ -79,7 +125,10 @@ impl<R: BufRead> RawLines<R> {
                 return None;
             }
             self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
+            // At most one byte past the cap (and the line break) is read, so a line that has
+            // no end is never held whole.
+            let limit = u64::try_from(self.max_line).unwrap_or(u64::MAX).saturating_add(2);
+            match (&mut self.input).take(limit).read_until(b'\n', &mut self.buf) {
                 Ok(0) => {
                     self.done = true;
                     return None;
@@ -91,6 +140,15 @@ impl<R: BufRead> RawLines<R> {
                 }
             }
             self.number += 1;
+            let content = match self.buf.as_slice() {
+                [.., b'\r', b'\n'] => self.buf.len() - 2,
+                [.., b'\n'] => self.buf.len() - 1,
+                _ => self.buf.len(),
+            };
+            if content > self.max_line {
+                self.done = true;
+                return Some(Err(too_long(self.number, self.max_line)));
+            }
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                 self.buf.pop();
             }
@@ -119,6 +177,16 @@ impl<R: BufRead> Iterator for RawLines<R> {
                 .map(|line| line.map(|(number, text)| RawLine { number, text: text.to_owned() })),
         )
     }
+}
+
+/// The error that ends the reading at a line over the cap.
+fn too_long(line: u64, max: usize) -> std::io::Error {
+    let size =
+        if max == MAX_LINE_BYTES { format!("{max} bytes (1 MiB)") } else { format!("{max} bytes") };
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("line {line} is longer than {size}"),
+    )
 }
 
 /// Parses one ledger line, checking its shape (exactly one of `open` and `event`).

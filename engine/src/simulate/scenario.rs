@@ -7,10 +7,11 @@ use super::expect::{Expect, ExpectValue, RejectedSpec};
 use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
 use crate::policy::{DURATION_FORMS, Duration};
-use crate::yaml::{Document, Node, NodeKind, parse_tree};
+use crate::yaml::{Document, Node, NodeKind, ReadFailure, parse_tree, read_yaml_file};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 /// A value with the place in the scenario file it was read from.
@@ -226,6 +227,31 @@ impl Scenario {
             cx.diags.into_iter().map(|d| d.with_source(source)).collect();
         sort_diagnostics(&mut diags);
         Err(diags)
+    }
+
+    /// Reads a scenario file of at most 1 MiB (never more: a larger file, or a device with no
+    /// end, is refused after one byte past the cap) and [`parse`](Self::parse)s it. The outer
+    /// `Err` is a file that cannot be opened or read; the inner one the diagnostics of a file
+    /// that is too large, not UTF-8 (`E0601`) or not a valid scenario.
+    ///
+    /// ```
+    /// use ombud_engine::simulate::Scenario;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/general-fee-complaint-over-spring-festival.yaml");
+    /// let scenario = Scenario::read_file(path.as_ref())?.unwrap();
+    /// assert_eq!(scenario.events[0].event.value, "registered");
+    /// assert!(Scenario::read_file("no/such/scenario.yaml".as_ref()).is_err());
+    /// # #[cfg(unix)] {
+    /// let endless = Scenario::read_file("/dev/zero".as_ref())?.unwrap_err();
+    /// assert_eq!(endless[0].message, "scenario file `/dev/zero` is larger than 1048576 bytes (1 MiB)");
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_file(path: &Path) -> std::io::Result<Result<Scenario, Vec<Diagnostic>>> {
+        match read_yaml_file(path, Document::Scenario) {
+            Ok(text) => Ok(Scenario::parse(&Source::new(path.display().to_string(), text))),
+            Err(ReadFailure::Io(e)) => Err(e),
+            Err(ReadFailure::Content(d)) => Ok(Err(vec![*d])),
+        }
     }
 }
 

@@ -29,7 +29,7 @@ use run::Run;
 use super::actions::Outcome;
 use super::digest::{Digest, record_hash, state_digest};
 use super::error::Rejection;
-use super::event::{Event, EventKind, OpenTicket};
+use super::event::{Event, EventKind, OpenTicket, RecordedEvent};
 use super::timeline::{RowKind, Text, TimelineRow};
 use super::{
     AuditEntry, AuditRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin, TICKET_FORMAT,
@@ -463,6 +463,37 @@ impl Engine {
             append_audit(ticket, AuditEntry::Event(Box::new(event.record())), self.seal);
         }
         Ok(run.finish_with(wakeup))
+    }
+
+    /// Applies an event in the flat form JSON carries it ([`RecordedEvent`]: a request body, a
+    /// ledger line's `event`), as [`apply`](Self::apply) does. A record whose keys belong to
+    /// different kinds of event (`assignee` on a transition) cannot become an [`Event`]: it is
+    /// refused as `bad_event`, after the refusals that concern the ticket itself (another
+    /// policy, closed, out of order), as `apply` orders them. The ticket is unchanged when
+    /// refused.
+    ///
+    /// ```
+    /// # use ombud_engine::runtime::*;
+    /// # let engine = ombud_engine::doc_support::desk();
+    /// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#)?;
+    /// let (mut ticket, _) = engine.open(&input)?;
+    /// let stray: RecordedEvent = serde_json::from_str(
+    ///     r#"{"at":"2026-03-02T10:00:00Z","event":"done","assignee":"li.wei"}"#)?;
+    /// assert_eq!(engine.apply_recorded(&mut ticket, &stray).unwrap_err().code(), "bad_event");
+    /// let early: RecordedEvent = serde_json::from_str(
+    ///     r#"{"at":"2026-03-02T08:00:00Z","event":"done","assignee":"li.wei"}"#)?;
+    /// assert_eq!(engine.apply_recorded(&mut ticket, &early).unwrap_err().code(), "out_of_order");
+    /// let done: RecordedEvent = serde_json::from_str(r#"{"at":"2026-03-02T10:00:00Z","event":"done"}"#)?;
+    /// engine.apply_recorded(&mut ticket, &done)?;
+    /// assert!(ticket.is_closed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn apply_recorded(
+        &self,
+        ticket: &mut Ticket,
+        event: &RecordedEvent,
+    ) -> Result<Outcome, Rejection> {
+        self.apply_read(ticket, event.at, &Event::try_from(event.clone()))
     }
 
     /// Brings `ticket` to `now`: fires every ladder step, breach and obligation deadline due at or

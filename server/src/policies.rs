@@ -1,0 +1,316 @@
+//! Deployed policies: every version ever deployed stays in the database (tickets stay on the
+//! version they opened under until an admin migrates them); new tickets open under a policy's
+//! latest version. Compiled engines are kept in memory, compiled from the stored source on
+//! first use, so every instance runs exactly what was deployed.
+
+use crate::engine::{Compiled, Diagnostic, Engine, compile_policy};
+use crate::error::ApiError;
+use crate::store::{Store, instant, millis};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+/// The policies shipped in `policies/`, deployed on start when no directory is given.
+pub const BUNDLED: [(&str, &str); 3] = [
+    ("bank-complaints.yaml", include_str!("../../policies/bank-complaints.yaml")),
+    ("city-hotline-12345.yaml", include_str!("../../policies/city-hotline-12345.yaml")),
+    ("service-complaints.yaml", include_str!("../../policies/service-complaints.yaml")),
+];
+
+/// Compiled engines by (policy id, version).
+#[derive(Default)]
+pub struct Policies {
+    engines: RwLock<HashMap<(String, String), Arc<Engine>>>,
+}
+
+/// What deploying a policy did.
+#[derive(Debug, Serialize)]
+pub struct Deployed {
+    /// Policy id.
+    pub policy: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 of the source.
+    pub digest: String,
+    /// False when exactly this version was already deployed (nothing changed).
+    pub created: bool,
+    /// Warnings in the engine's JSON diagnostic shape.
+    pub warnings: serde_json::Value,
+}
+
+/// Why a deploy was refused.
+pub enum DeployError {
+    /// The policy has errors.
+    Invalid(Vec<Diagnostic>),
+    /// The version exists with other content.
+    Conflict(String),
+    /// The database failed.
+    Api(ApiError),
+}
+
+impl From<ApiError> for DeployError {
+    fn from(e: ApiError) -> Self {
+        DeployError::Api(e)
+    }
+}
+
+impl From<sqlx::Error> for DeployError {
+    fn from(e: sqlx::Error) -> Self {
+        DeployError::Api(e.into())
+    }
+}
+
+impl From<DeployError> for ApiError {
+    fn from(e: DeployError) -> Self {
+        match e {
+            DeployError::Invalid(d) => ApiError::invalid_policy(&d),
+            DeployError::Conflict(m) => ApiError::conflict("version_exists", m),
+            DeployError::Api(e) => e,
+        }
+    }
+}
+
+/// A deployed version as listed.
+#[derive(Debug, Serialize)]
+pub struct Version {
+    /// Policy id.
+    pub policy: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 of the source.
+    pub digest: String,
+    /// File name it was deployed as.
+    pub name: String,
+    /// When.
+    pub deployed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// By which token (its name).
+    pub deployed_by: String,
+    /// Whether new tickets open under it (the latest deployed version).
+    pub current: bool,
+    /// Open tickets pinned to it.
+    pub open_tickets: i64,
+    /// All tickets pinned to it.
+    pub tickets: i64,
+}
+
+impl Policies {
+    /// Lints, compiles and stores a policy. `name` is the file name diagnostics show.
+    pub async fn deploy(
+        &self,
+        store: &Store,
+        name: &str,
+        text: &str,
+        by: &str,
+    ) -> Result<Deployed, DeployError> {
+        let (name_owned, text_owned) = (name.to_string(), text.to_string());
+        let compiled =
+            tokio::task::spawn_blocking(move || compile_policy(&name_owned, &text_owned, None))
+                .await
+                .map_err(|e| DeployError::Api(ApiError::internal(e)))?
+                .map_err(DeployError::Invalid)?;
+        let Compiled { engine, id, version, digest, warnings } = compiled;
+        let warnings = crate::engine::diagnostics_json(&warnings);
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT digest FROM policies WHERE id = $1 AND version = $2")
+                .bind(&id)
+                .bind(&version)
+                .fetch_optional(&store.write)
+                .await?;
+        let created = match existing {
+            Some((d,)) if d == digest => false,
+            Some(_) => {
+                return Err(DeployError::Conflict(format!(
+                    "policy `{id}` version `{version}` is deployed with other content; give the changed policy a new `version`"
+                )));
+            }
+            None => {
+                let inserted = sqlx::query(
+                    "INSERT INTO policies (id, version, digest, name, source, deployed_ms, deployed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&id)
+                .bind(&version)
+                .bind(&digest)
+                .bind(name)
+                .bind(text)
+                .bind(millis(chrono::Utc::now()))
+                .bind(by)
+                .execute(&store.write)
+                .await;
+                match inserted {
+                    Ok(_) => true,
+                    // Deployed by another request at the same moment: judge again.
+                    Err(e) if crate::store::is_unique_violation(&e) => {
+                        return Box::pin(self.deploy(store, name, text, by)).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        if let Ok(mut engines) = self.engines.write() {
+            engines.insert((id.clone(), version.clone()), engine);
+        }
+        Ok(Deployed { policy: id, version, digest, created, warnings })
+    }
+
+    /// The engine of a deployed version, compiled from its stored source on first use. `db` is
+    /// a pool, or the connection of the transaction under way (a transaction must not wait for a
+    /// second connection of a pool it may have exhausted).
+    pub async fn engine<'c, E>(
+        &self,
+        db: E,
+        id: &str,
+        version: &str,
+    ) -> Result<Arc<Engine>, ApiError>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
+        let key = (id.to_string(), version.to_string());
+        if let Some(e) = self.engines.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(e);
+        }
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT name, source FROM policies WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .fetch_optional(db)
+                .await?;
+        let Some((name, source)) = row else {
+            return Err(ApiError::not_found(&format!("policy `{id}` version `{version}`")));
+        };
+        let compiled = tokio::task::spawn_blocking(move || compile_policy(&name, &source, None))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|d| {
+                ApiError::internal(format_args!(
+                    "stored policy `{id}` {version} no longer compiles: {} diagnostics",
+                    d.len()
+                ))
+            })?;
+        if let Ok(mut engines) = self.engines.write() {
+            engines.insert(key, compiled.engine.clone());
+        }
+        Ok(compiled.engine)
+    }
+
+    /// The latest deployed version of policy `id`, or 404.
+    pub async fn current(&self, store: &Store, id: &str) -> Result<String, ApiError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT version FROM policies WHERE id = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(id)
+                .fetch_optional(&store.read)
+                .await?;
+        row.map(|(v,)| v).ok_or_else(|| ApiError::not_found(&format!("policy `{id}`")))
+    }
+
+    /// Every deployed version (of policy `id` only, when given), oldest first.
+    pub async fn versions(
+        &self,
+        store: &Store,
+        id: Option<&str>,
+    ) -> Result<Vec<Version>, ApiError> {
+        let rows: Vec<(String, String, String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, version, digest, name, deployed_ms, deployed_by, seq FROM policies \
+             WHERE ($1 = '' OR id = $1) ORDER BY id, seq",
+        )
+        .bind(id.unwrap_or(""))
+        .fetch_all(&store.read)
+        .await?;
+        let counts: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT policy_id, policy_version, COUNT(CASE WHEN closed = 0 THEN 1 END), COUNT(*) FROM tickets \
+             WHERE ($1 = '' OR policy_id = $1) GROUP BY policy_id, policy_version",
+        )
+        .bind(id.unwrap_or(""))
+        .fetch_all(&store.read)
+        .await?;
+        let mut latest: HashMap<&str, i64> = HashMap::new();
+        for (pid, _, _, _, _, _, seq) in &rows {
+            let e = latest.entry(pid.as_str()).or_insert(*seq);
+            *e = (*e).max(*seq);
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for (pid, version, digest, name, ms, by, seq) in &rows {
+            let (open, all) = counts
+                .iter()
+                .find(|(p, v, _, _)| p == pid && v == version)
+                .map(|(_, _, o, a)| (*o, *a))
+                .unwrap_or((0, 0));
+            out.push(Version {
+                policy: pid.clone(),
+                version: version.clone(),
+                digest: digest.clone(),
+                name: name.clone(),
+                deployed_at: instant(*ms),
+                deployed_by: by.clone(),
+                current: latest.get(pid.as_str()) == Some(seq),
+                open_tickets: open,
+                tickets: all,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The source text of a deployed version.
+    pub async fn source(&self, store: &Store, id: &str, version: &str) -> Result<String, ApiError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT source FROM policies WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .fetch_optional(&store.read)
+                .await?;
+        row.map(|(s,)| s)
+            .ok_or_else(|| ApiError::not_found(&format!("policy `{id}` version `{version}`")))
+    }
+
+    /// Deploys the policies of `dir` (every `*.yaml`/`*.yml` file with a top-level `policy:`
+    /// key), or the bundled ones. A version already deployed with other content is kept and
+    /// reported as a warning; a policy with errors stops the start.
+    pub async fn deploy_at_start(
+        &self,
+        store: &Store,
+        dir: Option<&Path>,
+    ) -> Result<Vec<String>, crate::Error> {
+        let files: Vec<(String, String)> = match dir {
+            None => BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+            Some(dir) => policy_files(dir)?,
+        };
+        let mut notes = Vec::new();
+        for (name, text) in files {
+            match self.deploy(store, &name, &text, "start").await {
+                Ok(d) => notes.push(format!(
+                    "policy {} {}{}",
+                    d.policy,
+                    d.version,
+                    if d.created { " deployed" } else { "" }
+                )),
+                Err(DeployError::Conflict(m)) => notes.push(format!("warning: {name}: {m}")),
+                Err(DeployError::Invalid(diagnostics)) => {
+                    return Err(crate::Error::Policy { file: name, diagnostics });
+                }
+                Err(DeployError::Api(e)) => {
+                    return Err(crate::Error::Other(format!("deploying `{name}`: {}", e.body())));
+                }
+            }
+        }
+        Ok(notes)
+    }
+}
+
+/// The policy files of a directory, sorted by name: YAML files with a line starting `policy:`.
+fn policy_files(dir: &Path) -> Result<Vec<(String, String)>, crate::Error> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !yaml {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        if text.lines().any(|l| l.starts_with("policy:")) {
+            files.push((path.display().to_string(), text));
+        }
+    }
+    files.sort();
+    Ok(files)
+}

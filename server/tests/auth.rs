@@ -1,0 +1,178 @@
+//! Who may do what, route by route over real HTTP: every route but the health check and the
+//! board's page needs a token (401 without one or with a wrong one), a role below the route's
+//! gets 403, and the route's role and every role above it get through. The route list is the
+//! server's own table, which `openapi.rs` checks against the OpenAPI file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on a broken setup"
+)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Db, Running, config};
+use ombud_server::Role;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// A path with its parameters filled in.
+fn concrete(path: &str) -> String {
+    path.replace("{period}", "2026-Q3").replace("{version}", "1").replace(['{', '}'], "")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_checks_token_and_role() {
+    let db = Db::sqlite();
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let tokens = [
+        (Role::Viewer, s.token(&admin, "viewer", "v").await),
+        (Role::Agent, s.token(&admin, "agent", "a").await),
+        (Role::Admin, admin.clone()),
+    ];
+    let revoked = s.token(&admin, "admin", "gone").await;
+    let revoked_id = revoked.split('_').nth(1).unwrap().to_string();
+    assert_eq!(
+        s.call("DELETE", &format!("/v1/tokens/{revoked_id}"), Some(&admin), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // The admin token's id with another secret.
+    let (id, secret) = admin.trim_start_matches("ombud_").split_once('_').unwrap();
+    let forged = format!("ombud_{id}_{}", secret.chars().rev().collect::<String>());
+
+    let routes = s.server.routes().to_vec();
+    assert!(routes.len() >= 25, "{routes:?}");
+    for route in &routes {
+        let (method, path) = (route.method.as_str(), concrete(route.path));
+        let what = format!("{method} {path}");
+        let Some(role) = route.role else {
+            let (status, _) = s.call(method, &path, None, None).await;
+            assert_eq!(status, StatusCode::OK, "{what} needs no token");
+            continue;
+        };
+        for bad in [None, Some("nonsense"), Some(revoked.as_str()), Some(forged.as_str())] {
+            let (status, headers, body) = s.raw(method, &path, bad, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} with {bad:?}");
+            assert_eq!(headers["www-authenticate"], "Bearer");
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["code"], "unauthorized");
+        }
+        for (r, token) in &tokens {
+            let (status, body) = s.call(method, &path, Some(token), None).await;
+            if *r < role {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{what} as {r:?}: {body}");
+                assert_eq!(body["message"], format!("this needs the `{}` role", role.as_str()));
+            } else {
+                assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{what} as {r:?}: {status} {body}"
+                );
+            }
+        }
+    }
+    // The roles the table gives the routes that change things.
+    let role_of = |m: &str, p: &str| {
+        routes.iter().find(|r| r.method.as_str() == m && r.path == p).unwrap().role
+    };
+    assert_eq!(role_of("POST", "/v1/tickets"), Some(Role::Agent));
+    assert_eq!(role_of("POST", "/v1/tickets/{id}/events"), Some(Role::Agent));
+    assert_eq!(role_of("POST", "/v1/policies"), Some(Role::Admin));
+    assert_eq!(role_of("POST", "/v1/tokens"), Some(Role::Admin));
+    assert_eq!(role_of("GET", "/v1/tickets/{id}"), Some(Role::Viewer));
+    assert_eq!(role_of("GET", "/healthz"), None);
+    s.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_stored_hashed_and_never_shown_again() {
+    let db = Db::sqlite();
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let (status, made) = s
+        .call("POST", "/v1/tokens", Some(&admin), Some(json!({"role": "agent", "name": "li.wei"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = made["token"].as_str().unwrap();
+    assert!(token.starts_with(&format!("ombud_{}_", made["id"].as_str().unwrap())));
+    let (_, me) = s.call("GET", "/v1/me", Some(token), None).await;
+    assert_eq!(me, json!({"token": made["id"], "name": "li.wei", "role": "agent"}));
+    let (_, listed) = s.call("GET", "/v1/tokens", Some(&admin), None).await;
+    let text = listed.to_string();
+    assert!(!text.contains(token) && !text.contains(&admin) && !text.contains("hash"), "{text}");
+    assert_eq!(listed["tokens"].as_array().unwrap().len(), 2);
+    // The database holds the SHA-256 of each token and nothing from which to rebuild one.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite:{}", db.url)).await.unwrap();
+    let rows =
+        sqlx::query("SELECT id, hash, role, name FROM tokens").fetch_all(&pool).await.unwrap();
+    let hex = |t: &str| {
+        Sha256::digest(t.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let hashes: Vec<String> = rows.iter().map(|r| r.get::<String, _>("hash")).collect();
+    assert!(hashes.contains(&hex(token)) && hashes.contains(&hex(&admin)));
+    for r in &rows {
+        for column in ["id", "hash", "role", "name"] {
+            let value: String = r.get(column);
+            assert!(!value.contains(token) && !value.contains(&admin));
+        }
+    }
+    pool.close().await;
+    // Revoked: 401 from then on.
+    let id = made["id"].as_str().unwrap();
+    assert_eq!(
+        s.call("DELETE", &format!("/v1/tokens/{id}"), Some(&admin), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(s.call("GET", "/v1/me", Some(token), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.call("DELETE", &format!("/v1/tokens/{id}"), Some(&admin), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, answer) = s
+        .call("POST", "/v1/tokens", Some(&admin), Some(json!({"role": "root", "name": "x"})))
+        .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_role"))
+    );
+    // Webhook secrets are shown once, when registered.
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "secret": "0123456789abcdef-secret"});
+    let (status, made) = s.call("POST", "/v1/webhooks", Some(&admin), Some(hook)).await;
+    assert_eq!(
+        (status, made["secret"].as_str()),
+        (StatusCode::CREATED, Some("0123456789abcdef-secret"))
+    );
+    let (_, listed) = s.call("GET", "/v1/webhooks", Some(&admin), None).await;
+    assert!(!listed.to_string().contains("secret"), "{listed}");
+    // A second start of the database issues no admin token; asking for one does.
+    s.server.shutdown().await;
+    let again = Running::start(config(&db)).await;
+    assert_eq!(again.server.admin_token(), None);
+    assert_eq!(again.call("GET", "/v1/me", Some(&admin), None).await.0, StatusCode::OK);
+    again.server.shutdown().await;
+    let fresh = Running::start(ombud_server::Config { new_admin_token: true, ..config(&db) }).await;
+    let (_, me) = fresh.call("GET", "/v1/me", Some(&fresh.admin()), None).await;
+    assert_eq!(me["role"], "admin");
+    fresh.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_413_after_the_token_check() {
+    let db = Db::sqlite();
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    for path in ["/v1/policies", "/v1/tickets", "/v1/webhooks", "/v1/tokens"] {
+        let (status, _, body) = s.raw("POST", path, Some(&admin), Some(big.clone())).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "body_too_large");
+        let (status, _, _) = s.raw("POST", path, None, Some(big.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    s.server.shutdown().await;
+}
