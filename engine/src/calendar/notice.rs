@@ -938,7 +938,9 @@ impl Notice {
     }
 }
 
-/// A YAML scalar for flow context: as written when plain is safe, else double-quoted.
+/// A YAML scalar for flow context: as written when plain is safe, else double-quoted (a JSON
+/// string is a YAML double-quoted scalar).
+#[expect(clippy::expect_used, reason = "the invariant below")]
 fn yaml_str(s: &str) -> String {
     let plain = !s.is_empty()
         && s.trim() == s
@@ -947,7 +949,8 @@ fn yaml_str(s: &str) -> String {
         && !s.contains(" #")
         && !s.chars().any(|c| ",[]{}\"\\`|>*&!%@".contains(c) || c.is_control())
         && !s.ends_with(':');
-    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
+    // INVARIANT: serde_json writes any `&str` as a JSON string.
+    if plain { s.to_string() } else { serde_json::to_string(s).expect("a string serialises") }
 }
 
 #[cfg(test)]

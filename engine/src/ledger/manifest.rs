@@ -87,8 +87,13 @@ impl ManifestEntry {
 /// left and the right hash; a list of `n > 1` entries splits after the largest power of two
 /// below `n`; the empty list hashes to SHA-256 of nothing.
 pub(crate) fn merkle_root(entries: &[ManifestEntry]) -> Digest {
+    Digest::from_bytes(root_bytes(entries))
+}
+
+/// The bytes of [`merkle_root`].
+fn root_bytes(entries: &[ManifestEntry]) -> [u8; 32] {
     let leaves: Vec<[u8; 32]> = entries.iter().map(ManifestEntry::leaf_hash).collect();
-    Digest::from_bytes(tree_hash(&leaves))
+    tree_hash(&leaves)
 }
 
 fn tree_hash(leaves: &[[u8; 32]]) -> [u8; 32] {
@@ -191,14 +196,13 @@ impl Manifest {
     /// assert_eq!(manifest.signature.len(), 128);
     /// ```
     pub fn sign(entries: Vec<ManifestEntry>, key: &SigningKey) -> Self {
-        let root = merkle_root(&entries);
+        let root = root_bytes(&entries);
         let tickets = entries.len() as u64;
-        let bytes = root.as_bytes().copied().unwrap_or_default();
-        let signature: Signature = key.sign(&signed_message(tickets, &bytes));
+        let signature: Signature = key.sign(&signed_message(tickets, &root));
         Manifest {
             format: MANIFEST_FORMAT.to_string(),
             tickets,
-            root,
+            root: Digest::from_bytes(root),
             public_key: Digest::from_bytes(key.verifying_key().to_bytes()),
             signature: format!("{signature:x}"),
             entries,
@@ -280,8 +284,11 @@ impl Manifest {
     /// let line = Manifest::sign(Vec::new(), &ed25519_dalek::SigningKey::from_bytes(&[5; 32])).to_line();
     /// assert!(line.starts_with(r#"{"manifest":"#) && line.ends_with(r#""entries":[]}}"#));
     /// ```
+    #[expect(clippy::expect_used, reason = "the invariant below")]
     pub fn to_line(&self) -> String {
-        serde_json::to_string(&ManifestLine { manifest: self }).unwrap_or_default()
+        // INVARIANT: a manifest is strings, numbers and digests (written as hex strings) in
+        // structs: serde_json cannot fail on it.
+        serde_json::to_string(&ManifestLine { manifest: self }).expect("a manifest serialises")
     }
 
     /// Reads a store line written by [`to_line`](Self::to_line).
