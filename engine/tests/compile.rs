@@ -225,3 +225,31 @@ stages:
         .collect();
     assert_eq!(got, [("E0206", 8, 37, "`set` is a built-in event")]);
 }
+
+/// Calendar files a policy or a calendar names are read within the 1 MiB cap, as the file
+/// itself is: a device that never ends is refused at the cap, not read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn calendar_files_a_policy_or_a_calendar_names_are_read_within_the_cap() {
+    use ombud_engine::Calendar;
+    let too_large = "calendar file `/dev/zero` is larger than 1048576 bytes (1 MiB)";
+    let text = "policy: p\ncalendar: /dev/zero\ntiers: [a]\nstart: s\n\
+                stages:\n  s: {owner: a, on: {done: e}}\n  e: {terminal: true}\n";
+    let found: Vec<(String, String, Option<String>)> = load_policy("p.yaml", text, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|d| (d.code.to_string(), d.message.clone(), d.file().map(str::to_string)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("E0500".into(), too_large.into(), Some("/dev/zero".into())),
+            ("E0208".into(), "calendar `/dev/zero` has errors".into(), Some("p.yaml".into())),
+        ]
+    );
+    let extending = Calendar::from_yaml("org.yaml", "id: org\nextends: /dev/zero\n", None);
+    let diags = extending.unwrap_err();
+    assert!(diags.iter().any(|d| d.message == too_large), "{diags:#?}");
+    let direct = Calendar::from_file(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!((direct[0].code.as_str(), direct[0].message.as_str()), ("E0500", too_large));
+}
