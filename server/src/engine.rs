@@ -17,7 +17,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 pub use ombud_engine::check::Diagnostic;
-pub use ombud_engine::ledger::{LedgerLine, Period, Report};
+pub use ombud_engine::ledger::{LedgerLine, Period, Report, SplitMix64, seeded_hash};
 pub use ombud_engine::runtime::{
     Action, ActionKind, Engine, Event, Migration, OpenTicket, Outcome, Rejection, Ticket,
     TimelineRow,

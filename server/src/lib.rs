@@ -31,6 +31,7 @@ mod auth;
 mod engine;
 mod error;
 mod export;
+pub mod load;
 mod metrics;
 mod outbox;
 mod policies;

@@ -40,7 +40,9 @@ pub struct Retry {
     pub max_attempts: u32,
     /// How long one attempt may take.
     pub timeout: Duration,
-    /// How long a claimed delivery is reserved for the instance that claimed it.
+    /// How long a claimed delivery is reserved for the instance that claimed it: one attempt
+    /// (`timeout`) and a margin to record its result. An instance that dies with deliveries
+    /// claimed leaves them to the others (or to itself, started again) when the lease ends.
     pub lease: Duration,
 }
 
@@ -51,7 +53,7 @@ impl Default for Retry {
             max_backoff: Duration::from_secs(3600),
             max_attempts: 12,
             timeout: Duration::from_secs(10),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(15),
         }
     }
 }
