@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::random_hex;
 use crate::engine::{self, Action, Ticket, columns};
 use crate::error::ApiError;
-use crate::store::{instant, millis};
+use crate::store::{ROWS_PER_INSERT, instant, millis, values};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -96,6 +96,8 @@ pub(crate) async fn enqueue(
     }
     let c = columns(ticket);
     let id = engine::ticket_id(ticket);
+    let created = millis(now);
+    let mut rows = Vec::new();
     for action in actions {
         let kind = engine::action_kind(action);
         for (hook, kinds) in &hooks {
@@ -110,20 +112,31 @@ pub(crate) async fn enqueue(
                 "version": c.version,
                 "action": action,
             });
-            sqlx::query(
-                "INSERT INTO outbox (ticket_id, delivery_id, webhook_id, kind, payload, status, attempts, \
-                 next_attempt_ms, last_error, created_ms, delivered_ms) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, $6, NULL)",
-            )
-            .bind(id)
-            .bind(&delivery)
-            .bind(hook)
-            .bind(&kind)
-            .bind(payload.to_string())
-            .bind(millis(now))
-            .execute(&mut *conn)
-            .await?;
+            rows.push((delivery, hook, kind.clone(), payload.to_string()));
         }
+    }
+    for rows in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO outbox (ticket_id, delivery_id, webhook_id, kind, payload, status, attempts, \
+             next_attempt_ms, last_error, created_ms, delivered_ms) VALUES {}",
+            values(rows.len(), 11)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (delivery, hook, kind, payload) in rows {
+            insert = insert
+                .bind(id)
+                .bind(delivery)
+                .bind(*hook)
+                .bind(kind)
+                .bind(payload)
+                .bind("pending")
+                .bind(0i64)
+                .bind(created)
+                .bind(None::<String>)
+                .bind(created)
+                .bind(None::<i64>);
+        }
+        insert.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -269,7 +269,32 @@ pub fn instant(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
 }
 
+/// The most rows one `INSERT` of [`values`] writes.
+pub(crate) const ROWS_PER_INSERT: usize = 16;
+
+/// The `VALUES` list of a multi-row `INSERT`: `rows` rows of `width` placeholders each,
+/// numbered from `$1`. Rows go to the database in statements of at most [`ROWS_PER_INSERT`], so
+/// a change costs one round trip per table rather than one per row.
+pub(crate) fn values(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether an error is a unique-key violation (a concurrent insert of the same key won).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_number_the_placeholders_row_by_row() {
+        assert_eq!(super::values(1, 3), "($1, $2, $3)");
+        assert_eq!(super::values(2, 2), "($1, $2), ($3, $4)");
+    }
 }

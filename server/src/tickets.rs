@@ -11,7 +11,7 @@ use crate::engine::{
     self, Action, Engine, Event, OpenTicket, Outcome, Ticket, TimelineRow, columns,
 };
 use crate::error::ApiError;
-use crate::store::{instant, millis, wakeup_millis};
+use crate::store::{ROWS_PER_INSERT, instant, millis, values, wakeup_millis};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -264,13 +264,18 @@ async fn write(
             .execute(&mut *conn)
             .await?;
     }
-    for (i, row) in change.rows.iter().enumerate() {
-        sqlx::query("INSERT INTO timeline (ticket_id, seq, row_json) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(timeline_at + i as i64)
-            .bind(serde_json::to_string(row)?)
-            .execute(&mut *conn)
-            .await?;
+    let mut seq = timeline_at;
+    for rows in change.rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO timeline (ticket_id, seq, row_json) VALUES {}",
+            values(rows.len(), 3)
+        );
+        let mut insert = sqlx::query(&sql);
+        for row in rows {
+            insert = insert.bind(id).bind(seq).bind(serde_json::to_string(row)?);
+            seq += 1;
+        }
+        insert.execute(&mut *conn).await?;
     }
     if !change.actions.is_empty() {
         crate::outbox::enqueue(conn, change.ticket, change.actions, change.now).await?;
