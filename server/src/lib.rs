@@ -13,6 +13,7 @@
 //! - `scheduler`: the timers; `outbox`: webhook delivery; `export`: ledger, tickets, report
 //! - `policies`: deployed versions and their compiled engines
 //! - `auth`: tokens and roles; `api`: the routes; `metrics`: Prometheus
+//! - [`load`]: the load and fault run (`ombud-load`)
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ombud_server::Error> {
