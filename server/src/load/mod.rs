@@ -275,11 +275,14 @@ pub fn run(options: &Options) -> Result<Report, String> {
             "the spread of deadlines is at most 100 s (the policy's limit is 2 minutes)".into()
         );
     }
-    let stamp = Utc::now().timestamp_micros();
+    // Runs in one process (tests) get names of their own.
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let run_id =
+        format!("{}_{}", Utc::now().timestamp_micros(), RUNS.fetch_add(1, Ordering::Relaxed));
     let (dir, temporary) = match &options.keep {
         Some(dir) => (dir.clone(), false),
         None => {
-            let name = format!("ombud-load-{}-{stamp}", std::process::id());
+            let name = format!("ombud-load-{}-{run_id}", std::process::id());
             (std::env::temp_dir().join(name), true)
         }
     };
@@ -289,7 +292,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + options.time_limit;
-    let name = format!("ombud_load_{}_{stamp}", std::process::id());
+    let name = format!("ombud_load_{}_{run_id}", std::process::id());
     let result = runtime.block_on(async {
         match tokio::time::timeout(options.time_limit, run_async(options, &dir, &name, deadline))
             .await
