@@ -117,6 +117,11 @@ impl Default for Options {
 }
 
 /// When an instance was killed.
+///
+/// ```
+/// let kill = ombud_server::load::Kill { after_seconds: 8.0, down_seconds: 1.0 };
+/// assert!(kill.after_seconds > kill.down_seconds);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Kill {
     /// Seconds into the events when the SIGKILL was sent.
