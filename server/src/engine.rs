@@ -17,7 +17,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 pub use ombud_engine::check::Diagnostic;
-pub use ombud_engine::ledger::{Count, Period, Report};
+pub use ombud_engine::ledger::{Count, LedgerLine, Period, Report};
 pub use ombud_engine::policy::StageGraph;
 pub use ombud_engine::runtime::{
     Action, ActionKind, Engine, Migration, OpenTicket, Outcome, RecordedEvent, Rejection, Ticket,

@@ -14,6 +14,7 @@
 //! - `policies`: deployed versions and their compiled engines
 //! - `auth`: tokens and roles; `api`: the routes; `metrics`: Prometheus
 //! - `board`: the staff's web page (templates in `templates/`, CSS and JS in `static/`)
+//! - [`load`]: the load and fault run (`ombud-load`)
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ombud_server::Error> {
@@ -33,6 +34,7 @@ mod board;
 mod engine;
 mod error;
 mod export;
+pub mod load;
 mod metrics;
 mod outbox;
 mod policies;

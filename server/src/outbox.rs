@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::random_hex;
 use crate::engine::{self, Action, Ticket, columns};
 use crate::error::ApiError;
-use crate::store::{instant, millis};
+use crate::store::{ROWS_PER_INSERT, instant, millis, values};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -40,7 +40,9 @@ pub struct Retry {
     pub max_attempts: u32,
     /// How long one attempt may take.
     pub timeout: Duration,
-    /// How long a claimed delivery is reserved for the instance that claimed it.
+    /// How long a claimed delivery is reserved for the instance that claimed it: one attempt
+    /// (`timeout`) and a margin to record its result. An instance that dies with deliveries
+    /// claimed leaves them to the others (or to itself, started again) when the lease ends.
     pub lease: Duration,
 }
 
@@ -51,7 +53,7 @@ impl Default for Retry {
             max_backoff: Duration::from_secs(3600),
             max_attempts: 12,
             timeout: Duration::from_secs(10),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(15),
         }
     }
 }
@@ -94,6 +96,8 @@ pub(crate) async fn enqueue(
     }
     let c = columns(ticket);
     let id = engine::ticket_id(ticket);
+    let created = millis(now);
+    let mut rows = Vec::new();
     for action in actions {
         let kind = engine::action_kind(action);
         for (hook, kinds) in &hooks {
@@ -108,20 +112,31 @@ pub(crate) async fn enqueue(
                 "version": c.version,
                 "action": action,
             });
-            sqlx::query(
-                "INSERT INTO outbox (ticket_id, delivery_id, webhook_id, kind, payload, status, attempts, \
-                 next_attempt_ms, last_error, created_ms, delivered_ms) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, $6, NULL)",
-            )
-            .bind(id)
-            .bind(&delivery)
-            .bind(hook)
-            .bind(&kind)
-            .bind(payload.to_string())
-            .bind(millis(now))
-            .execute(&mut *conn)
-            .await?;
+            rows.push((delivery, hook, kind.clone(), payload.to_string()));
         }
+    }
+    for rows in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO outbox (ticket_id, delivery_id, webhook_id, kind, payload, status, attempts, \
+             next_attempt_ms, last_error, created_ms, delivered_ms) VALUES {}",
+            values(rows.len(), 11)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (delivery, hook, kind, payload) in rows {
+            insert = insert
+                .bind(id)
+                .bind(delivery)
+                .bind(*hook)
+                .bind(kind)
+                .bind(payload)
+                .bind("pending")
+                .bind(0i64)
+                .bind(created)
+                .bind(None::<String>)
+                .bind(created)
+                .bind(None::<i64>);
+        }
+        insert.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -155,122 +170,168 @@ pub(crate) async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<
     }
 }
 
-/// Delivers what is due now; how many deliveries were attempted.
+/// A claimed delivery: its keys, kind, payload, attempts so far, and the webhook's URL and
+/// secret (none when the webhook was removed).
+struct Claimed {
+    ticket: String,
+    delivery: String,
+    kind: String,
+    payload: String,
+    attempts: u32,
+    hook: Option<(String, String)>,
+}
+
+/// Delivers what is due now; how many deliveries were attempted. The due deliveries are
+/// claimed in one transaction, posted concurrently, and their results recorded in another:
+/// two commits for the lot, not two per delivery.
 async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
-    let now = millis(Utc::now());
-    let due: Vec<(String, String)> = sqlx::query_as(
+    let now = Utc::now();
+    let mut due: Vec<(String, String)> = sqlx::query_as(
         "SELECT ticket_id, delivery_id FROM outbox WHERE status = 'pending' AND next_attempt_ms <= $1 \
          ORDER BY next_attempt_ms LIMIT 64",
     )
-    .bind(now)
+    .bind(millis(now))
     .fetch_all(&state.store.read)
     .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    // Rows are claimed in key order, so instances claiming at once never wait on each other in
+    // a cycle.
+    due.sort();
     let n = due.len();
-    let work = due.into_iter().map(|(ticket, delivery)| deliver(state, client, ticket, delivery));
-    for result in futures_util::future::join_all(work).await {
-        if let Err(e) = result {
-            eprintln!("error: delivering a webhook: {}", e.body());
-        }
+    let lease =
+        millis(now) + i64::try_from(state.config.retry.lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let claimed: Vec<Claimed> = state
+        .store
+        .change(move |conn| Box::pin(async move { claim(conn, due, lease, millis(now)).await }))
+        .await?;
+    let attempts = claimed.iter().map(|c| attempt(client, c));
+    let results = futures_util::future::join_all(attempts).await;
+    let retry = state.config.retry.clone();
+    let done = millis(Utc::now());
+    let outcomes: Vec<(Claimed, Result<(), String>)> = claimed.into_iter().zip(results).collect();
+    let recorded: Vec<&'static str> = state
+        .store
+        .change(move |conn| Box::pin(async move { record(conn, &outcomes, &retry, done).await }))
+        .await?;
+    for result in recorded {
+        state.metrics.delivery(result);
     }
     Ok(n)
 }
 
-/// Claims one delivery and attempts it.
-async fn deliver(
-    state: &AppState,
-    client: &reqwest::Client,
-    ticket: String,
-    delivery: String,
-) -> Result<(), ApiError> {
-    let retry = &state.config.retry;
-    let now = Utc::now();
-    let lease = millis(now) + i64::try_from(retry.lease.as_millis()).unwrap_or(i64::MAX / 2);
-    let claimed = sqlx::query(
-        "UPDATE outbox SET next_attempt_ms = $1 WHERE ticket_id = $2 AND delivery_id = $3 \
-         AND status = 'pending' AND next_attempt_ms <= $4",
-    )
-    .bind(lease)
-    .bind(&ticket)
-    .bind(&delivery)
-    .bind(millis(now))
-    .execute(&state.store.write)
-    .await?
-    .rows_affected();
-    if claimed != 1 {
-        return Ok(()); // another instance has it
+/// Claims each delivery still due (pushes its next attempt a lease ahead); another instance
+/// may have claimed some meanwhile.
+async fn claim(
+    conn: &mut AnyConnection,
+    due: Vec<(String, String)>,
+    lease: i64,
+    now: i64,
+) -> Result<Vec<Claimed>, ApiError> {
+    let mut claimed = Vec::with_capacity(due.len());
+    for (ticket, delivery) in due {
+        let taken = sqlx::query(
+            "UPDATE outbox SET next_attempt_ms = $1 WHERE ticket_id = $2 AND delivery_id = $3 \
+             AND status = 'pending' AND next_attempt_ms <= $4",
+        )
+        .bind(lease)
+        .bind(&ticket)
+        .bind(&delivery)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if taken != 1 {
+            continue; // another instance has it
+        }
+        type Row = (String, String, i64, Option<String>, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT o.kind, o.payload, o.attempts, w.url, w.secret FROM outbox o \
+             LEFT JOIN webhooks w ON w.id = o.webhook_id WHERE o.ticket_id = $1 AND o.delivery_id = $2",
+        )
+        .bind(&ticket)
+        .bind(&delivery)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((kind, payload, attempts, url, secret)) = row {
+            let attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+            let hook = url.zip(secret);
+            claimed.push(Claimed { ticket, delivery, kind, payload, attempts, hook });
+        }
     }
-    /// Kind, payload, attempts so far, and the webhook's URL and secret (none when removed).
-    type Attempt = (String, String, i64, Option<String>, Option<String>);
-    let row: Option<Attempt> = sqlx::query_as(
-        "SELECT o.kind, o.payload, o.attempts, w.url, w.secret FROM outbox o \
-         LEFT JOIN webhooks w ON w.id = o.webhook_id WHERE o.ticket_id = $1 AND o.delivery_id = $2",
-    )
-    .bind(&ticket)
-    .bind(&delivery)
-    .fetch_optional(&state.store.write)
-    .await?;
-    let Some((kind, payload, attempts, url, secret)) = row else { return Ok(()) };
-    let attempts = u32::try_from(attempts).unwrap_or(u32::MAX).saturating_add(1);
-    let mut removed = false;
-    let result = match (url, secret) {
-        (Some(url), Some(secret)) => {
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("user-agent", "ombud")
-                .header("x-ombud-delivery", &delivery)
-                .header("x-ombud-event", &kind)
-                .header("x-ombud-signature", sign(secret.as_bytes(), payload.as_bytes()))
-                .body(payload)
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(format!("{url} answered {}", r.status())),
-                Err(e) => Err(format!("{url}: {e}")),
+    Ok(claimed)
+}
+
+/// Posts one delivery.
+async fn attempt(client: &reqwest::Client, c: &Claimed) -> Result<(), String> {
+    // The webhook was removed after the action was queued: nothing to retry.
+    let Some((url, secret)) = &c.hook else { return Err(REMOVED.to_string()) };
+    let sent = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "ombud")
+        .header("x-ombud-delivery", &c.delivery)
+        .header("x-ombud-event", &c.kind)
+        .header("x-ombud-signature", sign(secret.as_bytes(), c.payload.as_bytes()))
+        .body(c.payload.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("{url} answered {}", r.status())),
+        Err(e) => Err(format!("{url}: {e}")),
+    }
+}
+
+const REMOVED: &str = "the webhook was removed";
+
+/// Records the attempts' results: delivered, or the next attempt after a back-off, or a dead
+/// letter. The metric result of each.
+async fn record(
+    conn: &mut AnyConnection,
+    outcomes: &[(Claimed, Result<(), String>)],
+    retry: &Retry,
+    done: i64,
+) -> Result<Vec<&'static str>, ApiError> {
+    let mut recorded = Vec::with_capacity(outcomes.len());
+    for (c, result) in outcomes {
+        let attempts = c.attempts.saturating_add(1);
+        match result {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'delivered', attempts = $1, delivered_ms = $2, \
+                     last_error = NULL WHERE ticket_id = $3 AND delivery_id = $4",
+                )
+                .bind(i64::from(attempts))
+                .bind(done)
+                .bind(&c.ticket)
+                .bind(&c.delivery)
+                .execute(&mut *conn)
+                .await?;
+                recorded.push("delivered");
+            }
+            Err(error) => {
+                let dead = c.hook.is_none() || attempts >= retry.max_attempts;
+                let next = done
+                    + i64::try_from(retry.backoff(attempts).as_millis()).unwrap_or(i64::MAX / 2);
+                sqlx::query(
+                    "UPDATE outbox SET status = $1, attempts = $2, next_attempt_ms = $3, \
+                     last_error = $4 WHERE ticket_id = $5 AND delivery_id = $6",
+                )
+                .bind(if dead { "dead" } else { "pending" })
+                .bind(i64::from(attempts))
+                .bind(next)
+                .bind(error)
+                .bind(&c.ticket)
+                .bind(&c.delivery)
+                .execute(&mut *conn)
+                .await?;
+                recorded.push(if dead { "dead" } else { "failed" });
             }
         }
-        // The webhook was removed after the action was queued: nothing to retry.
-        _ => {
-            removed = true;
-            Err("the webhook was removed".to_string())
-        }
-    };
-    let done = Utc::now();
-    match result {
-        Ok(()) => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'delivered', attempts = $1, delivered_ms = $2, last_error = NULL \
-                 WHERE ticket_id = $3 AND delivery_id = $4",
-            )
-            .bind(i64::from(attempts))
-            .bind(millis(done))
-            .bind(&ticket)
-            .bind(&delivery)
-            .execute(&state.store.write)
-            .await?;
-            state.metrics.delivery("delivered");
-        }
-        Err(error) => {
-            let dead = removed || attempts >= retry.max_attempts;
-            let next = millis(done)
-                + i64::try_from(retry.backoff(attempts).as_millis()).unwrap_or(i64::MAX / 2);
-            sqlx::query(
-                "UPDATE outbox SET status = $1, attempts = $2, next_attempt_ms = $3, last_error = $4 \
-                 WHERE ticket_id = $5 AND delivery_id = $6",
-            )
-            .bind(if dead { "dead" } else { "pending" })
-            .bind(i64::from(attempts))
-            .bind(next)
-            .bind(&error)
-            .bind(&ticket)
-            .bind(&delivery)
-            .execute(&state.store.write)
-            .await?;
-            state.metrics.delivery(if dead { "dead" } else { "failed" });
-        }
     }
-    Ok(())
+    Ok(recorded)
 }
 
 /// What the delivery list can be filtered by.

@@ -49,9 +49,10 @@ pub(crate) async fn pass(state: &AppState) -> Result<(usize, usize), crate::ApiE
     .fetch_all(&state.store.read)
     .await?;
     let n = due.len();
-    // SQLite has one writer: advancing in parallel would only queue.
+    // On SQLite, tickets advanced at once are committed together (one sync); on PostgreSQL
+    // each takes a connection of the pool the requests use too.
     let parallel = match state.store.dialect {
-        Dialect::Sqlite => 1,
+        Dialect::Sqlite => 32,
         Dialect::Postgres => 4,
     };
     let advanced = futures_util::stream::iter(due)

@@ -11,12 +11,13 @@ use crate::engine::{
     self, Action, Engine, OpenTicket, Outcome, RecordedEvent, Ticket, TimelineRow, columns,
 };
 use crate::error::ApiError;
-use crate::store::{instant, millis, wakeup_millis};
+use crate::store::{ROWS_PER_INSERT, instant, millis, values, wakeup_millis};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
+use std::sync::Arc;
 
 /// How far ahead of the server's clock an opening or event may be dated (clocks differ a little).
 pub const FUTURE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
@@ -265,13 +266,18 @@ async fn write(
             .execute(&mut *conn)
             .await?;
     }
-    for (i, row) in change.rows.iter().enumerate() {
-        sqlx::query("INSERT INTO timeline (ticket_id, seq, row_json) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(timeline_at + i as i64)
-            .bind(serde_json::to_string(row)?)
-            .execute(&mut *conn)
-            .await?;
+    let mut seq = timeline_at;
+    for rows in change.rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO timeline (ticket_id, seq, row_json) VALUES {}",
+            values(rows.len(), 3)
+        );
+        let mut insert = sqlx::query(&sql);
+        for row in rows {
+            insert = insert.bind(id).bind(seq).bind(serde_json::to_string(row)?);
+            seq += 1;
+        }
+        insert.execute(&mut *conn).await?;
     }
     if !change.actions.is_empty() {
         crate::outbox::enqueue(conn, change.ticket, change.actions, change.now).await?;
@@ -306,29 +312,47 @@ pub async fn open(state: &AppState, body: Value) -> Result<(StatusCode, Value), 
     let line = engine::opening_line(&open, complainant.as_deref());
     let opened = with_retries!(open_once(state, &engine, &open, &line, &hash, now).await)?;
     match opened {
-        Some(view) => {
+        Some((view, actions)) => {
             state.metrics.opened.inc();
+            state.metrics.actions(&actions);
             Ok((StatusCode::CREATED, view))
         }
         None => Ok((StatusCode::OK, read(state, &open.id).await?)),
     }
 }
 
-/// One attempt at opening: the new ticket's view, or `None` when it exists from the same
-/// request.
+/// One attempt at opening: the new ticket's view and its actions, or `None` when it exists
+/// from the same request.
 async fn open_once(
     state: &AppState,
+    engine: &Arc<Engine>,
+    open: &OpenTicket,
+    line: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Value, Vec<Action>)>, Fail> {
+    let (sql, engine, open) =
+        (state.store.lock_ticket("open_hash", ""), engine.clone(), open.clone());
+    let (line, hash) = (line.to_string(), hash.to_string());
+    state
+        .store
+        .change(move |conn| {
+            Box::pin(async move { open_in(conn, &sql, &engine, &open, &line, &hash, now).await })
+        })
+        .await
+}
+
+async fn open_in(
+    tx: &mut AnyConnection,
+    lock: &str,
     engine: &Engine,
     open: &OpenTicket,
     line: &str,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Value>, Fail> {
-    let mut tx = state.store.write.begin().await?;
-    let existing: Option<(String,)> = sqlx::query_as(&state.store.lock_ticket("open_hash", ""))
-        .bind(&open.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+) -> Result<Option<(Value, Vec<Action>)>, Fail> {
+    let existing: Option<(String,)> =
+        sqlx::query_as(lock).bind(&open.id).fetch_optional(&mut *tx).await?;
     if let Some((existing,)) = existing {
         if existing == hash {
             return Ok(None);
@@ -341,7 +365,7 @@ async fn open_once(
     }
     let (ticket, outcome) = engine.open(open).map_err(|r| ApiError::rejected(&r))?;
     write(
-        &mut tx,
+        tx,
         None,
         hash,
         Change {
@@ -355,10 +379,10 @@ async fn open_once(
         },
     )
     .await?;
-    tx.commit().await?;
-    state.metrics.actions(&outcome.actions);
     let rows = outcome.rows.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(engine::ticket_view(engine, &ticket, rows, now).map_err(|r| ApiError::rejected(&r))?))
+    let view =
+        engine::ticket_view(engine, &ticket, rows, now).map_err(|r| ApiError::rejected(&r))?;
+    Ok(Some((view, outcome.actions)))
 }
 
 /// Applies an event: the engine's event JSON plus `"id"`, the event's id (`at` defaults to
@@ -381,13 +405,14 @@ pub async fn event(
     let event: RecordedEvent = serde_json::from_value(Value::Object(map))
         .map_err(|e| ApiError::bad_request(format!("not an event: {e}")))?;
     check_not_future(engine::event_at(&event), now)?;
-    let (status, body, fresh) =
+    let (status, body, fresh, actions) =
         with_retries!(event_once(state, ticket_id, &event_id, &event, &hash, now).await)?;
     state.metrics.event(status, fresh);
+    state.metrics.actions(&actions);
     if status.is_success() { Ok((status, body)) } else { Err(ApiError::stored(status, body)) }
 }
 
-/// One attempt at an event: status, body, and whether it was new (not a repeat).
+/// One attempt at an event: status, body, whether it was new (not a repeat), and its actions.
 async fn event_once(
     state: &AppState,
     ticket_id: &str,
@@ -395,11 +420,32 @@ async fn event_once(
     event: &RecordedEvent,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<(StatusCode, Value, bool), Fail> {
+) -> Result<(StatusCode, Value, bool, Vec<Action>), Fail> {
+    let state = state.clone();
+    let (ticket_id, event_id, event, hash) =
+        (ticket_id.to_string(), event_id.to_string(), event.clone(), hash.to_string());
+    let store = state.store.clone();
+    store
+        .change(move |conn| {
+            Box::pin(async move {
+                event_in(conn, &state, &ticket_id, &event_id, &event, &hash, now).await
+            })
+        })
+        .await
+}
+
+async fn event_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    ticket_id: &str,
+    event_id: &str,
+    event: &RecordedEvent,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(StatusCode, Value, bool, Vec<Action>), Fail> {
     let store = &state.store;
-    let mut tx = store.write.begin().await?;
     let Some(mut stored) =
-        read_stored(&mut tx, &store.lock_ticket(STORED_COLUMNS, ""), ticket_id, None).await?
+        read_stored(tx, &store.lock_ticket(STORED_COLUMNS, ""), ticket_id, None).await?
     else {
         return Err(ApiError::not_found(&format!("ticket `{ticket_id}`")).into());
     };
@@ -422,18 +468,20 @@ async fn event_once(
         }
         let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Ok((status, serde_json::from_str(&response)?, false));
+        return Ok((status, serde_json::from_str(&response)?, false, Vec::new()));
     }
     let c = columns(&stored.ticket);
     let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
-    let (status, body) = match engine.apply_recorded(&mut stored.ticket, event) {
-        Err(rejection) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, crate::engine::rejection_json(&rejection))
-        }
+    let (status, body, actions) = match engine.apply_recorded(&mut stored.ticket, event) {
+        Err(rejection) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::engine::rejection_json(&rejection),
+            Vec::new(),
+        ),
         Ok(outcome) => {
             let line = engine::event_line(ticket_id, event);
             write(
-                &mut tx,
+                tx,
                 Some(stored.counters),
                 "",
                 Change {
@@ -447,8 +495,7 @@ async fn event_once(
                 },
             )
             .await?;
-            state.metrics.actions(&outcome.actions);
-            (StatusCode::OK, outcome_json(&outcome, &stored.ticket)?)
+            (StatusCode::OK, outcome_json(&outcome, &stored.ticket)?, outcome.actions)
         }
     };
     sqlx::query(
@@ -463,8 +510,7 @@ async fn event_once(
     .bind(millis(now))
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok((status, body, true))
+    Ok((status, body, true, actions))
 }
 
 /// An outcome as an event's answer: the engine's outcome JSON and a summary of the ticket.
@@ -490,15 +536,38 @@ fn outcome_json(outcome: &Outcome, ticket: &Ticket) -> Result<Value, serde_json:
 /// Advances ticket `id` if it is due at `now` and no other instance holds it: fires every due
 /// ladder step, breach and obligation deadline at its own instant. True when it changed.
 pub async fn advance(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    with_retries!(advance_once(state, id, now).await)
+    let actions = with_retries!(advance_once(state, id, now).await)?;
+    if let Some(actions) = &actions {
+        state.metrics.actions(actions);
+        state.metrics.advanced.inc();
+    }
+    Ok(actions.is_some())
 }
 
-async fn advance_once(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<bool, Fail> {
+/// One attempt at advancing: the actions, or `None` when the ticket was not due or another
+/// instance holds it.
+async fn advance_once(
+    state: &AppState,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Action>>, Fail> {
+    let (state, id) = (state.clone(), id.to_string());
+    let store = state.store.clone();
+    store
+        .change(move |conn| Box::pin(async move { advance_in(conn, &state, &id, now).await }))
+        .await
+}
+
+async fn advance_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Action>>, Fail> {
     let store = &state.store;
-    let mut tx = store.write.begin().await?;
     let sql = store.lock_ticket_skip_locked(STORED_COLUMNS, " AND next_wakeup_ms <= $2");
-    let Some(mut stored) = read_stored(&mut tx, &sql, id, Some(millis(now))).await? else {
-        return Ok(false);
+    let Some(mut stored) = read_stored(tx, &sql, id, Some(millis(now))).await? else {
+        return Ok(None);
     };
     let c = columns(&stored.ticket);
     let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
@@ -509,7 +578,7 @@ async fn advance_once(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<
         ))
     })?;
     write(
-        &mut tx,
+        tx,
         Some(stored.counters),
         "",
         Change {
@@ -523,10 +592,7 @@ async fn advance_once(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<
         },
     )
     .await?;
-    tx.commit().await?;
-    state.metrics.actions(&outcome.actions);
-    state.metrics.advanced.inc();
-    Ok(true)
+    Ok(Some(outcome.actions))
 }
 
 /// A ticket with its timeline, clocks and next actions, as `GET /v1/tickets/{id}` shows it.
@@ -754,14 +820,33 @@ async fn migrate_once(
     state: &AppState,
     policy: &str,
     id: &str,
+    target: &Arc<Engine>,
+    recompute: bool,
+    dry_run: bool,
+) -> Result<Value, Fail> {
+    let (state, policy, id, target) =
+        (state.clone(), policy.to_string(), id.to_string(), target.clone());
+    let store = state.store.clone();
+    store
+        .change(move |conn| {
+            Box::pin(async move {
+                migrate_in(conn, &state, &policy, &id, &target, recompute, dry_run).await
+            })
+        })
+        .await
+}
+
+async fn migrate_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    policy: &str,
+    id: &str,
     target: &Engine,
     recompute: bool,
     dry_run: bool,
 ) -> Result<Value, Fail> {
     let store = &state.store;
-    let mut tx = store.write.begin().await?;
-    let Some(stored) =
-        read_stored(&mut tx, &store.lock_ticket(STORED_COLUMNS, ""), id, None).await?
+    let Some(stored) = read_stored(tx, &store.lock_ticket(STORED_COLUMNS, ""), id, None).await?
     else {
         return Ok(
             json!({"id": id, "refused": {"code": "not_found", "message": format!("ticket `{id}` does not exist")}}),
@@ -790,7 +875,7 @@ async fn migrate_once(
     }
     if !dry_run {
         write(
-            &mut tx,
+            tx,
             Some(stored.counters),
             "",
             Change {
@@ -804,7 +889,6 @@ async fn migrate_once(
             },
         )
         .await?;
-        tx.commit().await?;
     }
     Ok(result)
 }

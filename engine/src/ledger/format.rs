@@ -13,10 +13,21 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// One line of a ledger.
+/// One line of a ledger, as a host reads it back (its ledger export, say): the ticket and
+/// either its opening or one event.
+///
+/// ```
+/// use ombud_engine::ledger::LedgerLine;
+/// let line: LedgerLine = serde_json::from_str(
+///     r#"{"ticket":"T-1","open":{"at":"2026-02-13T17:30:00+08:00","fields":{"text":"fee"}}}"#,
+/// )?;
+/// let open = line.open.as_ref().map(|o| o.to_open_ticket(&line.ticket));
+/// assert_eq!(open.map(|o| o.id), Some("T-1".to_string()));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct LedgerLine {
+pub struct LedgerLine {
     /// The ticket the line belongs to (inline, no allocation, when 24 bytes or shorter).
     pub ticket: Text,
     /// Set on the ticket's first line: the opening.
@@ -46,8 +57,8 @@ impl LedgerLine {
         }
     }
 
-    /// The instant the line happened at (`None` when the line has no [`body`](Self::body)).
-    pub(super) fn at(&self) -> Option<DateTime<Utc>> {
+    /// The instant the line happened at (`None` when it has both or neither of `open` and `event`).
+    pub fn at(&self) -> Option<DateTime<Utc>> {
         match self.body()? {
             LineBody::Open(o) => Some(o.at),
             LineBody::Event(e) => Some(e.at),
@@ -66,9 +77,10 @@ impl LedgerLine {
 }
 
 /// The opening of a ticket in a ledger: [`OpenTicket`] without the id, plus who complained.
+/// Read through [`LedgerLine`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct LedgerOpen {
+pub struct LedgerOpen {
     /// When the complaint was received.
     #[serde(deserialize_with = "crate::timefmt::de_instant")]
     pub at: DateTime<Utc>,
@@ -83,7 +95,7 @@ pub(super) struct LedgerOpen {
 
 impl LedgerOpen {
     /// The engine's input for ticket `id`.
-    pub(super) fn to_open_ticket(&self, id: &str) -> OpenTicket {
+    pub fn to_open_ticket(&self, id: &str) -> OpenTicket {
         OpenTicket { id: id.to_string(), at: self.at, fields: self.fields.clone() }
     }
 

@@ -18,7 +18,7 @@ pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
     ledger_chains, ledger_tickets, verify_ticket,
 };
-pub use format::{event_line, opening_line};
+pub use format::{LedgerLine, LedgerOpen, event_line, opening_line};
 pub use generate::{GenerateOptions, GenerateStats, generate};
 pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
 pub use reader::{LineError, OnError, RawLine, RawLines};
