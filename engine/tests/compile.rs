@@ -17,7 +17,7 @@ fn reference_policy_compiles_to_the_five_steps() {
     };
     assert!(warnings.is_empty(), "{warnings:#?}");
     assert_eq!(p.id(), "service-complaints");
-    assert_eq!(p.version(), "2026.1");
+    assert_eq!(p.version(), "2026.2");
     assert_eq!(p.digest().len(), 64);
     assert_eq!(p.tiers(), ["frontline", "supervisor", "service_center", "management"]);
     assert_eq!(p.stage(p.start()).name, "intake");

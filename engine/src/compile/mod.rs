@@ -103,7 +103,7 @@ impl LadderId {
 /// use std::sync::Arc;
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
 /// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref())?;
-/// assert_eq!((policy.id(), policy.version()), ("service-complaints", "2026.1"));
+/// assert_eq!((policy.id(), policy.version()), ("service-complaints", "2026.2"));
 /// assert_eq!(policy.stage(policy.start()).name, "intake");
 /// let engine = Engine::new(Arc::new(policy));
 /// assert_eq!(engine.policy().calendar().id(), "cn-mainland");
@@ -165,7 +165,7 @@ impl CompiledPolicy {
     ///
     /// ```
     /// # let policy = ombud_engine::doc_support::reference_policy();
-    /// assert_eq!(policy.version(), "2026.1");
+    /// assert_eq!(policy.version(), "2026.2");
     /// ```
     pub fn version(&self) -> &str {
         &self.version
