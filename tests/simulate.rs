@@ -36,7 +36,13 @@ fn simulate_text_is_an_aligned_table_in_the_calendars_zone() {
     assert_eq!(header.find("KIND"), deadline.find("deadline"));
     assert!(out.contains("breach    handle"), "{out}");
     assert!(out.contains("Final state\n  stage handle  tier management  open"), "{out}");
-    assert!(out.contains("Next actions\n  resolved → feedback  by management"), "{out}");
+    assert!(
+        out.contains(
+            "Next actions\n  resolved → compensate  by management  (blocked: condition \
+             `compensation_awarded > 0.0` is false)\n  resolved → feedback  by management\n"
+        ),
+        "{out}"
+    );
     assert!(!out.contains('\x1b'), "no colour with NO_COLOR");
 }
 
