@@ -36,7 +36,13 @@ fn simulate_text_is_an_aligned_table_in_the_calendars_zone() {
     assert_eq!(header.find("KIND"), deadline.find("deadline"));
     assert!(out.contains("breach    handle"), "{out}");
     assert!(out.contains("Final state\n  stage handle  tier management  open"), "{out}");
-    assert!(out.contains("Next actions\n  resolved → feedback  by management"), "{out}");
+    assert!(
+        out.contains(
+            "Next actions\n  resolved → compensate  by management  (blocked: condition \
+             `compensation_awarded > 0.0` is false)\n  resolved → feedback  by management\n"
+        ),
+        "{out}"
+    );
     assert!(!out.contains('\x1b'), "no colour with NO_COLOR");
 }
 
@@ -83,7 +89,7 @@ fn simulate_policy_flag_overrides_the_scenarios_policy() {
         "examples/scenarios/general-fee-complaint-over-spring-festival.yaml",
     ]);
     assert_eq!(code, 0);
-    assert!(out.contains("policy service-complaints@2026.1-2wd"), "{out}");
+    assert!(out.contains("policy service-complaints@2026.2-2wd"), "{out}");
     assert!(out.contains("2 working days → due Wed 25 Feb 2026 24:00"), "{out}");
 }
 
@@ -194,7 +200,7 @@ fn diff_of_a_policy_with_itself_is_empty() {
     let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("0 of 21 scenarios changed (3 written for other policies skipped)"),
+        out.starts_with("0 of 24 scenarios changed (3 written for other policies skipped)"),
         "{out}"
     );
 }
@@ -221,9 +227,11 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert_eq!(
         changed,
         [
+            "compensation-decided-needs-voucher.yaml",
             "compensation-pay-first.yaml",
             "cross-department-joint-group.yaml",
             "disputed-result-loops-back.yaml",
+            "disputed-result-to-arbitration.yaml",
             "general-fee-complaint-over-spring-festival.yaml",
             "general-quality-complaint-on-time.yaml",
             "late-night-filing.yaml",
@@ -242,7 +250,7 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert!(out.contains("  + handle breach at Sat 10 Oct 2026 24:00"), "{out}");
     assert_eq!(
         out.lines().last(),
-        Some("13 of 21 scenarios changed (3 written for other policies skipped); breaches 7 → 11")
+        Some("15 of 24 scenarios changed (3 written for other policies skipped); breaches 7 → 11")
     );
 }
 

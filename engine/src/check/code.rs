@@ -79,6 +79,7 @@ codes! {
     E0410: "A derived value read before it is computed.",
     E0411: "An invalid calendar override.",
     E0412: "A condition that is not a boolean.",
+    E0420: "A comparison of values of different types.",
     E0500: "A calendar file that is not valid YAML.",
     E0501: "Unknown time zone.",
     E0502: "Overlapping periods or closures, or a make-up day listed twice.",
