@@ -72,8 +72,8 @@ fn timeline(args: &Args) -> Result<(Timeline, Option<String>), Problem> {
     run_scenario(&args.scenario, args.policy.as_deref())
 }
 
-/// Runs the scenario at `path` (under `policy` instead of its own, if given): its timeline and
-/// title.
+/// Runs the scenario at `path` (under `policy` instead of its own, if given), after checking it
+/// against its policy: its timeline and title.
 pub fn run_scenario(
     path: &Path,
     policy: Option<&Path>,
@@ -81,7 +81,9 @@ pub fn run_scenario(
     let scenario = scenario_files::read_scenario(path)?;
     let policy_path = scenario_files::policy_path(&scenario, path, policy)?;
     let policy = Policies::default().load(&policy_path)?;
-    Ok((simulate(&Engine::new(policy), &scenario)?, scenario.title))
+    let engine = Engine::new(policy);
+    scenario_files::check_against(&scenario, &engine)?;
+    Ok((simulate(&engine, &scenario)?, scenario.title))
 }
 
 fn kind_colour(kind: RowKind) -> &'static str {

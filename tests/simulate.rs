@@ -142,7 +142,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 3 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 7 failed"));
 }
 
 #[test]
@@ -173,6 +173,30 @@ fn scenario_diagnostics_are_located() {
             "4:7",
             "RFC 3339 instant with its offset",
         ),
+        (
+            "undeclared-event.yaml",
+            "error[E0612]: the policy does not declare event `decide`",
+            "5:34",
+            "did you mean `decided`?",
+        ),
+        (
+            "unknown-field.yaml",
+            "error[E0613]: the policy has no field `knid`",
+            "2:61",
+            "did you mean `kind`?",
+        ),
+        (
+            "wrong-type.yaml",
+            "error[E0614]: field `real_name` must be true or false, found a string",
+            "2:82",
+            "write it unquoted: `real_name: true`",
+        ),
+        (
+            "not-in-enum.yaml",
+            "error[E0615]: `accepted` is not a value of `decision`",
+            "5:57",
+            "`decision` is one of `受理`, `不予受理`",
+        ),
     ];
     for (file, message, at, hint) in cases {
         let path = format!("tests/fixtures/scenarios/broken/{file}");
@@ -182,6 +206,20 @@ fn scenario_diagnostics_are_located() {
         assert!(err.contains(&format!("--> {path}:{at}\n")), "{file}: {err}");
         assert!(err.contains(hint), "{file}: {err}");
     }
+}
+
+#[test]
+fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
+    // Without the check the undeclared event is only a refused row, and `closed: false` holds.
+    let file = "tests/fixtures/scenarios/broken/undeclared-event.yaml";
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with(&format!("FAIL {file}\n  error[E0612]")), "{out}");
+    let (_, out, _) = ombud(&["test", "tests/fixtures/scenarios/broken/wrong-type.yaml"]);
+    assert!(out.contains("wrong-type.yaml:5:44\n"), "both mistakes, each located: {out}");
+    // A refusal the scenario expects is not a mistake.
+    let (code, out, _) = ombud(&["test", "examples/scenarios/rejected-bad-field-data.yaml"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
