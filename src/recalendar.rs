@@ -112,11 +112,7 @@ pub fn run(args: Args) -> ExitCode {
     let confirmed = updates.iter().filter(|u| u.was_provisional && !u.moved()).count();
     let moved = updates.iter().filter(|u| u.was_provisional && u.moved()).count();
     let corrected = updates.iter().filter(|u| !u.was_provisional && u.moved()).count();
-    let largest = updates
-        .iter()
-        .map(|u| u.moved_working_days)
-        .max_by_key(|m| m.abs())
-        .unwrap_or(0);
+    let largest = updates.iter().map(|u| u.moved_working_days).max_by_key(|m| m.abs()).unwrap_or(0);
     match args.format {
         Format::Json => {
             let summary = Summary {

@@ -41,7 +41,10 @@ fn a_provisional_deadline_moves_its_steps_move_and_nothing_else_changes() {
     assert!(!c.provisional);
     assert_eq!(updates.len(), 1);
     let u = &updates[0];
-    assert_eq!((u.old, u.new, u.moved_working_days), (before.clock().unwrap().deadline, c.deadline, 3));
+    assert_eq!(
+        (u.old, u.new, u.moved_working_days),
+        (before.clock().unwrap().deadline, c.deadline, 3)
+    );
     let row = &outcome.rows[0];
     assert_eq!(row.kind, RowKind::Recalendared);
     assert_eq!(
@@ -53,11 +56,17 @@ fn a_provisional_deadline_moves_its_steps_move_and_nothing_else_changes() {
     // The escalation a working day after the deadline re-places with it: the end of Wed 17 Feb.
     let why = u.explanation.as_ref().unwrap();
     assert_eq!(why.steps[1].at.to_utc(), t("2027-02-18T00:00:00+08:00"));
-    assert!(why.to_string().contains("Fri 5 – Fri 12 Feb 2027     Spring Festival 春节, holiday"), "{why}");
+    assert!(
+        why.to_string().contains("Fri 5 – Fri 12 Feb 2027     Spring Festival 春节, holiday"),
+        "{why}"
+    );
     // The audit chain records the update, and verifies.
     let last = ticket.history().last().unwrap();
     let AuditEntry::Calendar(record) = &last.entry else { panic!("a calendar record") };
-    assert_eq!((record.calendar.as_str(), record.clocks.as_slice()), ("cn-mainland-2027-fixture", &["handle".to_string()][..]));
+    assert_eq!(
+        (record.calendar.as_str(), record.clocks.as_slice()),
+        ("cn-mainland-2027-fixture", &["handle".to_string()][..])
+    );
     assert!(verify_ticket(&ticket).problem.is_none());
     // Nothing else changed: the same ticket but for the clock's deadline, total and mark, the
     // ticket's clock, the history and its head.
@@ -70,7 +79,10 @@ fn a_provisional_deadline_moves_its_steps_move_and_nothing_else_changes() {
     };
     assert_eq!(strip(&ticket), strip(&before));
     let (c0, c1) = (before.clock().unwrap(), ticket.clock().unwrap());
-    assert_eq!((c0.started, c0.budget, c0.fired, c0.breached), (c1.started, c1.budget, c1.fired, c1.breached));
+    assert_eq!(
+        (c0.started, c0.budget, c0.fired, c0.breached),
+        (c1.started, c1.budget, c1.fired, c1.breached)
+    );
     // The ticket runs on under the new engine; the 50 % flag falls on the new clock.
     let next = new.next_wakeup(&ticket).unwrap().unwrap();
     assert_eq!(next, why.steps[0].at.to_utc());
@@ -85,14 +97,18 @@ fn a_deadline_the_new_data_leaves_in_place_is_confirmed_and_a_covered_one_is_not
     assert!(ticket.clock().unwrap().provisional);
     let at = t("2026-12-31T12:00:00+08:00");
     let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at).unwrap();
-    assert_eq!((updates[0].old, updates[0].new), (t("2027-01-12T00:00:00+08:00"), t("2027-01-12T00:00:00+08:00")));
+    assert_eq!(
+        (updates[0].old, updates[0].new),
+        (t("2027-01-12T00:00:00+08:00"), t("2027-01-12T00:00:00+08:00"))
+    );
     assert!(!ticket.clock().unwrap().provisional);
     assert!(outcome.rows[0].detail.starts_with("`handle` confirmed: due Mon 11 Jan 2027 24:00"));
     // 3 working days from Mon 21 Dec end Thu 24 Dec, inside the old data: nothing to do.
     let mut covered = open(&old, "2026-12-21T10:00:00+08:00", json!({"lane": "short"}));
     let before = covered.clone();
-    let (outcome, updates) =
-        new.recalendar(&mut covered, old.policy().calendar(), t("2026-12-22T10:00:00+08:00")).unwrap();
+    let (outcome, updates) = new
+        .recalendar(&mut covered, old.policy().calendar(), t("2026-12-22T10:00:00+08:00"))
+        .unwrap();
     assert!(updates.is_empty() && outcome.rows.is_empty());
     assert_eq!(covered.history(), before.history());
 }
@@ -104,8 +120,9 @@ fn a_paused_clock_keeps_its_remaining_working_time() {
     let mut ticket = open(&old, "2026-12-28T10:00:00+08:00", json!({}));
     old.apply(&mut ticket, &ev("wait", "2026-12-29T10:00:00+08:00")).unwrap();
     let remaining = ticket.clock().unwrap().paused.as_ref().unwrap().remaining;
-    let (_, updates) =
-        new.recalendar(&mut ticket, old.policy().calendar(), t("2026-12-31T12:00:00+08:00")).unwrap();
+    let (_, updates) = new
+        .recalendar(&mut ticket, old.policy().calendar(), t("2026-12-31T12:00:00+08:00"))
+        .unwrap();
     assert_eq!(updates.len(), 1);
     // The budget counted from the start is 14h of Mon 28 Dec and 7 working days on both
     // calendars; paused Tue 29 Dec 10:00 after 24h, 158h remain. Resumed Mon 4 Jan 2027 09:00

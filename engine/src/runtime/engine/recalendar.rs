@@ -10,6 +10,9 @@ use crate::runtime::{
 };
 use chrono::{DateTime, Utc};
 
+/// A pause of a clock: from, to (`None`: paused now), how it resumed.
+type PauseSpan = (DateTime<Utc>, Option<DateTime<Utc>>, ResumeMode);
+
 /// A clock's deadline, total and remaining paused time as a calendar gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Counted {
@@ -161,7 +164,8 @@ impl Engine {
             };
             let mut detail = verdict;
             if self.text {
-                let covered = cal.covered_until().map(|d| format!(", data to {d}")).unwrap_or_default();
+                let covered =
+                    cal.covered_until().map(|d| format!(", data to {d}")).unwrap_or_default();
                 detail = Text::from(format!("{detail} on calendar {}{covered}", cal.id()));
                 if new.provisional {
                     detail = Text::from(format!("{detail} (still provisional)"));
@@ -216,11 +220,7 @@ impl Engine {
 
     /// The pauses of clock `c` since its start, as (from, to, how it resumed); `to` is `None`
     /// for the pause it is in now.
-    fn pause_spans(
-        &self,
-        ticket: &Ticket,
-        c: &StageClock,
-    ) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>, ResumeMode)> {
+    fn pause_spans(&self, ticket: &Ticket, c: &StageClock) -> Vec<PauseSpan> {
         let p = &*self.policy;
         let mut spans = Vec::new();
         let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
@@ -230,7 +230,9 @@ impl Engine {
                 continue;
             }
             match open {
-                None => open = p.pauses.iter().find(|r| r.on == e.event.as_str()).map(|r| (e.at, r)),
+                None => {
+                    open = p.pauses.iter().find(|r| r.on == e.event.as_str()).map(|r| (e.at, r))
+                }
                 Some((since, rule)) if rule.resume_on == e.event.as_str() => {
                     spans.push((since, Some(e.at), rule.resume));
                     open = None;
@@ -247,11 +249,7 @@ impl Engine {
 
 /// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
 /// the remaining time.
-fn count_stage(
-    cal: &Calendar,
-    c: &StageClock,
-    pauses: &[(DateTime<Utc>, Option<DateTime<Utc>>, ResumeMode)],
-) -> Counted {
+fn count_stage(cal: &Calendar, c: &StageClock, pauses: &[PauseSpan]) -> Counted {
     let working = Run::is_working(&c.budget);
     let scale = |t: DateTime<Utc>| if working { cal.working_clock(t) } else { t.timestamp() };
     let at_scale = |v: i64| {
