@@ -138,7 +138,7 @@ pub fn columns(ticket: &Ticket) -> Columns {
             consider(c.deadline, c.provisional);
         }
         for (_, o) in ticket.obligations().iter().filter(|(_, o)| o.done.is_none()) {
-            consider(o.deadline, o.provisional);
+            consider(o.clock.deadline, o.clock.provisional);
         }
     }
     Columns {
@@ -399,9 +399,8 @@ pub fn explain_clock(
             (clock.started, clock.budget, clock.deadline)
         }
         "obligation" => {
-            let state = ticket.obligations().get(name)?;
-            let def = policy.obligations().iter().find(|o| o.name == name)?;
-            (state.started, def.due, state.deadline)
+            let clock = &ticket.obligations().get(name)?.clock;
+            (clock.started, clock.budget, clock.deadline)
         }
         _ => return None,
     };
