@@ -26,6 +26,7 @@ pub(crate) mod graph;
 pub(crate) mod ladder;
 pub(crate) mod names;
 pub(crate) mod scan;
+pub(crate) mod types;
 
 pub use code::DiagnosticCode;
 pub use confusables::is_invisible;

@@ -5,6 +5,7 @@ mod audit;
 mod common;
 mod deadlines;
 mod events;
+mod explain;
 mod extensions;
 mod groups_obligations_pauses;
 mod ladders;

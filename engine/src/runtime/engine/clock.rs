@@ -242,11 +242,16 @@ impl<'e> Run<'e> {
             (DueKind::Breach, ClockRef::Stage) => {
                 let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
+                let (budget, deadline) = (c.budget, c.deadline);
+                // What the stage still waits for, and who holds it, as the explanation says.
+                let missing = match self.engine.text {
+                    true => self.engine.breach_explanation(ticket, deadline).what_was_missing(),
+                    false => String::new(),
+                };
                 let detail = detail!(
                     self,
-                    "`{name}` overdue: {} ran out {}",
-                    c.budget,
-                    self.human(c.deadline)
+                    "`{name}` overdue: {budget} ran out {}{missing}",
+                    self.human(deadline)
                 );
                 ticket.stats.breaches += 1;
                 let tier = ticket.tier.clone();
@@ -257,10 +262,16 @@ impl<'e> Run<'e> {
                 let ob = &p.obligations[i];
                 let c = self.clock_mut(ticket, due.clock).expect("an open obligation");
                 c.breached = true;
-                let budget = c.budget;
+                let (budget, deadline) = (c.budget, c.deadline);
                 ticket.stats.breaches += 1;
                 let owner = Some(p.tier(ob.owner));
-                let detail = detail!(self, "obligation `{name}` overdue: {budget} ran out");
+                let detail = detail!(
+                    self,
+                    "obligation `{name}` overdue: {budget} ran out {}: waiting for `{}`; held by {}",
+                    self.human(deadline),
+                    ob.done_on,
+                    p.tier(ob.owner)
+                );
                 self.row(at, RowKind::Breach, Some(name), owner, detail);
                 self.action(at, ActionKind::Breach, name, owner, None);
             }
