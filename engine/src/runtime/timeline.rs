@@ -49,6 +49,8 @@ pub enum RowKind {
     Group,
     /// The ticket reached a terminal stage.
     Closed,
+    /// A calendar update confirmed or moved a clock's deadline: the row's `due` is the deadline.
+    Recalendared,
 }
 
 impl RowKind {
@@ -78,6 +80,7 @@ impl RowKind {
             RowKind::Extended => "extended",
             RowKind::Group => "group",
             RowKind::Closed => "closed",
+            RowKind::Recalendared => "recalendared",
         }
     }
 }

@@ -11,4 +11,5 @@ mod groups_obligations_pauses;
 mod ladders;
 mod migration;
 mod opening;
+mod recalendar;
 mod reference;
