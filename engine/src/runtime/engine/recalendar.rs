@@ -5,8 +5,8 @@ use super::{Engine, Run, append_audit};
 use crate::calendar::Calendar;
 use crate::compile::ResumeMode;
 use crate::runtime::{
-    AuditEntry, CalendarRecord, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Clock,
-    Text, Ticket, TimelineRow,
+    AuditEntry, CalendarRecord, Clock, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text,
+    Ticket, TimelineRow,
 };
 use chrono::{DateTime, Utc};
 
