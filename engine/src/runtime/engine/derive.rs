@@ -285,18 +285,30 @@ pub(super) fn searchable_text(
 
 #[cfg(test)]
 mod tests {
-    use super::Keywords;
-    use crate::compile::{DeriveDef, DeriveRule};
+    use super::{Keywords, SearchText};
+    use crate::compile::{DeriveDef, DeriveRule, FieldDef, FieldType};
+    use crate::keywords::Words;
     use proptest::prelude::*;
 
     fn word() -> impl Strategy<Value = String> {
-        prop::collection::vec(prop::sample::select(vec!["a", "b", "危", "B"]), 0..4)
+        prop::collection::vec(prop::sample::select(vec!["危", "险", "漏"]), 0..4)
             .prop_map(|parts| parts.concat())
     }
 
+    /// The text of one string field `text`.
+    fn one_field(text: &str) -> SearchText {
+        let raw = format!("{}\n", text.to_lowercase());
+        let mut t = SearchText { raw_ends: vec![(raw.len(), 0)], raw, ..SearchText::default() };
+        t.stems.push(' ');
+        Words::default().push_stems(&text.to_lowercase(), &mut t.stems);
+        t.stems.push('\n');
+        t.stem_ends.push((t.stems.len(), 0));
+        t
+    }
+
     proptest! {
-        /// One pass over the text finds, for every rule, the same keyword as searching for each
-        /// keyword in turn: the first in the rule's list that the text contains.
+        /// One pass over the text finds, for every rule, the same CJK keyword as searching for
+        /// each keyword in turn: the first in the rule's list that the text contains.
         #[test]
         fn one_pass_finds_the_first_keyword_of_each_rule(
             rules in prop::collection::vec(prop::collection::vec(word(), 0..4), 1..5),
@@ -306,15 +318,21 @@ mod tests {
                 name: "x".into(),
                 rules: rules
                     .iter()
-                    .map(|k| DeriveRule { value: serde_json::Value::Null, keywords: k.clone(), when: None })
+                    .map(|k| DeriveRule {
+                        value: serde_json::Value::Null,
+                        keywords: k.clone(),
+                        unless: Vec::new(),
+                        within: Vec::new(),
+                        when: None,
+                    })
                     .collect(),
             };
-            let text = text.to_lowercase();
+            let fields = [FieldDef { name: "text".into(), ty: FieldType::String, default: None }];
             let expected: Vec<Option<usize>> = rules
                 .iter()
-                .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
+                .map(|ks| ks.iter().position(|k| text.contains(k.as_str())))
                 .collect();
-            prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
+            prop_assert_eq!(Keywords::new(&def, &fields).hits(&one_field(&text)).first, expected);
         }
     }
 }
