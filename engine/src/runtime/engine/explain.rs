@@ -110,11 +110,12 @@ impl Engine {
         } else {
             ClockState::Running
         };
-        let breach = (c.breached && st.done.is_none()).then(|| BreachExplanation {
+        // A breach stays part of the explanation after a late discharge, with nothing missing.
+        let breach = c.breached.then(|| BreachExplanation {
             deadline: c.deadline.with_timezone(&tz),
             tier: tier.clone(),
             assignee: None,
-            waiting_for: vec![ob.done_on.clone()],
+            waiting_for: if st.done.is_none() { vec![ob.done_on.clone()] } else { Vec::new() },
             missing_artifacts: Vec::new(),
             pending_members: Vec::new(),
         });
