@@ -36,6 +36,8 @@ pub struct Calendars {
     pub by_id: HashMap<String, (String, SharedCalendar)>,
     /// By the bundled id it stands in for: the latest deployed that extends it.
     pub current: HashMap<String, SharedCalendar>,
+    /// Counts the changes, so an engine compiled on calendars that changed meanwhile is not kept.
+    generation: u64,
 }
 
 /// What deploying a policy did.
@@ -118,7 +120,7 @@ impl Policies {
         by: &str,
     ) -> Result<Deployed, DeployError> {
         let (name_owned, text_owned) = (name.to_string(), text.to_string());
-        let stand_ins = self.stand_ins();
+        let (generation, stand_ins) = self.stand_ins();
         let compiled = tokio::task::spawn_blocking(move || {
             compile_policy_on(&name_owned, &text_owned, None, &stand_ins)
         })
@@ -164,7 +166,10 @@ impl Policies {
                 }
             }
         };
-        if let Ok(mut engines) = self.engines.write() {
+        if let Ok(calendars) = self.calendars.read()
+            && calendars.generation == generation
+            && let Ok(mut engines) = self.engines.write()
+        {
             engines.insert((id.clone(), version.clone()), engine);
         }
         Ok(Deployed { policy: id, version, digest, created, warnings })
@@ -186,8 +191,14 @@ impl Policies {
         if let Some(e) = self.engines.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(e);
         }
-        let engine = self.compile_stored(db, id, version, self.stand_ins()).await?;
-        if let Ok(mut engines) = self.engines.write() {
+        let (generation, stand_ins) = self.stand_ins();
+        let engine = self.compile_stored(db, id, version, stand_ins).await?;
+        // Kept only when no calendar update was deployed meanwhile (the lock on the calendars
+        // is held while inserting, so a deploy waits for it and then clears it).
+        if let Ok(calendars) = self.calendars.read()
+            && calendars.generation == generation
+            && let Ok(mut engines) = self.engines.write()
+        {
             engines.insert(key, engine.clone());
         }
         Ok(engine)
@@ -219,9 +230,10 @@ impl Policies {
         Ok(engine)
     }
 
-    /// The current calendar updates, by the bundled id each stands in for.
-    fn stand_ins(&self) -> HashMap<String, SharedCalendar> {
-        self.calendars.read().map(|c| c.current.clone()).unwrap_or_default()
+    /// The current calendar updates, by the bundled id each stands in for, and their
+    /// generation.
+    fn stand_ins(&self) -> (u64, HashMap<String, SharedCalendar>) {
+        self.calendars.read().map(|c| (c.generation, c.current.clone())).unwrap_or_default()
     }
 
     /// The deployed calendar updates.
@@ -233,10 +245,11 @@ impl Policies {
     /// the current ones.
     pub fn set_calendars(&self, calendars: Calendars) {
         if let Ok(mut c) = self.calendars.write() {
-            *c = calendars;
-        }
-        if let Ok(mut engines) = self.engines.write() {
-            engines.clear();
+            let generation = c.generation + 1;
+            *c = Calendars { generation, ..calendars };
+            if let Ok(mut engines) = self.engines.write() {
+                engines.clear();
+            }
         }
     }
 
