@@ -34,3 +34,16 @@ fn notice_with_an_unclosed_bracket_points_at_the_whole_bracket() {
     assert_eq!(&text[e.span.offset..e.span.offset + e.span.len], "（");
     surfaces::notice_text(text.as_bytes());
 }
+
+/// A clause the reader could not read that starts with a full-width comma was pointed at with
+/// the comma's first byte: a span inside a character.
+#[test]
+fn notice_with_an_empty_clause_points_at_the_whole_comma() {
+    let text = "国务院办公厅关于2026年部分节假日安排的通知\n一、元旦：1月1日（周四）放假，，共1天。\n\
+                国务院办公厅\n2025年11月4日\n";
+    let errors = Notice::read("2026.txt", text).unwrap_err();
+    let e = &errors[0];
+    assert_eq!((e.code.as_str(), e.span.line, e.span.column), ("E0520", 2, 17));
+    assert_eq!(&text[e.span.offset..e.span.offset + e.span.len], "，");
+    surfaces::notice_text(text.as_bytes());
+}

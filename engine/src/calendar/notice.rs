@@ -206,8 +206,11 @@ impl<'t> Scan<'t> {
     /// The place of what follows, up to the next comma or the end, for messages.
     fn clause(&mut self) -> (usize, usize) {
         self.skip_ws();
-        let len = self.rest().find(is_comma).unwrap_or(self.rest().len());
-        (self.pos, len.max(1).min(self.rest().len()))
+        let rest = self.rest();
+        let len = rest.find(is_comma).unwrap_or(rest.len());
+        // An empty clause, a comma at once, is the comma: the whole character.
+        let len = if len == 0 { rest.chars().next().map_or(0, char::len_utf8) } else { len };
+        (self.pos, len)
     }
 }
 
