@@ -8,7 +8,7 @@ use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
 use crate::check::types::{Kind, mismatches};
-use crate::check::{Diagnostic, Source, Span, conditions, ladder};
+use crate::check::{Diagnostic, Source, Span, conditions, keywords, ladder};
 use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
 use crate::yaml::{Node, NodeKind, value_span};
@@ -29,6 +29,8 @@ pub(super) struct Compiler<'t> {
     kinds: BTreeMap<String, Kind>,
     /// `tiers:` is present but malformed: don't report every tier reference as unknown.
     quiet_tiers: bool,
+    /// A calendar standing in for the one the policy names (its overrides still apply).
+    pub(super) stand_in: Option<Arc<Calendar>>,
 }
 
 fn sample(ty: &FieldType) -> Value {
@@ -84,6 +86,7 @@ impl<'t> Compiler<'t> {
             enums: BTreeMap::new(),
             kinds: BTreeMap::new(),
             quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
+            stand_in: None,
         }
     }
 
@@ -330,7 +333,11 @@ impl<'t> Compiler<'t> {
                         .with_hint("move the rule without `keywords`/`when` to the end"),
                     );
                 }
-                if r.keywords.is_empty() && r.when.is_none() && unconditional.is_none() {
+                if r.keywords.is_empty()
+                    && r.unless.is_empty()
+                    && r.when.is_none()
+                    && unconditional.is_none()
+                {
                     unconditional = Some(r.span);
                 }
                 if let (Some(f), Some(v)) = (declared, &r.value) {
@@ -343,9 +350,27 @@ impl<'t> Compiler<'t> {
                 if let Some(w) = &r.when {
                     self.diags.extend(conditions::derive_order(self.text, &doc.derive, di, w));
                 }
+                for f in &r.within {
+                    let searchable: Vec<String> = fields
+                        .iter()
+                        .filter(|f| matches!(f.ty, FieldType::String | FieldType::List))
+                        .map(|f| f.name.clone())
+                        .collect();
+                    if !searchable.contains(&f.value) {
+                        self.push(unknown(
+                            DiagnosticCode::E0203,
+                            "string or list field",
+                            f,
+                            &searchable,
+                        ));
+                    }
+                }
+                self.diags.extend(keywords::changed_meaning(&d.name.value, r, fields));
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
+                    unless: r.unless.iter().map(|k| k.value.clone()).collect(),
+                    within: r.within.iter().map(|k| k.value.clone()).collect(),
                     when,
                 });
             }
@@ -483,7 +508,11 @@ impl<'t> Compiler<'t> {
 
     fn calendar(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<Arc<Calendar>> {
         let spec = doc.calendar.as_ref()?;
-        let cal = match Calendar::resolve(&spec.id.value, base_dir) {
+        let resolved = match self.stand_in.clone() {
+            Some(c) => Ok(c),
+            None => Calendar::resolve(&spec.id.value, base_dir),
+        };
+        let cal = match resolved {
             Ok(c) => c,
             Err(ds) => {
                 self.unresolved_calendar(&spec.id, ds);
