@@ -100,8 +100,9 @@ pub fn replay<R: BufRead>(
                 batch.push(item);
                 if batch.items.len() >= BATCH {
                     let full = std::mem::replace(batch, Batch::new());
-                    if let Some(tx) = senders.get(slot) {
-                        let _ = tx.send(full);
+                    // A worker that is gone has failed: reading on is of no use.
+                    if senders.get(slot).is_none_or(|tx| tx.send(full).is_err()) {
+                        break;
                     }
                 }
             }
@@ -111,8 +112,8 @@ pub fn replay<R: BufRead>(
                 }
             }
             drop(senders);
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        })
+            join_all(handles)
+        })?
     };
     if let Some(e) = io_error {
         return Err(ReplayError::Io(e));
@@ -134,10 +135,34 @@ pub fn replay<R: BufRead>(
         std::thread::scope(|s| {
             let handles: Vec<_> =
                 workers.into_iter().map(|w| s.spawn(move || w.finish(end))).collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        })
+            join_all(handles)
+        })?
     };
     Ok(merge(engines, outputs, lines, end))
+}
+
+/// What every worker thread returned; a thread that panicked fails the whole replay, since
+/// figures without its tickets would be wrong.
+fn join_all<T>(handles: Vec<std::thread::ScopedJoinHandle<'_, T>>) -> Result<Vec<T>, ReplayError> {
+    let mut out = Vec::with_capacity(handles.len());
+    let mut failure = None;
+    for h in handles {
+        match h.join() {
+            Ok(t) => out.push(t),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "it panicked".to_string());
+                failure.get_or_insert(why);
+            }
+        }
+    }
+    match failure {
+        Some(why) => Err(ReplayError::Worker(why)),
+        None => Ok(out),
+    }
 }
 
 /// Lines on their way to one worker: their text in one buffer, so that a line costs no
@@ -193,4 +218,24 @@ fn partition(id: &str, threads: usize) -> usize {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     (h % threads as u64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker thread that fails makes the replay an error, whatever the others returned: no
+    /// figures are made from part of the tickets.
+    #[test]
+    fn a_failed_worker_fails_the_replay() {
+        let joined = std::thread::scope(|s| {
+            let fine = s.spawn(|| 1);
+            let failed = s.spawn(|| -> i32 { std::panic::panic_any("worker 2 gave up") });
+            join_all(vec![fine, failed])
+        });
+        let Err(ReplayError::Worker(why)) = joined else { panic!("a worker failed: {joined:?}") };
+        assert_eq!(why, "worker 2 gave up");
+        let joined = std::thread::scope(|s| join_all(vec![s.spawn(|| 1), s.spawn(|| 2)]));
+        assert_eq!(joined.ok(), Some(vec![1, 2]));
+    }
 }

@@ -91,6 +91,10 @@ pub enum ReplayError {
     /// A malformed line under `--on-error fail` (the first one in the file).
     #[error("{0}")]
     Malformed(LineError),
+    /// A worker thread failed (a defect of the engine, which it reports as a panic): there are no
+    /// figures, since they would leave out its tickets.
+    #[error("a replay worker failed: {0}")]
+    Worker(String),
 }
 
 /// Everything a replay found.
