@@ -405,7 +405,8 @@ pub fn explain_clock(
         }
         _ => return None,
     };
-    let derivation = policy.calendar().explain(start, budget);
+    // A limit that ends after 9999 has no derivation; the engine never writes such a clock.
+    let derivation = policy.calendar().explain(start, budget).ok()?;
     let counted = derivation.result().at;
     Some(ClockExplanation {
         text: derivation.to_string(),

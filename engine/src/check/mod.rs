@@ -25,6 +25,7 @@ mod diagnostic;
 pub(crate) mod graph;
 pub(crate) mod ladder;
 pub(crate) mod names;
+pub(crate) mod reach;
 pub(crate) mod scan;
 
 pub use code::DiagnosticCode;

@@ -9,4 +9,5 @@ mod groups_obligations_pauses;
 mod ladders;
 mod migration;
 mod opening;
+mod range;
 mod reference;

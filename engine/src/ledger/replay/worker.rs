@@ -405,8 +405,14 @@ impl<'e> Worker<'e> {
                 let runs = self.engines.iter().zip(l.runs.iter_mut()).zip(self.acc.iter_mut());
                 for ((engine, run), acc) in runs {
                     let Some(ticket) = run.ticket.as_mut() else { continue };
-                    if let Ok(outcome) = engine.advance(ticket, end) {
-                        observe(engine, run, Some(acc), outcome, comparing);
+                    match engine.advance(ticket, end) {
+                        Ok(outcome) => observe(engine, run, Some(acc), outcome, comparing),
+                        // The ledger's end cannot be reached (a ladder step of a stored ticket
+                        // after 9999): counted with the refusals, under its code.
+                        Err(err) => {
+                            acc.f.rejected += 1;
+                            *acc.f.rejected_by_code.entry(err.code().to_string()).or_default() += 1;
+                        }
                     }
                 }
                 self.compare_call(&mut l, 0);

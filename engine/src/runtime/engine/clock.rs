@@ -3,11 +3,69 @@
 
 use super::Run;
 use super::stage::hand_over;
-use crate::compile::{LadderAction, StepAt, TierTarget};
+use crate::calendar::{Calendar, OutOfRange, kept};
+use crate::compile::{LadderAction, LadderStep, StepAt, TierTarget};
 use crate::policy::Duration;
 use crate::runtime::{ActionKind, Mark, RowKind, StageClock, Text, Ticket};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Write as _;
+
+/// Position of `t` on a clock's scale: working seconds on `cal` for a working-time budget, else
+/// wall seconds.
+pub(crate) fn scale(cal: &Calendar, working: bool, t: DateTime<Utc>) -> i64 {
+    if working { cal.working_clock(t) } else { t.timestamp() }
+}
+
+/// The instant at position `v` of a clock's scale; `None` outside the instants the engine keeps.
+fn at_scale(cal: &Calendar, working: bool, v: i64) -> Option<DateTime<Utc>> {
+    if working { cal.at_working_clock(v) } else { kept(v) }
+}
+
+/// When ladder step `at` falls on clock `c`, before the stage's entry or not; `None` when that
+/// instant lies after 9999-12-31T23:59:59Z, the last instant the engine keeps. A step before the
+/// deadline too far back to be represented lies before any entry, so it is the earliest instant.
+pub(crate) fn step_instant(cal: &Calendar, c: &StageClock, at: &StepAt) -> Option<DateTime<Utc>> {
+    let working = matches!(c.budget, Duration::WorkingDays(_) | Duration::WorkingHours { .. });
+    let earliest = DateTime::<Utc>::MIN_UTC;
+    let moved = |d: Option<TimeDelta>, before: bool| {
+        let t = d.and_then(|d| {
+            if before { c.deadline.checked_sub_signed(d) } else { c.deadline.checked_add_signed(d) }
+        });
+        match t.and_then(|t| kept(t.timestamp()).map(|_| t)) {
+            Some(t) => Some(t),
+            None if before => Some(earliest),
+            None => None,
+        }
+    };
+    match *at {
+        StepAt::Percent(p) => {
+            // From the deadline back by the share of the budget not yet used (forward past 100 %).
+            let back = ((1.0 - p / 100.0) * c.total as f64).round();
+            if !back.is_finite() || back.abs() >= 9.0e18 {
+                return None;
+            }
+            let v = scale(cal, working, c.deadline).checked_sub(back as i64)?;
+            at_scale(cal, working, v)
+        }
+        StepAt::Offset { before, by } => match by {
+            Duration::WorkingDays(n) if before => {
+                Some(cal.working_days_before(c.deadline, n).unwrap_or(earliest))
+            }
+            Duration::WorkingDays(n) => cal.working_days_after(c.deadline, n),
+            Duration::WorkingHours { minutes } => {
+                let d = i64::from(minutes) * 60;
+                let w = cal.working_clock(c.deadline);
+                if before {
+                    Some(cal.at_working_clock(w - d).unwrap_or(earliest))
+                } else {
+                    cal.at_working_clock(w + d)
+                }
+            }
+            Duration::Wall { seconds } => moved(TimeDelta::try_seconds(seconds), before),
+            Duration::CalendarDays(n) => moved(TimeDelta::try_days(i64::from(n)), before),
+        },
+    }
+}
 
 /// A due item on a ticket's clocks, as [`Run::earliest_due`] found it: the running stage clock
 /// (its breach, step `i` of the stage's ladder) or obligation `i` of the policy, open on the ticket.
@@ -28,17 +86,7 @@ impl<'e> Run<'e> {
 
     /// Position on the clock's scale (working or wall seconds).
     pub(super) fn scale(&self, working: bool, t: DateTime<Utc>) -> i64 {
-        if working { self.policy().calendar.working_clock(t) } else { t.timestamp() }
-    }
-
-    /// The instant at position `v` of the clock's scale. Like the calendar's working clock, it
-    /// saturates at the end of chrono's range: a deadline beyond it never falls due.
-    pub(super) fn at_scale(&self, working: bool, v: i64) -> DateTime<Utc> {
-        if working {
-            self.policy().calendar.at_working_clock(v)
-        } else {
-            DateTime::from_timestamp(v, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
-        }
+        scale(&self.policy().calendar, working, t)
     }
 
     pub(super) fn used_share(&self, c: &StageClock, now: DateTime<Utc>) -> f64 {
@@ -54,38 +102,21 @@ impl<'e> Run<'e> {
 
     /// When a ladder step falls on clock `c`. A step that would fall before the stage was
     /// entered (`deadline - 2h` on a 30-minute stage) falls at the entry, not in the past.
-    pub(super) fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+    pub(super) fn step_time(&self, c: &StageClock, step: &LadderStep) -> DateTime<Utc> {
         self.step_offset(c, step).max(c.started)
     }
 
-    /// When a ladder step falls on clock `c`, before the entry or not.
-    pub(super) fn step_offset(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+    /// When a ladder step falls on clock `c`, before the entry or not. A step after the last
+    /// instant the engine keeps refuses the call (and stands at that end meanwhile, so that
+    /// nothing fires at it).
+    pub(super) fn step_offset(&self, c: &StageClock, step: &LadderStep) -> DateTime<Utc> {
         let cal = &self.policy().calendar;
-        let working = Self::is_working(&c.budget);
-        match step {
-            StepAt::Percent(p) => {
-                let back = ((1.0 - p / 100.0) * c.total as f64).round() as i64;
-                let end = self.scale(working, c.deadline);
-                self.at_scale(working, end - back)
-            }
-            StepAt::Offset { before, by } => match (*before, *by) {
-                (false, Duration::WorkingDays(n)) => cal.working_days_after(c.deadline, n),
-                (true, Duration::WorkingDays(n)) => cal.working_days_before(c.deadline, n),
-                (b, Duration::WorkingHours { minutes }) => {
-                    let d = i64::from(minutes) * 60;
-                    let w = cal.working_clock(c.deadline);
-                    cal.at_working_clock(if b { w - d } else { w + d })
-                }
-                (b, Duration::Wall { seconds }) => {
-                    let d = chrono::Duration::seconds(seconds);
-                    if b { c.deadline - d } else { c.deadline + d }
-                }
-                (b, Duration::CalendarDays(n)) => {
-                    let d = chrono::Duration::days(i64::from(n));
-                    if b { c.deadline - d } else { c.deadline + d }
-                }
-            },
-        }
+        step_instant(cal, c, &step.at).unwrap_or_else(|| {
+            let due = crate::timefmt::rfc3339(cal.tz(), c.deadline);
+            let what = format!("ladder step `{}` of a limit due {due}", step.at_text);
+            self.beyond_range(OutOfRange { what });
+            DateTime::<Utc>::MAX_UTC
+        })
     }
 
     /// The earliest pending item on the ticket's clocks.
@@ -113,7 +144,7 @@ impl<'e> Run<'e> {
                 let pending = ladder.steps.iter().take(64).enumerate();
                 let pending = pending.filter(|(i, _)| c.fired & (1u64 << i) == 0);
                 for (i, step) in pending.take(if in_order { 1 } else { 64 }) {
-                    consider(self.step_time(c, &step.at), Due::Step(i));
+                    consider(self.step_time(c, step), Due::Step(i));
                 }
             }
         }

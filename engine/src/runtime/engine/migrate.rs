@@ -57,7 +57,7 @@ impl Engine {
                         .iter()
                         .take(64)
                         .enumerate()
-                        .filter(|(_, step)| run.step_time(c, &step.at) <= clock_at)
+                        .filter(|(_, step)| run.step_time(c, step) <= clock_at)
                         .fold(0, |fired, (i, _)| fired | 1u64 << i);
                 }
                 for (name, value) in ticket.fields.iter() {
@@ -69,8 +69,11 @@ impl Engine {
                         self.check_field(name, value)?;
                     }
                 }
+                if let Some(refusal) = run.range_refusal() {
+                    return Err(refusal);
+                }
                 t.policy = self.pin.clone();
-                let next_wakeup = self.wakeup(&t);
+                let next_wakeup = self.wakeup(&t)?;
                 Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
             Migration::Recompute => {

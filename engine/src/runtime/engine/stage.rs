@@ -1,7 +1,7 @@
 //! Entering a stage: owner, clock, joint group, automatic transitions; obligations.
 
 use super::Run;
-use crate::compile::{Completion, StageId};
+use crate::compile::{Completion, StageDef, StageId};
 use crate::runtime::{
     GroupState, NameMap, ObligationState, RowKind, StageClock, Text, Ticket, TimelineRow,
 };
@@ -63,11 +63,14 @@ impl<'e> Run<'e> {
             .find(|d| d.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
             .map(|d| d.value);
         if let Some(budget) = budget {
-            let deadline = p.calendar.add(at, budget);
+            let deadline = match p.calendar.add(at, budget) {
+                Ok(deadline) => deadline,
+                Err(e) => return self.beyond_range(e),
+            };
             let working = Self::is_working(&budget);
             let total = self.scale(working, deadline.at) - self.scale(working, at);
             let provisional = deadline.provisional.is_some();
-            ticket.clock = Some(StageClock {
+            let clock = StageClock {
                 budget,
                 started: at,
                 deadline: deadline.at,
@@ -76,7 +79,9 @@ impl<'e> Run<'e> {
                 paused: None,
                 fired: 0,
                 breached: false,
-            });
+            };
+            self.check_steps(stage, &clock);
+            ticket.clock = Some(clock);
             let mut detail = detail!(self, "{budget} → due {}", self.human(deadline.at));
             if let Some(pr) = deadline.provisional.as_ref().filter(|_| self.engine.text) {
                 let _ = write!(detail, " (provisional: {pr})");
@@ -128,6 +133,18 @@ impl<'e> Run<'e> {
         self.take_autos(ticket, at, depth);
     }
 
+    /// Works out every ladder step of `clock` when its deadline is late enough that one of them
+    /// could pass the last instant the engine keeps: such a step refuses the call that started
+    /// the clock, not a later one that reaches it.
+    pub(super) fn check_steps(&self, stage: &StageDef, clock: &StageClock) {
+        if clock.deadline.timestamp() <= self.engine.horizon.steps_safe_until {
+            return;
+        }
+        for step in stage.ladder.map_or(&[][..], |l| &self.policy().ladder(l).steps[..]) {
+            self.step_offset(clock, step);
+        }
+    }
+
     /// Takes the first automatic transition of the current stage whose condition holds.
     pub(super) fn take_autos(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, depth: usize) {
         if depth >= MAX_AUTO_CHAIN || ticket.is_closed() {
@@ -161,7 +178,10 @@ impl<'e> Run<'e> {
             if !ob.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
                 continue;
             }
-            let d = p.calendar.add(at, ob.due);
+            let d = match p.calendar.add(at, ob.due) {
+                Ok(d) => d,
+                Err(e) => return self.beyond_range(e),
+            };
             let owner = Some(p.tier(ob.owner).to_string());
             ticket.obligations.insert(
                 Text::from(ob.name.as_str()),
