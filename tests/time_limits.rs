@@ -183,8 +183,13 @@ fn a_deadline_past_9999_at_run_time_is_refused_with_its_reason() {
     let o = ombud(&["simulate", "--policy", POLICY, s(&opened)]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
+    // Its 1-hour intake ends at 00:30 on 1 January 10000 in Shanghai, 16:30 UTC: kept, and
+    // written in UTC; the step a working day later is not.
     assert!(
-        err.contains("error[E0610]: the policy refuses to open the ticket: `1h` from"),
+        err.contains(
+            "error[E0610]: the policy refuses to open the ticket: ladder step `deadline + 1 \
+             working day` of a limit due 9999-12-31T16:30:00+00:00 ends after"
+        ),
         "{err}"
     );
     let far = write(
@@ -197,4 +202,57 @@ fn a_deadline_past_9999_at_run_time_is_refused_with_its_reason() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("error[E0606]: relative time `99999999 working days` from"), "{err}");
     assert!(err.contains("far.yaml:2:"), "{err}");
+}
+
+#[test]
+fn second_60_is_refused_with_its_place_wherever_instants_are_read() {
+    // `23:59:60` was accepted and kept as `:59`.
+    let d = dir("leap");
+    let scenario = d.join("leap.yaml");
+    std::fs::write(&scenario, "ticket: { id: L-1, at: 2026-12-31T23:59:60+08:00 }\n").unwrap();
+    let o = ombud(&["simulate", "--policy", POLICY, s(&scenario)]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[E0605]: bad instant `2026-12-31T23:59:60+08:00`: second 60"),
+        "{err}"
+    );
+    assert!(err.contains("leap.yaml:1:41"), "at the seconds: {err}");
+    let ledger = d.join("leap.jsonl");
+    std::fs::write(&ledger, "{\"ticket\":\"L\",\"open\":{\"at\":\"2026-12-31T23:59:60+08:00\"}}\n")
+        .unwrap();
+    let o = ombud(&["replay", "--policy", POLICY, "--ledger", s(&ledger), "--on-error", "fail"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("line 1: malformed line: `2026-12-31T23:59:60+08:00`: second 60"),
+        "{err}"
+    );
+    let args = ["calendar", "add", "--calendar", "weekdays", "--duration", "1h", "--from"];
+    let o = ombud(&[&args[..], &["2026-12-31T23:59:60Z"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("`--from 2026-12-31T23:59:60Z` has second 60"));
+    let calendar = d.join("late.yaml");
+    std::fs::write(&calendar, "id: late\nextends: weekdays\nhours: 09:00-23:59:60\n").unwrap();
+    let args = ["calendar", "add", "--duration", "1h", "--from", "2026-12-31T10:00:00Z"];
+    let o = ombud(&[&args[..], &["--calendar", s(&calendar)]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("`23:59:60` is not a time `HH:MM`"), "{}", text(&o).1);
+}
+
+#[test]
+fn instants_before_1901_read_back_exactly() {
+    // Shanghai kept local mean time, +08:05:43, until 1901: RFC 3339 cannot write that offset,
+    // and the deadline came back 17 s off. It is written in UTC, to the second.
+    let add = |from: &str, duration: &str| {
+        let args = ["calendar", "add", "--calendar", "cn-mainland", "--from", from, "--duration"];
+        let o = ombud(&[&args[..], &[duration]].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        text(&o).0.trim().to_string()
+    };
+    let deadline = add("1900-06-01T10:00:00+08:00", "3 working days");
+    assert_eq!(deadline, "1900-06-06T15:54:17+00:00"); // 24:00 at +08:05:43
+    assert_eq!(add(&deadline, "1h"), "1900-06-06T16:54:17+00:00");
+    // Where the offset is whole minutes, the calendar's zone as before.
+    assert_eq!(add("2026-02-13T17:30:00+08:00", "1h"), "2026-02-13T18:30:00+08:00");
 }
