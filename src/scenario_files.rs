@@ -3,7 +3,7 @@
 
 use crate::input::Walk;
 use crate::render::safe;
-use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Scenario, Span};
+use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Engine, Scenario, Span};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +56,13 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
         Ok(scenario) => Ok(scenario?),
         Err(e) => Err(Problem::Io(format!("cannot read {}: {e}", path.display()))),
     }
+}
+
+/// The scenario checked against the policy `engine` runs (undeclared events, unknown fields,
+/// values of the wrong type or outside an enum): its diagnostics when there are any.
+pub fn check_against(scenario: &Scenario, engine: &Engine) -> Result<(), Problem> {
+    let found = scenario.check_against(engine);
+    if found.is_empty() { Ok(()) } else { Err(Problem::Diagnostics(found)) }
 }
 
 /// The policy file a scenario runs under: `override_path` when given, else the scenario's

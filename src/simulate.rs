@@ -67,7 +67,9 @@ fn timeline(args: &Args) -> Result<(Timeline, Option<String>), Problem> {
     let scenario = scenario_files::read_scenario(&args.scenario)?;
     let path = scenario_files::policy_path(&scenario, &args.scenario, args.policy.as_deref())?;
     let policy = Policies::default().load(&path)?;
-    Ok((simulate(&Engine::new(policy), &scenario)?, scenario.title))
+    let engine = Engine::new(policy);
+    scenario_files::check_against(&scenario, &engine)?;
+    Ok((simulate(&engine, &scenario)?, scenario.title))
 }
 
 fn kind_colour(kind: RowKind) -> &'static str {

@@ -92,7 +92,9 @@ fn run_one(file: &Path, policies: &mut Policies) -> Result<Vec<Failure>, Problem
     let scenario: Scenario = scenario_files::read_scenario(file)?;
     let path = scenario_files::policy_path(&scenario, file, None)?;
     let policy = policies.load(&path)?;
-    let timeline = simulate(&Engine::new(policy), &scenario)?;
+    let engine = Engine::new(policy);
+    scenario_files::check_against(&scenario, &engine)?;
+    let timeline = simulate(&engine, &scenario)?;
     Ok(scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default())
 }
 

@@ -176,8 +176,8 @@ fn every_diagnostic_code_is_covered_by_a_fixture_and_documented() {
         "E0101", "E0102", "E0103", "E0104", "E0105", "E0106", "E0107", "E0201", "E0202", "E0203",
         "E0204", "E0205", "E0206", "E0207", "E0208", "E0301", "E0302", "E0303", "E0304", "E0401",
         "E0402", "E0403", "E0404", "E0405", "E0406", "E0407", "E0408", "E0409", "E0410", "E0411",
-        "E0412", "E0430", "E0431", "E0432", "W0101", "W0102", "W0103", "W0104", "W0105", "W0106",
-        "W0107",
+        "E0412", "E0420", "E0430", "E0431", "E0432", "W0101", "W0102", "W0103", "W0104", "W0105",
+        "W0106", "W0107",
     ] {
         assert!(seen.contains(code), "no fixture produces {code}");
         assert!(docs.contains(&format!("### {code}")), "{code} is not documented");
@@ -251,4 +251,67 @@ fn a_year_file_that_touches_the_base_is_located() {
     let (code, out, err) =
         ombud(&["lint", "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"]);
     assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{err}");
+}
+
+/// The diagnostics of `ombud lint --format json FILE` as (code, line, column, message, hint).
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: output not in the JSON contract fails the test"
+)]
+fn located(file: &str) -> Vec<(String, u64, u64, String, String)> {
+    let (_, json, _) = ombud(&["lint", "--format", "json", file]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+                d["hint"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_comparison_across_types_is_an_error_with_the_fix() {
+    let found = located("tests/fixtures/broken/cross-type-comparison.yaml");
+    let brief: Vec<(&str, u64, u64, &str)> =
+        found.iter().map(|(c, l, col, _, h)| (c.as_str(), *l, *col, h.as_str())).collect();
+    assert_eq!(
+        brief,
+        [
+            ("E0420", 14, 31, "compare with true, unquoted: `real_name == true`"),
+            ("E0420", 15, 28, "compare with the number, unquoted: `amount >= 10000`"),
+            ("E0420", 16, 26, "`kind` is one of `complaint`, `report`, each quoted: `\"…\"`"),
+            ("E0420", 16, 39, "quote the value: `note == \"5\"`"),
+        ]
+    );
+    assert_eq!(found[0].3, "`real_name` is a bool, but is compared with the string \"true\"");
+}
+
+#[test]
+fn syntax_mistakes_get_the_condition_rewritten() {
+    let found = located("tests/fixtures/broken/unquoted-text-value.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].1, found[0].2), (13, 49));
+    assert_eq!(found[0].4, "text values are quoted; quote it: `decision == \"不予受理\"`");
+    let found = located("tests/fixtures/broken/assignment-in-condition.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].1, found[0].2), (13, 42));
+    assert_eq!(found[0].4, "`=` assigns a value; compare with `==`: `kind == \"举报\"`");
+}
+
+#[test]
+fn a_yaml_11_boolean_is_one_error_that_names_the_boolean() {
+    let found = located("tests/fixtures/broken/yaml11-boolean.yaml");
+    assert_eq!(found.len(), 1, "nothing but the root cause: {found:?}");
+    let (code, line, column, message, hint) = &found[0];
+    assert_eq!((code.as_str(), *line, *column), ("E0105", 11, 23));
+    assert_eq!(message, "`terminal` must be `true` or `false`, found the string `yes`");
+    assert_eq!(hint, "`yes` is text in YAML 1.2, not a boolean: write `terminal: true`");
 }

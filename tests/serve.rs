@@ -116,7 +116,7 @@ fn what_the_api_exports_the_cli_reads_unchanged() {
     let admins = served.admin_tokens();
     assert_eq!(admins.len(), 1, "{:?}", served.lines);
     let admin = admins[0].clone();
-    assert!(served.lines.iter().any(|l| l == "policy service-complaints 2026.1 deployed"));
+    assert!(served.lines.iter().any(|l| l == "policy service-complaints 2026.2 deployed"));
     let (status, _) = served.call("GET", "/healthz", "", None);
     assert_eq!(status, 200);
 

@@ -36,7 +36,13 @@ fn simulate_text_is_an_aligned_table_in_the_calendars_zone() {
     assert_eq!(header.find("KIND"), deadline.find("deadline"));
     assert!(out.contains("breach    handle"), "{out}");
     assert!(out.contains("Final state\n  stage handle  tier management  open"), "{out}");
-    assert!(out.contains("Next actions\n  resolved → feedback  by management"), "{out}");
+    assert!(
+        out.contains(
+            "Next actions\n  resolved → compensate  by management  (blocked: condition \
+             `compensation_awarded > 0.0` is false)\n  resolved → feedback  by management\n"
+        ),
+        "{out}"
+    );
     assert!(!out.contains('\x1b'), "no colour with NO_COLOR");
 }
 
@@ -83,7 +89,7 @@ fn simulate_policy_flag_overrides_the_scenarios_policy() {
         "examples/scenarios/general-fee-complaint-over-spring-festival.yaml",
     ]);
     assert_eq!(code, 0);
-    assert!(out.contains("policy service-complaints@2026.1-2wd"), "{out}");
+    assert!(out.contains("policy service-complaints@2026.2-2wd"), "{out}");
     assert!(out.contains("2 working days → due Wed 25 Feb 2026 24:00"), "{out}");
 }
 
@@ -136,7 +142,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 3 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 7 failed"));
 }
 
 #[test]
@@ -167,6 +173,30 @@ fn scenario_diagnostics_are_located() {
             "4:7",
             "RFC 3339 instant with its offset",
         ),
+        (
+            "undeclared-event.yaml",
+            "error[E0612]: the policy does not declare event `decide`",
+            "5:34",
+            "did you mean `decided`?",
+        ),
+        (
+            "unknown-field.yaml",
+            "error[E0613]: the policy has no field `knid`",
+            "2:61",
+            "did you mean `kind`?",
+        ),
+        (
+            "wrong-type.yaml",
+            "error[E0614]: field `real_name` must be true or false, found a string",
+            "2:82",
+            "write it unquoted: `real_name: true`",
+        ),
+        (
+            "not-in-enum.yaml",
+            "error[E0615]: `accepted` is not a value of `decision`",
+            "5:57",
+            "`decision` is one of `受理`, `不予受理`",
+        ),
     ];
     for (file, message, at, hint) in cases {
         let path = format!("tests/fixtures/scenarios/broken/{file}");
@@ -176,6 +206,20 @@ fn scenario_diagnostics_are_located() {
         assert!(err.contains(&format!("--> {path}:{at}\n")), "{file}: {err}");
         assert!(err.contains(hint), "{file}: {err}");
     }
+}
+
+#[test]
+fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
+    // Without the check the undeclared event is only a refused row, and `closed: false` holds.
+    let file = "tests/fixtures/scenarios/broken/undeclared-event.yaml";
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with(&format!("FAIL {file}\n  error[E0612]")), "{out}");
+    let (_, out, _) = ombud(&["test", "tests/fixtures/scenarios/broken/wrong-type.yaml"]);
+    assert!(out.contains("wrong-type.yaml:5:44\n"), "both mistakes, each located: {out}");
+    // A refusal the scenario expects is not a mistake.
+    let (code, out, _) = ombud(&["test", "examples/scenarios/rejected-bad-field-data.yaml"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
@@ -194,7 +238,7 @@ fn diff_of_a_policy_with_itself_is_empty() {
     let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("0 of 21 scenarios changed (3 written for other policies skipped)"),
+        out.starts_with("0 of 24 scenarios changed (3 written for other policies skipped)"),
         "{out}"
     );
 }
@@ -221,9 +265,11 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert_eq!(
         changed,
         [
+            "compensation-decided-needs-voucher.yaml",
             "compensation-pay-first.yaml",
             "cross-department-joint-group.yaml",
             "disputed-result-loops-back.yaml",
+            "disputed-result-to-arbitration.yaml",
             "general-fee-complaint-over-spring-festival.yaml",
             "general-quality-complaint-on-time.yaml",
             "late-night-filing.yaml",
@@ -242,7 +288,7 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert!(out.contains("  + handle breach at Sat 10 Oct 2026 24:00"), "{out}");
     assert_eq!(
         out.lines().last(),
-        Some("13 of 21 scenarios changed (3 written for other policies skipped); breaches 7 → 11")
+        Some("15 of 24 scenarios changed (3 written for other policies skipped); breaches 7 → 11")
     );
 }
 

@@ -17,7 +17,7 @@ fn reference_policy_compiles_to_the_five_steps() {
     };
     assert!(warnings.is_empty(), "{warnings:#?}");
     assert_eq!(p.id(), "service-complaints");
-    assert_eq!(p.version(), "2026.1");
+    assert_eq!(p.version(), "2026.2");
     assert_eq!(p.digest().len(), 64);
     assert_eq!(p.tiers(), ["frontline", "supervisor", "service_center", "management"]);
     assert_eq!(p.stage(p.start()).name, "intake");
@@ -49,7 +49,15 @@ fn reference_policy_compiles_to_the_five_steps() {
     assert_eq!(feedback.requires, ["result_notice", "phone_confirmation"]);
     let targets: Vec<(&str, &str)> =
         feedback.on.iter().map(|t| (t.event.as_str(), p.stage(t.to).name.as_str())).collect();
-    assert_eq!(targets, [("confirmed", "archive"), ("disputed", "handle")]);
+    assert_eq!(
+        targets,
+        [
+            ("confirmed", "archive"),
+            ("disputed", "handle"),
+            ("arbitration_filed", "external"),
+            ("court_mediation_filed", "external")
+        ]
+    );
     assert!(stage("archive").terminal);
 
     // The default ladder applies to every stage with `due` and no override.
@@ -81,7 +89,7 @@ fn reference_policy_compiles_to_the_five_steps() {
     assert_eq!(p.pauses()[0].on, "awaiting_complainant");
     assert_eq!(p.pauses()[0].resume_on, "complainant_replied");
 
-    assert_eq!(p.edges().count(), 9);
+    assert_eq!(p.edges().count(), 15);
     assert_eq!(p.calendar().id(), "cn-mainland");
 }
 

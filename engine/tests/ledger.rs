@@ -62,7 +62,7 @@ fn replay_figures_of_the_small_ledger() {
     assert_eq!((r.lines, r.skipped), (81, 0));
     assert_eq!(r.end.unwrap().to_rfc3339(), "2026-07-10T05:30:00+00:00");
     let f = &r.figures[0];
-    assert_eq!(f.policy, "service-complaints@2026.1");
+    assert_eq!(f.policy, "service-complaints@2026.2");
     assert_eq!((f.tickets, f.closed, f.applied, f.rejected), (11, 8, 80, 1));
     assert_eq!(f.rejected_by_code.get("not_accepted"), Some(&1));
     assert_eq!(f.breaches, 3);

@@ -72,16 +72,43 @@ pub(crate) fn compile_error(
                 crate::expr::limits::MAX_EXPR_DEPTH
             ),
         ),
-        _ => (
-            DiagnosticCode::E0401,
-            1,
-            "conditions are rhai expressions, e.g. `severity == \"major\" && claim_amount >= 10000`"
-                .to_string(),
-        ),
+        ExprErrorKind::Syntax => match syntax_hint(&at.value, off) {
+            Some((len, hint)) => (DiagnosticCode::E0401, len, hint),
+            None => (DiagnosticCode::E0401, 1, RHAI_EXAMPLE.to_string()),
+        },
+        _ => (DiagnosticCode::E0401, 1, RHAI_EXAMPLE.to_string()),
     };
     Diagnostic::error(code, format!("in condition: {}", e.message))
         .with_span(inner(text, at, off, len))
         .with_hint(hint)
+}
+
+/// The hint of a condition that does not parse when nothing more specific applies.
+const RHAI_EXAMPLE: &str =
+    "conditions are rhai expressions, e.g. `severity == \"major\" && claim_amount >= 10000`";
+
+/// A hint that leads to the fix of a syntax error at byte `off` of the condition `src`, with the
+/// length of the text it points at: an unquoted value that is not a name (`decision == 不予受理`,
+/// quote it) and `=` where `==` was meant.
+fn syntax_hint(src: &str, off: usize) -> Option<(usize, String)> {
+    let rest = src.get(off..)?;
+    let first = rest.chars().next()?;
+    if first == '=' && !rest.starts_with("==") && !src[..off].ends_with(['=', '!', '<', '>']) {
+        let fixed = format!("{}=={}", &src[..off], &rest[1..]);
+        return Some((1, format!("`=` assigns a value; compare with `==`: `{}`", fixed.trim())));
+    }
+    if !first.is_ascii() && first.is_alphanumeric() {
+        let word_len: usize = rest
+            .char_indices()
+            .find(|(_, c)| {
+                c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric() && *c != '_')
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let word = &rest[..word_len];
+        let fixed = format!("{}\"{word}\"{}", &src[..off], &rest[word_len..]);
+        return Some((word_len, format!("text values are quoted; quote it: `{}`", fixed.trim())));
+    }
+    None
 }
 
 /// Evaluates a compiled condition once with sample values of every declared type (`vars`): an

@@ -27,6 +27,7 @@ pub(crate) mod ladder;
 pub(crate) mod names;
 pub(crate) mod reach;
 pub(crate) mod scan;
+pub(crate) mod types;
 
 pub use code::DiagnosticCode;
 pub use confusables::is_invisible;

@@ -87,9 +87,136 @@ pub(crate) fn comparisons(src: &str) -> Vec<Comparison> {
     out
 }
 
+/// One side of a comparison: a plain variable or a literal.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Operand {
+    /// A variable, by name.
+    Var(String),
+    /// A string literal, decoded.
+    Str(String),
+    /// A number as written (with its sign).
+    Num(String),
+    /// `true` or `false`.
+    Bool(bool),
+}
+
+/// An operand and where it is written: byte offset and length in the expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Side {
+    pub operand: Operand,
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// `left <op> right`, where both sides are plain operands (`x == "a"`, `5 < amount`, and each
+/// item of `x in [...]`, with the operator `in`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Compare {
+    pub left: Side,
+    pub op: &'static str,
+    pub right: Side,
+}
+
+/// The operand at token `i` and the index of the token after it (a negative number is two
+/// tokens).
+fn operand(toks: &[Token], i: usize) -> Option<(Side, usize)> {
+    let t = toks.get(i)?;
+    let side = |operand, end: &Token| Side {
+        operand,
+        offset: t.offset,
+        len: end.offset + end.len - t.offset,
+    };
+    match &t.tok {
+        Tok::Str(s) => Some((side(Operand::Str(s.clone()), t), i + 1)),
+        Tok::Number(n) => Some((side(Operand::Num(n.clone()), t), i + 1)),
+        Tok::Ident(w) if w == "true" || w == "false" => {
+            Some((side(Operand::Bool(w == "true"), t), i + 1))
+        }
+        Tok::Ident(w) if !KEYWORDS.contains(&w.as_str()) => {
+            let member = i.checked_sub(1).and_then(|j| toks.get(j)).map(|t| &t.tok)
+                == Some(&Tok::Punct('.'));
+            let called =
+                matches!(toks.get(i + 1).map(|t| &t.tok), Some(Tok::Punct('.' | '(' | '[')));
+            (!member && !called).then(|| (side(Operand::Var(w.clone()), t), i + 1))
+        }
+        Tok::Punct('-') => match toks.get(i + 1) {
+            Some(n @ Token { tok: Tok::Number(text), .. }) => {
+                Some((side(Operand::Num(format!("-{text}")), n), i + 2))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a token can stand before an operand whose comparison is not part of a tighter
+/// expression (`a + b == c` is not `b == c`).
+fn opens(t: Option<&Tok>) -> bool {
+    matches!(t, None | Some(Tok::Punct('(' | ',' | '[')) | Some(Tok::Op("&&" | "||")))
+}
+
+/// Whether a token can stand after a comparison's right side.
+fn closes(t: Option<&Tok>) -> bool {
+    matches!(t, None | Some(Tok::Punct(')' | ',' | ']')) | Some(Tok::Op("&&" | "||")))
+}
+
+/// Every comparison of two plain operands in `src`.
+pub(crate) fn typed_comparisons(src: &str) -> Vec<Compare> {
+    let toks = lex(src);
+    let tok = |i: usize| toks.get(i).map(|t| &t.tok);
+    let mut out = Vec::new();
+    for i in 0..toks.len() {
+        if !opens(i.checked_sub(1).and_then(tok)) {
+            continue;
+        }
+        let Some((left, next)) = operand(&toks, i) else { continue };
+        let op = match tok(next) {
+            Some(Tok::Op(op @ ("==" | "!=" | "<=" | ">="))) => *op,
+            Some(Tok::Punct('<')) => "<",
+            Some(Tok::Punct('>')) => ">",
+            Some(Tok::Ident(w)) if w == "in" && tok(next + 1) == Some(&Tok::Punct('[')) => {
+                let mut j = next + 2;
+                while let Some((right, after)) = operand(&toks, j) {
+                    out.push(Compare { left: left.clone(), op: "in", right });
+                    if tok(after) != Some(&Tok::Punct(',')) {
+                        break;
+                    }
+                    j = after + 1;
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some((right, after)) = operand(&toks, next + 1) else { continue };
+        if closes(tok(after)) {
+            out.push(Compare { left, op, right });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_comparisons_take_plain_operands_only() {
+        let c = typed_comparisons(r#"flag == "true" && a + b == 5 && (-3 < n) && k in ["x", 2]"#);
+        let shown: Vec<String> = c
+            .iter()
+            .map(|c| format!("{:?} {} {:?}", c.left.operand, c.op, c.right.operand))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                r#"Var("flag") == Str("true")"#,
+                r#"Num("-3") < Var("n")"#,
+                r#"Var("k") in Str("x")"#,
+                r#"Var("k") in Num("2")"#,
+            ]
+        );
+        assert_eq!((c[0].right.offset, c[0].right.len), (8, 6));
+    }
 
     #[test]
     fn finds_both_orders_and_skips_members() {

@@ -7,6 +7,7 @@ use crate::calendar::{BusinessHours, CUTOFF_FORM, HOURS_FORM, parse_cutoff, pars
 use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
+use crate::check::types::{Kind, mismatches};
 use crate::check::{Diagnostic, Source, Span, conditions, ladder, reach};
 use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
@@ -24,6 +25,8 @@ pub(super) struct Compiler<'t> {
     vars: BTreeMap<String, Value>,
     /// Enum-like names (declared enums, string-valued derives) and their values.
     enums: BTreeMap<String, Vec<String>>,
+    /// The types of the names conditions can read, where known (for `E0420`).
+    kinds: BTreeMap<String, Kind>,
     /// `tiers:` is present but malformed: don't report every tier reference as unknown.
     quiet_tiers: bool,
     /// The policy's calendar, once resolved: limits and ladder steps are counted on it.
@@ -40,6 +43,17 @@ fn sample(ty: &FieldType) -> Value {
         FieldType::Bool => Value::Bool(false),
         FieldType::List => Value::Array(Vec::new()),
         FieldType::Map => Value::Object(serde_json::Map::new()),
+    }
+}
+
+/// The kind of a field's values as comparisons see it (`None` for lists and maps).
+fn kind(ty: &FieldType) -> Option<Kind> {
+    match ty {
+        FieldType::String => Some(Kind::Text),
+        FieldType::Enum(values) => Some(Kind::Enum(values.clone())),
+        FieldType::Number | FieldType::Int => Some(Kind::Number),
+        FieldType::Bool => Some(Kind::Bool),
+        FieldType::List | FieldType::Map => None,
     }
 }
 
@@ -72,6 +86,7 @@ impl<'t> Compiler<'t> {
             exprs: ExprEngine::new(),
             vars: BTreeMap::new(),
             enums: BTreeMap::new(),
+            kinds: BTreeMap::new(),
             quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
             calendar: None,
             step_spans: Vec::new(),
@@ -166,10 +181,16 @@ impl<'t> Compiler<'t> {
     /// literals and of what evaluating it with sample values shows.
     fn expr(&mut self, at: &At<String>) -> Option<Expr> {
         self.diags.extend(conditions::enum_literals(self.text, at, &self.enums));
+        let mismatched = mismatches(self.text, at, &self.kinds);
+        let typed = mismatched.is_empty();
+        self.diags.extend(mismatched);
         match self.exprs.compile(&at.value, &self.vars) {
             Ok(e) => {
-                let sample = conditions::by_sample(self.text, at, &self.exprs, &e, &self.vars);
-                self.diags.extend(sample);
+                // A comparison across types is the root cause of the error evaluating it shows.
+                if typed {
+                    let sample = conditions::by_sample(self.text, at, &self.exprs, &e, &self.vars);
+                    self.diags.extend(sample);
+                }
                 Some(e)
             }
             Err(e) => {
@@ -224,6 +245,9 @@ impl<'t> Compiler<'t> {
                 self.diags.extend(conditions::default_value(&f.name.value, &ty, d));
             }
             self.vars.insert(f.name.value.clone(), sample(&ty));
+            if let Some(kind) = kind(&ty) {
+                self.kinds.insert(f.name.value.clone(), kind);
+            }
             out.push(FieldDef {
                 name: f.name.value.clone(),
                 ty,
@@ -288,7 +312,18 @@ impl<'t> Compiler<'t> {
                         list.push(s.clone());
                     }
                 }
+                self.kinds.insert(d.name.value.clone(), Kind::Enum(list.clone()));
                 self.enums.insert(d.name.value.clone(), list);
+            } else if let Some(first) = values.first() {
+                match first.kind {
+                    NodeKind::Int(_) | NodeKind::Float(_) => {
+                        self.kinds.insert(d.name.value.clone(), Kind::Number);
+                    }
+                    NodeKind::Bool(_) => {
+                        self.kinds.insert(d.name.value.clone(), Kind::Bool);
+                    }
+                    _ => {}
+                }
             }
             self.vars.insert(d.name.value.clone(), sample_value);
         }
@@ -844,6 +879,7 @@ impl<'t> Compiler<'t> {
             stages,
             obligations,
             pauses,
+            events: declared_events,
             graph,
         })
         .map(|mut p| {

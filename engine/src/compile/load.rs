@@ -165,7 +165,7 @@ pub fn read_policy_file(path: &Path) -> Result<String, LoadError> {
 /// use std::path::Path;
 /// let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
 /// let (policy, warnings) = ombud_engine::load_policy_file(&dir.join("service-complaints.yaml"))?;
-/// assert_eq!((policy.stages().len(), warnings.len()), (7, 0));
+/// assert_eq!((policy.stages().len(), warnings.len()), (9, 0));
 /// let missing = ombud_engine::load_policy_file(&dir.join("missing.yaml")).unwrap_err();
 /// assert_eq!(missing.diagnostics()[0].code, "E0100");
 /// # Ok::<(), ombud_engine::LoadError>(())

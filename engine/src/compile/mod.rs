@@ -103,7 +103,7 @@ impl LadderId {
 /// use std::sync::Arc;
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
 /// let (policy, _warnings) = ombud_engine::load_policy_file(path.as_ref())?;
-/// assert_eq!((policy.id(), policy.version()), ("service-complaints", "2026.1"));
+/// assert_eq!((policy.id(), policy.version()), ("service-complaints", "2026.2"));
 /// assert_eq!(policy.stage(policy.start()).name, "intake");
 /// let engine = Engine::new(Arc::new(policy));
 /// assert_eq!(engine.policy().calendar().id(), "cn-mainland");
@@ -146,6 +146,8 @@ pub struct CompiledPolicy {
     pub(crate) obligations: Vec<ObligationDef>,
     /// Events that stop and resume the current stage's clock.
     pub(crate) pauses: Vec<PauseRule>,
+    /// `events:`, when the policy declares the events it uses.
+    pub(crate) events: Option<Vec<String>>,
     /// Stage graph: node weight = stage id; edges = transitions (named events and autos).
     pub(crate) graph: DiGraph<StageId, EdgeLabel>,
 }
@@ -165,7 +167,7 @@ impl CompiledPolicy {
     ///
     /// ```
     /// # let policy = ombud_engine::doc_support::reference_policy();
-    /// assert_eq!(policy.version(), "2026.1");
+    /// assert_eq!(policy.version(), "2026.2");
     /// ```
     pub fn version(&self) -> &str {
         &self.version
@@ -266,7 +268,7 @@ impl CompiledPolicy {
     ///
     /// ```
     /// # let policy = ombud_engine::doc_support::reference_policy();
-    /// assert_eq!(policy.stages().len(), 7);
+    /// assert_eq!(policy.stages().len(), 9);
     /// ```
     pub fn stages(&self) -> &[StageDef] {
         &self.stages
@@ -304,7 +306,7 @@ impl CompiledPolicy {
     ///         EdgeLabel::Event { .. } => None,
     ///     })
     ///     .collect();
-    /// assert_eq!(autos, ["emergency"]);
+    /// assert_eq!(autos, ["emergency", "contingency"]);
     /// ```
     pub fn edges(&self) -> impl Iterator<Item = (StageId, StageId, &EdgeLabel)> {
         self.graph
@@ -667,7 +669,8 @@ pub struct Conditional<T> {
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// let feedback = &policy.stage(policy.stage_id("feedback").unwrap());
 /// assert_eq!(feedback.requires, ["result_notice", "phone_confirmation"]);
-/// assert_eq!(feedback.on.len(), 2); // confirmed → archive, disputed → handle
+/// // confirmed → archive, disputed → handle, arbitration and court mediation → external
+/// assert_eq!(feedback.on.len(), 4);
 /// assert_eq!(policy.ladder(feedback.ladder.unwrap()).name, "standard"); // the default
 /// assert!(!feedback.terminal);
 /// ```
@@ -698,7 +701,7 @@ pub struct StageDef {
 /// let handle = &policy.stage(policy.stage_id("handle").unwrap());
 /// let pay = handle.on.iter().find(|t| t.event == "compensation_needed").unwrap();
 /// assert_eq!(policy.stage(pay.to).name, "compensate");
-/// assert_eq!(pay.when.as_ref().map(|w| w.source()), Some("liability_clear"));
+/// assert_eq!(pay.when.as_ref().map(|w| w.source()), Some("liability_clear || mass_complaint"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Transition {
@@ -714,9 +717,10 @@ pub struct Transition {
 ///
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
-/// let [threat] = &policy.stage(policy.start()).auto[..] else { panic!("one auto") };
+/// let [threat, mass] = &policy.stage(policy.start()).auto[..] else { panic!("two autos") };
 /// assert_eq!(policy.stage(threat.to).name, "emergency");
 /// assert_eq!(threat.when.source(), "threat");
+/// assert_eq!(policy.stage(mass.to).name, "contingency");
 /// ```
 #[derive(Debug, Clone)]
 pub struct AutoTransition {
@@ -797,13 +801,19 @@ pub struct PauseRule {
 /// ```
 /// # let policy = ombud_engine::doc_support::reference_policy();
 /// use ombud_engine::policy::EdgeLabel;
-/// assert_eq!(policy.edges().count(), 9);
+/// assert_eq!(policy.edges().count(), 15);
 /// let autos: Vec<&EdgeLabel> = policy
 ///     .edges()
 ///     .map(|(_, _, label)| label)
 ///     .filter(|e| matches!(e, EdgeLabel::Auto { .. }))
 ///     .collect();
-/// assert_eq!(autos, [&EdgeLabel::Auto { condition: "threat".into() }]);
+/// assert_eq!(
+///     autos,
+///     [
+///         &EdgeLabel::Auto { condition: "threat".into() },
+///         &EdgeLabel::Auto { condition: "mass_complaint".into() }
+///     ]
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EdgeLabel {

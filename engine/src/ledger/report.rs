@@ -355,7 +355,7 @@ pub struct Callback {
 /// let options = ReportOptions { period: "2026-Q3".parse().unwrap(), seed: 1,
 ///     repeat_window_secs: 30 * 86_400, repeat_window: "30d".into() };
 /// let report: Report = build_report(engine.policy(), &records, &options);
-/// assert_eq!(report.policy, "service-complaints@2026.1");
+/// assert_eq!(report.policy, "service-complaints@2026.2");
 /// assert_eq!(report.timezone, "Asia/Shanghai"); // of the `cn-mainland` calendar
 /// assert_eq!((report.tickets, report.closed, report.closed_on_time), (10, 7, 6));
 /// assert_eq!((report.completion_rate, report.p90_total_hours), (Some(0.7), Some(98.0)));

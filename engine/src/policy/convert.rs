@@ -120,6 +120,15 @@ impl<'a> Keys<'a> {
     }
 }
 
+/// The boolean a YAML 1.1 word means (`yes`, `No`, `ON`, `off`, `y`, `n`).
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "on" => Some(true),
+        "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 fn key_text(n: &Node) -> Option<String> {
     match &n.kind {
         NodeKind::Str(s) => Some(s.clone()),
@@ -262,9 +271,28 @@ impl Reader {
         }
     }
 
+    /// A boolean. A YAML 1.1 word for one (`yes`, `off`, …) is an error that names the
+    /// boolean meant, and the rest of the checks read it as that boolean, so that the one
+    /// mistake is reported once (not as a stage with no owner, or a policy with no terminal
+    /// stage).
     fn boolean(&mut self, n: &Node, what: &str) -> Option<At<bool>> {
         match &n.kind {
             NodeKind::Bool(b) => Some(At::new(*b, n.span)),
+            NodeKind::Str(s) if yaml11_bool(s).is_some() => {
+                let meant = yaml11_bool(s)?;
+                let key = what.trim_matches('`');
+                self.diags.push(
+                    Diagnostic::error(
+                        DiagnosticCode::E0105,
+                        format!("{what} must be `true` or `false`, found the string `{s}`"),
+                    )
+                    .with_span(n.span)
+                    .with_hint(format!(
+                        "`{s}` is text in YAML 1.2, not a boolean: write `{key}: {meant}`"
+                    )),
+                );
+                Some(At::new(meant, n.span))
+            }
             _ => {
                 self.wrong_type(n, what, "`true` or `false`");
                 None

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// let engine = ombud_engine::runtime::Engine::new(std::sync::Arc::new(policy));
 /// let mut result = replay(&[engine], ledger, &ReplayOptions::default()).unwrap();
 /// let figures = result.figures.remove(0);
-/// assert_eq!(figures.policy, "service-complaints@2026.1");
+/// assert_eq!(figures.policy, "service-complaints@2026.2");
 /// assert_eq!((figures.tickets, figures.closed, figures.rejected), (11, 8, 1));
 /// assert_eq!(figures.rejected_by_code["not_accepted"], 1);
 /// assert_eq!(figures.breaches_by_stage["verify"]["frontline"], 2);

@@ -280,7 +280,7 @@ impl Engine {
     ///     serde_json::from_str(r#"{"id":"T-1","at":"2026-02-13T17:30:00+08:00"}"#)?;
     /// let (ticket, _) = engine.open(&input)?;
     /// assert_eq!(ticket.policy(), engine.pin());
-    /// assert_eq!(engine.pin().version, "2026.1");
+    /// assert_eq!(engine.pin().version, "2026.2");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn pin(&self) -> &PolicyPin {
