@@ -1,7 +1,7 @@
 //! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
 //! loading (and caching) the policies they name, printing diagnostics, and colour.
 
-use crate::input::Walk;
+use crate::input::{Kind, Walk};
 use crate::render::safe;
 use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Engine, Scenario, Span};
 use std::collections::BTreeMap;
@@ -9,16 +9,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Every scenario file named by `paths`: files as given, directories walked recursively for
-/// `*.yaml` / `*.yml` (sorted, so output is stable). A symlink loop is not followed, and a file
-/// reached twice (named twice, or by two links) is listed once.
+/// `*.yaml` / `*.yml` files that are scenarios by their content (sorted, so output is stable;
+/// policies and calendar files beside them are left out, and a file Ombud cannot read is kept so
+/// that it is reported). A symlink loop is not followed, `.gitignore` and `.ombudignore` are
+/// respected, and a file reached twice (named twice, or by two links) is listed once.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     let mut walk = Walk::default();
     for p in paths {
         if p.is_dir() {
-            walk.yaml_files(p, &mut out).map_err(|e| {
+            let mut found = Vec::new();
+            walk.yaml_files(p, &mut found).map_err(|e| {
                 format!("cannot read directory {}: {e}", safe(&p.display().to_string()))
             })?;
+            found.retain(|f| matches!(Kind::of(f), Kind::Scenario | Kind::Unreadable));
+            out.extend(found);
         } else if p.exists() {
             if walk.first_time(p) {
                 out.push(p.clone());

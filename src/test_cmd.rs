@@ -1,5 +1,6 @@
 //! `ombud test`: run scenarios and check their `expect:` blocks.
 
+use crate::input::Kind;
 use crate::render::safe;
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::simulate::Failure;
@@ -10,7 +11,8 @@ use std::process::ExitCode;
 /// Arguments of `ombud test`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Scenario files, or directories searched recursively for `*.yaml`.
+    /// Scenario files, or directories searched recursively for scenario files (policies and
+    /// calendar files beside them are skipped).
     #[arg(value_name = "SCENARIO|DIR", required = true)]
     paths: Vec<PathBuf>,
 }
@@ -39,6 +41,12 @@ pub fn run(args: Args) -> ExitCode {
     let mut policies = Policies::default();
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
+        // A file named on the command line that is not a scenario is not run.
+        let kind = Kind::of(file);
+        if matches!(kind, Kind::Policy | Kind::Calendar) {
+            outln!("skip {} ({}, not a scenario)", shown(file), kind.noun());
+            continue;
+        }
         match check(file, &mut policies) {
             Verdict::Pass => {
                 passed += 1;

@@ -337,3 +337,60 @@ fn simulate_reports_conditions_that_could_not_be_evaluated() {
     let (_, json, _) = ombud(&["simulate", "--format", "json", plain]);
     assert!(!json.contains("condition_errors"), "{json}");
 }
+
+/// The Spring Festival showcase's handling deadline, explained: the holiday by name and both
+/// make-up Saturdays (the day of receipt, Sat 14 Feb, and Sat 28 Feb, counted).
+#[test]
+fn explain_names_the_holiday_and_both_makeup_saturdays() {
+    let scenario = "examples/scenarios/spring-festival-major-fee-complaint.yaml";
+    let (code, out, err) = ombud(&["explain", scenario, "handle"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Sun 15 – Mon 23 Feb  Spring Festival 春节, holiday"), "{out}");
+    assert!(out.contains("Sat 14 Feb (make-up working day for Spring Festival 春节)"), "{out}");
+    assert!(out.contains("Sat 28 Feb           make-up working day for Spring Festival"), "{out}");
+    insta::assert_snapshot!("explain_spring_festival_handle", out);
+    // The same, byte for byte, on every run.
+    assert_eq!(ombud(&["explain", scenario, "handle"]).1, out);
+    let (code, json, _) = ombud(&["explain", "--format", "json", scenario, "handle"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["deadline"], "2026-03-04T00:00:00+08:00");
+    assert_eq!(json["derivation"]["runs"][0]["note"]["name_local"], "春节");
+    assert_eq!(json["steps"][0]["rule"], "80 % of the working time");
+    assert_eq!(json["steps"][0]["at"], "2026-03-02T11:37:00+08:00");
+}
+
+#[test]
+fn explain_refuses_a_clock_the_ticket_never_had() {
+    let scenario = "examples/scenarios/spring-festival-major-fee-complaint.yaml";
+    let (code, _, err) = ombud(&["explain", scenario, "hadle"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no clock `hadle`; clocks: `feedback`, `handle`, `intake`, `verify`"),
+        "{err}"
+    );
+}
+
+/// `simulate --explain` follows each deadline row with its derivation, in text and in JSON; a
+/// pause shows with the working time it held, and the deadline it moved to.
+#[test]
+fn simulate_explain_follows_each_deadline_row_with_its_derivation() {
+    let scenario = "examples/scenarios/pause-awaiting-complainant.yaml";
+    let (code, out, err) = ombud(&["simulate", "--explain", scenario]);
+    assert_eq!(code, 0, "{err}");
+    let resumed = out.find("resumed   handle").unwrap();
+    let after = &out[resumed..];
+    assert!(after.contains("      paused Wed 11 Mar 2026 12:00 (`awaiting_complainant`) – Mon 16 Mar 2026 09:00 (`complainant_replied`): 69h of working time held\n      deadline after the pauses: Wed 18 Mar 2026 21:00"), "{out}");
+    let (code, json, _) = ombud(&["simulate", "--explain", "--format", "json", scenario]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    for row in rows.iter().filter(|r| r["kind"] == "deadline") {
+        assert_eq!(row["explanation"]["deadline"], row["due"], "{row}");
+    }
+    let resumed = rows.iter().find(|r| r["kind"] == "resumed").unwrap();
+    assert_eq!(resumed["explanation"]["pauses"][0]["held_seconds"], 69 * 3600);
+    // Without --explain the JSON has no explanations.
+    let (_, plain, _) = ombud(&["simulate", "--format", "json", scenario]);
+    assert!(!plain.contains("\"explanation\""));
+}
