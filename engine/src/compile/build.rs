@@ -33,6 +33,8 @@ pub(super) struct Compiler<'t> {
     calendar: Option<Arc<Calendar>>,
     /// Per ladder, the span of each step's `at:`.
     step_spans: Vec<Vec<Span>>,
+    /// A calendar standing in for the one the policy names (its overrides still apply).
+    pub(super) stand_in: Option<Arc<Calendar>>,
 }
 
 fn sample(ty: &FieldType) -> Value {
@@ -90,6 +92,7 @@ impl<'t> Compiler<'t> {
             quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
             calendar: None,
             step_spans: Vec::new(),
+            stand_in: None,
         }
     }
 
@@ -501,7 +504,11 @@ impl<'t> Compiler<'t> {
 
     fn calendar(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<Arc<Calendar>> {
         let spec = doc.calendar.as_ref()?;
-        let cal = match Calendar::resolve(&spec.id.value, base_dir) {
+        let resolved = match self.stand_in.clone() {
+            Some(c) => Ok(c),
+            None => Calendar::resolve(&spec.id.value, base_dir),
+        };
+        let cal = match resolved {
             Ok(c) => c,
             Err(ds) => {
                 self.unresolved_calendar(&spec.id, ds);

@@ -11,4 +11,5 @@ mod ladders;
 mod migration;
 mod opening;
 mod range;
+mod recalendar;
 mod reference;

@@ -21,6 +21,7 @@ mod migrate;
 mod next_actions;
 mod plan;
 mod range;
+mod recalendar;
 mod run;
 mod stage;
 

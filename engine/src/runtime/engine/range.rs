@@ -54,10 +54,15 @@ impl Horizon {
         }
     }
 
+    /// Whether `t` is beyond what this policy's clocks keep within the last instant kept.
+    pub(super) fn late(&self, t: DateTime<Utc>) -> bool {
+        t.timestamp() > self.safe_until
+    }
+
     /// Whether a call on `ticket` at `at` could reach past the last instant kept: `at`, a
     /// deadline or a budget the ticket holds is beyond what this policy's clocks keep within it.
     pub(super) fn at_risk(&self, ticket: &Ticket, at: DateTime<Utc>) -> bool {
-        let late = |t: DateTime<Utc>| t.timestamp() > self.safe_until;
+        let late = |t: DateTime<Utc>| self.late(t);
         late(at)
             || late(ticket.clock_at)
             || ticket.clock.as_ref().is_some_and(|c| {
