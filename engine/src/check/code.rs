@@ -131,6 +131,7 @@ codes! {
     W0105: "Artifact names that look like misspellings of each other.",
     W0106: "A name that can be mistaken for another name of the policy.",
     W0107: "A name with an invisible or bidi character.",
+    W0110: "A keyword that no longer matches the longer words it matched inside.",
     W0201: "The calendar's data ends soon.",
 }
 

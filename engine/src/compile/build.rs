@@ -8,7 +8,7 @@ use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
 use crate::check::types::{Kind, mismatches};
-use crate::check::{Diagnostic, Source, Span, conditions, ladder, reach};
+use crate::check::{Diagnostic, Source, Span, conditions, keywords, ladder, reach};
 use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
 use crate::yaml::{Node, NodeKind, value_span};
@@ -350,7 +350,11 @@ impl<'t> Compiler<'t> {
                         .with_hint("move the rule without `keywords`/`when` to the end"),
                     );
                 }
-                if r.keywords.is_empty() && r.when.is_none() && unconditional.is_none() {
+                if r.keywords.is_empty()
+                    && r.unless.is_empty()
+                    && r.when.is_none()
+                    && unconditional.is_none()
+                {
                     unconditional = Some(r.span);
                 }
                 if let (Some(f), Some(v)) = (declared, &r.value) {
@@ -363,9 +367,27 @@ impl<'t> Compiler<'t> {
                 if let Some(w) = &r.when {
                     self.diags.extend(conditions::derive_order(self.text, &doc.derive, di, w));
                 }
+                for f in &r.within {
+                    let searchable: Vec<String> = fields
+                        .iter()
+                        .filter(|f| matches!(f.ty, FieldType::String | FieldType::List))
+                        .map(|f| f.name.clone())
+                        .collect();
+                    if !searchable.contains(&f.value) {
+                        self.push(unknown(
+                            DiagnosticCode::E0203,
+                            "string or list field",
+                            f,
+                            &searchable,
+                        ));
+                    }
+                }
+                self.diags.extend(keywords::changed_meaning(&d.name.value, r, fields));
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
+                    unless: r.unless.iter().map(|k| k.value.clone()).collect(),
+                    within: r.within.iter().map(|k| k.value.clone()).collect(),
                     when,
                 });
             }

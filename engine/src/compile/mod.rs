@@ -481,9 +481,14 @@ pub struct DeriveDef {
 pub struct DeriveRule {
     /// The value given when the rule matches.
     pub value: Value,
-    /// Matches when any keyword occurs in any string field or any string in a list field
-    /// (case-insensitive: both sides are lowercased).
+    /// Matches when any keyword occurs in the fields searched: in Latin-script text as a whole
+    /// word or phrase, case-insensitive and across inflections (English Snowball stems); in CJK
+    /// text as a substring.
     pub keywords: Vec<String>,
+    /// Words that veto the rule when any occurs (matched as keywords are).
+    pub unless: Vec<String>,
+    /// The fields searched (`in:`); empty: every string field.
+    pub within: Vec<String>,
     /// Extra condition.
     pub when: Option<Expr>,
 }

@@ -27,7 +27,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 ];
 pub(crate) const CALENDAR_KEYS: &[&str] = &["id", "hours", "timezone", "cutoff"];
 pub(crate) const FIELD_KEYS: &[&str] = &["type", "values", "default"];
-pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "when"];
+pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "unless", "in", "when"];
 pub(crate) const GROUP_KEYS: &[&str] = &["when", "lead", "members", "stages", "complete"];
 pub(crate) const MEMBER_KEYS: &[&str] = &["tier", "per"];
 pub(crate) const STEP_KEYS: &[&str] = &["at", "do", "to", "notify", "mark", "when"];
@@ -410,8 +410,19 @@ impl Reader {
                     .get("keywords")
                     .map(|k| self.string_list(k, "`keywords`"))
                     .unwrap_or_default();
+                let unless =
+                    keys.get("unless").map(|k| self.string_list(k, "`unless`")).unwrap_or_default();
+                let within =
+                    keys.get("in").map(|k| self.string_list(k, "`in`")).unwrap_or_default();
                 let when = keys.get("when").and_then(|w| self.string(w, "`when`"));
-                rules.push(DeriveRuleSpec { value, keywords, when, span: rule.span });
+                rules.push(DeriveRuleSpec {
+                    value,
+                    keywords,
+                    unless,
+                    within,
+                    when,
+                    span: rule.span,
+                });
             }
             out.push(DeriveSpec { name, rules });
         }

@@ -155,6 +155,10 @@ pub(crate) struct DeriveRuleSpec {
     pub value: Option<Node>,
     /// `keywords:`.
     pub keywords: Vec<At<String>>,
+    /// `unless:`: words that veto the rule.
+    pub unless: Vec<At<String>>,
+    /// `in:`: the fields the keywords are looked for in (all string fields when empty).
+    pub within: Vec<At<String>>,
     /// `when:`.
     pub when: Option<At<String>>,
     /// The rule's span.

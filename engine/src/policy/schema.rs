@@ -178,7 +178,9 @@ pub fn json_schema() -> Value {
                         "required": ["value"],
                         "properties": {
                             "value": { "type": ["string", "number", "integer", "boolean"] },
-                            "keywords": { "type": "array", "items": { "type": "string" }, "description": "Matches when any keyword occurs in a string field." },
+                            "keywords": { "type": "array", "items": { "type": "string" }, "description": "Matches when any keyword occurs in the fields searched: whole words and phrases across inflections in Latin-script text, substrings in CJK text." },
+                            "unless": { "type": "array", "items": { "type": "string" }, "description": "Words that veto the rule when any occurs (matched as keywords are)." },
+                            "in": { "type": "array", "items": { "type": "string" }, "description": "The string or list fields searched (default: every string field)." },
                             "when": condition()
                         }
                     }

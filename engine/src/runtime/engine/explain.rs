@@ -143,11 +143,12 @@ impl Engine {
         } else {
             ClockState::Running
         };
-        let breach = (st.breached && st.done.is_none()).then(|| BreachExplanation {
+        // A breach stays part of the explanation after a late discharge, with nothing missing.
+        let breach = st.breached.then(|| BreachExplanation {
             deadline: st.deadline.with_timezone(&tz),
             tier: tier.clone(),
             assignee: None,
-            waiting_for: vec![ob.done_on.clone()],
+            waiting_for: if st.done.is_none() { vec![ob.done_on.clone()] } else { Vec::new() },
             missing_artifacts: Vec::new(),
             pending_members: Vec::new(),
         });

@@ -84,6 +84,8 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
+    /// The stemmer keyword search reduces words with.
+    words: crate::keywords::Words,
     /// Every name a ticket's fields hold, in name order: each declared field with its default
     /// (the type's neutral value when it has none), and each computed field that is not
     /// declared, with null until `derive` sets it.
@@ -162,7 +164,7 @@ impl Engine {
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
-        let keywords = policy.derived.iter().map(Keywords::new).collect();
+        let keywords = policy.derived.iter().map(|d| Keywords::new(d, &policy.fields)).collect();
         let mut layout: Vec<(Text, Value)> = policy
             .fields
             .iter()
@@ -184,6 +186,7 @@ impl Engine {
             pin,
             artifacts,
             keywords,
+            words: crate::keywords::Words::default(),
             layout,
             ladders_in_order,
             horizon,
