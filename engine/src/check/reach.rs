@@ -8,7 +8,7 @@ use super::{Diagnostic, DiagnosticCode, Span};
 use crate::calendar::Calendar;
 use crate::compile::LadderDef;
 use crate::policy::Duration;
-use crate::runtime::{StageClock, scale, step_instant};
+use crate::runtime::{Clock, scale, step_instant};
 use chrono::{DateTime, Utc};
 
 /// Where the checks count from: 2000-01-01T00:00:00Z.
@@ -51,7 +51,7 @@ pub(crate) fn steps(
     for &budget in dues {
         let Ok(deadline) = cal.add(from, budget) else { continue };
         let working = budget.is_working_time() && !matches!(budget, Duration::CalendarDays(_));
-        let clock = StageClock {
+        let clock = Clock {
             budget,
             started: from,
             deadline: deadline.at,
@@ -60,6 +60,7 @@ pub(crate) fn steps(
             paused: None,
             fired: 0,
             breached: false,
+            extended: Vec::new(),
         };
         for (i, (step, span)) in ladder.steps.iter().zip(spans).enumerate() {
             if reported.contains(&i) || step_instant(cal, &clock, &step.at).is_some() {

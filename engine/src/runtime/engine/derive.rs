@@ -327,7 +327,7 @@ mod tests {
                     })
                     .collect(),
             };
-            let fields = [FieldDef { name: "text".into(), ty: FieldType::String, default: None }];
+            let fields = [FieldDef { name: "text".into(), ty: FieldType::String, default: None, required: false }];
             let expected: Vec<Option<usize>> = rules
                 .iter()
                 .map(|ks| ks.iter().position(|k| text.contains(k.as_str())))

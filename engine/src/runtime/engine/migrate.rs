@@ -57,7 +57,7 @@ impl Engine {
                         .iter()
                         .take(64)
                         .enumerate()
-                        .filter(|(_, step)| run.step_time(c, step) <= clock_at)
+                        .filter(|(_, step)| run.step_time(c, &step.at) <= clock_at)
                         .fold(0, |fired, (i, _)| fired | 1u64 << i);
                 }
                 for (name, value) in ticket.fields.iter() {

@@ -31,7 +31,9 @@ impl Horizon {
     pub(super) fn of(policy: &CompiledPolicy) -> Self {
         let cal = &policy.calendar;
         let dues = policy.stages.iter().flat_map(|s| s.due.iter().map(|d| d.value));
-        let due = dues.map(|d| cal.reach(d)).max().unwrap_or(0);
+        let obligation = policy.obligations.iter().map(|o| cal.reach(o.due)).max().unwrap_or(0);
+        // The longest limit a clock runs, a stage's or an obligation's.
+        let due = dues.map(|d| cal.reach(d)).max().unwrap_or(0).max(obligation);
         let steps = policy.ladders.iter().flat_map(|l| l.steps.iter().map(|s| &s.at));
         let step = steps
             .map(|at| match *at {
@@ -44,7 +46,6 @@ impl Horizon {
             })
             .max()
             .unwrap_or(0);
-        let obligation = policy.obligations.iter().map(|o| cal.reach(o.due)).max().unwrap_or(0);
         let latest = *KEPT.end();
         let all = due.saturating_add(step).saturating_add(obligation).saturating_add(SPARE);
         Horizon {
@@ -70,6 +71,10 @@ impl Horizon {
                     || c.total > self.budget
                     || c.paused.as_ref().is_some_and(|p| p.remaining > self.budget)
             })
-            || ticket.obligations.values().any(|o| late(o.deadline))
+            || ticket.obligations.values().any(|o| {
+                late(o.clock.deadline)
+                    || o.clock.total > self.budget
+                    || o.clock.paused.as_ref().is_some_and(|p| p.remaining > self.budget)
+            })
     }
 }

@@ -5,8 +5,8 @@ use super::{Engine, Run, append_audit};
 use crate::calendar::{Calendar, OutOfRange, kept};
 use crate::compile::ResumeMode;
 use crate::runtime::{
-    AuditEntry, CalendarRecord, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, StageClock,
-    Text, Ticket, TimelineRow,
+    AuditEntry, CalendarRecord, Clock, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text,
+    Ticket, TimelineRow,
 };
 use chrono::{DateTime, Utc};
 
@@ -108,19 +108,27 @@ impl Engine {
             if st.done.is_some() {
                 continue;
             }
+            let (started, budget) = (st.clock.started, st.clock.budget);
             let count = |c: &Calendar| {
-                c.add(st.started, ob.due).map(|d| Counted {
-                    deadline: d.at,
-                    total: 0,
-                    remaining: None,
-                    provisional: d.provisional.is_some(),
+                c.add(started, budget).map(|d| {
+                    let total = if Run::is_working(&budget) {
+                        c.working_clock(d.at) - c.working_clock(started)
+                    } else {
+                        (d.at - started).num_seconds()
+                    };
+                    Counted {
+                        deadline: d.at,
+                        total,
+                        remaining: None,
+                        provisional: d.provisional.is_some(),
+                    }
                 })
             };
             let now = Counted {
-                deadline: st.deadline,
-                total: 0,
+                deadline: st.clock.deadline,
+                total: st.clock.total,
                 remaining: None,
-                provisional: st.provisional,
+                provisional: st.clock.provisional,
             };
             if count(previous).ok().as_ref() == Some(&now) {
                 let after = count(cal).map_err(|e| Rejection::out_of_range(&e))?;
@@ -148,14 +156,12 @@ impl Engine {
                             pz.remaining = r;
                         }
                     }
-                    if let Some(c) = ticket.clock.as_ref() {
-                        run.check_steps(self.stage(ticket), c);
-                    }
                 }
                 ClockKind::Obligation => {
                     if let Some(st) = ticket.obligations.get_mut(name.as_str()) {
-                        st.deadline = new.deadline;
-                        st.provisional = new.provisional;
+                        st.clock.deadline = new.deadline;
+                        st.clock.total = new.total;
+                        st.clock.provisional = new.provisional;
                     }
                 }
             }
@@ -195,6 +201,7 @@ impl Engine {
                 tier,
                 detail,
                 due: Some(new.deadline),
+                previous_due: None,
                 provisional: new.provisional,
             });
             updates.push(ClockUpdate {
@@ -235,7 +242,7 @@ impl Engine {
 
     /// The pauses of clock `c` since its start, as (from, to, how it resumed); `to` is `None`
     /// for the pause it is in now.
-    fn pause_spans(&self, ticket: &Ticket, c: &StageClock) -> Vec<PauseSpan> {
+    fn pause_spans(&self, ticket: &Ticket, c: &Clock) -> Vec<PauseSpan> {
         let p = &*self.policy;
         let mut spans = Vec::new();
         let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
@@ -265,11 +272,7 @@ impl Engine {
 /// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
 /// the remaining time.
 /// An instant after 9999 is an `OutOfRange`.
-fn count_stage(
-    cal: &Calendar,
-    c: &StageClock,
-    pauses: &[PauseSpan],
-) -> Result<Counted, OutOfRange> {
+fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Result<Counted, OutOfRange> {
     let working = Run::is_working(&c.budget);
     let scale = |t: DateTime<Utc>| if working { cal.working_clock(t) } else { t.timestamp() };
     let at_scale = |v: i64, from: DateTime<Utc>| {

@@ -87,6 +87,7 @@ impl<'e> Run<'e> {
             tier: tier.map(Text::from),
             detail: detail.into(),
             due: None,
+            previous_due: None,
             provisional: false,
         });
     }
