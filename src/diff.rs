@@ -18,7 +18,7 @@ pub struct Args {
     /// The policy as proposed.
     #[arg(value_name = "NEW_POLICY")]
     new: PathBuf,
-    /// Scenario files, or directories searched recursively for `*.yaml`.
+    /// Scenario files, or directories searched recursively for scenario files.
     #[arg(value_name = "SCENARIO|DIR", required = true)]
     paths: Vec<PathBuf>,
 }

@@ -6,8 +6,11 @@
 //!   larger file, or a device that never ends (`/dev/zero`), is a diagnostic naming the file and
 //!   the cap, after one byte past it.
 //! - Ledgers are read a line at a time by the engine's reader, which refuses a line over 1 MiB.
-//! - A directory walk visits each directory once (a symlink that leads back up is not
-//!   followed again) and lists each file once, however many links lead to it.
+//! - A directory walk (the `ignore` crate's) respects `.gitignore` and `.ombudignore` files,
+//!   does not follow a symlink that leads back up, and lists each file once, however many links
+//!   lead to it.
+//! - A YAML file is a policy, a scenario or a calendar file by its top-level keys ([`Kind`]), so
+//!   a directory may hold a policy beside its scenarios and calendars.
 
 use ombud_engine::{Calendar, Diagnostic};
 use std::collections::HashSet;
@@ -28,12 +31,15 @@ pub fn load_calendar(reference: &str) -> Result<Arc<Calendar>, Vec<Diagnostic>> 
     Calendar::from_file(path).map(Arc::new)
 }
 
-/// What a walk has seen: directories and files by their canonical path.
+/// What a walk has seen: files by their canonical path.
 #[derive(Default)]
 pub struct Walk {
-    dirs: HashSet<PathBuf>,
     files: HashSet<PathBuf>,
 }
+
+/// The file of ignore patterns a directory may hold, beside `.gitignore`, for YAML files Ombud
+/// should not read (deliberately broken fixtures, say).
+pub const IGNORE_FILE: &str = ".ombudignore";
 
 impl Walk {
     /// Whether `path` is a file not listed yet (by its canonical path); lists it.
@@ -41,26 +47,112 @@ impl Walk {
         self.files.insert(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()))
     }
 
-    /// Every `*.yaml` / `*.yml` file under `dir`, in name order, depth first, each file once;
-    /// a directory reached a second time (a symlink loop, or two links to one directory) is not
-    /// entered again.
+    /// Every `*.yaml` / `*.yml` file under `dir`, in name order, depth first, each file once.
+    /// The walk (the `ignore` crate's) leaves out hidden files and directories and what a
+    /// `.gitignore` or an `.ombudignore` on the way excludes; it follows symbolic links but not
+    /// one that leads back to a directory it is in (a symlink loop).
     pub fn yaml_files(&mut self, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let canonical = dir.canonicalize()?;
-        if !self.dirs.insert(canonical) {
-            return Ok(());
-        }
-        let mut entries: Vec<PathBuf> =
-            std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                self.yaml_files(&p, out)?;
-            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml")
-                && self.first_time(&p)
+        // The directory itself must be readable: that is a usage error, not a file skipped.
+        std::fs::read_dir(dir)?;
+        let walk = ignore::WalkBuilder::new(dir)
+            .follow_links(true)
+            .require_git(false)
+            .add_custom_ignore_filename(IGNORE_FILE)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build();
+        for entry in walk {
+            let entry = match entry {
+                Ok(e) => e,
+                // A link back up: the directory is walked already.
+                Err(e) if loop_in(&e) => continue,
+                Err(e) => return Err(std::io::Error::other(e)),
+            };
+            let p = entry.path();
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                && self.first_time(p)
             {
-                out.push(p);
+                out.push(p.to_path_buf());
             }
         }
         Ok(())
     }
+}
+
+/// Whether a walk error is a symlink loop wrapped in the path or depth it was met at.
+fn loop_in(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => loop_in(err),
+        _ => false,
+    }
+}
+
+/// What a YAML file is, judged by its top-level keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `policy:` with `stages:` or `start:`, or `policy:` and nothing that marks another kind.
+    Policy,
+    /// `ticket:`, `events:`, `expect:` or `until:`, without `stages:` or `start:`.
+    Scenario,
+    /// `covers:`, `holidays:` or `extends:`, without `policy:`.
+    Calendar,
+    /// None of these: some other YAML file.
+    Other,
+    /// Not a text Ombud reads (over the 1 MiB cap, not UTF-8): reported when checked.
+    Unreadable,
+}
+
+impl Kind {
+    /// The kind of the file at `path` (read within the cap).
+    pub fn of(path: &Path) -> Kind {
+        match ombud_engine::policy::read_policy_file(path) {
+            Ok(text) => Kind::of_text(&text),
+            Err(_) => Kind::Unreadable,
+        }
+    }
+
+    /// The kind of a YAML text.
+    pub fn of_text(text: &str) -> Kind {
+        let keys = top_level_keys(text);
+        let has = |k: &str| keys.contains(&k);
+        let policy_body = has("stages") || has("start");
+        if has("policy") && policy_body {
+            Kind::Policy
+        } else if !policy_body && ["ticket", "events", "expect", "until"].into_iter().any(has) {
+            Kind::Scenario
+        } else if Calendar::is_calendar_text(text) {
+            Kind::Calendar
+        } else if has("policy") || policy_body {
+            Kind::Policy
+        } else {
+            Kind::Other
+        }
+    }
+
+    /// The kind in words, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Policy => "a policy",
+            Kind::Scenario => "a scenario",
+            Kind::Calendar => "a calendar file",
+            Kind::Other => "not an Ombud file",
+            Kind::Unreadable => "not a text Ombud reads",
+        }
+    }
+}
+
+/// The keys of a YAML text's top-level mapping in block style: lines that start with a key
+/// (`key:`, `"key":`) at the first column.
+fn top_level_keys(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            l.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"' || c == '\'')
+        })
+        .filter_map(|l| {
+            let (key, rest) = l.split_once(':')?;
+            (rest.is_empty() || rest.starts_with([' ', '\t']))
+                .then(|| key.trim().trim_matches(['"', '\'']))
+        })
+        .collect()
 }

@@ -1,25 +1,28 @@
-//! `ombud lint`: check policy files and report every mistake with file, line, column and a hint.
+//! `ombud lint`: check policy, scenario and calendar files and report every mistake with file,
+//! line, column and a hint.
 //!
 //! Exit status: 0 when there are no errors (warnings allowed), 1 when any file has an error,
-//! 2 for usage or I/O errors (a path that does not exist). A directory is searched recursively
-//! for `*.yaml` / `*.yml` files that have a top-level `policy:` key; other YAML files in it
-//! (scenarios, calendars) are skipped. The walk does not follow a symlink loop, and a file
-//! reached twice is linted once. A file is read up to 1 MiB: a larger one, or a device such
-//! as `/dev/zero`, is diagnostic E0101. Files named on the command line are always linted; a
-//! named file that is a calendar (top-level `covers`, `holidays` or `extends`, no `policy`) is
-//! checked as a calendar file and reports its E05xx diagnostics the same way.
+//! 2 for usage or I/O errors (a path that does not exist). Each file is checked as what its
+//! top-level keys say it is ([`Kind`]): a policy as a policy, a calendar file (`covers`,
+//! `holidays` or `extends`, no `policy`) for its E05xx diagnostics, a scenario as a scenario and
+//! against the policy it names (E06xx). A directory is searched recursively for `*.yaml` /
+//! `*.yml` files, respecting `.gitignore` and `.ombudignore`; YAML that is none of the three is
+//! skipped there, and checked as a policy when named on the command line. The walk does not
+//! follow a symlink loop, and a file reached twice is linted once. A file is read up to 1 MiB:
+//! a larger one, or a device such as `/dev/zero`, is diagnostic E0101.
 //!
 //! A policy whose calendar data ends within 60 days of today (or has ended) gets warning W0201.
 //! Today is the system date in the policy's calendar zone, or the hidden `--today YYYY-MM-DD`
 //! flag, or the `OMBUD_TODAY=YYYY-MM-DD` environment variable (for tests and reproducible CI).
 
-use crate::input::Walk;
+use crate::input::{Kind, Walk};
 use crate::render::{emit, render_json, render_text, safe, summary, use_colour};
+use crate::scenario_files::{self, Policies, Problem};
 use chrono::{NaiveDate, Utc};
 use ombud_engine::calendar::parse_date;
 use ombud_engine::check::{calendar_coverage, sort_diagnostics};
 use ombud_engine::policy::read_policy_file;
-use ombud_engine::{Calendar, Diagnostic, DiagnosticCode};
+use ombud_engine::{Calendar, Diagnostic, DiagnosticCode, Engine, simulate};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -38,7 +41,7 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Policy or calendar files, or directories to search for policy files.
+    /// Policy, scenario or calendar files, or directories to search for them.
     #[arg(required = true, value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
     /// The date the calendar-coverage warning counts from, instead of the system date
@@ -73,7 +76,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut files = Vec::new();
+    let mut files: Vec<(PathBuf, Kind)> = Vec::new();
     let mut walk = Walk::default();
     for path in &args.paths {
         if path.is_dir() {
@@ -82,41 +85,51 @@ pub fn run(args: Args) -> ExitCode {
                 errln!("error: cannot read directory `{}`: {e}", safe(&path.display().to_string()));
                 return ExitCode::from(2);
             }
-            found.retain(|p| is_policy(p));
-            found.sort();
-            files.extend(found);
+            files.extend(
+                found
+                    .into_iter()
+                    .map(|p| (Kind::of(&p), p))
+                    .filter(|(k, _)| *k != Kind::Other)
+                    .map(|(k, p)| (p, k)),
+            );
         } else if path.exists() {
             // A file, or anything else that can be read (a device, a pipe).
             if walk.first_time(path) {
-                files.push(path.clone());
+                files.push((path.clone(), Kind::of(path)));
             }
         } else {
             errln!("error: `{}` does not exist", safe(&path.display().to_string()));
             return ExitCode::from(2);
         }
     }
+    // Policies linted in this run: a scenario's policy with errors is reported once, as itself.
+    let linted: Vec<PathBuf> = files
+        .iter()
+        .filter(|(_, k)| *k != Kind::Scenario)
+        .filter_map(|(p, _)| p.canonicalize().ok())
+        .collect();
+    let mut policies = Policies::default();
     let mut all: Vec<Diagnostic> = Vec::new();
-    for file in &files {
-        let mut diags = match read_policy_file(file) {
-            Err(err) if err.diagnostics().iter().any(|d| d.code == DiagnosticCode::E0100) => {
-                for d in &err {
-                    errln!("error: {}", safe(&d.message));
+    for (file, kind) in &files {
+        let mut diags = if *kind == Kind::Scenario {
+            match lint_scenario(file, &mut policies, &linted) {
+                Ok(d) => d,
+                Err(message) => {
+                    errln!("error: {}", safe(&message));
+                    return ExitCode::from(2);
                 }
-                return ExitCode::from(2);
             }
-            Err(err) => err.into_diagnostics(),
-            Ok(text) if Calendar::is_calendar_text(&text) => lint_calendar(file, &text),
-            Ok(text) => {
-                match ombud_engine::load_policy(&file.display().to_string(), &text, file.parent()) {
-                    Ok((policy, mut warnings)) => {
-                        let today = today.unwrap_or_else(|| {
-                            Utc::now().with_timezone(&policy.calendar().tz()).date_naive()
-                        });
-                        warnings.extend(calendar_coverage(&policy, today));
-                        warnings
+        } else {
+            match read_policy_file(file) {
+                Err(err) if err.diagnostics().iter().any(|d| d.code == DiagnosticCode::E0100) => {
+                    for d in &err {
+                        errln!("error: {}", safe(&d.message));
                     }
-                    Err(err) => err.into_diagnostics(),
+                    return ExitCode::from(2);
                 }
+                Err(err) => err.into_diagnostics(),
+                Ok(text) if *kind == Kind::Calendar => lint_calendar(file, &text),
+                Ok(text) => lint_policy(file, &text, today),
             }
         };
         sort_diagnostics(&mut diags);
@@ -144,13 +157,51 @@ fn lint_calendar(path: &Path, text: &str) -> Vec<Diagnostic> {
     Calendar::from_yaml(&path.display().to_string(), text, path.parent()).err().unwrap_or_default()
 }
 
-/// A YAML file found in a directory is a policy when a line starts with the top-level key
-/// `policy:`. A file that is not a YAML text Ombud reads (over 1 MiB, not UTF-8) is linted too,
-/// so that it is reported rather than skipped.
-fn is_policy(path: &Path) -> bool {
-    match read_policy_file(path) {
-        Ok(text) => text.lines().any(|l| l.starts_with("policy:")),
-        // Not a YAML text Ombud reads (E0101), or not readable at all (E0100).
-        Err(err) => err.diagnostics().iter().all(|d| d.code != DiagnosticCode::E0100),
+/// The diagnostics of a policy file (and the calendar-coverage warning as of `today`).
+fn lint_policy(file: &Path, text: &str, today: Option<NaiveDate>) -> Vec<Diagnostic> {
+    match ombud_engine::load_policy(&file.display().to_string(), text, file.parent()) {
+        Ok((policy, mut warnings)) => {
+            let today = today
+                .unwrap_or_else(|| Utc::now().with_timezone(&policy.calendar().tz()).date_naive());
+            warnings.extend(calendar_coverage(&policy, today));
+            warnings
+        }
+        Err(err) => err.into_diagnostics(),
+    }
+}
+
+/// The diagnostics of a scenario file: its own (E06xx), then its mistakes against the policy
+/// it names, and what running it would refuse (the opening, an `until` before the last event).
+/// A policy with errors adds its diagnostics unless it is linted in this run itself (`linted`,
+/// canonical paths). `Err` is a file that cannot be read.
+fn lint_scenario(
+    file: &Path,
+    policies: &mut Policies,
+    linted: &[PathBuf],
+) -> Result<Vec<Diagnostic>, String> {
+    let mut run = || -> Result<Vec<Diagnostic>, Problem> {
+        let scenario = scenario_files::read_scenario(file)?;
+        let path = scenario_files::policy_path(&scenario, file, None)?;
+        let policy = match policies.load(&path) {
+            Ok(p) => p,
+            Err(Problem::Diagnostics(_))
+                if path.canonicalize().is_ok_and(|p| linted.contains(&p)) =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e),
+        };
+        let engine = Engine::new(policy);
+        let mut found = scenario.check_against(&engine);
+        if found.is_empty()
+            && let Err(d) = simulate(&engine, &scenario)
+        {
+            found.push(*d);
+        }
+        Ok(found)
+    };
+    match run() {
+        Ok(d) | Err(Problem::Diagnostics(d)) => Ok(d),
+        Err(Problem::Io(message)) => Err(message),
     }
 }

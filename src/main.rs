@@ -11,6 +11,7 @@ mod out;
 mod audit;
 mod calendar;
 mod diff;
+mod explain;
 mod graph;
 mod input;
 mod ledger;
@@ -50,6 +51,8 @@ enum Command {
     Calendar(calendar::Args),
     /// Run a scenario through the engine and show its timeline.
     Simulate(simulate::Args),
+    /// Explain how one clock of a scenario's ticket reached its deadline.
+    Explain(explain::Args),
     /// Check scenarios' `expect:` blocks.
     Test(test_cmd::Args),
     /// Show how timelines change between two versions of a policy.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Calendar(args) => calendar::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Test(args) => test_cmd::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Ledger(args) => ledger::run(args),

@@ -1,24 +1,29 @@
 //! File I/O shared by `simulate`, `test` and `diff`: finding scenario files, reading them,
 //! loading (and caching) the policies they name, printing diagnostics, and colour.
 
-use crate::input::Walk;
+use crate::input::{Kind, Walk};
 use crate::render::safe;
-use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Scenario, Span};
+use ombud_engine::{CompiledPolicy, Diagnostic, DiagnosticCode, Engine, Scenario, Span};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Every scenario file named by `paths`: files as given, directories walked recursively for
-/// `*.yaml` / `*.yml` (sorted, so output is stable). A symlink loop is not followed, and a file
-/// reached twice (named twice, or by two links) is listed once.
+/// `*.yaml` / `*.yml` files that are scenarios by their content (sorted, so output is stable;
+/// policies and calendar files beside them are left out, and a file Ombud cannot read is kept so
+/// that it is reported). A symlink loop is not followed, `.gitignore` and `.ombudignore` are
+/// respected, and a file reached twice (named twice, or by two links) is listed once.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     let mut walk = Walk::default();
     for p in paths {
         if p.is_dir() {
-            walk.yaml_files(p, &mut out).map_err(|e| {
+            let mut found = Vec::new();
+            walk.yaml_files(p, &mut found).map_err(|e| {
                 format!("cannot read directory {}: {e}", safe(&p.display().to_string()))
             })?;
+            found.retain(|f| matches!(Kind::of(f), Kind::Scenario | Kind::Unreadable));
+            out.extend(found);
         } else if p.exists() {
             if walk.first_time(p) {
                 out.push(p.clone());
@@ -56,6 +61,13 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
         Ok(scenario) => Ok(scenario?),
         Err(e) => Err(Problem::Io(format!("cannot read {}: {e}", path.display()))),
     }
+}
+
+/// The scenario checked against the policy `engine` runs (undeclared events, unknown fields,
+/// values of the wrong type or outside an enum): its diagnostics when there are any.
+pub fn check_against(scenario: &Scenario, engine: &Engine) -> Result<(), Problem> {
+    let found = scenario.check_against(engine);
+    if found.is_empty() { Ok(()) } else { Err(Problem::Diagnostics(found)) }
 }
 
 /// The policy file a scenario runs under: `override_path` when given, else the scenario's

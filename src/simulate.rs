@@ -4,7 +4,7 @@ use crate::render::{self, safe};
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::timefmt;
 use ombud_engine::{Engine, RowKind, Timeline, simulate};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Output format.
@@ -23,6 +23,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Follow each row that sets a deadline (or breaches) with the derivation of its clock.
+    #[arg(long)]
+    explain: bool,
     /// Run under this policy instead of the scenario's `policy:`.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -38,12 +41,14 @@ pub fn run(args: Args) -> ExitCode {
         Ok((tl, title)) => {
             match args.format {
                 Format::Json => {
-                    let text = serde_json::to_string_pretty(&tl.to_json()).unwrap_or_default();
+                    let view = if args.explain { tl.view_explained() } else { tl.view() };
+                    let text = serde_json::to_string_pretty(&view).unwrap_or_default();
                     crate::render::emit(&format!("{text}\n"));
                 }
                 Format::Text => {
                     let colour = scenario_files::use_colour();
-                    crate::render::emit(&render_text(&tl, title.as_deref(), colour));
+                    let text = render_text(&tl, title.as_deref(), colour, args.explain);
+                    crate::render::emit(&text);
                 }
             }
             ExitCode::SUCCESS
@@ -64,10 +69,21 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn timeline(args: &Args) -> Result<(Timeline, Option<String>), Problem> {
-    let scenario = scenario_files::read_scenario(&args.scenario)?;
-    let path = scenario_files::policy_path(&scenario, &args.scenario, args.policy.as_deref())?;
-    let policy = Policies::default().load(&path)?;
-    Ok((simulate(&Engine::new(policy), &scenario)?, scenario.title))
+    run_scenario(&args.scenario, args.policy.as_deref())
+}
+
+/// Runs the scenario at `path` (under `policy` instead of its own, if given), after checking it
+/// against its policy: its timeline and title.
+pub fn run_scenario(
+    path: &Path,
+    policy: Option<&Path>,
+) -> Result<(Timeline, Option<String>), Problem> {
+    let scenario = scenario_files::read_scenario(path)?;
+    let policy_path = scenario_files::policy_path(&scenario, path, policy)?;
+    let policy = Policies::default().load(&policy_path)?;
+    let engine = Engine::new(policy);
+    scenario_files::check_against(&scenario, &engine)?;
+    Ok((simulate(&engine, &scenario)?, scenario.title))
 }
 
 fn kind_colour(kind: RowKind) -> &'static str {
@@ -81,8 +97,9 @@ fn kind_colour(kind: RowKind) -> &'static str {
     }
 }
 
-/// The timeline as an aligned table, then the final state and next actions.
-pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
+/// The timeline as an aligned table, then the final state and next actions; with `explain`,
+/// each row that sets a deadline (or breaches) is followed by the explanation of its clock.
+pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool, explain: bool) -> String {
     let paint = Paint::new(colour);
     let tz = tl.tz;
     let mut out = String::new();
@@ -131,11 +148,19 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool) -> String {
     };
     out.push_str(&paint.paint("1", &line(header)));
     out.push('\n');
-    for (row, c) in tl.rows.iter().zip(&cells) {
+    for (i, (row, c)) in tl.rows.iter().zip(&cells).enumerate() {
         let text = line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
         let code = kind_colour(row.kind);
         out.push_str(&if code == "0" { text } else { paint.paint(code, &text) });
         out.push('\n');
+        if let Some((_, why)) = tl.explained.iter().find(|(r, _)| *r == i).filter(|_| explain) {
+            let mut text = String::new();
+            let _ = why.write_text(&mut text, "    ");
+            for l in text.lines() {
+                out.push_str(&safe(l));
+                out.push('\n');
+            }
+        }
     }
     if tl.has_provisional() {
         out.push_str(&format!(

@@ -1,5 +1,6 @@
 //! `ombud test`: run scenarios and check their `expect:` blocks.
 
+use crate::input::Kind;
 use crate::render::safe;
 use crate::scenario_files::{self, Paint, Policies, Problem};
 use ombud_engine::simulate::Failure;
@@ -10,7 +11,8 @@ use std::process::ExitCode;
 /// Arguments of `ombud test`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Scenario files, or directories searched recursively for `*.yaml`.
+    /// Scenario files, or directories searched recursively for scenario files (policies and
+    /// calendar files beside them are skipped).
     #[arg(value_name = "SCENARIO|DIR", required = true)]
     paths: Vec<PathBuf>,
 }
@@ -39,6 +41,12 @@ pub fn run(args: Args) -> ExitCode {
     let mut policies = Policies::default();
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
+        // A file named on the command line that is not a scenario is not run.
+        let kind = Kind::of(file);
+        if matches!(kind, Kind::Policy | Kind::Calendar) {
+            outln!("skip {} ({}, not a scenario)", shown(file), kind.noun());
+            continue;
+        }
         match check(file, &mut policies) {
             Verdict::Pass => {
                 passed += 1;
@@ -92,7 +100,9 @@ fn run_one(file: &Path, policies: &mut Policies) -> Result<Vec<Failure>, Problem
     let scenario: Scenario = scenario_files::read_scenario(file)?;
     let path = scenario_files::policy_path(&scenario, file, None)?;
     let policy = policies.load(&path)?;
-    let timeline = simulate(&Engine::new(policy), &scenario)?;
+    let engine = Engine::new(policy);
+    scenario_files::check_against(&scenario, &engine)?;
+    let timeline = simulate(&engine, &scenario)?;
     Ok(scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default())
 }
 

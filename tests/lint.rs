@@ -123,9 +123,9 @@ fn calendar_files_are_linted_as_calendars() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let d = &value["diagnostics"][0];
     assert_eq!((d["code"].as_str(), d["line"].as_u64()), (Some("E0500"), Some(4)));
-    // A directory search still lints only policies.
+    // A directory search lints calendar files as calendars too.
     let (code, out, _) = ombud(&["lint", "holidays"]);
-    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 0 files\n"));
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 4 files\n"));
 }
 
 #[test]
@@ -313,4 +313,79 @@ fn a_yaml_11_boolean_is_one_error_that_names_the_boolean() {
     assert_eq!((code.as_str(), *line, *column), ("E0105", 11, 23));
     assert_eq!(message, "`terminal` must be `true` or `false`, found the string `yes`");
     assert_eq!(hint, "`yes` is text in YAML 1.2, not a boolean: write `terminal: true`");
+}
+
+#[test]
+fn the_repository_lints_clean_from_its_root() {
+    // Policies, scenarios (each against its policy) and calendars; the deliberately broken
+    // fixtures are left out by the committed `.ombudignore`.
+    let (code, out, err) = ombud(&["lint", "."]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with(" files\n") && out.contains("0 errors"), "{out}");
+    let (code, out, _) = ombud(&["lint", "examples"]);
+    assert_eq!((code, out.lines().last()), (0, Some("0 errors, 0 warnings in 27 files")), "{out}");
+}
+
+/// A fresh directory under the test target's scratch space.
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a scratch directory that cannot be made fails the test"
+)]
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_policy_beside_its_scenarios_and_calendar_is_checked_file_by_file() {
+    let d = scratch("mixed-kinds");
+    let fixtures = Path::new(ROOT).join("tests/fixtures");
+    std::fs::copy(fixtures.join("policies/market-complaints.yaml"), d.join("policy.yaml")).unwrap();
+    std::fs::copy(Path::new(ROOT).join("holidays/cn-mainland.yaml"), d.join("cal.yaml")).unwrap();
+    let scenario = std::fs::read_to_string(fixtures.join("scenarios/broken/undeclared-event.yaml"))
+        .unwrap()
+        .replace("../../policies/market-complaints.yaml", "policy.yaml");
+    std::fs::write(d.join("typo.yaml"), &scenario).unwrap();
+    std::fs::write(d.join("fine.yaml"), scenario.replace("event: decide }", "event: decided }"))
+        .unwrap();
+    std::fs::write(d.join("other.yml"), "name: ci\njobs: {}\n").unwrap();
+    std::fs::create_dir_all(d.join("drafts")).unwrap();
+    std::fs::write(d.join("drafts/broken.yaml"), "policy: x\nstart: nowhere\nstages: {}\n")
+        .unwrap();
+    std::fs::write(d.join(".ombudignore"), "drafts/\n").unwrap();
+    let dir = d.display().to_string();
+
+    let (code, out, _) = ombud(&["lint", "--format", "json", &dir]);
+    assert_eq!(code, 1, "{out}");
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String, u64, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            let file = d["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (
+                d["code"].as_str().unwrap().into(),
+                file,
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("E0612".to_string(), "typo.yaml".to_string(), 5, 34)]);
+    let (_, text, _) = ombud(&["lint", &dir]);
+    assert!(text.ends_with(" in 4 files\n"), "policy, calendar and two scenarios: {text}");
+
+    // `test` runs the scenarios and nothing else.
+    let (code, out, _) = ombud(&["test", &dir]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ok   ") && out.contains("fine.yaml"), "{out}");
+    assert!(out.contains("FAIL ") && out.contains("typo.yaml"), "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 1 failed"), "{out}");
+    let (code, out, _) = ombud(&["test", &format!("{dir}/policy.yaml")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("skip ") && out.contains("(a policy, not a scenario)"), "{out}");
 }

@@ -142,7 +142,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 3 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 7 failed"));
 }
 
 #[test]
@@ -173,6 +173,30 @@ fn scenario_diagnostics_are_located() {
             "4:7",
             "RFC 3339 instant with its offset",
         ),
+        (
+            "undeclared-event.yaml",
+            "error[E0612]: the policy does not declare event `decide`",
+            "5:34",
+            "did you mean `decided`?",
+        ),
+        (
+            "unknown-field.yaml",
+            "error[E0613]: the policy has no field `knid`",
+            "2:61",
+            "did you mean `kind`?",
+        ),
+        (
+            "wrong-type.yaml",
+            "error[E0614]: field `real_name` must be true or false, found a string",
+            "2:82",
+            "write it unquoted: `real_name: true`",
+        ),
+        (
+            "not-in-enum.yaml",
+            "error[E0615]: `accepted` is not a value of `decision`",
+            "5:57",
+            "`decision` is one of `受理`, `不予受理`",
+        ),
     ];
     for (file, message, at, hint) in cases {
         let path = format!("tests/fixtures/scenarios/broken/{file}");
@@ -182,6 +206,20 @@ fn scenario_diagnostics_are_located() {
         assert!(err.contains(&format!("--> {path}:{at}\n")), "{file}: {err}");
         assert!(err.contains(hint), "{file}: {err}");
     }
+}
+
+#[test]
+fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
+    // Without the check the undeclared event is only a refused row, and `closed: false` holds.
+    let file = "tests/fixtures/scenarios/broken/undeclared-event.yaml";
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with(&format!("FAIL {file}\n  error[E0612]")), "{out}");
+    let (_, out, _) = ombud(&["test", "tests/fixtures/scenarios/broken/wrong-type.yaml"]);
+    assert!(out.contains("wrong-type.yaml:5:44\n"), "both mistakes, each located: {out}");
+    // A refusal the scenario expects is not a mistake.
+    let (code, out, _) = ombud(&["test", "examples/scenarios/rejected-bad-field-data.yaml"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
@@ -298,4 +336,61 @@ fn simulate_reports_conditions_that_could_not_be_evaluated() {
     assert!(!out.contains("could not be evaluated"), "{out}");
     let (_, json, _) = ombud(&["simulate", "--format", "json", plain]);
     assert!(!json.contains("condition_errors"), "{json}");
+}
+
+/// The Spring Festival showcase's handling deadline, explained: the holiday by name and both
+/// make-up Saturdays (the day of receipt, Sat 14 Feb, and Sat 28 Feb, counted).
+#[test]
+fn explain_names_the_holiday_and_both_makeup_saturdays() {
+    let scenario = "examples/scenarios/spring-festival-major-fee-complaint.yaml";
+    let (code, out, err) = ombud(&["explain", scenario, "handle"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Sun 15 – Mon 23 Feb  Spring Festival 春节, holiday"), "{out}");
+    assert!(out.contains("Sat 14 Feb (make-up working day for Spring Festival 春节)"), "{out}");
+    assert!(out.contains("Sat 28 Feb           make-up working day for Spring Festival"), "{out}");
+    insta::assert_snapshot!("explain_spring_festival_handle", out);
+    // The same, byte for byte, on every run.
+    assert_eq!(ombud(&["explain", scenario, "handle"]).1, out);
+    let (code, json, _) = ombud(&["explain", "--format", "json", scenario, "handle"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["deadline"], "2026-03-04T00:00:00+08:00");
+    assert_eq!(json["derivation"]["runs"][0]["note"]["name_local"], "春节");
+    assert_eq!(json["steps"][0]["rule"], "80 % of the working time");
+    assert_eq!(json["steps"][0]["at"], "2026-03-02T11:37:00+08:00");
+}
+
+#[test]
+fn explain_refuses_a_clock_the_ticket_never_had() {
+    let scenario = "examples/scenarios/spring-festival-major-fee-complaint.yaml";
+    let (code, _, err) = ombud(&["explain", scenario, "hadle"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no clock `hadle`; clocks: `feedback`, `handle`, `intake`, `verify`"),
+        "{err}"
+    );
+}
+
+/// `simulate --explain` follows each deadline row with its derivation, in text and in JSON; a
+/// pause shows with the working time it held, and the deadline it moved to.
+#[test]
+fn simulate_explain_follows_each_deadline_row_with_its_derivation() {
+    let scenario = "examples/scenarios/pause-awaiting-complainant.yaml";
+    let (code, out, err) = ombud(&["simulate", "--explain", scenario]);
+    assert_eq!(code, 0, "{err}");
+    let resumed = out.find("resumed   handle").unwrap();
+    let after = &out[resumed..];
+    assert!(after.contains("      paused Wed 11 Mar 2026 12:00 (`awaiting_complainant`) – Mon 16 Mar 2026 09:00 (`complainant_replied`): 69h of working time held\n      deadline after the pauses: Wed 18 Mar 2026 21:00"), "{out}");
+    let (code, json, _) = ombud(&["simulate", "--explain", "--format", "json", scenario]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    for row in rows.iter().filter(|r| r["kind"] == "deadline") {
+        assert_eq!(row["explanation"]["deadline"], row["due"], "{row}");
+    }
+    let resumed = rows.iter().find(|r| r["kind"] == "resumed").unwrap();
+    assert_eq!(resumed["explanation"]["pauses"][0]["held_seconds"], 69 * 3600);
+    // Without --explain the JSON has no explanations.
+    let (_, plain, _) = ombud(&["simulate", "--format", "json", scenario]);
+    assert!(!plain.contains("\"explanation\""));
 }

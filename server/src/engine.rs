@@ -374,42 +374,23 @@ pub fn local_to_instant(engine: &Engine, local: chrono::NaiveDateTime) -> Option
 /// How a running clock's deadline was counted, for a person to check against a wall calendar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClockExplanation {
-    /// The derivation as the engine writes it: the counting rule, the days walked from the
-    /// clock's start, the deadline.
+    /// The explanation as the engine writes it: the counting rule, the days walked from the
+    /// clock's start, pauses, the ladder steps, a breach.
     pub text: String,
     /// Set when the clock's deadline is not the counted one (a pause moved it): the deadline
     /// the clock holds now.
     pub moved_to: Option<DateTime<Utc>>,
 }
 
-/// Explains the deadline of a running clock of `ticket`: its stage clock (`kind` `stage`) or
-/// obligation `name` (`kind` `obligation`). The one place the board asks how a deadline was
-/// counted: today the calendar's derivation from the clock's start and budget, with a note when
-/// a pause has moved the deadline since.
-pub fn explain_clock(
-    engine: &Engine,
-    ticket: &Ticket,
-    kind: &str,
-    name: &str,
-) -> Option<ClockExplanation> {
-    let policy = engine.policy();
-    let (start, budget, deadline) = match kind {
-        "stage" => {
-            let clock = ticket.clock()?;
-            (clock.started, clock.budget, clock.deadline)
-        }
-        "obligation" => {
-            let state = ticket.obligations().get(name)?;
-            let def = policy.obligations().iter().find(|o| o.name == name)?;
-            (state.started, def.due, state.deadline)
-        }
-        _ => return None,
-    };
-    let derivation = policy.calendar().explain(start, budget);
-    let counted = derivation.result().at;
+/// Explains clock `name` of `ticket` (its current stage's, or an obligation's) as the engine
+/// does ([`Engine::explain`]); `None` when the ticket has no such clock or runs under another
+/// policy.
+pub fn explain_clock(engine: &Engine, ticket: &Ticket, name: &str) -> Option<ClockExplanation> {
+    let why = engine.explain(ticket, name).ok().flatten()?;
+    let moved = why.deadline != why.derivation.deadline;
     Some(ClockExplanation {
-        text: derivation.to_string(),
-        moved_to: (counted != deadline).then_some(deadline),
+        text: why.to_string(),
+        moved_to: moved.then(|| why.deadline.with_timezone(&Utc)),
     })
 }
 

@@ -251,7 +251,7 @@ fn tz_name<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(tz.name())
 }
 
-fn local_instant<S: Serializer>(t: &DateTime<Tz>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn local_instant<S: Serializer>(t: &DateTime<Tz>, s: S) -> Result<S::Ok, S::Error> {
     match local_time(t) {
         Some(_) => s.serialize_str(&timefmt::rfc3339(t.timezone(), t.with_timezone(&Utc))),
         None => s.collect_str(&t.with_timezone(&Utc).to_rfc3339()),
@@ -270,14 +270,17 @@ fn local_time(t: &DateTime<Tz>) -> Option<NaiveDateTime> {
 }
 
 /// [`timefmt::human`], or RFC 3339 in UTC at the edges of chrono's range.
-fn human(t: &DateTime<Tz>) -> String {
+pub(crate) fn human(t: &DateTime<Tz>) -> String {
     match local_time(t) {
         Some(_) => timefmt::human(t.timezone(), t.with_timezone(&Utc)),
         None => t.with_timezone(&Utc).to_rfc3339(),
     }
 }
 
-fn local_instant_opt<S: Serializer>(t: &Option<DateTime<Tz>>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn local_instant_opt<S: Serializer>(
+    t: &Option<DateTime<Tz>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => local_instant(t, s),
         None => s.serialize_none(),

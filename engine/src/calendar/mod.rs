@@ -28,6 +28,7 @@ mod notice;
 mod text;
 
 pub use explain::{CountingRule, DayRun, Derivation, Worked};
+pub(crate) use explain::{human as human_local, local_instant, local_instant_opt};
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
 pub use notes::DayNote;
 pub use notice::{Arrangement, Notice};

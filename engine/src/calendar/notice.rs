@@ -293,12 +293,14 @@ fn date(cx: &mut Cx<'_>, sc: &mut Scan<'_>, year: i32, month: Option<u32>) -> Op
 /// Reads the brackets after a date, if any (`（周四）`, `（农历除夕、周二）`), checking each
 /// weekday against the date. Returns false if it could not read them.
 fn brackets(cx: &mut Cx<'_>, sc: &mut Scan<'_>, date: Option<NaiveDate>) -> bool {
+    let open = sc.pos;
     if !sc.eat_if(is_open) {
         return true;
     }
     let start = sc.pos;
     let Some(len) = sc.rest().find(is_close) else {
-        cx.push(DiagnosticCode::E0520, "a bracket is not closed".into(), (start, 1), None);
+        let bracket = (open, start - open);
+        cx.push(DiagnosticCode::E0520, "a bracket is not closed".into(), bracket, None);
         sc.pos = sc.end;
         return false;
     };
@@ -564,6 +566,19 @@ impl Notice {
     pub fn read(name: &str, text: &str) -> Result<Notice, Vec<Diagnostic>> {
         let source = Source::new(name, text);
         let mut cx = Cx { text, source: Arc::clone(&source), diags: Vec::new() };
+        // A published notice is plain text: a control character (a NUL of a binary file, an
+        // escape sequence) would be carried into the calendar file's comments and names.
+        if let Some((i, c)) =
+            text.char_indices().find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            cx.push(
+                DiagnosticCode::E0520,
+                format!("the notice contains the control character `{}`", c.escape_unicode()),
+                (i, c.len_utf8()),
+                Some("a notice is plain text as published: paste it again from the notice"),
+            );
+            return Err(cx.diags);
+        }
         let lines = lines(text);
         let mut nonempty = lines.iter().filter(|(_, l)| !l.is_empty() && *l != "\u{feff}");
 

@@ -847,6 +847,7 @@ impl<'t> Compiler<'t> {
             stages,
             obligations,
             pauses,
+            events: declared_events,
             graph,
         })
         .map(|mut p| {

@@ -146,6 +146,8 @@ pub struct CompiledPolicy {
     pub(crate) obligations: Vec<ObligationDef>,
     /// Events that stop and resume the current stage's clock.
     pub(crate) pauses: Vec<PauseRule>,
+    /// `events:`, when the policy declares the events it uses.
+    pub(crate) events: Option<Vec<String>>,
     /// Stage graph: node weight = stage id; edges = transitions (named events and autos).
     pub(crate) graph: DiGraph<StageId, EdgeLabel>,
 }

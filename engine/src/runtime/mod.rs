@@ -9,6 +9,7 @@ mod digest;
 mod engine;
 mod error;
 mod event;
+mod explanation;
 mod name_map;
 mod ticket;
 mod timeline;
@@ -23,6 +24,9 @@ pub use engine::{Engine, Migration, rejected_row};
 pub use error::Rejection;
 pub use event::{
     ATTACH, BUILTIN_EVENTS, Event, EventKind, MEMBER_DONE, OpenTicket, REASSIGN, RecordedEvent, SET,
+};
+pub use explanation::{
+    BreachExplanation, ClockExplanation, ClockKind, ClockState, PauseSpan, StepPlacement,
 };
 pub(crate) use name_map::Fields;
 pub use name_map::{FieldMap, NameMap};

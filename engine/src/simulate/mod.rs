@@ -24,6 +24,7 @@ mod compare;
 mod expect;
 mod run;
 mod scenario;
+mod validate;
 
 pub use compare::{RowChange, TimelineDiff, compare};
 pub use expect::{Expect, ExpectValue, Failure, RejectedSpec};

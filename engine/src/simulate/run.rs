@@ -6,8 +6,8 @@ use crate::check::Diagnostic;
 use crate::check::DiagnosticCode;
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
-    AcceptedEvent, ConditionError, Engine, Event, NextActions, OpenTicket, Outcome, RecordedEvent,
-    RowKind, Text, TimelineRow, rejected_row_for,
+    AcceptedEvent, ClockExplanation, ConditionError, Engine, Event, NextActions, OpenTicket,
+    Outcome, RecordedEvent, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -60,6 +60,13 @@ pub struct Timeline {
     pub final_state: FinalState,
     /// What the ticket accepts and waits for at `until`.
     pub next: NextActions,
+    /// The clocks behind the rows that set a deadline (`deadline`, `resumed`, an obligation's
+    /// start) and behind breach rows, explained as they stood right after the call that wrote the
+    /// row: (row index, explanation). A row whose clock was gone by then (a stage left at once)
+    /// has none.
+    pub explained: Vec<(usize, ClockExplanation)>,
+    /// The clocks the ticket has at `until`, explained.
+    pub final_clocks: Vec<ClockExplanation>,
 }
 
 /// A refused scenario event.
@@ -215,6 +222,35 @@ impl Timeline {
             .and_then(|r| r.due)
     }
 
+    /// The explanation of clock `name` (a stage or an obligation): as it stands at `until` if the
+    /// ticket still has it, else as it stood after the last row about it that set a deadline or
+    /// breached.
+    ///
+    /// ```
+    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
+    /// let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    /// let policy = format!("{root}/policies/service-complaints.yaml");
+    /// let engine = Engine::new(ombud_engine::load_policy_file(policy.as_ref()).unwrap().0.into());
+    /// let path = format!("{root}/examples/scenarios/spring-festival-major-fee-complaint.yaml");
+    /// let file = Source::new(&path, std::fs::read_to_string(&path).unwrap());
+    /// let timeline = simulate(&engine, &Scenario::parse(&file).unwrap()).unwrap();
+    /// // `handle` was left on 2 Mar; its explanation is the one of its deadline row.
+    /// let why = timeline.explanation_of("handle").unwrap();
+    /// assert_eq!(why.deadline.to_rfc3339(), "2026-03-04T00:00:00+08:00");
+    /// assert!(timeline.explanation_of("archive").is_none());
+    /// ```
+    pub fn explanation_of(&self, name: &str) -> Option<&ClockExplanation> {
+        self.final_clocks
+            .iter()
+            .find(|c| c.name == name)
+            .or_else(|| self.explained.iter().rev().map(|(_, c)| c).find(|c| c.name == name))
+    }
+
+    /// The explanation written after row `index`, if any.
+    fn row_explanation(&self, index: usize) -> Option<&ClockExplanation> {
+        self.explained.iter().find(|(i, _)| *i == index).map(|(_, c)| c)
+    }
+
     /// Names of every stage or obligation that has a deadline in the timeline.
     ///
     /// ```
@@ -298,6 +334,17 @@ impl Timeline {
     /// assert_eq!(view.final_state.stage, "handle");
     /// ```
     pub fn view(&self) -> TimelineView<'_> {
+        self.view_with(false)
+    }
+
+    /// [`Timeline::view`] with each row that set a deadline or breached followed by the
+    /// explanation of its clock (`explanation` on the row), as `ombud simulate --explain
+    /// --format json` prints it.
+    pub fn view_explained(&self) -> TimelineView<'_> {
+        self.view_with(true)
+    }
+
+    fn view_with(&self, explained: bool) -> TimelineView<'_> {
         let tz = self.tz;
         let t = |at: DateTime<Utc>| timefmt::rfc3339(tz, at);
         let f = &self.final_state;
@@ -309,7 +356,9 @@ impl Timeline {
             rows: self
                 .rows
                 .iter()
-                .map(|r| RowView {
+                .enumerate()
+                .map(|(i, r)| RowView {
+                    explanation: if explained { self.row_explanation(i) } else { None },
                     at: t(r.at),
                     kind: r.kind.as_str(),
                     stage: r.stage.as_deref(),
@@ -465,6 +514,9 @@ pub struct RowView<'a> {
     /// Rests on days beyond the calendar's data.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub provisional: bool,
+    /// How the row's clock reached its deadline ([`Timeline::view_explained`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<&'a ClockExplanation>,
 }
 
 /// The final state in the JSON view.
@@ -638,6 +690,8 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     let mut condition_errors = Vec::new();
     note_failures(&mut condition_errors, scenario.ticket.at, &outcome);
     let mut rows = outcome.rows;
+    let mut explained = Vec::new();
+    explain_rows(engine, &ticket, &rows, 0, &mut explained);
     let mut rejected = Vec::new();
     let mut prev = scenario.ticket.at;
     for (i, ev) in scenario.events.iter().enumerate() {
@@ -657,7 +711,9 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         match engine.apply_read(&mut ticket, at, &event) {
             Ok(o) => {
                 note_failures(&mut condition_errors, at, &o);
+                let first = rows.len();
                 rows.extend(o.rows);
+                explain_rows(engine, &ticket, &rows, first, &mut explained);
             }
             Err(err) => {
                 rows.push(rejected_row_for(&ticket, at, name, &err));
@@ -703,7 +759,14 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         )
     })?;
     note_failures(&mut condition_errors, until, &outcome);
+    let first = rows.len();
     rows.extend(outcome.rows);
+    explain_rows(engine, &ticket, &rows, first, &mut explained);
+    let final_clocks = engine
+        .clock_names(&ticket)
+        .iter()
+        .filter_map(|name| engine.explain(&ticket, name).ok().flatten())
+        .collect();
     let next = engine.next_actions(&ticket, until).map_err(|e| {
         Box::new(
             Diagnostic::error(
@@ -740,5 +803,28 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         until,
         final_state,
         next,
+        explained,
+        final_clocks,
     })
+}
+
+/// Explains the clocks behind `rows[first..]` (rows setting a deadline, breach rows) as they
+/// stand on `ticket` after the call that wrote them.
+fn explain_rows(
+    engine: &Engine,
+    ticket: &Ticket,
+    rows: &[TimelineRow],
+    first: usize,
+    explained: &mut Vec<(usize, ClockExplanation)>,
+) {
+    for (i, row) in rows.iter().enumerate().skip(first) {
+        let Some(name) = row.stage.as_deref() else { continue };
+        if row.due.is_none() && row.kind != RowKind::Breach {
+            continue;
+        }
+        let Ok(Some(why)) = engine.explain(ticket, name) else { continue };
+        if row.kind == RowKind::Breach || row.due == Some(why.deadline.to_utc()) {
+            explained.push((i, why));
+        }
+    }
 }

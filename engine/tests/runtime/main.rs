@@ -5,6 +5,7 @@ mod audit;
 mod common;
 mod deadlines;
 mod events;
+mod explain;
 mod groups_obligations_pauses;
 mod ladders;
 mod migration;

@@ -686,7 +686,7 @@ async fn ticket_page(
         .flatten()
         .map(|k| {
             let (kind, name) = (text(&k["kind"]), text(&k["name"]));
-            let why = engine::explain_clock(&engine, &ticket, &kind, &name);
+            let why = engine::explain_clock(&engine, &ticket, &name);
             let used = k["used"].as_f64().unwrap_or(0.0) * 100.0;
             ClockRow {
                 kind: if kind == "obligation" {

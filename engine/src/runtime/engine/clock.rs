@@ -160,11 +160,16 @@ impl<'e> Run<'e> {
             Due::Breach => {
                 let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
+                let (budget, deadline) = (c.budget, c.deadline);
+                // What the stage still waits for, and who holds it, as the explanation says.
+                let missing = match self.engine.text {
+                    true => self.engine.breach_explanation(ticket, deadline).what_was_missing(),
+                    false => String::new(),
+                };
                 let detail = detail!(
                     self,
-                    "`{stage_name}` overdue: {} ran out {}",
-                    c.budget,
-                    self.human(c.deadline)
+                    "`{stage_name}` overdue: {budget} ran out {}{missing}",
+                    self.human(deadline)
                 );
                 ticket.stats.breaches += 1;
                 let tier = ticket.tier.clone();
@@ -283,7 +288,15 @@ impl<'e> Run<'e> {
                 st.breached = true;
                 ticket.stats.breaches += 1;
                 let owner = Some(p.tier(ob.owner));
-                let detail = detail!(self, "obligation `{}` overdue: {} ran out", ob.name, ob.due);
+                let detail = detail!(
+                    self,
+                    "obligation `{}` overdue: {} ran out {}: waiting for `{}`; held by {}",
+                    ob.name,
+                    ob.due,
+                    self.human(st.deadline),
+                    ob.done_on,
+                    p.tier(ob.owner)
+                );
                 self.row(at, RowKind::Breach, Some(&ob.name), owner, detail);
                 self.action(at, ActionKind::Breach, &ob.name, owner, None);
             }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 impl Engine {
     /// Type-checks one given field value against its declaration.
-    pub(super) fn check_field(&self, name: &str, value: &Value) -> Result<Value, Rejection> {
+    pub(crate) fn check_field(&self, name: &str, value: &Value) -> Result<Value, Rejection> {
         let Some(def) = self.policy.field(name) else {
             let derived_only = self.policy.derived.iter().any(|d| d.name == name);
             if derived_only {

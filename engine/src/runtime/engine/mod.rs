@@ -15,6 +15,7 @@ macro_rules! detail {
 
 mod clock;
 mod derive;
+mod explain;
 mod fields;
 mod migrate;
 mod next_actions;

@@ -1,0 +1,308 @@
+//! Explanations of a ticket's clocks: how a deadline was reached (the calendar's derivation from
+//! the clock's start), what pauses held, where the ladder steps fall and by which rule, whether
+//! anything rests on days beyond the calendar's data, and, for a breached clock, what was still
+//! missing and who held the ticket. Built by [`Engine::explain`](super::Engine::explain); data
+//! for tools (`Serialize`, instants in the calendar's zone) and short text for a complaint
+//! handler (`Display`).
+
+use crate::calendar::{Derivation, Provisional, human_local, local_instant, local_instant_opt};
+use crate::policy::Duration;
+use chrono::DateTime;
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::fmt;
+
+/// Which kind of clock an explanation is about.
+///
+/// ```
+/// use ombud_engine::runtime::ClockKind;
+/// assert_eq!(serde_json::to_string(&ClockKind::Obligation).unwrap(), r#""obligation""#);
+/// assert_eq!(ClockKind::Stage.to_string(), "stage");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// The clock of the current stage visit.
+    Stage,
+    /// An obligation's clock.
+    Obligation,
+}
+
+impl fmt::Display for ClockKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClockKind::Stage => "stage",
+            ClockKind::Obligation => "obligation",
+        })
+    }
+}
+
+/// Where a clock stands.
+///
+/// ```
+/// use ombud_engine::runtime::ClockState;
+/// assert_eq!(serde_json::to_string(&ClockState::Breached).unwrap(), r#""breached""#);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    /// Counting.
+    Running,
+    /// Stopped by a pause event.
+    Paused,
+    /// Its deadline passed unmet.
+    Breached,
+    /// Discharged (an obligation's `done_on`), or stopped when the ticket closed.
+    Done,
+}
+
+/// How a clock's deadline was reached, and what it means for the ticket.
+///
+/// The Spring Festival showcase (`examples/scenarios/spring-festival-major-fee-complaint.yaml`):
+/// `handle` entered on the make-up Saturday 14 Feb 2026 at 10:05, 7 working days.
+///
+/// ```
+/// use ombud_engine::runtime::*;
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/service-complaints.yaml");
+/// # let engine = Engine::new(ombud_engine::load_policy_file(path.as_ref()).unwrap().0.into());
+/// let open: OpenTicket = serde_json::from_str(r#"{"id":"SF-1","at":"2026-02-13T18:40:00+08:00",
+///     "fields":{"text":"double billing","claim_amount":20000,"departments":["billing"]}}"#).unwrap();
+/// let (mut ticket, _) = engine.open(&open).unwrap();
+/// let at = |s: &str| s.parse().unwrap();
+/// engine.apply(&mut ticket, &Event::named("registered", at("2026-02-13T19:10:00+08:00"))).unwrap();
+/// let report = Event::attach("investigation_report", at("2026-02-14T10:00:00+08:00"));
+/// engine.apply(&mut ticket, &report).unwrap();
+/// engine.apply(&mut ticket, &Event::named("report_filed", at("2026-02-14T10:05:00+08:00"))).unwrap();
+/// let why = engine.explain(&ticket, "handle").unwrap().unwrap();
+/// assert_eq!((why.kind, why.state, why.tier.as_deref()), (ClockKind::Stage, ClockState::Running, Some("management")));
+/// let text = why.to_string();
+/// assert!(text.contains("Sun 15 – Mon 23 Feb  Spring Festival 春节, holiday"), "{text}");
+/// assert!(text.contains("Sat 28 Feb           make-up working day for Spring Festival 春节, counted: day 5"), "{text}");
+/// assert!(text.contains("Mon 2 Mar 2026 11:37  flag at 80%: 80 % of the working time"), "{text}");
+/// let json = serde_json::to_value(&why).unwrap();
+/// assert_eq!(json["deadline"], "2026-03-04T00:00:00+08:00");
+/// assert_eq!(json["steps"][0]["rule"], "80 % of the working time");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClockExplanation {
+    /// A stage clock or an obligation.
+    pub kind: ClockKind,
+    /// The stage's or obligation's name.
+    pub name: String,
+    /// Who answers for the clock: the tier holding the ticket (a stage clock), the obligation's
+    /// owner.
+    pub tier: Option<String>,
+    /// Where the clock stands.
+    pub state: ClockState,
+    /// The limit.
+    pub budget: Duration,
+    /// When the clock started (entry into the stage, the obligation's start, or the resume that
+    /// restarted it).
+    #[serde(serialize_with = "local_instant")]
+    pub start: DateTime<Tz>,
+    /// How the calendar counts the limit from the start: the rule, the days in runs (each
+    /// holiday, closure and make-up day by name), the deadline that gives.
+    pub derivation: Derivation,
+    /// The pauses since the start, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pauses: Vec<PauseSpan>,
+    /// The deadline the clock holds: the derivation's, moved by the working time pauses held.
+    #[serde(serialize_with = "local_instant")]
+    pub deadline: DateTime<Tz>,
+    /// Set when the deadline rests on days beyond the calendar's data; names the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisional: Option<Provisional>,
+    /// The ladder steps of the clock, with their instants and the rule that placed each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepPlacement>,
+    /// For a breached clock: the deadline, what is still missing, who holds the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach: Option<BreachExplanation>,
+}
+
+/// A pause of a clock: from the pause event to the resume event (`None`: still paused) and the
+/// time held, on the clock's scale (working time for a working-time limit, else wall time).
+///
+/// ```
+/// use ombud_engine::runtime::PauseSpan;
+/// # let tz = chrono_tz::Asia::Shanghai;
+/// # let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap().with_timezone(&tz);
+/// let held = PauseSpan { from: t("2026-03-02T10:00:00+08:00"), to: Some(t("2026-03-03T10:00:00+08:00")),
+///     on: "awaiting".into(), resume_on: "answered".into(), held_seconds: 86_400, working: true };
+/// assert_eq!(held.to_string(), "paused Mon 2 Mar 2026 10:00 (`awaiting`) – Tue 3 Mar 2026 10:00 (`answered`): 24h of working time held");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PauseSpan {
+    /// When the pause event stopped the clock.
+    #[serde(serialize_with = "local_instant")]
+    pub from: DateTime<Tz>,
+    /// When the resume event started it again; `None` while it is paused.
+    #[serde(serialize_with = "local_instant_opt")]
+    pub to: Option<DateTime<Tz>>,
+    /// The pause event.
+    pub on: String,
+    /// The event that resumes it.
+    pub resume_on: String,
+    /// Time held (up to `to`; `0` while still paused), in seconds of the clock's scale.
+    pub held_seconds: i64,
+    /// Whether the clock's scale is working time.
+    pub working: bool,
+}
+
+impl fmt::Display for PauseSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "paused {} (`{}`)", human_local(&self.from), self.on)?;
+        match &self.to {
+            Some(to) => {
+                let held = Duration::Wall { seconds: self.held_seconds };
+                let scale = if self.working { " of working time" } else { "" };
+                write!(f, " – {} (`{}`): {held}{scale} held", human_local(to), self.resume_on)
+            }
+            None => write!(f, ", still paused until `{}`", self.resume_on),
+        }
+    }
+}
+
+/// A ladder step of a clock: when it falls, the rule that placed it there, whether it has
+/// fired.
+///
+/// ```
+/// # use ombud_engine::runtime::StepPlacement;
+/// # let t = "2026-03-02T11:37:00+08:00".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let step = StepPlacement { at_text: "80%".into(), action: "flag".into(),
+///     at: t.with_timezone(&chrono_tz::Asia::Shanghai), rule: "80 % of the working time".into(), fired: false };
+/// assert_eq!(step.to_string(), "Mon 2 Mar 2026 11:37  flag at 80%: 80 % of the working time");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepPlacement {
+    /// The step's `at:` as the policy writes it.
+    pub at_text: String,
+    /// What it does: `flag`, `notify`, `escalate` or `reassign`.
+    pub action: String,
+    /// When it falls (never before the clock's start).
+    #[serde(serialize_with = "local_instant")]
+    pub at: DateTime<Tz>,
+    /// The rule that placed it: `80 % of the working time`, `2 working days after the deadline`.
+    pub rule: String,
+    /// Whether it has fired (or was skipped because its `when` was false).
+    pub fired: bool,
+}
+
+impl fmt::Display for StepPlacement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}  {} at {}: {}", human_local(&self.at), self.action, self.at_text, self.rule)?;
+        if self.fired { f.write_str(" (fired)") } else { Ok(()) }
+    }
+}
+
+/// Why a clock breached: its deadline, what the ticket still waits for, who holds it.
+///
+/// ```
+/// # use ombud_engine::runtime::BreachExplanation;
+/// # let t = "2026-03-04T00:00:00+08:00".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let why = BreachExplanation { deadline: t.with_timezone(&chrono_tz::Asia::Shanghai),
+///     tier: Some("management".into()), assignee: None, waiting_for: vec!["resolved".into()],
+///     missing_artifacts: vec![], pending_members: vec!["billing".into()] };
+/// assert_eq!(why.to_string(),
+///     "breached at Tue 3 Mar 2026 24:00: waiting for `resolved`; pending members billing; held by management");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreachExplanation {
+    /// The deadline that passed.
+    #[serde(serialize_with = "local_instant")]
+    pub deadline: DateTime<Tz>,
+    /// The tier holding the ticket (a stage clock) or owning the obligation.
+    pub tier: Option<String>,
+    /// The person handling it for that tier, if the host named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// Events that would have met the clock: the stage's transitions, the obligation's `done_on`.
+    pub waiting_for: Vec<String>,
+    /// Artifacts the stage requires that are not attached.
+    pub missing_artifacts: Vec<String>,
+    /// Joint-group members that have not reported.
+    pub pending_members: Vec<String>,
+}
+
+impl fmt::Display for BreachExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "breached at {}", human_local(&self.deadline))?;
+        f.write_str(&self.what_was_missing())
+    }
+}
+
+impl BreachExplanation {
+    /// `: waiting for `resolved`; missing x; pending members y; held by management` — the part
+    /// after the deadline, which breach rows of a timeline carry too.
+    pub(crate) fn what_was_missing(&self) -> String {
+        let quoted = |v: &[String]| v.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>();
+        let mut parts = Vec::new();
+        if !self.waiting_for.is_empty() {
+            parts.push(format!("waiting for {}", quoted(&self.waiting_for).join(" or ")));
+        }
+        if !self.missing_artifacts.is_empty() {
+            parts.push(format!("missing {}", self.missing_artifacts.join(", ")));
+        }
+        if !self.pending_members.is_empty() {
+            parts.push(format!("pending members {}", self.pending_members.join(", ")));
+        }
+        if let Some(t) = &self.tier {
+            match &self.assignee {
+                Some(a) => parts.push(format!("held by {t} ({a})")),
+                None => parts.push(format!("held by {t}")),
+            }
+        }
+        if parts.is_empty() { String::new() } else { format!(": {}", parts.join("; ")) }
+    }
+}
+
+impl ClockExplanation {
+    /// Writes the text form, each line starting with `indent`: the clock and who holds it, the
+    /// derivation (indented), the pauses, the deadline if pauses moved it, the ladder steps, the
+    /// breach, the provisional mark.
+    pub fn write_text(&self, out: &mut impl fmt::Write, indent: &str) -> fmt::Result {
+        let state = match self.state {
+            ClockState::Running => "running",
+            ClockState::Paused => "paused",
+            ClockState::Breached => "breached",
+            ClockState::Done => "stopped",
+        };
+        let held = self.tier.as_deref().map(|t| format!(", held by {t}")).unwrap_or_default();
+        writeln!(out, "{indent}{} `{}`{held}: {state}", self.kind, self.name)?;
+        let inner = format!("{indent}  ");
+        self.derivation.write_text(out, &inner)?;
+        for p in &self.pauses {
+            writeln!(out, "{inner}{p}")?;
+        }
+        if self.deadline != self.derivation.deadline {
+            writeln!(out, "{inner}deadline after the pauses: {}", human_local(&self.deadline))?;
+        }
+        if !self.steps.is_empty() {
+            writeln!(out, "{inner}ladder:")?;
+            let whens: Vec<String> = self.steps.iter().map(|s| human_local(&s.at)).collect();
+            let width = whens.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+            for (s, when) in self.steps.iter().zip(whens) {
+                let fired = if s.fired { " (fired)" } else { "" };
+                writeln!(
+                    out,
+                    "{inner}  {when:width$}  {} at {}: {}{fired}",
+                    s.action, s.at_text, s.rule
+                )?;
+            }
+        }
+        if let Some(b) = &self.breach {
+            writeln!(out, "{inner}{b}")?;
+        }
+        if let Some(p) = self.provisional.as_ref().filter(|_| self.derivation.provisional.is_none())
+        {
+            writeln!(out, "{inner}provisional: {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ClockExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_text(f, "")
+    }
+}

@@ -1,0 +1,177 @@
+//! A scenario checked against its policy before it runs: events the policy does not declare,
+//! fields it does not have, values of the wrong type or outside an enum. Without the check such
+//! a typo becomes a refused event (or a refused opening) and the scenario may still pass.
+
+use super::expect::{ExpectValue, RejectedSpec};
+use super::scenario::{Located, Scenario};
+use crate::check::{Diagnostic, DiagnosticCode, did_you_mean, sort_diagnostics};
+use crate::runtime::{BUILTIN_EVENTS, Engine, Rejection};
+use crate::yaml::{Document, Node, NodeKind, parse_tree};
+use serde_json::{Map, Value};
+
+impl Scenario {
+    /// The scenario's mistakes against the policy `engine` runs, each located in the scenario
+    /// file: an event the policy does not declare when it declares `events:` (`E0612`), a
+    /// field it does not have (`E0613`), a value of the wrong type (`E0614`), a value outside an
+    /// enum (`E0615`). An event that the
+    /// scenario's `expect: rejected` names (by number or by name) is meant to be refused and is
+    /// not checked.
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, runtime::Engine, simulate::Scenario};
+    /// # let policy = std::sync::Arc::new(ombud_engine::doc_support::reference_policy());
+    /// let text = "ticket: { at: 2026-02-13T17:30:00+08:00, fields: { category: fess } }\n";
+    /// let scenario = Scenario::parse(&Source::new("s.yaml", text)).unwrap();
+    /// let found = scenario.check_against(&Engine::new(policy));
+    /// assert_eq!((found[0].code.as_str(), found[0].span.line, found[0].span.column), ("E0615", 1, 62));
+    /// assert_eq!(found[0].hint.as_deref(), Some("did you mean `fees`?"));
+    /// ```
+    pub fn check_against(&self, engine: &Engine) -> Vec<Diagnostic> {
+        // The file parsed once already; the tree gives the places of what the model holds.
+        let Ok(root) = parse_tree(&self.source.text, Document::Scenario) else { return Vec::new() };
+        let mut out = Vec::new();
+        let policy = engine.policy();
+        if let Some(ticket) = entry(&root, "ticket") {
+            let given = entry(ticket, "fields");
+            if let Some(fields) = given {
+                check_fields(engine, fields, &self.ticket.fields, &mut out);
+            }
+        }
+        let items = match entry(&root, "events").map(|e| &e.kind) {
+            Some(NodeKind::Seq(items)) => items.as_slice(),
+            _ => &[],
+        };
+        let expected = self.expected_rejections();
+        for (i, (node, ev)) in items.iter().zip(&self.events).enumerate() {
+            let meant = expected.iter().any(|s| {
+                s.index.is_none_or(|n| n as usize == i + 1)
+                    && s.event.as_ref().is_none_or(|e| *e == ev.event.value)
+                    && (s.index.is_some() || s.event.is_some())
+            });
+            if meant {
+                continue;
+            }
+            if let Some(declared) = &policy.events
+                && !BUILTIN_EVENTS.contains(&ev.event.value.as_str())
+                && !declared.contains(&ev.event.value)
+            {
+                out.push(undeclared(&ev.event, declared));
+            }
+            if let (Some(data), Some(values)) = (entry(node, "data"), &ev.data) {
+                check_fields(engine, data, values, &mut out);
+            }
+        }
+        let mut out: Vec<Diagnostic> =
+            out.into_iter().map(|d| d.with_source(&self.source)).collect();
+        sort_diagnostics(&mut out);
+        out
+    }
+
+    /// The refusals the scenario's `expect: rejected` states.
+    fn expected_rejections(&self) -> Vec<&RejectedSpec> {
+        let Some(expect) = &self.expect else { return Vec::new() };
+        expect
+            .items
+            .iter()
+            .filter_map(|(_, v)| match v {
+                ExpectValue::Rejected(specs) => Some(specs.iter().map(|s| &s.value)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+}
+
+/// The value of key `key` of a mapping node.
+fn entry<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    let NodeKind::Map(entries) = &node.kind else { return None };
+    entries.iter().find(|(k, _)| matches!(&k.kind, NodeKind::Str(s) if s == key)).map(|(_, v)| v)
+}
+
+/// An event the policy's `events:` does not declare (`E0612`).
+fn undeclared(event: &Located<String>, declared: &[String]) -> Diagnostic {
+    let hint = match did_you_mean(&event.value, declared.iter()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            let mut names: Vec<String> = declared.iter().map(|n| format!("`{n}`")).collect();
+            names.extend(BUILTIN_EVENTS.iter().map(|n| format!("`{n}`")));
+            format!("the policy's events are {}", names.join(", "))
+        }
+    };
+    Diagnostic::error(
+        DiagnosticCode::E0612,
+        format!("the policy does not declare event `{}`", event.value),
+    )
+    .with_span(event.span)
+    .with_hint(hint)
+}
+
+/// Checks each field of the mapping `node` (read as `values`) against the policy's fields.
+fn check_fields(
+    engine: &Engine,
+    node: &Node,
+    values: &Map<String, Value>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let NodeKind::Map(entries) = &node.kind else { return };
+    for (k, v) in entries {
+        let NodeKind::Str(name) = &k.kind else { continue };
+        let Some(value) = values.get(name) else { continue };
+        let Err(rejection) = engine.check_field(name, value) else { continue };
+        let d = match rejection {
+            Rejection::UnknownField { field, hint } => {
+                let names: Vec<String> =
+                    engine.policy().fields.iter().map(|f| format!("`{}`", f.name)).collect();
+                Diagnostic::error(
+                    DiagnosticCode::E0613,
+                    format!("the policy has no field `{field}`"),
+                )
+                .with_span(k.span)
+                .with_hint(match hint {
+                    Some(h) => format!("did you mean `{h}`?"),
+                    None => format!("the policy's fields are {}", names.join(", ")),
+                })
+            }
+            Rejection::WrongType { field, expected, got } => Diagnostic::error(
+                DiagnosticCode::E0614,
+                format!("field `{field}` must be {expected}, found {got}"),
+            )
+            .with_span(v.span)
+            .with_hint(wrong_type_hint(&field, &expected, value)),
+            Rejection::NotInEnum { field, value, allowed } => Diagnostic::error(
+                DiagnosticCode::E0615,
+                format!("`{value}` is not a value of `{field}`"),
+            )
+            .with_span(v.span)
+            .with_hint(match did_you_mean(&value, allowed.iter()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "`{field}` is one of {}",
+                    allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+            other => Diagnostic::error(DiagnosticCode::E0614, other.to_string()).with_span(v.span),
+        };
+        out.push(d);
+    }
+}
+
+/// The hint for a value of the wrong type: the value to write when the one given is a quoted
+/// boolean or number.
+fn wrong_type_hint(field: &str, expected: &str, value: &Value) -> String {
+    let unquoted = match (expected, value) {
+        ("true or false", Value::String(s)) if matches!(s.as_str(), "true" | "false") => {
+            Some(s.clone())
+        }
+        ("a number" | "a whole number", Value::String(s))
+            if s.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
+        {
+            Some(s.trim().to_string())
+        }
+        _ => None,
+    };
+    match unquoted {
+        Some(v) => format!("write it unquoted: `{field}: {v}`"),
+        None => format!("write {expected}: the policy's `fields:` declares `{field}` so"),
+    }
+}

@@ -1,0 +1,85 @@
+//! Explanations of a ticket's clocks: pauses with the working time they held, ladder steps with
+//! their rule, breaches with what was missing and who held the ticket, obligations.
+
+use crate::common::*;
+use ombud_engine::runtime::{ClockKind, ClockState};
+use serde_json::json;
+
+#[test]
+fn a_paused_clock_explains_the_pause_and_the_deadline_it_moved_to() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("wait", "2026-03-03T00:00:00+08:00")).unwrap();
+    let why = e.explain(&ticket, "work").unwrap().unwrap();
+    assert_eq!(why.state, ClockState::Paused);
+    assert_eq!(why.pauses.len(), 1);
+    assert_eq!((why.pauses[0].to, why.pauses[0].held_seconds), (None, 0));
+    e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
+    let why = e.explain(&ticket, "work").unwrap().unwrap();
+    assert_eq!(why.state, ClockState::Running);
+    // Counted from the start: Mon, Tue, Wed → end of Wed 4 Mar. Paused Tue 3 Mar 00:00 to
+    // Mon 9 Mar 00:00: Tue 3 – Fri 6 Mar are four working days held; the deadline moves by them
+    // to the end of Tue 10 Mar.
+    assert_eq!(why.derivation.deadline.to_utc(), t("2026-03-05T00:00:00+08:00"));
+    let pause = &why.pauses[0];
+    assert_eq!((pause.on.as_str(), pause.resume_on.as_str()), ("wait", "back"));
+    assert_eq!((pause.held_seconds, pause.working), (4 * 86_400, true));
+    assert_eq!(why.deadline.to_utc(), t("2026-03-11T00:00:00+08:00"));
+    let text = why.to_string();
+    assert!(
+        text.contains(
+            "  paused Mon 2 Mar 2026 24:00 (`wait`) – Sun 8 Mar 2026 24:00 (`back`): 96h of working time held\n  deadline after the pauses: Tue 10 Mar 2026 24:00\n"
+        ),
+        "{text}"
+    );
+    // The 50 % step is placed on the moved clock.
+    assert_eq!(why.steps[0].at.to_utc(), t("2026-03-09T12:00:00+08:00"));
+    assert_eq!(why.steps[0].rule, "50 % of the working time");
+    assert_eq!(why.steps[2].rule, "1 working day after the deadline");
+}
+
+#[test]
+fn a_breach_explains_what_was_missing_and_who_held_the_ticket() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({"departments": ["a", "b"]}));
+    let out = e.advance(&mut ticket, t("2026-03-06T00:00:00+08:00")).unwrap();
+    let breach = out.rows.iter().find(|r| r.kind == ombud_engine::RowKind::Breach).unwrap();
+    assert_eq!(
+        breach.detail,
+        "`work` overdue: 3 working days ran out Thu 5 Mar 2026 24:00: waiting for `done` or \
+         `approve`; missing report; pending members a, b; held by frontline"
+    );
+    let why = e.explain(&ticket, "work").unwrap().unwrap();
+    assert_eq!(why.state, ClockState::Breached);
+    let b = why.breach.as_ref().unwrap();
+    assert_eq!(b.waiting_for, ["done", "approve"]);
+    assert_eq!(b.missing_artifacts, ["report"]);
+    assert_eq!(b.pending_members, ["a", "b"]);
+    // The 100 % step escalated to supervisor after the breach: the ticket is held there now.
+    assert_eq!(b.tier.as_deref(), Some("supervisor"));
+    assert!(why.steps[1].fired);
+}
+
+#[test]
+fn an_obligation_explains_itself_and_the_same_ticket_gives_the_same_bytes() {
+    let e = engine();
+    let ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
+    let why = e.explain(&ticket, "statement").unwrap().unwrap();
+    assert_eq!((why.kind, why.tier.as_deref()), (ClockKind::Obligation, Some("management")));
+    assert_eq!(why.deadline.to_utc(), t("2026-03-05T10:00:00+08:00"));
+    let again = e.explain(&ticket.clone(), "statement").unwrap().unwrap();
+    assert_eq!(serde_json::to_string(&why).unwrap(), serde_json::to_string(&again).unwrap());
+    assert_eq!(why.to_string(), again.to_string());
+    // A clock the ticket does not have.
+    assert_eq!(e.explain(&ticket, "work").unwrap(), None);
+}
+
+#[test]
+fn a_deadline_beyond_the_calendars_data_is_explained_as_provisional_from_its_first_day() {
+    let e = engine();
+    let ticket = in_work(&e, "2026-12-29T10:00:00+08:00", json!({}));
+    let why = e.explain(&ticket, "work").unwrap().unwrap();
+    let p = why.provisional.as_ref().unwrap();
+    assert_eq!(p.date.to_string(), "2027-01-01");
+    assert!(why.to_string().contains("no holiday data (plain workweek)"), "{why}");
+}
