@@ -16,6 +16,7 @@ mod graph;
 mod input;
 mod ledger;
 mod lint;
+mod recalendar;
 mod render;
 mod replay;
 mod report;
@@ -61,6 +62,9 @@ enum Command {
     Ledger(ledger::Args),
     /// Replay a ledger under a policy (and compare with another).
     Replay(replay::Args),
+    /// Preview a calendar update on a ledger's open tickets: provisional deadlines confirmed or
+    /// moved.
+    Recalendar(recalendar::Args),
     /// Report on a ledger: type distribution, on-time rates, handling times, callback sample.
     Report(report::Args),
     /// Verify the tamper-evident audit chain of a ticket or a ledger.
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Recalendar(args) => recalendar::run(args),
         Command::Report(args) => report::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Serve(args) => serve::run(args),

@@ -226,3 +226,47 @@ fn audit_verify_tickets_and_ledgers() {
     let heads = stdout(&heads);
     assert!(heads.starts_with("ticket,records,head\nT-00,8,"), "{heads}");
 }
+
+/// The 2027 rehearsal from the command line: a ledger of tickets opened in December 2026 whose
+/// deadlines run past cn-mainland's data, previewed with the 2027 fixture calendar. Hand-worked
+/// (fixture: 1–3 Jan 2027 New Year, 5–12 Feb Spring Festival, Sun 14 Feb a make-up day):
+/// - R-1, 7 working days from Mon 28 Dec: Dec 29–31, then Mon 4 – Thu 7 Jan (1 Jan is now a
+///   holiday) → end of Thu 7 Jan, one working day later than the plain workweek's Wed 6 Jan.
+/// - R-2, 30 working days from Mon 28 Dec: 27 by Thu 4 Feb, the Spring Festival, then Sun 14,
+///   Mon 15, Tue 16 Feb → end of Tue 16 Feb instead of Mon 8 Feb: +3 working days.
+/// - R-3, 3 working days from Mon 21 Dec, ends Thu 24 Dec: not provisional, not touched.
+/// - R-4, 3 working days from Wed 30 Dec: Thu 31 Dec, Mon 4, Tue 5 Jan → end of Tue 5 Jan (+1).
+/// - R-5 is closed. R-6, 10 calendar days from Wed 30 Dec: Sat 9 Jan rolls to Mon 11 Jan on
+///   both calendars: confirmed.
+#[test]
+fn recalendar_previews_the_2027_arrangements_on_a_ledger() {
+    let args = [
+        "recalendar",
+        "--policy",
+        "tests/fixtures/policies/rehearsal-2027.yaml",
+        "--calendar",
+        "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml",
+        "--ledger",
+        "tests/fixtures/ledger/december-2026.jsonl",
+    ];
+    let o = ombud(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "5 open tickets, calendar cn-mainland-2027-fixture: 4 provisional deadlines: 1 confirmed, \
+         3 moved, the largest move +3 working days\n  \
+         R-1 stage `handle`: Wed 6 Jan 2027 24:00 → Thu 7 Jan 2027 24:00 (+1 working day)\n  \
+         R-2 stage `handle`: Mon 8 Feb 2027 24:00 → Tue 16 Feb 2027 24:00 (+3 working days)\n  \
+         R-4 stage `handle`: Mon 4 Jan 2027 24:00 → Tue 5 Jan 2027 24:00 (+1 working day)\n"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let o = ombud(&json_args);
+    assert!(o.status.success());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((json["provisional"].as_u64(), json["confirmed"].as_u64()), (Some(4), Some(1)));
+    let r2 = json["clocks"].as_array().unwrap().iter().find(|c| c["ticket"] == "R-2").unwrap();
+    assert_eq!(r2["new"], "2027-02-16T16:00:00Z");
+    let runs = r2["explanation"]["derivation"]["runs"].as_array().unwrap();
+    assert!(runs.iter().any(|r| r["note"]["name"] == "Spring Festival"), "{r2}");
+}

@@ -164,6 +164,16 @@ async fn board_sessions(db: Db) {
 
     // A form without the session's CSRF token is refused and changes nothing.
     let ticket = b.send("GET", "/board/tickets/T-1", &agent_cookie, None).await;
+    // Each deadline is shown with the engine's explanation: the counting, the ladder steps
+    // with the rule that placed each.
+    for part in [
+        "stage `intake`, held by service_center: running",
+        "1h from ",
+        "elapsed time: the calendar plays no part",
+        "flag at 80%: 80 % of the time",
+    ] {
+        assert!(ticket.body.contains(part), "{part} missing from the ticket page");
+    }
     let csrf = hidden(&ticket.body, "csrf");
     let pairs = [("csrf", "0000"), ("event_id", "e-1"), ("event", "registered")];
     let refused = b.send("POST", "/board/tickets/T-1/events", &agent_cookie, Some(&pairs)).await;

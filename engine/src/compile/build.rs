@@ -29,6 +29,8 @@ pub(super) struct Compiler<'t> {
     kinds: BTreeMap<String, Kind>,
     /// `tiers:` is present but malformed: don't report every tier reference as unknown.
     quiet_tiers: bool,
+    /// A calendar standing in for the one the policy names (its overrides still apply).
+    pub(super) stand_in: Option<Arc<Calendar>>,
 }
 
 fn sample(ty: &FieldType) -> Value {
@@ -84,6 +86,7 @@ impl<'t> Compiler<'t> {
             enums: BTreeMap::new(),
             kinds: BTreeMap::new(),
             quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
+            stand_in: None,
         }
     }
 
@@ -483,7 +486,11 @@ impl<'t> Compiler<'t> {
 
     fn calendar(&mut self, doc: &PolicyFile, base_dir: Option<&Path>) -> Option<Arc<Calendar>> {
         let spec = doc.calendar.as_ref()?;
-        let cal = match Calendar::resolve(&spec.id.value, base_dir) {
+        let resolved = match self.stand_in.clone() {
+            Some(c) => Ok(c),
+            None => Calendar::resolve(&spec.id.value, base_dir),
+        };
+        let cal = match resolved {
             Ok(c) => c,
             Err(ds) => {
                 self.unresolved_calendar(&spec.id, ds);

@@ -127,6 +127,38 @@ pub fn load_policy(
     compile(&doc, &source, base_dir, diags)
 }
 
+/// Loads a policy as [`load_policy`] does, with `calendar` standing in for the calendar the
+/// policy names (the policy's own `hours`, `timezone` and `cutoff` still apply): a calendar with
+/// more or corrected data, for [`Engine::recalendar`](crate::runtime::Engine::recalendar). The
+/// policy's digest is its text's, so tickets pinned to it run under the result.
+///
+/// ```
+/// use ombud_engine::{Calendar, load_policy, policy::load_policy_on_calendar};
+/// let text = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 3 working days, on: { done: closed } }\n  closed: { terminal: true }\n";
+/// let weekdays = Calendar::bundled("weekdays").unwrap();
+/// let (policy, _) = load_policy_on_calendar("p.yaml", text, None, weekdays)?;
+/// assert_eq!(policy.calendar().id(), "weekdays");
+/// assert_eq!(policy.digest(), load_policy("p.yaml", text, None)?.0.digest());
+/// # Ok::<(), ombud_engine::LoadError>(())
+/// ```
+pub fn load_policy_on_calendar(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    calendar: Arc<Calendar>,
+) -> Result<(CompiledPolicy, Vec<Diagnostic>), LoadError> {
+    let source = Source::new(name, text);
+    let tree = match parse_tree(text, Document::Policy) {
+        Ok(tree) => tree,
+        Err(d) => return Err(LoadError::new(vec![d.with_source(&source)])),
+    };
+    let (doc, diags) = convert(&tree);
+    if diags.iter().any(|d| d.code == DiagnosticCode::E0102) {
+        return Err(LoadError::new(diags.into_iter().map(|d| d.with_source(&source)).collect()));
+    }
+    compile_with(&doc, &source, base_dir, diags, Some(calendar))
+}
+
 /// Reads a policy file of at most 1 MiB, never more: a larger file, or a device with no end
 /// (`/dev/zero`), is refused after one byte past the cap. A file that cannot be read is one
 /// `E0100` diagnostic; one that is too large or not UTF-8, `E0101`. For a host that looks at
@@ -201,7 +233,18 @@ fn compile(
     base_dir: Option<&Path>,
     diags: Vec<Diagnostic>,
 ) -> Loaded {
+    compile_with(doc, source, base_dir, diags, None)
+}
+
+fn compile_with(
+    doc: &PolicyFile,
+    source: &Arc<Source>,
+    base_dir: Option<&Path>,
+    diags: Vec<Diagnostic>,
+    stand_in: Option<Arc<Calendar>>,
+) -> Loaded {
     let mut c = Compiler::new(&source.text, diags, doc);
+    c.stand_in = stand_in;
     let built = c.build(doc, source, base_dir);
     let mut diags = c.into_diagnostics();
     diags.extend(crate::check::confusables::deceptive_names(doc));

@@ -8,7 +8,10 @@ mod drawing;
 mod load;
 
 pub use drawing::{StageBox, StageGraph, TransitionArrow};
-pub use load::{LoadError, calendar_file, load_policy, load_policy_file, read_policy_file};
+pub use load::{
+    LoadError, calendar_file, load_policy, load_policy_file, load_policy_on_calendar,
+    read_policy_file,
+};
 
 use crate::calendar::Calendar;
 use crate::check::{Source, Span};

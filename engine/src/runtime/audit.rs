@@ -44,6 +44,7 @@ pub struct AuditRecord {
 /// let events: Vec<&str> = ticket.history().iter().map(|r| match &r.entry {
 ///     AuditEntry::Open(_) => "(opened)",
 ///     AuditEntry::Event(e) => e.event.as_str(),
+///     AuditEntry::Calendar(_) => "(calendar update)",
 /// }).collect();
 /// assert_eq!(events, ["(opened)", "done"]);
 /// ```
@@ -54,6 +55,33 @@ pub enum AuditEntry {
     Open(Box<OpenRecord>),
     /// An applied event.
     Event(Box<RecordedEvent>),
+    /// A calendar update that recomputed the ticket's clocks ([`Engine::recalendar`](super::Engine::recalendar)).
+    Calendar(Box<CalendarRecord>),
+}
+
+/// A calendar update as the audit chain records it: when, the calendar, how far its data
+/// reaches, and the clocks it confirmed or moved.
+///
+/// ```
+/// use ombud_engine::runtime::{AuditEntry, CalendarRecord};
+/// let json = r#"{"at":"2026-12-20T09:00:00Z","calendar":"cn-mainland-2027","covered_until":"2027-12-31","clocks":["handle"]}"#;
+/// let entry: AuditEntry = serde_json::from_str(json).unwrap();
+/// let AuditEntry::Calendar(record) = &entry else { panic!("a calendar update") };
+/// assert_eq!((record.calendar.as_str(), record.clocks.len()), ("cn-mainland-2027", 1));
+/// assert_eq!(serde_json::to_string(&entry).unwrap(), json);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarRecord {
+    /// When the update was applied.
+    pub at: DateTime<Utc>,
+    /// The calendar's id.
+    pub calendar: String,
+    /// The last date its data covers (`None`: unbounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_until: Option<chrono::NaiveDate>,
+    /// The clocks it confirmed or moved.
+    pub clocks: Vec<String>,
 }
 
 /// The opening data as recorded in the audit chain.

@@ -11,8 +11,8 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{
-    AuditEntry, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy, RecordedEvent,
-    StageClock, Ticket, TicketStats,
+    AuditEntry, CalendarRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy,
+    RecordedEvent, StageClock, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -541,6 +541,17 @@ impl Hasher {
                 if let Some(a) = assignee {
                     self.tag(ASSIGNEES);
                     self.str(a);
+                }
+            }
+            AuditEntry::Calendar(update) => {
+                let CalendarRecord { at, calendar, covered_until, clocks } = &**update;
+                self.tag(2);
+                self.time(at);
+                self.str(calendar);
+                self.opt_str(covered_until.map(|d| d.to_string()).as_deref());
+                self.u64(clocks.len() as u64);
+                for c in clocks {
+                    self.str(c);
                 }
             }
         }

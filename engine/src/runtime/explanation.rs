@@ -7,7 +7,7 @@
 
 use crate::calendar::{Derivation, Provisional, human_local, local_instant, local_instant_opt};
 use crate::policy::Duration;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt;
@@ -304,5 +304,45 @@ impl ClockExplanation {
 impl fmt::Display for ClockExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write_text(f, "")
+    }
+}
+
+/// A clock a calendar update confirmed or moved ([`Engine::recalendar`](super::Engine::recalendar)).
+///
+/// ```
+/// # use ombud_engine::runtime::{ClockKind, ClockUpdate};
+/// let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let u = ClockUpdate { ticket: "T-1".into(), kind: ClockKind::Stage, name: "handle".into(),
+///     old: t("2027-01-07T00:00:00+08:00"), new: t("2027-01-08T00:00:00+08:00"),
+///     was_provisional: true, provisional: false, moved_working_days: 1, explanation: None };
+/// assert!(u.moved());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClockUpdate {
+    /// The ticket's id.
+    pub ticket: String,
+    /// A stage clock or an obligation.
+    pub kind: ClockKind,
+    /// The stage's or obligation's name.
+    pub name: String,
+    /// The deadline before the update.
+    pub old: DateTime<Utc>,
+    /// The deadline after it.
+    pub new: DateTime<Utc>,
+    /// Whether the old deadline rested on days beyond the previous calendar's data.
+    pub was_provisional: bool,
+    /// Whether the new one still rests on days beyond the new calendar's data.
+    pub provisional: bool,
+    /// How far the deadline moved, in working days of the new calendar (positive: later).
+    pub moved_working_days: i64,
+    /// The clock explained after the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<ClockExplanation>,
+}
+
+impl ClockUpdate {
+    /// Whether the deadline moved (else it was confirmed).
+    pub fn moved(&self) -> bool {
+        self.old != self.new
     }
 }

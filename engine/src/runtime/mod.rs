@@ -17,7 +17,7 @@ mod timeline;
 pub use actions::{
     AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
 };
-pub use audit::{AuditEntry, AuditRecord, OpenRecord};
+pub use audit::{AuditEntry, AuditRecord, CalendarRecord, OpenRecord};
 pub use digest::{Digest, record_hash, state_digest};
 pub(crate) use engine::rejected_row_for;
 pub use engine::{Engine, Migration, rejected_row};
@@ -26,7 +26,8 @@ pub use event::{
     ATTACH, BUILTIN_EVENTS, Event, EventKind, MEMBER_DONE, OpenTicket, REASSIGN, RecordedEvent, SET,
 };
 pub use explanation::{
-    BreachExplanation, ClockExplanation, ClockKind, ClockState, PauseSpan, StepPlacement,
+    BreachExplanation, ClockExplanation, ClockKind, ClockState, ClockUpdate, PauseSpan,
+    StepPlacement,
 };
 pub(crate) use name_map::Fields;
 pub use name_map::{FieldMap, NameMap};

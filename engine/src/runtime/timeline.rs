@@ -47,6 +47,8 @@ pub enum RowKind {
     Group,
     /// The ticket reached a terminal stage.
     Closed,
+    /// A calendar update confirmed or moved a clock's deadline: the row's `due` is the deadline.
+    Recalendared,
 }
 
 impl RowKind {
@@ -75,6 +77,7 @@ impl RowKind {
             RowKind::Obligation => "obligation",
             RowKind::Group => "group",
             RowKind::Closed => "closed",
+            RowKind::Recalendared => "recalendared",
         }
     }
 }

@@ -10,4 +10,5 @@ mod groups_obligations_pauses;
 mod ladders;
 mod migration;
 mod opening;
+mod recalendar;
 mod reference;

@@ -20,6 +20,7 @@ mod fields;
 mod migrate;
 mod next_actions;
 mod plan;
+mod recalendar;
 mod run;
 mod stage;
 

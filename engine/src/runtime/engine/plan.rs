@@ -240,7 +240,7 @@ impl<'e> Run<'e> {
                                 note(&mut given, d);
                             }
                         }
-                        AuditEntry::Event(_) => {}
+                        AuditEntry::Event(_) | AuditEntry::Calendar(_) => {}
                     }
                 }
                 if let EventKind::Set { data: d } = &event.kind {

@@ -1,0 +1,134 @@
+//! The 2027 rehearsal in the engine: tickets opened in December 2026, counted past the end of
+//! cn-mainland's data, brought onto the 2027 fixture calendar (1–3 Jan 2027 New Year, 5–12 Feb
+//! Spring Festival, Sun 14 Feb a make-up day). Expected instants are worked by hand.
+
+use crate::common::*;
+use ombud_engine::policy::load_policy_on_calendar;
+use ombud_engine::runtime::{AuditEntry, Engine, RowKind};
+use ombud_engine::{Calendar, verify_ticket};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+
+fn engines() -> (Engine, Engine) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root.join("tests/fixtures/policies/rehearsal-2027.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (old, _) = ombud_engine::load_policy("rehearsal-2027.yaml", &text, None).unwrap();
+    let cal =
+        Calendar::from_file(&root.join("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"))
+            .unwrap();
+    let (new, _) =
+        load_policy_on_calendar("rehearsal-2027.yaml", &text, None, Arc::new(cal)).unwrap();
+    (Engine::new(Arc::new(old)), Engine::new(Arc::new(new)))
+}
+
+#[test]
+fn a_provisional_deadline_moves_its_steps_move_and_nothing_else_changes() {
+    let (old, new) = engines();
+    // 30 working days from Mon 28 Dec 2026. Plain workweek: Dec 29–31 are 1–3, Fri 1 Jan is 4,
+    // the weeks of January 5–24, Feb 1–5 are 25–29, Mon 8 Feb is 30 → end of Mon 8 Feb.
+    let mut ticket = open(&old, "2026-12-28T10:00:00+08:00", json!({"lane": "long"}));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2027-02-09T00:00:00+08:00"));
+    assert!(ticket.clock().unwrap().provisional);
+    let at = t("2026-12-31T12:00:00+08:00");
+    let before = ticket.clone();
+    let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at).unwrap();
+    // The fixture: 1 Jan is a holiday, so Dec 29–31 are 1–3, Jan 4–29 are 4–23, Feb 1–4 are
+    // 24–27, 5–12 Feb is the Spring Festival, Sun 14 (make-up), Mon 15, Tue 16 Feb are 28–30.
+    let c = ticket.clock().unwrap();
+    assert_eq!(c.deadline, t("2027-02-17T00:00:00+08:00"));
+    assert!(!c.provisional);
+    assert_eq!(updates.len(), 1);
+    let u = &updates[0];
+    assert_eq!(
+        (u.old, u.new, u.moved_working_days),
+        (before.clock().unwrap().deadline, c.deadline, 3)
+    );
+    let row = &outcome.rows[0];
+    assert_eq!(row.kind, RowKind::Recalendared);
+    assert_eq!(
+        row.detail,
+        "`handle` moved: Mon 8 Feb 2027 24:00 → Tue 16 Feb 2027 24:00 (+3 working days) on \
+         calendar cn-mainland-2027-fixture, data to 2027-03-31"
+    );
+    assert_eq!((row.at, row.due), (at, Some(c.deadline)));
+    // The escalation a working day after the deadline re-places with it: the end of Wed 17 Feb.
+    let why = u.explanation.as_ref().unwrap();
+    assert_eq!(why.steps[1].at.to_utc(), t("2027-02-18T00:00:00+08:00"));
+    assert!(
+        why.to_string().contains("Fri 5 – Fri 12 Feb 2027     Spring Festival 春节, holiday"),
+        "{why}"
+    );
+    // The audit chain records the update, and verifies.
+    let last = ticket.history().last().unwrap();
+    let AuditEntry::Calendar(record) = &last.entry else { panic!("a calendar record") };
+    assert_eq!(
+        (record.calendar.as_str(), record.clocks.as_slice()),
+        ("cn-mainland-2027-fixture", &["handle".to_string()][..])
+    );
+    assert!(verify_ticket(&ticket).problem.is_none());
+    // Nothing else changed: the same ticket but for the clock's deadline, total and mark, the
+    // ticket's clock, the history and its head.
+    let strip = |t: &ombud_engine::Ticket| {
+        let mut v = serde_json::to_value(t).unwrap();
+        for k in ["clock", "history", "audit_head", "clock_at", "last_event_at"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    assert_eq!(strip(&ticket), strip(&before));
+    let (c0, c1) = (before.clock().unwrap(), ticket.clock().unwrap());
+    assert_eq!(
+        (c0.started, c0.budget, c0.fired, c0.breached),
+        (c1.started, c1.budget, c1.fired, c1.breached)
+    );
+    // The ticket runs on under the new engine; the 50 % flag falls on the new clock.
+    let next = new.next_wakeup(&ticket).unwrap().unwrap();
+    assert_eq!(next, why.steps[0].at.to_utc());
+}
+
+#[test]
+fn a_deadline_the_new_data_leaves_in_place_is_confirmed_and_a_covered_one_is_not_touched() {
+    let (old, new) = engines();
+    // 10 calendar days from Wed 30 Dec 2026: Sat 9 Jan, not a working day, rolls to the end of
+    // Mon 11 Jan on both calendars.
+    let mut ticket = open(&old, "2026-12-30T10:00:00+08:00", json!({"lane": "calendar"}));
+    assert!(ticket.clock().unwrap().provisional);
+    let at = t("2026-12-31T12:00:00+08:00");
+    let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at).unwrap();
+    assert_eq!(
+        (updates[0].old, updates[0].new),
+        (t("2027-01-12T00:00:00+08:00"), t("2027-01-12T00:00:00+08:00"))
+    );
+    assert!(!ticket.clock().unwrap().provisional);
+    assert!(outcome.rows[0].detail.starts_with("`handle` confirmed: due Mon 11 Jan 2027 24:00"));
+    // 3 working days from Mon 21 Dec end Thu 24 Dec, inside the old data: nothing to do.
+    let mut covered = open(&old, "2026-12-21T10:00:00+08:00", json!({"lane": "short"}));
+    let before = covered.clone();
+    let (outcome, updates) = new
+        .recalendar(&mut covered, old.policy().calendar(), t("2026-12-22T10:00:00+08:00"))
+        .unwrap();
+    assert!(updates.is_empty() && outcome.rows.is_empty());
+    assert_eq!(covered.history(), before.history());
+}
+
+#[test]
+fn a_paused_clock_keeps_its_remaining_working_time() {
+    let (old, new) = engines();
+    // 7 working days from Mon 28 Dec; paused Tue 29 Dec 10:00.
+    let mut ticket = open(&old, "2026-12-28T10:00:00+08:00", json!({}));
+    old.apply(&mut ticket, &ev("wait", "2026-12-29T10:00:00+08:00")).unwrap();
+    let remaining = ticket.clock().unwrap().paused.as_ref().unwrap().remaining;
+    let (_, updates) = new
+        .recalendar(&mut ticket, old.policy().calendar(), t("2026-12-31T12:00:00+08:00"))
+        .unwrap();
+    assert_eq!(updates.len(), 1);
+    // The budget counted from the start is 14h of Mon 28 Dec and 7 working days on both
+    // calendars; paused Tue 29 Dec 10:00 after 24h, 158h remain. Resumed Mon 4 Jan 2027 09:00
+    // (1–3 Jan now a holiday): 15h of Mon 4 Jan, Tue 5 – Mon 11 Jan (120h), 23h of Tue 12 Jan.
+    assert_eq!(remaining, 158 * 3600);
+    assert_eq!(ticket.clock().unwrap().paused.as_ref().unwrap().remaining, remaining);
+    new.apply(&mut ticket, &ev("back", "2027-01-04T09:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2027-01-12T23:00:00+08:00"));
+}

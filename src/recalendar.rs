@@ -1,0 +1,167 @@
+//! `ombud recalendar`: what a calendar with more (or corrected) data does to a ledger's open
+//! tickets — each provisional deadline confirmed or moved — before anyone deploys it.
+
+use crate::ledger::load_policy;
+use crate::render::{self, safe};
+use crate::simulate::Format;
+use ombud_engine::policy::{load_policy_on_calendar, read_policy_file};
+use ombud_engine::runtime::ClockUpdate;
+use ombud_engine::{Engine, timefmt};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Arguments of `ombud recalendar`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy the ledger's tickets run under.
+    #[arg(long, value_name = "POLICY")]
+    policy: PathBuf,
+    /// The calendar file standing in for the policy's calendar (a bundled id works too).
+    #[arg(long, value_name = "FILE")]
+    calendar: String,
+    /// The ledger (JSON Lines) whose open tickets to update.
+    #[arg(long, value_name = "LEDGER")]
+    ledger: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// What `--format json` prints.
+#[derive(Serialize)]
+struct Summary<'a> {
+    calendar: &'a str,
+    covered_until: Option<chrono::NaiveDate>,
+    open_tickets: usize,
+    provisional: usize,
+    confirmed: usize,
+    moved: usize,
+    /// Deadlines that were not provisional and moved (corrected data).
+    corrected: usize,
+    largest_move_working_days: i64,
+    clocks: &'a [ClockUpdate],
+}
+
+/// Runs `ombud recalendar`: exit 0 with the summary, 1 when the policy or calendar has errors,
+/// 2 when a file cannot be read.
+pub fn run(args: Args) -> ExitCode {
+    let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
+    let calendar = match crate::input::load_calendar(&args.calendar) {
+        Ok(c) => c,
+        Err(diags) => {
+            for d in &diags {
+                errln!("{}", render::render_text(d, false).trim_end());
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let text = match read_policy_file(&args.policy) {
+        Ok(t) => t,
+        Err(e) => {
+            for d in e.diagnostics() {
+                errln!("{}", render::render_text(d, false).trim_end());
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let name = args.policy.display().to_string();
+    let updated = match load_policy_on_calendar(&name, &text, args.policy.parent(), calendar) {
+        Ok((p, _)) => Engine::new(Arc::new(p)),
+        Err(e) => {
+            for d in e.diagnostics() {
+                errln!("{}", render::render_text(d, false).trim_end());
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let engine = Engine::new(Arc::clone(&policy));
+    let tickets = crate::replay::open_ledger(&args.ledger)
+        .and_then(|input| ombud_engine::ledger::ledger_tickets(&engine, input));
+    let (tickets, errors) = match tickets {
+        Ok(t) => t,
+        Err(e) => {
+            errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    for e in &errors {
+        errln!(
+            "warning: {}: skipped {}",
+            safe(&args.ledger.display().to_string()),
+            safe(&e.to_string())
+        );
+    }
+    let previous = policy.calendar();
+    let mut updates = Vec::new();
+    let mut open = 0;
+    for (mut ticket, _) in tickets {
+        if ticket.is_closed() {
+            continue;
+        }
+        open += 1;
+        let at = ticket.clock_at();
+        match updated.recalendar(&mut ticket, previous, at) {
+            Ok((_, u)) => updates.extend(u),
+            Err(e) => errln!("warning: ticket `{}`: {}", safe(ticket.id()), safe(&e.to_string())),
+        }
+    }
+    let cal = updated.policy().calendar();
+    let provisional = updates.iter().filter(|u| u.was_provisional).count();
+    let confirmed = updates.iter().filter(|u| u.was_provisional && !u.moved()).count();
+    let moved = updates.iter().filter(|u| u.was_provisional && u.moved()).count();
+    let corrected = updates.iter().filter(|u| !u.was_provisional && u.moved()).count();
+    let largest = updates.iter().map(|u| u.moved_working_days).max_by_key(|m| m.abs()).unwrap_or(0);
+    match args.format {
+        Format::Json => {
+            let summary = Summary {
+                calendar: cal.id(),
+                covered_until: cal.covered_until(),
+                open_tickets: open,
+                provisional,
+                confirmed,
+                moved,
+                corrected,
+                largest_move_working_days: largest,
+                clocks: &updates,
+            };
+            let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+            render::emit(&format!("{text}\n"));
+        }
+        Format::Text => {
+            let tz = cal.tz();
+            let mut out = format!(
+                "{open} open tickets, calendar {}: {provisional} provisional deadlines: \
+                 {confirmed} confirmed, {moved} moved",
+                safe(cal.id())
+            );
+            if moved + corrected > 0 {
+                let s = if largest.abs() == 1 { "" } else { "s" };
+                out.push_str(&format!(", the largest move {largest:+} working day{s}"));
+            }
+            out.push('\n');
+            if corrected > 0 {
+                out.push_str(&format!("{corrected} other deadlines moved by corrected data\n"));
+            }
+            let still = updates.iter().filter(|u| u.provisional).count();
+            if still > 0 {
+                out.push_str(&format!("{still} deadlines still rest on days beyond the data\n"));
+            }
+            for u in updates.iter().filter(|u| u.moved()) {
+                out.push_str(&format!(
+                    "  {} {} `{}`: {} → {} ({:+} working day{})\n",
+                    safe(&u.ticket),
+                    u.kind,
+                    safe(&u.name),
+                    timefmt::human(tz, u.old),
+                    timefmt::human(tz, u.new),
+                    u.moved_working_days,
+                    if u.moved_working_days.abs() == 1 { "" } else { "s" }
+                ));
+            }
+            render::emit(&out);
+        }
+    }
+    ExitCode::SUCCESS
+}
