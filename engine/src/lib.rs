@@ -36,6 +36,7 @@ mod compile;
 #[doc(hidden)]
 pub mod doc_support;
 mod expr;
+mod keywords;
 pub mod ledger;
 pub mod policy;
 pub mod runtime;

@@ -138,7 +138,7 @@ pub fn columns(ticket: &Ticket) -> Columns {
             consider(c.deadline, c.provisional);
         }
         for (_, o) in ticket.obligations().iter().filter(|(_, o)| o.done.is_none()) {
-            consider(o.deadline, o.provisional);
+            consider(o.clock.deadline, o.clock.provisional);
         }
     }
     Columns {

@@ -23,6 +23,7 @@ pub(crate) mod confusables;
 mod coverage;
 mod diagnostic;
 pub(crate) mod graph;
+pub(crate) mod keywords;
 pub(crate) mod ladder;
 pub(crate) mod names;
 pub(crate) mod scan;

@@ -8,13 +8,15 @@ use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
 use crate::check::types::{Kind, mismatches};
-use crate::check::{Diagnostic, Source, Span, conditions, ladder};
+use crate::check::{Diagnostic, Source, Span, conditions, keywords, ladder};
 use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
 use crate::yaml::{Node, NodeKind, value_span};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+mod extend;
 
 /// The state of one compilation: the diagnostics found so far and what conditions can read.
 pub(super) struct Compiler<'t> {
@@ -238,6 +240,7 @@ impl<'t> Compiler<'t> {
                 name: f.name.value.clone(),
                 ty,
                 default: f.default.as_ref().map(node_value).filter(|v| !v.is_null()),
+                required: f.required.as_ref().is_some_and(|r| r.value),
             });
         }
         out
@@ -333,7 +336,11 @@ impl<'t> Compiler<'t> {
                         .with_hint("move the rule without `keywords`/`when` to the end"),
                     );
                 }
-                if r.keywords.is_empty() && r.when.is_none() && unconditional.is_none() {
+                if r.keywords.is_empty()
+                    && r.unless.is_empty()
+                    && r.when.is_none()
+                    && unconditional.is_none()
+                {
                     unconditional = Some(r.span);
                 }
                 if let (Some(f), Some(v)) = (declared, &r.value) {
@@ -346,9 +353,27 @@ impl<'t> Compiler<'t> {
                 if let Some(w) = &r.when {
                     self.diags.extend(conditions::derive_order(self.text, &doc.derive, di, w));
                 }
+                for f in &r.within {
+                    let searchable: Vec<String> = fields
+                        .iter()
+                        .filter(|f| matches!(f.ty, FieldType::String | FieldType::List))
+                        .map(|f| f.name.clone())
+                        .collect();
+                    if !searchable.contains(&f.value) {
+                        self.push(unknown(
+                            DiagnosticCode::E0203,
+                            "string or list field",
+                            f,
+                            &searchable,
+                        ));
+                    }
+                }
+                self.diags.extend(keywords::changed_meaning(&d.name.value, r, fields));
                 rules.push(DeriveRule {
                     value: r.value.as_ref().map_or(Value::Null, node_value),
                     keywords: r.keywords.iter().map(|k| k.value.clone()).collect(),
+                    unless: r.unless.iter().map(|k| k.value.clone()).collect(),
+                    within: r.within.iter().map(|k| k.value.clone()).collect(),
                     when,
                 });
             }
@@ -713,6 +738,49 @@ impl<'t> Compiler<'t> {
                 None if !s.due.is_empty() => default_ladder,
                 None => None,
             };
+            if !s.extensions.is_empty() && s.due.is_empty() && !terminal {
+                self.push(
+                    Diagnostic::error(
+                        DiagnosticCode::E0110,
+                        format!("stage `{name}` has `extensions` but no `due`"),
+                    )
+                    .with_span(s.name.span)
+                    .with_hint("an extension moves the stage's deadline: give the stage `due:`"),
+                );
+            }
+            for e in s.extensions.iter().filter_map(|e| e.on.as_ref()) {
+                if let Some(t) =
+                    s.on.iter().filter_map(|t| t.event.as_ref()).find(|t| t.value == e.value)
+                {
+                    self.push(
+                        Diagnostic::error(
+                            DiagnosticCode::E0209,
+                            format!(
+                                "event `{}` is both a transition and an extension of stage `{name}`",
+                                e.value
+                            ),
+                        )
+                        .with_span(e.span)
+                        .with_related(t.span, "the transition")
+                        .with_hint(
+                            "an extension keeps the ticket in its stage; name the extension's \
+                             event differently (e.g. `extension_approved`)",
+                        ),
+                    );
+                }
+            }
+            let plain_due = match &due[..] {
+                [only] if only.when.is_none() => Some(only.value),
+                _ => None,
+            };
+            let extensions = self.extensions(
+                &s.extensions,
+                &format!("stage `{name}`"),
+                plain_due,
+                &mut event_uses,
+                &mut artifact_uses,
+                declared_artifacts.as_deref(),
+            );
             stages.push(StageDef {
                 name: name.to_string(),
                 owner,
@@ -722,6 +790,7 @@ impl<'t> Compiler<'t> {
                 auto,
                 ladder,
                 terminal,
+                extensions,
             });
         }
 
@@ -778,13 +847,34 @@ impl<'t> Compiler<'t> {
             if let Some(d) = &o.done_on {
                 event_uses.push(d.clone());
             }
+            if let Some(d) = &o.start_on {
+                event_uses.push(d.clone());
+            }
+            let ladder = o.ladder.as_ref().and_then(|l| {
+                let id = ladder_names.iter().position(|n| *n == l.value);
+                if id.is_none() {
+                    self.push(unknown(DiagnosticCode::E0204, "ladder", l, &ladder_names));
+                }
+                id.map(LadderId)
+            });
+            let extensions = self.extensions(
+                &o.extensions,
+                &format!("obligation `{}`", o.name.value),
+                due,
+                &mut event_uses,
+                &mut artifact_uses,
+                declared_artifacts.as_deref(),
+            );
             if let (Some(due), Some(owner), Some(done_on)) = (due, owner, &o.done_on) {
                 obligations.push(ObligationDef {
                     name: o.name.value.clone(),
                     when,
+                    start_on: o.start_on.as_ref().map(|s| s.value.clone()),
                     due,
                     owner,
                     done_on: done_on.value.clone(),
+                    ladder,
+                    extensions,
                 });
             }
         }
@@ -801,10 +891,18 @@ impl<'t> Compiler<'t> {
                             .with_hint("use distinct events, e.g. `awaiting_complainant` and `complainant_replied`"),
                     );
                 }
+                let mut scoped = Vec::new();
+                for s in &p.stages {
+                    match stage_names.iter().position(|n| *n == s.value) {
+                        Some(i) => scoped.push(StageId(i)),
+                        None => self.push(unknown(DiagnosticCode::E0201, "stage", s, &stage_names)),
+                    }
+                }
                 pauses.push(PauseRule {
                     on: on.value.clone(),
                     resume_on: resume_on.value.clone(),
                     resume: p.resume.as_ref().map_or(ResumeMode::Remaining, |r| r.value),
+                    stages: scoped,
                 });
             }
         }

@@ -25,6 +25,8 @@ pub struct StageGraph {
     pub stages: Vec<StageBox>,
     /// The transitions, in the policy's order.
     pub transitions: Vec<TransitionArrow>,
+    /// The obligations, in the policy's order: clocks beside the stages, drawn apart from them.
+    pub obligations: Vec<StageBox>,
 }
 
 /// A stage as a drawing shows it.
@@ -48,17 +50,23 @@ pub struct StageBox {
     pub requires: Vec<String>,
     /// Whether the ticket closes here.
     pub terminal: bool,
+    /// Its extensions: `event: by 15 working days`, with `max`, `requires` and `when`.
+    pub extensions: Vec<String>,
+    /// For an obligation: when it starts, the event that discharges it, its ladder.
+    pub notes: Vec<String>,
 }
 
 impl StageBox {
     /// The lines a drawing writes in the stage's box: name, `owner: …`, `due: …`,
-    /// `requires: …`, `(terminal)`.
+    /// `requires: …`, one `extension: …` per extension, the notes, `(terminal)`.
     ///
     /// ```
     /// use ombud_engine::policy::StageBox;
     /// let s = StageBox { name: "handle".into(), owner: Some("frontline".into()),
-    ///     due: Some("3 working days".into()), requires: vec![], terminal: false };
-    /// assert_eq!(s.lines(), ["handle", "owner: frontline", "due: 3 working days"]);
+    ///     due: Some("3 working days".into()), requires: vec![], terminal: false,
+    ///     extensions: vec!["extension_approved: by 3 working days".into()], notes: vec![] };
+    /// assert_eq!(s.lines(), ["handle", "owner: frontline", "due: 3 working days",
+    ///     "extension: extension_approved: by 3 working days"]);
     /// ```
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![self.name.clone()];
@@ -71,6 +79,10 @@ impl StageBox {
         if !self.requires.is_empty() {
             lines.push(format!("requires: {}", self.requires.join(", ")));
         }
+        for e in &self.extensions {
+            lines.push(format!("extension: {e}"));
+        }
+        lines.extend(self.notes.iter().cloned());
         if self.terminal {
             lines.push("(terminal)".to_string());
         }
@@ -134,6 +146,32 @@ impl StageGraph {
                 due: choice(&s.due, |d| d.to_string()),
                 requires: s.requires.clone(),
                 terminal: s.terminal,
+                extensions: s.extensions.iter().map(extension).collect(),
+                notes: Vec::new(),
+            })
+            .collect();
+        let obligations = p
+            .obligations()
+            .iter()
+            .map(|o| {
+                let starts = match (&o.start_on, &o.when) {
+                    (Some(e), _) => format!("starts on: {e}"),
+                    (None, Some(w)) => format!("starts when: {}", w.source()),
+                    (None, None) => "starts: at opening".to_string(),
+                };
+                let mut notes = vec![starts, format!("done on: {}", o.done_on)];
+                if let Some(l) = o.ladder {
+                    notes.push(format!("ladder: {}", p.ladder(l).name));
+                }
+                StageBox {
+                    name: o.name.clone(),
+                    owner: Some(p.tier(o.owner).to_string()),
+                    due: Some(o.due.to_string()),
+                    requires: Vec::new(),
+                    terminal: false,
+                    extensions: o.extensions.iter().map(extension).collect(),
+                    notes,
+                }
             })
             .collect();
         let transitions = p
@@ -147,7 +185,7 @@ impl StageGraph {
                 TransitionArrow { from: from.index(), to: to.index(), label, auto }
             })
             .collect();
-        StageGraph { start: p.start().index(), stages, transitions }
+        StageGraph { start: p.start().index(), stages, transitions, obligations }
     }
 
     /// Mermaid `flowchart TD` text (renders on GitHub): stages as boxes (terminal ones round),
@@ -180,6 +218,15 @@ impl StageGraph {
                 mermaid_escape(&t.label),
                 t.to
             );
+        }
+        if !self.obligations.is_empty() {
+            out.push_str("    subgraph obligations\n");
+            for (i, o) in self.obligations.iter().enumerate() {
+                let label =
+                    o.lines().iter().map(|l| mermaid_escape(l)).collect::<Vec<_>>().join("<br/>");
+                let _ = writeln!(out, "        o{i}[/\"{label}\"/]");
+            }
+            out.push_str("    end\n");
         }
         for (i, s) in self.stages.iter().enumerate() {
             if s.terminal {
@@ -220,12 +267,40 @@ impl StageGraph {
                 dot_escape(&t.label)
             );
         }
+        if !self.obligations.is_empty() {
+            out.push_str("    subgraph cluster_obligations {\n        label=\"obligations\";\n");
+            for (i, o) in self.obligations.iter().enumerate() {
+                let label = o.lines().iter().map(|l| dot_escape(l)).collect::<Vec<_>>().join("\\n");
+                let _ = writeln!(out, "        o{i} [label=\"{label}\", shape=note];");
+            }
+            out.push_str("    }\n");
+        }
         out.push_str("}\n");
         out
     }
 }
 
 /// Escapes text for a quoted Mermaid label (entity codes, as GitHub's renderer expects).
+/// An extension as a box line: `extension_approved: by 15 working days (max 2; requires
+/// approval; when complex)`.
+fn extension(e: &super::Extension) -> String {
+    let mut extra = Vec::new();
+    if e.max != 1 {
+        extra.push(format!("max {}", e.max));
+    }
+    if !e.requires.is_empty() {
+        extra.push(format!("requires {}", e.requires.join(", ")));
+    }
+    if let Some(w) = &e.when {
+        extra.push(format!("when {}", w.source()));
+    }
+    if extra.is_empty() {
+        format!("{}: {}", e.on, e.change)
+    } else {
+        format!("{}: {} ({})", e.on, e.change, extra.join("; "))
+    }
+}
+
 fn mermaid_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

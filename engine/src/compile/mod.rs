@@ -418,6 +418,8 @@ pub struct FieldDef {
     /// neutral value: "", 0, false, [], {}; an enum without a default is "", which is none of its
     /// values).
     pub default: Option<Value>,
+    /// Whether a ticket must give it (`required: true`): opening without it is refused.
+    pub required: bool,
 }
 
 /// The type of a field.
@@ -481,9 +483,14 @@ pub struct DeriveDef {
 pub struct DeriveRule {
     /// The value given when the rule matches.
     pub value: Value,
-    /// Matches when any keyword occurs in any string field or any string in a list field
-    /// (case-insensitive: both sides are lowercased).
+    /// Matches when any keyword occurs in the fields searched: in Latin-script text as a whole
+    /// word or phrase, case-insensitive and across inflections (English Snowball stems); in CJK
+    /// text as a substring.
     pub keywords: Vec<String>,
+    /// Words that veto the rule when any occurs (matched as keywords are).
+    pub unless: Vec<String>,
+    /// The fields searched (`in:`); empty: every string field.
+    pub within: Vec<String>,
     /// Extra condition.
     pub when: Option<Expr>,
 }
@@ -695,6 +702,59 @@ pub struct StageDef {
     pub ladder: Option<LadderId>,
     /// Whether the ticket closes here.
     pub terminal: bool,
+    /// Events that extend the stage's clock.
+    pub extensions: Vec<Extension>,
+}
+
+/// An extension of a stage's or an obligation's clock: an event that moves its deadline later.
+///
+/// ```
+/// use ombud_engine::policy::{Duration, ExtendTo};
+/// let text = "{policy: p, calendar: cn-mainland, tiers: [a], start: s, stages: {s: {owner: a, \
+///             due: 15 working days, on: {x: e}, extensions: [{on: extend, by: 15 working days, \
+///             requires: [approval]}]}, e: {terminal: true}}}";
+/// let (policy, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+/// let ext = &policy.stages()[0].extensions[0];
+/// assert_eq!((ext.on.as_str(), ext.max), ("extend", 1));
+/// assert_eq!(ext.change, ExtendTo::By(Duration::WorkingDays(15)));
+/// assert_eq!(ext.requires, ["approval"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Extension {
+    /// The event that extends the clock.
+    pub on: String,
+    /// How the deadline moves.
+    pub change: ExtendTo,
+    /// Artifacts that must be attached first.
+    pub requires: Vec<String>,
+    /// How many times this entry may extend one clock (at least 1).
+    pub max: u32,
+    /// The entry applies only when this holds.
+    pub when: Option<Expr>,
+}
+
+/// How an [`Extension`] moves a deadline.
+///
+/// ```
+/// use ombud_engine::policy::{Duration, ExtendTo};
+/// assert_eq!(ExtendTo::To(Duration::CalendarDays(30)).to_string(), "to 30 calendar days");
+/// assert_eq!(ExtendTo::By(Duration::WorkingDays(15)).to_string(), "by 15 working days");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtendTo {
+    /// `by:` — this much more, counted from the current deadline.
+    By(Duration),
+    /// `to:` — the clock's whole limit, counted from the clock's start.
+    To(Duration),
+}
+
+impl std::fmt::Display for ExtendTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtendTo::By(d) => write!(f, "by {d}"),
+            ExtendTo::To(d) => write!(f, "to {d}"),
+        }
+    }
 }
 
 /// A transition on a named event.
@@ -747,14 +807,20 @@ pub struct AutoTransition {
 pub struct ObligationDef {
     /// Obligation name.
     pub name: String,
-    /// Starts when this first holds (`None`: at open).
+    /// Starts when this first holds (`None`, without `start_on`: at open).
     pub when: Option<Expr>,
+    /// Starts when this event is accepted (once per ticket).
+    pub start_on: Option<String>,
     /// Time limit from the moment it starts.
     pub due: Duration,
     /// Responsible tier.
     pub owner: TierId,
     /// The event that discharges it.
     pub done_on: String,
+    /// The ladder its clock runs (`None`: no ladder; its breach is recorded and nothing more).
+    pub ladder: Option<LadderId>,
+    /// Events that extend its clock while it is open.
+    pub extensions: Vec<Extension>,
 }
 
 /// How a paused clock resumes.
@@ -786,6 +852,7 @@ pub enum ResumeMode {
 ///     on: "awaiting_complainant".into(),
 ///     resume_on: "complainant_replied".into(),
 ///     resume: ResumeMode::Remaining,
+///     stages: vec![],
 /// };
 /// assert_eq!(policy.pauses(), [expected]);
 /// ```
@@ -797,6 +864,8 @@ pub struct PauseRule {
     pub resume_on: String,
     /// How the budget resumes.
     pub resume: ResumeMode,
+    /// The stages in which `on` pauses (empty: every stage).
+    pub stages: Vec<StageId>,
 }
 
 /// Label of an edge in the stage graph.

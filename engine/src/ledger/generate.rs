@@ -304,7 +304,11 @@ fn walk(
         }
         // Sometimes the stage waits for the complainant.
         let mut end = end;
-        if let (Some(rule), Some(_)) = (engine.policy().pauses.first(), &ticket.clock)
+        let policy = engine.policy();
+        let pausable = |r: &&crate::compile::PauseRule| {
+            r.stages.is_empty() || r.stages.iter().any(|&s| policy.stage(s).name == ticket.stage)
+        };
+        if let (Some(rule), Some(_)) = (policy.pauses.iter().find(pausable), &ticket.clock)
             && rng.chance(0.08)
         {
             let pause_at = spread(of - 1, of);

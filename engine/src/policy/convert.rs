@@ -26,18 +26,20 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "pause",
 ];
 pub(crate) const CALENDAR_KEYS: &[&str] = &["id", "hours", "timezone", "cutoff"];
-pub(crate) const FIELD_KEYS: &[&str] = &["type", "values", "default"];
-pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "when"];
+pub(crate) const FIELD_KEYS: &[&str] = &["type", "values", "default", "required"];
+pub(crate) const RULE_KEYS: &[&str] = &["value", "keywords", "unless", "in", "when"];
 pub(crate) const GROUP_KEYS: &[&str] = &["when", "lead", "members", "stages", "complete"];
 pub(crate) const MEMBER_KEYS: &[&str] = &["tier", "per"];
 pub(crate) const STEP_KEYS: &[&str] = &["at", "do", "to", "notify", "mark", "when"];
 pub(crate) const STAGE_KEYS: &[&str] =
-    &["owner", "due", "requires", "on", "auto", "ladder", "terminal"];
+    &["owner", "due", "requires", "on", "auto", "ladder", "terminal", "extensions"];
 pub(crate) const OWNER_KEYS: &[&str] = &["when", "tier"];
 pub(crate) const DUE_KEYS: &[&str] = &["when", "within"];
 pub(crate) const TRANSITION_KEYS: &[&str] = &["to", "when"];
-pub(crate) const OBLIGATION_KEYS: &[&str] = &["when", "due", "owner", "done_on"];
-pub(crate) const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume"];
+pub(crate) const OBLIGATION_KEYS: &[&str] =
+    &["when", "start_on", "due", "owner", "done_on", "ladder", "extensions"];
+pub(crate) const PAUSE_KEYS: &[&str] = &["on", "resume_on", "resume", "stages"];
+pub(crate) const EXTENSION_KEYS: &[&str] = &["on", "by", "to", "requires", "max", "when"];
 
 /// Converts the tree of a policy file into the model, with every structural diagnostic.
 pub(crate) fn convert(root: &Node) -> (PolicyFile, Vec<Diagnostic>) {
@@ -390,7 +392,14 @@ impl Reader {
             };
             let values =
                 keys.get("values").map(|n| self.string_list(n, "`values`")).unwrap_or_default();
-            out.push(FieldSpec { name, ty, values, default: keys.get("default").cloned() });
+            let required = keys.get("required").and_then(|r| self.boolean(r, "`required`"));
+            out.push(FieldSpec {
+                name,
+                ty,
+                values,
+                default: keys.get("default").cloned(),
+                required,
+            });
         }
         out
     }
@@ -410,8 +419,19 @@ impl Reader {
                     .get("keywords")
                     .map(|k| self.string_list(k, "`keywords`"))
                     .unwrap_or_default();
+                let unless =
+                    keys.get("unless").map(|k| self.string_list(k, "`unless`")).unwrap_or_default();
+                let within =
+                    keys.get("in").map(|k| self.string_list(k, "`in`")).unwrap_or_default();
                 let when = keys.get("when").and_then(|w| self.string(w, "`when`"));
-                rules.push(DeriveRuleSpec { value, keywords, when, span: rule.span });
+                rules.push(DeriveRuleSpec {
+                    value,
+                    keywords,
+                    unless,
+                    within,
+                    when,
+                    span: rule.span,
+                });
             }
             out.push(DeriveSpec { name, rules });
         }
@@ -561,6 +581,7 @@ impl Reader {
                 auto: Vec::new(),
                 ladder: None,
                 terminal: None,
+                extensions: Vec::new(),
             };
             let Some(keys) = self.map(v, &what, STAGE_KEYS) else {
                 out.push(st);
@@ -614,6 +635,9 @@ impl Reader {
             }
             st.ladder = keys.get("ladder").and_then(|l| self.string(l, "`ladder`"));
             st.terminal = keys.get("terminal").and_then(|t| self.boolean(t, "`terminal`"));
+            if let Some(e) = keys.get("extensions") {
+                st.extensions = self.extensions(e, &what);
+            }
             out.push(st);
         }
         out
@@ -624,11 +648,32 @@ impl Reader {
         for (name, v) in self.named(n, "`obligations`") {
             let what = format!("obligation `{}`", name.value);
             let Some(keys) = self.map(v, &what, OBLIGATION_KEYS) else { continue };
+            let when = keys.get("when").and_then(|w| self.string(w, "`when`"));
+            let start_on = keys.get("start_on").and_then(|w| self.string(w, "`start_on`"));
+            if let (Some(w), Some(s)) = (&when, &start_on) {
+                self.diags.push(
+                    Diagnostic::error(
+                        DiagnosticCode::E0109,
+                        format!("{what} has both `when` and `start_on`"),
+                    )
+                    .with_span(s.span)
+                    .with_related(w.span, "`when` is here")
+                    .with_hint(
+                        "an obligation starts either when a condition first holds (`when`) or \
+                         when an event is accepted (`start_on`); keep one",
+                    ),
+                );
+            }
+            let extensions =
+                keys.get("extensions").map(|e| self.extensions(e, &what)).unwrap_or_default();
             out.push(ObligationSpec {
-                when: keys.get("when").and_then(|w| self.string(w, "`when`")),
+                when,
                 due: self.req_string(&keys, v, "due", &what),
                 owner: self.req_string(&keys, v, "owner", &what),
                 done_on: self.req_string(&keys, v, "done_on", &what),
+                start_on,
+                ladder: keys.get("ladder").and_then(|l| self.string(l, "`ladder`")),
+                extensions,
                 name,
             });
         }
@@ -650,6 +695,66 @@ impl Reader {
                         &[("remaining", ResumeMode::Remaining), ("restart", ResumeMode::Restart)],
                     )
                 }),
+                stages: keys
+                    .get("stages")
+                    .map(|s| self.string_list(s, "`stages`"))
+                    .unwrap_or_default(),
+            });
+        }
+        out
+    }
+
+    /// `extensions:` of a stage or an obligation (`what` names it).
+    fn extensions(&mut self, n: &Node, what: &str) -> Vec<ExtensionSpec> {
+        let mut out = Vec::new();
+        let entry = format!("an extension of {what}");
+        for item in self.seq(n, &format!("`extensions` of {what}")) {
+            let Some(keys) = self.map(item, &entry, EXTENSION_KEYS) else { continue };
+            let on = self.req_string(&keys, item, "on", &entry);
+            let by = keys.get("by").and_then(|b| self.string(b, "`by`"));
+            let to = keys.get("to").and_then(|t| self.string(t, "`to`"));
+            match (&by, &to, keys.get("by").is_some() || keys.get("to").is_some()) {
+                (Some(b), Some(t), _) => self.diags.push(
+                    Diagnostic::error(
+                        DiagnosticCode::E0108,
+                        format!("{entry} has both `by` and `to`"),
+                    )
+                    .with_span(t.span)
+                    .with_related(b.span, "`by` is here")
+                    .with_hint(
+                        "`by:` extends from the current deadline, `to:` sets the whole limit \
+                         from the clock's start; keep one",
+                    ),
+                ),
+                (None, None, false) => self.diags.push(
+                    Diagnostic::error(
+                        DiagnosticCode::E0108,
+                        format!("{entry} has neither `by` nor `to`"),
+                    )
+                    .with_span(Span { len: 0, ..item.span })
+                    .with_hint(
+                        "add `by: 15 working days` (from the current deadline) or \
+                         `to: 30 calendar days` (the whole limit from the clock's start)",
+                    ),
+                ),
+                _ => {}
+            }
+            let max = keys.get("max").and_then(|m| match &m.kind {
+                NodeKind::Int(i) => Some(At::new(*i, m.span)),
+                _ => {
+                    self.wrong_type(m, "`max`", "a whole number");
+                    None
+                }
+            });
+            let requires =
+                keys.get("requires").map(|r| self.string_list(r, "`requires`")).unwrap_or_default();
+            out.push(ExtensionSpec {
+                on,
+                by,
+                to,
+                requires,
+                max,
+                when: keys.get("when").and_then(|w| self.string(w, "`when`")),
             });
         }
         out

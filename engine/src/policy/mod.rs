@@ -7,10 +7,10 @@ mod schema;
 
 pub use crate::compile::{
     AutoTransition, CompiledPolicy, Completion, Conditional, DeriveDef, DeriveRule, EdgeLabel,
-    FieldDef, FieldType, GroupDef, LadderAction, LadderDef, LadderId, LadderStep, LoadError,
-    ObligationDef, PauseRule, ResumeMode, StageBox, StageDef, StageGraph, StageId, StepAt, TierId,
-    TierTarget, Transition, TransitionArrow, calendar_file, load_policy, load_policy_file,
-    load_policy_on_calendar, read_policy_file,
+    ExtendTo, Extension, FieldDef, FieldType, GroupDef, LadderAction, LadderDef, LadderId,
+    LadderStep, LoadError, ObligationDef, PauseRule, ResumeMode, StageBox, StageDef, StageGraph,
+    StageId, StepAt, TierId, TierTarget, Transition, TransitionArrow, calendar_file, load_policy,
+    load_policy_file, load_policy_on_calendar, read_policy_file,
 };
 pub use crate::expr::Expr;
 pub use duration::{DURATION_FORMS, Duration, DurationError};

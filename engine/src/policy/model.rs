@@ -137,6 +137,8 @@ pub(crate) struct FieldSpec {
     pub values: Vec<At<String>>,
     /// `default:`.
     pub default: Option<Node>,
+    /// `required: true`.
+    pub required: Option<At<bool>>,
 }
 
 /// One entry of `derive:`.
@@ -155,6 +157,10 @@ pub(crate) struct DeriveRuleSpec {
     pub value: Option<Node>,
     /// `keywords:`.
     pub keywords: Vec<At<String>>,
+    /// `unless:`: words that veto the rule.
+    pub unless: Vec<At<String>>,
+    /// `in:`: the fields the keywords are looked for in (all string fields when empty).
+    pub within: Vec<At<String>>,
     /// `when:`.
     pub when: Option<At<String>>,
     /// The rule's span.
@@ -253,6 +259,8 @@ pub(crate) struct StageSpec {
     pub ladder: Option<At<String>>,
     /// `terminal:`.
     pub terminal: Option<At<bool>>,
+    /// `extensions:`.
+    pub extensions: Vec<ExtensionSpec>,
 }
 
 impl StageSpec {
@@ -275,6 +283,29 @@ pub(crate) struct ObligationSpec {
     pub owner: Option<At<String>>,
     /// `done_on:`.
     pub done_on: Option<At<String>>,
+    /// `start_on:`.
+    pub start_on: Option<At<String>>,
+    /// `ladder:`.
+    pub ladder: Option<At<String>>,
+    /// `extensions:`.
+    pub extensions: Vec<ExtensionSpec>,
+}
+
+/// One entry of `extensions:` (of a stage or an obligation).
+#[derive(Debug, Clone)]
+pub(crate) struct ExtensionSpec {
+    /// `on:`.
+    pub on: Option<At<String>>,
+    /// `by:`.
+    pub by: Option<At<String>>,
+    /// `to:`.
+    pub to: Option<At<String>>,
+    /// `requires:`.
+    pub requires: Vec<At<String>>,
+    /// `max:`.
+    pub max: Option<At<i64>>,
+    /// `when:`.
+    pub when: Option<At<String>>,
 }
 
 /// One entry of `pause:`.
@@ -286,4 +317,6 @@ pub(crate) struct PauseSpec {
     pub resume_on: Option<At<String>>,
     /// `resume:`.
     pub resume: Option<At<ResumeMode>>,
+    /// `stages:` (empty: every stage).
+    pub stages: Vec<At<String>>,
 }

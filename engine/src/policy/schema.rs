@@ -64,6 +64,24 @@ pub fn json_schema() -> Value {
             }
         ]
     });
+    let extensions = json!({
+        "type": "array",
+        "description": "Events that extend the clock's deadline: `by:` from the current deadline, or `to:` a whole new limit from the clock's start.",
+        "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["on"],
+            "oneOf": [{ "required": ["by"] }, { "required": ["to"] }],
+            "properties": {
+                "on": { "type": "string", "description": "The event that extends the clock." },
+                "by": duration(),
+                "to": duration(),
+                "requires": { "type": "array", "items": { "type": "string" }, "description": "Artifacts that must be attached first." },
+                "max": { "type": "integer", "minimum": 1, "description": "How many times the entry may extend one clock (default 1)." },
+                "when": condition()
+            }
+        }
+    });
     let stages = json!({
         "type": "object",
         "description": "The stages of the procedure.",
@@ -112,7 +130,8 @@ pub fn json_schema() -> Value {
                     }
                 },
                 "ladder": { "type": "string", "description": "Ladder name, or `none`." },
-                "terminal": { "type": "boolean" }
+                "terminal": { "type": "boolean" },
+                "extensions": extensions
             }
         }
     });
@@ -162,6 +181,7 @@ pub fn json_schema() -> Value {
                     "required": ["type"],
                     "properties": {
                         "type": { "enum": ["string", "number", "int", "bool", "enum", "list", "map"] },
+                        "required": { "type": "boolean", "description": "Opening a ticket without it is refused (`missing_field`)." },
                         "values": { "type": "array", "items": { "type": "string" }, "description": "The allowed values of an enum." },
                         "default": { "description": "Value used when a ticket does not give one (must match the type)." }
                     }
@@ -178,7 +198,9 @@ pub fn json_schema() -> Value {
                         "required": ["value"],
                         "properties": {
                             "value": { "type": ["string", "number", "integer", "boolean"] },
-                            "keywords": { "type": "array", "items": { "type": "string" }, "description": "Matches when any keyword occurs in a string field." },
+                            "keywords": { "type": "array", "items": { "type": "string" }, "description": "Matches when any keyword occurs in the fields searched: whole words and phrases across inflections in Latin-script text, substrings in CJK text." },
+                            "unless": { "type": "array", "items": { "type": "string" }, "description": "Words that veto the rule when any occurs (matched as keywords are)." },
+                            "in": { "type": "array", "items": { "type": "string" }, "description": "The string or list fields searched (default: every string field)." },
                             "when": condition()
                         }
                     }
@@ -224,10 +246,14 @@ pub fn json_schema() -> Value {
                     "required": ["due", "owner", "done_on"],
                     "properties": {
                         "when": condition(),
+                        "start_on": { "type": "string", "description": "The event that starts it (instead of `when`)." },
                         "due": duration(),
                         "owner": { "type": "string" },
-                        "done_on": { "type": "string", "description": "The event that discharges it." }
-                    }
+                        "done_on": { "type": "string", "description": "The event that discharges it." },
+                        "ladder": { "type": "string", "description": "The ladder its clock runs (none without it)." },
+                        "extensions": extensions
+                    },
+                    "not": { "required": ["when", "start_on"] }
                 }
             },
             "pause": {
@@ -240,7 +266,8 @@ pub fn json_schema() -> Value {
                     "properties": {
                         "on": { "type": "string" },
                         "resume_on": { "type": "string" },
-                        "resume": { "enum": ["remaining", "restart"] }
+                        "resume": { "enum": ["remaining", "restart"] },
+                        "stages": { "type": "array", "items": { "type": "string" }, "description": "The stages in which `on` pauses (every stage without it)." }
                     }
                 }
             }

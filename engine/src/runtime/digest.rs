@@ -11,8 +11,8 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{
-    AuditEntry, CalendarRecord, GroupState, Mark, ObligationState, OpenRecord, Pause, PinnedPolicy,
-    RecordedEvent, StageClock, Ticket, TicketStats,
+    AuditEntry, CalendarRecord, Clock, GroupState, Mark, ObligationState, OpenRecord, Pause,
+    PinnedPolicy, RecordedEvent, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -235,6 +235,9 @@ fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
 /// The tag of the assignee trailer of a ticket's or an event's encoding.
 const ASSIGNEES: u8 = 0xa5;
 
+/// The tag of the clocks trailer of a ticket's encoding.
+const CLOCKS: u8 = 0xc1;
+
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
 /// when fed a few bytes at a time).
 struct Hasher(Vec<u8>);
@@ -449,14 +452,17 @@ impl Hasher {
             }
         }
         self.u64(obligations.len() as u64);
+        // An obligation's budget and total follow from the policy, its start and its
+        // extensions; what a stage clock has beyond the first format's obligation (ladder steps,
+        // pauses, extensions) goes in the clocks trailer.
         for (name, ob) in obligations {
-            let ObligationState { started, deadline, provisional, done, breached } = ob;
+            let ObligationState { clock, done } = ob;
             self.str(name);
-            self.time(started);
-            self.time(deadline);
-            self.bool(*provisional);
+            self.time(&clock.started);
+            self.time(&clock.deadline);
+            self.bool(clock.provisional);
             self.opt_time(done.as_ref());
-            self.bool(*breached);
+            self.bool(clock.breached);
         }
         self.bool(*flagged);
         let TicketStats { breaches, escalations, flags, stages_entered } = stats;
@@ -481,11 +487,40 @@ impl Hasher {
                 self.opt_str(m.assignee.as_deref());
             }
         }
+        // Extensions, and obligation clocks' steps and pauses, likewise: appended only when a
+        // clock has any, so every ticket without them keeps its digest.
+        let plain = |c: &Clock| c.extended.is_empty() && c.fired == 0 && c.paused.is_none();
+        let stage_extended = clock.as_ref().is_some_and(|c| !c.extended.is_empty());
+        if stage_extended || obligations.values().any(|o| !plain(&o.clock)) {
+            self.tag(CLOCKS);
+            self.extended(clock.as_ref().map_or(&[][..], |c| &c.extended[..]));
+            for ob in obligations.values() {
+                self.clock(&ob.clock);
+                self.extended(&ob.clock.extended);
+            }
+        }
     }
 
-    fn clock(&mut self, c: &StageClock) {
-        let StageClock { budget, started, deadline, total, provisional, paused, fired, breached } =
-            c;
+    fn extended(&mut self, counts: &[u32]) {
+        self.u64(counts.len() as u64);
+        for n in counts {
+            self.u64(u64::from(*n));
+        }
+    }
+
+    fn clock(&mut self, c: &Clock) {
+        // `extended` is hashed in the clocks trailer (see `ticket`).
+        let Clock {
+            budget,
+            started,
+            deadline,
+            total,
+            provisional,
+            paused,
+            fired,
+            breached,
+            extended: _,
+        } = c;
         self.duration(budget);
         self.time(started);
         self.time(deadline);

@@ -63,13 +63,67 @@ pub enum Rejection {
         /// The conditions that were false.
         conditions: Vec<String>,
     },
-    /// Leaving the stage needs artifacts that are not attached.
-    #[error("stage `{stage}` cannot be left before {} attached", missing_list(.missing))]
+    /// Leaving the stage, or extending a clock, needs artifacts that are not attached.
+    #[error("{}", missing_artifacts(.stage, .missing, .extension.as_deref()))]
     MissingArtifacts {
-        /// Current stage.
+        /// Current stage (or, for an extension, the clock's stage or obligation).
         stage: String,
         /// What is missing.
         missing: Vec<String>,
+        /// The extension's event, when an extension needs them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        extension: Option<String>,
+    },
+    /// An extension that comes when its clock's deadline has already passed.
+    #[error(
+        "`{event}` comes too late: the deadline of `{clock}` passed at {}",
+        crate::timefmt::rfc3339(*.zone, *.deadline)
+    )]
+    ExtensionLate {
+        /// The extension's event.
+        event: String,
+        /// The stage or obligation whose clock it would extend.
+        clock: String,
+        /// The deadline that passed.
+        deadline: DateTime<Utc>,
+        /// The policy calendar's zone, which the message shows the instant in.
+        #[serde(skip)]
+        zone: chrono_tz::Tz,
+    },
+    /// An extension entry that has extended this clock `max` times already.
+    #[error("`{event}` may extend `{clock}` {max} time(s), and it already has")]
+    ExtensionLimit {
+        /// The extension's event.
+        event: String,
+        /// The stage or obligation whose clock it would extend.
+        clock: String,
+        /// The entry's `max`.
+        max: u32,
+    },
+    /// A `to:` extension whose new deadline is not later than the current one.
+    #[error(
+        "`{event}` would move the deadline of `{clock}` to {}, which is not later than {}",
+        crate::timefmt::rfc3339(*.zone, *.proposed),
+        crate::timefmt::rfc3339(*.zone, *.deadline)
+    )]
+    ExtensionNotLater {
+        /// The extension's event.
+        event: String,
+        /// The stage or obligation whose clock it would extend.
+        clock: String,
+        /// The current deadline.
+        deadline: DateTime<Utc>,
+        /// The deadline the extension gives.
+        proposed: DateTime<Utc>,
+        /// The policy calendar's zone, which the message shows the instants in.
+        #[serde(skip)]
+        zone: chrono_tz::Tz,
+    },
+    /// A required field that the ticket does not give.
+    #[error("field `{field}` is required")]
+    MissingField {
+        /// Field name.
+        field: String,
     },
     /// The joint group has not completed.
     #[error("joint group `{group}` has not completed: waiting for {}", .pending.join(", "))]
@@ -162,6 +216,10 @@ impl Rejection {
             Rejection::NotAccepted { .. } => "not_accepted",
             Rejection::GuardFalse { .. } => "guard_false",
             Rejection::MissingArtifacts { .. } => "missing_artifacts",
+            Rejection::ExtensionLate { .. } => "extension_late",
+            Rejection::ExtensionLimit { .. } => "extension_limit",
+            Rejection::ExtensionNotLater { .. } => "extension_not_later",
+            Rejection::MissingField { .. } => "missing_field",
             Rejection::GroupPending { .. } => "group_pending",
             Rejection::UnknownField { .. } => "unknown_field",
             Rejection::WrongType { .. } => "wrong_type",
@@ -189,9 +247,13 @@ fn accepted_list(accepted: &[String]) -> String {
     }
 }
 
-fn missing_list(missing: &[String]) -> String {
+fn missing_artifacts(stage: &str, missing: &[String], extension: Option<&str>) -> String {
     let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ");
-    if missing.len() == 1 { format!("{list} is") } else { format!("{list} are") }
+    let verb = if missing.len() == 1 { "is" } else { "are" };
+    match extension {
+        None => format!("stage `{stage}` cannot be left before {list} {verb} attached"),
+        Some(e) => format!("`{e}` cannot extend `{stage}` before {list} {verb} attached"),
+    }
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {

@@ -115,7 +115,8 @@ pub struct ClockExplanation {
     /// The ladder steps of the clock, with their instants and the rule that placed each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepPlacement>,
-    /// For a breached clock: the deadline, what is still missing, who holds the ticket.
+    /// For a breached clock: the deadline, what is still missing, who holds the ticket (an
+    /// obligation discharged late keeps it, with nothing missing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breach: Option<BreachExplanation>,
 }

@@ -140,7 +140,7 @@ pub struct Ticket {
     pub(crate) assignee: Option<Text>,
     /// The running clock of the current stage, if it has a time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) clock: Option<StageClock>,
+    pub(crate) clock: Option<Clock>,
     /// Artifacts attached so far, with when.
     #[serde(default, skip_serializing_if = "NameMap::is_empty")]
     pub(crate) artifacts: NameMap<DateTime<Utc>>,
@@ -313,7 +313,7 @@ impl Ticket {
     /// let clock = ticket.clock().unwrap();
     /// assert_eq!(clock.deadline.to_rfc3339(), "2026-03-02T13:00:00+00:00");
     /// ```
-    pub fn clock(&self) -> Option<&StageClock> {
+    pub fn clock(&self) -> Option<&Clock> {
         self.clock.as_ref()
     }
 
@@ -466,7 +466,8 @@ pub struct TicketStats {
     pub stages_entered: u32,
 }
 
-/// The clock of the current stage visit.
+/// A clock: of the current stage visit ([`Ticket::clock`]) or of an obligation
+/// ([`ObligationState::clock`]). Both kinds count, pause, extend and run ladders alike.
 ///
 /// ```
 /// # use ombud_engine::runtime::*;
@@ -485,14 +486,15 @@ pub struct TicketStats {
 /// assert_eq!((clock.total, clock.paused.is_none()), (6 * 3600 + 1800 + 3 * 86_400, true));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageClock {
-    /// The limit as written (`3 working days`).
+pub struct Clock {
+    /// The limit as written (`3 working days`); an extension leaves it as written.
     pub budget: crate::policy::Duration,
     /// When the clock started: the stage's entry, or the resume that restarted it.
     pub started: DateTime<Utc>,
-    /// When it runs out (moved by pauses).
+    /// When it runs out (moved by pauses and extensions).
     pub deadline: DateTime<Utc>,
-    /// Size of the budget in seconds: working seconds for working-time budgets, else wall.
+    /// Size of the budget in seconds, extensions included: working seconds for working-time
+    /// budgets, else wall.
     pub total: i64,
     /// Whether the deadline rests on days beyond the calendar's data.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -503,9 +505,25 @@ pub struct StageClock {
     /// Ladder steps already fired (bit i = step i).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fired: u64,
-    /// Whether the breach of this visit has been recorded.
+    /// Whether the breach of this clock has been recorded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,
+    /// How many times each extension entry has extended this clock (entry i of the stage's or
+    /// the obligation's `extensions`; empty until the first extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended: Vec<u32>,
+}
+
+impl Clock {
+    /// How many times extension entry `i` has extended this clock.
+    ///
+    /// ```
+    /// # let ticket = ombud_engine::doc_support::opened(&ombud_engine::doc_support::desk());
+    /// assert_eq!(ticket.clock().unwrap().extensions_used(0), 0);
+    /// ```
+    pub fn extensions_used(&self, i: usize) -> u32 {
+        self.extended.get(i).copied().unwrap_or(0)
+    }
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -568,24 +586,17 @@ pub struct GroupState {
 ///     r#"{"id":"O-1","at":"2026-03-02T09:00:00Z","fields":{"press":true}}"#).unwrap();
 /// let (ticket, _) = engine.open(&input).unwrap();
 /// let statement = ticket.obligations().get("statement").unwrap();
-/// assert_eq!(statement.deadline.to_rfc3339(), "2026-03-03T09:00:00+00:00");
-/// assert_eq!((statement.done, statement.breached), (None, false));
+/// assert_eq!(statement.clock.deadline.to_rfc3339(), "2026-03-03T09:00:00+00:00");
+/// assert_eq!((statement.done, statement.clock.breached), (None, false));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObligationState {
-    /// When it started.
-    pub started: DateTime<Utc>,
-    /// When it must be done by.
-    pub deadline: DateTime<Utc>,
-    /// Whether the deadline rests on days beyond the calendar's data.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub provisional: bool,
+    /// Its clock (written in JSON beside `done`).
+    #[serde(flatten)]
+    pub clock: Clock,
     /// When it was discharged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done: Option<DateTime<Utc>>,
-    /// Whether its breach was recorded.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub breached: bool,
 }
 
 /// A performance mark recorded against a tier, and the person who held the ticket for it, by a

@@ -43,6 +43,8 @@ pub enum RowKind {
     Rejected,
     /// An obligation started or was discharged.
     Obligation,
+    /// An event extended a clock: the row's `due` is the new deadline, `previous_due` the old.
+    Extended,
     /// A joint handling group formed or a member reported.
     Group,
     /// The ticket reached a terminal stage.
@@ -75,6 +77,7 @@ impl RowKind {
             RowKind::Attached => "attached",
             RowKind::Rejected => "rejected",
             RowKind::Obligation => "obligation",
+            RowKind::Extended => "extended",
             RowKind::Group => "group",
             RowKind::Closed => "closed",
             RowKind::Recalendared => "recalendared",
@@ -247,9 +250,13 @@ pub struct TimelineRow {
     pub tier: Option<Text>,
     /// Human-readable detail (instants in the calendar's zone).
     pub detail: Text,
-    /// For `deadline` rows: the deadline instant.
+    /// For rows that set a deadline (`deadline`, `resumed`, `obligation` starts, `extended`):
+    /// the deadline instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<DateTime<Utc>>,
+    /// For `extended` rows: the deadline before the extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_due: Option<DateTime<Utc>>,
     /// Set when the instant rests on days beyond the calendar's data.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub provisional: bool,

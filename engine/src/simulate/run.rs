@@ -216,7 +216,10 @@ impl Timeline {
             .iter()
             .rev()
             .filter(|r| {
-                matches!(r.kind, RowKind::Deadline | RowKind::Resumed | RowKind::Obligation)
+                matches!(
+                    r.kind,
+                    RowKind::Deadline | RowKind::Resumed | RowKind::Obligation | RowKind::Extended
+                )
             })
             .find(|r| r.stage.as_deref() == Some(stage) && r.due.is_some())
             .and_then(|r| r.due)
@@ -365,6 +368,7 @@ impl Timeline {
                     tier: r.tier.as_deref(),
                     detail: &r.detail,
                     due: r.due.map(t),
+                    previous_due: r.previous_due.map(t),
                     provisional: r.provisional,
                 })
                 .collect(),
@@ -511,6 +515,9 @@ pub struct RowView<'a> {
     /// The deadline, for rows that set one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// The deadline before an extension, for `extended` rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_due: Option<String>,
     /// Rests on days beyond the calendar's data.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub provisional: bool,
@@ -716,6 +723,12 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                 explain_rows(engine, &ticket, &rows, first, &mut explained);
             }
             Err(err) => {
+                // Time reached the event even though it was refused: what fell due before it
+                // (a flag, an escalation) comes first, and the row shows who held the ticket then.
+                if let Ok(o) = engine.advance(&mut ticket, at) {
+                    note_failures(&mut condition_errors, at, &o);
+                    rows.extend(o.rows);
+                }
                 rows.push(rejected_row_for(&ticket, at, name, &err));
                 rejected.push(RejectedEvent {
                     index: u32::try_from(i + 1).unwrap_or(u32::MAX),

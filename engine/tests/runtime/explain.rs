@@ -83,3 +83,19 @@ fn a_deadline_beyond_the_calendars_data_is_explained_as_provisional_from_its_fir
     assert_eq!(p.date.to_string(), "2027-01-01");
     assert!(why.to_string().contains("no holiday data (plain workweek)"), "{why}");
 }
+
+#[test]
+fn an_obligation_breached_then_discharged_late_still_explains_its_breach() {
+    let e = engine();
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
+    e.advance(&mut ticket, t("2026-03-05T10:00:00+08:00")).unwrap();
+    let why = e.explain(&ticket, "statement").unwrap().unwrap();
+    assert_eq!(why.state, ClockState::Breached);
+    assert_eq!(why.breach.as_ref().unwrap().waiting_for, ["published"]);
+    e.apply(&mut ticket, &ev("published", "2026-03-05T11:00:00+08:00")).unwrap();
+    let why = e.explain(&ticket, "statement").unwrap().unwrap();
+    assert_eq!(why.state, ClockState::Done);
+    let breach = why.breach.as_ref().unwrap();
+    assert!(breach.waiting_for.is_empty());
+    assert_eq!(breach.to_string(), "breached at Thu 5 Mar 2026 10:00: held by management");
+}

@@ -45,7 +45,7 @@ fn obligation_runs_beside_the_stages() {
     let e = engine();
     let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({"amount": 20000}));
     let ob = ticket.obligations().get("statement").unwrap();
-    assert_eq!(ob.deadline, t("2026-03-05T10:00:00+08:00"));
+    assert_eq!(ob.clock.deadline, t("2026-03-05T10:00:00+08:00"));
     e.apply(&mut ticket, &ev("take", "2026-03-02T10:30:00+08:00")).unwrap();
     let out = e.advance(&mut ticket, t("2026-03-05T10:00:00+08:00")).unwrap();
     assert!(
@@ -105,7 +105,7 @@ fn an_obligation_in_working_days_reports_its_share_on_the_working_clock() {
     // Opened Friday 13 Feb 2026 noon: two working days are the make-up Saturday 14 and Tue 24.
     let ticket = open(&e, "2026-02-13T12:00:00+08:00", json!({"amount": 20000}));
     let ob = ticket.obligations().get("statement").unwrap();
-    assert_eq!(ob.deadline, t("2026-02-25T00:00:00+08:00"));
+    assert_eq!(ob.clock.deadline, t("2026-02-25T00:00:00+08:00"));
     // On Monday 23 Feb (the festival's last day) only Saturday has been used: the rest of Friday
     // is before day 1 and counts too, so 1.5 of 2.5 working days, not 10 of 11.5 wall days.
     let next = e.next_actions(&ticket, t("2026-02-23T12:00:00+08:00")).unwrap();

@@ -6,6 +6,7 @@ mod common;
 mod deadlines;
 mod events;
 mod explain;
+mod extensions;
 mod groups_obligations_pauses;
 mod ladders;
 mod migration;

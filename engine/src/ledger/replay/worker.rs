@@ -283,6 +283,12 @@ impl<'e> Worker<'e> {
                     observe(engine, run, acc, outcome, comparing);
                 }
                 Err(err) => {
+                    // Time reached the event even though it was refused: what fell due before it
+                    // comes first, as a host's timers would have fired it.
+                    if let Ok(outcome) = engine.advance(ticket, at) {
+                        observe(engine, run, self.acc.get_mut(i), outcome, comparing);
+                    }
+                    let Some(ticket) = run.ticket.as_ref() else { continue };
                     if comparing {
                         run.call_rows.push(rejected_row_for(ticket, at, name, &err));
                     }
@@ -432,6 +438,7 @@ pub(super) fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> Tim
         tier: None,
         detail: Text::from(format!("{what} [{}]: {err}", err.code())),
         due: None,
+        previous_due: None,
         provisional: false,
     }
 }

@@ -3,22 +3,40 @@
 
 use super::Run;
 use super::stage::hand_over;
-use crate::compile::{LadderAction, StepAt, TierTarget};
+use crate::calendar::Deadline;
+use crate::compile::{LadderAction, LadderId, LadderStep, StepAt, TierTarget};
 use crate::policy::Duration;
-use crate::runtime::{ActionKind, Mark, RowKind, StageClock, Text, Ticket};
+use crate::runtime::{ActionKind, Clock, Mark, RowKind, Text, Ticket};
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
 
-/// A due item on a ticket's clocks, as [`Run::earliest_due`] found it: the running stage clock
-/// (its breach, step `i` of the stage's ladder) or obligation `i` of the policy, open on the ticket.
+/// One of a ticket's clocks: the current stage's, or obligation `i` of the policy's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Due {
-    /// The stage deadline passed.
-    Breach,
-    /// Ladder step i.
-    Step(usize),
-    /// Obligation i (index in the policy's obligations) passed its deadline.
+pub(super) enum ClockRef {
+    /// The current stage's clock.
+    Stage,
+    /// Obligation i (index in the policy's obligations).
     Obligation(usize),
+}
+
+/// What falls due on a clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum DueKind {
+    /// The deadline passed.
+    Breach,
+    /// Step i of the clock's ladder.
+    Step(usize),
+}
+
+/// A due item on a ticket's clocks, as [`Run::earliest_due`] found it. At one instant the stage
+/// clock's items come first, then each obligation's in the policy's order; a breach before the
+/// steps of its clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Due {
+    /// Whose clock.
+    pub(super) clock: ClockRef,
+    /// What falls due.
+    pub(super) kind: DueKind,
 }
 
 impl<'e> Run<'e> {
@@ -41,7 +59,26 @@ impl<'e> Run<'e> {
         }
     }
 
-    pub(super) fn used_share(&self, c: &StageClock, now: DateTime<Utc>) -> f64 {
+    /// A clock of `budget` started at `at`, and its deadline as the calendar computed it.
+    pub(super) fn new_clock(&self, budget: Duration, at: DateTime<Utc>) -> (Clock, Deadline) {
+        let deadline = self.policy().calendar.add(at, budget);
+        let working = Self::is_working(&budget);
+        let total = self.scale(working, deadline.at) - self.scale(working, at);
+        let clock = Clock {
+            budget,
+            started: at,
+            deadline: deadline.at,
+            total,
+            provisional: deadline.provisional.is_some(),
+            paused: None,
+            fired: 0,
+            breached: false,
+            extended: Vec::new(),
+        };
+        (clock, deadline)
+    }
+
+    pub(super) fn used_share(&self, c: &Clock, now: DateTime<Utc>) -> f64 {
         let working = Self::is_working(&c.budget);
         let at = c.paused.as_ref().map_or(now, |p| p.since);
         let left = self.scale(working, c.deadline) - self.scale(working, at);
@@ -54,12 +91,12 @@ impl<'e> Run<'e> {
 
     /// When a ladder step falls on clock `c`. A step that would fall before the stage was
     /// entered (`deadline - 2h` on a 30-minute stage) falls at the entry, not in the past.
-    pub(super) fn step_time(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+    pub(super) fn step_time(&self, c: &Clock, step: &StepAt) -> DateTime<Utc> {
         self.step_offset(c, step).max(c.started)
     }
 
     /// When a ladder step falls on clock `c`, before the entry or not.
-    pub(super) fn step_offset(&self, c: &StageClock, step: &StepAt) -> DateTime<Utc> {
+    pub(super) fn step_offset(&self, c: &Clock, step: &StepAt) -> DateTime<Utc> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
         match step {
@@ -88,6 +125,48 @@ impl<'e> Run<'e> {
         }
     }
 
+    /// The clock `r` names on `ticket`, if it has it (an obligation only once started).
+    pub(super) fn clock_of<'t>(&self, ticket: &'t Ticket, r: ClockRef) -> Option<&'t Clock> {
+        match r {
+            ClockRef::Stage => ticket.clock.as_ref(),
+            ClockRef::Obligation(i) => {
+                let ob = self.policy().obligations.get(i)?;
+                ticket.obligations.get(ob.name.as_str()).map(|s| &s.clock)
+            }
+        }
+    }
+
+    /// As [`Run::clock_of`], to change it.
+    pub(super) fn clock_mut<'t>(
+        &self,
+        ticket: &'t mut Ticket,
+        r: ClockRef,
+    ) -> Option<&'t mut Clock> {
+        match r {
+            ClockRef::Stage => ticket.clock.as_mut(),
+            ClockRef::Obligation(i) => {
+                let ob = self.policy().obligations.get(i)?;
+                ticket.obligations.get_mut(ob.name.as_str()).map(|s| &mut s.clock)
+            }
+        }
+    }
+
+    /// The ladder clock `r` runs on `ticket`: the current stage's, or the obligation's.
+    pub(super) fn ladder_of(&self, ticket: &Ticket, r: ClockRef) -> Option<LadderId> {
+        match r {
+            ClockRef::Stage => self.engine.stage(ticket).ladder,
+            ClockRef::Obligation(i) => self.policy().obligations.get(i)?.ladder,
+        }
+    }
+
+    /// The name clock `r` goes by in rows: the stage's or the obligation's.
+    pub(super) fn clock_name(&self, ticket: &Ticket, r: ClockRef) -> &'e str {
+        match r {
+            ClockRef::Stage => &self.engine.stage(ticket).name,
+            ClockRef::Obligation(i) => self.policy().obligations.get(i).map_or("", |o| &o.name),
+        }
+    }
+
     /// The earliest pending item on the ticket's clocks.
     pub(super) fn earliest_due(&self, ticket: &Ticket) -> Option<(DateTime<Utc>, Due)> {
         if ticket.is_closed() {
@@ -95,17 +174,17 @@ impl<'e> Run<'e> {
         }
         let p = self.policy();
         let mut best: Option<(DateTime<Utc>, Due)> = None;
-        let mut consider = |t: DateTime<Utc>, d: Due| {
-            if best.is_none_or(|b| (t, d) < b) {
-                best = Some((t, d));
-            }
-        };
-        if let Some(c) = ticket.clock.as_ref().filter(|c| c.paused.is_none()) {
+        let mut consider_clock = |c: &Clock, clock: ClockRef, ladder: Option<LadderId>| {
+            let mut consider = |t: DateTime<Utc>, kind: DueKind| {
+                let d = Due { clock, kind };
+                if best.is_none_or(|b| (t, d) < b) {
+                    best = Some((t, d));
+                }
+            };
             if !c.breached {
-                consider(c.deadline, Due::Breach);
+                consider(c.deadline, DueKind::Breach);
             }
-            let stage = self.engine.stage(ticket);
-            if let Some((l, ladder)) = stage.ladder.map(|l| (l, p.ladder(l))) {
+            if let Some((l, ladder)) = ladder.map(|l| (l, p.ladder(l))) {
                 // At most 64 steps, the width of `fired`. Of a ladder whose steps always fall in
                 // the order listed, the first pending step is the earliest.
                 // INVARIANT: `Engine::new` made one entry per ladder of the policy.
@@ -113,15 +192,18 @@ impl<'e> Run<'e> {
                 let pending = ladder.steps.iter().take(64).enumerate();
                 let pending = pending.filter(|(i, _)| c.fired & (1u64 << i) == 0);
                 for (i, step) in pending.take(if in_order { 1 } else { 64 }) {
-                    consider(self.step_time(c, &step.at), Due::Step(i));
+                    consider(self.step_time(c, &step.at), DueKind::Step(i));
                 }
             }
+        };
+        if let Some(c) = ticket.clock.as_ref().filter(|c| c.paused.is_none()) {
+            consider_clock(c, ClockRef::Stage, self.engine.stage(ticket).ladder);
         }
         for (i, ob) in p.obligations.iter().enumerate() {
-            if let Some(st) =
-                ticket.obligations.get(ob.name.as_str()).filter(|s| s.done.is_none() && !s.breached)
+            if let Some(st) = ticket.obligations.get(ob.name.as_str()).filter(|s| s.done.is_none())
+                && st.clock.paused.is_none()
             {
-                consider(st.deadline, Due::Obligation(i));
+                consider_clock(&st.clock, ClockRef::Obligation(i), ob.ladder);
             }
         }
         best
@@ -152,12 +234,12 @@ impl<'e> Run<'e> {
     #[expect(clippy::expect_used, reason = "the invariant below")]
     pub(super) fn fire(&mut self, ticket: &mut Ticket, at: DateTime<Utc>, due: Due) {
         // INVARIANT: `due` names what `earliest_due` found on this very ticket, unchanged since:
-        // a breach or step only while the stage clock runs, a step of the stage's ladder, an
-        // obligation of the policy that is open on the ticket.
+        // a breach or step only while its clock runs (the stage's, or an obligation's that is
+        // open), a step of that clock's ladder.
         let p = self.policy();
-        let stage_name: &'e str = &self.engine.stage(ticket).name;
-        match due {
-            Due::Breach => {
+        let name: &'e str = self.clock_name(ticket, due.clock);
+        match (due.kind, due.clock) {
+            (DueKind::Breach, ClockRef::Stage) => {
                 let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
                 let (budget, deadline) = (c.budget, c.deadline);
@@ -168,138 +250,150 @@ impl<'e> Run<'e> {
                 };
                 let detail = detail!(
                     self,
-                    "`{stage_name}` overdue: {budget} ran out {}{missing}",
+                    "`{name}` overdue: {budget} ran out {}{missing}",
                     self.human(deadline)
                 );
                 ticket.stats.breaches += 1;
                 let tier = ticket.tier.clone();
-                self.row(at, RowKind::Breach, Some(stage_name), tier.as_deref(), detail);
-                self.action(at, ActionKind::Breach, stage_name, tier.as_deref(), None);
+                self.row(at, RowKind::Breach, Some(name), tier.as_deref(), detail);
+                self.action(at, ActionKind::Breach, name, tier.as_deref(), None);
             }
-            Due::Step(i) => {
-                let c = ticket.clock.as_mut().expect("a step is due on a running clock");
-                c.fired |= 1u64 << i;
-                let stage = self.engine.stage(ticket);
-                let ladder = stage.ladder.expect("a step is due on a stage with a ladder");
-                let step = &p.ladder(ladder).steps[i];
-                if step.when.as_ref().is_some_and(|w| !self.holds(w, &ticket.fields)) {
-                    return;
-                }
-                let before = ticket.tier.clone();
-                let assignee = ticket.assignee.clone();
-                let target = |t: TierTarget| -> Option<Text> {
-                    let cur = before.as_deref().and_then(|b| p.tier_id(b));
-                    match t {
-                        TierTarget::Tier(id) => Some(Text::from(p.tier(id))),
-                        TierTarget::Owner => ticket.owner.clone(),
-                        TierTarget::Next => cur.map(|c| Text::from(p.tier(p.tier_above(c)))),
-                    }
-                };
-                let to = step.to.and_then(target);
-                // A notify step goes to its `notify:` tier, or else to its `to:` tier.
-                let notify = step
-                    .notify
-                    .or(step.to.filter(|_| step.action == LadderAction::Notify))
-                    .and_then(target);
-                // An escalation whose target already holds the ticket (`next` at the top tier, or
-                // a named tier it was escalated to before) moves nothing: it is recorded and sent
-                // as a notification to that tier, and not counted as an escalation.
-                let action = match step.action {
-                    LadderAction::Escalate
-                        if to.clone().or_else(|| target(TierTarget::Next)) == before =>
-                    {
-                        LadderAction::Notify
-                    }
-                    other => other,
-                };
-                let mut detail = match action {
-                    LadderAction::Flag => {
-                        ticket.flagged = true;
-                        ticket.stats.flags += 1;
-                        detail!(self, "flagged red at {}", step.at_text)
-                    }
-                    LadderAction::Notify if step.action == LadderAction::Escalate => detail!(
-                        self,
-                        "already with {}: no higher tier at {}",
-                        before.as_deref().unwrap_or_default(),
-                        step.at_text
-                    ),
-                    LadderAction::Notify => detail!(self, "{}", step.at_text),
-                    LadderAction::Escalate => {
-                        let to = to.clone().or_else(|| target(TierTarget::Next));
-                        ticket.stats.escalations += 1;
-                        let from = before.clone().unwrap_or_default();
-                        hand_over(ticket, to.clone());
-                        detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
-                    }
-                    LadderAction::Reassign => {
-                        let from = before.clone().unwrap_or_default();
-                        if to.is_some() {
-                            hand_over(ticket, to.clone());
-                        }
-                        detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
-                    }
-                };
-                if let Some(n) = notify.as_ref().filter(|_| self.engine.text) {
-                    let _ = write!(detail, "; notify {n}");
-                }
-                if let Some(m) = &step.mark {
-                    let against = before.clone().unwrap_or_default();
-                    if self.engine.text {
-                        let _ = write!(detail, "; mark `{m}` against {against}");
-                        if let Some(a) = &assignee {
-                            let _ = write!(detail, " ({a})");
-                        }
-                    }
-                    ticket.marks.push(Mark {
-                        at,
-                        mark: Text::from(m.as_str()),
-                        stage: Text::from(stage_name),
-                        tier: against,
-                        assignee: assignee.clone(),
-                    });
-                }
-                let (kind, action_kind) = match action {
-                    LadderAction::Flag => (RowKind::Flag, ActionKind::Flag),
-                    LadderAction::Notify => (RowKind::Notify, ActionKind::Notify),
-                    LadderAction::Escalate => (RowKind::Escalate, ActionKind::Escalate),
-                    LadderAction::Reassign => (RowKind::Reassign, ActionKind::Reassign),
-                };
-                let tier = ticket.tier.clone();
-                self.row(at, kind, Some(stage_name), tier.as_deref(), detail);
-                let action_tier = match action {
-                    LadderAction::Flag | LadderAction::Notify => {
-                        notify.as_deref().or(tier.as_deref())
-                    }
-                    _ => tier.as_deref(),
-                };
-                self.action(at, action_kind, stage_name, action_tier, step.mark.as_deref());
-                if let Some(a) = self.actions.last_mut().filter(|a| a.mark.is_some()) {
-                    a.against = before;
-                    a.assignee = assignee;
-                }
-                if let Some(n) = notify.filter(|_| action != LadderAction::Notify) {
-                    self.action(at, ActionKind::Notify, stage_name, Some(&n), None);
-                }
-            }
-            Due::Obligation(i) => {
+            (DueKind::Breach, ClockRef::Obligation(i)) => {
                 let ob = &p.obligations[i];
-                let st = ticket.obligations.get_mut(ob.name.as_str()).expect("an open obligation");
-                st.breached = true;
+                let c = self.clock_mut(ticket, due.clock).expect("an open obligation");
+                c.breached = true;
+                let (budget, deadline) = (c.budget, c.deadline);
                 ticket.stats.breaches += 1;
                 let owner = Some(p.tier(ob.owner));
                 let detail = detail!(
                     self,
-                    "obligation `{}` overdue: {} ran out {}: waiting for `{}`; held by {}",
-                    ob.name,
-                    ob.due,
-                    self.human(st.deadline),
+                    "obligation `{name}` overdue: {budget} ran out {}: waiting for `{}`; held by {}",
+                    self.human(deadline),
                     ob.done_on,
                     p.tier(ob.owner)
                 );
-                self.row(at, RowKind::Breach, Some(&ob.name), owner, detail);
-                self.action(at, ActionKind::Breach, &ob.name, owner, None);
+                self.row(at, RowKind::Breach, Some(name), owner, detail);
+                self.action(at, ActionKind::Breach, name, owner, None);
             }
+            (DueKind::Step(i), clock) => {
+                let c = self.clock_mut(ticket, clock).expect("a step is due on a running clock");
+                c.fired |= 1u64 << i;
+                let ladder = self.ladder_of(ticket, clock).expect("a step is due on a ladder");
+                let step = &p.ladder(ladder).steps[i];
+                if step.when.as_ref().is_some_and(|w| !self.holds(w, &ticket.fields)) {
+                    return;
+                }
+                // `owner`: the stage's owner, or the obligation's.
+                let owner = match clock {
+                    ClockRef::Stage => ticket.owner.clone(),
+                    ClockRef::Obligation(o) => Some(Text::from(p.tier(p.obligations[o].owner))),
+                };
+                self.fire_step(ticket, at, step, name, owner);
+            }
+        }
+    }
+
+    /// Fires ladder `step` of the clock named `stage_name`, whose owner is `owner`.
+    fn fire_step(
+        &mut self,
+        ticket: &mut Ticket,
+        at: DateTime<Utc>,
+        step: &'e LadderStep,
+        stage_name: &'e str,
+        owner: Option<Text>,
+    ) {
+        let p = self.policy();
+        let before = ticket.tier.clone();
+        let assignee = ticket.assignee.clone();
+        let target = |t: TierTarget| -> Option<Text> {
+            let cur = before.as_deref().and_then(|b| p.tier_id(b));
+            match t {
+                TierTarget::Tier(id) => Some(Text::from(p.tier(id))),
+                TierTarget::Owner => owner.clone(),
+                TierTarget::Next => cur.map(|c| Text::from(p.tier(p.tier_above(c)))),
+            }
+        };
+        let to = step.to.and_then(target);
+        // A notify step goes to its `notify:` tier, or else to its `to:` tier.
+        let notify = step
+            .notify
+            .or(step.to.filter(|_| step.action == LadderAction::Notify))
+            .and_then(target);
+        // An escalation whose target already holds the ticket (`next` at the top tier, or
+        // a named tier it was escalated to before) moves nothing: it is recorded and sent
+        // as a notification to that tier, and not counted as an escalation.
+        let action = match step.action {
+            LadderAction::Escalate if to.clone().or_else(|| target(TierTarget::Next)) == before => {
+                LadderAction::Notify
+            }
+            other => other,
+        };
+        let mut detail = match action {
+            LadderAction::Flag => {
+                ticket.flagged = true;
+                ticket.stats.flags += 1;
+                detail!(self, "flagged red at {}", step.at_text)
+            }
+            LadderAction::Notify if step.action == LadderAction::Escalate => detail!(
+                self,
+                "already with {}: no higher tier at {}",
+                before.as_deref().unwrap_or_default(),
+                step.at_text
+            ),
+            LadderAction::Notify => detail!(self, "{}", step.at_text),
+            LadderAction::Escalate => {
+                let to = to.clone().or_else(|| target(TierTarget::Next));
+                ticket.stats.escalations += 1;
+                let from = before.clone().unwrap_or_default();
+                hand_over(ticket, to.clone());
+                detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+            }
+            LadderAction::Reassign => {
+                let from = before.clone().unwrap_or_default();
+                if to.is_some() {
+                    hand_over(ticket, to.clone());
+                }
+                detail!(self, "{} → {} at {}", from, to.unwrap_or_default(), step.at_text)
+            }
+        };
+        if let Some(n) = notify.as_ref().filter(|_| self.engine.text) {
+            let _ = write!(detail, "; notify {n}");
+        }
+        if let Some(m) = &step.mark {
+            let against = before.clone().unwrap_or_default();
+            if self.engine.text {
+                let _ = write!(detail, "; mark `{m}` against {against}");
+                if let Some(a) = &assignee {
+                    let _ = write!(detail, " ({a})");
+                }
+            }
+            ticket.marks.push(Mark {
+                at,
+                mark: Text::from(m.as_str()),
+                stage: Text::from(stage_name),
+                tier: against,
+                assignee: assignee.clone(),
+            });
+        }
+        let (kind, action_kind) = match action {
+            LadderAction::Flag => (RowKind::Flag, ActionKind::Flag),
+            LadderAction::Notify => (RowKind::Notify, ActionKind::Notify),
+            LadderAction::Escalate => (RowKind::Escalate, ActionKind::Escalate),
+            LadderAction::Reassign => (RowKind::Reassign, ActionKind::Reassign),
+        };
+        let tier = ticket.tier.clone();
+        self.row(at, kind, Some(stage_name), tier.as_deref(), detail);
+        let action_tier = match action {
+            LadderAction::Flag | LadderAction::Notify => notify.as_deref().or(tier.as_deref()),
+            _ => tier.as_deref(),
+        };
+        self.action(at, action_kind, stage_name, action_tier, step.mark.as_deref());
+        if let Some(a) = self.actions.last_mut().filter(|a| a.mark.is_some()) {
+            a.against = before;
+            a.assignee = assignee;
+        }
+        if let Some(n) = notify.filter(|_| action != LadderAction::Notify) {
+            self.action(at, ActionKind::Notify, stage_name, Some(&n), None);
         }
     }
 }

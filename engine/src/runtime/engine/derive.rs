@@ -1,7 +1,8 @@
 //! Computed fields: keyword and condition rules, first match wins.
 
 use super::{Engine, Run};
-use crate::compile::{CompiledPolicy, FieldType};
+use crate::compile::{CompiledPolicy, FieldDef, FieldType};
+use crate::keywords::{Pattern, Words};
 use crate::runtime::{ConditionError, FieldMap};
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde_json::Value;
@@ -77,61 +78,174 @@ impl Engine {
         run: &Run<'_>,
         d: usize,
         fields: &FieldMap,
-        text: &mut Option<String>,
+        text: &mut Option<SearchText>,
     ) -> Option<(usize, Option<usize>)> {
         let def = self.policy.derived.get(d)?;
         let keywords = self.keywords.get(d)?;
-        let mut hits = None;
+        let hits = keywords.needed().then(|| {
+            let text =
+                text.get_or_insert_with(|| searchable_text(fields, &self.policy, &self.words));
+            keywords.hits(text)
+        });
         def.rules.iter().enumerate().find_map(|(i, rule)| {
+            let hits = hits.as_ref();
+            if hits.is_some_and(|h| h.vetoed.get(i).copied().unwrap_or(false)) {
+                return None;
+            }
             let kw = if rule.keywords.is_empty() {
                 None
             } else {
-                let text = text.get_or_insert_with(|| searchable_text(fields, &self.policy));
-                let hits: &Vec<Option<usize>> = hits.get_or_insert_with(|| keywords.hits(text));
-                Some(hits.get(i).copied().flatten()?)
+                Some(hits.and_then(|h| h.first.get(i).copied().flatten())?)
             };
             rule.when.as_ref().is_none_or(|w| run.holds(w, fields)).then_some((i, kw))
         })
     }
 }
 
-/// The keyword rules of one derived field, searched for in one pass over the text.
+/// The keyword rules of one derived field, searched for in one pass over each form of the text
+/// (CJK keywords in the lowercased text, words and phrases in its stems).
 #[derive(Debug, Clone)]
 pub(super) struct Keywords {
-    /// Every keyword of every rule, lowercased; `None` when no rule has keywords.
-    automaton: Option<AhoCorasick>,
-    /// Pattern id → (rule, index of the keyword in the rule's list).
-    owners: Vec<(usize, usize)>,
-    rules: usize,
+    /// CJK keywords, lowercased; `None` when there are none.
+    substrings: Option<AhoCorasick>,
+    /// Words and phrases as ` stem stem `; `None` when there are none.
+    words: Option<AhoCorasick>,
+    /// Pattern id → owner, for each automaton.
+    substring_owners: Vec<Owner>,
+    word_owners: Vec<Owner>,
+    /// For each rule, the fields (indices in the policy's `fields`) its keywords are looked for
+    /// in.
+    within: Vec<Vec<usize>>,
+    /// Whether any rule has keywords or `unless` words (else the text is never built).
+    any: bool,
+}
+
+/// What a keyword pattern belongs to: a rule's keyword (by its index in the list) or a veto.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    Keyword(usize, usize),
+    Unless(usize),
+}
+
+/// For each rule of a derived field: the first keyword (by its index in the rule's list) found,
+/// and whether an `unless` word vetoes the rule.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Hits {
+    pub(super) first: Vec<Option<usize>>,
+    pub(super) vetoed: Vec<bool>,
+}
+
+/// A ticket's searchable text: every string and list field, lowercased, and its stems, with
+/// where each field's part ends (so a match is attributed to its field).
+#[derive(Debug, Default)]
+pub(super) struct SearchText {
+    raw: String,
+    raw_ends: Vec<(usize, usize)>,
+    stems: String,
+    stem_ends: Vec<(usize, usize)>,
+}
+
+impl SearchText {
+    /// The field (index in the policy's `fields`) whose part holds byte `at` of `ends`' text.
+    fn field(ends: &[(usize, usize)], at: usize) -> Option<usize> {
+        let i = ends.partition_point(|(end, _)| *end <= at);
+        ends.get(i).map(|(_, f)| *f)
+    }
 }
 
 impl Keywords {
-    pub(super) fn new(def: &crate::compile::DeriveDef) -> Self {
-        let mut patterns = Vec::new();
-        let mut owners = Vec::new();
+    pub(super) fn new(def: &crate::compile::DeriveDef, policy_fields: &[FieldDef]) -> Self {
+        let words = Words::default();
+        let (mut subs, mut sub_owners, mut wps, mut word_owners) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut add = |keyword: &str, owner: Owner| match words.pattern(keyword) {
+            Pattern::Substring(p) => {
+                subs.push(p);
+                sub_owners.push(owner);
+            }
+            Pattern::Words(p) => {
+                wps.push(p);
+                word_owners.push(owner);
+            }
+        };
+        let mut within = Vec::new();
         for (r, rule) in def.rules.iter().enumerate() {
             for (k, keyword) in rule.keywords.iter().enumerate() {
-                patterns.push(keyword.to_lowercase());
-                owners.push((r, k));
+                add(keyword, Owner::Keyword(r, k));
             }
+            for word in &rule.unless {
+                add(word, Owner::Unless(r));
+            }
+            within.push(
+                policy_fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| {
+                        if rule.within.is_empty() {
+                            f.ty == FieldType::String
+                        } else {
+                            rule.within.contains(&f.name)
+                        }
+                    })
+                    .map(|(i, _)| i)
+                    .collect(),
+            );
         }
+        let any = def.rules.iter().any(|r| !r.keywords.is_empty() || !r.unless.is_empty());
         // Building fails only past limits far beyond any policy's keyword list (and the policy
         // loader caps file sizes); then no keyword matches.
-        let automaton = (!patterns.is_empty())
-            .then(|| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).ok())
-            .flatten();
-        Keywords { automaton, owners, rules: def.rules.len() }
+        let build = |patterns: &[String]| {
+            (!patterns.is_empty())
+                .then(|| {
+                    AhoCorasick::builder().match_kind(MatchKind::Standard).build(patterns).ok()
+                })
+                .flatten()
+        };
+        Keywords {
+            substrings: build(&subs),
+            words: build(&wps),
+            substring_owners: sub_owners,
+            word_owners,
+            within,
+            any,
+        }
     }
 
-    /// For each rule, the first keyword of its list (by position in the list) found in `text`.
-    pub(super) fn hits(&self, text: &str) -> Vec<Option<usize>> {
-        let mut hits = vec![None; self.rules];
-        if let Some(ac) = &self.automaton {
-            for m in ac.find_overlapping_iter(text) {
-                if let Some(&(r, k)) = self.owners.get(m.pattern().as_usize())
-                    && let Some(slot) = hits.get_mut(r)
-                {
-                    *slot = Some(slot.map_or(k, |old: usize| old.min(k)));
+    /// Whether the rules need the ticket's text at all.
+    pub(super) fn needed(&self) -> bool {
+        self.any
+    }
+
+    /// For each rule, the first keyword of its list found in its fields, and its vetoes.
+    pub(super) fn hits(&self, text: &SearchText) -> Hits {
+        let rules = self.within.len();
+        let mut hits = Hits { first: vec![None; rules], vetoed: vec![false; rules] };
+        let searches = [
+            (&self.substrings, &self.substring_owners, &text.raw, &text.raw_ends),
+            (&self.words, &self.word_owners, &text.stems, &text.stem_ends),
+        ];
+        for (ac, owners, haystack, ends) in searches {
+            let Some(ac) = ac else { continue };
+            for m in ac.find_overlapping_iter(haystack.as_str()) {
+                let Some(&owner) = owners.get(m.pattern().as_usize()) else { continue };
+                let Some(field) = SearchText::field(ends, m.start()) else { continue };
+                let rule = match owner {
+                    Owner::Keyword(r, _) | Owner::Unless(r) => r,
+                };
+                if !self.within.get(rule).is_some_and(|w| w.contains(&field)) {
+                    continue;
+                }
+                match owner {
+                    Owner::Keyword(r, k) => {
+                        if let Some(slot) = hits.first.get_mut(r) {
+                            *slot = Some(slot.map_or(k, |old: usize| old.min(k)));
+                        }
+                    }
+                    Owner::Unless(r) => {
+                        if let Some(v) = hits.vetoed.get_mut(r) {
+                            *v = true;
+                        }
+                    }
                 }
             }
         }
@@ -139,40 +253,62 @@ impl Keywords {
     }
 }
 
-/// Lowercased text of every string field (and strings inside lists), for keyword rules.
-pub(super) fn searchable_text(fields: &FieldMap, policy: &CompiledPolicy) -> String {
-    let mut text = String::new();
-    let mut push = |s: &str| {
-        text.push_str(&s.to_lowercase());
-        text.push('\n');
-    };
-    // The type first: only string and list fields are looked up.
-    for f in policy.fields.iter().filter(|f| matches!(f.ty, FieldType::String | FieldType::List)) {
+/// The searchable text of a ticket: each string field, and each string of each list field,
+/// lowercased and stemmed, attributed to its field.
+pub(super) fn searchable_text(
+    fields: &FieldMap,
+    policy: &CompiledPolicy,
+    words: &Words,
+) -> SearchText {
+    let mut t = SearchText::default();
+    for (i, f) in policy.fields.iter().enumerate() {
+        let mut push = |s: &str| {
+            let lower = s.to_lowercase();
+            t.raw.push_str(&lower);
+            t.raw.push('\n');
+            t.stems.push(' ');
+            words.push_stems(&lower, &mut t.stems);
+            t.stems.push('\n');
+        };
         match (fields.get(&f.name), &f.ty) {
             (Some(Value::String(s)), FieldType::String) => push(s),
             (Some(Value::Array(items)), FieldType::List) => {
                 items.iter().filter_map(Value::as_str).for_each(&mut push);
             }
-            _ => {}
+            _ => continue,
         }
+        t.raw_ends.push((t.raw.len(), i));
+        t.stem_ends.push((t.stems.len(), i));
     }
-    text
+    t
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Keywords;
-    use crate::compile::{DeriveDef, DeriveRule};
+    use super::{Keywords, SearchText};
+    use crate::compile::{DeriveDef, DeriveRule, FieldDef, FieldType};
+    use crate::keywords::Words;
     use proptest::prelude::*;
 
     fn word() -> impl Strategy<Value = String> {
-        prop::collection::vec(prop::sample::select(vec!["a", "b", "危", "B"]), 0..4)
+        prop::collection::vec(prop::sample::select(vec!["危", "险", "漏"]), 0..4)
             .prop_map(|parts| parts.concat())
     }
 
+    /// The text of one string field `text`.
+    fn one_field(text: &str) -> SearchText {
+        let raw = format!("{}\n", text.to_lowercase());
+        let mut t = SearchText { raw_ends: vec![(raw.len(), 0)], raw, ..SearchText::default() };
+        t.stems.push(' ');
+        Words::default().push_stems(&text.to_lowercase(), &mut t.stems);
+        t.stems.push('\n');
+        t.stem_ends.push((t.stems.len(), 0));
+        t
+    }
+
     proptest! {
-        /// One pass over the text finds, for every rule, the same keyword as searching for each
-        /// keyword in turn: the first in the rule's list that the text contains.
+        /// One pass over the text finds, for every rule, the same CJK keyword as searching for
+        /// each keyword in turn: the first in the rule's list that the text contains.
         #[test]
         fn one_pass_finds_the_first_keyword_of_each_rule(
             rules in prop::collection::vec(prop::collection::vec(word(), 0..4), 1..5),
@@ -182,15 +318,21 @@ mod tests {
                 name: "x".into(),
                 rules: rules
                     .iter()
-                    .map(|k| DeriveRule { value: serde_json::Value::Null, keywords: k.clone(), when: None })
+                    .map(|k| DeriveRule {
+                        value: serde_json::Value::Null,
+                        keywords: k.clone(),
+                        unless: Vec::new(),
+                        within: Vec::new(),
+                        when: None,
+                    })
                     .collect(),
             };
-            let text = text.to_lowercase();
+            let fields = [FieldDef { name: "text".into(), ty: FieldType::String, default: None, required: false }];
             let expected: Vec<Option<usize>> = rules
                 .iter()
-                .map(|ks| ks.iter().position(|k| text.contains(k.to_lowercase().as_str())))
+                .map(|ks| ks.iter().position(|k| text.contains(k.as_str())))
                 .collect();
-            prop_assert_eq!(Keywords::new(&def).hits(&text), expected);
+            prop_assert_eq!(Keywords::new(&def, &fields).hits(&one_field(&text)).first, expected);
         }
     }
 }

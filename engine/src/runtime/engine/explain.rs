@@ -6,8 +6,8 @@ use super::{Engine, Run};
 use crate::calendar::Provisional;
 use crate::compile::{LadderAction, StepAt};
 use crate::runtime::{
-    AuditEntry, BreachExplanation, ClockExplanation, ClockKind, ClockState, PauseSpan, Rejection,
-    StageClock, StepPlacement, Ticket,
+    AuditEntry, BreachExplanation, Clock, ClockExplanation, ClockKind, ClockState, PauseSpan,
+    Rejection, StepPlacement, Ticket,
 };
 use chrono::{DateTime, Days, Utc};
 
@@ -61,33 +61,14 @@ impl Engine {
         names
     }
 
-    fn explain_stage(&self, ticket: &Ticket, c: &StageClock) -> ClockExplanation {
+    fn explain_stage(&self, ticket: &Ticket, c: &Clock) -> ClockExplanation {
         let p = &*self.policy;
         let cal = &p.calendar;
         let tz = cal.tz();
         let run = Run::new(self);
         let derivation = cal.explain(c.started, c.budget);
-        let working = Run::is_working(&c.budget);
         let pauses = self.pauses(ticket, c, &run);
-        let stage = self.stage(ticket);
-        let steps = stage
-            .ladder
-            .map(|l| {
-                let ladder = p.ladder(l);
-                ladder
-                    .steps
-                    .iter()
-                    .enumerate()
-                    .map(|(i, step)| StepPlacement {
-                        at_text: step.at_text.clone(),
-                        action: action_name(step.action).to_string(),
-                        at: run.step_time(c, &step.at).with_timezone(&tz),
-                        rule: step_rule(&step.at, working),
-                        fired: i < 64 && c.fired & (1u64 << i) != 0,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let steps = self.steps(c, self.stage(ticket).ladder, &run);
         let state = if ticket.is_closed() {
             ClockState::Done
         } else if c.breached {
@@ -119,20 +100,22 @@ impl Engine {
         let ob = p.obligations.iter().find(|o| o.name == name)?;
         let st = ticket.obligations.get(name)?;
         let tz = p.calendar.tz();
-        let derivation = p.calendar.explain(st.started, ob.due);
+        let c = &st.clock;
+        let derivation = p.calendar.explain(c.started, c.budget);
         let tier = Some(p.tier(ob.owner).to_string());
         let state = if st.done.is_some() || ticket.is_closed() {
             ClockState::Done
-        } else if st.breached {
+        } else if c.breached {
             ClockState::Breached
         } else {
             ClockState::Running
         };
-        let breach = (st.breached && st.done.is_none()).then(|| BreachExplanation {
-            deadline: st.deadline.with_timezone(&tz),
+        // A breach stays part of the explanation after a late discharge, with nothing missing.
+        let breach = c.breached.then(|| BreachExplanation {
+            deadline: c.deadline.with_timezone(&tz),
             tier: tier.clone(),
             assignee: None,
-            waiting_for: vec![ob.done_on.clone()],
+            waiting_for: if st.done.is_none() { vec![ob.done_on.clone()] } else { Vec::new() },
             missing_artifacts: Vec::new(),
             pending_members: Vec::new(),
         });
@@ -141,15 +124,39 @@ impl Engine {
             name: ob.name.clone(),
             tier,
             state,
-            budget: ob.due,
-            start: st.started.with_timezone(&tz),
-            provisional: self.provisional(&derivation.provisional, st.deadline),
+            budget: c.budget,
+            start: c.started.with_timezone(&tz),
+            provisional: self.provisional(&derivation.provisional, c.deadline),
             derivation,
             pauses: Vec::new(),
-            deadline: st.deadline.with_timezone(&tz),
-            steps: Vec::new(),
+            deadline: c.deadline.with_timezone(&tz),
+            steps: self.steps(c, ob.ladder, &Run::new(self)),
             breach,
         })
+    }
+
+    /// Where the steps of `ladder` fall on clock `c`, and which have fired.
+    fn steps(
+        &self,
+        c: &Clock,
+        ladder: Option<crate::compile::LadderId>,
+        run: &Run<'_>,
+    ) -> Vec<StepPlacement> {
+        let tz = self.policy.calendar.tz();
+        let working = Run::is_working(&c.budget);
+        let Some(ladder) = ladder.map(|l| self.policy.ladder(l)) else { return Vec::new() };
+        ladder
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| StepPlacement {
+                at_text: step.at_text.clone(),
+                action: action_name(step.action).to_string(),
+                at: run.step_time(c, &step.at).with_timezone(&tz),
+                rule: step_rule(&step.at, working),
+                fired: i < 64 && c.fired & (1u64 << i) != 0,
+            })
+            .collect()
     }
 
     /// The provisional mark of a clock: the derivation's, or, when pauses moved the deadline
@@ -214,7 +221,7 @@ impl Engine {
     /// The pauses of clock `c` since its start, read from the ticket's history: each pause
     /// event of the policy, up to the event that resumes it. A clock paused now without a
     /// history to read shows its current pause alone.
-    fn pauses(&self, ticket: &Ticket, c: &StageClock, run: &Run<'_>) -> Vec<PauseSpan> {
+    fn pauses(&self, ticket: &Ticket, c: &Clock, run: &Run<'_>) -> Vec<PauseSpan> {
         let p = &*self.policy;
         let tz = p.calendar.tz();
         let working = Run::is_working(&c.budget);

@@ -16,6 +16,7 @@ macro_rules! detail {
 mod clock;
 mod derive;
 mod explain;
+mod extend;
 mod fields;
 mod migrate;
 mod next_actions;
@@ -82,6 +83,8 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
+    /// The stemmer keyword search reduces words with.
+    words: crate::keywords::Words,
     /// Every name a ticket's fields hold, in name order: each declared field with its default
     /// (the type's neutral value when it has none), and each computed field that is not
     /// declared, with null until `derive` sets it.
@@ -157,8 +160,12 @@ impl Engine {
     /// ```
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let pin = PolicyPin::of(&policy);
-        let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned()).collect();
-        let keywords = policy.derived.iter().map(Keywords::new).collect();
+        let extensions = policy.stages.iter().flat_map(|s| &s.extensions);
+        let extensions = extensions.chain(policy.obligations.iter().flat_map(|o| &o.extensions));
+        let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned());
+        let artifacts = artifacts.chain(extensions.flat_map(|e| e.requires.iter().cloned()));
+        let artifacts = artifacts.collect();
+        let keywords = policy.derived.iter().map(|d| Keywords::new(d, &policy.fields)).collect();
         let mut layout: Vec<(Text, Value)> = policy
             .fields
             .iter()
@@ -179,6 +186,7 @@ impl Engine {
             pin,
             artifacts,
             keywords,
+            words: crate::keywords::Words::default(),
             layout,
             ladders_in_order,
             seal: true,
@@ -362,6 +370,11 @@ impl Engine {
         let mut checked = Vec::with_capacity(input.fields.len());
         for (name, value) in input.fields.iter().filter(|(_, v)| !v.is_null()) {
             checked.push((name.as_str(), self.check_field(name, value)?));
+        }
+        // A required field not given, the first by name.
+        let missing = self.policy.fields.iter().filter(|f| f.required && !given(&f.name));
+        if let Some(f) = missing.min_by(|a, b| a.name.cmp(&b.name)) {
+            return Err(Rejection::MissingField { field: f.name.clone() });
         }
         let mut checked = checked.into_iter().peekable();
         let entries = self.layout.iter().map(|(name, default)| {
@@ -668,6 +681,7 @@ pub(crate) fn rejected_row_for(
         tier: ticket.tier.as_deref().map(Text::from),
         detail: Text::from(format!("{name} [{}]: {err}", err.code())),
         due: None,
+        previous_due: None,
         provisional: false,
     }
 }

@@ -89,7 +89,37 @@ impl Engine {
                     blocked_by,
                 });
             }
+            for e in &stage.extensions {
+                let Some(c) = ticket.clock.as_ref() else { break };
+                let i = stage.extensions.iter().position(|x| std::ptr::eq(x, e)).unwrap_or(0);
+                let mut blocked_by: Vec<String> = e
+                    .requires
+                    .iter()
+                    .filter(|a| !ticket.artifacts.contains_key(a.as_str()))
+                    .map(|a| format!("missing {a}"))
+                    .collect();
+                if c.paused.is_none() && now >= c.deadline {
+                    blocked_by.push("the deadline has passed".to_string());
+                }
+                if c.extensions_used(i) >= e.max {
+                    blocked_by.push(format!("used {} of {} time(s)", c.extensions_used(i), e.max));
+                }
+                if events.iter().any(|x: &AcceptedEvent| x.event == e.on) {
+                    continue;
+                }
+                events.push(AcceptedEvent {
+                    event: e.on.clone(),
+                    to: None,
+                    by: tier(),
+                    member: None,
+                    blocked_by,
+                });
+            }
+            let stage_id = p.stage_id(&stage.name);
             for rule in &p.pauses {
+                if !rule.stages.is_empty() && !stage_id.is_some_and(|s| rule.stages.contains(&s)) {
+                    continue;
+                }
                 let paused = ticket.clock.as_ref().and_then(|c| c.paused.as_ref());
                 match paused {
                     Some(pz) if pz.resume_on == rule.resume_on => events.push(AcceptedEvent {
@@ -144,20 +174,16 @@ impl Engine {
                     member: None,
                     blocked_by: vec![],
                 });
-                // On the working clock for a working-time limit, as for a stage.
-                let working = Run::is_working(&ob.due);
-                let started = run.scale(working, st.started);
-                let total = (run.scale(working, st.deadline) - started).max(1);
                 clocks.push(ClockView {
                     kind: "obligation".into(),
                     name: ob.name.clone(),
                     tier: Some(p.tier(ob.owner).to_string()),
-                    budget: ob.due.to_string(),
-                    deadline: st.deadline,
-                    used: (run.scale(working, now) - started) as f64 / total as f64,
-                    provisional: st.provisional,
-                    paused: false,
-                    overdue: now >= st.deadline,
+                    budget: st.clock.budget.to_string(),
+                    deadline: st.clock.deadline,
+                    used: run.used_share(&st.clock, now),
+                    provisional: st.clock.provisional,
+                    paused: st.clock.paused.is_some(),
+                    overdue: st.clock.paused.is_none() && now >= st.clock.deadline,
                 });
             }
         }

@@ -48,6 +48,9 @@ impl<'e> Run<'e> {
                 let mut checked = Vec::with_capacity(data.len());
                 for (k, v) in data {
                     let value = match p.field(k) {
+                        Some(f) if v.is_null() && f.required => {
+                            return Err(Rejection::MissingField { field: f.name.clone() });
+                        }
                         Some(f) if v.is_null() => {
                             f.default.clone().unwrap_or_else(|| neutral(&f.ty))
                         }
@@ -140,7 +143,11 @@ impl<'e> Run<'e> {
                     .cloned()
                     .collect();
                 if !missing.is_empty() {
-                    return Err(Rejection::MissingArtifacts { stage: stage.name.clone(), missing });
+                    return Err(Rejection::MissingArtifacts {
+                        stage: stage.name.clone(),
+                        missing,
+                        extension: None,
+                    });
                 }
                 if let Some(g) = &ticket.group {
                     let pending = group_pending(g, self.engine.group_completion(g));
@@ -151,7 +158,19 @@ impl<'e> Run<'e> {
                 Ok(Plan::Transition(to))
             }
             _ => {
+                if let Some(extend) = self.plan_extension(ticket, name, event.at) {
+                    return extend.map(Plan::Extend);
+                }
                 if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
+                    if !rule.stages.is_empty()
+                        && !rule.stages.iter().any(|&s| p.stage(s).name == stage.name)
+                    {
+                        return Err(Rejection::NotAccepted {
+                            event: name.to_string(),
+                            stage: stage.name.clone(),
+                            accepted: accepted(stage),
+                        });
+                    }
                     let Some(c) = ticket.clock.as_ref() else {
                         return Err(Rejection::bad(format!(
                             "stage `{}` has no running clock to pause",
@@ -187,12 +206,17 @@ impl<'e> Run<'e> {
                     }
                     return Ok(Plan::Discharge(ob));
                 }
-                let mut accepted: Vec<String> = stage.on.iter().map(|t| t.event.clone()).collect();
-                accepted.dedup();
+                let starts = p.obligations.iter().any(|o| {
+                    o.start_on.as_deref() == Some(name)
+                        && !ticket.obligations.contains_key(o.name.as_str())
+                });
+                if starts {
+                    return Ok(Plan::StartOn);
+                }
                 Err(Rejection::NotAccepted {
                     event: name.to_string(),
                     stage: stage.name.clone(),
-                    accepted,
+                    accepted: accepted(stage),
                 })
             }
         }
@@ -388,14 +412,40 @@ impl<'e> Run<'e> {
                     tier: ticket.tier.as_deref().map(Text::from),
                     detail,
                     due: Some(deadline),
+                    previous_due: None,
                     provisional,
                 });
             }
             Plan::Discharge(ob) => {
                 self.discharge(ticket, ob, name, at);
             }
+            Plan::Extend(x) => self.commit_extension(ticket, x, name, at),
+            Plan::StartOn => {
+                self.row(
+                    at,
+                    RowKind::Event,
+                    Some(stage_name),
+                    ticket.tier.as_deref(),
+                    detail!(self, "{name}"),
+                );
+            }
+        }
+        if let EventKind::Named(_) = event.kind {
+            self.start_obligations_on(ticket, name, at);
         }
     }
+}
+
+/// The events `stage` takes: its transitions' and its extensions', each once, in order.
+fn accepted(stage: &crate::compile::StageDef) -> Vec<String> {
+    let mut accepted: Vec<String> = Vec::new();
+    let names = stage.on.iter().map(|t| &t.event).chain(stage.extensions.iter().map(|e| &e.on));
+    for n in names {
+        if !accepted.contains(n) {
+            accepted.push(n.clone());
+        }
+    }
+    accepted
 }
 
 /// What an accepted event does, decided by [`Run::plan`] before anything changes.
@@ -416,6 +466,10 @@ pub(super) enum Plan<'p, 'x> {
     Resume(&'p crate::compile::PauseRule),
     /// Discharge this obligation.
     Discharge(&'p crate::compile::ObligationDef),
+    /// Extend a clock.
+    Extend(super::extend::Extend<'p>),
+    /// Start the obligations that start on this event, and nothing else.
+    StartOn,
 }
 
 pub(super) fn compact(v: &Value) -> String {

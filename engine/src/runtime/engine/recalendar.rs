@@ -5,8 +5,8 @@ use super::{Engine, Run, append_audit};
 use crate::calendar::Calendar;
 use crate::compile::ResumeMode;
 use crate::runtime::{
-    AuditEntry, CalendarRecord, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, StageClock,
-    Text, Ticket, TimelineRow,
+    AuditEntry, CalendarRecord, Clock, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text,
+    Ticket, TimelineRow,
 };
 use chrono::{DateTime, Utc};
 
@@ -105,20 +105,26 @@ impl Engine {
             if st.done.is_some() {
                 continue;
             }
+            let (started, budget) = (st.clock.started, st.clock.budget);
             let count = |c: &Calendar| {
-                let d = c.add(st.started, ob.due);
+                let d = c.add(started, budget);
+                let total = if Run::is_working(&budget) {
+                    c.working_clock(d.at) - c.working_clock(started)
+                } else {
+                    (d.at - started).num_seconds()
+                };
                 Counted {
                     deadline: d.at,
-                    total: 0,
+                    total,
                     remaining: None,
                     provisional: d.provisional.is_some(),
                 }
             };
             let now = Counted {
-                deadline: st.deadline,
-                total: 0,
+                deadline: st.clock.deadline,
+                total: st.clock.total,
                 remaining: None,
-                provisional: st.provisional,
+                provisional: st.clock.provisional,
             };
             if count(previous) == now {
                 let after = count(cal);
@@ -145,8 +151,9 @@ impl Engine {
                 }
                 ClockKind::Obligation => {
                     if let Some(st) = ticket.obligations.get_mut(name.as_str()) {
-                        st.deadline = new.deadline;
-                        st.provisional = new.provisional;
+                        st.clock.deadline = new.deadline;
+                        st.clock.total = new.total;
+                        st.clock.provisional = new.provisional;
                     }
                 }
             }
@@ -186,6 +193,7 @@ impl Engine {
                 tier,
                 detail,
                 due: Some(new.deadline),
+                previous_due: None,
                 provisional: new.provisional,
             });
             updates.push(ClockUpdate {
@@ -220,7 +228,7 @@ impl Engine {
 
     /// The pauses of clock `c` since its start, as (from, to, how it resumed); `to` is `None`
     /// for the pause it is in now.
-    fn pause_spans(&self, ticket: &Ticket, c: &StageClock) -> Vec<PauseSpan> {
+    fn pause_spans(&self, ticket: &Ticket, c: &Clock) -> Vec<PauseSpan> {
         let p = &*self.policy;
         let mut spans = Vec::new();
         let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
@@ -249,7 +257,7 @@ impl Engine {
 
 /// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
 /// the remaining time.
-fn count_stage(cal: &Calendar, c: &StageClock, pauses: &[PauseSpan]) -> Counted {
+fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Counted {
     let working = Run::is_working(&c.budget);
     let scale = |t: DateTime<Utc>| if working { cal.working_clock(t) } else { t.timestamp() };
     let at_scale = |v: i64| {

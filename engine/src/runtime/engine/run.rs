@@ -78,6 +78,7 @@ impl<'e> Run<'e> {
             tier: tier.map(Text::from),
             detail: detail.into(),
             due: None,
+            previous_due: None,
             provisional: false,
         });
     }

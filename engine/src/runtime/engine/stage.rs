@@ -1,10 +1,8 @@
 //! Entering a stage: owner, clock, joint group, automatic transitions; obligations.
 
 use super::Run;
-use crate::compile::{Completion, StageId};
-use crate::runtime::{
-    GroupState, NameMap, ObligationState, RowKind, StageClock, Text, Ticket, TimelineRow,
-};
+use crate::compile::{Completion, ObligationDef, StageId};
+use crate::runtime::{GroupState, NameMap, ObligationState, RowKind, Text, Ticket, TimelineRow};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -63,20 +61,9 @@ impl<'e> Run<'e> {
             .find(|d| d.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
             .map(|d| d.value);
         if let Some(budget) = budget {
-            let deadline = p.calendar.add(at, budget);
-            let working = Self::is_working(&budget);
-            let total = self.scale(working, deadline.at) - self.scale(working, at);
-            let provisional = deadline.provisional.is_some();
-            ticket.clock = Some(StageClock {
-                budget,
-                started: at,
-                deadline: deadline.at,
-                total,
-                provisional,
-                paused: None,
-                fired: 0,
-                breached: false,
-            });
+            let (clock, deadline) = self.new_clock(budget, at);
+            let provisional = clock.provisional;
+            ticket.clock = Some(clock);
             let mut detail = detail!(self, "{budget} → due {}", self.human(deadline.at));
             if let Some(pr) = deadline.provisional.as_ref().filter(|_| self.engine.text) {
                 let _ = write!(detail, " (provisional: {pr})");
@@ -88,6 +75,7 @@ impl<'e> Run<'e> {
                 tier: ticket.tier.as_deref().map(Text::from),
                 detail,
                 due: Some(deadline.at),
+                previous_due: None,
                 provisional,
             });
         }
@@ -148,47 +136,58 @@ impl<'e> Run<'e> {
         self.enter(ticket, to, at, depth + 1);
     }
 
-    /// Starts every obligation whose condition now holds.
+    /// Starts every obligation whose condition now holds (those without `start_on`).
     pub(super) fn start_obligations(&mut self, ticket: &mut Ticket, at: DateTime<Utc>) {
         if ticket.is_closed() {
             return;
         }
-        let p = self.policy();
-        for ob in &p.obligations {
-            if ticket.obligations.contains_key(ob.name.as_str()) {
+        for ob in &self.policy().obligations {
+            if ob.start_on.is_some() || ticket.obligations.contains_key(ob.name.as_str()) {
                 continue;
             }
             if !ob.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)) {
                 continue;
             }
-            let d = p.calendar.add(at, ob.due);
-            let owner = Some(p.tier(ob.owner).to_string());
-            ticket.obligations.insert(
-                Text::from(ob.name.as_str()),
-                ObligationState {
-                    started: at,
-                    deadline: d.at,
-                    provisional: d.provisional.is_some(),
-                    done: None,
-                    breached: false,
-                },
-            );
-            self.push(TimelineRow {
-                at,
-                kind: RowKind::Obligation,
-                stage: Some(Text::from(&ob.name)),
-                tier: owner.map(Text::from),
-                detail: detail!(
-                    self,
-                    "`{}` started: {} → due {}",
-                    ob.name,
-                    ob.due,
-                    self.human(d.at)
-                ),
-                due: Some(d.at),
-                provisional: d.provisional.is_some(),
-            });
+            self.start_obligation(ticket, ob, at);
         }
+    }
+
+    /// Starts every obligation that starts on event `name` and has not started yet.
+    pub(super) fn start_obligations_on(
+        &mut self,
+        ticket: &mut Ticket,
+        name: &str,
+        at: DateTime<Utc>,
+    ) {
+        if ticket.is_closed() {
+            return;
+        }
+        for ob in &self.policy().obligations {
+            if ob.start_on.as_deref() == Some(name)
+                && !ticket.obligations.contains_key(ob.name.as_str())
+            {
+                self.start_obligation(ticket, ob, at);
+            }
+        }
+    }
+
+    /// Starts obligation `ob` at `at`.
+    fn start_obligation(&mut self, ticket: &mut Ticket, ob: &'e ObligationDef, at: DateTime<Utc>) {
+        let (clock, d) = self.new_clock(ob.due, at);
+        let owner = self.policy().tier(ob.owner);
+        ticket
+            .obligations
+            .insert(Text::from(ob.name.as_str()), ObligationState { clock, done: None });
+        self.push(TimelineRow {
+            at,
+            kind: RowKind::Obligation,
+            stage: Some(Text::from(&ob.name)),
+            tier: Some(Text::from(owner)),
+            detail: detail!(self, "`{}` started: {} → due {}", ob.name, ob.due, self.human(d.at)),
+            due: Some(d.at),
+            previous_due: None,
+            provisional: d.provisional.is_some(),
+        });
     }
 
     /// Discharges obligation `ob` by event `name`; `false` when it is not open.
@@ -204,7 +203,7 @@ impl<'e> Run<'e> {
             return false;
         };
         st.done = Some(at);
-        let late = if st.breached { " (late)" } else { "" };
+        let late = if st.clock.breached { " (late)" } else { "" };
         let owner = Some(self.policy().tier(ob.owner));
         let detail = detail!(self, "`{}` done by {name}{late}", ob.name);
         self.row(at, RowKind::Obligation, Some(&ob.name), owner, detail);
