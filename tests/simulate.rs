@@ -142,7 +142,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 7 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 8 failed"));
 }
 
 #[test]
@@ -197,6 +197,12 @@ fn scenario_diagnostics_are_located() {
             "5:57",
             "`decision` is one of `受理`, `不予受理`",
         ),
+        (
+            "missing-required-field.yaml",
+            "error[E0616]: the ticket does not give the required field `kind`",
+            "5:3",
+            "add `kind: …` to `ticket.fields`",
+        ),
     ];
     for (file, message, at, hint) in cases {
         let path = format!("tests/fixtures/scenarios/broken/{file}");
@@ -238,7 +244,7 @@ fn diff_of_a_policy_with_itself_is_empty() {
     let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("0 of 24 scenarios changed (8 written for other policies skipped)"),
+        out.starts_with("0 of 24 scenarios changed (17 written for other policies skipped)"),
         "{out}"
     );
 }
@@ -288,7 +294,7 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert!(out.contains("  + handle breach at Sat 10 Oct 2026 24:00"), "{out}");
     assert_eq!(
         out.lines().last(),
-        Some("15 of 24 scenarios changed (8 written for other policies skipped); breaches 7 → 11")
+        Some("15 of 24 scenarios changed (17 written for other policies skipped); breaches 7 → 11")
     );
 }
 

@@ -11,5 +11,6 @@ mod groups_obligations_pauses;
 mod ladders;
 mod migration;
 mod opening;
+mod range;
 mod recalendar;
 mod reference;
