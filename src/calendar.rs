@@ -167,12 +167,18 @@ fn days(calendar: &str, from: &str, to: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `at` in the calendar's zone as RFC 3339 (UTC at the very edges of chrono's range).
+/// `at` in the calendar's zone as RFC 3339; in UTC when the zone's offset has seconds (local mean
+/// time before 1901, `+08:05:43` in Shanghai, which RFC 3339 cannot write) or the local date is
+/// not a four-digit year, so that the text always reads back as exactly `at`.
 fn render_instant(cal: &Calendar, at: DateTime<Utc>) -> String {
     let offset = cal.tz().offset_from_utc_datetime(&at.naive_utc()).fix();
-    match at.naive_utc().checked_add_offset(offset) {
-        Some(_) => at.with_timezone(&cal.tz()).to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        None => at.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+    let local = at.naive_utc().checked_add_offset(offset);
+    let exact = offset.local_minus_utc() % 60 == 0
+        && local.is_some_and(|l| (1..=9999).contains(&chrono::Datelike::year(&l)));
+    if exact {
+        at.with_timezone(&cal.tz()).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    } else {
+        at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
     }
 }
 
@@ -190,6 +196,13 @@ fn add(
              = hint: e.g. `2026-02-13T17:30:00+08:00`\n"
         )
     })?;
+    // chrono reads second 60 as a leap second, which its arithmetic counts as `:59`.
+    if chrono::Timelike::nanosecond(&start) >= 1_000_000_000 {
+        return Err(format!(
+            "error: `--from {from}` has second 60, a leap second, which is not an instant Ombud \
+             keeps\n  = hint: write `:59`, or the next minute\n"
+        ));
+    }
     let duration: Duration =
         duration.parse().map_err(|e: ombud_engine::policy::DurationError| {
             format!("error: invalid duration `{duration}`: {e}\n  = hint: {DURATION_FORMS}\n")
@@ -205,9 +218,11 @@ fn add(
         cal = Arc::new(cal.with_overrides(hours, None, None));
     }
     let start = start.with_timezone(&Utc);
-    let deadline = cal.add(start, duration);
+    let out_of_range = |e: ombud_engine::calendar::OutOfRange| format!("error: {e}\n");
+    let deadline = cal.add(start, duration).map_err(out_of_range)?;
     let at = render_instant(&cal, deadline.at);
-    let explanation = explain.then(|| cal.explain(start, duration));
+    let explanation =
+        if explain { Some(cal.explain(start, duration).map_err(out_of_range)?) } else { None };
     match format {
         Format::Text => {
             match &explanation {

@@ -79,10 +79,24 @@ fn run_tickets(args: TicketsArgs) -> ExitCode {
     };
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
     let engine = Engine::new(policy);
-    let tickets = crate::replay::open_ledger(&args.ledger)
-        .and_then(|input| ombud_engine::ledger::ledger_tickets(&engine, input));
-    let (tickets, errors) = match tickets {
-        Ok(t) => t,
+    // Each ticket is written as it finishes (the open ones at the end): only those are held.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut entries = Vec::new();
+    let mut written: std::io::Result<()> = Ok(());
+    let read = crate::replay::open_ledger(&args.ledger).and_then(|input| {
+        ombud_engine::ledger::ledger_tickets_each(&engine, input, |ticket, _| {
+            if written.is_ok() {
+                written = serde_json::to_writer(&mut out, &ticket)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out));
+            }
+            if key.is_some() {
+                entries.push(ManifestEntry::of(&ticket));
+            }
+        })
+    });
+    let errors = match read {
+        Ok((errors, _)) => errors,
         Err(e) => {
             errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
             return ExitCode::from(2);
@@ -95,19 +109,14 @@ fn run_tickets(args: TicketsArgs) -> ExitCode {
             safe(&e.to_string())
         );
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut write = || -> std::io::Result<()> {
-        for (t, _) in &tickets {
-            serde_json::to_writer(&mut out, t)?;
-            writeln!(out)?;
-        }
+    let finish = || -> std::io::Result<()> {
+        written?;
         if let Some(key) = &key {
-            let entries = tickets.iter().map(|(t, _)| ManifestEntry::of(t)).collect();
             writeln!(out, "{}", Manifest::sign(entries, key).to_line())?;
         }
         out.flush()
     };
-    if let Err(e) = write() {
+    if let Err(e) = finish() {
         crate::out::failed(&e);
     }
     ExitCode::SUCCESS

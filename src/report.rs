@@ -4,9 +4,7 @@
 use crate::ledger::load_policy;
 use crate::render::{self, safe};
 use crate::replay::{OnErrorArg, open_ledger};
-use ombud_engine::ledger::{
-    Count, Period, ReplayOptions, Report, ReportOptions, build_report, replay,
-};
+use ombud_engine::ledger::{Count, Period, ReplayOptions, Report, ReportOptions, replay_report};
 use ombud_engine::timefmt;
 use ombud_engine::{Duration, Engine};
 use std::fmt::Write as _;
@@ -70,16 +68,23 @@ pub fn run(args: Args) -> ExitCode {
     let options = ReplayOptions {
         threads: crate::replay::threads(args.threads),
         on_error: args.on_error.into(),
-        keep_tickets: true,
+        keep_tickets: false,
     };
+    let report_options = ReportOptions {
+        period: args.period,
+        seed: args.seed,
+        repeat_window_secs: window,
+        repeat_window: args.repeat_window.clone(),
+    };
+    // Each ticket is folded into the report as it finishes: memory follows the open tickets.
     let result = match open_ledger(&args.ledger) {
-        Ok(input) => replay(std::slice::from_ref(&engine), input, &options),
+        Ok(input) => replay_report(&engine, input, &options, &report_options),
         Err(e) => {
             errln!("error: cannot open `{}`: {e}", args.ledger.display());
             return ExitCode::from(2);
         }
     };
-    let result = match result {
+    let (result, report) = match result {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {}: {}", safe(&args.ledger.display().to_string()), safe(&e.to_string()));
@@ -94,16 +99,6 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     errln!("{} malformed lines skipped", result.skipped);
-    let report = build_report(
-        &policy,
-        &result.tickets,
-        &ReportOptions {
-            period: args.period,
-            seed: args.seed,
-            repeat_window_secs: window,
-            repeat_window: args.repeat_window.clone(),
-        },
-    );
     let tz = policy.calendar().tz();
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",

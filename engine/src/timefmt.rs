@@ -1,7 +1,7 @@
 //! The one place instants are turned into text: RFC 3339 in a zone, and the human form used in
 //! timelines (`Thu 26 Feb 2026 24:00` for the midnight that ends 26 February).
 
-use chrono::{DateTime, Datelike, Duration, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Offset, SecondsFormat, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// RFC 3339 with the zone's offset, to the second.
@@ -11,8 +11,33 @@ use chrono_tz::Tz;
 /// let t = "2026-02-25T16:00:00Z".parse().unwrap();
 /// assert_eq!(rfc3339(chrono_tz::Asia::Shanghai, t), "2026-02-26T00:00:00+08:00");
 /// ```
+///
+/// RFC 3339 writes offsets in whole minutes and years in four digits. An instant whose offset
+/// in the zone has seconds (the local mean time zones kept before 1901: Shanghai's +08:05:43) or
+/// whose local date falls after 9999 is written in UTC instead, so that the text reads back as
+/// exactly the instant it was written from.
+///
+/// ```
+/// use ombud_engine::timefmt::rfc3339;
+/// let tz = chrono_tz::Asia::Shanghai;
+/// let lmt = "1900-06-01T00:00:00Z".parse().unwrap();
+/// assert_eq!(rfc3339(tz, lmt), "1900-06-01T00:00:00+00:00");
+/// let last = "9999-12-31T20:00:00Z".parse().unwrap();
+/// assert_eq!(rfc3339(tz, last), "9999-12-31T20:00:00+00:00");
+/// ```
 pub fn rfc3339(tz: Tz, t: DateTime<Utc>) -> String {
+    let tz = zone(tz, t);
+    let off = tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    let local = t.timestamp().saturating_add(i64::from(off));
+    let tz =
+        if off % 60 == 0 && crate::calendar::KEPT.contains(&local) { tz } else { chrono_tz::UTC };
     t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// The zone `t` is written in: `tz`, or UTC for an instant outside the years the engine keeps
+/// (1 to 9999), whose local time in another zone may not exist (chrono's last instant, say).
+fn zone(tz: Tz, t: DateTime<Utc>) -> Tz {
+    if crate::calendar::KEPT.contains(&t.timestamp()) { tz } else { chrono_tz::UTC }
 }
 
 /// Day, date and time in the zone; an instant at local midnight is shown as `24:00` of the day it
@@ -42,12 +67,15 @@ impl std::fmt::Display for Human {
         const MONTHS: [&str; 12] =
             ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let Human { tz, t } = *self;
+        let tz = zone(tz, t);
         let local = t.with_timezone(&tz).naive_local();
         let midnight = local.time() == chrono::NaiveTime::MIN;
         // Local midnight ends the day its last second belongs to, however long that day was (23
         // or 25 hours, or the day before a day the zone skipped).
         let day = if midnight {
-            (t - Duration::seconds(1)).with_timezone(&tz).date_naive()
+            // (chrono's first instant has no second before it: its own day, then)
+            t.checked_sub_signed(Duration::seconds(1))
+                .map_or(local.date(), |before| before.with_timezone(&tz).date_naive())
         } else {
             local.date()
         };
@@ -59,6 +87,17 @@ impl std::fmt::Display for Human {
             (false, s) => write!(f, "{:02}:{:02}:{s:02}", local.hour(), local.minute()),
         }
     }
+}
+
+/// Why a time with second 60 is refused. chrono reads `23:59:60` as a leap second, which its
+/// arithmetic then counts as `:59`: two written instants, one instant kept.
+pub(crate) const LEAP_SECOND: &str =
+    "second 60 (a leap second) is not an instant Ombud keeps: write `:59`, or the next minute";
+
+/// Whether chrono read `t` with second 60 (a leap second, which it keeps as a 60th second
+/// inside second 59).
+pub(crate) fn is_leap_second<T: Timelike>(t: &T) -> bool {
+    t.nanosecond() >= 1_000_000_000
 }
 
 /// Serde `deserialize_with` for the instants of inputs (openings, events): chrono's RFC 3339
@@ -74,10 +113,13 @@ pub(crate) fn de_instant<'de, D: serde::Deserializer<'de>>(
             f.write_str("an RFC 3339 date and time")
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            DateTime::parse_from_rfc3339(s)
+            let t = DateTime::parse_from_rfc3339(s)
                 .or_else(|_| s.parse::<DateTime<chrono::FixedOffset>>())
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(E::custom)
+                .map_err(E::custom)?;
+            if is_leap_second(&t) {
+                return Err(E::custom(format!("`{s}`: {LEAP_SECOND}")));
+            }
+            Ok(t.with_timezone(&Utc))
         }
     }
     d.deserialize_str(Visitor)
@@ -94,7 +136,7 @@ pub(crate) fn de_instant<'de, D: serde::Deserializer<'de>>(
 /// assert_eq!(short(tz, "2026-02-25T16:00:05Z".parse().unwrap()), "2026-02-26 00:00:05");
 /// ```
 pub fn short(tz: Tz, t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&tz);
+    let local = t.with_timezone(&zone(tz, t));
     if local.second() != 0 {
         local.format("%Y-%m-%d %H:%M:%S").to_string()
     } else {
@@ -167,7 +209,12 @@ mod tests {
         ] {
             let ours = serde_json::from_value::<At>(serde_json::json!({ "at": s }));
             let chrono = s.parse::<DateTime<chrono::FixedOffset>>().map(|t| t.with_timezone(&Utc));
-            assert_eq!(ours.map(|a| a.at).ok(), chrono.ok(), "{s}");
+            // Except second 60: chrono keeps it as a leap second that its arithmetic counts as
+            // :59; it is refused.
+            let chrono = chrono.ok().filter(|t| !is_leap_second(t));
+            assert_eq!(ours.map(|a| a.at).ok(), chrono, "{s}");
         }
+        let e = serde_json::from_value::<At>(serde_json::json!({ "at": "2026-12-31T23:59:60Z" }));
+        assert!(e.err().unwrap().to_string().starts_with("`2026-12-31T23:59:60Z`: second 60"));
     }
 }

@@ -160,8 +160,8 @@ proptest! {
     #[test]
     fn the_explanation_reaches_adds_deadline(i in 0usize..7, s in instant(), d in duration()) {
         let cal = &calendars()[i % calendars().len()];
-        let why = cal.explain(s, d);
-        prop_assert_eq!(why.result(), cal.add(s, d));
+        let why = cal.explain(s, d).unwrap();
+        prop_assert_eq!(why.result(), cal.add(s, d).unwrap());
         check_runs(cal, &why)?;
     }
 
@@ -173,13 +173,13 @@ proptest! {
     ) {
         let cal = &calendars()[i % calendars().len()];
         for d in [Duration::WorkingDays(n), Duration::CalendarDays(n), Duration::WorkingHours { minutes: n * 60 }] {
-            prop_assert_eq!(cal.explain(s, d).result(), cal.add(s, d));
+            prop_assert_eq!(cal.explain(s, d).unwrap().result(), cal.add(s, d).unwrap());
         }
     }
 }
 
 #[test]
-fn the_largest_limits_at_the_edges_of_time_do_not_panic() {
+fn the_largest_limits_at_the_edges_of_time_are_refused() {
     for cal in calendars() {
         for s in
             [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, t("2026-02-13T17:30:00+08:00")]
@@ -190,10 +190,9 @@ fn the_largest_limits_at_the_edges_of_time_do_not_panic() {
                 Duration::WorkingHours { minutes: u32::MAX },
                 Duration::Wall { seconds: i64::MAX },
             ] {
-                let why = cal.explain(s, d);
-                assert!(why.runs.len() < 10_000, "{} runs", why.runs.len());
-                let _ = why.to_string();
-                let _ = serde_json::to_string(&why).unwrap();
+                // Each ends after 9999: refused, as `add` refuses it, before any day is walked.
+                let refused = cal.explain(s, d).unwrap_err();
+                assert_eq!(Err(refused), cal.add(s, d));
             }
         }
     }
@@ -218,7 +217,7 @@ fn every_dated_day_has_a_note_and_no_other_day_does() {
 #[test]
 fn spring_festival_names_the_holiday_and_both_make_up_saturdays() {
     let cn = Calendar::bundled("cn-mainland").unwrap();
-    let why = cn.explain(t("2026-02-09T10:00:00+08:00"), Duration::WorkingDays(15));
+    let why = cn.explain(t("2026-02-09T10:00:00+08:00"), Duration::WorkingDays(15)).unwrap();
     assert_eq!(
         why.to_string(),
         "\
@@ -234,7 +233,10 @@ fn spring_festival_names_the_holiday_and_both_make_up_saturdays() {
   deadline Fri 6 Mar 2026 24:00
 "
     );
-    assert_eq!(why.deadline, cn.add(t("2026-02-09T10:00:00+08:00"), Duration::WorkingDays(15)).at);
+    assert_eq!(
+        why.deadline,
+        cn.add(t("2026-02-09T10:00:00+08:00"), Duration::WorkingDays(15)).unwrap().at
+    );
     let json = serde_json::to_value(&why).unwrap();
     assert_eq!(json["runs"][1]["note"]["for"], "Spring Festival");
     assert_eq!(json["runs"][2]["note"]["reason"], "holiday");
@@ -248,7 +250,7 @@ fn cutoff_close_of_business_and_hours_are_stated() {
     let four = NaiveTime::from_hms_opt(16, 0, 0);
     let bank = cn.with_overrides(Some("09:00-12:00,13:30-18:00".parse().unwrap()), None, four);
     // Wed 10 Jun 2026 before the cutoff: that day is day 1, ending at close of business.
-    let why = bank.explain(t("2026-06-10T15:59:00+08:00"), Duration::WorkingDays(1));
+    let why = bank.explain(t("2026-06-10T15:59:00+08:00"), Duration::WorkingDays(1)).unwrap();
     assert_eq!(
         why.to_string(),
         "\
@@ -258,13 +260,14 @@ fn cutoff_close_of_business_and_hours_are_stated() {
   deadline Wed 10 Jun 2026 18:00
 "
     );
-    let why = bank.explain(t("2026-06-10T16:00:00+08:00"), Duration::WorkingDays(1));
+    let why = bank.explain(t("2026-06-10T16:00:00+08:00"), Duration::WorkingDays(1)).unwrap();
     assert!(why.to_string().contains(
         "received at or after the cutoff 16:00: the day of receipt, Wed 10 Jun, is not counted"
     ));
     assert_eq!(why.deadline, t("2026-06-11T18:00:00+08:00"));
     // Working hours across a lunch break and a night.
-    let why = bank.explain(t("2026-06-10T11:00:00+08:00"), "8 working hours".parse().unwrap());
+    let why =
+        bank.explain(t("2026-06-10T11:00:00+08:00"), "8 working hours".parse().unwrap()).unwrap();
     assert_eq!(
         why.to_string(),
         "\
@@ -282,12 +285,12 @@ fn december_2026_explained_before_and_after_the_2027_data() {
     let start = t("2026-12-28T10:00:00+08:00");
     let cn = Calendar::bundled("cn-mainland").unwrap();
     let year = Calendar::resolve(FIXTURE, None).unwrap();
-    let before = cn.explain(start, Duration::WorkingDays(7));
+    let before = cn.explain(start, Duration::WorkingDays(7)).unwrap();
     assert!(before.to_string().contains(
         "  Fri 1 – Wed 6 Jan 2027  working days 4–7, no holiday data (plain workweek)\n"
     ));
     assert_eq!(before.provisional.as_ref().unwrap().date, d("2027-01-01"));
-    let after = year.explain(start, Duration::WorkingDays(7));
+    let after = year.explain(start, Duration::WorkingDays(7)).unwrap();
     assert_eq!(
         after.to_string(),
         "\

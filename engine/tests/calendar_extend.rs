@@ -106,10 +106,10 @@ fn december_2026_deadlines_are_confirmed_or_moved() {
     // 1 Jan. With the fixture 1–3 Jan are New Year: Mon 4 – Thu 7 Jan are days 4–7 → moved one
     // working day, to 24:00 on Thu 7 Jan, confirmed data.
     let start = t("2026-12-28T10:00:00+08:00");
-    let before = base.add(start, wd(7));
+    let before = base.add(start, wd(7)).unwrap();
     assert_eq!(local(&base, before.at), "2027-01-07T00:00:00+08:00");
     assert_eq!(before.provisional.as_ref().unwrap().date, d("2027-01-01"));
-    let after = year.add(start, wd(7));
+    let after = year.add(start, wd(7)).unwrap();
     assert_eq!(local(&year, after.at), "2027-01-08T00:00:00+08:00");
     assert_eq!(after.provisional, None);
 
@@ -119,10 +119,10 @@ fn december_2026_deadlines_are_confirmed_or_moved() {
     // 11–15 (23), 18–22 (28), 25–29 (33), Mon 1 – Thu 4 Feb (37), 5–12 Feb Spring Festival,
     // Sat 13 weekend, Sun 14 make-up (38), Mon 15 (39), Tue 16 (40) → 24:00 Tue 16 Feb.
     let start = t("2026-12-14T10:00:00+08:00");
-    let before = base.add(start, wd(40));
+    let before = base.add(start, wd(40)).unwrap();
     assert_eq!(local(&base, before.at), "2027-02-09T00:00:00+08:00");
     assert!(before.provisional.is_some());
-    let after = year.add(start, wd(40));
+    let after = year.add(start, wd(40)).unwrap();
     assert_eq!(local(&year, after.at), "2027-02-17T00:00:00+08:00");
     assert_eq!(after.provisional, None);
 
@@ -130,7 +130,7 @@ fn december_2026_deadlines_are_confirmed_or_moved() {
     // 2027 data → the same instant, provisional before and confirmed after.
     let start = t("2026-12-28T10:00:00+08:00");
     let ten = Duration::CalendarDays(10);
-    let (before, after) = (base.add(start, ten), year.add(start, ten));
+    let (before, after) = (base.add(start, ten).unwrap(), year.add(start, ten).unwrap());
     assert_eq!(local(&base, before.at), "2027-01-08T00:00:00+08:00");
     assert!(before.provisional.is_some());
     assert_eq!((after.at, after.provisional), (before.at, None));
@@ -140,11 +140,11 @@ fn december_2026_deadlines_are_confirmed_or_moved() {
 fn provisional_marks_follow_the_new_coverage() {
     let year = fixture();
     // Thu 25 Mar 2027 + 10 working days runs into April, beyond the fixture's data.
-    let p = year.add(t("2027-03-25T10:00:00+08:00"), wd(10)).provisional.unwrap();
+    let p = year.add(t("2027-03-25T10:00:00+08:00"), wd(10)).unwrap().provisional.unwrap();
     assert_eq!((p.date, p.covered_until), (d("2027-04-01"), d("2027-03-31")));
     assert_eq!(p.calendar, "cn-mainland-2027-fixture");
     // Ending at the midnight that ends 31 March: not provisional.
-    let r = year.add(t("2027-03-30T10:00:00+08:00"), wd(1));
+    let r = year.add(t("2027-03-30T10:00:00+08:00"), wd(1)).unwrap();
     assert_eq!(local(&year, r.at), "2027-04-01T00:00:00+08:00");
     assert_eq!(r.provisional, None);
 }

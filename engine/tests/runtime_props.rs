@@ -18,8 +18,21 @@ use serde_json::json;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-const POLICIES: [&str; 3] =
-    ["service-complaints.yaml", "city-hotline-12345.yaml", "bank-complaints.yaml"];
+const POLICIES: [&str; 4] = [
+    "service-complaints.yaml",
+    "city-hotline-12345.yaml",
+    "bank-complaints.yaml",
+    "samr-12315.yaml",
+];
+
+/// What each policy of `POLICIES` needs to open a ticket at all: its required fields.
+fn required(policy: usize) -> serde_json::Value {
+    match POLICIES[policy] {
+        "city-hotline-12345.yaml" => json!({"request_type": "complaint"}),
+        "samr-12315.yaml" => json!({"kind": "report", "real_name": true}),
+        _ => json!({}),
+    }
+}
 
 /// Each bundled policy's engine, and the same engine without row text.
 fn engines() -> &'static Vec<(Engine, Engine)> {
@@ -72,20 +85,25 @@ fn event_pool(p: &CompiledPolicy) -> Vec<Event> {
     pool
 }
 
-fn open_input(at: DateTime<Utc>, variant: u8) -> OpenTicket {
-    let fields = match variant % 4 {
+fn open_input(policy: usize, at: DateTime<Utc>, variant: u8) -> OpenTicket {
+    let mut fields = match variant % 4 {
         0 => json!({}),
         1 => json!({"departments": ["billing", "network"], "claim_amount": 20000}),
         2 => json!({"text": "charged twice; threat", "departments": ["billing"]}),
         // A computed field given on the opening: it must win over its rules for good.
         _ => json!({"category": "fees", "text": "a gas leak in the meter room"}),
     };
+    if let (Some(fields), serde_json::Value::Object(required)) =
+        (fields.as_object_mut(), required(policy))
+    {
+        fields.extend(required);
+    }
     OpenTicket { id: "P-1".into(), at, fields: serde_json::from_value(fields).unwrap() }
 }
 
 /// Opens a ticket, returning `None` when the policy refuses the opening data.
-fn open(engine: &Engine, at: DateTime<Utc>, variant: u8) -> Option<Ticket> {
-    engine.open(&open_input(at, variant)).ok().map(|(t, _)| t)
+fn open(engine: &Engine, policy: usize, at: DateTime<Utc>, variant: u8) -> Option<Ticket> {
+    engine.open(&open_input(policy, at, variant)).ok().map(|(t, _)| t)
 }
 
 /// The ticket's JSON without its audit chain and without the history an engine without history
@@ -136,7 +154,7 @@ proptest! {
         at in start(),
         extra in prop::option::of((0..3usize, any::<i32>())),
     ) {
-        let mut input = open_input(at, variant);
+        let mut input = open_input(policy, at, variant);
         if let Some((which, n)) = extra {
             // Refused openings too: an unknown field, a wrong type, an undeclared enum value.
             let (name, value) = [("clam_amount", json!(n)), ("claim_amount", json!("many")),
@@ -168,10 +186,10 @@ proptest! {
     ) {
         let (engine, quiet) = &engines()[policy];
         let pool = event_pool(engine.policy());
-        let Some(mut direct) = open(engine, at, variant) else { return Ok(()) };
+        let Some(mut direct) = open(engine, policy, at, variant) else { return Ok(()) };
         wakes_later(engine.next_wakeup(&direct).unwrap(), &direct)?;
         let mut stepped = direct.clone();
-        let Some(mut silent) = open(quiet, at, variant) else {
+        let Some(mut silent) = open(quiet, policy, at, variant) else {
             return Err(TestCaseError::fail("the quiet engine refused an opening the other took"));
         };
         let mut rows_silent = Vec::new();

@@ -12,9 +12,10 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 /// The policies shipped in `policies/`, deployed on start when no directory is given.
-pub const BUNDLED: [(&str, &str); 3] = [
+pub const BUNDLED: [(&str, &str); 4] = [
     ("bank-complaints.yaml", include_str!("../../policies/bank-complaints.yaml")),
     ("city-hotline-12345.yaml", include_str!("../../policies/city-hotline-12345.yaml")),
+    ("samr-12315.yaml", include_str!("../../policies/samr-12315.yaml")),
     ("service-complaints.yaml", include_str!("../../policies/service-complaints.yaml")),
 ];
 

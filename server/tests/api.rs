@@ -431,7 +431,14 @@ async fn policies_deploy_lint_and_version(db: Db) {
         all["policies"].as_array().unwrap().iter().map(|p| p["policy"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["bank-complaints", "city-hotline-12345", "desk", "desk", "service-complaints"]
+        [
+            "bank-complaints",
+            "city-hotline-12345",
+            "desk",
+            "desk",
+            "samr-12315",
+            "service-complaints"
+        ]
     );
     // New tickets open under the latest version.
     let (_, t) = open(&s, &admin, "V-1", now()).await;

@@ -12,7 +12,9 @@
 //! day. Queries are a binary search and a few array reads; outside the table, the plain workweek
 //! is counted arithmetically by whole weeks and the zone is consulted directly.
 
-use super::{Calendar, DayKind, Deadline, Definition, Provisional, day_index, index_date};
+use super::{
+    Calendar, DayKind, Deadline, Definition, OutOfRange, Provisional, day_index, index_date, kept,
+};
 use crate::policy::Duration;
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
 
@@ -421,7 +423,8 @@ impl Calendar {
     /// ends the day before it, as in `add`): a ladder step at `deadline + n working days`. The
     /// cutoff plays no part, since `t` is a deadline, not a receipt: the deadline's own day is
     /// never one of the `n`.
-    pub(crate) fn working_days_after(&self, t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    /// `None` when that instant lies outside the instants the engine keeps.
+    pub(crate) fn working_days_after(&self, t: DateTime<Utc>, n: u32) -> Option<DateTime<Utc>> {
         let tables = &self.tables;
         let ts = t.timestamp();
         let (mut x, midnight) = tables.local_day_midnight(ts);
@@ -429,18 +432,19 @@ impl Calendar {
             x = tables.local_day(ts.saturating_sub(1));
         }
         let k = tables.ord(x.saturating_add(1)).saturating_add(i64::from(n)) - 1;
-        ts_to_utc(tables.end_of_working_day(k).0).max(t)
+        kept(tables.end_of_working_day(k).0).map(|at| at.max(t))
     }
 
     /// The first instant with `n` working days of working time left before `t`,
     /// `W⁻¹(W(t) − n · S)` with `S` the working seconds of one working day: a ladder step at
     /// `deadline - n working days`. From a deadline at the end of a working day, that is the end
     /// of the `n`th working day before it; from one in the middle of a day, the same time of
-    /// day `n` working days earlier.
-    pub(crate) fn working_days_before(&self, t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    /// day `n` working days earlier. `None` when that instant lies before the instants the
+    /// engine keeps.
+    pub(crate) fn working_days_before(&self, t: DateTime<Utc>, n: u32) -> Option<DateTime<Utc>> {
         let tables = &self.tables;
         let w = tables.clock(t.timestamp()).saturating_sub(i64::from(n).saturating_mul(tables.s));
-        ts_to_utc(tables.clock_inverse(w)).min(t)
+        kept(tables.clock_inverse(w)).map(|at| at.min(t))
     }
 
     /// The day index `start` belongs to when `duration` is counted from it: its local date, but
@@ -509,9 +513,46 @@ impl Calendar {
         self.tables.cov
     }
 
-    pub(super) fn add_impl(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
+    /// An upper bound, in wall seconds, of how far `duration` reaches from any start: every day
+    /// of the calendar's table a day off, and plain workweeks beyond it (with a week and two days
+    /// to spare for the start's week and zone changes). The engine uses it to know which inputs
+    /// could reach past the last instant it keeps.
+    pub(crate) fn reach(&self, duration: Duration) -> i64 {
+        match duration {
+            Duration::Wall { seconds } => seconds.saturating_abs(),
+            Duration::WorkingDays(n) => self.reach_working_days(i64::from(n)),
+            Duration::WorkingHours { minutes } => self.reach_working(i64::from(minutes) * 60),
+            Duration::CalendarDays(n) => {
+                let t = &self.tables;
+                (i64::from(n) + 7 + 2 + t.len()).saturating_mul(86_400)
+            }
+        }
+    }
+
+    /// As [`Calendar::reach`], for `w` seconds of working time.
+    pub(crate) fn reach_working(&self, w: i64) -> i64 {
+        self.reach_working_days((w / self.tables.s).saturating_add(1))
+    }
+
+    fn reach_working_days(&self, n: i64) -> i64 {
+        let t = &self.tables;
+        let weeks = (n / t.per_week).saturating_add(2);
+        weeks.saturating_mul(7).saturating_add(t.len() + 2).saturating_mul(86_400)
+    }
+
+    pub(super) fn add_impl(
+        &self,
+        start: DateTime<Utc>,
+        duration: Duration,
+    ) -> Result<Deadline, OutOfRange> {
+        let out = || OutOfRange {
+            what: format!("`{duration}` from {}", crate::timefmt::rfc3339(self.tz(), start)),
+        };
+        if kept(start.timestamp()).is_none() {
+            return Err(out());
+        }
         if duration.is_zero() {
-            return Deadline { at: start, provisional: None };
+            return Ok(Deadline { at: start, provisional: None });
         }
         let t = &self.tables;
         let ts = start.timestamp();
@@ -520,12 +561,9 @@ impl Calendar {
             Duration::Wall { seconds } => {
                 let at = TimeDelta::try_seconds(seconds)
                     .and_then(|d| start.checked_add_signed(d))
-                    .unwrap_or(if seconds < 0 {
-                        DateTime::<Utc>::MIN_UTC
-                    } else {
-                        DateTime::<Utc>::MAX_UTC
-                    });
-                return Deadline { at, provisional: None };
+                    .and_then(|at| kept(at.timestamp()).map(|_| at))
+                    .ok_or_else(out)?;
+                return Ok(Deadline { at, provisional: None });
             }
             Duration::WorkingDays(n) => {
                 let first = if self.counts_start_day(x0, ts) { t.ord(x0) } else { t.ord(x0 + 1) };
@@ -538,8 +576,8 @@ impl Calendar {
                 t.clock_inverse_day(t.clock(ts) + i64::from(minutes) * 60)
             }
         };
-        let at = ts_to_utc(at_ts).max(start);
+        let at = kept(at_ts).ok_or_else(out)?.max(start);
         let x1 = x1.max(x0);
-        Deadline { at, provisional: t.provisional(&self.id, x0, x1) }
+        Ok(Deadline { at, provisional: t.provisional(&self.id, x0, x1) })
     }
 }

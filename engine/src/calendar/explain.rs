@@ -8,7 +8,7 @@
 //! working-day ordinals, window instants, the start-day and cutoff rules), jumping over
 //! stretches without dated days, so its deadline is `add`'s (checked by property tests).
 
-use super::{Calendar, DayKind, DayNote, Deadline, Provisional, index_date};
+use super::{Calendar, DayKind, DayNote, Deadline, OutOfRange, Provisional, index_date};
 use crate::policy::Duration;
 use crate::timefmt;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc};
@@ -33,8 +33,8 @@ use std::fmt;
 /// let cn = Calendar::bundled("cn-mainland").unwrap();
 /// let start: DateTime<Utc> = "2026-02-13T17:30:00+08:00".parse().unwrap();
 /// let three = "3 working days".parse().unwrap();
-/// let why = cn.explain(start, three);
-/// assert_eq!(why.deadline, cn.add(start, three).at);
+/// let why = cn.explain(start, three).unwrap();
+/// assert_eq!(why.deadline, cn.add(start, three).unwrap().at);
 /// assert_eq!(why.to_string(), "\
 /// 3 working days from Fri 13 Feb 2026 17:30, calendar cn-mainland (Asia/Shanghai)
 ///   the day of receipt, Fri 13 Feb, is not counted; the deadline is the end of working day 3 (24:00)
@@ -88,7 +88,7 @@ pub struct Derivation {
 /// let four = NaiveTime::from_hms_opt(16, 0, 0).unwrap();
 /// let bank = cn.with_overrides(Some("09:00-17:00".parse().unwrap()), None, Some(four));
 /// let start: DateTime<Utc> = "2026-06-10T15:59:00+08:00".parse().unwrap();
-/// let why = bank.explain(start, "1 working day".parse().unwrap());
+/// let why = bank.explain(start, "1 working day".parse().unwrap()).unwrap();
 /// assert_eq!(why.rule, CountingRule::WorkingDays {
 ///     days: 1,
 ///     start_day_counted: true,
@@ -157,7 +157,7 @@ pub enum CountingRule {
 /// use ombud_engine::calendar::{Calendar, DayKind, DayRun};
 /// let cn = Calendar::bundled("cn-mainland").unwrap();
 /// let start: DateTime<Utc> = "2026-12-28T10:00:00+08:00".parse().unwrap();
-/// let why = cn.explain(start, "7 working days".parse().unwrap());
+/// let why = cn.explain(start, "7 working days".parse().unwrap()).unwrap();
 /// // Tue 29 – Thu 31 Dec are days 1–3; 2027 lies beyond cn-mainland's data, so Fri 1 – Wed 6 Jan
 /// // are days 4–7 on the plain workweek (the weekend of 2–3 Jan folded in).
 /// let DayRun::Counted { from, first, last, weekend_days, provisional, .. } = &why.runs[1] else {
@@ -167,7 +167,7 @@ pub enum CountingRule {
 /// assert!(*provisional);
 /// // From a Friday, the weekend before day 1 is a run of its own.
 /// let friday: DateTime<Utc> = "2026-12-25T10:00:00+08:00".parse().unwrap();
-/// let why = cn.explain(friday, "1 working day".parse().unwrap());
+/// let why = cn.explain(friday, "1 working day".parse().unwrap()).unwrap();
 /// assert!(matches!(why.runs[0], DayRun::Skipped { kind: DayKind::Weekend, .. }));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -228,7 +228,7 @@ pub enum DayRun {
 /// use ombud_engine::calendar::{Calendar, DayRun};
 /// let de = Calendar::bundled("de-example").unwrap(); // 09:00-12:00,13:00-17:00
 /// let start: DateTime<Utc> = "2026-03-05T11:00:00+01:00".parse().unwrap();
-/// let why = de.explain(start, "8 working hours".parse().unwrap());
+/// let why = de.explain(start, "8 working hours".parse().unwrap()).unwrap();
 /// let DayRun::Counted { worked: Some(w), .. } = &why.runs[0] else { panic!() };
 /// assert_eq!(w.seconds, 5 * 3600); // Thu 11:00-12:00 and 13:00-17:00
 /// assert_eq!(w.since.unwrap().to_rfc3339(), "2026-03-05T11:00:00+01:00");
@@ -413,14 +413,15 @@ impl Calendar {
     /// How [`Calendar::add`] reaches the deadline for `start` and `duration`: the counting rule,
     /// the days walked (counted working days in runs, each holiday, closure and weekend skipped,
     /// make-up days with the holiday they bridge) and whether the result is provisional. Its
-    /// deadline and provisional mark are those of `add`.
+    /// deadline and provisional mark are those of `add`, and so is its [`OutOfRange`]: a deadline
+    /// after 9999 is refused before any day is walked.
     ///
     /// ```
     /// use chrono::{DateTime, Utc};
     /// use ombud_engine::calendar::Calendar;
     /// let cn = Calendar::bundled("cn-mainland").unwrap();
     /// let start: DateTime<Utc> = "2026-09-21T10:00:00+08:00".parse().unwrap();
-    /// let why = cn.explain(start, "10 calendar days".parse().unwrap());
+    /// let why = cn.explain(start, "10 calendar days".parse().unwrap()).unwrap();
     /// assert_eq!(why.to_string(), "\
     /// 10 calendar days from Mon 21 Sep 2026 10:00, calendar cn-mainland (Asia/Shanghai)
     ///   day 1 is the day after the start; day 10 is not a working day, so the deadline is the end of the next working day (24:00)
@@ -430,14 +431,19 @@ impl Calendar {
     ///   deadline Thu 8 Oct 2026 24:00
     /// ");
     /// ```
-    pub fn explain(&self, start: DateTime<Utc>, duration: Duration) -> Derivation {
+    pub fn explain(
+        &self,
+        start: DateTime<Utc>,
+        duration: Duration,
+    ) -> Result<Derivation, OutOfRange> {
+        let deadline = self.add(start, duration)?;
         let tz = self.tz();
         let (x0, at_midnight) = self.start_day(start, duration);
         let close = self.business_hours().and_then(|h| h.close()).filter(|c| *c != NaiveTime::MIN);
         let mut walk = Walk::new(self);
         let (rule, at, x1) = match duration {
             _ if duration.is_zero() => (CountingRule::Zero, start, None),
-            Duration::Wall { .. } => (CountingRule::Elapsed, self.add(start, duration).at, None),
+            Duration::Wall { .. } => (CountingRule::Elapsed, deadline.at, None),
             Duration::WorkingDays(n) => {
                 let counted = self.counts_start_day(x0, start.timestamp());
                 let first = if counted { x0 } else { x0 + 1 };
@@ -479,7 +485,7 @@ impl Calendar {
             }
         };
         let at = at.max(start);
-        Derivation {
+        Ok(Derivation {
             calendar: self.id().to_string(),
             timezone: tz,
             start: start.with_timezone(&tz),
@@ -491,7 +497,7 @@ impl Calendar {
             runs: walk.runs,
             deadline: at.with_timezone(&tz),
             provisional: x1.and_then(|x1| self.provisional_for(x0, x1.max(x0))),
-        }
+        })
     }
 
     /// Walks a working-hours budget of `budget` seconds from `start` (on day `x0`): the part of
@@ -599,7 +605,7 @@ impl Derivation {
     /// let cn = Calendar::bundled("cn-mainland").unwrap();
     /// let start: DateTime<Utc> = "2026-12-28T10:00:00+08:00".parse().unwrap();
     /// let seven = "7 working days".parse().unwrap();
-    /// assert_eq!(cn.explain(start, seven).result(), cn.add(start, seven));
+    /// assert_eq!(cn.explain(start, seven).unwrap().result(), cn.add(start, seven).unwrap());
     /// ```
     pub fn result(&self) -> Deadline {
         Deadline { at: self.deadline.with_timezone(&Utc), provisional: self.provisional.clone() }
@@ -615,7 +621,7 @@ impl Derivation {
     /// let w = Calendar::bundled("weekdays").unwrap();
     /// let start: DateTime<Utc> = "2026-03-06T12:00:00Z".parse().unwrap();
     /// let mut out = String::from("handling:\n");
-    /// w.explain(start, "1 working day".parse().unwrap()).write_text(&mut out, "    ").unwrap();
+    /// w.explain(start, "1 working day".parse().unwrap()).unwrap().write_text(&mut out, "    ").unwrap();
     /// assert_eq!(out, "\
     /// handling:
     ///     1 working day from Fri 6 Mar 2026 12:00, calendar weekdays (UTC)

@@ -112,6 +112,8 @@ pub(crate) fn parse_time(s: &str, allow_24: bool) -> Option<NaiveTime> {
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
         .ok()
         .filter(|_| s.len() >= 4 && s.bytes().all(|b| b.is_ascii_digit() || b == b':'))
+        // `23:59:60` reads as a leap second, which chrono's arithmetic counts as `:59`.
+        .filter(|t| !crate::timefmt::is_leap_second(t))
 }
 
 impl FromStr for BusinessHours {
@@ -180,7 +182,15 @@ mod tests {
         let all: BusinessHours = "00:00-24:00".parse().unwrap();
         assert_eq!(all.working_seconds(), 86_400);
         assert_eq!(all.to_string(), "00:00-24:00");
-        for bad in ["", "9-12", "09:00", "09:00-12:00,11:00-13:00", "25:00-26:00", "10:00-10:00"] {
+        for bad in [
+            "",
+            "9-12",
+            "09:00",
+            "09:00-12:00,11:00-13:00",
+            "25:00-26:00",
+            "10:00-10:00",
+            "09:00-23:59:60",
+        ] {
             assert!(bad.parse::<BusinessHours>().is_err(), "{bad}");
         }
     }

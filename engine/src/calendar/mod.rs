@@ -11,7 +11,7 @@
 //! use ombud_engine::calendar::Calendar;
 //! let cn = Calendar::bundled("cn-mainland").unwrap();
 //! let start: DateTime<Utc> = "2026-02-13T17:30:00+08:00".parse().unwrap();
-//! let d = cn.add(start, "3 working days".parse().unwrap());
+//! let d = cn.add(start, "3 working days".parse().unwrap()).unwrap();
 //! assert_eq!(d.at, "2026-02-26T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
 //! assert!(d.provisional.is_none());
 //! ```
@@ -108,7 +108,7 @@ impl fmt::Display for DayKind {
 /// use ombud_engine::calendar::Calendar;
 /// let cn = Calendar::bundled("cn-mainland").unwrap();
 /// let start: DateTime<Utc> = "2026-12-28T10:00:00+08:00".parse().unwrap();
-/// let p = cn.add(start, "7 working days".parse().unwrap()).provisional.unwrap();
+/// let p = cn.add(start, "7 working days".parse().unwrap()).unwrap().provisional.unwrap();
 /// assert_eq!(p.date.to_string(), "2027-01-01");
 /// assert_eq!(
 ///     p.to_string(),
@@ -142,7 +142,7 @@ impl fmt::Display for Provisional {
 /// use ombud_engine::calendar::Calendar;
 /// let cn = Calendar::bundled("cn-mainland").unwrap();
 /// let start: DateTime<Utc> = "2026-09-30T09:00:00+08:00".parse().unwrap();
-/// let d = cn.add(start, "1 working day".parse().unwrap());
+/// let d = cn.add(start, "1 working day".parse().unwrap()).unwrap();
 /// assert_eq!(d.at.with_timezone(&cn.tz()).to_rfc3339(), "2026-10-09T00:00:00+08:00");
 /// assert_eq!(d.provisional, None);
 /// ```
@@ -152,6 +152,35 @@ pub struct Deadline {
     pub at: DateTime<Utc>,
     /// Set when any day used lies beyond the calendar's covered range.
     pub provisional: Option<Provisional>,
+}
+
+/// A time limit or ladder step whose instant falls outside the instants the engine keeps, from
+/// 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z: the instant cannot be written as RFC 3339 (or
+/// cannot be represented at all), so it is refused rather than moved to the edge of the range.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use ombud_engine::calendar::Calendar;
+/// let cn = Calendar::bundled("cn-mainland").unwrap();
+/// let start: DateTime<Utc> = "2026-02-13T17:30:00+08:00".parse().unwrap();
+/// let err = cn.add(start, "99999999 working days".parse().unwrap()).unwrap_err();
+/// assert_eq!(err.to_string(), "`99999999 working days` from 2026-02-13T17:30:00+08:00 ends \
+///     after 9999-12-31T23:59:59Z, the last instant Ombud keeps");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} ends after 9999-12-31T23:59:59Z, the last instant Ombud keeps")]
+pub struct OutOfRange {
+    /// What was counted from where: `` `3 working days` from 9999-12-30T10:00:00+08:00 ``.
+    pub what: String,
+}
+
+/// The instants the engine keeps: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, as UTC
+/// timestamps.
+pub(crate) const KEPT: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// The instant at timestamp `ts`, when it is one the engine keeps.
+pub(crate) fn kept(ts: i64) -> Option<DateTime<Utc>> {
+    KEPT.contains(&ts).then(|| DateTime::from_timestamp(ts, 0)).flatten()
 }
 
 /// One publication the holiday data of a calendar was entered from.
@@ -209,9 +238,9 @@ pub(crate) struct Definition {
 /// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
 /// let three = "3 working days".parse().unwrap();
 /// // Fri 13 Feb after the cutoff: days 1–3 are Sat 14, Tue 24, Wed 25 Feb; close of business.
-/// assert_eq!(bank.add(t("2026-02-13T17:30:00+08:00"), three).at, t("2026-02-25T18:00:00+08:00"));
+/// assert_eq!(bank.add(t("2026-02-13T17:30:00+08:00"), three).unwrap().at, t("2026-02-25T18:00:00+08:00"));
 /// // Before the cutoff, Fri 13 Feb itself is day 1.
-/// assert_eq!(bank.add(t("2026-02-13T15:00:00+08:00"), three).at, t("2026-02-24T18:00:00+08:00"));
+/// assert_eq!(bank.add(t("2026-02-13T15:00:00+08:00"), three).unwrap().at, t("2026-02-24T18:00:00+08:00"));
 /// ```
 #[derive(Debug)]
 pub struct Calendar {
@@ -556,7 +585,8 @@ impl Calendar {
     /// working days are statutory (the start's day is not counted unless received on a working day
     /// before the cutoff; the deadline is the end of working day N), calendar days roll forward
     /// off non-working days, working hours consume business-hours windows, wall time is elapsed
-    /// time. A zero duration returns `start`. Working time has one-second resolution.
+    /// time. A zero duration returns `start`. Working time has one-second resolution. A start or
+    /// deadline outside the instants the engine keeps (years 1 to 9999) is an [`OutOfRange`].
     ///
     /// ```
     /// use chrono::{DateTime, Utc};
@@ -565,9 +595,10 @@ impl Calendar {
     /// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
     /// // Saturday 14 Feb 2026 is a make-up working day; the day of the start is not counted.
     /// let d = cn.add(t("2026-02-14T10:05:00+08:00"), "3 working days".parse().unwrap());
-    /// assert_eq!(d.at, t("2026-02-27T00:00:00+08:00"));
+    /// assert_eq!(d.unwrap().at, t("2026-02-27T00:00:00+08:00"));
+    /// assert!(cn.add(t("9999-12-30T10:00:00+08:00"), "3 working days".parse().unwrap()).is_err());
     /// ```
-    pub fn add(&self, start: DateTime<Utc>, duration: Duration) -> Deadline {
+    pub fn add(&self, start: DateTime<Utc>, duration: Duration) -> Result<Deadline, OutOfRange> {
         self.add_impl(start, duration)
     }
 
@@ -589,21 +620,23 @@ impl Calendar {
     }
 
     /// The first instant `t` with `W(t) = w` (so never inside a closed stretch: a value reached
-    /// at a window's close maps to that close, not to the next opening).
+    /// at a window's close maps to that close, not to the next opening); `None` when that
+    /// instant lies outside the instants the engine keeps (years 1 to 9999).
     ///
     /// ```
     /// use chrono::{DateTime, Utc};
     /// use ombud_engine::calendar::Calendar;
     /// let cn = Calendar::bundled("cn-mainland").unwrap();
     /// let s: DateTime<Utc> = "2026-02-13T09:00:00+08:00".parse().unwrap();
-    /// let d = cn.add(s, "3 working days".parse().unwrap()).at;
+    /// let d = cn.add(s, "3 working days".parse().unwrap()).unwrap().at;
     /// let (ws, wd) = (cn.working_clock(s), cn.working_clock(d));
-    /// assert_eq!(cn.at_working_clock(wd), d);
-    /// let eighty = cn.at_working_clock(ws + (wd - ws) * 8 / 10);
+    /// assert_eq!(cn.at_working_clock(wd), Some(d));
+    /// let eighty = cn.at_working_clock(ws + (wd - ws) * 8 / 10).unwrap();
     /// assert!(eighty > s && eighty < d);
+    /// assert_eq!(cn.at_working_clock(i64::MAX), None);
     /// ```
-    pub fn at_working_clock(&self, w: i64) -> DateTime<Utc> {
-        arith::ts_to_utc(self.clock_inverse(w))
+    pub fn at_working_clock(&self, w: i64) -> Option<DateTime<Utc>> {
+        kept(self.clock_inverse(w))
     }
 }
 

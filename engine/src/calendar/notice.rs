@@ -206,8 +206,11 @@ impl<'t> Scan<'t> {
     /// The place of what follows, up to the next comma or the end, for messages.
     fn clause(&mut self) -> (usize, usize) {
         self.skip_ws();
-        let len = self.rest().find(is_comma).unwrap_or(self.rest().len());
-        (self.pos, len.max(1).min(self.rest().len()))
+        let rest = self.rest();
+        let len = rest.find(is_comma).unwrap_or(rest.len());
+        // An empty clause, a comma at once, is the comma: the whole character.
+        let len = if len == 0 { rest.chars().next().map_or(0, char::len_utf8) } else { len };
+        (self.pos, len)
     }
 }
 
@@ -567,10 +570,14 @@ impl Notice {
         let source = Source::new(name, text);
         let mut cx = Cx { text, source: Arc::clone(&source), diags: Vec::new() };
         // A published notice is plain text: a control character (a NUL of a binary file, an
-        // escape sequence) would be carried into the calendar file's comments and names.
-        if let Some((i, c)) =
-            text.char_indices().find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-        {
+        // escape sequence, a carriage return that ends no line) would be carried into the
+        // calendar file's comments and names.
+        let stray = |&(i, c): &(usize, char)| match c {
+            '\t' | '\n' => false,
+            '\r' => !text[i + 1..].starts_with('\n'),
+            _ => c.is_control(),
+        };
+        if let Some((i, c)) = text.char_indices().find(stray) {
             cx.push(
                 DiagnosticCode::E0520,
                 format!("the notice contains the control character `{}`", c.escape_unicode()),

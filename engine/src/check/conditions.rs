@@ -112,7 +112,8 @@ fn syntax_hint(src: &str, off: usize) -> Option<(usize, String)> {
 }
 
 /// Evaluates a compiled condition once with sample values of every declared type (`vars`): an
-/// operator applied to the wrong types (`E0406`), or a result that is not a boolean (`E0412`),
+/// operator applied to the wrong types (`E0406`), a function that no function of its name
+/// takes (`E0432`: a misspelt or unknown name, or the wrong argument types), or a result that is not a boolean (`E0412`),
 /// shows up here whatever the ticket's values (errors that depend on values, like an index out
 /// of range on the empty sample list, are not reported).
 pub(crate) fn by_sample(
@@ -146,11 +147,32 @@ pub(crate) fn by_sample(
                 "a condition must be true or false, e.g. `amount > 0`".to_string(),
             )
         }
-        ExprErrorKind::Runtime if err.message.starts_with("function not found") => (
-            DiagnosticCode::E0406,
-            format!("type mismatch in condition: {}", err.message),
-            "check the types of the fields this compares or combines (see `fields:`)".to_string(),
-        ),
+        ExprErrorKind::Runtime if err.message.starts_with("function not found") => {
+            // rhai names the function and the argument types: `foo (f64)`, `+ (f64, string)`.
+            let signature =
+                err.message.trim_start_matches("function not found").trim_start_matches(':').trim();
+            let name = signature.split([' ', '(']).next().unwrap_or_default();
+            if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                (
+                    DiagnosticCode::E0406,
+                    format!("type mismatch in condition: {}", err.message),
+                    "check the types of the fields this compares or combines (see `fields:`)"
+                        .to_string(),
+                )
+            } else {
+                let args = signature[name.len()..]
+                    .trim()
+                    .replace("&str | ImmutableString | String", "string")
+                    .replace("f64", "number")
+                    .replace("i64", "whole number")
+                    .replace("array", "list");
+                (
+                    DiagnosticCode::E0432,
+                    format!("no function `{name}` takes {args} in a condition"),
+                    "conditions can call rhai's string, list and map functions (`contains`, `len`, `starts_with`, `to_lower`…); check the name and the types of the arguments".to_string(),
+                )
+            }
+        }
         _ => return None,
     };
     let off = err.offset.unwrap_or(0).min(at.value.len());

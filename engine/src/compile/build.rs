@@ -8,7 +8,7 @@ use crate::check::DiagnosticCode;
 use crate::check::graph::{StageInfo, check_graph};
 use crate::check::names::{event_names, listed_twice, similar_names, unknown};
 use crate::check::types::{Kind, mismatches};
-use crate::check::{Diagnostic, Source, Span, conditions, keywords, ladder};
+use crate::check::{Diagnostic, Source, Span, conditions, keywords, ladder, reach};
 use crate::policy::DURATION_FORMS;
 use crate::policy::model::*;
 use crate::yaml::{Node, NodeKind, value_span};
@@ -34,6 +34,10 @@ pub(super) struct Compiler<'t> {
     kinds: BTreeMap<String, Kind>,
     /// `tiers:` is present but malformed: don't report every tier reference as unknown.
     quiet_tiers: bool,
+    /// The policy's calendar, once resolved: limits and ladder steps are counted on it.
+    calendar: Option<Arc<Calendar>>,
+    /// Per ladder, the span of each step's `at:`.
+    step_spans: Vec<Vec<Span>>,
     /// A calendar standing in for the one the policy names (its overrides still apply).
     pub(super) stand_in: Option<Arc<Calendar>>,
 }
@@ -91,6 +95,8 @@ impl<'t> Compiler<'t> {
             enums: BTreeMap::new(),
             kinds: BTreeMap::new(),
             quiet_tiers: doc.tiers.is_empty() && doc.tiers_span.is_some(),
+            calendar: None,
+            step_spans: Vec::new(),
             stand_in: None,
         }
     }
@@ -146,6 +152,17 @@ impl<'t> Compiler<'t> {
 
     fn duration(&mut self, at: &At<String>) -> Option<Duration> {
         self.duration_in(at, 0, &at.value.clone())
+    }
+
+    /// A time limit: a duration that ends by 9999 (`E0430`).
+    fn limit(&mut self, at: &At<String>) -> Option<Duration> {
+        let d = self.duration(at)?;
+        if let Some(diag) =
+            self.calendar.as_ref().and_then(|c| reach::limit(c, d, &at.value, at.span))
+        {
+            self.push(diag);
+        }
+        Some(d)
     }
 
     /// Parses `text`, which starts at byte `base` of `at`'s value.
@@ -497,6 +514,7 @@ impl<'t> Compiler<'t> {
                 };
                 steps.push((step, at_span));
             }
+            self.step_spans.push(steps.iter().map(|(_, span)| *span).collect());
             let steps = steps.into_iter().map(|(step, _)| step).collect();
             out.push(LadderDef { name: l.name.value.clone(), steps });
         }
@@ -649,6 +667,7 @@ impl<'t> Compiler<'t> {
         base_dir: Option<&Path>,
     ) -> Option<CompiledPolicy> {
         let calendar = self.calendar(doc, base_dir);
+        self.calendar.clone_from(&calendar);
         let fields = self.fields(doc);
         self.declare_derived(doc, &fields);
         self.declare_stage(doc);
@@ -683,6 +702,8 @@ impl<'t> Compiler<'t> {
         });
 
         let mut stages = Vec::new();
+        // Per ladder, the steps already reported as falling after 9999 (`E0431`).
+        let mut reported: Vec<Vec<usize>> = vec![Vec::new(); ladders.len()];
         let mut graph: DiGraph<StageId, EdgeLabel> = DiGraph::new();
         for i in 0..doc.stages.len() {
             graph.add_node(StageId(i));
@@ -717,7 +738,7 @@ impl<'t> Compiler<'t> {
                 );
             }
             let owner = self.conditional(&s.owner, "owner", name, |c, v| c.tier(&tiers, v));
-            let due = self.conditional(&s.due, "due", name, |c, v| c.duration(v));
+            let due = self.conditional(&s.due, "due", name, |c, v| c.limit(v));
             self.diags.extend(listed_twice(&s.requires, "artifact"));
             artifact_uses.extend(s.requires.iter().cloned());
             if let Some(decl) = &declared_artifacts {
@@ -772,6 +793,17 @@ impl<'t> Compiler<'t> {
                 None if !s.due.is_empty() => default_ladder,
                 None => None,
             };
+            let l = ladder.map(LadderId::index);
+            if let (Some(cal), Some(def), Some(spans), Some(done)) = (
+                &self.calendar,
+                l.and_then(|l| ladders.get(l)),
+                l.and_then(|l| self.step_spans.get(l)),
+                l.and_then(|l| reported.get_mut(l)),
+            ) {
+                let dues: Vec<Duration> = due.iter().map(|d| d.value).collect();
+                let found = reach::steps(cal, name, &dues, def, spans, done);
+                self.diags.extend(found);
+            }
             if !s.extensions.is_empty() && s.due.is_empty() && !terminal {
                 self.push(
                     Diagnostic::error(
@@ -876,7 +908,7 @@ impl<'t> Compiler<'t> {
         let mut obligations = Vec::new();
         for o in &doc.obligations {
             let when = o.when.as_ref().and_then(|w| self.expr(w));
-            let due = o.due.as_ref().and_then(|d| self.duration(d));
+            let due = o.due.as_ref().and_then(|d| self.limit(d));
             let owner = o.owner.as_ref().and_then(|t| self.tier(&tiers, t));
             if let Some(d) = &o.done_on {
                 event_uses.push(d.clone());

@@ -5,7 +5,7 @@ use super::format::LedgerLine;
 use super::reader::{LineError, RawLines, parse_line};
 use crate::runtime::{AuditRecord, Digest, Engine, Event, Ticket, record_hash, state_digest};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 
 /// What is wrong with a chain: the first problem found, naming the record.
@@ -234,7 +234,8 @@ pub type TicketLines = (Ticket, Vec<u64>);
 
 /// Replays a ledger (sequentially, no `advance` at the end) and returns every ticket as a host
 /// would have stored it after its last event, with the ledger line of each audit record; in
-/// ledger order, with the malformed lines.
+/// ledger order, with the malformed lines. It holds every ticket until the end: a host that
+/// writes the tickets out uses [`ledger_tickets_each`].
 ///
 /// ```
 /// use ombud_engine::ledger::{ledger_tickets, verify_ticket};
@@ -251,9 +252,49 @@ pub fn ledger_tickets<R: BufRead>(
     engine: &Engine,
     input: R,
 ) -> std::io::Result<(Vec<TicketLines>, Vec<LineError>)> {
-    let mut order: Vec<String> = Vec::new();
-    let mut tickets: HashMap<String, (Ticket, Vec<u64>)> = HashMap::new();
-    let mut refused_open: HashMap<String, ()> = HashMap::new();
+    let mut out = Vec::new();
+    let (errors, _) =
+        ledger_tickets_each(engine, input, |ticket, lines| out.push((ticket, lines)))?;
+    // Every ticket's first record is its opening: its line is the ticket's place in the ledger.
+    out.sort_by_key(|(_, lines)| lines.first().copied());
+    Ok((out, errors))
+}
+
+/// As [`ledger_tickets`], handing each ticket to `each` as soon as it is finished (closed by an
+/// event; a later event for it is refused as `closed` and makes no record), and each ticket still
+/// open at the end of the ledger then, in ledger order. Only the open tickets are held, so a
+/// host writing a store needs memory for those, not for the ledger. Returns the malformed lines
+/// and the most tickets held at once.
+///
+/// ```
+/// use ombud_engine::ledger::ledger_tickets_each;
+/// # let engine = ombud_engine::doc_support::desk(); // `open` → `done` → closed
+/// let ledger = r#"{"ticket":"A","open":{"at":"2026-07-06T09:00:00Z"}}
+/// {"ticket":"B","open":{"at":"2026-07-06T09:05:00Z"}}
+/// {"ticket":"B","event":{"at":"2026-07-06T09:10:00Z","event":"done"}}
+/// {"ticket":"C","open":{"at":"2026-07-06T09:15:00Z"}}
+/// {"ticket":"A","event":{"at":"2026-07-06T09:20:00Z","event":"done"}}
+/// {"ticket":"B","event":{"at":"2026-07-06T09:25:00Z","event":"done"}}"#;
+/// let mut order = Vec::new();
+/// let (errors, held) = ledger_tickets_each(&engine, ledger.as_bytes(), |ticket, lines| {
+///     order.push((ticket.id().to_string(), lines));
+/// })?;
+/// // B as it closes on line 3, A on line 5; C, still open, at the end. B's second `done` is
+/// // refused: no record.
+/// let ids: Vec<_> = order.iter().map(|(id, lines)| (id.as_str(), lines.clone())).collect();
+/// assert_eq!(ids, [("B", vec![2, 3]), ("A", vec![1, 5]), ("C", vec![4])]);
+/// assert_eq!((errors.len(), held), (0, 2));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn ledger_tickets_each<R: BufRead>(
+    engine: &Engine,
+    input: R,
+    mut each: impl FnMut(Ticket, Vec<u64>),
+) -> std::io::Result<(Vec<LineError>, usize)> {
+    let mut open: HashMap<Box<str>, (Ticket, Vec<u64>)> = HashMap::new();
+    // Tickets handed out, and openings refused: their ids only.
+    let mut done: HashSet<Box<str>> = HashSet::new();
+    let mut held = 0;
     let mut errors = Vec::new();
     for item in RawLines::new(input) {
         let raw = match item? {
@@ -270,32 +311,42 @@ pub fn ledger_tickets<R: BufRead>(
                 continue;
             }
         };
-        let LedgerLine { ticket: id, open, event } = line;
-        let id = id.to_string();
-        if let Some(open) = open {
-            if tickets.contains_key(&id) || refused_open.contains_key(&id) {
+        let LedgerLine { ticket: id, open: opening, event } = line;
+        let id: Box<str> = id.as_ref().into();
+        if let Some(opening) = opening {
+            if open.contains_key(&id) || done.contains(&id) {
                 let message = format!("ticket `{id}` is opened a second time");
                 errors.push(LineError { line: raw.number, message });
                 continue;
             }
-            match engine.open(&open.to_open_ticket(&id)) {
+            match engine.open(&opening.to_open_ticket(&id)) {
+                Ok((t, _)) if t.is_closed() => {
+                    each(t, vec![raw.number]);
+                    done.insert(id);
+                }
                 Ok((t, _)) => {
-                    order.push(id.clone());
-                    tickets.insert(id, (t, vec![raw.number]));
+                    open.insert(id, (t, vec![raw.number]));
+                    held = held.max(open.len());
                 }
                 Err(_) => {
-                    refused_open.insert(id, ());
+                    done.insert(id);
                 }
             }
         } else if let Some(rec) = event {
-            match tickets.get_mut(&id) {
+            match open.get_mut(&id) {
                 Some((t, lines)) => {
                     let at = rec.at;
                     if engine.apply_read(t, at, &Event::try_from(rec)).is_ok() {
                         lines.push(raw.number);
                     }
+                    if t.is_closed()
+                        && let Some((t, lines)) = open.remove(&id)
+                    {
+                        each(t, lines);
+                        done.insert(id);
+                    }
                 }
-                None if refused_open.contains_key(&id) => {}
+                None if done.contains(&id) => {}
                 None => errors.push(LineError {
                     line: raw.number,
                     message: format!("event for ticket `{id}` before its `open` line"),
@@ -303,8 +354,12 @@ pub fn ledger_tickets<R: BufRead>(
             }
         }
     }
-    let out = order.into_iter().filter_map(|id| tickets.remove(&id)).collect();
-    Ok((out, errors))
+    let mut rest: Vec<(Ticket, Vec<u64>)> = open.into_values().collect();
+    rest.sort_by_key(|(_, lines)| lines.first().copied());
+    for (t, lines) in rest {
+        each(t, lines);
+    }
+    Ok((errors, held))
 }
 
 /// How a stored ticket compares with the chain its ledger lines produce.

@@ -13,10 +13,11 @@ mod replay;
 mod report;
 mod rng;
 mod store;
+mod tally;
 
 pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
-    ledger_chains, ledger_tickets, verify_ticket,
+    ledger_chains, ledger_tickets, ledger_tickets_each, verify_ticket,
 };
 pub use format::{LedgerLine, LedgerOpen, event_line, opening_line};
 pub use generate::{GenerateOptions, GenerateStats, generate};
@@ -24,7 +25,7 @@ pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
 pub use reader::{LineError, OnError, RawLine, RawLines};
 pub use replay::{
     MAX_LISTED_ERRORS, NOT_OPENED, PolicyFigures, ReplayError, ReplayOptions, ReplayResult,
-    StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay,
+    StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit, replay, replay_report,
 };
 pub use report::{
     Bucket, CALLBACK_PERCENT, Callback, Count, Period, Problem, Repeats, Report, ReportOptions,

@@ -3,13 +3,11 @@
 //! and marks per tier, the callback sample), computed from replayed [`TicketRecord`]s. Rendering
 //! is the host's (the CLI renders text, JSON, CSV and HTML).
 
-use super::replay::{TicketRecord, Visit};
-use super::rng::seeded_hash;
+use super::replay::TicketRecord;
+use super::tally::Tally;
 use crate::compile::CompiledPolicy;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -421,7 +419,7 @@ pub struct Report {
 }
 
 /// Handling-time buckets (working hours): lower bounds.
-const BUCKETS: [f64; 7] = [0.0, 8.0, 24.0, 48.0, 72.0, 120.0, 240.0];
+pub(super) const BUCKETS: [f64; 7] = [0.0, 8.0, 24.0, 48.0, 72.0, 120.0, 240.0];
 
 /// Builds the report of `options.period` from every ticket of a replay (tickets outside the
 /// period still count for the repeat-complaint look-back).
@@ -449,239 +447,9 @@ pub fn build_report(
     records: &[TicketRecord],
     options: &ReportOptions,
 ) -> Report {
-    let cal = &policy.calendar;
-    let tz = cal.tz();
-    let in_period = |t: &TicketRecord| {
-        let d = t.opened_at.with_timezone(&tz).date_naive();
-        d >= options.period.first && d < options.period.after
-    };
-    let period: Vec<&TicketRecord> = records.iter().filter(|t| in_period(t)).collect();
-    let n = period.len() as u64;
-    let closed: Vec<&&TicketRecord> = period.iter().filter(|t| t.closed_at.is_some()).collect();
-    let closed_on_time = closed.iter().filter(|t| t.breaches == 0).count() as u64;
-    let field = |t: &TicketRecord, name: &str| match t.fields.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(Value::String(_)) | None | Some(Value::Null) => "(none)".to_string(),
-        Some(other) => other.to_string(),
-    };
-    let counts = |keys: &mut dyn Iterator<Item = String>| -> Vec<Count> {
-        let mut m: BTreeMap<String, u64> = BTreeMap::new();
-        for k in keys {
-            *m.entry(k).or_default() += 1;
-        }
-        sorted_counts(m, n)
-    };
-    let by_category = counts(&mut period.iter().map(|t| field(t, "category")));
-    let by_channel = counts(&mut period.iter().map(|t| field(t, "channel")));
-    let by_severity = counts(&mut period.iter().map(|t| field(t, "severity")));
-    let departments = |t: &TicketRecord| -> Vec<String> {
-        match t.fields.get("departments") {
-            Some(Value::Array(items)) => {
-                items.iter().filter_map(Value::as_str).map(str::to_string).collect()
-            }
-            Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
-            _ => vec![],
-        }
-    };
-    let by_department = counts(&mut period.iter().flat_map(|t| departments(t)));
-    let cross_department = period.iter().filter(|t| departments(t).len() > 1).count() as u64;
-
-    let mut problems: BTreeMap<(String, Option<String>), u64> = BTreeMap::new();
-    for t in &period {
-        *problems.entry((field(t, "category"), t.keyword.clone())).or_default() += 1;
+    let mut tally = Tally::new(policy, options);
+    for t in records {
+        tally.add(t);
     }
-    let mut frequent_problems: Vec<Problem> = problems
-        .into_iter()
-        .map(|((category, keyword), count)| Problem { category, keyword, count })
-        .collect();
-    frequent_problems.sort_by_key(|p| std::cmp::Reverse(p.count));
-    frequent_problems.truncate(10);
-
-    let hours = |v: &Visit| -> Option<f64> {
-        let left = v.left?;
-        let w = cal.working_clock(left) - cal.working_clock(v.entered) - v.paused_working;
-        Some(w.max(0) as f64 / 3600.0)
-    };
-    let stages = policy
-        .stages
-        .iter()
-        .filter(|s| !s.terminal && !s.due.is_empty())
-        .map(|s| {
-            let visits: Vec<&Visit> =
-                period.iter().flat_map(|t| t.visits.iter()).filter(|v| v.stage == s.name).collect();
-            let on_time =
-                visits.iter().filter(|v| v.deadline && !v.breached && v.left.is_some()).count();
-            let late = visits.iter().filter(|v| v.deadline && v.breached).count();
-            let mut times: Vec<f64> = visits.iter().filter_map(|v| hours(v)).collect();
-            times.sort_by(f64::total_cmp);
-            StageReport {
-                stage: s.name.clone(),
-                visits: visits.len() as u64,
-                on_time: on_time as u64,
-                late: late as u64,
-                on_time_rate: ratio(on_time as u64, (on_time + late) as u64),
-                completed: times.len() as u64,
-                mean_hours: mean(&times),
-                p90_hours: p90(&times),
-            }
-        })
-        .collect();
-
-    let mut totals: Vec<f64> = closed
-        .iter()
-        .filter_map(|t| {
-            let end = t.closed_at?;
-            let paused: i64 = t.visits.iter().map(|v| v.paused_working).sum();
-            let w = cal.working_clock(end) - cal.working_clock(t.opened_at) - paused;
-            Some(w.max(0) as f64 / 3600.0)
-        })
-        .collect();
-    totals.sort_by(f64::total_cmp);
-    let handling_distribution = BUCKETS
-        .iter()
-        .enumerate()
-        .map(|(i, lo)| {
-            let hi = BUCKETS.get(i + 1).copied();
-            let count =
-                totals.iter().filter(|h| **h >= *lo && hi.is_none_or(|hi| **h < hi)).count();
-            Bucket {
-                label: match hi {
-                    Some(hi) => format!("{lo:.0}–{hi:.0} h"),
-                    None => format!("≥ {lo:.0} h"),
-                },
-                from_hours: *lo,
-                to_hours: hi,
-                count: count as u64,
-            }
-        })
-        .collect();
-
-    let repeats = repeat_figure(records, &period, options);
-
-    let escalations_by_tier =
-        counts(&mut period.iter().flat_map(|t| t.escalations.iter().map(|e| e.to_string())));
-    let marks_by_tier =
-        counts(&mut period.iter().flat_map(|t| t.marks.iter().map(|m| m.tier.to_string())));
-    let marks_by_assignee = counts(
-        &mut period
-            .iter()
-            .flat_map(|t| t.marks.iter().filter_map(|m| m.assignee.as_deref()))
-            .map(str::to_string),
-    );
-
-    // Callback sample: per category, the ceil(20 %) closed tickets with the lowest seeded hash.
-    let mut strata: BTreeMap<String, Vec<&TicketRecord>> = BTreeMap::new();
-    for t in &closed {
-        strata.entry(field(t, "category")).or_default().push(t);
-    }
-    let mut callback_strata = Vec::new();
-    let mut callback = Vec::new();
-    for (category, mut members) in strata {
-        let take = (members.len() as u64 * CALLBACK_PERCENT).div_ceil(100) as usize;
-        members.sort_by_key(|t| (seeded_hash(options.seed, &t.id), t.line));
-        let mut chosen: Vec<&TicketRecord> = members.iter().take(take).copied().collect();
-        chosen.sort_by(|a, b| a.id.cmp(&b.id));
-        callback_strata.push(Stratum {
-            category: category.clone(),
-            closed: members.len() as u64,
-            sampled: chosen.len() as u64,
-        });
-        for t in chosen {
-            callback.push(Callback {
-                ticket: t.id.clone(),
-                category: category.clone(),
-                complainant: t.complainant.clone(),
-                closed_at: t.closed_at.unwrap_or(t.opened_at),
-            });
-        }
-    }
-
-    Report {
-        policy: format!("{}@{}", policy.id, policy.version),
-        period: options.period.clone(),
-        timezone: tz.name().to_string(),
-        tickets: n,
-        closed: closed.len() as u64,
-        completion_rate: ratio(closed.len() as u64, n),
-        closed_on_time,
-        on_time_rate: ratio(closed_on_time, closed.len() as u64),
-        breaches: period.iter().map(|t| u64::from(t.breaches)).sum(),
-        by_category,
-        by_channel,
-        by_severity,
-        by_department,
-        cross_department,
-        frequent_problems,
-        stages,
-        mean_total_hours: mean(&totals),
-        p90_total_hours: p90(&totals),
-        handling_distribution,
-        repeats,
-        escalations_by_tier,
-        marks_by_tier,
-        marks_by_assignee,
-        callback_seed: options.seed,
-        callback_strata,
-        callback,
-    }
-}
-
-fn repeat_figure(all: &[TicketRecord], period: &[&TicketRecord], o: &ReportOptions) -> Repeats {
-    let mut by_person: HashMap<&str, Vec<(DateTime<Utc>, u64)>> = HashMap::new();
-    for t in all {
-        if let Some(c) = &t.complainant {
-            by_person.entry(c.as_str()).or_default().push((t.opened_at, t.line));
-        }
-    }
-    for v in by_person.values_mut() {
-        v.sort();
-    }
-    let mut with = 0;
-    let mut repeats = 0;
-    for t in period {
-        let Some(c) = &t.complainant else { continue };
-        with += 1;
-        let earlier = by_person.get(c.as_str()).is_some_and(|v| {
-            v.iter().any(|(at, line)| {
-                (*at, *line) < (t.opened_at, t.line)
-                    && (t.opened_at - *at).num_seconds() <= o.repeat_window_secs
-            })
-        });
-        if earlier {
-            repeats += 1;
-        }
-    }
-    Repeats {
-        window: o.repeat_window.clone(),
-        with_complainant: with,
-        repeats,
-        rate: ratio(repeats, with),
-    }
-}
-
-fn sorted_counts(m: BTreeMap<String, u64>, n: u64) -> Vec<Count> {
-    let mut v: Vec<Count> = m
-        .into_iter()
-        .map(|(key, count)| Count { key, count, share: ratio(count, n).unwrap_or(0.0) })
-        .collect();
-    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    v
-}
-
-fn ratio(a: u64, b: u64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
-}
-
-fn mean(sorted: &[f64]) -> Option<f64> {
-    (!sorted.is_empty()).then(|| sorted.iter().sum::<f64>() / sorted.len() as f64)
-}
-
-/// Nearest-rank 90th percentile of sorted values: the value at rank ⌈0.9·n⌉.
-fn p90(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    let rank = (n * 9).div_ceil(10);
-    sorted.get(rank.saturating_sub(1)).copied()
+    tally.finish()
 }

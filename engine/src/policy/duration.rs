@@ -152,9 +152,14 @@ impl FromStr for Duration {
         let words: Vec<&str> = unit.split_whitespace().collect();
         let d = match words.as_slice() {
             ["wd"] | ["working", "day" | "days"] => Duration::WorkingDays(n),
-            ["wh"] | ["working", "hour" | "hours"] => {
-                Duration::WorkingHours { minutes: n.saturating_mul(60) }
-            }
+            ["wh"] | ["working", "hour" | "hours"] => match n.checked_mul(60) {
+                Some(minutes) => Duration::WorkingHours { minutes },
+                None => {
+                    let most = u32::MAX / 60;
+                    let message = format!("`{num_str}` is too large: at most {most} working hours");
+                    return Err(DurationError::new(message, lead));
+                }
+            },
             ["working", "minute" | "minutes"] => Duration::WorkingHours { minutes: n },
             ["cd"] | ["calendar", "day" | "days"] => Duration::CalendarDays(n),
             ["second" | "seconds"] => Duration::Wall { seconds: i64::from(n) },
@@ -301,5 +306,16 @@ mod tests {
         assert!("".parse::<Duration>().is_err());
         assert!("h".parse::<Duration>().is_err());
         assert!("99999999999999999999h".parse::<Duration>().is_err());
+        // Working hours are counted in minutes: a count whose minutes do not fit is refused,
+        // not held at the largest count that does.
+        let e = "71582789 working hours".parse::<Duration>().unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.offset),
+            ("`71582789` is too large: at most 71582788 working hours", 0)
+        );
+        assert_eq!(
+            "71582788wh".parse::<Duration>(),
+            Ok(Duration::WorkingHours { minutes: 71_582_788 * 60 })
+        );
     }
 }

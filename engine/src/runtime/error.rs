@@ -188,6 +188,13 @@ pub enum Rejection {
         /// What is wrong.
         message: String,
     },
+    /// A deadline or ladder step the input would set falls after 9999-12-31T23:59:59Z, the last
+    /// instant the engine keeps (see [`OutOfRange`](crate::calendar::OutOfRange)).
+    #[error("{message}")]
+    OutOfRange {
+        /// What was counted from where, and that it ends too late.
+        message: String,
+    },
     /// A condition could not be evaluated.
     #[error("condition `{condition}` failed: {message}")]
     Evaluation {
@@ -227,8 +234,13 @@ impl Rejection {
             Rejection::PolicyMismatch { .. } => "policy_mismatch",
             Rejection::UnknownStage { .. } => "unknown_stage",
             Rejection::BadEvent { .. } => "bad_event",
+            Rejection::OutOfRange { .. } => "out_of_range",
             Rejection::Evaluation { .. } => "evaluation",
         }
+    }
+
+    pub(crate) fn out_of_range(e: &crate::calendar::OutOfRange) -> Self {
+        Rejection::OutOfRange { message: e.to_string() }
     }
 
     pub(crate) fn bad(message: impl Into<String>) -> Self {

@@ -19,8 +19,8 @@ pub use actions::{
 };
 pub use audit::{AuditEntry, AuditRecord, CalendarRecord, OpenRecord};
 pub use digest::{Digest, record_hash, state_digest};
-pub(crate) use engine::rejected_row_for;
 pub use engine::{Engine, Migration, rejected_row};
+pub(crate) use engine::{rejected_row_for, scale, step_instant};
 pub use error::Rejection;
 pub use event::{
     ATTACH, BUILTIN_EVENTS, Event, EventKind, MEMBER_DONE, OpenTicket, REASSIGN, RecordedEvent, SET,

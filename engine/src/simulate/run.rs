@@ -2,18 +2,19 @@
 //! row), run the clock to `until`, and collect the timeline, the final state and the next actions.
 
 use super::scenario::{Scenario, TimeSpec};
-use crate::check::Diagnostic;
 use crate::check::DiagnosticCode;
+use crate::check::{Diagnostic, Source, Span};
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
     AcceptedEvent, ClockExplanation, ConditionError, Engine, Event, NextActions, OpenTicket,
-    Outcome, RecordedEvent, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
+    Outcome, RecordedEvent, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The result of running a scenario.
 ///
@@ -644,11 +645,25 @@ pub struct ClockRow<'a> {
     pub overdue: bool,
 }
 
-/// The concrete instants of a scenario on one policy's calendar.
-fn resolve(policy: &CompiledPolicy, base: DateTime<Utc>, spec: TimeSpec) -> DateTime<Utc> {
+/// The concrete instants of a scenario on one policy's calendar; a relative time that ends after
+/// the last instant the engine keeps is an `E0606` at `span`.
+fn resolve(
+    policy: &CompiledPolicy,
+    base: DateTime<Utc>,
+    spec: TimeSpec,
+    span: Span,
+    source: &Arc<Source>,
+) -> Result<DateTime<Utc>, Box<Diagnostic>> {
     match spec {
-        TimeSpec::At(t) => t,
-        TimeSpec::After(d) => policy.calendar.add(base, d).at,
+        TimeSpec::At(t) => Ok(t),
+        TimeSpec::After(d) => policy.calendar.add(base, d).map(|d| d.at).map_err(|e| {
+            Box::new(
+                Diagnostic::error(DiagnosticCode::E0606, format!("relative time {e}"))
+                    .with_span(span)
+                    .with_source(source)
+                    .with_hint("write an instant or a shorter time: Ombud keeps years 1 to 9999"),
+            )
+        }),
     }
 }
 
@@ -691,7 +706,13 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
             )
             .with_span(scenario.ticket.span)
             .with_source(&scenario.source)
-            .with_hint(format!("fix `ticket.fields` to fit policy `{}`", policy.id))
+            .with_hint(match e {
+                Rejection::OutOfRange { .. } => {
+                    "Ombud keeps instants up to 9999-12-31T23:59:59Z: open the ticket earlier"
+                        .to_string()
+                }
+                _ => format!("fix `ticket.fields` to fit policy `{}`", policy.id),
+            })
         })
         .map_err(Box::new)?;
     let mut condition_errors = Vec::new();
@@ -702,7 +723,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     let mut rejected = Vec::new();
     let mut prev = scenario.ticket.at;
     for (i, ev) in scenario.events.iter().enumerate() {
-        let at = resolve(policy, prev, ev.at.value);
+        let at = resolve(policy, prev, ev.at.value, ev.at.span, &scenario.source)?;
         prev = at;
         let name = ev.event.value.as_str();
         let event = Event::try_from(RecordedEvent {
@@ -743,7 +764,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     // the last event was refused for being out of order.
     let base = prev.max(ticket.clock_at);
     let until = match &scenario.until {
-        Some(u) => resolve(policy, base, u.value),
+        Some(u) => resolve(policy, base, u.value, u.span, &scenario.source)?,
         None => base,
     };
     if until < ticket.clock_at {

@@ -96,17 +96,24 @@ impl TimeSpec {
                 offset: lead + 1 + e.offset,
             });
         }
-        DateTime::parse_from_rfc3339(t).map(|d| TimeSpec::At(d.with_timezone(&Utc))).map_err(|e| {
-            TimeSpecError {
+        let hint = "write an RFC 3339 instant with its offset, e.g. `2026-02-13T17:30:00+08:00`, \
+                    or a relative time like `+20m`";
+        let at = DateTime::parse_from_rfc3339(t).map_err(|e| TimeSpecError {
+            code: DiagnosticCode::E0605,
+            message: format!("bad instant `{t}`: {e}"),
+            hint: hint.into(),
+            offset: lead,
+        })?;
+        if crate::timefmt::is_leap_second(&at) {
+            return Err(TimeSpecError {
                 code: DiagnosticCode::E0605,
-                message: format!("bad instant `{t}`: {e}"),
-                hint:
-                    "write an RFC 3339 instant with its offset, e.g. `2026-02-13T17:30:00+08:00`, \
-                       or a relative time like `+20m`"
-                        .into(),
-                offset: lead,
-            }
-        })
+                message: format!("bad instant `{t}`: {}", crate::timefmt::LEAP_SECOND),
+                hint: hint.into(),
+                // At the seconds: RFC 3339 writes `YYYY-MM-DDTHH:MM:SS`, digits of fixed width.
+                offset: lead + 17,
+            });
+        }
+        Ok(TimeSpec::At(at.with_timezone(&Utc)))
     }
 }
 

@@ -161,7 +161,10 @@ fn steps_before_the_entry_fire_on_entry_and_the_wakeup_is_always_ahead() {
     let input = OpenTicket {
         id: "H-1".into(),
         at: t("2026-03-02T09:00:00+08:00"),
-        fields: serde_json::from_value(json!({"text": "停水 since Sunday"})).unwrap(),
+        fields: serde_json::from_value(
+            json!({"text": "停水 since Sunday", "request_type": "help"}),
+        )
+        .unwrap(),
     };
     let (mut ticket, opened) = e.open(&input).unwrap();
     assert_eq!(

@@ -12,5 +12,6 @@ mod ladders;
 mod language;
 mod migration;
 mod opening;
+mod range;
 mod recalendar;
 mod reference;

@@ -478,7 +478,9 @@ pub(super) async fn queue(
     let zone =
         zone_engine.as_ref().map(|e| engine::calendar_zone(e).1).unwrap_or_else(|| "UTC".into());
     let due_before = some(&f.due_before).map(|typed| {
-        typed.parse::<DateTime<Utc>>().ok().or_else(|| {
+        // Second 60 reads as a leap second that chrono's arithmetic counts as `:59`: refused.
+        let leap = |t: &DateTime<Utc>| chrono::Timelike::nanosecond(t) >= 1_000_000_000;
+        typed.parse::<DateTime<Utc>>().ok().filter(|t| !leap(t)).or_else(|| {
             let local = NaiveDateTime::parse_from_str(&typed, "%Y-%m-%dT%H:%M").ok()?;
             zone_engine.as_ref().and_then(|e| engine::local_to_instant(e, local))
         })

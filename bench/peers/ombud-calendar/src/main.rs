@@ -129,7 +129,7 @@ fn run() -> Result<(), Error> {
         "answers" => {
             for c in &cases.add {
                 for &s in &c.starts {
-                    let d = cal.add(s, Duration::WorkingDays(c.days));
+                    let d = cal.add(s, Duration::WorkingDays(c.days)).unwrap();
                     let line = json!({
                         "id": c.id,
                         "start": s.to_rfc3339(),
@@ -154,7 +154,7 @@ fn run() -> Result<(), Error> {
                 let d = Duration::WorkingDays(c.days);
                 let r = time(min_seconds, repeat, c.starts.len(), || {
                     for &s in &c.starts {
-                        black_box(cal.add(black_box(s), black_box(d)));
+                        black_box(cal.add(black_box(s), black_box(d)).unwrap());
                     }
                 });
                 print(&c.id, c.starts.len(), r);

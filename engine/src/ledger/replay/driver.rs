@@ -5,6 +5,8 @@ use super::figures::merge;
 use super::worker::{Worker, WorkerOutput};
 use super::{ReplayError, ReplayOptions, ReplayResult};
 use crate::ledger::reader::{RawLines, TextLine, ticket_of};
+use crate::ledger::report::{Report, ReportOptions};
+use crate::ledger::tally::Tally;
 use crate::ledger::{LineError, OnError};
 use crate::runtime::Engine;
 use std::io::BufRead;
@@ -33,13 +35,61 @@ pub fn replay<R: BufRead>(
     input: R,
     options: &ReplayOptions,
 ) -> Result<ReplayResult, ReplayError> {
+    run(engines, input, options, None).map(|(result, _)| result)
+}
+
+/// Replays `input` under `engine` and reports on it: the report
+/// [`build_report`](crate::ledger::build_report) makes of the records a replay with
+/// `keep_tickets` keeps, made without keeping them. Each ticket is folded into the report as it
+/// finishes (and each one still open at the ledger's end then), so memory follows the open
+/// tickets, not the ledger. The result keeps no records.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ombud_engine::ledger::{ReplayOptions, ReportOptions, build_report, replay, replay_report};
+/// # let engine = ombud_engine::doc_support::reference();
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
+/// let ledger = std::fs::read(path)?;
+/// let q3 = ReportOptions {
+///     period: "2026-Q3".parse().unwrap(),
+///     seed: 1,
+///     repeat_window_secs: 30 * 86_400,
+///     repeat_window: "30d".into(),
+/// };
+/// let options = ReplayOptions { threads: 2, ..ReplayOptions::default() };
+/// let (result, report) = replay_report(&engine, &ledger[..], &options, &q3)?;
+/// assert!(result.tickets.is_empty());
+/// assert_eq!(report.repeats.repeats, 3);
+/// let keep = ReplayOptions { keep_tickets: true, ..options };
+/// let kept = replay(std::slice::from_ref(&engine), &ledger[..], &keep)?;
+/// assert_eq!(report, build_report(engine.policy(), &kept.tickets, &q3));
+/// # Ok(()) }
+/// ```
+pub fn replay_report<R: BufRead>(
+    engine: &Engine,
+    input: R,
+    options: &ReplayOptions,
+    report: &ReportOptions,
+) -> Result<(ReplayResult, Report), ReplayError> {
+    let (result, made) = run(std::slice::from_ref(engine), input, options, Some(report))?;
+    let made = made.unwrap_or_else(|| Tally::new(engine.policy(), report).finish());
+    Ok((result, made))
+}
+
+/// The replay, and with `report` the report.
+fn run<R: BufRead>(
+    engines: &[Engine],
+    input: R,
+    options: &ReplayOptions,
+    report: Option<&ReportOptions>,
+) -> Result<(ReplayResult, Option<Report>), ReplayError> {
     let first_error = AtomicU64::new(u64::MAX);
     let threads = options.threads.max(1);
     let mut lines = 0u64;
     let mut io_error = None;
     let mut reader = RawLines::new(input);
     let workers: Vec<Worker<'_>> = if threads == 1 {
-        let mut w = Worker::new(engines, options, &first_error);
+        let mut w = Worker::new(engines, options, &first_error, report);
         while let Some(item) = reader.next_text() {
             match item {
                 Err(e) => {
@@ -69,7 +119,7 @@ pub fn replay<R: BufRead>(
                 senders.push(tx);
                 let first_error = &first_error;
                 handles.push(s.spawn(move || {
-                    let mut w = Worker::new(engines, options, first_error);
+                    let mut w = Worker::new(engines, options, first_error, report);
                     for batch in rx {
                         batch.run(&mut w);
                     }
@@ -100,8 +150,9 @@ pub fn replay<R: BufRead>(
                 batch.push(item);
                 if batch.items.len() >= BATCH {
                     let full = std::mem::replace(batch, Batch::new());
-                    if let Some(tx) = senders.get(slot) {
-                        let _ = tx.send(full);
+                    // A worker that is gone has failed: reading on is of no use.
+                    if senders.get(slot).is_none_or(|tx| tx.send(full).is_err()) {
+                        break;
                     }
                 }
             }
@@ -111,8 +162,8 @@ pub fn replay<R: BufRead>(
                 }
             }
             drop(senders);
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        })
+            join_all(handles)
+        })?
     };
     if let Some(e) = io_error {
         return Err(ReplayError::Io(e));
@@ -128,16 +179,44 @@ pub fn replay<R: BufRead>(
         return Err(ReplayError::Malformed(err));
     }
     let end = workers.iter().filter_map(|w| w.last_at).max();
-    let outputs: Vec<WorkerOutput> = if workers.len() == 1 {
+    let mut outputs: Vec<WorkerOutput<'_>> = if workers.len() == 1 {
         workers.into_iter().map(|w| w.finish(end)).collect()
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> =
                 workers.into_iter().map(|w| s.spawn(move || w.finish(end))).collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        })
+            join_all(handles)
+        })?
     };
-    Ok(merge(engines, outputs, lines, end))
+    let tally = outputs.iter_mut().filter_map(|o| o.tally.take()).reduce(|mut all, part| {
+        all.merge(part);
+        all
+    });
+    Ok((merge(engines, outputs, lines, end), tally.map(Tally::finish)))
+}
+
+/// What every worker thread returned; a thread that panicked fails the whole replay, since
+/// figures without its tickets would be wrong.
+fn join_all<T>(handles: Vec<std::thread::ScopedJoinHandle<'_, T>>) -> Result<Vec<T>, ReplayError> {
+    let mut out = Vec::with_capacity(handles.len());
+    let mut failure = None;
+    for h in handles {
+        match h.join() {
+            Ok(t) => out.push(t),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "it panicked".to_string());
+                failure.get_or_insert(why);
+            }
+        }
+    }
+    match failure {
+        Some(why) => Err(ReplayError::Worker(why)),
+        None => Ok(out),
+    }
 }
 
 /// Lines on their way to one worker: their text in one buffer, so that a line costs no
@@ -193,4 +272,24 @@ fn partition(id: &str, threads: usize) -> usize {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     (h % threads as u64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker thread that fails makes the replay an error, whatever the others returned: no
+    /// figures are made from part of the tickets.
+    #[test]
+    fn a_failed_worker_fails_the_replay() {
+        let joined = std::thread::scope(|s| {
+            let fine = s.spawn(|| 1);
+            let failed = s.spawn(|| -> i32 { std::panic::panic_any("worker 2 gave up") });
+            join_all(vec![fine, failed])
+        });
+        let Err(ReplayError::Worker(why)) = joined else { panic!("a worker failed: {joined:?}") };
+        assert_eq!(why, "worker 2 gave up");
+        let joined = std::thread::scope(|s| join_all(vec![s.spawn(|| 1), s.spawn(|| 2)]));
+        assert_eq!(joined.ok(), Some(vec![1, 2]));
+    }
 }

@@ -261,7 +261,7 @@ pub(super) struct Accumulator {
 
 pub(super) fn merge(
     engines: &[Engine],
-    outputs: Vec<WorkerOutput>,
+    outputs: Vec<WorkerOutput<'_>>,
     lines: u64,
     end: Option<DateTime<Utc>>,
 ) -> ReplayResult {
@@ -269,6 +269,7 @@ pub(super) fn merge(
     let mut accs: Vec<Accumulator> = engines.iter().map(|_| Accumulator::default()).collect();
     for out in outputs {
         result.skipped += out.skipped;
+        result.held_at_most += out.held_most as u64;
         result.errors.extend(out.errors);
         result.changes.extend(out.changes);
         result.tickets.extend(out.records);

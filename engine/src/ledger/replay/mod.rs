@@ -7,7 +7,7 @@ mod driver;
 mod figures;
 mod worker;
 
-pub use driver::replay;
+pub use driver::{replay, replay_report};
 pub use figures::{PolicyFigures, StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit};
 
 use super::reader::{LineError, OnError};
@@ -91,6 +91,10 @@ pub enum ReplayError {
     /// A malformed line under `--on-error fail` (the first one in the file).
     #[error("{0}")]
     Malformed(LineError),
+    /// A worker thread failed (a defect of the engine, which it reports as a panic): there are no
+    /// figures, since they would leave out its tickets.
+    #[error("a replay worker failed: {0}")]
+    Worker(String),
 }
 
 /// Everything a replay found.
@@ -123,4 +127,8 @@ pub struct ReplayResult {
     /// With `keep_tickets`: one record per opened ticket under the first policy, in ledger order.
     #[serde(skip)]
     pub tickets: Vec<TicketRecord>,
+    /// The most tickets the replay held at once (each worker's most, summed): the tickets still
+    /// open, since a finished ticket is folded into the figures and dropped.
+    #[serde(skip)]
+    pub held_at_most: u64,
 }

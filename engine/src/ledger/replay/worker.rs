@@ -7,6 +7,8 @@ use super::{
 };
 use crate::ledger::format::LedgerLine;
 use crate::ledger::reader::parse_line;
+use crate::ledger::report::ReportOptions;
+use crate::ledger::tally::Tally;
 use crate::ledger::{LineError, OnError};
 use crate::runtime::{
     Engine, Event, Outcome, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
@@ -89,14 +91,20 @@ pub(super) struct Worker<'e> {
     pub(super) errors: Vec<LineError>,
     pub(super) skipped: u64,
     pub(super) last_at: Option<DateTime<Utc>>,
+    /// With a report: the report's figures, each finished ticket folded in and not kept.
+    pub(super) tally: Option<Tally<'e>>,
+    /// The most tickets held in `live` at once.
+    pub(super) held_most: usize,
 }
 
-pub(super) struct WorkerOutput {
+pub(super) struct WorkerOutput<'e> {
     pub(super) acc: Vec<Accumulator>,
     pub(super) records: Vec<TicketRecord>,
     pub(super) changes: Vec<TicketChange>,
     pub(super) errors: Vec<LineError>,
     pub(super) skipped: u64,
+    pub(super) tally: Option<Tally<'e>>,
+    pub(super) held_most: usize,
 }
 
 impl<'e> Worker<'e> {
@@ -104,7 +112,9 @@ impl<'e> Worker<'e> {
         engines: &'e [Engine],
         options: &'e ReplayOptions,
         first_error: &'e AtomicU64,
+        report: Option<&'e ReportOptions>,
     ) -> Self {
+        let tally = report.and_then(|r| engines.first().map(|e| Tally::new(e.policy(), r)));
         Worker {
             engines,
             options,
@@ -117,6 +127,8 @@ impl<'e> Worker<'e> {
             errors: Vec::new(),
             skipped: 0,
             last_at: None,
+            tally,
+            held_most: 0,
         }
     }
 
@@ -334,6 +346,7 @@ impl<'e> Worker<'e> {
             self.done.insert(id, codes);
         } else {
             self.live.insert(id, live);
+            self.held_most = self.held_most.max(self.live.len());
         }
     }
 
@@ -376,7 +389,7 @@ impl<'e> Worker<'e> {
                 });
             }
         }
-        if self.options.keep_tickets
+        if (self.options.keep_tickets || self.tally.is_some())
             && let Some(run) = live.runs.first_mut()
             && let Some(ticket) = run.ticket.take()
             && let Some(engine) = self.engines.first()
@@ -384,7 +397,7 @@ impl<'e> Worker<'e> {
             let keyword = engine
                 .matching_rule("category", &ticket.fields, live.category_given)
                 .and_then(|(_, k)| k);
-            self.records.push(TicketRecord {
+            let record = TicketRecord {
                 id: id.to_string(),
                 line: live.line,
                 opened_at: ticket.opened_at,
@@ -397,12 +410,16 @@ impl<'e> Worker<'e> {
                 marks: ticket.marks,
                 visits: std::mem::take(&mut run.visits),
                 fields: std::sync::Arc::unwrap_or_clone(ticket.fields).into_map(),
-            });
+            };
+            match self.tally.as_mut() {
+                Some(tally) => tally.add(&record),
+                None => self.records.push(record),
+            }
         }
     }
 
     /// Advances every open ticket to `end` and hands over what was gathered.
-    pub(super) fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput {
+    pub(super) fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput<'e> {
         let comparing = self.comparing();
         let mut live: Vec<(Text, Box<Live>)> = self.live.drain().collect();
         live.sort_by_key(|(_, l)| l.line);
@@ -411,8 +428,14 @@ impl<'e> Worker<'e> {
                 let runs = self.engines.iter().zip(l.runs.iter_mut()).zip(self.acc.iter_mut());
                 for ((engine, run), acc) in runs {
                     let Some(ticket) = run.ticket.as_mut() else { continue };
-                    if let Ok(outcome) = engine.advance(ticket, end) {
-                        observe(engine, run, Some(acc), outcome, comparing);
+                    match engine.advance(ticket, end) {
+                        Ok(outcome) => observe(engine, run, Some(acc), outcome, comparing),
+                        // The ledger's end cannot be reached (a ladder step of a stored ticket
+                        // after 9999): counted with the refusals, under its code.
+                        Err(err) => {
+                            acc.f.rejected += 1;
+                            *acc.f.rejected_by_code.entry(err.code().to_string()).or_default() += 1;
+                        }
                     }
                 }
                 self.compare_call(&mut l, 0);
@@ -425,6 +448,8 @@ impl<'e> Worker<'e> {
             changes: self.changes,
             errors: self.errors,
             skipped: self.skipped,
+            tally: self.tally,
+            held_most: self.held_most,
         }
     }
 }

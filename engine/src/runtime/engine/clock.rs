@@ -3,12 +3,79 @@
 
 use super::Run;
 use super::stage::hand_over;
-use crate::calendar::Deadline;
+use crate::calendar::{Calendar, Deadline, OutOfRange, kept};
 use crate::compile::{LadderAction, LadderId, LadderStep, StepAt, TierTarget};
 use crate::policy::Duration;
 use crate::runtime::{ActionKind, Clock, Mark, RowKind, Text, Ticket};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Write as _;
+
+/// Position of `t` on a clock's scale: working seconds on `cal` for a working-time budget, else
+/// wall seconds.
+pub(crate) fn scale(cal: &Calendar, working: bool, t: DateTime<Utc>) -> i64 {
+    if working { cal.working_clock(t) } else { t.timestamp() }
+}
+
+/// The instant at position `v` of a clock's scale; `None` outside the instants the engine keeps.
+fn at_scale(cal: &Calendar, working: bool, v: i64) -> Option<DateTime<Utc>> {
+    if working { cal.at_working_clock(v) } else { kept(v) }
+}
+
+/// When ladder step `at` falls on clock `c`, before the clock's start or not; `None` when that
+/// instant lies after 9999-12-31T23:59:59Z, the last instant the engine keeps. A step before the
+/// deadline too far back to be represented lies before any start, so it is the earliest instant.
+pub(crate) fn step_instant(cal: &Calendar, c: &Clock, at: &StepAt) -> Option<DateTime<Utc>> {
+    let working = matches!(c.budget, Duration::WorkingDays(_) | Duration::WorkingHours { .. });
+    let earliest = DateTime::<Utc>::MIN_UTC;
+    let moved = |d: Option<TimeDelta>, before: bool| {
+        let t = d.and_then(|d| {
+            if before { c.deadline.checked_sub_signed(d) } else { c.deadline.checked_add_signed(d) }
+        });
+        match t.and_then(|t| kept(t.timestamp()).map(|_| t)) {
+            Some(t) => Some(t),
+            None if before => Some(earliest),
+            None => None,
+        }
+    };
+    match *at {
+        StepAt::Percent(p) => {
+            // From the deadline back by the share of the budget not yet used (forward past 100 %).
+            let back = ((1.0 - p / 100.0) * c.total as f64).round();
+            if !back.is_finite() || back.abs() >= 9.0e18 {
+                return None;
+            }
+            let v = scale(cal, working, c.deadline).checked_sub(back as i64)?;
+            at_scale(cal, working, v)
+        }
+        StepAt::Offset { before, by } => match by {
+            Duration::WorkingDays(n) if before => {
+                Some(cal.working_days_before(c.deadline, n).unwrap_or(earliest))
+            }
+            Duration::WorkingDays(n) => cal.working_days_after(c.deadline, n),
+            Duration::WorkingHours { minutes } => {
+                let d = i64::from(minutes) * 60;
+                let w = cal.working_clock(c.deadline);
+                if before {
+                    Some(cal.at_working_clock(w - d).unwrap_or(earliest))
+                } else {
+                    cal.at_working_clock(w + d)
+                }
+            }
+            Duration::Wall { seconds } => moved(TimeDelta::try_seconds(seconds), before),
+            Duration::CalendarDays(n) => moved(TimeDelta::try_days(i64::from(n)), before),
+        },
+    }
+}
+
+/// A ladder step's time as written (`80%`, `deadline + 1 working day`).
+fn step_text(at: &StepAt) -> String {
+    match at {
+        StepAt::Percent(p) => format!("{p}%"),
+        StepAt::Offset { by, .. } if by.is_zero() => "deadline".to_string(),
+        StepAt::Offset { before: true, by } => format!("deadline - {by}"),
+        StepAt::Offset { before: false, by } => format!("deadline + {by}"),
+    }
+}
 
 /// One of a ticket's clocks: the current stage's, or obligation `i` of the policy's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,22 +113,23 @@ impl<'e> Run<'e> {
 
     /// Position on the clock's scale (working or wall seconds).
     pub(super) fn scale(&self, working: bool, t: DateTime<Utc>) -> i64 {
-        if working { self.policy().calendar.working_clock(t) } else { t.timestamp() }
+        scale(&self.policy().calendar, working, t)
     }
 
-    /// The instant at position `v` of the clock's scale. Like the calendar's working clock, it
-    /// saturates at the end of chrono's range: a deadline beyond it never falls due.
-    pub(super) fn at_scale(&self, working: bool, v: i64) -> DateTime<Utc> {
-        if working {
-            self.policy().calendar.at_working_clock(v)
-        } else {
-            DateTime::from_timestamp(v, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
-        }
-    }
-
-    /// A clock of `budget` started at `at`, and its deadline as the calendar computed it.
-    pub(super) fn new_clock(&self, budget: Duration, at: DateTime<Utc>) -> (Clock, Deadline) {
-        let deadline = self.policy().calendar.add(at, budget);
+    /// A clock of `budget` started at `at`, and its deadline as the calendar computed it; `None`
+    /// (and the call refused) when the deadline lies after the last instant the engine keeps.
+    pub(super) fn new_clock(
+        &self,
+        budget: Duration,
+        at: DateTime<Utc>,
+    ) -> Option<(Clock, Deadline)> {
+        let deadline = match self.policy().calendar.add(at, budget) {
+            Ok(deadline) => deadline,
+            Err(e) => {
+                self.beyond_range(e);
+                return None;
+            }
+        };
         let working = Self::is_working(&budget);
         let total = self.scale(working, deadline.at) - self.scale(working, at);
         let clock = Clock {
@@ -75,7 +143,7 @@ impl<'e> Run<'e> {
             breached: false,
             extended: Vec::new(),
         };
-        (clock, deadline)
+        Some((clock, deadline))
     }
 
     pub(super) fn used_share(&self, c: &Clock, now: DateTime<Utc>) -> f64 {
@@ -95,33 +163,28 @@ impl<'e> Run<'e> {
         self.step_offset(c, step).max(c.started)
     }
 
-    /// When a ladder step falls on clock `c`, before the entry or not.
+    /// When a ladder step falls on clock `c`, before the entry or not. A step after the last
+    /// instant the engine keeps refuses the call (and stands at that end meanwhile, so that
+    /// nothing fires at it).
     pub(super) fn step_offset(&self, c: &Clock, step: &StepAt) -> DateTime<Utc> {
         let cal = &self.policy().calendar;
-        let working = Self::is_working(&c.budget);
-        match step {
-            StepAt::Percent(p) => {
-                let back = ((1.0 - p / 100.0) * c.total as f64).round() as i64;
-                let end = self.scale(working, c.deadline);
-                self.at_scale(working, end - back)
-            }
-            StepAt::Offset { before, by } => match (*before, *by) {
-                (false, Duration::WorkingDays(n)) => cal.working_days_after(c.deadline, n),
-                (true, Duration::WorkingDays(n)) => cal.working_days_before(c.deadline, n),
-                (b, Duration::WorkingHours { minutes }) => {
-                    let d = i64::from(minutes) * 60;
-                    let w = cal.working_clock(c.deadline);
-                    cal.at_working_clock(if b { w - d } else { w + d })
-                }
-                (b, Duration::Wall { seconds }) => {
-                    let d = chrono::Duration::seconds(seconds);
-                    if b { c.deadline - d } else { c.deadline + d }
-                }
-                (b, Duration::CalendarDays(n)) => {
-                    let d = chrono::Duration::days(i64::from(n));
-                    if b { c.deadline - d } else { c.deadline + d }
-                }
-            },
+        step_instant(cal, c, step).unwrap_or_else(|| {
+            let due = crate::timefmt::rfc3339(cal.tz(), c.deadline);
+            let what = format!("ladder step `{}` of a limit due {due}", step_text(step));
+            self.beyond_range(OutOfRange { what });
+            DateTime::<Utc>::MAX_UTC
+        })
+    }
+
+    /// Works out every ladder step of `clock` (on ladder `ladder`) when its deadline is late
+    /// enough that one of them could pass the last instant the engine keeps: such a step
+    /// refuses the call that started the clock, not a later one that reaches it.
+    pub(super) fn check_steps(&self, ladder: Option<LadderId>, clock: &Clock) {
+        if clock.deadline.timestamp() <= self.engine.horizon.steps_safe_until {
+            return;
+        }
+        for step in ladder.map_or(&[][..], |l| &self.policy().ladder(l).steps[..]) {
+            self.step_offset(clock, &step.at);
         }
     }
 

@@ -41,9 +41,9 @@ impl Engine {
         if ticket.stage.as_str() == clock
             && let Some(c) = &ticket.clock
         {
-            return Ok(Some(self.explain_stage(ticket, c)));
+            return self.explain_stage(ticket, c).map(Some);
         }
-        Ok(self.explain_obligation(ticket, clock))
+        self.explain_obligation(ticket, clock)
     }
 
     /// The names of the clocks `ticket` has: the current stage's (if it has a time limit),
@@ -61,14 +61,20 @@ impl Engine {
         names
     }
 
-    fn explain_stage(&self, ticket: &Ticket, c: &Clock) -> ClockExplanation {
+    /// Refused (`out_of_range`) for a clock whose limit or ladder steps, counted from its
+    /// start, end after 9999: a clock the engine never writes.
+    fn explain_stage(&self, ticket: &Ticket, c: &Clock) -> Result<ClockExplanation, Rejection> {
         let p = &*self.policy;
         let cal = &p.calendar;
         let tz = cal.tz();
         let run = Run::new(self);
-        let derivation = cal.explain(c.started, c.budget);
+        let derivation =
+            cal.explain(c.started, c.budget).map_err(|e| Rejection::out_of_range(&e))?;
         let pauses = self.pauses(ticket, c, &run);
         let steps = self.steps(c, self.stage(ticket).ladder, &run);
+        if let Some(refusal) = run.range_refusal() {
+            return Err(refusal);
+        }
         let state = if ticket.is_closed() {
             ClockState::Done
         } else if c.breached {
@@ -79,7 +85,7 @@ impl Engine {
             ClockState::Running
         };
         let breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
-        ClockExplanation {
+        Ok(ClockExplanation {
             kind: ClockKind::Stage,
             name: ticket.stage.to_string(),
             tier: ticket.tier.as_deref().map(str::to_string),
@@ -92,16 +98,26 @@ impl Engine {
             deadline: c.deadline.with_timezone(&tz),
             steps,
             breach,
-        }
+        })
     }
 
-    fn explain_obligation(&self, ticket: &Ticket, name: &str) -> Option<ClockExplanation> {
+    fn explain_obligation(
+        &self,
+        ticket: &Ticket,
+        name: &str,
+    ) -> Result<Option<ClockExplanation>, Rejection> {
         let p = &*self.policy;
-        let ob = p.obligations.iter().find(|o| o.name == name)?;
-        let st = ticket.obligations.get(name)?;
+        let Some(ob) = p.obligations.iter().find(|o| o.name == name) else { return Ok(None) };
+        let Some(st) = ticket.obligations.get(name) else { return Ok(None) };
         let tz = p.calendar.tz();
         let c = &st.clock;
-        let derivation = p.calendar.explain(c.started, c.budget);
+        let derivation =
+            p.calendar.explain(c.started, c.budget).map_err(|e| Rejection::out_of_range(&e))?;
+        let run = Run::new(self);
+        let steps = self.steps(c, ob.ladder, &run);
+        if let Some(refusal) = run.range_refusal() {
+            return Err(refusal);
+        }
         let tier = Some(p.tier(ob.owner).to_string());
         let state = if st.done.is_some() || ticket.is_closed() {
             ClockState::Done
@@ -119,7 +135,7 @@ impl Engine {
             missing_artifacts: Vec::new(),
             pending_members: Vec::new(),
         });
-        Some(ClockExplanation {
+        Ok(Some(ClockExplanation {
             kind: ClockKind::Obligation,
             name: ob.name.clone(),
             tier,
@@ -130,9 +146,9 @@ impl Engine {
             derivation,
             pauses: Vec::new(),
             deadline: c.deadline.with_timezone(&tz),
-            steps: self.steps(c, ob.ladder, &Run::new(self)),
+            steps,
             breach,
-        })
+        }))
     }
 
     /// Where the steps of `ladder` fall on clock `c`, and which have fired.

@@ -120,7 +120,7 @@ impl<'e> Run<'e> {
                 extension: Some(name.to_string()),
             });
         }
-        let (deadline, added, provisional) = self.extended_deadline(c, ext.change);
+        let (deadline, added, provisional) = self.extended_deadline(c, ext.change)?;
         if deadline <= c.deadline {
             return Err(Rejection::ExtensionNotLater {
                 event: name.to_string(),
@@ -140,27 +140,44 @@ impl<'e> Run<'e> {
     /// instant (working days from the day after the deadline's last day). `to`: the clock's whole
     /// limit from its start; time the clock was paused still does not count, so the deadline
     /// moves by the difference between the new limit and the current one.
-    fn extended_deadline(&self, c: &Clock, change: ExtendTo) -> (DateTime<Utc>, i64, bool) {
+    ///
+    /// A deadline after the last instant the engine keeps refuses the extension (`out_of_range`).
+    fn extended_deadline(
+        &self,
+        c: &Clock,
+        change: ExtendTo,
+    ) -> Result<(DateTime<Utc>, i64, bool), Rejection> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
-        match change {
+        let refused = |e: crate::calendar::OutOfRange| Rejection::out_of_range(&e);
+        Ok(match change {
             ExtendTo::By(d) => {
-                let to = cal.add(c.deadline, d);
+                let to = cal.add(c.deadline, d).map_err(refused)?;
                 let added = self.scale(working, to.at) - self.scale(working, c.deadline);
                 (to.at, added, c.provisional || to.provisional.is_some())
             }
             ExtendTo::To(d) => {
-                let end = cal.add(c.started, d);
+                let end = cal.add(c.started, d).map_err(refused)?;
                 let limit = self.scale(working, end.at) - self.scale(working, c.started);
                 let added = limit - c.total;
                 let deadline = if added <= 0 {
                     end.at.min(c.deadline)
                 } else {
-                    self.at_scale(working, self.scale(working, c.deadline).saturating_add(added))
+                    let v = self.scale(working, c.deadline).saturating_add(added);
+                    let at =
+                        if working { cal.at_working_clock(v) } else { crate::calendar::kept(v) };
+                    at.ok_or_else(|| {
+                        refused(crate::calendar::OutOfRange {
+                            what: format!(
+                                "`{d}` from {}",
+                                crate::timefmt::rfc3339(cal.tz(), c.started)
+                            ),
+                        })
+                    })?
                 };
                 (deadline, added, c.provisional || end.provisional.is_some())
             }
-        }
+        })
     }
 
     /// Carries out an extension [`Run::plan_extension`] decided, at `at`.

@@ -69,8 +69,11 @@ impl Engine {
                         self.check_field(name, value)?;
                     }
                 }
+                if let Some(refusal) = run.range_refusal() {
+                    return Err(refusal);
+                }
                 t.policy = self.pin.clone();
-                let next_wakeup = self.wakeup(&t);
+                let next_wakeup = self.wakeup(&t)?;
                 Ok((t, Outcome { next_wakeup, ..Outcome::default() }))
             }
             Migration::Recompute => {

@@ -21,10 +21,12 @@ mod fields;
 mod migrate;
 mod next_actions;
 mod plan;
+mod range;
 mod recalendar;
 mod run;
 mod stage;
 
+pub(crate) use clock::{scale, step_instant};
 use derive::Keywords;
 use fields::neutral;
 use run::Run;
@@ -92,6 +94,8 @@ pub struct Engine {
     /// Per ladder, whether its steps always fall in the order listed
     /// ([`crate::check::ladder::always_in_order`]).
     ladders_in_order: Vec<bool>,
+    /// How far the policy's clocks reach: which calls could pass the last instant kept.
+    horizon: range::Horizon,
     /// Whether audit records are sealed with hashes (see [`Engine::without_audit_hashes`]).
     seal: bool,
     /// Whether timeline rows carry their detail text (see [`Engine::without_row_text`]).
@@ -181,6 +185,7 @@ impl Engine {
             .iter()
             .map(|l| crate::check::ladder::always_in_order(&l.steps))
             .collect();
+        let horizon = range::Horizon::of(&policy);
         Engine {
             policy,
             pin,
@@ -189,6 +194,7 @@ impl Engine {
             words: crate::keywords::Words::default(),
             layout,
             ladders_in_order,
+            horizon,
             seal: true,
             text: true,
             history: true,
@@ -420,6 +426,9 @@ impl Engine {
         run.start_obligations(&mut ticket, input.at);
         // A step that falls before the stage was entered fires on entry, in this outcome.
         let wakeup = run.fire_due(&mut ticket, input.at);
+        if let Some(refusal) = run.range_refusal() {
+            return Err(refusal);
+        }
         Ok((ticket, run, wakeup))
     }
 
@@ -468,12 +477,20 @@ impl Engine {
         self.admit(ticket, event.at)?;
         let mut run = Run::new(self);
         let plan = run.plan(ticket, event)?;
+        // Only a call that could pass the last instant kept needs the ticket to put back.
+        let before = self.horizon.at_risk(ticket, event.at).then(|| ticket.clone());
         run.fire_due(ticket, event.at);
         ticket.clock_at = event.at;
         run.commit(ticket, event, plan);
         // What the event started (a stage's early steps, a clock run out on entry) falls due now.
         let wakeup = run.fire_due(ticket, event.at);
         ticket.last_event_at = event.at;
+        if let Some(refusal) = run.range_refusal() {
+            if let Some(before) = before {
+                *ticket = before;
+            }
+            return Err(refusal);
+        }
         if self.history || matches!(event.kind, EventKind::Set { .. }) {
             append_audit(ticket, AuditEntry::Event(Box::new(event.record())), self.seal);
         }
@@ -534,11 +551,19 @@ impl Engine {
         self.check_pin(ticket)?;
         let mut run = Run::new(self);
         if now >= ticket.clock_at && !ticket.is_closed() {
+            let before = self.horizon.at_risk(ticket, now).then(|| ticket.clone());
             let wakeup = run.fire_due(ticket, now);
+            if let Some(refusal) = run.range_refusal() {
+                if let Some(before) = before {
+                    *ticket = before;
+                }
+                return Err(refusal);
+            }
             ticket.clock_at = now;
             return Ok(run.finish_with(wakeup));
         }
-        Ok(run.finish(ticket))
+        let wakeup = self.wakeup(ticket)?;
+        Ok(run.finish_with(wakeup))
     }
 
     /// The earliest instant at which [`Engine::advance`] would change `ticket`: the same instant
@@ -561,12 +586,15 @@ impl Engine {
     /// policy does not have (`unknown_stage`).
     pub fn next_wakeup(&self, ticket: &Ticket) -> Result<Option<DateTime<Utc>>, Rejection> {
         self.check_pin(ticket)?;
-        Ok(self.wakeup(ticket))
+        self.wakeup(ticket)
     }
 
-    /// [`Engine::next_wakeup`] of a ticket already checked.
-    fn wakeup(&self, ticket: &Ticket) -> Option<DateTime<Utc>> {
-        Run::new(self).earliest_due(ticket).map(|(t, _)| t)
+    /// [`Engine::next_wakeup`] of a ticket already checked: refused when a ladder step of it
+    /// lies after the last instant the engine keeps.
+    fn wakeup(&self, ticket: &Ticket) -> Result<Option<DateTime<Utc>>, Rejection> {
+        let run = Run::new(self);
+        let wakeup = run.earliest_due(ticket).map(|(t, _)| t);
+        run.range_refusal().map_or(Ok(wakeup), Err)
     }
 
     /// Whether `name` is both computed and declared: a value given for it wins over the rules.

@@ -197,7 +197,7 @@ impl Engine {
             missing_artifacts: missing,
             pending_members: pending,
             clocks,
-            next_wakeup: self.wakeup(ticket),
+            next_wakeup: self.wakeup(ticket)?,
         })
     }
 }

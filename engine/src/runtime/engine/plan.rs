@@ -4,6 +4,7 @@
 use super::Run;
 use super::fields::neutral;
 use super::stage::{group_pending, hand_over};
+use crate::calendar::{OutOfRange, kept};
 use crate::compile::{ResumeMode, StageId};
 use crate::runtime::{ATTACH, MEMBER_DONE, REASSIGN, SET};
 use crate::runtime::{
@@ -371,9 +372,18 @@ impl<'e> Run<'e> {
                     ResumeMode::Remaining => {
                         let d = if working {
                             p.calendar
-                                .at_working_clock(p.calendar.working_clock(at) + pause.remaining)
+                                .working_clock(at)
+                                .checked_add(pause.remaining)
+                                .and_then(|w| p.calendar.at_working_clock(w))
                         } else {
-                            at + chrono::Duration::seconds(pause.remaining)
+                            chrono::TimeDelta::try_seconds(pause.remaining)
+                                .and_then(|d| at.checked_add_signed(d))
+                                .filter(|d| kept(d.timestamp()).is_some())
+                        };
+                        let Some(d) = d else {
+                            let from = crate::timefmt::rfc3339(p.calendar.tz(), at);
+                            let what = format!("the rest of `{}` from {from}", c.budget);
+                            return self.beyond_range(OutOfRange { what });
                         };
                         // Provisional when the new deadline lies beyond the calendar's data.
                         let beyond = d.with_timezone(&p.calendar.tz()).date_naive()
@@ -381,8 +391,11 @@ impl<'e> Run<'e> {
                         (d, c.provisional || beyond)
                     }
                     ResumeMode::Restart => {
+                        let d = match p.calendar.add(at, c.budget) {
+                            Ok(d) => d,
+                            Err(e) => return self.beyond_range(e),
+                        };
                         c.started = at;
-                        let d = p.calendar.add(at, c.budget);
                         c.total = if working {
                             p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
                         } else {
@@ -394,6 +407,9 @@ impl<'e> Run<'e> {
                 };
                 c.deadline = deadline;
                 c.provisional = provisional;
+                if let Some(clock) = ticket.clock.as_ref() {
+                    self.check_steps(self.engine.stage(ticket).ladder, clock);
+                }
                 let paused_for = at - pause.since;
                 let detail = detail!(
                     self,

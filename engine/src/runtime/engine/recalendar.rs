@@ -2,7 +2,7 @@
 //! (or corrected) data, confirmed or moved, as a timeline row and an audit record.
 
 use super::{Engine, Run, append_audit};
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, OutOfRange, kept};
 use crate::compile::ResumeMode;
 use crate::runtime::{
     AuditEntry, CalendarRecord, Clock, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text,
@@ -72,7 +72,7 @@ impl Engine {
         self.check_pin(ticket)?;
         let mut run = Run::new(self);
         if ticket.is_closed() {
-            return Ok((run.finish(ticket), Vec::new()));
+            return Ok((run.finish_with(None), Vec::new()));
         }
         if at < ticket.clock_at {
             return Err(Rejection::OutOfOrder {
@@ -86,15 +86,18 @@ impl Engine {
         let mut changes: Vec<(ClockKind, String, Counted, Counted)> = Vec::new();
         if let Some(c) = &ticket.clock {
             let pauses = self.pause_spans(ticket, c);
-            let before = count_stage(previous, c, &pauses);
+            let before = count_stage(previous, c, &pauses).ok();
             let now = Counted {
                 deadline: c.deadline,
                 total: c.total,
                 remaining: c.paused.as_ref().map(|pz| pz.remaining),
                 provisional: c.provisional,
             };
-            if before == now {
-                let after = count_stage(cal, c, &pauses);
+            if before.as_ref() == Some(&now) {
+                // A clock the new calendar carries past 9999 refuses the update, before any
+                // change.
+                let after =
+                    count_stage(cal, c, &pauses).map_err(|e| Rejection::out_of_range(&e))?;
                 if after != now || now.provisional {
                     changes.push((ClockKind::Stage, ticket.stage.to_string(), now, after));
                 }
@@ -107,18 +110,19 @@ impl Engine {
             }
             let (started, budget) = (st.clock.started, st.clock.budget);
             let count = |c: &Calendar| {
-                let d = c.add(started, budget);
-                let total = if Run::is_working(&budget) {
-                    c.working_clock(d.at) - c.working_clock(started)
-                } else {
-                    (d.at - started).num_seconds()
-                };
-                Counted {
-                    deadline: d.at,
-                    total,
-                    remaining: None,
-                    provisional: d.provisional.is_some(),
-                }
+                c.add(started, budget).map(|d| {
+                    let total = if Run::is_working(&budget) {
+                        c.working_clock(d.at) - c.working_clock(started)
+                    } else {
+                        (d.at - started).num_seconds()
+                    };
+                    Counted {
+                        deadline: d.at,
+                        total,
+                        remaining: None,
+                        provisional: d.provisional.is_some(),
+                    }
+                })
             };
             let now = Counted {
                 deadline: st.clock.deadline,
@@ -126,13 +130,17 @@ impl Engine {
                 remaining: None,
                 provisional: st.clock.provisional,
             };
-            if count(previous) == now {
-                let after = count(cal);
+            if count(previous).ok().as_ref() == Some(&now) {
+                let after = count(cal).map_err(|e| Rejection::out_of_range(&e))?;
                 if after != now || now.provisional {
                     changes.push((ClockKind::Obligation, ob.name.clone(), now, after));
                 }
             }
         }
+        // Only an update that could pass the last instant kept needs the ticket to put back.
+        let backup = (self.horizon.at_risk(ticket, at)
+            || changes.iter().any(|(_, _, _, new)| self.horizon.late(new.deadline)))
+        .then(|| ticket.clone());
         // What fell due before `at` on the old deadlines fires first, as it would have.
         run.fire_due(ticket, at);
         ticket.clock_at = at;
@@ -223,6 +231,12 @@ impl Engine {
         }
         // The moved deadlines' steps (and a breach) that fall due by `at` fire now.
         let wakeup = run.fire_due(ticket, at);
+        if let Some(refusal) = run.range_refusal() {
+            if let Some(backup) = backup {
+                *ticket = backup;
+            }
+            return Err(refusal);
+        }
         Ok((run.finish_with(wakeup), updates))
     }
 
@@ -257,17 +271,21 @@ impl Engine {
 
 /// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
 /// the remaining time.
-fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Counted {
+/// An instant after 9999 is an `OutOfRange`.
+fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Result<Counted, OutOfRange> {
     let working = Run::is_working(&c.budget);
     let scale = |t: DateTime<Utc>| if working { cal.working_clock(t) } else { t.timestamp() };
-    let at_scale = |v: i64| {
-        if working {
-            cal.at_working_clock(v)
-        } else {
-            DateTime::from_timestamp(v, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
-        }
+    let at_scale = |v: i64, from: DateTime<Utc>| {
+        let t = if working { cal.at_working_clock(v) } else { kept(v) };
+        t.ok_or_else(|| OutOfRange {
+            what: format!(
+                "the rest of `{}` from {}",
+                c.budget,
+                crate::timefmt::rfc3339(cal.tz(), from)
+            ),
+        })
     };
-    let d = cal.add(c.started, c.budget);
+    let d = cal.add(c.started, c.budget)?;
     let total = scale(d.at) - scale(c.started);
     let covered = cal.covered_until();
     let beyond = |t: DateTime<Utc>| {
@@ -278,14 +296,14 @@ fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Counted {
         let left = (scale(deadline) - scale(*since)).max(0);
         match (until, mode) {
             (Some(resume), ResumeMode::Remaining) => {
-                deadline = at_scale(scale(*resume) + left);
+                deadline = at_scale(scale(*resume).saturating_add(left), *resume)?;
                 provisional = provisional || beyond(deadline);
             }
             (Some(_), ResumeMode::Restart) => {}
             (None, _) => remaining = Some(left),
         }
     }
-    Counted { deadline, total, remaining, provisional }
+    Ok(Counted { deadline, total, remaining, provisional })
 }
 
 /// How far a deadline moved, in working days of `cal` (positive: later).

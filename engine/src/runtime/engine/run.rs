@@ -2,12 +2,12 @@
 //! rhai scope its conditions share.
 
 use super::Engine;
+use crate::calendar::OutOfRange;
 use crate::compile::CompiledPolicy;
 use crate::compile::STAGE;
 use crate::expr::{Expr, ExprError, With};
 use crate::runtime::{
-    Action, ActionKind, ConditionError, FieldMap, Outcome, Rejection, RowKind, Text, Ticket,
-    TimelineRow,
+    Action, ActionKind, ConditionError, FieldMap, Outcome, Rejection, RowKind, Text, TimelineRow,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,9 @@ pub(super) struct Run<'e> {
     pub(super) condition_errors: RefCell<Vec<ConditionError>>,
     /// The stage conditions read as `stage`: the ticket's, kept current by [`Run::at_stage`].
     stage: RefCell<Text>,
+    /// The first instant of this call that falls outside the instants the engine keeps: the
+    /// call is refused (`out_of_range`), whatever else it did.
+    pub(super) out_of_range: RefCell<Option<OutOfRange>>,
 }
 
 impl<'e> Run<'e> {
@@ -35,6 +38,7 @@ impl<'e> Run<'e> {
             scope: RefCell::new(rhai::Scope::new()),
             condition_errors: RefCell::new(Vec::new()),
             stage: RefCell::new(Text::default()),
+            out_of_range: RefCell::new(None),
         }
     }
 
@@ -49,17 +53,22 @@ impl<'e> Run<'e> {
         }
     }
 
+    /// Notes an instant this call cannot keep; the first one is what the call is refused with.
+    pub(super) fn beyond_range(&self, e: OutOfRange) {
+        self.out_of_range.borrow_mut().get_or_insert(e);
+    }
+
+    /// The refusal for an instant this call could not keep, if there was one.
+    pub(super) fn range_refusal(&self) -> Option<Rejection> {
+        self.out_of_range.borrow().as_ref().map(Rejection::out_of_range)
+    }
+
     pub(super) fn policy(&self) -> &'e CompiledPolicy {
         &self.engine.policy
     }
 
-    pub(super) fn finish(self, ticket: &Ticket) -> Outcome {
-        let next_wakeup = self.earliest_due(ticket).map(|(t, _)| t);
-        self.finish_with(next_wakeup)
-    }
-
-    /// As `finish`, with the wake-up the last `fire_due` found (nothing may change the ticket's
-    /// stage, clocks or obligations in between).
+    /// The outcome of this call, with the wake-up the last `fire_due` found (nothing may change
+    /// the ticket's stage, clocks or obligations in between).
     pub(super) fn finish_with(self, next_wakeup: Option<DateTime<Utc>>) -> Outcome {
         Outcome {
             rows: self.rows,

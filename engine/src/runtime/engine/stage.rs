@@ -62,7 +62,8 @@ impl<'e> Run<'e> {
             .find(|d| d.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))
             .map(|d| d.value);
         if let Some(budget) = budget {
-            let (clock, deadline) = self.new_clock(budget, at);
+            let Some((clock, deadline)) = self.new_clock(budget, at) else { return };
+            self.check_steps(stage.ladder, &clock);
             let provisional = clock.provisional;
             ticket.clock = Some(clock);
             let mut detail = detail!(self, "{budget} → due {}", self.human(deadline.at));
@@ -174,7 +175,8 @@ impl<'e> Run<'e> {
 
     /// Starts obligation `ob` at `at`.
     fn start_obligation(&mut self, ticket: &mut Ticket, ob: &'e ObligationDef, at: DateTime<Utc>) {
-        let (clock, d) = self.new_clock(ob.due, at);
+        let Some((clock, d)) = self.new_clock(ob.due, at) else { return };
+        self.check_steps(ob.ladder, &clock);
         let owner = self.policy().tier(ob.owner);
         ticket
             .obligations

@@ -34,3 +34,31 @@ fn notice_with_an_unclosed_bracket_points_at_the_whole_bracket() {
     assert_eq!(&text[e.span.offset..e.span.offset + e.span.len], "（");
     surfaces::notice_text(text.as_bytes());
 }
+
+/// A clause the reader could not read that starts with a full-width comma was pointed at with
+/// the comma's first byte: a span inside a character.
+#[test]
+fn notice_with_an_empty_clause_points_at_the_whole_comma() {
+    let text = "国务院办公厅关于2026年部分节假日安排的通知\n一、元旦：1月1日（周四）放假，，共1天。\n\
+                国务院办公厅\n2025年11月4日\n";
+    let errors = Notice::read("2026.txt", text).unwrap_err();
+    let e = &errors[0];
+    assert_eq!((e.code.as_str(), e.span.line, e.span.column), ("E0520", 2, 17));
+    assert_eq!(&text[e.span.offset..e.span.offset + e.span.len], "，");
+    surfaces::notice_text(text.as_bytes());
+}
+
+/// A carriage return inside the title that ends no line ended the calendar file's first comment
+/// early, and the rest of the title was read as YAML.
+#[test]
+fn notice_with_a_lone_carriage_return_is_refused_where_it_stands() {
+    let text = "国务院办公厅关于2026年部\r分节假日安排的通知\n一、元旦：1月1日（周四）放假，共1天。\n\
+                国务院办公厅\n2025年11月4日\n";
+    let errors = Notice::read("2026.txt", text).unwrap_err();
+    let e = &errors[0];
+    assert_eq!((e.code.as_str(), e.span.line, e.span.column), ("E0520", 1, 15));
+    assert_eq!(e.message, "the notice contains the control character `\\u{d}`");
+    let windows = text.replace('\n', "\r\n").replace("部\r分", "部分");
+    assert!(Notice::read("2026.txt", &windows).is_ok(), "CR LF line ends are read");
+    surfaces::notice_text(text.as_bytes());
+}

@@ -121,10 +121,7 @@ pub struct Seeds {
 
 /// The committed corpus of the fuzz target `target`.
 pub fn corpus_dir(target: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz/__fuzz__")
-        .join(target)
-        .join("corpus")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/__fuzz__").join(target).join("corpus")
 }
 
 impl Seeds {
