@@ -130,6 +130,7 @@ codes! {
     E0613: "A scenario field the policy does not have.",
     E0614: "A scenario field value of the wrong type.",
     E0615: "A scenario value that is not one of the enum's values.",
+    E0616: "A required field the scenario's ticket does not give.",
     E0701: "A policy deployed to the server that names a calendar file.",
     W0101: "`values` on a field that is not an enum.",
     W0102: "A derive rule that never applies.",
