@@ -142,7 +142,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 7 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 8 failed"));
 }
 
 #[test]
@@ -196,6 +196,12 @@ fn scenario_diagnostics_are_located() {
             "error[E0615]: `accepted` is not a value of `decision`",
             "5:57",
             "`decision` is one of `受理`, `不予受理`",
+        ),
+        (
+            "missing-required-field.yaml",
+            "error[E0616]: the ticket does not give the required field `kind`",
+            "5:3",
+            "add `kind: …` to `ticket.fields`",
         ),
     ];
     for (file, message, at, hint) in cases {

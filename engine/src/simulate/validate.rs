@@ -1,5 +1,5 @@
 //! A scenario checked against its policy before it runs: events the policy does not declare,
-//! fields it does not have, values of the wrong type or outside an enum. Without the check such
+//! fields it does not have, values of the wrong type or outside an enum, required fields missing. Without the check such
 //! a typo becomes a refused event (or a refused opening) and the scenario may still pass.
 
 use super::expect::{ExpectValue, RejectedSpec};
@@ -13,7 +13,7 @@ impl Scenario {
     /// The scenario's mistakes against the policy `engine` runs, each located in the scenario
     /// file: an event the policy does not declare when it declares `events:` (`E0612`), a
     /// field it does not have (`E0613`), a value of the wrong type (`E0614`), a value outside an
-    /// enum (`E0615`). An event that the
+    /// enum (`E0615`), a required field the ticket does not give (`E0616`). An event that the
     /// scenario's `expect: rejected` names (by number or by name) is meant to be refused and is
     /// not checked.
     ///
@@ -31,11 +31,13 @@ impl Scenario {
         let Ok(root) = parse_tree(&self.source.text, Document::Scenario) else { return Vec::new() };
         let mut out = Vec::new();
         let policy = engine.policy();
-        if let Some(ticket) = entry(&root, "ticket") {
-            let given = entry(ticket, "fields");
-            if let Some(fields) = given {
+        if let Some((key, ticket)) = entry_with_key(&root, "ticket") {
+            let given = entry_with_key(ticket, "fields");
+            if let Some((_, fields)) = given {
                 check_fields(engine, fields, &self.ticket.fields, &mut out);
             }
+            let at = given.map_or(key, |(k, _)| k);
+            out.extend(missing_required(engine, &self.ticket.fields, at));
         }
         let items = match entry(&root, "events").map(|e| &e.kind) {
             Some(NodeKind::Seq(items)) => items.as_slice(),
@@ -84,8 +86,41 @@ impl Scenario {
 
 /// The value of key `key` of a mapping node.
 fn entry<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    entry_with_key(node, key).map(|(_, v)| v)
+}
+
+/// The key node and the value of key `key` of a mapping node.
+fn entry_with_key<'n>(node: &'n Node, key: &str) -> Option<(&'n Node, &'n Node)> {
     let NodeKind::Map(entries) = &node.kind else { return None };
-    entries.iter().find(|(k, _)| matches!(&k.kind, NodeKind::Str(s) if s == key)).map(|(_, v)| v)
+    entries
+        .iter()
+        .find(|(k, _)| matches!(&k.kind, NodeKind::Str(s) if s == key))
+        .map(|(k, v)| (k, v))
+}
+
+/// Each `required: true` field the ticket does not give (null is not given), located at
+/// `fields:` (or at `ticket:` when the ticket has no fields) (`E0616`).
+fn missing_required<'a>(
+    engine: &'a Engine,
+    given: &'a Map<String, Value>,
+    at: &'a Node,
+) -> impl Iterator<Item = Diagnostic> + 'a {
+    engine
+        .policy()
+        .fields
+        .iter()
+        .filter(|f| f.required && given.get(&f.name).is_none_or(Value::is_null))
+        .map(move |f| {
+            Diagnostic::error(
+                DiagnosticCode::E0616,
+                format!("the ticket does not give the required field `{}`", f.name),
+            )
+            .with_span(at.span)
+            .with_hint(format!(
+                "the policy refuses to open a ticket without it (`missing_field`): add `{}: …` to `ticket.fields`",
+                f.name
+            ))
+        })
 }
 
 /// An event the policy's `events:` does not declare (`E0612`).
