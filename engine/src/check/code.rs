@@ -67,6 +67,7 @@ codes! {
     E0207: "Listed twice.",
     E0208: "Unknown calendar, or a calendar file with errors.",
     E0209: "An event that is both a transition and an extension of one stage.",
+    E0210: "A field or derived value named `stage`, which conditions read as the current stage.",
     E0301: "No terminal stage.",
     E0302: "Unreachable stage.",
     E0303: "A stage from which no terminal stage can be reached.",
@@ -138,6 +139,7 @@ codes! {
     W0105: "Artifact names that look like misspellings of each other.",
     W0106: "A name that can be mistaken for another name of the policy.",
     W0107: "A name with an invisible or bidi character.",
+    W0108: "A required field with a default.",
     W0110: "A keyword that no longer matches the longer words it matched inside.",
     W0201: "The calendar's data ends soon.",
 }

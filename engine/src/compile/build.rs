@@ -18,6 +18,9 @@ use std::path::Path;
 
 mod extend;
 
+/// The name conditions read the current stage by.
+pub(crate) const STAGE: &str = "stage";
+
 /// The state of one compilation: the diagnostics found so far and what conditions can read.
 pub(super) struct Compiler<'t> {
     text: &'t str,
@@ -248,6 +251,17 @@ impl<'t> Compiler<'t> {
             }
             if let Some(d) = &f.default {
                 self.diags.extend(conditions::default_value(&f.name.value, &ty, d));
+                if let Some(r) = f.required.as_ref().filter(|r| r.value) {
+                    self.push(
+                        Diagnostic::warning(
+                            DiagnosticCode::W0108,
+                            format!("field `{}` is required, so its `default` never applies", f.name.value),
+                        )
+                        .with_span(r.span)
+                        .with_related(d.span, "the default")
+                        .with_hint("a ticket must give a required field: remove `default`, or remove `required: true` to let the default fill it in"),
+                    );
+                }
             }
             self.vars.insert(f.name.value.clone(), sample(&ty));
             if let Some(kind) = kind(&ty) {
@@ -333,6 +347,25 @@ impl<'t> Compiler<'t> {
             }
             self.vars.insert(d.name.value.clone(), sample_value);
         }
+    }
+
+    /// Makes `stage` readable in conditions, as an enum of the policy's stage names; a field or
+    /// derived value of that name is an error (E0210).
+    fn declare_stage(&mut self, doc: &PolicyFile) {
+        let names = doc.fields.iter().map(|f| &f.name).chain(doc.derive.iter().map(|d| &d.name));
+        for name in names.filter(|n| n.value == STAGE) {
+            self.push(
+                Diagnostic::error(
+                    DiagnosticCode::E0210,
+                    "`stage` is reserved: conditions read it as the current stage's name",
+                )
+                .with_span(name.span)
+                .with_hint("rename the field, e.g. `phase` or `step`"),
+            );
+        }
+        let stages: Vec<String> = doc.stages.iter().map(|s| s.name.value.clone()).collect();
+        self.vars.insert(STAGE.to_string(), Value::String(String::new()));
+        self.enums.insert(STAGE.to_string(), stages);
     }
 
     fn derived(&mut self, doc: &PolicyFile, fields: &[FieldDef]) -> Vec<DeriveDef> {
@@ -637,6 +670,7 @@ impl<'t> Compiler<'t> {
         self.calendar.clone_from(&calendar);
         let fields = self.fields(doc);
         self.declare_derived(doc, &fields);
+        self.declare_stage(doc);
         let derived = self.derived(doc, &fields);
 
         self.diags.extend(listed_twice(&doc.tiers, "tier"));

@@ -7,6 +7,7 @@ mod build;
 mod drawing;
 mod load;
 
+pub(crate) use build::STAGE;
 pub use drawing::{StageBox, StageGraph, TransitionArrow};
 pub use load::{
     LoadError, calendar_file, load_policy, load_policy_file, load_policy_on_calendar,

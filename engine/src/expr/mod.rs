@@ -55,6 +55,35 @@ impl<K: Key> Vars for BTreeMap<K, Value> {
     }
 }
 
+/// `vars` with one more name bound: `name` reads `value` (conditions read the current stage so).
+pub(crate) struct With<'a, V> {
+    /// The other values.
+    pub(crate) vars: &'a V,
+    /// The added name.
+    pub(crate) name: &'a str,
+    /// Its value.
+    pub(crate) value: &'a Value,
+}
+
+impl<V: Vars> Vars for With<'_, V> {
+    fn var(&self, name: &str) -> Option<&Value> {
+        if name == self.name { Some(self.value) } else { self.vars.var(name) }
+    }
+
+    fn each_var(&self, f: &mut dyn FnMut(&str, &Value)) {
+        self.vars.each_var(&mut |k, v| {
+            if k != self.name {
+                f(k, v)
+            }
+        });
+        f(self.name, self.value);
+    }
+
+    fn var_count(&self) -> usize {
+        self.vars.var_count() + 1
+    }
+}
+
 /// Resource limits applied to every expression. One place, set explicitly.
 pub(crate) mod limits {
     /// Maximum operations one evaluation may perform.
@@ -212,6 +241,7 @@ impl ExprEngine {
             .set_max_variables(64)
             .set_max_functions(0)
             .set_max_modules(0);
+        refuse_mixed_comparisons(&mut engine);
         engine.disable_symbol("eval");
         engine.disable_symbol("print");
         engine.disable_symbol("debug");
@@ -306,6 +336,50 @@ impl ExprEngine {
             Err(e) => Err(runtime_error(&expr.source, &e)),
         }
     }
+}
+
+/// Makes a comparison of values of different types (a bool with a string, a number with a
+/// string or a bool, a list or map with anything else) an evaluation error, where rhai would
+/// quietly answer `false` (`true` for `!=`). Numbers of both kinds (integer and decimal)
+/// compare with each other, and an unset value (a computed field not yet derived) compares
+/// unequal to everything, as before. Registered operators win over rhai's built-in fallback
+/// only with fast operators off.
+fn refuse_mixed_comparisons(engine: &mut Engine) {
+    use rhai::{Array, ImmutableString, Map};
+    const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+    fn refused(op: &str, a: &str, b: &str) -> Box<EvalAltResult> {
+        format!("`{op}` compares {a} with {b}: values of different types never compare; compare like with like")
+            .into()
+    }
+    macro_rules! refuse {
+        ($(($a:ty, $an:literal, $b:ty, $bn:literal)),* $(,)?) => {$(
+            for op in OPS {
+                engine.register_fn(op, move |_: $a, _: $b| -> Result<bool, Box<EvalAltResult>> {
+                    Err(refused(op, $an, $bn))
+                });
+                engine.register_fn(op, move |_: $b, _: $a| -> Result<bool, Box<EvalAltResult>> {
+                    Err(refused(op, $bn, $an))
+                });
+            }
+        )*};
+    }
+    refuse!(
+        (bool, "a boolean", ImmutableString, "a string"),
+        (i64, "a number", ImmutableString, "a string"),
+        (f64, "a number", ImmutableString, "a string"),
+        (bool, "a boolean", i64, "a number"),
+        (bool, "a boolean", f64, "a number"),
+        (Array, "a list", ImmutableString, "a string"),
+        (Array, "a list", i64, "a number"),
+        (Array, "a list", f64, "a number"),
+        (Array, "a list", bool, "a boolean"),
+        (Map, "a map", ImmutableString, "a string"),
+        (Map, "a map", i64, "a number"),
+        (Map, "a map", f64, "a number"),
+        (Map, "a map", bool, "a boolean"),
+        (Map, "a map", Array, "a list"),
+    );
+    engine.set_fast_operators(false);
 }
 
 fn runtime_error(source: &str, e: &EvalAltResult) -> ExprError {
@@ -448,6 +522,29 @@ mod tests {
             )
             .unwrap();
         assert_eq!(ast.variables(), ["category", "departments", "text"]);
+    }
+
+    /// A comparison of values of different types is an error, on the direct evaluator's path
+    /// (which leaves such a pair to rhai) and on rhai's, never a quiet `false`.
+    #[test]
+    fn comparisons_across_types_are_errors() {
+        let e = ExprEngine::new();
+        let mut vars = vars();
+        vars.insert("flag".to_string(), json!(true));
+        for (source, want) in [
+            (r#"flag == "true""#, "`==` compares a boolean with a string"),
+            (r#"claim_amount != "5""#, "`!=` compares a number with a string"),
+            (r#"(count > 1) && category < 3"#, "`<` compares a string with a number"),
+            (r#"departments == "x""#, "`==` compares a list with a string"),
+        ] {
+            let expr = e.compile(source, &vars).unwrap();
+            let err = e.eval_bool(&expr, &vars).unwrap_err();
+            assert!(err.message.contains(want), "{source}: {}", err.message);
+        }
+        // Numbers of both kinds still compare, and like with like.
+        let expr =
+            e.compile("claim_amount > 12000 && count == 3.0 && flag == true", &vars).unwrap();
+        assert!(e.eval_bool(&expr, &vars).is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod explain;
 mod extensions;
 mod groups_obligations_pauses;
 mod ladders;
+mod language;
 mod migration;
 mod opening;
 mod range;

@@ -280,6 +280,7 @@ impl<'e> Run<'e> {
         ticket: &mut Ticket,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
+        self.at_stage(&ticket.stage);
         // Each firing marks its item done, so this ends; the bound is a guard against bugs.
         for _ in 0..256 {
             let (at, due) = self.earliest_due(ticket)?;

@@ -10,12 +10,15 @@ use serde_json::Value;
 impl Engine {
     /// Computes derived fields in declaration order; a value given for a declared field wins.
     /// Returns the conditions that could not be evaluated.
+    /// `stage` is the stage the ticket stands in (none yet at the opening).
     pub(super) fn derive(
         &self,
         fields: &mut FieldMap,
+        stage: &str,
         given: &dyn Fn(&str) -> bool,
     ) -> Vec<ConditionError> {
         let run = Run::new(self);
+        run.at_stage(stage);
         // Keyword rules read the declared string and list fields, which deriving never
         // changes; the text is built the first time a rule with keywords needs it.
         let mut text = None;

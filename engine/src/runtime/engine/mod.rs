@@ -393,7 +393,7 @@ impl Engine {
         // INVARIANT: every name `check_field` accepts is a declared or a computed field, so it
         // is in the layout and the merge used every checked value.
         debug_assert!(checked.next().is_none(), "a checked field outside the layout");
-        let derive_errors = self.derive(&mut fields, &given);
+        let derive_errors = self.derive(&mut fields, "", &given);
         let mut ticket = Ticket {
             format: TICKET_FORMAT,
             id: Text::from(input.id.as_str()),

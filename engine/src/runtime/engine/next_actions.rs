@@ -30,6 +30,7 @@ impl Engine {
         self.check_pin(ticket)?;
         let p = &*self.policy;
         let run = Run::new(self);
+        run.at_stage(&ticket.stage);
         let mut events = Vec::new();
         let mut missing = Vec::new();
         let mut pending = Vec::new();

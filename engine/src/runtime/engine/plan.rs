@@ -29,6 +29,7 @@ impl<'e> Run<'e> {
     ) -> Result<Plan<'e, 'x>, Rejection> {
         let p = self.policy();
         let stage = self.engine.stage(ticket);
+        self.at_stage(&stage.name);
         let name = match &event.kind {
             EventKind::Named(name) => name.as_str(),
             EventKind::Attach { artifact } => {
@@ -276,7 +277,7 @@ impl<'e> Run<'e> {
                     changes.push(format!("{k}={}", compact(&v)));
                     fields.insert(Text::from(k), v);
                 }
-                let errors = self.engine.derive(fields, &|name| given.contains(name));
+                let errors = self.engine.derive(fields, stage_name, &|name| given.contains(name));
                 self.fields_changed();
                 errors.into_iter().for_each(|e| self.condition_error(e));
                 self.row(

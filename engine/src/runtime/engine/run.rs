@@ -4,7 +4,8 @@
 use super::Engine;
 use crate::calendar::OutOfRange;
 use crate::compile::CompiledPolicy;
-use crate::expr::{Expr, ExprError};
+use crate::compile::STAGE;
+use crate::expr::{Expr, ExprError, With};
 use crate::runtime::{
     Action, ActionKind, ConditionError, FieldMap, Outcome, Rejection, RowKind, Text, TimelineRow,
 };
@@ -21,6 +22,8 @@ pub(super) struct Run<'e> {
     pub(super) scope: RefCell<rhai::Scope<'static>>,
     /// Conditions that failed to evaluate (and counted as false), each once.
     pub(super) condition_errors: RefCell<Vec<ConditionError>>,
+    /// The stage conditions read as `stage`: the ticket's, kept current by [`Run::at_stage`].
+    stage: RefCell<Text>,
     /// The first instant of this call that falls outside the instants the engine keeps: the
     /// call is refused (`out_of_range`), whatever else it did.
     pub(super) out_of_range: RefCell<Option<OutOfRange>>,
@@ -34,7 +37,19 @@ impl<'e> Run<'e> {
             actions: Vec::new(),
             scope: RefCell::new(rhai::Scope::new()),
             condition_errors: RefCell::new(Vec::new()),
+            stage: RefCell::new(Text::default()),
             out_of_range: RefCell::new(None),
+        }
+    }
+
+    /// Conditions read `stage` as `name` from now on (the ticket's stage, as it changes).
+    pub(super) fn at_stage(&self, name: &str) {
+        if self.stage.borrow().as_str() == name {
+            return;
+        }
+        *self.stage.borrow_mut() = Text::from(name);
+        if self.scope.borrow().contains(STAGE) {
+            self.field_set(STAGE, &Value::String(name.to_string()));
         }
     }
 
@@ -140,7 +155,13 @@ impl<'e> Run<'e> {
     /// (see [`Expr::variables`]); every change to `fields` goes through [`Run::field_set`] or
     /// [`Run::fields_changed`].
     pub(super) fn eval(&self, expr: &Expr, fields: &FieldMap) -> Result<bool, ExprError> {
-        self.policy().exprs.eval_bool_lazy(expr, fields, &mut self.scope.borrow_mut())
+        let mut scope = self.scope.borrow_mut();
+        if expr.variables().binary_search_by(|v| v.as_str().cmp(STAGE)).is_ok() {
+            let value = Value::String(self.stage.borrow().to_string());
+            let vars = With { vars: fields, name: STAGE, value: &value };
+            return self.policy().exprs.eval_bool_lazy(expr, &vars, &mut scope);
+        }
+        self.policy().exprs.eval_bool_lazy(expr, fields, &mut scope)
     }
 
     /// Updates one bound variable after `fields[name]` changed.

@@ -23,6 +23,7 @@ impl<'e> Run<'e> {
         let p = self.policy();
         let stage = p.stage(stage_id);
         ticket.stage = Text::from(stage.name.as_str());
+        self.at_stage(&stage.name);
         ticket.visit += 1;
         ticket.stats.stages_entered += 1;
         ticket.flagged = false;
