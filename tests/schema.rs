@@ -13,6 +13,8 @@
 //!   list's default, limits past 9999-12-31, an extension shorter than the limit);
 //! - numbers out of range: an E0404 whose number is too large (`71582789 working hours`).
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
