@@ -92,8 +92,8 @@ pub fn routes(state: AppState) -> (Router, Vec<RouteInfo>) {
         .add(M::GET, "/v1/policies/{policy}", Some(Viewer), policy_versions)
         .add(M::GET, "/v1/policies/{policy}/versions/{version}", Some(Viewer), policy_source)
         .add(M::POST, "/v1/policies/{policy}/migrate", Some(Admin), migrate)
-        // Deploying a calendar update and re-confirming open tickets' provisional deadlines
-        // (`POST /v1/calendars`) joins this table with the engine's recalendar function.
+        .add(M::GET, "/v1/calendars", Some(Viewer), list_calendars)
+        .add(M::POST, "/v1/calendars", Some(Admin), deploy_calendar)
         .add(M::GET, "/v1/tickets", Some(Viewer), queue)
         .add(M::POST, "/v1/tickets", Some(Agent), open_ticket)
         .add(M::GET, "/v1/tickets/{id}", Some(Viewer), read_ticket)
@@ -318,6 +318,36 @@ async fn deploy_policy(
         state.policies.deploy(&state.store, &name, text, &p.name).await.map_err(ApiError::from)?;
     let status = if deployed.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(json(status, serde_json::to_value(deployed)?))
+}
+
+/// Query of `POST /v1/calendars`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarParams {
+    /// The file name diagnostics show.
+    name: Option<String>,
+    /// Answer what deploying would do to open tickets; change nothing.
+    #[serde(default)]
+    preview: bool,
+}
+
+async fn deploy_calendar(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Params(params): Params<CalendarParams>,
+    req: Request,
+) -> Answer {
+    let bytes = raw_body(req, &state).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::bad_request("the calendar is not UTF-8 text"))?;
+    let name = params.name.unwrap_or_else(|| "calendar.yaml".into());
+    let answer = crate::calendars::deploy(&state, &name, text, &p.name, params.preview).await?;
+    let created = answer.get("created").and_then(Value::as_bool).unwrap_or(false);
+    Ok(json(if created { StatusCode::CREATED } else { StatusCode::OK }, answer))
+}
+
+async fn list_calendars(State(state): State<AppState>) -> Answer {
+    Ok(json(StatusCode::OK, json!({ "calendars": crate::calendars::list(&state.store).await? })))
 }
 
 async fn policy_versions(State(state): State<AppState>, Path(policy): Path<String>) -> Answer {

@@ -10,9 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ombud_engine::calendar::Calendar;
 use ombud_engine::check::{DiagnosticCode, Source, calendar_coverage};
 use ombud_engine::ledger::{ReplayOptions, ReportOptions, build_report, replay};
-use ombud_engine::policy::calendar_file;
+use ombud_engine::policy::{calendar_file, load_policy_on_calendar};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -20,9 +21,12 @@ pub use ombud_engine::check::Diagnostic;
 pub use ombud_engine::ledger::{Count, LedgerLine, Period, Report};
 pub use ombud_engine::policy::StageGraph;
 pub use ombud_engine::runtime::{
-    Action, ActionKind, Engine, Migration, OpenTicket, Outcome, RecordedEvent, Rejection, Ticket,
-    TimelineRow,
+    Action, ActionKind, ClockUpdate, Engine, Migration, OpenTicket, Outcome, RecordedEvent,
+    Rejection, Ticket, TimelineRow,
 };
+
+/// A working-day calendar, shared.
+pub type SharedCalendar = Arc<Calendar>;
 
 /// A policy compiled for running, with what the server records of it.
 pub struct Compiled {
@@ -47,6 +51,18 @@ pub fn compile_policy(
     text: &str,
     today: Option<NaiveDate>,
 ) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_policy_on(name, text, today, &HashMap::new())
+}
+
+/// [`compile_policy`], with a deployed calendar standing in for the bundled one the policy
+/// names when `stand_ins` has one for its id (`cn-mainland` → the calendar that extends it with
+/// next year's data). The policy's digest is its text's either way, so its tickets run on.
+pub fn compile_policy_on(
+    name: &str,
+    text: &str,
+    today: Option<NaiveDate>,
+    stand_ins: &HashMap<String, SharedCalendar>,
+) -> Result<Compiled, Vec<Diagnostic>> {
     if let Some((file, at)) = calendar_file(text) {
         let bundled =
             Calendar::bundled_ids().iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
@@ -60,14 +76,125 @@ pub fn compile_policy(
             .with_source(&Source::new(name, text)),
         ]);
     }
-    let (policy, mut warnings) =
+    let (mut policy, mut warnings) =
         ombud_engine::load_policy(name, text, None).map_err(|e| e.into_diagnostics())?;
+    if let Some(calendar) = stand_ins.get(policy.calendar().id()) {
+        (policy, warnings) = load_policy_on_calendar(name, text, None, Arc::clone(calendar))
+            .map_err(|e| e.into_diagnostics())?;
+    }
     let today =
         today.unwrap_or_else(|| Utc::now().with_timezone(&policy.calendar().tz()).date_naive());
     warnings.extend(calendar_coverage(&policy, today));
     let (id, version, digest) =
         (policy.id().to_string(), policy.version().to_string(), policy.digest().to_string());
     Ok(Compiled { engine: Arc::new(Engine::new(Arc::new(policy))), id, version, digest, warnings })
+}
+
+/// A calendar update, loaded: a calendar file that extends a bundled calendar with more (or
+/// corrected) data.
+pub struct CompiledCalendar {
+    /// The calendar.
+    pub calendar: SharedCalendar,
+    /// Its `id:`.
+    pub id: String,
+    /// The bundled calendar it extends (and stands in for).
+    pub extends: String,
+    /// The last date its data covers.
+    pub covered_until: Option<NaiveDate>,
+}
+
+/// Lints and loads a calendar update's text as `ombud lint` does (every located diagnostic).
+/// It must `extends:` a bundled calendar by id: a path would make the server read its own disk
+/// for a client, and a calendar standing alone replaces no calendar a policy names.
+pub fn compile_calendar(name: &str, text: &str) -> Result<CompiledCalendar, Vec<Diagnostic>> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(default)]
+        extends: Option<String>,
+    }
+    let source = Source::new(name, text);
+    let bundled =
+        Calendar::bundled_ids().iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+    // Only a readable `extends:` is judged here; anything else is left to the calendar loader,
+    // which reports it located.
+    if let Ok(Head { extends }) = serde_saphyr::from_str::<Head>(text) {
+        let refusal = match extends.as_deref() {
+            None => Some((
+                DiagnosticCode::E0508,
+                "a calendar update must `extends:` the bundled calendar it adds data to"
+                    .to_string(),
+            )),
+            Some(base) if Calendar::bundled(base).is_none() => Some((
+                DiagnosticCode::E0507,
+                format!(
+                    "`extends: {base}` is not a bundled calendar; the server extends bundled calendars only"
+                ),
+            )),
+            Some(_) => None,
+        };
+        if let Some((code, message)) = refusal {
+            let mut d = Diagnostic::error(code, message)
+                .with_hint(format!("extend a bundled calendar: {bundled}"));
+            // Without the key, the file's start.
+            let span = top_level_key(text, "extends")
+                .unwrap_or(ombud_engine::check::Span::new(1, 1, 0, 0));
+            d = d.with_span(span);
+            return Err(vec![d.with_source(&source)]);
+        }
+    }
+    let calendar = Calendar::from_yaml(name, text, None)?;
+    let extends = match serde_saphyr::from_str::<Head>(text) {
+        Ok(Head { extends: Some(base) }) => base,
+        _ => String::new(),
+    };
+    Ok(CompiledCalendar {
+        id: calendar.id().to_string(),
+        covered_until: calendar.covered_until(),
+        calendar: Arc::new(calendar),
+        extends,
+    })
+}
+
+/// Where a top-level key's value starts (`extends: cn-mainland` → the `c`), for a diagnostic.
+fn top_level_key(text: &str, key: &str) -> Option<ombud_engine::check::Span> {
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let value = rest.trim_start();
+            let at = offset + key.len() + 1 + (rest.len() - value.len());
+            let column = text[offset..at].chars().count() + 1;
+            let len = value.trim_end().len();
+            return Some(ombud_engine::check::Span::new(
+                u32::try_from(n + 1).ok()?,
+                u32::try_from(column).ok()?,
+                at,
+                len,
+            ));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The id of the calendar a policy's engine counts on (a deployed update's, when one stands in).
+pub fn calendar_id(engine: &Engine) -> &str {
+    engine.policy().calendar().id()
+}
+
+/// Brings `ticket`'s clocks onto `engine`'s calendar from `previous`, the engine whose calendar
+/// they were counted on ([`Engine::recalendar`]): each provisional deadline confirmed or moved.
+pub fn recalendar(
+    engine: &Engine,
+    previous: &Engine,
+    ticket: &mut Ticket,
+    at: DateTime<Utc>,
+) -> Result<(Outcome, Vec<ClockUpdate>), Rejection> {
+    engine.recalendar(ticket, previous.policy().calendar(), at)
+}
+
+/// The instant of the ticket's clock: nothing before it may change it.
+pub fn clock_at(ticket: &Ticket) -> DateTime<Utc> {
+    ticket.clock_at()
 }
 
 /// Diagnostics in the engine's JSON shape:

@@ -101,6 +101,17 @@ impl ApiError {
         e
     }
 
+    /// 422 `invalid_calendar` with the diagnostics (the engine's JSON shape).
+    pub fn invalid_calendar(diagnostics: &[Diagnostic]) -> Self {
+        let errors = diagnostics.iter().filter(|d| crate::engine::is_error(d)).count();
+        let mut e = Self::unprocessable(
+            "invalid_calendar",
+            format!("the calendar has {errors} error{}", if errors == 1 { "" } else { "s" }),
+        );
+        e.body["diagnostics"] = diagnostics_json(diagnostics);
+        e
+    }
+
     /// 409 with `code` and `message`.
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)

@@ -31,6 +31,7 @@
 mod api;
 mod auth;
 mod board;
+mod calendars;
 mod engine;
 mod error;
 mod export;
@@ -198,6 +199,7 @@ impl Server {
 pub async fn start(config: Config) -> Result<Server, Error> {
     let store = store::Store::open(&config.db, config.pool_size).await?;
     let policies = policies::Policies::default();
+    policies.set_calendars(calendars::load(&store).await?);
     let notes = policies.deploy_at_start(&store, config.policies.as_deref()).await?;
     let admin = auth::bootstrap(&store, config.new_admin_token)
         .await

@@ -3,7 +3,7 @@
 //! latest version. Compiled engines are kept in memory, compiled from the stored source on
 //! first use, so every instance runs exactly what was deployed.
 
-use crate::engine::{Compiled, Diagnostic, Engine, compile_policy};
+use crate::engine::{Compiled, Diagnostic, Engine, SharedCalendar, compile_policy_on};
 use crate::error::ApiError;
 use crate::store::{Store, instant, millis};
 use serde::Serialize;
@@ -19,10 +19,26 @@ pub const BUNDLED: [(&str, &str); 4] = [
     ("service-complaints.yaml", include_str!("../../policies/service-complaints.yaml")),
 ];
 
-/// Compiled engines by (policy id, version).
+/// Compiled engines by (policy id, version), on the calendars deployed.
 #[derive(Default)]
 pub struct Policies {
+    /// On the current calendars: what every change uses.
     engines: RwLock<HashMap<(String, String), Arc<Engine>>>,
+    /// On a named calendar (`""`: the bundled one the policy names), by (policy id, version,
+    /// calendar id): the calendar a ticket's clocks were counted on, for a calendar update.
+    on_calendar: RwLock<HashMap<(String, String, String), Arc<Engine>>>,
+    calendars: RwLock<Calendars>,
+}
+
+/// The deployed calendar updates.
+#[derive(Clone, Default)]
+pub struct Calendars {
+    /// Each by id, with the bundled calendar it extends.
+    pub by_id: HashMap<String, (String, SharedCalendar)>,
+    /// By the bundled id it stands in for: the latest deployed that extends it.
+    pub current: HashMap<String, SharedCalendar>,
+    /// Counts the changes, so an engine compiled on calendars that changed meanwhile is not kept.
+    generation: u64,
 }
 
 /// What deploying a policy did.
@@ -105,11 +121,13 @@ impl Policies {
         by: &str,
     ) -> Result<Deployed, DeployError> {
         let (name_owned, text_owned) = (name.to_string(), text.to_string());
-        let compiled =
-            tokio::task::spawn_blocking(move || compile_policy(&name_owned, &text_owned, None))
-                .await
-                .map_err(|e| DeployError::Api(ApiError::internal(e)))?
-                .map_err(DeployError::Invalid)?;
+        let (generation, stand_ins) = self.stand_ins();
+        let compiled = tokio::task::spawn_blocking(move || {
+            compile_policy_on(&name_owned, &text_owned, None, &stand_ins)
+        })
+        .await
+        .map_err(|e| DeployError::Api(ApiError::internal(e)))?
+        .map_err(DeployError::Invalid)?;
         let Compiled { engine, id, version, digest, warnings } = compiled;
         let warnings = crate::engine::diagnostics_json(&warnings);
         let existing: Option<(String,)> =
@@ -149,7 +167,10 @@ impl Policies {
                 }
             }
         };
-        if let Ok(mut engines) = self.engines.write() {
+        if let Ok(calendars) = self.calendars.read()
+            && calendars.generation == generation
+            && let Ok(mut engines) = self.engines.write()
+        {
             engines.insert((id.clone(), version.clone()), engine);
         }
         Ok(Deployed { policy: id, version, digest, created, warnings })
@@ -171,6 +192,79 @@ impl Policies {
         if let Some(e) = self.engines.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(e);
         }
+        let (generation, stand_ins) = self.stand_ins();
+        let engine = self.compile_stored(db, id, version, stand_ins).await?;
+        // Kept only when no calendar update was deployed meanwhile (the lock on the calendars
+        // is held while inserting, so a deploy waits for it and then clears it).
+        if let Ok(calendars) = self.calendars.read()
+            && calendars.generation == generation
+            && let Ok(mut engines) = self.engines.write()
+        {
+            engines.insert(key, engine.clone());
+        }
+        Ok(engine)
+    }
+
+    /// The engine of a deployed version on calendar `calendar` (a deployed update's id; `""` or
+    /// a bundled id: the calendar the policy names), compiled on first use.
+    pub async fn engine_on<'c, E>(
+        &self,
+        db: E,
+        id: &str,
+        version: &str,
+        calendar: &str,
+    ) -> Result<Arc<Engine>, ApiError>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
+        let deployed = self.calendars.read().ok().and_then(|c| c.by_id.get(calendar).cloned());
+        let calendar = if deployed.is_some() { calendar } else { "" };
+        let key = (id.to_string(), version.to_string(), calendar.to_string());
+        if let Some(e) = self.on_calendar.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(e);
+        }
+        let stand_ins: HashMap<String, SharedCalendar> = deployed.into_iter().collect();
+        let engine = self.compile_stored(db, id, version, stand_ins).await?;
+        if let Ok(mut engines) = self.on_calendar.write() {
+            engines.insert(key, engine.clone());
+        }
+        Ok(engine)
+    }
+
+    /// The current calendar updates, by the bundled id each stands in for, and their
+    /// generation.
+    fn stand_ins(&self) -> (u64, HashMap<String, SharedCalendar>) {
+        self.calendars.read().map(|c| (c.generation, c.current.clone())).unwrap_or_default()
+    }
+
+    /// The deployed calendar updates.
+    pub fn calendars(&self) -> Calendars {
+        self.calendars.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Runs on `calendars` from now on: every later change (openings, events, timers) counts on
+    /// the current ones.
+    pub fn set_calendars(&self, calendars: Calendars) {
+        if let Ok(mut c) = self.calendars.write() {
+            let generation = c.generation + 1;
+            *c = Calendars { generation, ..calendars };
+            if let Ok(mut engines) = self.engines.write() {
+                engines.clear();
+            }
+        }
+    }
+
+    /// Compiles a deployed version from its stored source with `stand_ins`.
+    async fn compile_stored<'c, E>(
+        &self,
+        db: E,
+        id: &str,
+        version: &str,
+        stand_ins: HashMap<String, SharedCalendar>,
+    ) -> Result<Arc<Engine>, ApiError>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT name, source FROM policies WHERE id = $1 AND version = $2")
                 .bind(id)
@@ -180,18 +274,17 @@ impl Policies {
         let Some((name, source)) = row else {
             return Err(ApiError::not_found(&format!("policy `{id}` version `{version}`")));
         };
-        let compiled = tokio::task::spawn_blocking(move || compile_policy(&name, &source, None))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|d| {
-                ApiError::internal(format_args!(
-                    "stored policy `{id}` {version} no longer compiles: {} diagnostics",
-                    d.len()
-                ))
-            })?;
-        if let Ok(mut engines) = self.engines.write() {
-            engines.insert(key, compiled.engine.clone());
-        }
+        let compiled = tokio::task::spawn_blocking(move || {
+            compile_policy_on(&name, &source, None, &stand_ins)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|d| {
+            ApiError::internal(format_args!(
+                "stored policy `{id}` {version} no longer compiles: {} diagnostics",
+                d.len()
+            ))
+        })?;
         Ok(compiled.engine)
     }
 

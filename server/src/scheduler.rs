@@ -40,6 +40,8 @@ pub(crate) async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<
 
 /// One pass: advances the tickets due now; how many were listed and how many advanced.
 pub(crate) async fn pass(state: &AppState) -> Result<(usize, usize), crate::ApiError> {
+    // A calendar update another instance deployed: count on it from now on.
+    crate::calendars::refresh(state).await?;
     let now = Utc::now();
     let due: Vec<(String,)> = sqlx::query_as(
         "SELECT id FROM tickets WHERE next_wakeup_ms <= $1 ORDER BY next_wakeup_ms LIMIT $2",

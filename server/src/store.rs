@@ -152,6 +152,12 @@ impl Store {
                 include_str!("../migrations/sqlite/0002_board_sessions.sql"),
                 include_str!("../migrations/postgres/0002_board_sessions.sql"),
             ),
+            (
+                3,
+                "calendars",
+                include_str!("../migrations/sqlite/0003_calendars.sql"),
+                include_str!("../migrations/postgres/0003_calendars.sql"),
+            ),
         ];
         let migrations = steps
             .iter()

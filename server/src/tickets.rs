@@ -168,6 +168,9 @@ struct Change<'a> {
     line: Option<(DateTime<Utc>, String)>,
     /// Start a new timeline (a migration that recomputed the ticket).
     restart_timeline: bool,
+    /// Set when the change counted the ticket's clocks on its engine's calendar (an opening is
+    /// always so): the `calendar` column then names it.
+    recounted: bool,
     now: DateTime<Utc>,
 }
 
@@ -199,8 +202,8 @@ async fn write(
             sqlx::query(
                 "INSERT INTO tickets (id, policy_id, policy_version, state, revision, stage, tier, assignee, \
                  flagged, closed, paused, deadline_ms, provisional, next_wakeup_ms, opened_ms, updated_ms, \
-                 ledger_lines, timeline_rows, timeline_from, open_hash) \
-                 VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                 ledger_lines, timeline_rows, timeline_from, open_hash, calendar) \
+                 VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             )
             .bind(id)
             .bind(&c.policy)
@@ -221,6 +224,7 @@ async fn write(
             .bind(timeline_rows)
             .bind(timeline_from)
             .bind(open_hash)
+            .bind(engine::calendar_id(change.engine))
             .execute(&mut *conn)
             .await?;
         }
@@ -229,7 +233,8 @@ async fn write(
                 "UPDATE tickets SET policy_id = $2, policy_version = $3, state = $4, revision = revision + 1, \
                  stage = $5, tier = $6, assignee = $7, flagged = $8, closed = $9, paused = $10, \
                  deadline_ms = $11, provisional = $12, next_wakeup_ms = $13, updated_ms = $14, \
-                 ledger_lines = $15, timeline_rows = $16, timeline_from = $17 \
+                 ledger_lines = $15, timeline_rows = $16, timeline_from = $17, \
+                 calendar = COALESCE($19, calendar) \
                  WHERE id = $1 AND revision = $18",
             )
             .bind(id)
@@ -250,6 +255,7 @@ async fn write(
             .bind(timeline_rows)
             .bind(timeline_from)
             .bind(p.revision)
+            .bind(change.recounted.then(|| engine::calendar_id(change.engine).to_string()))
             .execute(&mut *conn)
             .await?;
             if done.rows_affected() != 1 {
@@ -375,6 +381,7 @@ async fn open_in(
             actions: &outcome.actions,
             line: Some((open.at, line.to_string())),
             restart_timeline: false,
+            recounted: true,
             now,
         },
     )
@@ -491,6 +498,7 @@ async fn event_in(
                     actions: &outcome.actions,
                     line: Some((engine::event_at(event), line)),
                     restart_timeline: false,
+                    recounted: false,
                     now,
                 },
             )
@@ -588,6 +596,7 @@ async fn advance_in(
             actions: &outcome.actions,
             line: None,
             restart_timeline: false,
+            recounted: false,
             now,
         },
     )
@@ -885,10 +894,101 @@ async fn migrate_in(
                 actions: &[],
                 line: None,
                 restart_timeline: recompute,
+                recounted: recompute,
                 now: Utc::now(),
             },
         )
         .await?;
     }
     Ok(result)
+}
+
+/// What a calendar update did to one ticket.
+pub(crate) enum Recalendared {
+    /// Its clocks are already counted on the update's calendar.
+    Already,
+    /// Its clocks the update confirmed or moved (none: nothing rested on the changed days).
+    Updated(Vec<engine::ClockUpdate>),
+    /// The engine refused it (its refusal as JSON).
+    Refused(Value),
+}
+
+/// Brings open ticket `id` onto `target`'s calendar (the policy on a calendar update), in one
+/// transaction under the ticket's lock: each provisional deadline confirmed or moved
+/// ([`engine::recalendar`]), with its timeline rows, its new wake-up and the actions of what the
+/// moved deadlines made due; with `dry_run`, only what it would do.
+pub(crate) async fn recalendar(
+    state: &AppState,
+    id: &str,
+    target: &Arc<Engine>,
+    dry_run: bool,
+) -> Result<Recalendared, ApiError> {
+    let (done, actions) = with_retries!(recalendar_once(state, id, target, dry_run).await)?;
+    state.metrics.actions(&actions);
+    Ok(done)
+}
+
+async fn recalendar_once(
+    state: &AppState,
+    id: &str,
+    target: &Arc<Engine>,
+    dry_run: bool,
+) -> Result<(Recalendared, Vec<Action>), Fail> {
+    let (state, id, target) = (state.clone(), id.to_string(), target.clone());
+    let store = state.store.clone();
+    store
+        .change(move |conn| {
+            Box::pin(async move { recalendar_in(conn, &state, &id, &target, dry_run).await })
+        })
+        .await
+}
+
+async fn recalendar_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    id: &str,
+    target: &Engine,
+    dry_run: bool,
+) -> Result<(Recalendared, Vec<Action>), Fail> {
+    let store = &state.store;
+    let Some(mut stored) =
+        read_stored(tx, &store.lock_ticket(STORED_COLUMNS, ""), id, None).await?
+    else {
+        return Ok((Recalendared::Already, Vec::new()));
+    };
+    let (calendar,): (String,) = sqlx::query_as("SELECT calendar FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let c = columns(&stored.ticket);
+    if c.closed || calendar == engine::calendar_id(target) {
+        return Ok((Recalendared::Already, Vec::new()));
+    }
+    let previous = state.policies.engine_on(&mut *tx, &c.policy, &c.version, &calendar).await?;
+    let now = Utc::now();
+    let at = now.max(engine::clock_at(&stored.ticket));
+    let (outcome, updates) = match engine::recalendar(target, &previous, &mut stored.ticket, at) {
+        Ok(done) => done,
+        Err(r) => return Ok((Recalendared::Refused(engine::rejection_json(&r)), Vec::new())),
+    };
+    if dry_run {
+        return Ok((Recalendared::Updated(updates), Vec::new()));
+    }
+    write(
+        tx,
+        Some(stored.counters),
+        "",
+        Change {
+            ticket: &stored.ticket,
+            engine: target,
+            rows: &outcome.rows,
+            actions: &outcome.actions,
+            line: None,
+            restart_timeline: false,
+            recounted: true,
+            now,
+        },
+    )
+    .await?;
+    Ok((Recalendared::Updated(updates), outcome.actions))
 }

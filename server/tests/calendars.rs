@@ -1,0 +1,188 @@
+//! Calendar updates over the API (`POST /v1/calendars`), on SQLite and (with
+//! `OMBUD_TEST_POSTGRES`) PostgreSQL: who may deploy one, lint errors, the preview that changes
+//! nothing, the deploy that confirms or moves open tickets' provisional deadlines, a repeated
+//! deploy, and a restart that keeps the deployed calendar.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on a broken setup"
+)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Db, Running, config};
+use serde_json::{Value, json};
+
+on_both!(calendar_update_reaches_open_tickets, calendar_updates_are_for_admins_and_linted);
+
+const POLICY: &str = include_str!("../../tests/fixtures/policies/rehearsal-2027.yaml");
+const YEAR: &str = include_str!("../../tests/fixtures/calendars/cn-mainland-2027-fixture.yaml");
+
+async fn post_calendar(s: &Running, token: &str, query: &str, yaml: &str) -> (StatusCode, Value) {
+    let path = format!("/v1/calendars?name=cn-mainland-2027.yaml{query}");
+    let (status, _, bytes) =
+        s.raw("POST", &path, Some(token), Some(yaml.as_bytes().to_vec())).await;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
+}
+
+/// The ticket as `GET /v1/tickets/{id}` shows it, without `clocks` (their share used is as of
+/// the request).
+async fn ticket(s: &Running, token: &str, id: &str) -> Value {
+    let (status, mut view) = s.call("GET", &format!("/v1/tickets/{id}"), Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view.as_object_mut().unwrap().remove("clocks");
+    view
+}
+
+fn deadline(view: &Value) -> (&str, bool) {
+    let clock = &view["clock"];
+    (clock["deadline"].as_str().unwrap(), clock["provisional"].as_bool().unwrap_or(false))
+}
+
+fn rows(view: &Value, kind: &str) -> Vec<Value> {
+    view["timeline"].as_array().unwrap().iter().filter(|r| r["kind"] == kind).cloned().collect()
+}
+
+async fn calendar_update_reaches_open_tickets(db: Db) {
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let (status, _, body) = s
+        .raw(
+            "POST",
+            "/v1/policies?name=rehearsal-2027.yaml",
+            Some(&admin),
+            Some(POLICY.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    // Received Tue 1 Dec 2026 10:00; the day of receipt is not counted.
+    for (id, lane) in [("long", "long"), ("normal", "normal")] {
+        let open = json!({"policy": "rehearsal-2027", "id": id, "at": "2026-12-01T10:00:00+08:00",
+                          "fields": {"lane": lane}});
+        let (status, body) = s.call("POST", "/v1/tickets", Some(&admin), Some(open)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // 30 working days: 22 in December (2–4, 7–11, 14–18, 21–25, 28–31), then on the plain
+    // workweek Fri 1, Mon 4 – Fri 8, Mon 11 and Tue 12 Jan 2027: the end of Tue 12 Jan, beyond
+    // cn-mainland's data, so provisional.
+    let before = ticket(&s, &admin, "long").await;
+    assert_eq!(deadline(&before), ("2027-01-12T16:00:00Z", true));
+    // 7 working days end on Thu 10 Dec: nothing rests on 2027.
+    let normal = ticket(&s, &admin, "normal").await;
+    assert_eq!(deadline(&normal), ("2026-12-10T16:00:00Z", false));
+
+    // The preview tells what the update does and changes nothing.
+    let (status, preview) = post_calendar(&s, &admin, "&preview=true", YEAR).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["calendar"], "cn-mainland-2027-fixture");
+    assert_eq!(preview["extends"], "cn-mainland");
+    assert_eq!(
+        (&preview["open_tickets"], &preview["provisional"], &preview["confirmed"]),
+        (&json!(2), &json!(1), &json!(0))
+    );
+    assert_eq!((&preview["moved"], &preview["largest_move_working_days"]), (&json!(1), &json!(1)));
+    assert_eq!(preview["clocks"][0]["ticket"], "long");
+    assert_eq!(preview["clocks"][0]["new"], "2027-01-13T16:00:00Z");
+    assert_eq!(ticket(&s, &admin, "long").await, before, "a preview changes nothing");
+    let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
+    assert_eq!(listed["calendars"], json!([]));
+
+    // Deploy: New Year's Day (Fri 1 Jan) and the weekend after it are holidays, so the 30th
+    // working day is Wed 13 Jan; the deadline is its end, no longer provisional.
+    let (status, deployed) = post_calendar(&s, &admin, "", YEAR).await;
+    assert_eq!(status, StatusCode::CREATED, "{deployed}");
+    assert_eq!((&deployed["moved"], &deployed["created"]), (&json!(1), &json!(true)));
+    let after = ticket(&s, &admin, "long").await;
+    assert_eq!(deadline(&after), ("2027-01-13T16:00:00Z", false));
+    let moved = rows(&after, "recalendared");
+    assert_eq!(moved.len(), 1, "{after}");
+    assert_eq!(moved[0]["due"], "2027-01-13T16:00:00Z");
+    let text = moved[0]["detail"].as_str().or(moved[0]["text"].as_str()).unwrap_or_default();
+    assert!(moved[0].to_string().contains("+1 working day"), "{text} {}", moved[0]);
+    assert_eq!(ticket(&s, &admin, "normal").await["clock"], normal["clock"]);
+    // The queue reads the new deadline.
+    let (_, queue) = s.call("GET", "/v1/tickets?policy=rehearsal-2027", Some(&admin), None).await;
+    let long = queue["tickets"].as_array().unwrap().iter().find(|t| t["id"] == "long").unwrap();
+    assert_eq!(
+        (&long["deadline"], &long["provisional"]),
+        (&json!("2027-01-13T16:00:00Z"), &json!(false))
+    );
+
+    // The same file again: nothing more happens.
+    let (status, again) = post_calendar(&s, &admin, "", YEAR).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        (&again["created"], &again["moved"], &again["confirmed"]),
+        (&json!(false), &json!(0), &json!(0))
+    );
+    assert_eq!(again["already_on_it"], 2);
+    assert_eq!(ticket(&s, &admin, "long").await, after);
+    // Other content under the deployed id is a conflict.
+    let changed = YEAR.replace("to: 2027-02-12", "to: 2027-02-11");
+    let (status, body) = post_calendar(&s, &admin, "", &changed).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("calendar_exists")));
+
+    // A restart keeps the deployed calendar: a new ticket counts on it from its opening.
+    s.server.shutdown().await;
+    let s = Running::start(config(&db)).await;
+    let open = json!({"policy": "rehearsal-2027", "id": "later", "at": "2026-12-01T10:00:00+08:00",
+                      "fields": {"lane": "long"}});
+    let (status, body) = s.call("POST", "/v1/tickets", Some(&admin), Some(open)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(deadline(&ticket(&s, &admin, "later").await), ("2027-01-13T16:00:00Z", false));
+    let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
+    assert_eq!(listed["calendars"][0]["id"], "cn-mainland-2027-fixture");
+    assert_eq!(listed["calendars"][0]["current"], true);
+    s.server.shutdown().await;
+}
+
+async fn calendar_updates_are_for_admins_and_linted(db: Db) {
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let agent = s.token(&admin, "agent", "li.wei").await;
+    let viewer = s.token(&admin, "viewer", "auditor").await;
+    let (status, _, _) = s.raw("POST", "/v1/calendars", None, Some(YEAR.as_bytes().to_vec())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for token in [&agent, &viewer] {
+        assert_eq!(post_calendar(&s, token, "", YEAR).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(post_calendar(&s, token, "&preview=true", YEAR).await.0, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(s.call("GET", "/v1/calendars", Some(&viewer), None).await.0, StatusCode::OK);
+
+    // A broken calendar: every mistake, located.
+    let broken = YEAR.replace("from: 2027-02-05", "from: 2027-02-30");
+    let (status, body) = post_calendar(&s, &admin, "", &broken).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_calendar"))
+    );
+    let d = &body["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), d["file"].as_str()),
+        (Some("E0506"), Some("cn-mainland-2027.yaml"))
+    );
+    assert_eq!(d["line"], 15, "{body}");
+    // A file path in `extends` is refused before anything reads it.
+    let path = YEAR.replace("extends: cn-mainland", "extends: ../../holidays/cn-mainland.yaml");
+    let (status, body) = post_calendar(&s, &admin, "", &path).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let d = &body["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), &d["line"], &d["column"]),
+        (Some("E0507"), &json!(11), &json!(10))
+    );
+    // So is a calendar that extends nothing: it would stand in for no calendar a policy names.
+    let alone =
+        "id: alone\ntimezone: UTC\nworkweek: [mon, tue, wed, thu, fri]\ncovers: unbounded\n";
+    let (status, body) = post_calendar(&s, &admin, "", alone).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["diagnostics"][0]["code"], "E0508");
+    let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
+    assert_eq!(listed["calendars"], json!([]));
+    s.server.shutdown().await;
+}
