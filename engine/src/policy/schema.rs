@@ -7,8 +7,9 @@
 
 use serde_json::{Value, json};
 
+/// A name: any text, as the loader reads it (`12315-complaints`, `承办人`).
 fn names(description: &str) -> Value {
-    json!({ "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "description": description })
+    json!({ "type": "string", "description": description })
 }
 
 fn condition() -> Value {
@@ -18,12 +19,45 @@ fn condition() -> Value {
     })
 }
 
+/// The forms of a duration, without anchors (read without regard to case: [`any_case`]).
+const DURATION: &str = "(([0-9]+[smh])+|[0-9]+\\s*(wd|wh|cd|seconds?|minutes?|hours?|working\\s+(days?|hours?|minutes?)|calendar\\s+days?))";
+
 fn duration() -> Value {
     json!({
         "type": "string",
         "description": "A time limit: `30m`, `1h`, `72h`, `1h30m` (wall clock); `3 working days` (`3wd`); `8 working hours` (`8wh`); `10 calendar days` (`10cd`).",
-        "pattern": "^\\s*(([0-9]+[smh])+|[0-9]+\\s*(wd|wh|cd|seconds?|minutes?|hours?|working\\s+(days?|hours?|minutes?)|calendar\\s+days?))\\s*$"
+        "pattern": format!("^\\s*{}\\s*$", any_case(DURATION))
     })
+}
+
+/// `pattern` with each ASCII letter outside an escape matching either case (`wd` → `[wW][dD]`):
+/// units are read without regard to case (`3WD`, `72H`, `2 Working Days`), and a JSON Schema
+/// pattern has no case-insensitive flag.
+fn any_case(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() * 3);
+    let (mut escaped, mut in_class) = (false, false);
+    for c in pattern.chars() {
+        if !escaped && c.is_ascii_alphabetic() {
+            // Inside a class (`[smh]`) both cases join the class; outside, a class of two.
+            if !in_class {
+                out.push('[');
+            }
+            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_uppercase());
+            if !in_class {
+                out.push(']');
+            }
+        } else {
+            out.push(c);
+            if !escaped && c == '[' {
+                in_class = true;
+            } else if !escaped && c == ']' {
+                in_class = false;
+            }
+        }
+        escaped = !escaped && c == '\\';
+    }
+    out
 }
 
 /// The JSON Schema (draft-07) of a policy file.
@@ -144,11 +178,13 @@ pub fn json_schema() -> Value {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["at", "do"],
+                "if": { "properties": { "do": { "enum": ["escalate", "reassign"] } } },
+                "then": { "required": ["to"] },
                 "properties": {
                     "at": {
                         "type": "string",
                         "description": "`80%` of the time limit, `deadline`, `deadline + 1 working day` or `deadline - 2h`.",
-                        "pattern": "^\\s*([0-9]+(\\.[0-9]+)?%|deadline(\\s*[-+]\\s*.+)?)\\s*$"
+                        "pattern": format!("^\\s*([0-9]+(\\.[0-9]+)?%|deadline(\\s*[-+]\\s*{})?)\\s*$", any_case(DURATION))
                     },
                     "do": { "enum": ["flag", "notify", "escalate", "reassign"] },
                     "to": target,

@@ -81,3 +81,36 @@ fn instants_a_long_way_from_9999_are_not_refused() {
     e.advance(&mut ticket, t("2026-03-20T09:00:00+08:00")).unwrap();
     assert_eq!(ticket.tier(), Some("management"));
 }
+
+#[test]
+fn an_extension_whose_ladder_step_falls_past_9999_is_refused_and_unchanged() {
+    // The policy lints clean: its limits and steps end before 9999 for a ticket opened in 2000.
+    // But an extension of 2,000,000 working days (about 7,660 years) puts the deadline in the 97th
+    // century, and the `deadline + 150000 calendar days` step (about 410 years) after 9999.
+    let e = Engine::new(compile(
+        r#"
+policy: far
+version: "1"
+calendar: cn-mainland
+tiers: [officer, chief]
+ladders:
+  std:
+    - { at: deadline + 150000 calendar days, do: escalate, to: next }
+ladder: std
+start: work
+stages:
+  work:
+    owner: officer
+    due: 10 working days
+    on: { done: closed }
+    extensions:
+      - { on: extend, by: 2000000 working days }
+  closed: { terminal: true }
+"#,
+    ));
+    let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({}));
+    let before = ticket.clone();
+    let err = e.apply(&mut ticket, &ev("extend", "2026-03-03T09:00:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "out_of_range", "{err}");
+    assert_eq!(ticket, before);
+}

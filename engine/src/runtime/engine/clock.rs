@@ -331,12 +331,13 @@ impl<'e> Run<'e> {
                 let owner = Some(p.tier(ob.owner));
                 let detail = detail!(
                     self,
-                    "obligation `{name}` overdue: {budget} ran out {}: waiting for `{}`; held by {}",
+                    "obligation `{name}` overdue: {budget} ran out {}: waiting for `{}`; owed by {}",
                     self.human(deadline),
                     ob.done_on,
                     p.tier(ob.owner)
                 );
-                self.row(at, RowKind::Breach, Some(name), owner, detail);
+                let tier = ticket.tier.clone();
+                self.row(at, RowKind::Breach, Some(name), tier.as_deref(), detail);
                 self.action(at, ActionKind::Breach, name, owner, None);
             }
             (DueKind::Step(i), clock) => {

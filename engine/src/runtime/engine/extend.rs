@@ -202,6 +202,14 @@ impl<'e> Run<'e> {
             c.extended.resize(x.entry + 1, 0);
         }
         c.extended[x.entry] += 1;
+        // Steps re-base on the extended limit: one that would fall after the last instant kept
+        // refuses this extension, not a later call that reaches it.
+        let clock = c.clone();
+        let ladder = match x.clock {
+            ClockRef::Stage => self.engine.stage(ticket).ladder,
+            ClockRef::Obligation(i) => self.policy().obligations.get(i).and_then(|o| o.ladder),
+        };
+        self.check_steps(ladder, &clock);
         let detail = detail!(
             self,
             "{name}: `{clock_name}` extended {} → due {} (was {})",

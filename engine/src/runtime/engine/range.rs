@@ -4,7 +4,7 @@
 //! entries work out every ladder step at once.
 
 use crate::calendar::KEPT;
-use crate::compile::{CompiledPolicy, StepAt};
+use crate::compile::{CompiledPolicy, ExtendTo, StepAt};
 use crate::runtime::Ticket;
 use chrono::{DateTime, Utc};
 
@@ -25,15 +25,32 @@ pub(super) struct Horizon {
 }
 
 impl Horizon {
-    /// The reach of `policy`: its longest time limit, its furthest ladder step after a
-    /// deadline (a share beyond 100 % of the longest limit, or an offset) and its longest
-    /// obligation, on its calendar, added up.
+    /// The reach of `policy`: its longest time limit with every extension it may take, its
+    /// furthest ladder step after a deadline (a share beyond 100 % of the longest limit, or an
+    /// offset) and its longest obligation, on its calendar, added up.
     pub(super) fn of(policy: &CompiledPolicy) -> Self {
         let cal = &policy.calendar;
         let dues = policy.stages.iter().flat_map(|s| s.due.iter().map(|d| d.value));
         let obligation = policy.obligations.iter().map(|o| cal.reach(o.due)).max().unwrap_or(0);
-        // The longest limit a clock runs, a stage's or an obligation's.
-        let due = dues.map(|d| cal.reach(d)).max().unwrap_or(0).max(obligation);
+        // What extensions can add to a clock: every `by:` entry used as often as it may be, and
+        // the longest `to:` limit (a whole limit counted from the clock's start).
+        let extensions = policy
+            .stages
+            .iter()
+            .flat_map(|s| s.extensions.iter())
+            .chain(policy.obligations.iter().flat_map(|o| o.extensions.iter()));
+        let (mut by, mut to) = (0i64, 0i64);
+        for x in extensions {
+            match x.change {
+                ExtendTo::By(d) => {
+                    by = by.saturating_add(cal.reach(d).saturating_mul(i64::from(x.max)));
+                }
+                ExtendTo::To(d) => to = to.max(cal.reach(d)),
+            }
+        }
+        // The longest limit a clock runs, a stage's or an obligation's, extended.
+        let due = dues.map(|d| cal.reach(d)).max().unwrap_or(0).max(obligation).max(to);
+        let due = due.saturating_add(by);
         let steps = policy.ladders.iter().flat_map(|l| l.steps.iter().map(|s| &s.at));
         let step = steps
             .map(|at| match *at {

@@ -177,15 +177,16 @@ impl<'e> Run<'e> {
     fn start_obligation(&mut self, ticket: &mut Ticket, ob: &'e ObligationDef, at: DateTime<Utc>) {
         let Some((clock, d)) = self.new_clock(ob.due, at) else { return };
         self.check_steps(ob.ladder, &clock);
-        let owner = self.policy().tier(ob.owner);
         ticket
             .obligations
             .insert(Text::from(ob.name.as_str()), ObligationState { clock, done: None });
+        // The row carries the tier holding the ticket, as every row does; the obligation's owner
+        // is the one its actions go to.
         self.push(TimelineRow {
             at,
             kind: RowKind::Obligation,
             stage: Some(Text::from(&ob.name)),
-            tier: Some(Text::from(owner)),
+            tier: ticket.tier.clone(),
             detail: detail!(self, "`{}` started: {} → due {}", ob.name, ob.due, self.human(d.at)),
             due: Some(d.at),
             previous_due: None,
@@ -207,9 +208,9 @@ impl<'e> Run<'e> {
         };
         st.done = Some(at);
         let late = if st.clock.breached { " (late)" } else { "" };
-        let owner = Some(self.policy().tier(ob.owner));
         let detail = detail!(self, "`{}` done by {name}{late}", ob.name);
-        self.row(at, RowKind::Obligation, Some(&ob.name), owner, detail);
+        let tier = ticket.tier.clone();
+        self.row(at, RowKind::Obligation, Some(&ob.name), tier.as_deref(), detail);
         true
     }
 }
