@@ -6,8 +6,8 @@ use super::{Engine, Run};
 use crate::calendar::Provisional;
 use crate::compile::{LadderAction, StepAt};
 use crate::runtime::{
-    AuditEntry, BreachExplanation, Clock, ClockExplanation, ClockKind, ClockState, PauseSpan,
-    Rejection, StepPlacement, Ticket,
+    BreachExplanation, Clock, ClockExplanation, ClockKind, ClockState, PauseSpan, Rejection,
+    StepPlacement, Ticket,
 };
 use chrono::{DateTime, Days, Utc};
 
@@ -244,33 +244,18 @@ impl Engine {
         let held = |from: DateTime<Utc>, to: DateTime<Utc>| {
             run.scale(working, to) - run.scale(working, from)
         };
-        let mut spans = Vec::new();
-        let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
-        for rec in &ticket.history {
-            let AuditEntry::Event(e) = &rec.entry else { continue };
-            if e.at < c.started {
-                continue;
-            }
-            match open {
-                None => {
-                    if let Some(rule) = p.pauses.iter().find(|r| r.on == e.event.as_str()) {
-                        open = Some((e.at, rule));
-                    }
-                }
-                Some((since, rule)) if rule.resume_on == e.event.as_str() => {
-                    spans.push(PauseSpan {
-                        from: since.with_timezone(&tz),
-                        to: Some(e.at.with_timezone(&tz)),
-                        on: rule.on.clone(),
-                        resume_on: rule.resume_on.clone(),
-                        held_seconds: held(since, e.at),
-                        working,
-                    });
-                    open = None;
-                }
-                Some(_) => {}
-            }
-        }
+        let (closed, open) = super::recalendar::pause_history(p, ticket, c);
+        let mut spans: Vec<PauseSpan> = closed
+            .into_iter()
+            .map(|(since, to, rule)| PauseSpan {
+                from: since.with_timezone(&tz),
+                to: Some(to.with_timezone(&tz)),
+                on: rule.on.clone(),
+                resume_on: rule.resume_on.clone(),
+                held_seconds: held(since, to),
+                working,
+            })
+            .collect();
         if let Some(pz) = &c.paused {
             let on = open.map(|(_, r)| r.on.clone()).or_else(|| {
                 p.pauses.iter().find(|r| r.resume_on == pz.resume_on).map(|r| r.on.clone())

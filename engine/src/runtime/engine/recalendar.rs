@@ -243,30 +243,44 @@ impl Engine {
     /// The pauses of clock `c` since its start, as (from, to, how it resumed); `to` is `None`
     /// for the pause it is in now.
     fn pause_spans(&self, ticket: &Ticket, c: &Clock) -> Vec<PauseSpan> {
-        let p = &*self.policy;
-        let mut spans = Vec::new();
-        let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
-        for rec in &ticket.history {
-            let AuditEntry::Event(e) = &rec.entry else { continue };
-            if e.at < c.started {
-                continue;
-            }
-            match open {
-                None => {
-                    open = p.pauses.iter().find(|r| r.on == e.event.as_str()).map(|r| (e.at, r))
-                }
-                Some((since, rule)) if rule.resume_on == e.event.as_str() => {
-                    spans.push((since, Some(e.at), rule.resume));
-                    open = None;
-                }
-                Some(_) => {}
-            }
-        }
+        let (closed, _) = pause_history(&self.policy, ticket, c);
+        let mut spans: Vec<PauseSpan> =
+            closed.into_iter().map(|(from, to, rule)| (from, Some(to), rule.resume)).collect();
         if let Some(pz) = &c.paused {
             spans.push((pz.since, None, ResumeMode::Remaining));
         }
         spans
     }
+}
+
+/// The pauses in `ticket`'s history since clock `c` started: each pause event of the policy up
+/// to the event that resumes it (from, to, rule), and the pause still open, if any.
+#[expect(clippy::type_complexity, reason = "a span list and the open span, read once")]
+pub(super) fn pause_history<'p>(
+    p: &'p crate::compile::CompiledPolicy,
+    ticket: &Ticket,
+    c: &Clock,
+) -> (
+    Vec<(DateTime<Utc>, DateTime<Utc>, &'p crate::compile::PauseRule)>,
+    Option<(DateTime<Utc>, &'p crate::compile::PauseRule)>,
+) {
+    let mut closed = Vec::new();
+    let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
+    for rec in &ticket.history {
+        let AuditEntry::Event(e) = &rec.entry else { continue };
+        if e.at < c.started {
+            continue;
+        }
+        match open {
+            None => open = p.pauses.iter().find(|r| r.on == e.event.as_str()).map(|r| (e.at, r)),
+            Some((since, rule)) if rule.resume_on == e.event.as_str() => {
+                closed.push((since, e.at, rule));
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    (closed, open)
 }
 
 /// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
