@@ -48,6 +48,11 @@ struct VerifyArgs {
     /// chains with.
     #[arg(long, requires = "policy")]
     tickets: Option<PathBuf>,
+    /// A calendar update the ledger's `calendar` lines may name (with `--policy`): a calendar
+    /// file that `extends` the calendar the policy names, standing in for it from the line on.
+    /// Repeat for each update the ledger names.
+    #[arg(long = "calendar", value_name = "FILE", requires = "policy")]
+    calendars: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -68,7 +73,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Verify(v) => match &v.policy {
             None => verify_store(&v.file, v.public_key.as_deref()),
-            Some(policy) => verify_ledger(&v.file, policy, v.tickets.as_deref()),
+            Some(policy) => verify_ledger(&v.file, policy, v.tickets.as_deref(), &v.calendars),
         },
         Command::Keygen(k) => keygen(&k.dir),
     }
@@ -329,10 +334,18 @@ fn read_store(path: &Path, visit: &mut dyn FnMut(Item)) -> Result<(), String> {
     Ok(())
 }
 
-fn verify_ledger(path: &Path, policy: &Path, stored: Option<&Path>) -> ExitCode {
-    let Some(policy) = load_policy(policy) else { return ExitCode::from(2) };
+fn verify_ledger(
+    path: &Path,
+    policy_path: &Path,
+    stored: Option<&Path>,
+    calendars: &[String],
+) -> ExitCode {
+    let Some(policy) = load_policy(policy_path) else { return ExitCode::from(2) };
     let engine = Engine::new(policy);
-    let chains = open_ledger(path).and_then(|input| ledger_chains(&engine, input));
+    let Ok(calendars) = crate::on_calendars::load(calendars, &[policy_path], |e| e) else {
+        return ExitCode::from(2);
+    };
+    let chains = open_ledger(path).and_then(|input| ledger_chains(&engine, &calendars, input));
     let (chains, errors) = match chains {
         Ok(c) => c,
         Err(e) => {

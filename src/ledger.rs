@@ -40,6 +40,8 @@ struct TicketsArgs {
     /// ends in a manifest of every ticket, signed, that `ombud audit verify --public-key` checks.
     #[arg(long, value_name = "FILE")]
     signing_key: Option<PathBuf>,
+    #[command(flatten)]
+    calendars: crate::on_calendars::CalendarArgs,
 }
 
 #[derive(clap::Args)]
@@ -79,12 +81,18 @@ fn run_tickets(args: TicketsArgs) -> ExitCode {
     };
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
     let engine = Engine::new(policy);
+    let calendars =
+        match crate::on_calendars::load(&args.calendars.calendars, &[&args.policy], |e| e) {
+            Ok(c) => c,
+            // Exit 2 for anything that stops `ledger tickets` before it reads the ledger.
+            Err(_) => return ExitCode::from(2),
+        };
     // Each ticket is written as it finishes (the open ones at the end): only those are held.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut entries = Vec::new();
     let mut written: std::io::Result<()> = Ok(());
     let read = crate::replay::open_ledger(&args.ledger).and_then(|input| {
-        ombud_engine::ledger::ledger_tickets_each(&engine, input, |ticket, _| {
+        ombud_engine::ledger::ledger_tickets_each(&engine, &calendars, input, |ticket, _, _| {
             if written.is_ok() {
                 written = serde_json::to_writer(&mut out, &ticket)
                     .map_err(std::io::Error::from)

@@ -16,6 +16,7 @@ mod graph;
 mod input;
 mod ledger;
 mod lint;
+mod on_calendars;
 mod recalendar;
 mod render;
 mod replay;

@@ -2,9 +2,9 @@
 //! tickets — each provisional deadline confirmed or moved — before anyone deploys it.
 
 use crate::ledger::load_policy;
+use crate::on_calendars;
 use crate::render::{self, safe};
 use crate::simulate::Format;
-use ombud_engine::policy::{load_policy_on_calendar, read_policy_file};
 use ombud_engine::runtime::ClockUpdate;
 use ombud_engine::{Engine, timefmt};
 use serde::Serialize;
@@ -18,9 +18,11 @@ pub struct Args {
     /// The policy the ledger's tickets run under.
     #[arg(long, value_name = "POLICY")]
     policy: PathBuf,
-    /// The calendar file standing in for the policy's calendar (a bundled id works too).
-    #[arg(long, value_name = "FILE")]
-    calendar: String,
+    /// The calendar file standing in for the policy's calendar (a bundled id works too). Given
+    /// more than once, the last is the one previewed, and the others are the updates the
+    /// ledger's `calendar` lines already name.
+    #[arg(long, value_name = "FILE", required = true)]
+    calendar: Vec<String>,
     /// The ledger (JSON Lines) whose open tickets to update.
     #[arg(long, value_name = "LEDGER")]
     ledger: PathBuf,
@@ -35,6 +37,8 @@ struct Summary<'a> {
     calendar: &'a str,
     covered_until: Option<chrono::NaiveDate>,
     open_tickets: usize,
+    /// Open tickets the ledger already brought onto the calendar previewed: left alone.
+    already_on_it: usize,
     provisional: usize,
     confirmed: usize,
     moved: usize,
@@ -48,39 +52,25 @@ struct Summary<'a> {
 /// 2 when a file cannot be read.
 pub fn run(args: Args) -> ExitCode {
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
-    let calendar = match crate::input::load_calendar(&args.calendar) {
-        Ok(c) => c,
-        Err(diags) => {
-            for d in &diags {
-                errln!("{}", render::render_text(d, false).trim_end());
-            }
-            return ExitCode::from(1);
-        }
+    let updates = match on_calendars::load(&args.calendar, &[&args.policy], |e| e) {
+        Ok(u) => u,
+        Err(code) => return code,
     };
-    let text = match read_policy_file(&args.policy) {
-        Ok(t) => t,
-        Err(e) => {
-            for d in e.diagnostics() {
-                errln!("{}", render::render_text(d, false).trim_end());
-            }
-            return ExitCode::from(2);
-        }
-    };
-    let name = args.policy.display().to_string();
-    let updated = match load_policy_on_calendar(&name, &text, args.policy.parent(), calendar) {
-        Ok((p, _)) => Engine::new(Arc::new(p)),
-        Err(e) => {
-            for d in e.diagnostics() {
-                errln!("{}", render::render_text(d, false).trim_end());
-            }
-            return ExitCode::from(1);
-        }
+    // `--calendar` is required: the last one given is previewed.
+    let Some(updated) = updates.ids().last().and_then(|id| updates.engine(id, 0)) else {
+        return ExitCode::from(2);
     };
     let engine = Engine::new(Arc::clone(&policy));
-    let tickets = crate::replay::open_ledger(&args.ledger)
-        .and_then(|input| ombud_engine::ledger::ledger_tickets(&engine, input));
-    let (tickets, errors) = match tickets {
-        Ok(t) => t,
+    let mut open_tickets = Vec::new();
+    let read = crate::replay::open_ledger(&args.ledger).and_then(|input| {
+        ombud_engine::ledger::ledger_tickets_each(&engine, &updates, input, |ticket, _, on| {
+            if !ticket.is_closed() {
+                open_tickets.push((ticket, on.policy().calendar().clone()));
+            }
+        })
+    });
+    let errors = match read {
+        Ok((errors, _)) => errors,
         Err(e) => {
             errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
             return ExitCode::from(2);
@@ -93,16 +83,15 @@ pub fn run(args: Args) -> ExitCode {
             safe(&e.to_string())
         );
     }
-    let previous = policy.calendar();
     let mut updates = Vec::new();
-    let mut open = 0;
-    for (mut ticket, _) in tickets {
-        if ticket.is_closed() {
+    let (open, mut already) = (open_tickets.len(), 0);
+    for (mut ticket, previous) in open_tickets {
+        if previous.id() == updated.policy().calendar().id() {
+            already += 1;
             continue;
         }
-        open += 1;
         let at = ticket.clock_at();
-        match updated.recalendar(&mut ticket, previous, at) {
+        match updated.recalendar(&mut ticket, &previous, at) {
             Ok((_, u)) => updates.extend(u),
             Err(e) => errln!("warning: ticket `{}`: {}", safe(ticket.id()), safe(&e.to_string())),
         }
@@ -119,6 +108,7 @@ pub fn run(args: Args) -> ExitCode {
                 calendar: cal.id(),
                 covered_until: cal.covered_until(),
                 open_tickets: open,
+                already_on_it: already,
                 provisional,
                 confirmed,
                 moved,
@@ -141,6 +131,9 @@ pub fn run(args: Args) -> ExitCode {
                 out.push_str(&format!(", the largest move {largest:+} working day{s}"));
             }
             out.push('\n');
+            if already > 0 {
+                out.push_str(&format!("{already} open tickets already on it, left alone\n"));
+            }
             if corrected > 0 {
                 out.push_str(&format!("{corrected} other deadlines moved by corrected data\n"));
             }

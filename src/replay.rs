@@ -66,6 +66,8 @@ pub struct Args {
     /// of computed fields).
     #[arg(long)]
     audit_hashes: bool,
+    #[command(flatten)]
+    calendars: crate::on_calendars::CalendarArgs,
 }
 
 /// Runs `ombud replay`.
@@ -74,18 +76,30 @@ pub fn run(args: Args) -> ExitCode {
     // Row texts only show in the first difference between two policies; a single-policy replay
     // counts rows and never prints them.
     let comparing = args.against.is_some();
-    let engine = |p| {
-        let e = Engine::new(p);
-        let e = if args.audit_hashes { e } else { e.without_history() };
+    // A calendar update reads a clock's pauses from the history: with `--calendar`, it is kept.
+    let lean = !args.audit_hashes && args.calendars.calendars.is_empty();
+    let prepare = |e: Engine| {
+        let e = if lean { e.without_history() } else { e };
         if comparing { e } else { e.without_row_text() }
     };
-    let mut engines = vec![engine(policy)];
+    let mut engines = vec![prepare(Engine::new(policy))];
+    let mut paths = vec![args.policy.as_path()];
     if let Some(p) = &args.against {
         let Some(other) = load_policy(p) else { return ExitCode::from(2) };
-        engines.push(engine(other));
+        engines.push(prepare(Engine::new(other)));
+        paths.push(p);
     }
+    let calendars = match crate::on_calendars::load(&args.calendars.calendars, &paths, prepare) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let threads = threads(args.threads);
-    let options = ReplayOptions { threads, on_error: args.on_error.into(), keep_tickets: false };
+    let options = ReplayOptions {
+        threads,
+        on_error: args.on_error.into(),
+        keep_tickets: false,
+        calendars: Some(&calendars),
+    };
     let started = Instant::now();
     let result = match open_ledger(&args.ledger) {
         Ok(input) => replay(&engines, input, &options),

@@ -51,6 +51,8 @@ pub struct Args {
     /// Worker threads (default: the number of cores; at most 4 per core).
     #[arg(long, value_parser = crate::replay::parse_threads)]
     threads: Option<usize>,
+    #[command(flatten)]
+    calendars: crate::on_calendars::CalendarArgs,
 }
 
 /// Runs `ombud report`.
@@ -63,12 +65,21 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::from(2);
     };
     let Some(policy) = load_policy(&args.policy) else { return ExitCode::from(2) };
-    // Reports count rows and never print their text.
-    let engine = Engine::new(policy.clone()).without_history().without_row_text();
+    // Reports count rows and never print their text. A calendar update reads a clock's pauses
+    // from the history: with `--calendar`, it is kept.
+    let lean = args.calendars.calendars.is_empty();
+    let prepare = |e: Engine| if lean { e.without_history() } else { e }.without_row_text();
+    let engine = prepare(Engine::new(policy.clone()));
+    let calendars =
+        match crate::on_calendars::load(&args.calendars.calendars, &[&args.policy], prepare) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
     let options = ReplayOptions {
         threads: crate::replay::threads(args.threads),
         on_error: args.on_error.into(),
         keep_tickets: false,
+        calendars: Some(&calendars),
     };
     let report_options = ReportOptions {
         period: args.period,

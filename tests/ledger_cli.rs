@@ -270,3 +270,108 @@ fn recalendar_previews_the_2027_arrangements_on_a_ledger() {
     let runs = r2["explanation"]["derivation"]["runs"].as_array().unwrap();
     assert!(runs.iter().any(|r| r["note"]["name"] == "Spring Festival"), "{r2}");
 }
+
+/// A calendar update recorded in the ledger: the December 2026 rehearsal ledger with one more
+/// line, R-1 brought onto the 2027 fixture calendar on Tue 29 Dec 10:00. Hand-worked: R-1, 7
+/// working days from Mon 28 Dec, ran to the end of Wed 6 Jan 2027 on cn-mainland (provisional);
+/// on the fixture 1 Jan is New Year's Day, so it is due at the end of Thu 7 Jan (16:00 UTC).
+#[test]
+fn a_calendar_line_brings_its_ticket_onto_the_update() {
+    const REHEARSAL: &str = "tests/fixtures/policies/rehearsal-2027.yaml";
+    const FIXTURE: &str = "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml";
+    let mut ledger = std::fs::read_to_string("tests/fixtures/ledger/december-2026.jsonl").unwrap();
+    ledger.push_str(
+        r#"{"ticket":"R-1","calendar":{"at":"2026-12-29T10:00:00+08:00","id":"cn-mainland-2027-fixture"}}"#,
+    );
+    ledger.push('\n');
+    let path = temp("december-updated.jsonl", ledger.as_bytes());
+    let path = path.to_str().unwrap();
+    let not_given =
+        "line 8: calendar `cn-mainland-2027-fixture` is not given; pass --calendar FILE";
+
+    // Without `--calendar`, the line is malformed, located, under the `--on-error` rules.
+    let skip = ombud(&["replay", "--policy", REHEARSAL, "--ledger", path, "--format", "json"]);
+    assert!(skip.status.success(), "{}", stderr(&skip));
+    assert!(stderr(&skip).contains(&format!("skipped {not_given}")), "{}", stderr(&skip));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&skip)).unwrap();
+    // 6 openings and R-5's `done`.
+    assert_eq!(
+        (json["skipped"].as_u64(), json["figures"][0]["applied"].as_u64()),
+        (Some(1), Some(7))
+    );
+    let fail = ombud(&["replay", "--policy", REHEARSAL, "--ledger", path, "--on-error", "fail"]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(stderr(&fail).contains(&format!("{path}: {not_given}")), "{}", stderr(&fail));
+    let verify = ombud(&["audit", "verify", "--policy", REHEARSAL, path]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(stderr(&verify).contains(not_given), "{}", stderr(&verify));
+
+    // With it, the line is applied (the 8th applied line) and R-1 runs on the fixture.
+    let with = ["--calendar", FIXTURE];
+    let o = ombud(
+        &[&["replay", "--policy", REHEARSAL, "--ledger", path, "--format", "json"], &with[..]]
+            .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (json["skipped"].as_u64(), json["figures"][0]["applied"].as_u64()),
+        (Some(0), Some(8))
+    );
+
+    let o = ombud(
+        &[&["ledger", "tickets", "--policy", REHEARSAL, "--ledger", path], &with[..]].concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let store = stdout(&o);
+    let r1: serde_json::Value = store
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|t| t["id"] == "R-1")
+        .unwrap();
+    let history = r1["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "the opening and the calendar update: {r1}");
+    assert_eq!(history[1]["entry"]["calendar"], "cn-mainland-2027-fixture");
+    assert_eq!(history[1]["entry"]["at"], "2026-12-29T02:00:00Z");
+    assert_eq!(r1["clock"]["deadline"], "2027-01-07T16:00:00Z");
+    // No longer provisional (the flag is written only when set).
+    assert_eq!(r1["clock"].get("provisional"), None, "{r1}");
+    let store = temp("december-updated-store.jsonl", store.as_bytes());
+    let store = store.to_str().unwrap();
+
+    // The stored chains are the ones the ledger produces on the update; without it, R-1's
+    // calendar record is one the ledger does not produce.
+    let verify = ["audit", "verify", "--policy", REHEARSAL, path, "--tickets", store];
+    let o = ombud(&[&verify[..], &with[..]].concat());
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("6 ledger tickets, 6 stored tickets, 0 mismatches"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ombud(&verify);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(
+            "MISMATCH  ticket `R-1`: the ledger yields 1 records, the stored ticket has 2"
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    // Previewing the same calendar leaves R-1, already on it, alone: of the other provisional
+    // deadlines (recalendar_previews_the_2027_arrangements_on_a_ledger), R-2 and R-4 move and
+    // R-6 is confirmed.
+    let o = ombud(&["recalendar", "--policy", REHEARSAL, "--calendar", FIXTURE, "--ledger", path]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(
+            "5 open tickets, calendar cn-mainland-2027-fixture: 3 provisional deadlines: \
+             1 confirmed, 2 moved, the largest move +3 working days\n\
+             1 open tickets already on it, left alone\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("R-1"), "{text}");
+}

@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
         let engine = Engine::new(policy.clone());
         let engine = if sealed { engine } else { engine.without_history().without_row_text() };
         let engines = [engine];
-        let o = ReplayOptions { threads, on_error: OnError::Skip, keep_tickets: false };
+        let o = ReplayOptions { threads, on_error: OnError::Skip, ..Default::default() };
         group.bench_function(name, |b| b.iter(|| replay(&engines, ledger.as_slice(), &o).unwrap()));
     }
     group.finish();

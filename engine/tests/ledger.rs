@@ -33,7 +33,8 @@ fn small() -> String {
 }
 
 fn run(engines: &[Engine], text: &str, threads: usize, keep: bool) -> ReplayResult {
-    let options = ReplayOptions { threads, on_error: OnError::Skip, keep_tickets: keep };
+    let options =
+        ReplayOptions { threads, on_error: OnError::Skip, keep_tickets: keep, calendars: None };
     replay(engines, text.as_bytes(), &options).unwrap()
 }
 
@@ -342,7 +343,10 @@ fn malformed_lines_are_skipped_counted_and_located() {
             "{}",
             r.errors[0]
         );
-        assert_eq!(r.errors[1].message, "a ledger line needs exactly one of `open` and `event`");
+        assert_eq!(
+            r.errors[1].message,
+            "a ledger line needs exactly one of `open`, `event` and `calendar`"
+        );
         assert_eq!(r.errors[2].message, "event for ticket `C` before its `open` line");
         assert_eq!(r.errors[3].message, "ticket `A` is opened a second time");
         assert!(r.errors[4].message.contains("unknown field `colour`"), "{}", r.errors[4]);
@@ -355,7 +359,7 @@ fn malformed_lines_are_skipped_counted_and_located() {
 #[test]
 fn on_error_fail_stops_at_the_first_malformed_line() {
     for threads in [1, 2, 3] {
-        let options = ReplayOptions { threads, on_error: OnError::Fail, keep_tickets: false };
+        let options = ReplayOptions { threads, on_error: OnError::Fail, ..Default::default() };
         match replay(&[reference()], MALFORMED.as_bytes(), &options) {
             Err(ReplayError::Malformed(e)) => assert_eq!(e.line, 2, "{threads} threads"),
             other => panic!("expected a malformed-line error, got {other:?}"),
@@ -365,7 +369,8 @@ fn on_error_fail_stops_at_the_first_malformed_line() {
 
 /// T-03 of the small ledger as a host stores it: 16 records (opening + 15 events).
 fn stored_t03() -> Ticket {
-    let (tickets, errors) = ledger_tickets(&reference(), small().as_bytes()).unwrap();
+    let (tickets, errors) =
+        ledger_tickets(&reference(), &Default::default(), small().as_bytes()).unwrap();
     assert!(errors.is_empty());
     let (t, _) = tickets.into_iter().find(|(t, _)| t.id() == "T-03").unwrap();
     assert_eq!(t.history().len(), 16);
@@ -473,9 +478,9 @@ fn verify_messages_name_the_record() {
 fn a_ledger_is_checked_against_the_stored_tickets() {
     let e = reference();
     let text = small();
-    let (stored, _) = ledger_tickets(&e, text.as_bytes()).unwrap();
+    let (stored, _) = ledger_tickets(&e, &Default::default(), text.as_bytes()).unwrap();
     let stored: Vec<Ticket> = stored.into_iter().map(|(t, _)| t).collect();
-    let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
+    let (chains, _) = ledger_chains(&e, &Default::default(), text.as_bytes()).unwrap();
     assert!(compare_with_ledger(&chains, &stored).is_empty());
     // Someone edits the ledger: T-02's `resolved` (line 34) two days earlier.
     let edited: String = text
@@ -491,7 +496,7 @@ fn a_ledger_is_checked_against_the_stored_tickets() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let (chains, _) = ledger_chains(&e, edited.as_bytes()).unwrap();
+    let (chains, _) = ledger_chains(&e, &Default::default(), edited.as_bytes()).unwrap();
     assert_eq!(
         compare_with_ledger(&chains, &stored),
         [LedgerMismatch::Record { ticket: "T-02".into(), seq: 4, line: Some(34) }]
@@ -499,7 +504,7 @@ fn a_ledger_is_checked_against_the_stored_tickets() {
     // A stored ticket that was tampered with is reported as broken.
     let mut altered = stored.clone();
     altered[1] = tampered(&stored[1], &|t| t["history"][2]["state"] = "0".repeat(64).into());
-    let (chains, _) = ledger_chains(&e, text.as_bytes()).unwrap();
+    let (chains, _) = ledger_chains(&e, &Default::default(), text.as_bytes()).unwrap();
     assert_eq!(
         compare_with_ledger(&chains, &altered),
         [LedgerMismatch::Broken { ticket: "T-01".into(), problem: ChainBreak::Hash { seq: 2 } }]
@@ -544,10 +549,11 @@ fn a_finished_ticket_is_not_held() {
         assert_eq!(report, build_report(e.policy(), &kept.tickets, &july));
     }
     let mut written = 0;
-    let (errors, held) = ledger_tickets_each(&e, ledger.as_bytes(), |ticket, _| {
-        assert!(ticket.is_closed());
-        written += 1;
-    })
-    .unwrap();
+    let (errors, held) =
+        ledger_tickets_each(&e, &Default::default(), ledger.as_bytes(), |ticket, _, _| {
+            assert!(ticket.is_closed());
+            written += 1;
+        })
+        .unwrap();
     assert_eq!((errors.len(), held, written), (0, 1, 300));
 }

@@ -285,7 +285,7 @@ pub fn ledger_line(input: &[u8]) {
     }
     let strict = ReplayOptions { on_error: OnError::Fail, ..Default::default() };
     let _ = replay(&engines, input, &strict).map_err(|e| e.to_string());
-    if let Ok((tickets, _errors)) = ledger_tickets(engine, input) {
+    if let Ok((tickets, _errors)) = ledger_tickets(engine, &Default::default(), input) {
         for (ticket, _) in &tickets {
             stored(engine, ticket);
         }

@@ -1,6 +1,7 @@
 //! Audit-chain verification: of a stored ticket (its records against each other), and of a
 //! ledger (the chain each ticket's lines produce, against the stored tickets).
 
+use super::calendars::{CalendarUpdates, not_given};
 use super::format::LedgerLine;
 use super::reader::{LineError, RawLines, parse_line};
 use crate::runtime::{AuditRecord, Digest, Engine, Event, Ticket, record_hash, state_digest};
@@ -161,10 +162,11 @@ pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
 /// The chain one ticket's ledger lines produce under a policy.
 ///
 /// ```
-/// use ombud_engine::ledger::ledger_chains;
+/// use ombud_engine::ledger::{CalendarUpdates, ledger_chains};
 /// # let engine = ombud_engine::doc_support::reference();
 /// let small = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
-/// let (chains, _) = ledger_chains(&engine, std::fs::read(small).unwrap().as_slice()).unwrap();
+/// let none = CalendarUpdates::default();
+/// let (chains, _) = ledger_chains(&engine, &none, std::fs::read(small).unwrap().as_slice()).unwrap();
 /// let t03 = chains.iter().find(|c| c.ticket == "T-03").unwrap();
 /// assert_eq!((t03.lines[0], t03.hashes.len()), (17, 16));
 /// assert_eq!(Some(&t03.head), t03.hashes.last());
@@ -182,7 +184,8 @@ pub struct LedgerChain {
 }
 
 /// Replays a ledger (sequentially) and returns each ticket's chain, in ledger order, with the
-/// malformed lines. Refused events make no record, exactly as in a host.
+/// malformed lines. Refused events make no record, exactly as in a host; `calendar` lines bring
+/// a ticket onto the update they name, as in [`ledger_tickets_each`].
 ///
 /// ```
 /// # use ombud_engine::runtime::Engine;
@@ -191,16 +194,18 @@ pub struct LedgerChain {
 /// {"ticket":"T-1","event":{"at":"2026-07-06T09:10:00Z","event":"reopened"}}
 /// {"ticket":"T-2","event":{"at":"2026-07-06T09:20:00Z","event":"done"}}
 /// {"ticket":"T-1","event":{"at":"2026-07-06T09:30:00Z","event":"done"}}"#;
-/// let (chains, errors) = ombud_engine::ledger::ledger_chains(&engine, ledger.as_bytes())?;
+/// let none = Default::default();
+/// let (chains, errors) = ombud_engine::ledger::ledger_chains(&engine, &none, ledger.as_bytes())?;
 /// assert_eq!(chains[0].lines, [1, 4]); // line 2 was refused: it made no record
 /// assert_eq!(errors[0].to_string(), "line 3: event for ticket `T-2` before its `open` line");
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn ledger_chains<R: BufRead>(
     engine: &Engine,
+    calendars: &CalendarUpdates,
     input: R,
 ) -> std::io::Result<(Vec<LedgerChain>, Vec<LineError>)> {
-    let (tickets, errors) = ledger_tickets(engine, input)?;
+    let (tickets, errors) = ledger_tickets(engine, calendars, input)?;
     let chains = tickets
         .into_iter()
         .map(|(t, lines)| LedgerChain {
@@ -225,7 +230,7 @@ pub fn ledger_chains<R: BufRead>(
 ///     r#"{"ticket":"A-7","open":{"at":"2026-07-06T09:00:00Z"}}"#, "\n",
 ///     r#"{"ticket":"A-7","event":{"at":"2026-07-07T16:00:00Z","event":"answered"}}"#, "\n",
 /// );
-/// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
+/// let (tickets, _) = ledger_tickets(&engine, &Default::default(), ledger.as_bytes()).unwrap();
 /// let (ticket, lines): &TicketLines = &tickets[0];
 /// assert_eq!((ticket.stage(), ticket.history().len()), ("done", 2));
 /// assert_eq!(lines, &[1, 2]);
@@ -238,11 +243,11 @@ pub type TicketLines = (Ticket, Vec<u64>);
 /// writes the tickets out uses [`ledger_tickets_each`].
 ///
 /// ```
-/// use ombud_engine::ledger::{ledger_tickets, verify_ticket};
+/// use ombud_engine::ledger::{CalendarUpdates, ledger_tickets, verify_ticket};
 /// # let engine = ombud_engine::doc_support::reference();
 /// # let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/small.jsonl");
 /// let file = std::io::BufReader::new(std::fs::File::open(ledger).unwrap());
-/// let (store, errors) = ledger_tickets(&engine, file).unwrap();
+/// let (store, errors) = ledger_tickets(&engine, &CalendarUpdates::default(), file).unwrap();
 /// assert_eq!((store.len(), errors.len()), (11, 0));
 /// let (t05, _) = &store[5];
 /// assert_eq!((t05.id(), t05.stage()), ("T-05", "verify"));
@@ -250,21 +255,37 @@ pub type TicketLines = (Ticket, Vec<u64>);
 /// ```
 pub fn ledger_tickets<R: BufRead>(
     engine: &Engine,
+    calendars: &CalendarUpdates,
     input: R,
 ) -> std::io::Result<(Vec<TicketLines>, Vec<LineError>)> {
     let mut out = Vec::new();
-    let (errors, _) =
-        ledger_tickets_each(engine, input, |ticket, lines| out.push((ticket, lines)))?;
+    let (errors, _) = ledger_tickets_each(engine, calendars, input, |ticket, lines, _| {
+        out.push((ticket, lines));
+    })?;
     // Every ticket's first record is its opening: its line is the ticket's place in the ledger.
     out.sort_by_key(|(_, lines)| lines.first().copied());
     Ok((out, errors))
 }
 
+/// A ticket [`ledger_tickets_each`] holds: its lines, and the calendar update it runs on.
+struct Held<'e> {
+    ticket: Ticket,
+    lines: Vec<u64>,
+    /// The policy on the calendar update the ticket was last brought onto (`None`: `engine`).
+    on: Option<&'e Engine>,
+}
+
 /// As [`ledger_tickets`], handing each ticket to `each` as soon as it is finished (closed by an
 /// event; a later event for it is refused as `closed` and makes no record), and each ticket still
-/// open at the end of the ledger then, in ledger order. Only the open tickets are held, so a
-/// host writing a store needs memory for those, not for the ledger. Returns the malformed lines
-/// and the most tickets held at once.
+/// open at the end of the ledger then, in ledger order, with the engine its clocks count on
+/// (`engine`, or the policy on the calendar update it was last brought onto). Only the open
+/// tickets are held, so a host writing a store needs memory for those, not for the ledger.
+/// Returns the malformed lines and the most tickets held at once.
+///
+/// A `calendar` line brings the ticket onto the update it names
+/// ([`Engine::recalendar`] with the policy on it, from the calendar the ticket ran on); every
+/// later line of the ticket runs on it, and the update's audit record (when it confirmed or
+/// moved a clock) is the line's. A line naming an update `calendars` does not hold is malformed.
 ///
 /// ```
 /// use ombud_engine::ledger::ledger_tickets_each;
@@ -274,28 +295,36 @@ pub fn ledger_tickets<R: BufRead>(
 /// {"ticket":"B","event":{"at":"2026-07-06T09:10:00Z","event":"done"}}
 /// {"ticket":"C","open":{"at":"2026-07-06T09:15:00Z"}}
 /// {"ticket":"A","event":{"at":"2026-07-06T09:20:00Z","event":"done"}}
-/// {"ticket":"B","event":{"at":"2026-07-06T09:25:00Z","event":"done"}}"#;
+/// {"ticket":"B","event":{"at":"2026-07-06T09:25:00Z","event":"done"}}
+/// {"ticket":"C","calendar":{"at":"2026-07-06T09:30:00Z","id":"weekdays-2027"}}"#;
 /// let mut order = Vec::new();
-/// let (errors, held) = ledger_tickets_each(&engine, ledger.as_bytes(), |ticket, lines| {
+/// let none = Default::default();
+/// let (errors, held) = ledger_tickets_each(&engine, &none, ledger.as_bytes(), |ticket, lines, _| {
 ///     order.push((ticket.id().to_string(), lines));
 /// })?;
 /// // B as it closes on line 3, A on line 5; C, still open, at the end. B's second `done` is
 /// // refused: no record.
 /// let ids: Vec<_> = order.iter().map(|(id, lines)| (id.as_str(), lines.clone())).collect();
 /// assert_eq!(ids, [("B", vec![2, 3]), ("A", vec![1, 5]), ("C", vec![4])]);
-/// assert_eq!((errors.len(), held), (0, 2));
+/// assert_eq!(held, 2);
+/// let message = "line 7: calendar `weekdays-2027` is not given; pass --calendar FILE";
+/// assert_eq!(errors.iter().map(ToString::to_string).collect::<Vec<_>>(), [message]);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn ledger_tickets_each<R: BufRead>(
-    engine: &Engine,
+pub fn ledger_tickets_each<'e, R: BufRead>(
+    engine: &'e Engine,
+    calendars: &'e CalendarUpdates,
     input: R,
-    mut each: impl FnMut(Ticket, Vec<u64>),
+    mut each: impl FnMut(Ticket, Vec<u64>, &Engine),
 ) -> std::io::Result<(Vec<LineError>, usize)> {
-    let mut open: HashMap<Box<str>, (Ticket, Vec<u64>)> = HashMap::new();
+    let mut open: HashMap<Box<str>, Held<'e>> = HashMap::new();
     // Tickets handed out, and openings refused: their ids only.
     let mut done: HashSet<Box<str>> = HashSet::new();
     let mut held = 0;
     let mut errors = Vec::new();
+    let on = |id: &str, number: u64| {
+        calendars.engine(id, 0).ok_or_else(|| LineError { line: number, message: not_given(id) })
+    };
     for item in RawLines::new(input) {
         let raw = match item? {
             Ok(raw) => raw,
@@ -311,7 +340,7 @@ pub fn ledger_tickets_each<R: BufRead>(
                 continue;
             }
         };
-        let LedgerLine { ticket: id, open: opening, event } = line;
+        let LedgerLine { ticket: id, open: opening, event, calendar } = line;
         let id: Box<str> = id.as_ref().into();
         if let Some(opening) = opening {
             if open.contains_key(&id) || done.contains(&id) {
@@ -319,13 +348,21 @@ pub fn ledger_tickets_each<R: BufRead>(
                 errors.push(LineError { line: raw.number, message });
                 continue;
             }
-            match engine.open(&opening.to_open_ticket(&id)) {
+            let target = match opening.calendar.as_deref().map(|c| on(c, raw.number)) {
+                None => None,
+                Some(Ok(e)) => Some(e),
+                Some(Err(e)) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            match target.unwrap_or(engine).open(&opening.to_open_ticket(&id)) {
                 Ok((t, _)) if t.is_closed() => {
-                    each(t, vec![raw.number]);
+                    each(t, vec![raw.number], target.unwrap_or(engine));
                     done.insert(id);
                 }
-                Ok((t, _)) => {
-                    open.insert(id, (t, vec![raw.number]));
+                Ok((ticket, _)) => {
+                    open.insert(id, Held { ticket, lines: vec![raw.number], on: target });
                     held = held.max(open.len());
                 }
                 Err(_) => {
@@ -334,15 +371,19 @@ pub fn ledger_tickets_each<R: BufRead>(
             }
         } else if let Some(rec) = event {
             match open.get_mut(&id) {
-                Some((t, lines)) => {
+                Some(h) => {
                     let at = rec.at;
-                    if engine.apply_read(t, at, &Event::try_from(rec)).is_ok() {
-                        lines.push(raw.number);
-                    }
-                    if t.is_closed()
-                        && let Some((t, lines)) = open.remove(&id)
+                    if h.on
+                        .unwrap_or(engine)
+                        .apply_read(&mut h.ticket, at, &Event::try_from(rec))
+                        .is_ok()
                     {
-                        each(t, lines);
+                        h.lines.push(raw.number);
+                    }
+                    if h.ticket.is_closed()
+                        && let Some(h) = open.remove(&id)
+                    {
+                        each(h.ticket, h.lines, h.on.unwrap_or(engine));
                         done.insert(id);
                     }
                 }
@@ -352,12 +393,38 @@ pub fn ledger_tickets_each<R: BufRead>(
                     message: format!("event for ticket `{id}` before its `open` line"),
                 }),
             }
+        } else if let Some(update) = calendar {
+            let target = match on(&update.id, raw.number) {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            match open.get_mut(&id) {
+                Some(h) => {
+                    let previous = h.on.unwrap_or(engine).policy().calendar();
+                    let records = h.ticket.history.len();
+                    // A refused update leaves the ticket as it was, on the calendar it ran on.
+                    if target.recalendar(&mut h.ticket, previous, update.at).is_ok() {
+                        h.on = Some(target);
+                        if h.ticket.history.len() > records {
+                            h.lines.push(raw.number);
+                        }
+                    }
+                }
+                None if done.contains(&id) => {}
+                None => errors.push(LineError {
+                    line: raw.number,
+                    message: format!("calendar update for ticket `{id}` before its `open` line"),
+                }),
+            }
         }
     }
-    let mut rest: Vec<(Ticket, Vec<u64>)> = open.into_values().collect();
-    rest.sort_by_key(|(_, lines)| lines.first().copied());
-    for (t, lines) in rest {
-        each(t, lines);
+    let mut rest: Vec<Held<'e>> = open.into_values().collect();
+    rest.sort_by_key(|h| h.lines.first().copied());
+    for h in rest {
+        each(h.ticket, h.lines, h.on.unwrap_or(engine));
     }
     Ok((errors, held))
 }
@@ -368,7 +435,7 @@ pub fn ledger_tickets_each<R: BufRead>(
 /// use ombud_engine::ledger::{LedgerMismatch, compare_with_ledger, ledger_chains};
 /// # let engine = ombud_engine::doc_support::desk();
 /// let line = r#"{"ticket":"T-9","open":{"at":"2026-07-06T09:00:00Z"}}"#;
-/// let (chains, _) = ledger_chains(&engine, line.as_bytes()).unwrap();
+/// let (chains, _) = ledger_chains(&engine, &Default::default(), line.as_bytes()).unwrap();
 /// let found = compare_with_ledger(&chains, &[]); // nothing stored
 /// assert_eq!(found, [LedgerMismatch::MissingFromStore { ticket: "T-9".into() }]);
 /// let message = "ticket `T-9` is in the ledger but not among the stored tickets";
@@ -452,9 +519,10 @@ impl std::fmt::Display for LedgerMismatch {
 /// let done = r#"{"ticket":"T-1","event":{"at":"2026-07-06T11:00:00Z","event":"done"}}"#;
 /// let ledger = format!("{opened}{done}");
 /// // The store was written before the `done` line: it is one record behind the ledger.
-/// let (stored, _) = ledger_tickets(&engine, opened.as_bytes()).unwrap();
+/// let none = Default::default();
+/// let (stored, _) = ledger_tickets(&engine, &none, opened.as_bytes()).unwrap();
 /// let stored: Vec<_> = stored.into_iter().map(|(ticket, _)| ticket).collect();
-/// let (chains, _) = ledger_chains(&engine, ledger.as_bytes()).unwrap();
+/// let (chains, _) = ledger_chains(&engine, &none, ledger.as_bytes()).unwrap();
 /// let expected = LedgerMismatch::Record { ticket: "T-1".into(), seq: 1, line: Some(2) };
 /// assert_eq!(compare_with_ledger(&chains, &stored), [expected]);
 /// ```

@@ -1,12 +1,16 @@
-//! The ledger format: JSON Lines, one line per opening or event, each naming its ticket.
+//! The ledger format: JSON Lines, one line per opening, event or calendar update, each naming
+//! its ticket.
 //!
 //! ```text
 //! {"ticket":"T-1","open":{"at":"2026-07-01T09:00:00+08:00","complainant":"C-7","fields":{"channel":"app"}}}
 //! {"ticket":"T-1","event":{"at":"2026-07-01T09:20:00+08:00","event":"registered"}}
+//! {"ticket":"T-1","calendar":{"at":"2026-12-20T10:00:00+08:00","id":"cn-mainland-2027"}}
 //! ```
 //!
 //! `event` is exactly the engine's [`Event`]; `open` is [`OpenTicket`] without the id (the line's
-//! `ticket` is the id) plus the ledger-level `complainant`.
+//! `ticket` is the id) plus the ledger-level `complainant` (and the calendar update it was opened
+//! on, if any); `calendar` is a calendar update that reached the ticket
+//! ([`Engine::recalendar`](crate::runtime::Engine::recalendar)).
 
 use crate::runtime::{Event, OpenTicket, RecordedEvent, Text};
 use chrono::{DateTime, Utc};
@@ -14,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One line of a ledger, as a host reads it back (its ledger export, say): the ticket and
-/// either its opening or one event.
+/// one of its opening, one event or one calendar update.
 ///
 /// ```
 /// use ombud_engine::ledger::LedgerLine;
@@ -33,47 +37,83 @@ pub struct LedgerLine {
     /// Set on the ticket's first line: the opening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<LedgerOpen>,
-    /// Set on every later line: the event, in the engine's own shape.
+    /// Set on a later line: the event, in the engine's own shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<RecordedEvent>,
+    /// Set on a later line: a calendar update that reached the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<LedgerCalendar>,
 }
 
-/// What a ledger line carries (exactly one of `open` and `event`).
+/// What a ledger line carries (exactly one of `open`, `event` and `calendar`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum LineBody<'a> {
     /// The opening.
     Open(&'a LedgerOpen),
     /// An event.
     Event(&'a RecordedEvent),
+    /// A calendar update.
+    Calendar(&'a LedgerCalendar),
 }
 
 impl LedgerLine {
-    /// The line's content; `None` when it has both or neither of `open` and `event`.
+    /// The line's content; `None` unless it has exactly one of `open`, `event` and `calendar`.
     pub(super) fn body(&self) -> Option<LineBody<'_>> {
-        match (&self.open, &self.event) {
-            (Some(o), None) => Some(LineBody::Open(o)),
-            (None, Some(e)) => Some(LineBody::Event(e)),
+        match (&self.open, &self.event, &self.calendar) {
+            (Some(o), None, None) => Some(LineBody::Open(o)),
+            (None, Some(e), None) => Some(LineBody::Event(e)),
+            (None, None, Some(c)) => Some(LineBody::Calendar(c)),
             _ => None,
         }
     }
 
-    /// The instant the line happened at (`None` when it has both or neither of `open` and `event`).
+    /// The instant the line happened at (`None` unless it has exactly one of `open`, `event` and
+    /// `calendar`).
     pub fn at(&self) -> Option<DateTime<Utc>> {
         match self.body()? {
             LineBody::Open(o) => Some(o.at),
             LineBody::Event(e) => Some(e.at),
+            LineBody::Calendar(c) => Some(c.at),
         }
     }
 
     /// An opening line.
     pub(super) fn opening(ticket: impl Into<Text>, open: LedgerOpen) -> Self {
-        LedgerLine { ticket: ticket.into(), open: Some(open), event: None }
+        LedgerLine { ticket: ticket.into(), open: Some(open), event: None, calendar: None }
     }
 
     /// An event line.
     pub(super) fn event(ticket: impl Into<Text>, event: &Event) -> Self {
-        LedgerLine { ticket: ticket.into(), open: None, event: Some(event.record()) }
+        LedgerLine {
+            ticket: ticket.into(),
+            open: None,
+            event: Some(event.record()),
+            calendar: None,
+        }
     }
+}
+
+/// A calendar update that reached a ticket, as a ledger line records it: when, and the id of
+/// the calendar its clocks count on from then on (a calendar file that `extends` the one the
+/// policy names). Readers bring the ticket onto it with
+/// [`Engine::recalendar`](crate::runtime::Engine::recalendar).
+///
+/// ```
+/// use ombud_engine::ledger::LedgerLine;
+/// let text = r#"{"ticket":"T-1","calendar":{"at":"2026-12-20T02:00:00Z","id":"cn-mainland-2027"}}"#;
+/// let line: LedgerLine = serde_json::from_str(text)?;
+/// assert_eq!(line.calendar.as_ref().map(|c| c.id.as_str()), Some("cn-mainland-2027"));
+/// assert_eq!(serde_json::to_string(&line)?, text);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerCalendar {
+    /// When the update reached the ticket.
+    #[serde(deserialize_with = "crate::timefmt::de_instant")]
+    pub at: DateTime<Utc>,
+    /// The calendar's id.
+    pub id: String,
 }
 
 /// The opening of a ticket in a ledger: [`OpenTicket`] without the id, plus who complained.
@@ -88,6 +128,10 @@ pub struct LedgerOpen {
     /// field; when absent, a string field `complainant` in `fields` is used instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complainant: Option<String>,
+    /// The calendar update the ticket was opened on (a host that runs the policy on a deployed
+    /// calendar update); absent: the calendar the policy names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
     /// Ticket data, checked against the policy's `fields`.
     #[serde(default)]
     pub fields: Map<String, Value>,
@@ -130,9 +174,29 @@ impl LedgerOpen {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn opening_line(open: &OpenTicket, complainant: Option<&str>) -> String {
+    opening_line_on(open, complainant, None)
+}
+
+/// The ledger line of a ticket's opening on a calendar update (`calendar`: its id; `None`: the
+/// calendar the policy names, as [`opening_line`] writes): a host that runs the policy on a
+/// deployed calendar update opens its tickets on it, and the readers open them on it again.
+///
+/// ```
+/// use ombud_engine::{OpenTicket, ledger::opening_line_on};
+/// let open: OpenTicket = serde_json::from_str(r#"{"id":"T-1","at":"2026-12-21T09:00:00Z"}"#)?;
+/// assert_eq!(opening_line_on(&open, None, Some("cn-mainland-2027")),
+///     r#"{"ticket":"T-1","open":{"at":"2026-12-21T09:00:00Z","calendar":"cn-mainland-2027","fields":{}}}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn opening_line_on(
+    open: &OpenTicket,
+    complainant: Option<&str>,
+    calendar: Option<&str>,
+) -> String {
     let body = LedgerOpen {
         at: open.at,
         complainant: complainant.map(str::to_string),
+        calendar: calendar.map(str::to_string),
         fields: open.fields.clone(),
     };
     line_text(&LedgerLine::opening(open.id.as_str(), body))
@@ -149,7 +213,32 @@ pub fn opening_line(open: &OpenTicket, complainant: Option<&str>) -> String {
 ///     r#"{"ticket":"T-1","event":{"at":"2026-07-01T10:00:00Z","event":"done","by":"agent-4"}}"#);
 /// ```
 pub fn event_line(ticket: &str, event: &RecordedEvent) -> String {
-    line_text(&LedgerLine { ticket: ticket.into(), open: None, event: Some(event.clone()) })
+    line_text(&LedgerLine {
+        ticket: ticket.into(),
+        open: None,
+        event: Some(event.clone()),
+        calendar: None,
+    })
+}
+
+/// The ledger line of a calendar update that reached ticket `ticket` at `at`
+/// (`{"ticket":…,"calendar":{"at","id"}}`, no line break): what a host appends when it brings
+/// an open ticket onto a calendar update ([`Engine::recalendar`](crate::runtime::Engine::recalendar)),
+/// so that the readers bring it onto the same calendar at the same instant.
+///
+/// ```
+/// use ombud_engine::ledger::calendar_line;
+/// let at = "2026-12-20T10:00:00+08:00".parse().unwrap();
+/// assert_eq!(calendar_line("T-1", at, "cn-mainland-2027"),
+///     r#"{"ticket":"T-1","calendar":{"at":"2026-12-20T02:00:00Z","id":"cn-mainland-2027"}}"#);
+/// ```
+pub fn calendar_line(ticket: &str, at: DateTime<Utc>, calendar: &str) -> String {
+    line_text(&LedgerLine {
+        ticket: ticket.into(),
+        open: None,
+        event: None,
+        calendar: Some(LedgerCalendar { at, id: calendar.to_string() }),
+    })
 }
 
 #[expect(clippy::expect_used, reason = "a ledger line always serialises")]

@@ -134,6 +134,7 @@ pub fn generate<W: Write>(
         let open = LedgerOpen {
             at,
             complainant: Some(format!("C-{:0width$}", who + 1)),
+            calendar: None,
             fields: fields(engine, &mut rng, repeat),
         };
         let lines = walk(engine, &mut rng, &id, open, options.to, &mut stats);

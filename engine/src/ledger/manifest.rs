@@ -46,7 +46,7 @@ impl ManifestEntry {
     /// # let engine = ombud_engine::runtime::Engine::new(
     /// #     ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into());
     /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}"#;
-    /// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
+    /// let (tickets, _) = ledger_tickets(&engine, &Default::default(), ledger.as_bytes()).unwrap();
     /// let entry = ManifestEntry::of(&tickets[0].0);
     /// assert_eq!((entry.ticket.as_str(), entry.records), ("T-1", 1));
     /// assert_eq!(&entry.head, tickets[0].0.audit_head());

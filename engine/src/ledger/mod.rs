@@ -1,10 +1,12 @@
-//! The complaint ledger: a JSON Lines record of openings and events of many tickets, and what
-//! is done with it — streaming reading, replay under a policy (and comparison with another),
-//! report figures, synthetic generation, audit-chain verification and signed store manifests.
+//! The complaint ledger: a JSON Lines record of openings, events and calendar updates of many
+//! tickets, and what is done with it — streaming reading, replay under a policy (and comparison
+//! with another), report figures, synthetic generation, audit-chain verification and signed store
+//! manifests.
 //!
 //! The format and every figure are defined in `docs/ledger.md`.
 
 mod audit;
+mod calendars;
 mod format;
 mod generate;
 mod manifest;
@@ -19,7 +21,11 @@ pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
     ledger_chains, ledger_tickets, ledger_tickets_each, verify_ticket,
 };
-pub use format::{LedgerLine, LedgerOpen, event_line, opening_line};
+pub use calendars::CalendarUpdates;
+pub use format::{
+    LedgerCalendar, LedgerLine, LedgerOpen, calendar_line, event_line, opening_line,
+    opening_line_on,
+};
 pub use generate::{GenerateOptions, GenerateStats, generate};
 pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
 pub use reader::{LineError, OnError, RawLine, RawLines};

@@ -189,23 +189,29 @@ fn too_long(line: u64, max: usize) -> std::io::Error {
     )
 }
 
-/// Parses one ledger line, checking its shape (exactly one of `open` and `event`).
+/// Parses one ledger line, checking its shape (exactly one of `open`, `event` and `calendar`).
 pub(super) fn parse_line(number: u64, text: &str) -> Result<LedgerLine, LineError> {
     let line: LedgerLine = serde_json::from_str(text)
         .map_err(|e| LineError { line: number, message: json_message(&e) })?;
     if line.body().is_none() {
         return Err(LineError {
             line: number,
-            message: "a ledger line needs exactly one of `open` and `event`".into(),
+            message: "a ledger line needs exactly one of `open`, `event` and `calendar`".into(),
         });
     }
     if line.ticket.is_empty() {
         return Err(LineError { line: number, message: "`ticket` is empty".into() });
     }
-    if let Some(LineBody::Event(e)) = line.body()
-        && e.event.is_empty()
-    {
-        return Err(LineError { line: number, message: "`event` name is empty".into() });
+    let empty = match line.body() {
+        Some(LineBody::Event(e)) if e.event.is_empty() => Some("`event` name is empty"),
+        Some(LineBody::Calendar(c)) if c.id.is_empty() => Some("`calendar` id is empty"),
+        Some(LineBody::Open(o)) if o.calendar.as_deref() == Some("") => {
+            Some("`open` names an empty `calendar`")
+        }
+        _ => None,
+    };
+    if let Some(message) = empty {
+        return Err(LineError { line: number, message: message.into() });
     }
     Ok(line)
 }

@@ -293,7 +293,7 @@ struct Seen {
 /// let ledger = concat!(
 ///     r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}"#, "\n",
 ///     r#"{"ticket":"T-2","open":{"at":"2026-07-06T10:00:00Z"}}"#, "\n");
-/// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
+/// let (tickets, _) = ledger_tickets(&engine, &Default::default(), ledger.as_bytes()).unwrap();
 /// let key = SigningKey::from_bytes(&[11; 32]);
 /// let manifest = Manifest::sign(tickets.iter().map(|(t, _)| ManifestEntry::of(t)).collect(), &key);
 /// // The store without T-2's line.
@@ -415,7 +415,7 @@ impl StoreVerifier {
     /// # let engine = ombud_engine::runtime::Engine::new(
     /// #     ombud_engine::load_policy("p.yaml", yaml, None).unwrap().0.into());
     /// let ledger = r#"{"ticket":"T-1","open":{"at":"2026-07-06T09:00:00Z"}}"#;
-    /// let (tickets, _) = ledger_tickets(&engine, ledger.as_bytes()).unwrap();
+    /// let (tickets, _) = ledger_tickets(&engine, &Default::default(), ledger.as_bytes()).unwrap();
     /// let mut verifier = StoreVerifier::new();
     /// verifier.ticket("tickets/T-1.json", &tickets[0].0);
     /// let report = verifier.finish(None);

@@ -10,6 +10,7 @@ mod worker;
 pub use driver::{replay, replay_report};
 pub use figures::{PolicyFigures, StageFigures, TicketChange, TicketOutcome, TicketRecord, Visit};
 
+use super::calendars::CalendarUpdates;
 use super::reader::{LineError, OnError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -54,19 +55,29 @@ pub const NOT_OPENED: &str = "not_opened";
 /// let result = replay(&[engine], opening.as_bytes(), &options).unwrap();
 /// assert_eq!(result.tickets[0].id, "Q-1");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReplayOptions {
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayOptions<'a> {
     /// Worker threads (1 = everything on the calling thread).
     pub threads: usize,
     /// What a malformed line does.
     pub on_error: OnError,
     /// Keep one [`TicketRecord`] per ticket (under the first policy), for reports.
     pub keep_tickets: bool,
+    /// The calendar updates the ledger's `calendar` lines (and openings on an update) may name,
+    /// each with every policy of the replay on it, in the order the policies are given. A
+    /// calendar line brings the ticket onto the update ([`Engine::recalendar`] from the
+    /// calendar it ran on) and it runs on it from then on; one naming an update not given here
+    /// (or with none given) is a malformed line. A calendar update reads a clock's pauses from
+    /// the ticket's history: engines made [`Engine::without_history`] do not keep it.
+    ///
+    /// [`Engine::recalendar`]: crate::runtime::Engine::recalendar
+    /// [`Engine::without_history`]: crate::runtime::Engine::without_history
+    pub calendars: Option<&'a CalendarUpdates>,
 }
 
-impl Default for ReplayOptions {
+impl Default for ReplayOptions<'_> {
     fn default() -> Self {
-        ReplayOptions { threads: 1, on_error: OnError::Skip, keep_tickets: false }
+        ReplayOptions { threads: 1, on_error: OnError::Skip, keep_tickets: false, calendars: None }
     }
 }
 
@@ -81,7 +92,8 @@ impl Default for ReplayOptions {
 /// let Err(ReplayError::Malformed(e)) = replay(&[engine], ledger.as_bytes(), &strict) else {
 ///     panic!("line 2 has neither `open` nor `event`")
 /// };
-/// assert_eq!(e.to_string(), "line 2: a ledger line needs exactly one of `open` and `event`");
+/// let message = "line 2: a ledger line needs exactly one of `open`, `event` and `calendar`";
+/// assert_eq!(e.to_string(), message);
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {

@@ -5,6 +5,7 @@ use super::figures::Accumulator;
 use super::{
     MAX_LISTED_ERRORS, NOT_OPENED, ReplayOptions, TicketChange, TicketOutcome, TicketRecord, Visit,
 };
+use crate::ledger::calendars::not_given;
 use crate::ledger::format::LedgerLine;
 use crate::ledger::reader::parse_line;
 use crate::ledger::report::ReportOptions;
@@ -32,7 +33,7 @@ pub(super) fn update<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: im
 /// What a finished ticket keeps: bit i is set when policy i opened it (later events are refused
 /// as `closed`) and clear when it refused the opening (`not_opened`). One byte per finished
 /// ticket, since a ledger accumulates them all.
-pub(super) fn done_codes(live: &Live) -> u8 {
+pub(super) fn done_codes(live: &Live<'_>) -> u8 {
     live.runs
         .iter()
         .take(8)
@@ -49,19 +50,22 @@ pub(super) fn done_code(mask: u8, i: usize) -> &'static str {
 /// aim at collisions) and several times faster than the standard SipHash on short ids.
 pub(super) type Ids = foldhash::fast::RandomState;
 
-pub(super) struct Live {
+pub(super) struct Live<'e> {
     line: u64,
     complainant: Option<String>,
     category_given: bool,
     /// One run per policy.
-    runs: Vec<PolicyRun>,
+    runs: Vec<PolicyRun<'e>>,
     /// Boxed: only `--against` sets it, and a batch holds one `Live` per running ticket.
     first_difference: Option<Box<(Option<TimelineRow>, Option<TimelineRow>)>>,
 }
 
 /// One ticket under one policy.
-pub(super) struct PolicyRun {
+pub(super) struct PolicyRun<'e> {
     ticket: Option<Ticket>,
+    /// The policy on the calendar update the ticket was last brought onto (`None`: the policy
+    /// as given).
+    on: Option<&'e Engine>,
     rejected: u32,
     escalations: Vec<Text>,
     visits: Vec<Visit>,
@@ -70,19 +74,25 @@ pub(super) struct PolicyRun {
     call_rows: Vec<TimelineRow>,
 }
 
-impl PolicyRun {
+impl<'e> PolicyRun<'e> {
     pub(super) fn is_done(&self) -> bool {
         self.ticket.as_ref().is_none_or(Ticket::is_closed)
+    }
+
+    /// The engine the ticket runs on: `given` (the policy as the replay was given it), or the
+    /// policy on the calendar update it was brought onto.
+    fn engine(&self, given: &'e Engine) -> &'e Engine {
+        self.on.unwrap_or(given)
     }
 }
 
 pub(super) struct Worker<'e> {
     pub(super) engines: &'e [Engine],
-    pub(super) options: &'e ReplayOptions,
+    pub(super) options: &'e ReplayOptions<'e>,
     pub(super) first_error: &'e AtomicU64,
     /// Tickets still running under some policy. Kept apart from the finished ones, which
     /// accumulate over a whole ledger, so the lookup every event line makes stays in a small map.
-    pub(super) live: HashMap<Text, Box<Live>, Ids>,
+    pub(super) live: HashMap<Text, Box<Live<'e>>, Ids>,
     /// Finished tickets: the code a later event is refused with, per policy.
     pub(super) done: HashMap<Text, u8, Ids>,
     pub(super) acc: Vec<Accumulator>,
@@ -110,7 +120,7 @@ pub(super) struct WorkerOutput<'e> {
 impl<'e> Worker<'e> {
     pub(super) fn new(
         engines: &'e [Engine],
-        options: &'e ReplayOptions,
+        options: &'e ReplayOptions<'e>,
         first_error: &'e AtomicU64,
         report: Option<&'e ReportOptions>,
     ) -> Self {
@@ -158,19 +168,31 @@ impl<'e> Worker<'e> {
     }
 
     pub(super) fn apply_line(&mut self, number: u64, line: LedgerLine) {
-        let LedgerLine { ticket: id, open, event } = line;
+        let LedgerLine { ticket: id, open, event, calendar } = line;
         if let Some(open) = open {
             if self.live.contains_key(&id) || self.done.contains_key(&id) {
                 let message = format!("ticket `{id}` is opened a second time");
                 return self.error(LineError { line: number, message });
             }
+            let on = match open.calendar.as_deref().map(|c| self.calendar(c, number)) {
+                None => None,
+                Some(Some(engines)) => Some(engines),
+                Some(None) => return,
+            };
             self.note_time(open.at);
             let complainant = open.complainant().map(str::to_string);
             let category_given = open.fields.get("category").is_some_and(|v| !v.is_null());
             let input = open.into_open_ticket(&id);
-            let engines = self.engines;
-            let runs =
-                engines.iter().enumerate().map(|(i, e)| self.open_run(i, e, &input)).collect();
+            let engines = on.unwrap_or(self.engines);
+            let runs = engines
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let mut run = self.open_run(i, e, &input);
+                    run.on = on.map(|_| e);
+                    run
+                })
+                .collect();
             let mut live = Box::new(Live {
                 line: number,
                 complainant,
@@ -180,14 +202,24 @@ impl<'e> Worker<'e> {
             });
             self.compare_call(&mut live, number);
             self.settle(id, live);
-        } else if let Some(rec) = event {
-            let (at, name) = (rec.at, rec.event.clone());
-            let event = Event::try_from(rec);
-            self.note_time(at);
-            // One lookup per event line: the map is taken out while the ticket is worked on.
+        } else {
+            let step = if let Some(rec) = event {
+                let (at, name) = (rec.at, rec.event.clone());
+                Step::Event { at, name, event: Event::try_from(rec) }
+            } else if let Some(update) = calendar {
+                let Some(engines) = self.calendar(&update.id, number) else { return };
+                Step::Calendar { at: update.at, engines }
+            } else {
+                return;
+            };
+            self.note_time(step.at());
+            // One lookup per line: the map is taken out while the ticket is worked on.
             let mut live_map = std::mem::take(&mut self.live);
             if let Some(live) = live_map.get_mut(&id) {
-                self.apply_event(live, at, &name, &event);
+                match &step {
+                    Step::Event { at, name, event } => self.apply_event(live, *at, name, event),
+                    Step::Calendar { at, engines } => self.apply_calendar(live, *at, engines),
+                }
                 self.compare_call(live, number);
                 if live.runs.iter().all(PolicyRun::is_done)
                     && let Some((id, live)) = live_map.remove_entry(&id)
@@ -204,11 +236,30 @@ impl<'e> Worker<'e> {
                     }
                 }
             } else {
-                let message = format!("event for ticket `{id}` before its `open` line");
+                let what = match step {
+                    Step::Event { .. } => "event",
+                    Step::Calendar { .. } => "calendar update",
+                };
+                let message = format!("{what} for ticket `{id}` before its `open` line");
                 self.error(LineError { line: number, message });
             }
             self.live = live_map;
         }
+    }
+
+    /// Every policy on calendar update `id`; `None` (and the line counted malformed) when the
+    /// replay is not given it.
+    fn calendar(&mut self, id: &str, number: u64) -> Option<&'e [Engine]> {
+        // One engine per policy of the replay, in its order.
+        let found = self
+            .options
+            .calendars
+            .and_then(|c| c.on(id))
+            .filter(|on| on.len() >= self.engines.len());
+        if found.is_none() {
+            self.error(LineError { line: number, message: not_given(id) });
+        }
+        found
     }
 
     pub(super) fn note_time(&mut self, at: DateTime<Utc>) {
@@ -231,10 +282,11 @@ impl<'e> Worker<'e> {
         i: usize,
         engine: &Engine,
         input: &crate::runtime::OpenTicket,
-    ) -> PolicyRun {
+    ) -> PolicyRun<'e> {
         let comparing = self.comparing();
         let mut run = PolicyRun {
             ticket: None,
+            on: None,
             rejected: 0,
             escalations: Vec::new(),
             visits: Vec::new(),
@@ -264,15 +316,16 @@ impl<'e> Worker<'e> {
     /// policy.
     pub(super) fn apply_event(
         &mut self,
-        live: &mut Live,
+        live: &mut Live<'e>,
         at: DateTime<Utc>,
         name: &str,
         event: &Result<Event, Rejection>,
     ) {
         let comparing = self.comparing();
         let engines = self.engines;
-        for (i, engine) in engines.iter().enumerate() {
+        for (i, given) in engines.iter().enumerate() {
             let Some(run) = live.runs.get_mut(i) else { continue };
+            let engine = run.engine(given);
             let Some(ticket) = run.ticket.as_mut() else {
                 let err =
                     Rejection::BadEvent { message: "the ticket's opening was refused".into() };
@@ -314,9 +367,47 @@ impl<'e> Worker<'e> {
         }
     }
 
+    /// Applies a calendar line (at `at`, onto the update whose policies are `targets`) under
+    /// every policy: [`Engine::recalendar`] from the calendar the ticket ran on; from then on the
+    /// ticket runs on the update. Counted as an event line is: applied, or refused under its
+    /// code (the ticket left as it was, on the calendar it ran on).
+    fn apply_calendar(&mut self, live: &mut Live<'e>, at: DateTime<Utc>, targets: &'e [Engine]) {
+        let comparing = self.comparing();
+        for (i, target) in targets.iter().enumerate() {
+            let Some(run) = live.runs.get_mut(i) else { continue };
+            let Some(given) = self.engines.get(i) else { continue };
+            let previous = run.engine(given);
+            let Some(ticket) = run.ticket.as_mut() else {
+                let err =
+                    Rejection::BadEvent { message: "the ticket's opening was refused".into() };
+                if comparing {
+                    run.call_rows.push(refused_row(at, "calendar", &err));
+                }
+                self.reject(i, run, NOT_OPENED);
+                continue;
+            };
+            match target.recalendar(ticket, previous.policy().calendar(), at) {
+                Ok((outcome, _)) => {
+                    run.on = Some(target);
+                    let mut acc = self.acc.get_mut(i);
+                    if let Some(acc) = acc.as_deref_mut() {
+                        acc.f.applied += 1;
+                    }
+                    observe(target, run, acc, outcome, comparing);
+                }
+                Err(err) => {
+                    if comparing {
+                        run.call_rows.push(rejected_row_for(ticket, at, "calendar", &err));
+                    }
+                    self.reject(i, run, err.code());
+                }
+            }
+        }
+    }
+
     /// With two policies: compares the rows the last line produced, remembering the first
     /// difference.
-    pub(super) fn compare_call(&self, live: &mut Live, _line: u64) {
+    pub(super) fn compare_call(&self, live: &mut Live<'e>, _line: u64) {
         if !self.comparing() {
             return;
         }
@@ -339,7 +430,7 @@ impl<'e> Worker<'e> {
     }
 
     /// Puts the ticket back, or finishes it when it is done under every policy.
-    pub(super) fn settle(&mut self, id: Text, live: Box<Live>) {
+    pub(super) fn settle(&mut self, id: Text, live: Box<Live<'e>>) {
         if live.runs.iter().all(PolicyRun::is_done) {
             let codes = done_codes(&live);
             self.finish_ticket(&id, *live);
@@ -350,7 +441,7 @@ impl<'e> Worker<'e> {
         }
     }
 
-    pub(super) fn finish_ticket(&mut self, id: &str, mut live: Live) {
+    pub(super) fn finish_ticket(&mut self, id: &str, mut live: Live<'e>) {
         for (i, run) in live.runs.iter_mut().enumerate() {
             let Some(acc) = self.acc.get_mut(i) else { continue };
             let Some(ticket) = run.ticket.as_ref() else { continue };
@@ -421,12 +512,13 @@ impl<'e> Worker<'e> {
     /// Advances every open ticket to `end` and hands over what was gathered.
     pub(super) fn finish(mut self, end: Option<DateTime<Utc>>) -> WorkerOutput<'e> {
         let comparing = self.comparing();
-        let mut live: Vec<(Text, Box<Live>)> = self.live.drain().collect();
+        let mut live: Vec<(Text, Box<Live<'e>>)> = self.live.drain().collect();
         live.sort_by_key(|(_, l)| l.line);
         for (id, mut l) in live {
             if let Some(end) = end {
                 let runs = self.engines.iter().zip(l.runs.iter_mut()).zip(self.acc.iter_mut());
-                for ((engine, run), acc) in runs {
+                for ((given, run), acc) in runs {
+                    let engine = run.engine(given);
                     let Some(ticket) = run.ticket.as_mut() else { continue };
                     match engine.advance(ticket, end) {
                         Ok(outcome) => observe(engine, run, Some(acc), outcome, comparing),
@@ -468,7 +560,7 @@ pub(super) fn refused_row(at: DateTime<Utc>, what: &str, err: &Rejection) -> Tim
     }
 }
 
-pub(super) fn outcome_of(run: &PolicyRun) -> TicketOutcome {
+pub(super) fn outcome_of(run: &PolicyRun<'_>) -> TicketOutcome {
     match &run.ticket {
         None => TicketOutcome { rejected: run.rejected, ..TicketOutcome::default() },
         Some(t) => TicketOutcome {
@@ -485,7 +577,7 @@ pub(super) fn outcome_of(run: &PolicyRun) -> TicketOutcome {
 /// Follows the rows of one call: stage visits, pauses, breaches, escalations.
 pub(super) fn observe(
     engine: &Engine,
-    run: &mut PolicyRun,
+    run: &mut PolicyRun<'_>,
     acc: Option<&mut Accumulator>,
     outcome: Outcome,
     keep_rows: bool,
@@ -567,10 +659,27 @@ pub(super) fn observe(
 }
 
 pub(super) fn current_visit<'a>(
-    run: &'a mut PolicyRun,
+    run: &'a mut PolicyRun<'_>,
     row: &TimelineRow,
 ) -> Option<&'a mut Visit> {
     run.visits
         .last_mut()
         .filter(|v| v.left.is_none() && row.stage.as_deref() == Some(v.stage.as_str()))
+}
+
+/// A later line of a ticket: an event, or a calendar update.
+enum Step<'e> {
+    /// An event line, as read (a refusal when it is not a valid event).
+    Event { at: DateTime<Utc>, name: Text, event: Result<Event, Rejection> },
+    /// A calendar line: every policy on the update it names.
+    Calendar { at: DateTime<Utc>, engines: &'e [Engine] },
+}
+
+impl Step<'_> {
+    /// When the line happened.
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Step::Event { at, .. } | Step::Calendar { at, .. } => *at,
+        }
+    }
 }
