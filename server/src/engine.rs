@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ombud_engine::calendar::Calendar;
 use ombud_engine::check::{DiagnosticCode, Source, calendar_coverage};
-use ombud_engine::ledger::{ReplayOptions, ReportOptions, build_report, replay};
+use ombud_engine::ledger::{CalendarUpdates, ReplayOptions, ReportOptions, build_report, replay};
 use ombud_engine::policy::{calendar_file, load_policy_on_calendar};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -298,9 +298,21 @@ pub fn ticket_from_json(text: &str) -> Result<Ticket, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-/// The ledger line of an opening: `{"ticket":…,"open":{"at","complainant","fields"}}`.
-pub fn opening_line(open: &OpenTicket, complainant: Option<&str>) -> String {
-    ombud_engine::ledger::opening_line(open, complainant)
+/// The ledger line of an opening: `{"ticket":…,"open":{"at","complainant","fields"}}`, with
+/// `"calendar"` when the ticket is opened on a deployed calendar update (`calendar`: its id;
+/// `None`: on the calendar the policy names).
+pub fn opening_line_on(
+    open: &OpenTicket,
+    complainant: Option<&str>,
+    calendar: Option<&str>,
+) -> String {
+    ombud_engine::ledger::opening_line_on(open, complainant, calendar)
+}
+
+/// The ledger line of a calendar update that brought ticket `ticket` onto calendar `calendar`
+/// at `at`: `{"ticket":…,"calendar":{"at","id"}}`.
+pub fn calendar_line(ticket: &str, at: DateTime<Utc>, calendar: &str) -> String {
+    ombud_engine::ledger::calendar_line(ticket, at, calendar)
 }
 
 /// The ledger line of an accepted event: `{"ticket":…,"event":{…}}`.
@@ -411,16 +423,30 @@ pub fn migrate(
 }
 
 /// The period report of a ledger under `engine`'s policy, built by the engine's own report code
-/// (as `ombud report` builds it).
+/// (as `ombud report` builds it). `updates` is the policy on each calendar update the ledger's
+/// `calendar` lines (and openings on an update) may name.
 pub fn report<R: BufRead>(
     engine: &Engine,
+    updates: &[Arc<Engine>],
     ledger: R,
     period: Period,
     seed: u64,
     repeat_window_days: u32,
 ) -> Result<Report, String> {
-    let lean = engine.clone().without_history().without_row_text();
-    let options = ReplayOptions { threads: 1, keep_tickets: true, ..ReplayOptions::default() };
+    // A calendar update reads a clock's pauses from the history: with updates, it is kept.
+    let prepare =
+        |e: Engine| if updates.is_empty() { e.without_history() } else { e }.without_row_text();
+    let lean = prepare(engine.clone());
+    let mut calendars = CalendarUpdates::default();
+    for e in updates {
+        calendars.insert(vec![prepare(Engine::clone(e))]);
+    }
+    let options = ReplayOptions {
+        threads: 1,
+        keep_tickets: true,
+        calendars: Some(&calendars),
+        ..ReplayOptions::default()
+    };
     let result =
         replay(std::slice::from_ref(&lean), ledger, &options).map_err(|e| e.to_string())?;
     let options = ReportOptions {

@@ -118,12 +118,24 @@ pub async fn build_report(
         Some(v) => v,
         None => state.policies.current(&state.store, &p.policy).await?,
     };
-    let engine = state.policies.engine(&state.store.read, &p.policy, &version).await?;
+    // On the calendar the policy names, as the ledger's openings without a `calendar` were;
+    // its `calendar` lines bring each ticket onto the deployed update they name.
+    let engine = state.policies.engine_on(&state.store.read, &p.policy, &version, "").await?;
+    let mut updates = Vec::new();
+    let mut ids: Vec<String> = state.policies.calendars().by_id.into_keys().collect();
+    ids.sort();
+    for id in ids {
+        let on = state.policies.engine_on(&state.store.read, &p.policy, &version, &id).await?;
+        // Only the updates that stand in for the calendar this policy names.
+        if engine::calendar_id(&on) == id {
+            updates.push(on);
+        }
+    }
     let rx = lines(state, LEDGER, p.policy.clone(), String::new());
     let (seed, window) = (p.seed.unwrap_or(1), p.repeat_window_days.unwrap_or(30));
     let report = tokio::task::spawn_blocking(move || {
         let reader = BufReader::new(ChunkReader { rx, current: Bytes::new() });
-        engine::report(&engine, reader, period, seed, window)
+        engine::report(&engine, &updates, reader, period, seed, window)
     })
     .await
     .map_err(ApiError::internal)?

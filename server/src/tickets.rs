@@ -315,7 +315,10 @@ pub async fn open(state: &AppState, body: Value) -> Result<(StatusCode, Value), 
         }
     })?;
     let engine = state.policies.engine(&state.store.read, &policy, &version).await?;
-    let line = engine::opening_line(&open, complainant.as_deref());
+    // On a deployed calendar update, the line names it: readers open the ticket on it too.
+    let id = engine::calendar_id(&engine);
+    let update = state.policies.calendars().by_id.contains_key(id).then_some(id);
+    let line = engine::opening_line_on(&open, complainant.as_deref(), update);
     let opened = with_retries!(open_once(state, &engine, &open, &line, &hash, now).await)?;
     match opened {
         Some((view, actions)) => {
@@ -974,6 +977,9 @@ async fn recalendar_in(
     if dry_run {
         return Ok((Recalendared::Updated(updates), Vec::new()));
     }
+    // The ticket runs on the update from now on, whether or not a clock of it moved: the ledger
+    // says so, so that a reader brings it onto the update at the same instant.
+    let line = engine::calendar_line(id, at, engine::calendar_id(target));
     write(
         tx,
         Some(stored.counters),
@@ -983,7 +989,7 @@ async fn recalendar_in(
             engine: target,
             rows: &outcome.rows,
             actions: &outcome.actions,
-            line: None,
+            line: Some((at, line)),
             restart_timeline: false,
             recounted: true,
             now,

@@ -1,7 +1,8 @@
 //! Calendar updates over the API (`POST /v1/calendars`), on SQLite and (with
 //! `OMBUD_TEST_POSTGRES`) PostgreSQL: who may deploy one, lint errors, the preview that changes
 //! nothing, the deploy that confirms or moves open tickets' provisional deadlines, a repeated
-//! deploy, and a restart that keeps the deployed calendar.
+//! deploy, a restart that keeps the deployed calendar, and exports that replay and verify
+//! exactly on the calendar file.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +17,11 @@ use axum::http::StatusCode;
 use common::{Db, Running, config};
 use serde_json::{Value, json};
 
-on_both!(calendar_update_reaches_open_tickets, calendar_updates_are_for_admins_and_linted);
+on_both!(
+    calendar_update_reaches_open_tickets,
+    calendar_updates_are_for_admins_and_linted,
+    exports_record_calendar_updates,
+);
 
 const POLICY: &str = include_str!("../../tests/fixtures/policies/rehearsal-2027.yaml");
 const YEAR: &str = include_str!("../../tests/fixtures/calendars/cn-mainland-2027-fixture.yaml");
@@ -185,4 +190,127 @@ async fn calendar_updates_are_for_admins_and_linted(db: Db) {
     let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
     assert_eq!(listed["calendars"], json!([]));
     s.server.shutdown().await;
+}
+
+/// Deploying a calendar update writes a `calendar` ledger line for every open ticket it brings
+/// onto the update, and a ticket opened afterwards has an opening line on it, so the exports are
+/// the complete record: the ledger, replayed with the calendar file given (as `ombud audit verify
+/// --policy P --calendar F LEDGER --tickets STORE` does), produces exactly the stored chains.
+async fn exports_record_calendar_updates(db: Db) {
+    use ombud_engine::ledger::{
+        CalendarUpdates, ReplayOptions, compare_with_ledger, ledger_chains, ledger_tickets, replay,
+    };
+    use ombud_engine::{Calendar, Engine, Ticket, load_policy, policy::load_policy_on_calendar};
+
+    let s = Running::start(config(&db)).await;
+    let admin = s.admin();
+    let (status, _, body) = s
+        .raw(
+            "POST",
+            "/v1/policies?name=rehearsal-2027.yaml",
+            Some(&admin),
+            Some(POLICY.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    // `long` (30 working days from Tue 1 Dec 2026: provisional, moved by the update),
+    // `normal` (7 working days: nothing rests on 2027) and `waiting` (30 working days, paused
+    // the next day, so its clock holds the time left).
+    for (id, lane) in [("long", "long"), ("normal", "normal"), ("waiting", "long")] {
+        let open = json!({"policy": "rehearsal-2027", "id": id, "at": "2026-12-01T10:00:00+08:00",
+                          "fields": {"lane": lane}});
+        let (status, body) = s.call("POST", "/v1/tickets", Some(&admin), Some(open)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let wait = json!({"id": "w-1", "at": "2026-12-02T10:00:00+08:00", "event": "wait"});
+    let (status, body) =
+        s.call("POST", "/v1/tickets/waiting/events", Some(&admin), Some(wait)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (status, deployed) = post_calendar(&s, &admin, "", YEAR).await;
+    assert_eq!(status, StatusCode::CREATED, "{deployed}");
+    assert_eq!(deployed["open_tickets"], 3, "{deployed}");
+    // After the update: an event on a ticket brought onto it, and a ticket opened on it.
+    let back = json!({"id": "b-1", "event": "back"});
+    let (status, body) =
+        s.call("POST", "/v1/tickets/waiting/events", Some(&admin), Some(back)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let open = json!({"policy": "rehearsal-2027", "id": "later", "at": "2026-12-01T11:00:00+08:00",
+                      "fields": {"lane": "long"}});
+    let (status, body) = s.call("POST", "/v1/tickets", Some(&admin), Some(open)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let ledger = s.text("/v1/ledger", &admin).await;
+    let store = s.text("/v1/ledger/tickets", &admin).await;
+    // The server's report replays its ledger on the deployed update: every ticket counts.
+    let (status, report) =
+        s.call("GET", "/v1/reports/2026-12?policy=rehearsal-2027", Some(&admin), None).await;
+    assert_eq!((status, &report["tickets"]), (StatusCode::OK, &json!(4)), "{report}");
+    s.server.shutdown().await;
+    let lines: Vec<Value> = ledger.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // One calendar line per ticket the deploy brought onto the update, whether or not a clock
+    // of it moved; the later opening names the update.
+    let mut updated: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["calendar"]["id"] == "cn-mainland-2027-fixture")
+        .map(|l| l["ticket"].as_str().unwrap())
+        .collect();
+    updated.sort_unstable();
+    assert_eq!(updated, ["long", "normal", "waiting"], "{ledger}");
+    let later = lines.iter().find(|l| l["ticket"] == "later").unwrap();
+    assert_eq!(later["open"]["calendar"], "cn-mainland-2027-fixture", "{later}");
+    let stored: Vec<Ticket> = store.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(stored.len(), 4);
+
+    // What the CLI loads for `--policy rehearsal-2027.yaml --calendar cn-mainland-2027.yaml`.
+    let engine = Engine::new(load_policy("rehearsal-2027.yaml", POLICY, None).unwrap().0.into());
+    let year = Calendar::from_yaml("cn-mainland-2027.yaml", YEAR, None).unwrap();
+    let on = load_policy_on_calendar("rehearsal-2027.yaml", POLICY, None, year.into()).unwrap().0;
+    let mut updates = CalendarUpdates::default();
+    updates.insert(vec![Engine::new(on.into())]);
+
+    // `audit verify --policy P --calendar F LEDGER --tickets STORE`: no mismatch, no malformed
+    // line.
+    let (chains, errors) = ledger_chains(&engine, &updates, ledger.as_bytes()).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(compare_with_ledger(&chains, &stored), []);
+    // `long`'s chain: its opening, then the update that moved its deadline (a record), made by
+    // its calendar line.
+    let long = stored.iter().find(|t| t.id() == "long").unwrap();
+    let entries: Vec<Value> =
+        long.history().iter().map(|r| serde_json::to_value(&r.entry).unwrap()).collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[1]["calendar"], "cn-mainland-2027-fixture");
+    let long_line = lines.iter().position(|l| l["ticket"] == "long" && l["calendar"].is_object());
+    let chain = chains.iter().find(|c| c.ticket == "long").unwrap();
+    assert_eq!(chain.lines[1], long_line.unwrap() as u64 + 1);
+
+    // Replay reaches exactly the stored tickets: the same chains, stages and deadlines.
+    let (replayed, _) = ledger_tickets(&engine, &updates, ledger.as_bytes()).unwrap();
+    assert_eq!(replayed.len(), stored.len());
+    for (ticket, _) in &replayed {
+        let kept = stored.iter().find(|t| t.id() == ticket.id()).unwrap();
+        assert_eq!(ticket.history(), kept.history(), "ticket `{}`", ticket.id());
+        assert_eq!(ticket.stage(), kept.stage());
+        let clock = |t: &Ticket| serde_json::to_value(t.clock()).unwrap();
+        assert_eq!(clock(ticket), clock(kept), "ticket `{}`", ticket.id());
+    }
+    let options = ReplayOptions { calendars: Some(&updates), ..ReplayOptions::default() };
+    let result = replay(std::slice::from_ref(&engine), ledger.as_bytes(), &options).unwrap();
+    assert_eq!((result.skipped, result.figures[0].tickets), (0, 4));
+
+    // Without the calendar file, the first line naming it is located.
+    let (_, errors) =
+        ledger_chains(&engine, &CalendarUpdates::default(), ledger.as_bytes()).unwrap();
+    let first = lines
+        .iter()
+        .position(|l| l["calendar"].is_object() || l["open"]["calendar"].is_string())
+        .unwrap();
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "line {}: calendar `cn-mainland-2027-fixture` is not given; pass --calendar FILE",
+            first + 1
+        )
+    );
 }
