@@ -96,7 +96,12 @@ pub(super) enum Change<'p> {
     /// paused it, the time it held on the clock's scale (0 while paused).
     Pause { from: DateTime<Utc>, to: Option<DateTime<Utc>>, rule: &'p PauseRule, held: i64 },
     /// An extension by event `ext.on` at `at`: the deadline it extended (`from`) and what it did.
-    Extension { at: DateTime<Utc>, ext: &'p Extension, from: DateTime<Utc>, extended: Extended },
+    Extension {
+        at: DateTime<Utc>,
+        ext: &'p Extension,
+        from: DateTime<Utc>,
+        extended: Box<Extended>,
+    },
 }
 
 /// A clock counted from its start through its history on one calendar.
@@ -189,7 +194,7 @@ impl<'e> Run<'e> {
                     *left = left.saturating_add(x.added);
                 }
                 let from = std::mem::replace(&mut w.deadline, x.deadline);
-                w.changes.push(Change::Extension { at: e.at, ext, from, extended: x });
+                w.changes.push(Change::Extension { at: e.at, ext, from, extended: Box::new(x) });
                 continue;
             }
             if r != ClockRef::Stage {
