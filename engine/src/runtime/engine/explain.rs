@@ -290,6 +290,8 @@ fn step_rule(at: &StepAt, working: bool) -> String {
             let deadline = if *p == 100.0 { " (the deadline)" } else { "" };
             format!("{p} % of {scale}{deadline}")
         }
+        // `at: deadline` is the deadline itself, as `100%` is.
+        StepAt::Offset { by, .. } if by.is_zero() => step_rule(&StepAt::Percent(100.0), working),
         StepAt::Offset { before, by } => {
             format!("{by} {} the deadline", if *before { "before" } else { "after" })
         }
