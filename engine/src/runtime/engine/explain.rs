@@ -321,7 +321,9 @@ fn step_rule(at: &StepAt, working: bool, extended: Option<&str>) -> String {
             format!("{p} % of the {ext}{scale}{note}")
         }
         // `at: deadline` is the deadline itself, as `100%` is.
-        StepAt::Offset { by, .. } if by.is_zero() => step_rule(&StepAt::Percent(100.0), working),
+        StepAt::Offset { by, .. } if by.is_zero() => {
+            step_rule(&StepAt::Percent(100.0), working, extended)
+        }
         StepAt::Offset { before, by } => {
             format!("{by} {} the {ext}deadline", if *before { "before" } else { "after" })
         }
