@@ -229,6 +229,42 @@ fn committed_schema_is_current() {
 }
 
 #[test]
+fn committed_scenario_schema_is_current() {
+    let (code, out, _) = ombud(&["schema", "--scenario"]);
+    assert_eq!(code, 0);
+    let file = Path::new(ROOT).join("policies/scenario.schema.json");
+    let committed = std::fs::read_to_string(file).unwrap();
+    assert_eq!(out, committed, "run `ombud schema --scenario > policies/scenario.schema.json`");
+    assert!(out.contains("\"title\": \"Ombud scenario\""), "{out}");
+}
+
+/// An obligation is drawn beside the stages with its extensions, start, discharge and ladder:
+/// the bank's reply duty (15 days, to 30, to 60 with approval and notice).
+#[test]
+fn graph_draws_an_obligation_with_its_extensions() {
+    let lines = [
+        "decision",
+        "owner: complaints_unit",
+        "due: 15 calendar days",
+        "extension: extended_to_30: to 30 calendar days",
+        "extension: extended_to_60: to 60 calendar days (requires senior_approval, extension_notice)",
+        "starts: at opening",
+        "done on: decision_sent",
+        "ladder: reply",
+    ];
+    let (code, mermaid, _) = ombud(&["graph", "policies/bank-complaints.yaml"]);
+    assert_eq!(code, 0);
+    let obligation = mermaid.lines().find(|l| l.trim_start().starts_with("o0[/")).unwrap();
+    for line in lines {
+        assert!(obligation.contains(line), "{line} not in {obligation}");
+    }
+    let (code, dot, _) = ombud(&["graph", "--format", "dot", "policies/bank-complaints.yaml"]);
+    assert_eq!(code, 0);
+    let obligation = dot.lines().find(|l| l.trim_start().starts_with("o0 [")).unwrap();
+    assert!(obligation.contains(&lines.join("\\n")), "{obligation}");
+}
+
+#[test]
 fn graph_of_the_reference_policy() {
     let (code, mermaid, _) = ombud(&["graph", "policies/service-complaints.yaml"]);
     assert_eq!(code, 0);
