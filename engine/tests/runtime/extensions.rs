@@ -243,6 +243,31 @@ fn a_pause_holds_an_extended_clock() {
     );
 }
 
+/// `resume: restart` starts the stage's `due` as written again: an extension granted before the
+/// pause is not carried over, and still counts toward its entry's `max`.
+#[test]
+fn a_restart_after_an_extension_starts_the_limit_as_written() {
+    let text = EXTENDING.replace(
+        "{ on: wait, resume_on: back, stages: [mediate] }",
+        "{ on: wait, resume_on: back, resume: restart, stages: [mediate] }",
+    );
+    let e = Engine::new(compile(&text));
+    let mut ticket = open(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("decided", "2026-03-02T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("extend_twice", "2026-03-03T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("wait", "2026-03-04T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
+    // 15 working days from Mon 9 Mar: 9–13, 16–20, 23–27 Mar → the end of Fri 27 Mar.
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-28T00:00:00+08:00"));
+    // One use of `extend_twice` (max 2) is left: +2 working days, 30–31 Mar.
+    e.apply(&mut ticket, &ev("extend_twice", "2026-03-10T00:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-04-01T00:00:00+08:00"));
+    let before = ticket.clone();
+    let err = e.apply(&mut ticket, &ev("extend_twice", "2026-03-11T00:00:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "extension_limit");
+    assert_eq!(ticket, before);
+}
+
 #[test]
 fn scoped_pause_is_refused_in_other_stages() {
     let e = extending();
