@@ -44,6 +44,61 @@ fn generate_is_byte_identical_for_a_seed() {
 }
 
 #[test]
+fn generate_fills_a_required_enum_and_refuses_what_it_cannot_open() {
+    // samr-12315 requires `kind` (complaint or report): every opening gives it.
+    let o = ombud(&[
+        "ledger",
+        "generate",
+        "--tickets",
+        "200",
+        "--seed",
+        "7",
+        "--policy",
+        "policies/samr-12315.yaml",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let openings: Vec<_> = text.lines().filter(|l| l.contains(r#""open":"#)).collect();
+    assert_eq!(openings.len(), 200);
+    assert!(
+        openings
+            .iter()
+            .all(|l| l.contains(r#""kind":"complaint""#) || l.contains(r#""kind":"report""#))
+    );
+    assert!(stderr(&o).starts_with("generated 200 tickets ("), "{}", stderr(&o));
+    // From 30 Dec 9999 the first stage's 7 working days end after the last instant kept: no
+    // opening is valid, so nothing is written and the exit code says so.
+    let o = ombud(&[
+        "ledger",
+        "generate",
+        "--tickets",
+        "3",
+        "--seed",
+        "1",
+        "--policy",
+        "policies/samr-12315.yaml",
+        "--from",
+        "9999-12-30",
+        "--to",
+        "9999-12-30",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).starts_with(
+            "error: the policy refuses the generated opening of ticket `T-000001`: \
+             `7 working days` from 9999-12-30"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn replay_output_does_not_depend_on_threads() {
     let generated = ombud(&["ledger", "generate", "--tickets", "200", "--seed", "3"]);
     let path = temp("gen.jsonl", &generated.stdout);
