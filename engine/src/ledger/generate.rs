@@ -37,7 +37,7 @@ use std::io::Write;
 /// };
 /// assert_eq!(bytes(&july)?, bytes(&july)?);
 /// assert_ne!(bytes(&july)?, bytes(&GenerateOptions { seed: 2, ..july.clone() })?);
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), ombud_engine::ledger::GenerateError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenerateOptions {
