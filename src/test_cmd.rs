@@ -3,8 +3,8 @@
 use crate::input::Kind;
 use crate::render::safe;
 use crate::scenario_files::{self, Paint, Policies, Problem};
-use ombud_engine::simulate::Failure;
-use ombud_engine::{Engine, Scenario, simulate};
+use ombud_engine::simulate::{ExpectValue, Failure};
+use ombud_engine::{Engine, Scenario, Timeline, simulate, timefmt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,9 +19,12 @@ pub struct Args {
 
 /// What running one scenario's expectations gave.
 enum Verdict {
-    Pass,
-    /// Expectations that did not hold.
-    Fail(Vec<Failure>),
+    /// Every expectation held; how many refused events `expect: rejected` does not cover (none
+    /// when the scenario states `rejected:`, which lists exactly the refused events).
+    Pass(usize),
+    /// Expectations that did not hold, and every refused event of the run, written out (a
+    /// refused event often explains an expectation that failed).
+    Fail(Vec<Failure>, Vec<String>),
     /// The scenario or its policy did not load (diagnostics printed).
     Broken(Problem),
 }
@@ -48,11 +51,16 @@ pub fn run(args: Args) -> ExitCode {
             continue;
         }
         match check(file, &mut policies) {
-            Verdict::Pass => {
+            Verdict::Pass(uncovered) => {
                 passed += 1;
-                outln!("{} {}", paint.paint("32", "ok  "), shown(file));
+                let note = match uncovered {
+                    0 => String::new(),
+                    1 => " (1 refused event not in expect: rejected)".to_string(),
+                    n => format!(" ({n} refused events not in expect: rejected)"),
+                };
+                outln!("{} {}{note}", paint.paint("32", "ok  "), shown(file));
             }
-            Verdict::Fail(failures) => {
+            Verdict::Fail(failures, refused) => {
                 failed += 1;
                 outln!("{} {}", paint.paint("1;31", "FAIL"), shown(file));
                 for f in failures {
@@ -65,6 +73,12 @@ pub fn run(args: Args) -> ExitCode {
                         safe(&f.expected),
                         safe(&f.actual)
                     );
+                }
+                if !refused.is_empty() {
+                    outln!("  refused events:");
+                    for r in refused {
+                        outln!("    {}", safe(&r));
+                    }
                 }
             }
             Verdict::Broken(problem) => {
@@ -89,21 +103,43 @@ pub fn run(args: Args) -> ExitCode {
 
 fn check(file: &Path, policies: &mut Policies) -> Verdict {
     match run_one(file, policies) {
-        Ok(failures) if failures.is_empty() => Verdict::Pass,
-        Ok(failures) => Verdict::Fail(failures),
+        Ok((scenario, timeline)) => {
+            let failures = scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default();
+            let refused: Vec<String> = timeline
+                .rejected
+                .iter()
+                .map(|r| {
+                    format!(
+                        "event {} at {}: {} [{}]: {}",
+                        r.index,
+                        timefmt::human(timeline.tz, r.at),
+                        r.event,
+                        r.code,
+                        r.message
+                    )
+                })
+                .collect();
+            if !failures.is_empty() {
+                return Verdict::Fail(failures, refused);
+            }
+            let states_rejected = scenario.expect.as_ref().is_some_and(|e| {
+                e.items.iter().any(|(_, v)| matches!(v, ExpectValue::Rejected(_)))
+            });
+            Verdict::Pass(if states_rejected { 0 } else { refused.len() })
+        }
         Err(p) => Verdict::Broken(p),
     }
 }
 
 /// Runs one scenario under its own policy; a scenario without `expect:` passes when it runs.
-fn run_one(file: &Path, policies: &mut Policies) -> Result<Vec<Failure>, Problem> {
+fn run_one(file: &Path, policies: &mut Policies) -> Result<(Scenario, Timeline), Problem> {
     let scenario: Scenario = scenario_files::read_scenario(file)?;
     let path = scenario_files::policy_path(&scenario, file, None)?;
     let policy = policies.load(&path)?;
     let engine = Engine::new(policy);
     scenario_files::check_against(&scenario, &engine)?;
     let timeline = simulate(&engine, &scenario)?;
-    Ok(scenario.expect.as_ref().map(|e| e.check(&timeline)).unwrap_or_default())
+    Ok((scenario, timeline))
 }
 
 /// A path as shown to a person.

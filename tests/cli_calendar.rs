@@ -291,8 +291,11 @@ fn add_explain_prints_the_derivation() {
         "--explain",
     ]);
     assert!(o.status.success());
+    // The weekend beyond the data is listed as skipped, like any weekend a handler checks.
     assert!(stdout(&o).contains(
-        "  Fri 1 – Wed 6 Jan 2027  working days 4–7, no holiday data (plain workweek)\n"
+        "  Fri 1 Jan 2027          working day 4, no holiday data (plain workweek)\n  \
+         Sat 2 – Sun 3 Jan 2027  weekend, no holiday data (plain workweek)\n  \
+         Mon 4 – Wed 6 Jan 2027  working days 5–7, no holiday data (plain workweek)\n"
     ));
     assert!(stdout(&o).ends_with(
         "  provisional: calendar `cn-mainland` covers dates up to 2026-12-31; 2027-01-01 was counted on the plain workweek\n"

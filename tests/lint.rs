@@ -64,6 +64,14 @@ fn calendar_data_ending_soon_is_a_warning() {
         "{out}"
     );
     assert!(out.contains("= help: deadlines after 2026-12-31 are computed on the plain workweek"));
+    // The fix a user of the binary can make: the notice into a calendar file, named by the policy.
+    assert!(
+        out.contains(
+            "`ombud calendar from-notice NOTICE.txt --extends cn-mainland > \
+             cn-mainland-2027.yaml`) and set `calendar:` to that file's path"
+        ),
+        "{out}"
+    );
     assert!(out.ends_with("0 errors, 1 warning in 1 file\n"), "{out}");
     let docs = std::fs::read_to_string(Path::new(ROOT).join("docs/diagnostics.md")).unwrap();
     assert!(docs.contains("### W0201") && docs.contains("OMBUD_TODAY"));
@@ -304,6 +312,42 @@ fn syntax_mistakes_get_the_condition_rewritten() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((found[0].1, found[0].2), (13, 42));
     assert_eq!(found[0].4, "`=` assigns a value; compare with `==`: `kind == \"举报\"`");
+}
+
+#[test]
+fn chinese_keyboard_mistakes_get_the_condition_rewritten_in_ascii() {
+    // Columns hand-counted: line 15 is 8 spaces, `- { to: mediation, when: ` (25), `"kind == `
+    // (9): the `'` is column 43; line 16, `'decision == ` (13) after the same 33: `“` at 47;
+    // line 17, `- { to: closed, when: ` (22) after 8 spaces, `'kind ` (6): `＝` at 37.
+    let found = located("tests/fixtures/broken/chinese-keyboard-condition.yaml");
+    let brief: Vec<(u64, u64, &str, &str)> =
+        found.iter().map(|(_, l, c, m, h)| (*l, *c, m.as_str(), h.as_str())).collect();
+    assert_eq!(
+        brief,
+        [
+            // Single quotes: rhai reads `'…'` as one character.
+            (
+                15,
+                43,
+                "in condition: invalid character: '举报'",
+                "write \"举报\" in double quotes: `kind == \"举报\"`"
+            ),
+            // Curly quotes from a Chinese input method.
+            (
+                16,
+                47,
+                "in condition: unexpected '“'",
+                "write \"受理\" in ASCII double quotes: `decision == \"受理\"`"
+            ),
+            // Full-width `＝＝` (U+FF1D twice): said once, not "unexpected 'Unexpected '＝''".
+            (
+                17,
+                37,
+                "in condition: unexpected '＝'",
+                "write `==` with ASCII characters: `kind == \"投诉\"`"
+            ),
+        ]
+    );
 }
 
 #[test]

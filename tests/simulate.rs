@@ -135,6 +135,35 @@ fn test_reports_each_failed_expectation_with_its_line() {
 }
 
 #[test]
+fn test_lists_the_refused_events_under_a_failure_and_notes_them_under_ok() {
+    // The extension comes on Mon 2 Mar 2026, after `verify`'s deadline (the end of Fri 27 Feb):
+    // refused, so the breach stands.
+    let file = "tests/fixtures/scenarios/late-extension-explains-a-failure.yaml";
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{file}:11:3: expect.breaches\n    expected: 0\n    actual:   1 [verify]\n  \
+             refused events:\n    event 2 at Mon 2 Mar 2026 09:00: extension_approved \
+             [extension_late]: `extension_approved` comes too late: the deadline of `verify` \
+             passed at Fri 27 Feb 2026 24:00\n"
+        )),
+        "{out}"
+    );
+    // Every expectation holds, and `expect:` does not list the refusal: still a pass, noted.
+    let file = "tests/fixtures/scenarios/late-extension-not-in-expect.yaml";
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with(&format!("ok   {file} (1 refused event not in expect: rejected)\n")));
+    // A scenario whose `rejected:` lists the refusal passes without a note.
+    let (code, out, _) = ombud(&["test", "examples/scenarios/report-extension-late-refused.yaml"]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (0, Some("ok   examples/scenarios/report-extension-late-refused.yaml"))
+    );
+}
+
+#[test]
 fn test_counts_a_scenario_that_does_not_load_as_failed() {
     let (code, out, _) = ombud(&[
         "test",
@@ -142,7 +171,7 @@ fn test_counts_a_scenario_that_does_not_load_as_failed() {
         "examples/scenarios/makeup-workday-filing.yaml",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 8 failed"));
+    assert_eq!(out.lines().last(), Some("1 passed, 9 failed"));
 }
 
 #[test]
@@ -172,6 +201,15 @@ fn scenario_diagnostics_are_located() {
             "error[E0605]: bad instant `2026-02-13 17:30`",
             "4:7",
             "RFC 3339 instant with its offset",
+        ),
+        (
+            // A date where an instant is meant; the end of Thu 26 Feb is the midnight that
+            // starts Fri 27 Feb, at the offset `ticket.at` is written with.
+            "date-only-deadline.yaml",
+            "error[E0605]: bad instant `2026-02-26`: a date, without a time of day and offset",
+            "6:24",
+            "a deadline is an instant: the end of Thu 26 Feb 2026 (the midnight that ends it) \
+             is written `2026-02-27T00:00:00+08:00` (with `ticket.at`'s offset)",
         ),
         (
             "undeclared-event.yaml",
@@ -364,6 +402,20 @@ fn explain_names_the_holiday_and_both_makeup_saturdays() {
     assert_eq!(json["derivation"]["runs"][0]["note"]["name_local"], "春节");
     assert_eq!(json["steps"][0]["rule"], "80 % of the working time");
     assert_eq!(json["steps"][0]["at"], "2026-03-02T11:37:00+08:00");
+}
+
+/// A ladder step `at: deadline` is explained as the deadline, as `at: 100%` is, not as "0s
+/// after the deadline".
+#[test]
+fn a_step_at_the_deadline_is_explained_as_the_deadline() {
+    let scenario = "examples/scenarios/samr-feedback-duty-breaches-and-escalates.yaml";
+    let (code, out, err) = ombud(&["simulate", "--explain", scenario]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("escalate at deadline: 100 % of the working time (the deadline)"),
+        "{out}"
+    );
+    assert!(!out.contains("0s after"), "{out}");
 }
 
 #[test]

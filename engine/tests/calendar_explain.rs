@@ -286,8 +286,11 @@ fn december_2026_explained_before_and_after_the_2027_data() {
     let cn = Calendar::bundled("cn-mainland").unwrap();
     let year = Calendar::resolve(FIXTURE, None).unwrap();
     let before = cn.explain(start, Duration::WorkingDays(7)).unwrap();
+    // Beyond the data the plain workweek is counted, its weekend listed as skipped.
     assert!(before.to_string().contains(
-        "  Fri 1 – Wed 6 Jan 2027  working days 4–7, no holiday data (plain workweek)\n"
+        "  Fri 1 Jan 2027          working day 4, no holiday data (plain workweek)\n  \
+         Sat 2 – Sun 3 Jan 2027  weekend, no holiday data (plain workweek)\n  \
+         Mon 4 – Wed 6 Jan 2027  working days 5–7, no holiday data (plain workweek)\n"
     ));
     assert_eq!(before.provisional.as_ref().unwrap().date, d("2027-01-01"));
     let after = year.explain(start, Duration::WorkingDays(7)).unwrap();

@@ -150,7 +150,8 @@ pub enum CountingRule {
 ///
 /// Ordinary weekends between counted working days are folded into the [`DayRun::Counted`] run
 /// around them (`weekend_days`); weekends next to the start, a holiday or the end of the covered
-/// range are their own [`DayRun::Skipped`] run.
+/// range are their own [`DayRun::Skipped`] run, and so is every weekend beyond the covered range,
+/// where the days are counted on the plain workweek.
 ///
 /// ```
 /// use chrono::{DateTime, Utc};
@@ -158,13 +159,19 @@ pub enum CountingRule {
 /// let cn = Calendar::bundled("cn-mainland").unwrap();
 /// let start: DateTime<Utc> = "2026-12-28T10:00:00+08:00".parse().unwrap();
 /// let why = cn.explain(start, "7 working days".parse().unwrap()).unwrap();
-/// // Tue 29 – Thu 31 Dec are days 1–3; 2027 lies beyond cn-mainland's data, so Fri 1 – Wed 6 Jan
-/// // are days 4–7 on the plain workweek (the weekend of 2–3 Jan folded in).
+/// // Tue 29 – Thu 31 Dec are days 1–3; 2027 lies beyond cn-mainland's data, so Fri 1 Jan is day
+/// // 4 on the plain workweek, Sat 2 – Sun 3 Jan its weekend, Mon 4 – Wed 6 Jan days 5–7.
 /// let DayRun::Counted { from, first, last, weekend_days, provisional, .. } = &why.runs[1] else {
 ///     panic!("a counted run")
 /// };
-/// assert_eq!((from.to_string(), *first, *last, *weekend_days), ("2027-01-01".into(), 4, 7, 2));
+/// assert_eq!((from.to_string(), *first, *last, *weekend_days), ("2027-01-01".into(), 4, 4, 0));
 /// assert!(*provisional);
+/// let DayRun::Skipped { from, to, kind: DayKind::Weekend, provisional: true, .. } = &why.runs[2]
+/// else {
+///     panic!("a weekend beyond the data")
+/// };
+/// assert_eq!((from.to_string(), to.to_string()), ("2027-01-02".into(), "2027-01-03".into()));
+/// assert!(matches!(why.runs[3], DayRun::Counted { first: 5, last: 7, .. }));
 /// // From a Friday, the weekend before day 1 is a run of its own.
 /// let friday: DateTime<Utc> = "2026-12-25T10:00:00+08:00".parse().unwrap();
 /// let why = cn.explain(friday, "1 working day".parse().unwrap()).unwrap();
@@ -292,6 +299,9 @@ fn date(x: i64) -> NaiveDate {
     index_date(x).unwrap_or(if x < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
 }
 
+/// How many weekends of plain workweek beyond the covered range an explanation lists one by one.
+const PLAIN_WEEKS_LISTED: usize = 106;
+
 /// Walks a calendar's days, collecting runs.
 struct Walk<'c> {
     cal: &'c Calendar,
@@ -346,6 +356,37 @@ impl<'c> Walk<'c> {
         });
     }
 
+    /// Counts the `n` working days of plain workweek from working day `first` to `last`. Inside
+    /// the covered range they are one run, the ordinary weekends between them folded in; beyond
+    /// it each week's working days are a run and each weekend a skipped run of its own, so a
+    /// handler checking the plain workweek sees every day off (the first 106 weekends, about two
+    /// years; the rest of a longer stretch is one run).
+    fn plain(&mut self, first: i64, last: i64, n: i64) {
+        if self.covered(first) {
+            self.counted(first, last, n, DayKind::Workday, None);
+            return;
+        }
+        let cal = self.cal;
+        let (mut x, mut left) = (first, n);
+        for _ in 0..PLAIN_WEEKS_LISTED {
+            // The working days from `x` on that follow each other without a day off.
+            let ox = cal.ord(x);
+            let mut k = 1;
+            while k < left && cal.nth_working_day(ox + k) == x + k {
+                k += 1;
+            }
+            self.counted(x, x + k - 1, k, DayKind::Workday, None);
+            left -= k;
+            if left == 0 {
+                return;
+            }
+            let next = cal.nth_working_day(ox + k);
+            self.skipped(x + k, next - 1, DayKind::Weekend, None);
+            x = next;
+        }
+        self.counted(x, last, left, DayKind::Workday, None);
+    }
+
     /// Counts `n` (at least 1) working days from day `x` on (`x` included); returns the last.
     fn days(&mut self, mut x: i64, n: i64) -> i64 {
         let cal = self.cal;
@@ -394,7 +435,7 @@ impl<'c> Walk<'c> {
             if first > x {
                 self.skipped(x, first - 1, DayKind::Weekend, None);
             }
-            self.counted(first, last, take, DayKind::Workday, None);
+            self.plain(first, last, take);
             remaining -= take;
             match boundary {
                 Some(b) if remaining > 0 => {
@@ -641,7 +682,36 @@ impl Derivation {
             self.calendar,
             tz.name()
         )?;
-        writeln!(out, "{indent}  {}", self.rule_text())?;
+        writeln!(out, "{indent}  {}", self.rule_text(false))?;
+        self.write_runs(out, &format!("{indent}  "))
+    }
+
+    /// Writes the derivation of a limit counted on from a deadline (an extension's `by:`), each
+    /// line starting with `indent`: the rule as it applies to a deadline (the day it ends is not
+    /// counted), one line per run, the new deadline and, if any, the provisional mark.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use ombud_engine::calendar::Calendar;
+    /// let cn = Calendar::bundled("cn-mainland").unwrap();
+    /// let deadline: DateTime<Utc> = "2026-02-28T00:00:00+08:00".parse().unwrap();
+    /// let mut out = String::new();
+    /// cn.explain(deadline, "2 working days".parse().unwrap()).unwrap().write_counted_on(&mut out, "").unwrap();
+    /// assert_eq!(out, "\
+    /// the deadline is 24:00, the end of Fri 27 Feb: counting starts the day after; the new deadline is the end of added working day 2 (24:00)
+    /// Sat 28 Feb  make-up working day for Spring Festival 春节, counted: day 1
+    /// Sun 1 Mar   weekend
+    /// Mon 2 Mar   working day 2
+    /// deadline Mon 2 Mar 2026 24:00
+    /// ");
+    /// ```
+    pub fn write_counted_on(&self, out: &mut impl fmt::Write, indent: &str) -> fmt::Result {
+        writeln!(out, "{indent}{}", self.rule_text(true))?;
+        self.write_runs(out, indent)
+    }
+
+    /// One line per run, the deadline, the provisional mark.
+    fn write_runs(&self, out: &mut impl fmt::Write, indent: &str) -> fmt::Result {
         let year = self.start_day.year();
         let rows: Vec<(String, String)> = self
             .runs
@@ -657,16 +727,18 @@ impl Derivation {
         let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
         for (label, text) in rows {
             let pad = width - label.chars().count();
-            writeln!(out, "{indent}  {label}{:pad$}  {text}", "")?;
+            writeln!(out, "{indent}{label}{:pad$}  {text}", "")?;
         }
-        writeln!(out, "{indent}  deadline {}", human(&self.deadline))?;
+        writeln!(out, "{indent}deadline {}", human(&self.deadline))?;
         if let Some(p) = &self.provisional {
-            writeln!(out, "{indent}  provisional: {p}")?;
+            writeln!(out, "{indent}provisional: {p}")?;
         }
         Ok(())
     }
 
-    fn rule_text(&self) -> String {
+    /// The counting rule in words; `from_deadline`: as it applies to a limit counted on from a
+    /// deadline rather than from a receipt.
+    fn rule_text(&self, from_deadline: bool) -> String {
         let end = |close: &Option<NaiveTime>| match close {
             Some(c) => format!("close of business, {}", c.format("%H:%M")),
             None => "24:00".to_string(),
@@ -688,6 +760,16 @@ impl Derivation {
             } => {
                 let local = local_time(&self.start).map_or(NaiveTime::MIN, |t| t.time());
                 let first = match (start_day_counted, cutoff) {
+                    (true, _) if from_deadline => format!(
+                        "the deadline falls on a working day before the cutoff{}: {day} is day 1",
+                        cutoff.map(|c| format!(" {}", c.format("%H:%M"))).unwrap_or_default()
+                    ),
+                    _ if from_deadline && *start_at_midnight => format!(
+                        "the deadline is 24:00, the end of {day}{note}: counting starts the day after"
+                    ),
+                    _ if from_deadline => {
+                        format!("the day the deadline falls on, {day}{note}, is not counted")
+                    }
                     (true, _) => format!(
                         "received on a working day before the cutoff{}: {day} is day 1",
                         cutoff.map(|c| format!(" {}", c.format("%H:%M"))).unwrap_or_default()
@@ -706,18 +788,25 @@ impl Derivation {
                     ),
                     _ => format!("the day of receipt, {day}{note}, is not counted"),
                 };
-                format!("{first}; the deadline is the end of working day {days} ({})", end(close))
+                let which = if from_deadline {
+                    "the new deadline is the end of added"
+                } else {
+                    "the deadline is the end of"
+                };
+                format!("{first}; {which} working day {days} ({})", end(close))
             }
             CountingRule::CalendarDays { days, rolled, close, .. } => {
+                let (origin, new) =
+                    if from_deadline { ("deadline", "new ") } else { ("start", "") };
                 if *rolled {
                     format!(
-                        "day 1 is the day after the start; day {days} is not a working day, so the \
-                         deadline is the end of the next working day ({})",
+                        "day 1 is the day after the {origin}; day {days} is not a working day, so the \
+                         {new}deadline is the end of the next working day ({})",
                         end(close)
                     )
                 } else {
                     format!(
-                        "day 1 is the day after the start; the deadline is the end of day {days}, \
+                        "day 1 is the day after the {origin}; the {new}deadline is the end of day {days}, \
                          a working day ({})",
                         end(close)
                     )

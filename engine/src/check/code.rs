@@ -140,6 +140,7 @@ codes! {
     W0106: "A name that can be mistaken for another name of the policy.",
     W0107: "A name with an invisible or bidi character.",
     W0108: "A required field with a default.",
+    W0109: "An obligation that can never run.",
     W0110: "A keyword that no longer matches the longer words it matched inside.",
     W0201: "The calendar's data ends soon.",
 }

@@ -89,13 +89,34 @@ const RHAI_EXAMPLE: &str =
 
 /// A hint that leads to the fix of a syntax error at byte `off` of the condition `src`, with the
 /// length of the text it points at: an unquoted value that is not a name (`decision == 不予受理`,
-/// quote it) and `=` where `==` was meant.
+/// quote it), `=` where `==` was meant, and what a Chinese keyboard types in place of ASCII:
+/// text in single quotes (`kind == '举报'`), in curly or full-width quotes (`“受理”`), and
+/// full-width operators (`kind ＝＝ "投诉"`). The hint rewrites the whole condition.
 fn syntax_hint(src: &str, off: usize) -> Option<(usize, String)> {
     let rest = src.get(off..)?;
     let first = rest.chars().next()?;
     if first == '=' && !rest.starts_with("==") && !src[..off].ends_with(['=', '!', '<', '>']) {
         let fixed = format!("{}=={}", &src[..off], &rest[1..]);
         return Some((1, format!("`=` assigns a value; compare with `==`: `{}`", fixed.trim())));
+    }
+    if first == '\'' || is_wide_quote(first) {
+        // The text up to the next quote of either kind (the closing one is often the other).
+        let after = &rest[first.len_utf8()..];
+        let close = after.find(|c: char| c == '\'' || c == '"' || is_wide_quote(c));
+        let word = close.map_or(after, |i| &after[..i]);
+        let len = first.len_utf8()
+            + close
+                .map_or(after.len(), |i| i + after[i..].chars().next().map_or(0, char::len_utf8));
+        let how = if first == '\'' { "in double quotes" } else { "in ASCII double quotes" };
+        return Some((len, format!("write \"{word}\" {how}: `{}`", ascii_condition(src).trim())));
+    }
+    if ascii_of_wide(first).is_some() {
+        let run: String = rest.chars().take_while(|c| ascii_of_wide(*c).is_some()).collect();
+        let written: String = run.chars().filter_map(ascii_of_wide).collect();
+        return Some((
+            run.len(),
+            format!("write `{written}` with ASCII characters: `{}`", ascii_condition(src).trim()),
+        ));
     }
     if !first.is_ascii() && first.is_alphanumeric() {
         let word_len: usize = rest
@@ -109,6 +130,52 @@ fn syntax_hint(src: &str, off: usize) -> Option<(usize, String)> {
         return Some((word_len, format!("text values are quoted; quote it: `{}`", fixed.trim())));
     }
     None
+}
+
+/// A quotation mark a Chinese (or word-processor) keyboard types in place of `"`: curly quotes,
+/// full-width quotes and corner brackets.
+fn is_wide_quote(c: char) -> bool {
+    matches!(c, '“' | '”' | '‘' | '’' | '＂' | '＇' | '「' | '」' | '『' | '』')
+}
+
+/// The ASCII character a full-width punctuation mark stands for (`＝` → `=`, `（` → `(`; the
+/// block U+FF01–U+FF5E mirrors ASCII 0x21–0x7E), and `　` (U+3000) → space; `None` for
+/// anything else, and for full-width letters and digits, which are text.
+fn ascii_of_wide(c: char) -> Option<char> {
+    if c == '\u{3000}' {
+        return Some(' ');
+    }
+    let u = u32::from(c);
+    if !(0xFF01..=0xFF5E).contains(&u) {
+        return None;
+    }
+    char::from_u32(u - 0xFEE0).filter(|a| !a.is_ascii_alphanumeric())
+}
+
+/// `src` as it would be typed on an ASCII keyboard: every quote (single, curly, full-width)
+/// becomes `"`, and outside quoted text every full-width punctuation mark becomes its ASCII
+/// character. Quoted text is kept as written; text opened by `"` ends only at `"`.
+fn ascii_condition(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    // The quote that opened the text being copied.
+    let mut open: Option<char> = None;
+    for c in src.chars() {
+        let quote = c == '"' || c == '\'' || is_wide_quote(c);
+        match open {
+            Some('"') if c != '"' => out.push(c),
+            Some(_) if !quote => out.push(c),
+            Some(_) => {
+                open = None;
+                out.push('"');
+            }
+            None if quote => {
+                open = Some(c);
+                out.push('"');
+            }
+            None => out.push(ascii_of_wide(c).unwrap_or(c)),
+        }
+    }
+    out
 }
 
 /// Evaluates a compiled condition once with sample values of every declared type (`vars`): an

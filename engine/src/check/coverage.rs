@@ -6,7 +6,7 @@
 use super::Diagnostic;
 use crate::check::DiagnosticCode;
 use crate::compile::CompiledPolicy;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// How many days before its calendar data ends a policy is warned about.
 ///
@@ -52,6 +52,14 @@ pub fn calendar_coverage(policy: &CompiledPolicy, today: NaiveDate) -> Option<Di
         return None;
     }
     let id = calendar.id();
+    // What `--extends` takes: the `calendar:` value as written (a bundled id or a file's path).
+    let written = policy
+        .source
+        .text
+        .get(policy.calendar_span.offset..)
+        .and_then(|t| t.get(..policy.calendar_span.len))
+        .map_or(id, |t| t.trim_matches(['"', '\'']));
+    let extends = if written.is_empty() { id } else { written };
     let message = match left {
         0 => format!("calendar `{id}` has data only up to {end} (today)"),
         1 => format!("calendar `{id}` has data only up to {end} (1 day from today)"),
@@ -65,7 +73,11 @@ pub fn calendar_coverage(policy: &CompiledPolicy, today: NaiveDate) -> Option<Di
             .with_source(&policy.source)
             .with_hint(format!(
                 "deadlines after {end} are computed on the plain workweek and marked \
-                 provisional; add the next year's official calendar to holidays/"
+                 provisional; when the next year's holiday notice is published, write it into a \
+                 calendar file (`ombud calendar from-notice NOTICE.txt --extends {extends} > \
+                 {id}-{next}.yaml`) and set `calendar:` to that file's path, relative to the \
+                 policy (docs/calendars.md); a server takes the file at `POST /v1/calendars`",
+                next = end.year() + 1,
             )),
     )
 }

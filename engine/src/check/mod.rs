@@ -26,6 +26,7 @@ pub(crate) mod graph;
 pub(crate) mod keywords;
 pub(crate) mod ladder;
 pub(crate) mod names;
+pub(crate) mod obligations;
 pub(crate) mod reach;
 pub(crate) mod scan;
 pub(crate) mod types;

@@ -248,6 +248,7 @@ fn compile_with(
     let built = c.build(doc, source, base_dir);
     let mut diags = c.into_diagnostics();
     diags.extend(crate::check::confusables::deceptive_names(doc));
+    diags.extend(crate::check::obligations::never_run(doc));
     let mut diags: Vec<Diagnostic> = diags
         .into_iter()
         .map(|d| if d.source.is_none() { d.with_source(source) } else { d })

@@ -282,6 +282,15 @@ impl ExprEngine {
                     rhai::ParseErrorType::VariableUndefined(name) => {
                         format!("unknown variable `{name}`")
                     }
+                    // rhai wraps a character its tokenizer refused in a second "Unexpected":
+                    // `Unexpected 'Unexpected '＝''`.
+                    rhai::ParseErrorType::BadInput(rhai::LexError::UnexpectedInput(s)) => {
+                        let s = s
+                            .strip_prefix("Unexpected '")
+                            .and_then(|s| s.strip_suffix('\''))
+                            .unwrap_or(s);
+                        format!("unexpected '{s}'")
+                    }
                     other => lowercase_first(&other.to_string()),
                 };
                 Err(ExprError { message, offset: offset_of(source, e.position()), kind })

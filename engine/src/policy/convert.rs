@@ -123,7 +123,7 @@ impl<'a> Keys<'a> {
 }
 
 /// The boolean a YAML 1.1 word means (`yes`, `No`, `ON`, `off`, `y`, `n`).
-fn yaml11_bool(s: &str) -> Option<bool> {
+pub(crate) fn yaml11_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "yes" | "y" | "on" => Some(true),
         "no" | "n" | "off" => Some(false),

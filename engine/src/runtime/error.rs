@@ -77,7 +77,7 @@ pub enum Rejection {
     /// An extension that comes when its clock's deadline has already passed.
     #[error(
         "`{event}` comes too late: the deadline of `{clock}` passed at {}",
-        crate::timefmt::rfc3339(*.zone, *.deadline)
+        crate::timefmt::human(*.zone, *.deadline)
     )]
     ExtensionLate {
         /// The extension's event.

@@ -106,7 +106,12 @@ pub struct ClockExplanation {
     /// The pauses since the start, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pauses: Vec<PauseSpan>,
-    /// The deadline the clock holds: the derivation's, moved by the working time pauses held.
+    /// The extensions since the start, in order; with the pauses, in the order of their
+    /// instants, they take the derivation's deadline to the one the clock holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<ClockExtension>,
+    /// The deadline the clock holds: the derivation's, moved by the working time pauses held
+    /// and by each extension.
     #[serde(serialize_with = "local_instant")]
     pub deadline: DateTime<Tz>,
     /// Set when the deadline rests on days beyond the calendar's data; names the first.
@@ -196,6 +201,76 @@ impl fmt::Display for StepPlacement {
     }
 }
 
+/// An extension of a clock: the event and its instant, the change (`by` or `to`), how the
+/// extended limit was counted, and the deadline it gave.
+///
+/// `by: D` is counted on from the deadline it extended (`from`), the day that deadline ends not
+/// counted, so its derivation numbers the added days from 1; `to: D` is the whole limit counted
+/// from the clock's start, and the deadline moves by what it adds to the limit (so time a pause
+/// held still does not count).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClockExtension {
+    /// When the extension event came.
+    #[serde(serialize_with = "local_instant")]
+    pub at: DateTime<Tz>,
+    /// The extension event.
+    pub event: String,
+    /// The change as the policy writes it: `by 15 working days`, `to 30 calendar days`.
+    pub change: String,
+    /// Whether the change is a `to:` (the whole limit from the start) rather than a `by:`.
+    pub whole_limit: bool,
+    /// The deadline it extended.
+    #[serde(serialize_with = "local_instant")]
+    pub from: DateTime<Tz>,
+    /// How the calendar counts the change: `by` from `from`, `to` from the clock's start.
+    pub derivation: Derivation,
+    /// What it added to the limit, in seconds of the clock's scale.
+    pub added_seconds: i64,
+    /// Whether the clock's scale is working time.
+    pub working: bool,
+    /// The deadline after it.
+    #[serde(serialize_with = "local_instant")]
+    pub deadline: DateTime<Tz>,
+}
+
+impl ClockExtension {
+    /// Writes the text form, each line starting with `indent`: the event and the change, then
+    /// the counted days (indented) ending at the new deadline.
+    pub fn write_text(&self, out: &mut impl fmt::Write, indent: &str) -> fmt::Result {
+        let inner = format!("{indent}  ");
+        if self.whole_limit {
+            writeln!(
+                out,
+                "{indent}extended {} (`{}`): {}, the whole limit counted from the start",
+                human_local(&self.at),
+                self.event,
+                self.change
+            )?;
+            self.derivation.write_text(out, &inner)?;
+            if self.deadline != self.derivation.deadline {
+                let added = Duration::Wall { seconds: self.added_seconds };
+                let scale = if self.working { " of working time" } else { "" };
+                writeln!(
+                    out,
+                    "{inner}{added}{scale} added to the limit, counted on from the deadline {}: deadline {}",
+                    human_local(&self.from),
+                    human_local(&self.deadline)
+                )?;
+            }
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "{indent}extended {} (`{}`): {}, counted on from the deadline {}",
+            human_local(&self.at),
+            self.event,
+            self.change,
+            human_local(&self.from)
+        )?;
+        self.derivation.write_counted_on(out, &inner)
+    }
+}
+
 /// Why a clock breached: its deadline, what the ticket still waits for, who holds it.
 ///
 /// ```
@@ -259,8 +334,8 @@ impl BreachExplanation {
 
 impl ClockExplanation {
     /// Writes the text form, each line starting with `indent`: the clock and who holds it, the
-    /// derivation (indented), the pauses, the deadline if pauses moved it, the ladder steps, the
-    /// breach, the provisional mark.
+    /// derivation (indented), the pauses and extensions in the order they came, the deadline
+    /// if pauses moved it since, the ladder steps, the breach, the provisional mark.
     pub fn write_text(&self, out: &mut impl fmt::Write, indent: &str) -> fmt::Result {
         let state = match self.state {
             ClockState::Running => "running",
@@ -272,11 +347,33 @@ impl ClockExplanation {
         writeln!(out, "{indent}{} `{}`{held}: {state}", self.kind, self.name)?;
         let inner = format!("{indent}  ");
         self.derivation.write_text(out, &inner)?;
-        for p in &self.pauses {
-            writeln!(out, "{inner}{p}")?;
+        // Pauses and extensions in the order of their instants (a pause first at a tie: an
+        // extension at the instant a pause begins finds the clock paused).
+        let (mut pauses, mut extensions) =
+            (self.pauses.iter().peekable(), self.extensions.iter().peekable());
+        let mut shown = self.derivation.deadline;
+        let mut last_paused = false;
+        loop {
+            let pause_first = match (pauses.peek(), extensions.peek()) {
+                (Some(p), Some(x)) => p.from <= x.at,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if pause_first {
+                if let Some(p) = pauses.next() {
+                    writeln!(out, "{inner}{p}")?;
+                    last_paused = true;
+                }
+            } else if let Some(x) = extensions.next() {
+                x.write_text(out, &inner)?;
+                shown = x.deadline;
+                last_paused = false;
+            }
         }
-        if self.deadline != self.derivation.deadline {
-            writeln!(out, "{inner}deadline after the pauses: {}", human_local(&self.deadline))?;
+        if self.deadline != shown {
+            let what = if last_paused { "after the pauses" } else { "the clock holds" };
+            writeln!(out, "{inner}deadline {what}: {}", human_local(&self.deadline))?;
         }
         if !self.steps.is_empty() {
             writeln!(out, "{inner}ladder:")?;
@@ -294,8 +391,9 @@ impl ClockExplanation {
         if let Some(b) = &self.breach {
             writeln!(out, "{inner}{b}")?;
         }
-        if let Some(p) = self.provisional.as_ref().filter(|_| self.derivation.provisional.is_none())
-        {
+        let marked = self.derivation.provisional.is_some()
+            || self.extensions.iter().any(|x| x.derivation.provisional.is_some());
+        if let Some(p) = self.provisional.as_ref().filter(|_| !marked) {
             writeln!(out, "{inner}provisional: {p}")?;
         }
         Ok(())

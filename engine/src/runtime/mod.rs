@@ -26,8 +26,8 @@ pub use event::{
     ATTACH, BUILTIN_EVENTS, Event, EventKind, MEMBER_DONE, OpenTicket, REASSIGN, RecordedEvent, SET,
 };
 pub use explanation::{
-    BreachExplanation, ClockExplanation, ClockKind, ClockState, ClockUpdate, PauseSpan,
-    StepPlacement,
+    BreachExplanation, ClockExplanation, ClockExtension, ClockKind, ClockState, ClockUpdate,
+    PauseSpan, StepPlacement,
 };
 pub(crate) use name_map::Fields;
 pub use name_map::{FieldMap, NameMap};

@@ -98,6 +98,10 @@ pub struct RejectedEvent {
     pub code: String,
     /// The message.
     pub message: String,
+    /// The instant the event was given at (in JSON, the event's `rejected` row carries it, in
+    /// the calendar's zone).
+    #[serde(skip)]
+    pub at: DateTime<Utc>,
 }
 
 /// A condition the engine could not evaluate during a scenario, so it counted as false.
@@ -756,6 +760,7 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                     event: name.to_string(),
                     code: err.code().to_string(),
                     message: err.to_string(),
+                    at,
                 });
             }
         }

@@ -225,7 +225,7 @@ impl Scenario {
             Ok(root) => root,
             Err(d) => return Err(vec![d.with_source(source)]),
         };
-        let mut cx = Cx { text: &source.text, diags: Vec::new() };
+        let mut cx = Cx { text: &source.text, diags: Vec::new(), offset: None };
         let scenario = cx.scenario(source, &root);
         if let Some(s) = scenario.filter(|_| cx.diags.is_empty()) {
             return Ok(s);
@@ -288,6 +288,9 @@ const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
 struct Cx<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
+    /// The UTC offset `ticket.at` is written with, once read: the offset a hint writes an
+    /// instant with (the parse comes before the policy, whose calendar zone it stands for).
+    offset: Option<chrono::FixedOffset>,
 }
 
 type Entries<'n> = &'n [(Node, Node)];
@@ -383,7 +386,12 @@ impl Cx<'_> {
                 None
             }
             Ok(t) => Some(t),
-            Err(e) => {
+            Err(mut e) => {
+                if e.code == DiagnosticCode::E0605 {
+                    let (message, hint) = self.instant_help(what, text.trim(), absolute_only);
+                    e.message = message.unwrap_or(e.message);
+                    e.hint = hint;
+                }
                 // Point at the problem inside the scalar (one byte further for a quoted one).
                 let quoted = self
                     .text
@@ -394,6 +402,51 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// The message (when a better one than the RFC 3339 parser's applies) and the hint for an
+    /// instant `text` that did not parse as `what`. A date alone is the usual mistake: a
+    /// deadline is an instant, and the end of a day is the midnight that starts the next.
+    fn instant_help(
+        &self,
+        what: &str,
+        text: &str,
+        absolute_only: bool,
+    ) -> (Option<String>, String) {
+        let example = "`2026-02-13T17:30:00+08:00`";
+        let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+            let hint = if absolute_only {
+                format!("write an RFC 3339 instant with its offset, e.g. {example}")
+            } else {
+                format!(
+                    "write an RFC 3339 instant with its offset, e.g. {example}, or a relative time like `+20m`"
+                )
+            };
+            return (None, hint);
+        };
+        let message =
+            Some(format!("bad instant `{text}`: a date, without a time of day and offset"));
+        // `ticket.at`'s offset, or a placeholder for the policy's when it is not known yet.
+        let with_offset = |local: String| match self.offset {
+            Some(o) => format!("`{local}{o}` (with `ticket.at`'s offset)"),
+            None => format!("`{local}` and the offset of the policy's time zone (`+08:00`…)"),
+        };
+        if !what.starts_with("deadlines.") {
+            let hint = format!(
+                "write the time of day and the offset too: {}",
+                with_offset(format!("{date}T09:00:00"))
+            );
+            return (message, hint);
+        }
+        let Some(next) = date.succ_opt() else {
+            return (message, format!("write an instant, e.g. {example}"));
+        };
+        let hint = format!(
+            "a deadline is an instant: the end of {} (the midnight that ends it) is written {}",
+            date.format("%a %-d %b %Y"),
+            with_offset(format!("{next}T00:00:00"))
+        );
+        (message, hint)
     }
 
     fn scenario(&mut self, source: &Arc<Source>, root: &Node) -> Option<Scenario> {
@@ -456,6 +509,10 @@ impl Cx<'_> {
                 "id" => id = self.string("ticket.id", v),
                 "at" => {
                     saw_at = true;
+                    if let NodeKind::Str(t) = &v.kind {
+                        self.offset =
+                            DateTime::parse_from_rfc3339(t.trim()).ok().map(|t| *t.offset());
+                    }
                     at = match self.time("ticket.at", v, true) {
                         Some(TimeSpec::At(t)) => Some(t),
                         _ => None,

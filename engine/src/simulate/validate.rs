@@ -205,8 +205,53 @@ fn wrong_type_hint(field: &str, expected: &str, value: &Value) -> String {
         }
         _ => None,
     };
-    match unquoted {
-        Some(v) => format!("write it unquoted: `{field}: {v}`"),
-        None => format!("write {expected}: the policy's `fields:` declares `{field}` so"),
+    let yaml11 = match value {
+        Value::String(s) if expected == "true or false" => {
+            crate::policy::convert::yaml11_bool(s).map(|b| (s, b))
+        }
+        _ => None,
+    };
+    match (unquoted, yaml11) {
+        (Some(v), _) => format!("write it unquoted: `{field}: {v}`"),
+        (None, Some((word, b))) => {
+            format!("`{word}` is text in YAML 1.2, not a boolean: write `{field}: {b}`")
+        }
+        (None, None) if expected == "true or false" => format!(
+            "the policy's `fields:` declares `{field}` a bool: write `{field}: true` or \
+             `{field}: false`"
+        ),
+        (None, None) => {
+            format!(
+                "the policy's `fields:` declares that `{field}` holds {expected}: write {expected}"
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrong_type_hint;
+    use serde_json::json;
+
+    #[test]
+    fn a_wrong_type_hint_gives_the_value_to_write() {
+        // A quoted boolean: unquote it.
+        assert_eq!(
+            wrong_type_hint("vip", "true or false", &json!("true")),
+            "write it unquoted: `vip: true`"
+        );
+        // A YAML 1.1 word is text in YAML 1.2: the boolean it means.
+        assert_eq!(
+            wrong_type_hint("vip", "true or false", &json!("yes")),
+            "`yes` is text in YAML 1.2, not a boolean: write `vip: true`"
+        );
+        assert_eq!(
+            wrong_type_hint("vip", "true or false", &json!("是")),
+            "the policy's `fields:` declares `vip` a bool: write `vip: true` or `vip: false`"
+        );
+        assert_eq!(
+            wrong_type_hint("tags", "a list", &json!("fees")),
+            "the policy's `fields:` declares that `tags` holds a list: write a list"
+        );
     }
 }

@@ -132,3 +132,108 @@ fn a_paused_clock_keeps_its_remaining_working_time() {
     new.apply(&mut ticket, &ev("back", "2027-01-04T09:00:00+08:00")).unwrap();
     assert_eq!(ticket.clock().unwrap().deadline, t("2027-01-12T23:00:00+08:00"));
 }
+
+/// A desk on cn-mainland whose handling limit can be extended, and the same policy on the 2027
+/// fixture.
+fn extending_engines() -> (Engine, Engine) {
+    let text = "\
+policy: rehearsal-extension
+version: '1'
+calendar: cn-mainland
+tiers: [agent, lead]
+ladders:
+  std:
+    - { at: 50%, do: flag }
+    - { at: deadline + 1 working day, do: escalate, to: lead }
+ladder: std
+start: handle
+stages:
+  handle:
+    owner: agent
+    due: 7 working days
+    extensions:
+      - { on: extended, by: 10 working days }
+    on: { done: closed }
+  closed: { terminal: true }
+pause:
+  - { on: wait, resume_on: back, resume: remaining }
+";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cal =
+        Calendar::from_file(&root.join("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"))
+            .unwrap();
+    let (old, _) = ombud_engine::load_policy("p.yaml", text, None).unwrap();
+    let (new, _) = load_policy_on_calendar("p.yaml", text, None, Arc::new(cal)).unwrap();
+    (Engine::new(Arc::new(old)), Engine::new(Arc::new(new)))
+}
+
+#[test]
+fn an_extended_clock_is_recounted_from_its_history_and_moved() {
+    let (old, new) = extending_engines();
+    // Opened Mon 21 Dec 2026 10:00: 7 working days are Tue 22 – Fri 25 and Mon 28 – Wed 30 Dec
+    // → the end of Wed 30 Dec, inside cn-mainland's data.
+    let mut ticket = open(&old, "2026-12-21T10:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-12-31T00:00:00+08:00"));
+    assert!(!ticket.clock().unwrap().provisional);
+    // Paused Mon 28 Dec 10:00 with 62h left (14h of Mon, Tue, Wed), resumed Tue 29 Dec 10:00:
+    // 14h of Tue, Wed and Thu 31 Dec → the end of Thu 31 Dec, i.e. Fri 1 Jan 2027 00:00, a
+    // deadline the engine marks provisional (its instant lies in 2027).
+    old.apply(&mut ticket, &ev("wait", "2026-12-28T10:00:00+08:00")).unwrap();
+    old.apply(&mut ticket, &ev("back", "2026-12-29T10:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2027-01-01T00:00:00+08:00"));
+    // Extended Wed 30 Dec 09:00 by 10 working days, counted on from the end of Thu 31 Dec on the
+    // plain workweek: Fri 1 Jan is day 1, Mon 4 – Fri 8 Jan days 2–6, Mon 11 – Thu 14 Jan days
+    // 7–10 → the end of Thu 14 Jan 2027, provisional.
+    old.apply(&mut ticket, &ev("extended", "2026-12-30T09:00:00+08:00")).unwrap();
+    let c = ticket.clock().unwrap().clone();
+    assert_eq!(c.deadline, t("2027-01-15T00:00:00+08:00"));
+    assert!(c.provisional);
+    let at = t("2026-12-30T12:00:00+08:00");
+    let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at).unwrap();
+    // On the fixture 1–3 Jan 2027 is New Year's Day: the resume still gives the end of Thu 31
+    // Dec (now within the data), and the 10 added working days are Mon 4 – Fri 8 and Mon 11 –
+    // Fri 15 Jan → the end of Fri 15 Jan: one working day later, no longer provisional.
+    let moved = ticket.clock().unwrap();
+    assert_eq!(moved.deadline, t("2027-01-16T00:00:00+08:00"));
+    assert!(!moved.provisional);
+    // The limit is the same on the working clock (14h of Mon 21 Dec, 7 days, 10 days): only
+    // where its days fall moved.
+    assert_eq!(moved.total, c.total);
+    assert_eq!(moved.extended, c.extended);
+    assert_eq!(updates.len(), 1);
+    let u = &updates[0];
+    assert_eq!(
+        (u.old, u.new, u.moved_working_days, u.was_provisional),
+        (c.deadline, moved.deadline, 1, true)
+    );
+    assert_eq!(
+        outcome.rows[0].detail,
+        "`handle` moved: Thu 14 Jan 2027 24:00 → Fri 15 Jan 2027 24:00 (+1 working day) on \
+         calendar cn-mainland-2027-fixture, data to 2027-03-31"
+    );
+    // The explanation after the update follows the history: the pause, then the extension
+    // counted on the new data, ending on the moved deadline; the escalation re-placed a working
+    // day after it, the end of Mon 18 Jan.
+    let why = u.explanation.as_ref().unwrap();
+    assert_eq!(why.deadline.to_utc(), moved.deadline);
+    let text = why.to_string();
+    for line in [
+        "  paused Mon 28 Dec 2026 10:00 (`wait`) – Tue 29 Dec 2026 10:00 (`back`): 24h of working time held\n",
+        "  extended Wed 30 Dec 2026 09:00 (`extended`): by 10 working days, counted on from the deadline Thu 31 Dec 2026 24:00\n",
+        "    Fri 1 – Sun 3 Jan 2027   New Year's Day 元旦, holiday\n",
+        "    Mon 4 – Fri 15 Jan 2027  working days 1–10\n",
+        "    deadline Fri 15 Jan 2027 24:00\n",
+        "1 working day after the extended deadline",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert_eq!(why.steps[1].at.to_utc(), t("2027-01-19T00:00:00+08:00"));
+    assert!(why.provisional.is_none());
+    assert!(verify_ticket(&ticket).problem.is_none());
+    // A second update on the same data confirms nothing more: the clock is no longer provisional
+    // and the fixture counts it alike.
+    let before = ticket.clone();
+    let (_, again) = new.recalendar(&mut ticket, new.policy().calendar(), at).unwrap();
+    assert!(again.is_empty());
+    assert_eq!(ticket.history(), before.history());
+}

@@ -17,7 +17,7 @@ pub(crate) fn scale(cal: &Calendar, working: bool, t: DateTime<Utc>) -> i64 {
 }
 
 /// The instant at position `v` of a clock's scale; `None` outside the instants the engine keeps.
-fn at_scale(cal: &Calendar, working: bool, v: i64) -> Option<DateTime<Utc>> {
+pub(super) fn at_scale(cal: &Calendar, working: bool, v: i64) -> Option<DateTime<Utc>> {
     if working { cal.at_working_clock(v) } else { kept(v) }
 }
 

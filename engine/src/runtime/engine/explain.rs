@@ -1,13 +1,16 @@
 //! Explaining a ticket's clocks: the calendar's derivation from the clock's start, the pauses
-//! read from the ticket's history, the ladder steps placed on the clock, the breach.
+//! and extensions read from the ticket's history in order, the ladder steps placed on the
+//! clock, the breach.
 
+use super::clock::ClockRef;
+use super::history::Change;
 use super::stage::group_pending;
 use super::{Engine, Run};
 use crate::calendar::Provisional;
-use crate::compile::{LadderAction, StepAt};
+use crate::compile::{ExtendTo, LadderAction, StepAt};
 use crate::runtime::{
-    BreachExplanation, Clock, ClockExplanation, ClockKind, ClockState, PauseSpan, Rejection,
-    StepPlacement, Ticket,
+    BreachExplanation, Clock, ClockExplanation, ClockExtension, ClockKind, ClockState, PauseSpan,
+    Rejection, StepPlacement, Ticket,
 };
 use chrono::{DateTime, Days, Utc};
 
@@ -17,9 +20,10 @@ impl Engine {
     /// has no such clock (a stage without a time limit, a stage left, an obligation not started).
     ///
     /// Everything comes from the ticket, the policy and its calendar, so the same ticket gives
-    /// the same explanation, byte for byte. Pauses are read from the ticket's history; an
-    /// engine that keeps no history ([`Engine::without_history`]) explains a moved deadline
-    /// without them.
+    /// the same explanation, byte for byte. Pauses and extensions are read from the ticket's
+    /// history, in order, and counted as the engine counted them, so the explained deadline is
+    /// the clock's; an engine that keeps no history ([`Engine::without_history`]) explains a
+    /// moved deadline without them.
     ///
     /// ```
     /// # use ombud_engine::runtime::*;
@@ -64,17 +68,6 @@ impl Engine {
     /// Refused (`out_of_range`) for a clock whose limit or ladder steps, counted from its
     /// start, end after 9999: a clock the engine never writes.
     fn explain_stage(&self, ticket: &Ticket, c: &Clock) -> Result<ClockExplanation, Rejection> {
-        let p = &*self.policy;
-        let cal = &p.calendar;
-        let tz = cal.tz();
-        let run = Run::new(self);
-        let derivation =
-            cal.explain(c.started, c.budget).map_err(|e| Rejection::out_of_range(&e))?;
-        let pauses = self.pauses(ticket, c, &run);
-        let steps = self.steps(c, self.stage(ticket).ladder, &run);
-        if let Some(refusal) = run.range_refusal() {
-            return Err(refusal);
-        }
         let state = if ticket.is_closed() {
             ClockState::Done
         } else if c.breached {
@@ -85,20 +78,12 @@ impl Engine {
             ClockState::Running
         };
         let breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
-        Ok(ClockExplanation {
-            kind: ClockKind::Stage,
-            name: ticket.stage.to_string(),
-            tier: ticket.tier.as_deref().map(str::to_string),
-            state,
-            budget: c.budget,
-            start: c.started.with_timezone(&tz),
-            provisional: self.provisional(&derivation.provisional, c.deadline),
-            derivation,
-            pauses,
-            deadline: c.deadline.with_timezone(&tz),
-            steps,
-            breach,
-        })
+        let mut why = self.explain_clock(ticket, ClockRef::Stage, c, self.stage(ticket).ladder)?;
+        why.name = ticket.stage.to_string();
+        why.tier = ticket.tier.as_deref().map(str::to_string);
+        why.state = state;
+        why.breach = breach;
+        Ok(why)
     }
 
     fn explain_obligation(
@@ -107,19 +92,17 @@ impl Engine {
         name: &str,
     ) -> Result<Option<ClockExplanation>, Rejection> {
         let p = &*self.policy;
-        let Some(ob) = p.obligations.iter().find(|o| o.name == name) else { return Ok(None) };
+        let Some((i, ob)) = p.obligations.iter().enumerate().find(|(_, o)| o.name == name) else {
+            return Ok(None);
+        };
         let Some(st) = ticket.obligations.get(name) else { return Ok(None) };
         let tz = p.calendar.tz();
         let c = &st.clock;
-        let derivation =
-            p.calendar.explain(c.started, c.budget).map_err(|e| Rejection::out_of_range(&e))?;
-        let run = Run::new(self);
-        let steps = self.steps(c, ob.ladder, &run);
-        if let Some(refusal) = run.range_refusal() {
-            return Err(refusal);
-        }
+        let mut why = self.explain_clock(ticket, ClockRef::Obligation(i), c, ob.ladder)?;
         let tier = Some(p.tier(ob.owner).to_string());
-        let state = if st.done.is_some() || ticket.is_closed() {
+        why.kind = ClockKind::Obligation;
+        why.name = ob.name.clone();
+        why.state = if st.done.is_some() || ticket.is_closed() {
             ClockState::Done
         } else if c.breached {
             ClockState::Breached
@@ -127,7 +110,7 @@ impl Engine {
             ClockState::Running
         };
         // A breach stays part of the explanation after a late discharge, with nothing missing.
-        let breach = c.breached.then(|| BreachExplanation {
+        why.breach = c.breached.then(|| BreachExplanation {
             deadline: c.deadline.with_timezone(&tz),
             tier: tier.clone(),
             assignee: None,
@@ -135,27 +118,104 @@ impl Engine {
             missing_artifacts: Vec::new(),
             pending_members: Vec::new(),
         });
-        Ok(Some(ClockExplanation {
-            kind: ClockKind::Obligation,
-            name: ob.name.clone(),
-            tier,
-            state,
-            budget: c.budget,
-            start: c.started.with_timezone(&tz),
-            provisional: self.provisional(&derivation.provisional, c.deadline),
-            derivation,
-            pauses: Vec::new(),
-            deadline: c.deadline.with_timezone(&tz),
-            steps,
-            breach,
-        }))
+        why.tier = tier;
+        Ok(Some(why))
     }
 
-    /// Where the steps of `ladder` fall on clock `c`, and which have fired.
+    /// Clock `r` (`c` on `ticket`, running `ladder`) explained from its history (see
+    /// [`Run::walk_clock`]); the caller names it and gives its state and breach.
+    fn explain_clock(
+        &self,
+        ticket: &Ticket,
+        r: ClockRef,
+        c: &Clock,
+        ladder: Option<crate::compile::LadderId>,
+    ) -> Result<ClockExplanation, Rejection> {
+        let cal = &*self.policy.calendar;
+        let tz = cal.tz();
+        let run = Run::new(self);
+        run.at_stage(&ticket.stage);
+        let walked =
+            run.walk_clock(cal, ticket, r, c, true).map_err(|e| Rejection::out_of_range(&e))?;
+        let working = Run::is_working(&c.budget);
+        let mut pauses = Vec::new();
+        let mut extensions = Vec::new();
+        let mut limit = c.budget.to_string();
+        for change in &walked.changes {
+            match change {
+                Change::Pause { from, to, rule, held } => pauses.push(PauseSpan {
+                    from: from.with_timezone(&tz),
+                    to: to.map(|t| t.with_timezone(&tz)),
+                    on: rule.on.clone(),
+                    resume_on: rule.resume_on.clone(),
+                    held_seconds: *held,
+                    working,
+                }),
+                Change::Extension { at, ext, from, extended } => {
+                    let Some(derivation) = extended.derivation.clone() else { continue };
+                    limit = match ext.change {
+                        ExtendTo::By(d) => format!("{limit} + {d}"),
+                        ExtendTo::To(d) => d.to_string(),
+                    };
+                    extensions.push(ClockExtension {
+                        at: at.with_timezone(&tz),
+                        event: ext.on.clone(),
+                        change: ext.change.to_string(),
+                        whole_limit: matches!(ext.change, ExtendTo::To(_)),
+                        from: from.with_timezone(&tz),
+                        derivation,
+                        added_seconds: extended.added,
+                        working,
+                        deadline: extended.deadline.with_timezone(&tz),
+                    });
+                }
+            }
+        }
+        // A clock paused now without a history to read shows its current pause alone.
+        if let Some(pz) = c.paused.as_ref().filter(|_| pauses.iter().all(|p| p.to.is_some())) {
+            let on = self.policy.pauses.iter().find(|r| r.resume_on == pz.resume_on);
+            pauses.push(PauseSpan {
+                from: pz.since.with_timezone(&tz),
+                to: None,
+                on: on.map(|r| r.on.clone()).unwrap_or_default(),
+                resume_on: pz.resume_on.clone(),
+                held_seconds: 0,
+                working,
+            });
+        }
+        let extended = (!extensions.is_empty()).then_some(limit.as_str());
+        let steps = self.steps(c, ladder, extended, &run);
+        if let Some(refusal) = run.range_refusal() {
+            return Err(refusal);
+        }
+        let first = walked.first_provisional();
+        let Some(derivation) = walked.derivation else {
+            return Err(Rejection::bad("the clock's limit could not be explained"));
+        };
+        Ok(ClockExplanation {
+            kind: ClockKind::Stage,
+            name: String::new(),
+            tier: None,
+            state: ClockState::Running,
+            budget: c.budget,
+            start: c.started.with_timezone(&tz),
+            provisional: self.provisional(&first, c.deadline),
+            derivation,
+            pauses,
+            extensions,
+            deadline: c.deadline.with_timezone(&tz),
+            steps,
+            breach: None,
+        })
+    }
+
+    /// Where the steps of `ladder` fall on clock `c`, and which have fired; `extended`: the
+    /// limit as extended, which the steps re-base on.
     fn steps(
         &self,
         c: &Clock,
         ladder: Option<crate::compile::LadderId>,
+        extended: Option<&str>,
         run: &Run<'_>,
     ) -> Vec<StepPlacement> {
         let tz = self.policy.calendar.tz();
@@ -169,14 +229,14 @@ impl Engine {
                 at_text: step.at_text.clone(),
                 action: action_name(step.action).to_string(),
                 at: run.step_time(c, &step.at).with_timezone(&tz),
-                rule: step_rule(&step.at, working),
+                rule: step_rule(&step.at, working, extended),
                 fired: i < 64 && c.fired & (1u64 << i) != 0,
             })
             .collect()
     }
 
-    /// The provisional mark of a clock: the derivation's, or, when pauses moved the deadline
-    /// beyond the calendar's data, the first day beyond it.
+    /// The provisional mark of a clock: the first of its counted limits', or, when pauses moved
+    /// the deadline beyond the calendar's data, the first day beyond it.
     fn provisional(
         &self,
         counted: &Option<Provisional>,
@@ -233,44 +293,6 @@ impl Engine {
             pending_members: pending_members.unwrap_or_default(),
         }
     }
-
-    /// The pauses of clock `c` since its start, read from the ticket's history: each pause
-    /// event of the policy, up to the event that resumes it. A clock paused now without a
-    /// history to read shows its current pause alone.
-    fn pauses(&self, ticket: &Ticket, c: &Clock, run: &Run<'_>) -> Vec<PauseSpan> {
-        let p = &*self.policy;
-        let tz = p.calendar.tz();
-        let working = Run::is_working(&c.budget);
-        let held = |from: DateTime<Utc>, to: DateTime<Utc>| {
-            run.scale(working, to) - run.scale(working, from)
-        };
-        let (closed, open) = super::recalendar::pause_history(p, ticket, c);
-        let mut spans: Vec<PauseSpan> = closed
-            .into_iter()
-            .map(|(since, to, rule)| PauseSpan {
-                from: since.with_timezone(&tz),
-                to: Some(to.with_timezone(&tz)),
-                on: rule.on.clone(),
-                resume_on: rule.resume_on.clone(),
-                held_seconds: held(since, to),
-                working,
-            })
-            .collect();
-        if let Some(pz) = &c.paused {
-            let on = open.map(|(_, r)| r.on.clone()).or_else(|| {
-                p.pauses.iter().find(|r| r.resume_on == pz.resume_on).map(|r| r.on.clone())
-            });
-            spans.push(PauseSpan {
-                from: pz.since.with_timezone(&tz),
-                to: None,
-                on: on.unwrap_or_default(),
-                resume_on: pz.resume_on.clone(),
-                held_seconds: 0,
-                working,
-            });
-        }
-        spans
-    }
 }
 
 fn action_name(a: LadderAction) -> &'static str {
@@ -282,16 +304,28 @@ fn action_name(a: LadderAction) -> &'static str {
     }
 }
 
-/// The rule that places a step: `80 % of the working time`, `2 working days after the deadline`.
-fn step_rule(at: &StepAt, working: bool) -> String {
+/// The rule that places a step: `80 % of the working time`, `2 working days after the deadline`;
+/// on a clock extended to limit `extended`, `80 % of the extended working time (15 working days +
+/// 15 working days)`, `1 working day after the extended deadline`.
+fn step_rule(at: &StepAt, working: bool, extended: Option<&str>) -> String {
+    let ext = if extended.is_some() { "extended " } else { "" };
     match at {
         StepAt::Percent(p) => {
-            let scale = if working { "the working time" } else { "the time" };
-            let deadline = if *p == 100.0 { " (the deadline)" } else { "" };
-            format!("{p} % of {scale}{deadline}")
+            let scale = if working { "working time" } else { "time" };
+            let deadline = (*p == 100.0).then_some("the deadline");
+            let note = match (extended, deadline) {
+                (Some(l), Some(d)) => format!(" ({l}; {d})"),
+                (Some(x), None) | (None, Some(x)) => format!(" ({x})"),
+                (None, None) => String::new(),
+            };
+            format!("{p} % of the {ext}{scale}{note}")
+        }
+        // `at: deadline` is the deadline itself, as `100%` is.
+        StepAt::Offset { by, .. } if by.is_zero() => {
+            step_rule(&StepAt::Percent(100.0), working, extended)
         }
         StepAt::Offset { before, by } => {
-            format!("{by} {} the deadline", if *before { "before" } else { "after" })
+            format!("{by} {} the {ext}deadline", if *before { "before" } else { "after" })
         }
     }
 }

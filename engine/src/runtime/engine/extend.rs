@@ -3,6 +3,7 @@
 
 use super::Run;
 use super::clock::ClockRef;
+use super::history::extended;
 use crate::compile::{ExtendTo, Extension};
 use crate::runtime::{Clock, Rejection, RowKind, Text, Ticket, TimelineRow};
 use chrono::{DateTime, Utc};
@@ -134,14 +135,8 @@ impl<'e> Run<'e> {
     }
 
     /// The deadline of clock `c` after `change`, what it adds on the clock's scale, and whether
-    /// it rests on days beyond the calendar's data.
-    ///
-    /// `by`: counted on from the current deadline as the calendar counts any limit from an
-    /// instant (working days from the day after the deadline's last day). `to`: the clock's whole
-    /// limit from its start; time the clock was paused still does not count, so the deadline
-    /// moves by the difference between the new limit and the current one.
-    ///
-    /// A deadline after the last instant the engine keeps refuses the extension (`out_of_range`).
+    /// it rests on days beyond the calendar's data ([`extended`]). A deadline after the last
+    /// instant the engine keeps refuses the extension (`out_of_range`).
     fn extended_deadline(
         &self,
         c: &Clock,
@@ -149,35 +144,9 @@ impl<'e> Run<'e> {
     ) -> Result<(DateTime<Utc>, i64, bool), Rejection> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
-        let refused = |e: crate::calendar::OutOfRange| Rejection::out_of_range(&e);
-        Ok(match change {
-            ExtendTo::By(d) => {
-                let to = cal.add(c.deadline, d).map_err(refused)?;
-                let added = self.scale(working, to.at) - self.scale(working, c.deadline);
-                (to.at, added, c.provisional || to.provisional.is_some())
-            }
-            ExtendTo::To(d) => {
-                let end = cal.add(c.started, d).map_err(refused)?;
-                let limit = self.scale(working, end.at) - self.scale(working, c.started);
-                let added = limit - c.total;
-                let deadline = if added <= 0 {
-                    end.at.min(c.deadline)
-                } else {
-                    let v = self.scale(working, c.deadline).saturating_add(added);
-                    let at =
-                        if working { cal.at_working_clock(v) } else { crate::calendar::kept(v) };
-                    at.ok_or_else(|| {
-                        refused(crate::calendar::OutOfRange {
-                            what: format!(
-                                "`{d}` from {}",
-                                crate::timefmt::rfc3339(cal.tz(), c.started)
-                            ),
-                        })
-                    })?
-                };
-                (deadline, added, c.provisional || end.provisional.is_some())
-            }
-        })
+        let x = extended(cal, working, (c.started, c.deadline, c.total), change, false)
+            .map_err(|e| Rejection::out_of_range(&e))?;
+        Ok((x.deadline, x.added, c.provisional || x.counted.provisional.is_some()))
     }
 
     /// Carries out an extension [`Run::plan_extension`] decided, at `at`.

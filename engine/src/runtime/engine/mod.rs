@@ -18,6 +18,7 @@ mod derive;
 mod explain;
 mod extend;
 mod fields;
+mod history;
 mod migrate;
 mod next_actions;
 mod plan;

@@ -1,17 +1,15 @@
 //! Calendar updates reaching open tickets: each running clock recomputed on a calendar with more
 //! (or corrected) data, confirmed or moved, as a timeline row and an audit record.
 
+use super::clock::ClockRef;
+use super::history::Walked;
 use super::{Engine, Run, append_audit};
-use crate::calendar::{Calendar, OutOfRange, kept};
-use crate::compile::ResumeMode;
+use crate::calendar::Calendar;
 use crate::runtime::{
-    AuditEntry, CalendarRecord, Clock, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text,
-    Ticket, TimelineRow,
+    AuditEntry, CalendarRecord, ClockKind, ClockUpdate, Outcome, Rejection, RowKind, Text, Ticket,
+    TimelineRow,
 };
 use chrono::{DateTime, Utc};
-
-/// A pause of a clock: from, to (`None`: paused now), how it resumed.
-type PauseSpan = (DateTime<Utc>, Option<DateTime<Utc>>, ResumeMode);
 
 /// A clock's deadline, total and remaining paused time as a calendar gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,14 +20,26 @@ struct Counted {
     provisional: bool,
 }
 
+impl From<Walked<'_>> for Counted {
+    fn from(w: Walked<'_>) -> Self {
+        Counted {
+            deadline: w.deadline,
+            total: w.total,
+            remaining: w.remaining,
+            provisional: w.provisional,
+        }
+    }
+}
+
 impl Engine {
     /// Brings `ticket`'s clocks onto this engine's calendar, which holds more (or corrected)
     /// data than `previous`, the calendar they were counted on: the engine's policy loaded with
     /// the new calendar standing in ([`load_policy_on_calendar`](crate::policy::load_policy_on_calendar)).
     ///
     /// Each running clock (the stage clock, open obligations) is counted again on both
-    /// calendars from its start and its pauses (read from the ticket's history). A clock the
-    /// previous calendar does not reproduce is left as it is (its history is not all there); a
+    /// calendars from its start through its history — pauses, resumes and extensions, in the
+    /// order they came — as [`Engine::explain`] walks it. A clock the previous calendar does not
+    /// reproduce is left as it is (its history is not all there); a
     /// clock whose result is the same on both is left as it is and, if it was provisional,
     /// reported `confirmed`; one whose result differs gets the new deadline (its ladder steps
     /// re-place with it) and is reported `moved`. Each reported clock is a `recalendared` row
@@ -84,56 +94,31 @@ impl Engine {
         let p = &*self.policy;
         let cal = &*p.calendar;
         let mut changes: Vec<(ClockKind, String, Counted, Counted)> = Vec::new();
-        if let Some(c) = &ticket.clock {
-            let pauses = self.pause_spans(ticket, c);
-            let before = count_stage(previous, c, &pauses).ok();
+        run.at_stage(&ticket.stage);
+        let mut clocks: Vec<(ClockRef, ClockKind, String)> = Vec::new();
+        if ticket.clock.is_some() {
+            clocks.push((ClockRef::Stage, ClockKind::Stage, ticket.stage.to_string()));
+        }
+        for (i, ob) in p.obligations.iter().enumerate() {
+            if ticket.obligations.get(ob.name.as_str()).is_some_and(|st| st.done.is_none()) {
+                clocks.push((ClockRef::Obligation(i), ClockKind::Obligation, ob.name.clone()));
+            }
+        }
+        for (r, kind, name) in clocks {
+            let Some(c) = run.clock_of(ticket, r) else { continue };
             let now = Counted {
                 deadline: c.deadline,
                 total: c.total,
                 remaining: c.paused.as_ref().map(|pz| pz.remaining),
                 provisional: c.provisional,
             };
-            if before.as_ref() == Some(&now) {
+            let count = |on: &Calendar| run.walk_clock(on, ticket, r, c, false).map(Counted::from);
+            if count(previous).ok().as_ref() == Some(&now) {
                 // A clock the new calendar carries past 9999 refuses the update, before any
                 // change.
-                let after =
-                    count_stage(cal, c, &pauses).map_err(|e| Rejection::out_of_range(&e))?;
-                if after != now || now.provisional {
-                    changes.push((ClockKind::Stage, ticket.stage.to_string(), now, after));
-                }
-            }
-        }
-        for ob in &p.obligations {
-            let Some(st) = ticket.obligations.get(ob.name.as_str()) else { continue };
-            if st.done.is_some() {
-                continue;
-            }
-            let (started, budget) = (st.clock.started, st.clock.budget);
-            let count = |c: &Calendar| {
-                c.add(started, budget).map(|d| {
-                    let total = if Run::is_working(&budget) {
-                        c.working_clock(d.at) - c.working_clock(started)
-                    } else {
-                        (d.at - started).num_seconds()
-                    };
-                    Counted {
-                        deadline: d.at,
-                        total,
-                        remaining: None,
-                        provisional: d.provisional.is_some(),
-                    }
-                })
-            };
-            let now = Counted {
-                deadline: st.clock.deadline,
-                total: st.clock.total,
-                remaining: None,
-                provisional: st.clock.provisional,
-            };
-            if count(previous).ok().as_ref() == Some(&now) {
                 let after = count(cal).map_err(|e| Rejection::out_of_range(&e))?;
                 if after != now || now.provisional {
-                    changes.push((ClockKind::Obligation, ob.name.clone(), now, after));
+                    changes.push((kind, name, now, after));
                 }
             }
         }
@@ -239,85 +224,6 @@ impl Engine {
         }
         Ok((run.finish_with(wakeup), updates))
     }
-
-    /// The pauses of clock `c` since its start, as (from, to, how it resumed); `to` is `None`
-    /// for the pause it is in now.
-    fn pause_spans(&self, ticket: &Ticket, c: &Clock) -> Vec<PauseSpan> {
-        let (closed, _) = pause_history(&self.policy, ticket, c);
-        let mut spans: Vec<PauseSpan> =
-            closed.into_iter().map(|(from, to, rule)| (from, Some(to), rule.resume)).collect();
-        if let Some(pz) = &c.paused {
-            spans.push((pz.since, None, ResumeMode::Remaining));
-        }
-        spans
-    }
-}
-
-/// The pauses in `ticket`'s history since clock `c` started: each pause event of the policy up
-/// to the event that resumes it (from, to, rule), and the pause still open, if any.
-#[expect(clippy::type_complexity, reason = "a span list and the open span, read once")]
-pub(super) fn pause_history<'p>(
-    p: &'p crate::compile::CompiledPolicy,
-    ticket: &Ticket,
-    c: &Clock,
-) -> (
-    Vec<(DateTime<Utc>, DateTime<Utc>, &'p crate::compile::PauseRule)>,
-    Option<(DateTime<Utc>, &'p crate::compile::PauseRule)>,
-) {
-    let mut closed = Vec::new();
-    let mut open: Option<(DateTime<Utc>, &crate::compile::PauseRule)> = None;
-    for rec in &ticket.history {
-        let AuditEntry::Event(e) = &rec.entry else { continue };
-        if e.at < c.started {
-            continue;
-        }
-        match open {
-            None => open = p.pauses.iter().find(|r| r.on == e.event.as_str()).map(|r| (e.at, r)),
-            Some((since, rule)) if rule.resume_on == e.event.as_str() => {
-                closed.push((since, e.at, rule));
-                open = None;
-            }
-            Some(_) => {}
-        }
-    }
-    (closed, open)
-}
-
-/// Counts stage clock `c` on `cal`: its budget from its start, moved by each pause that kept
-/// the remaining time.
-/// An instant after 9999 is an `OutOfRange`.
-fn count_stage(cal: &Calendar, c: &Clock, pauses: &[PauseSpan]) -> Result<Counted, OutOfRange> {
-    let working = Run::is_working(&c.budget);
-    let scale = |t: DateTime<Utc>| if working { cal.working_clock(t) } else { t.timestamp() };
-    let at_scale = |v: i64, from: DateTime<Utc>| {
-        let t = if working { cal.at_working_clock(v) } else { kept(v) };
-        t.ok_or_else(|| OutOfRange {
-            what: format!(
-                "the rest of `{}` from {}",
-                c.budget,
-                crate::timefmt::rfc3339(cal.tz(), from)
-            ),
-        })
-    };
-    let d = cal.add(c.started, c.budget)?;
-    let total = scale(d.at) - scale(c.started);
-    let covered = cal.covered_until();
-    let beyond = |t: DateTime<Utc>| {
-        covered.is_some_and(|last| t.with_timezone(&cal.tz()).date_naive() > last)
-    };
-    let (mut deadline, mut provisional, mut remaining) = (d.at, d.provisional.is_some(), None);
-    for (since, until, mode) in pauses {
-        let left = (scale(deadline) - scale(*since)).max(0);
-        match (until, mode) {
-            (Some(resume), ResumeMode::Remaining) => {
-                deadline = at_scale(scale(*resume).saturating_add(left), *resume)?;
-                provisional = provisional || beyond(deadline);
-            }
-            (Some(_), ResumeMode::Restart) => {}
-            (None, _) => remaining = Some(left),
-        }
-    }
-    Ok(Counted { deadline, total, remaining, provisional })
 }
 
 /// How far a deadline moved, in working days of `cal` (positive: later).

@@ -1,0 +1,279 @@
+//! A clock's history, walked: its limit counted from its start, then each pause and extension
+//! the ticket's history holds for it, in the order they came, on a given calendar. Explanations
+//! show the walk ([`Engine::explain`](super::Engine::explain)); calendar updates count it on the
+//! previous calendar and on the new one ([`Engine::recalendar`](super::Engine::recalendar)).
+//! Extensions are counted by [`extended`], the one rule the engine applies when the event comes.
+
+use super::Run;
+use super::clock::{self, ClockRef, scale};
+use crate::calendar::{Calendar, Deadline, Derivation, OutOfRange, Provisional};
+use crate::compile::{ExtendTo, Extension, PauseRule, ResumeMode};
+use crate::policy::Duration;
+use crate::runtime::{AuditEntry, Clock, Ticket};
+use chrono::{DateTime, Utc};
+
+/// The limit `d` counted from `from` on `cal`, with its derivation when `explain` is set.
+fn count(
+    cal: &Calendar,
+    from: DateTime<Utc>,
+    d: Duration,
+    explain: bool,
+) -> Result<(Deadline, Option<Derivation>), OutOfRange> {
+    if explain {
+        let why = cal.explain(from, d)?;
+        Ok((why.result(), Some(why)))
+    } else {
+        Ok((cal.add(from, d)?, None))
+    }
+}
+
+/// The instant at position `v` of a clock's scale, or the `OutOfRange` `what` names.
+fn at_scale(
+    cal: &Calendar,
+    working: bool,
+    v: i64,
+    what: impl FnOnce() -> String,
+) -> Result<DateTime<Utc>, OutOfRange> {
+    clock::at_scale(cal, working, v).ok_or_else(|| OutOfRange { what: what() })
+}
+
+/// What an extension does to a clock: the new deadline, what it adds on the clock's scale, the
+/// counted limit (`by`: from the deadline; `to`: the whole limit from the start) and, when
+/// asked, its derivation.
+pub(super) struct Extended {
+    /// The new deadline.
+    pub(super) deadline: DateTime<Utc>,
+    /// What the extension adds, on the clock's scale (working or wall seconds).
+    pub(super) added: i64,
+    /// The limit as counted (its provisional mark says whether it rests on days beyond the
+    /// calendar's data).
+    pub(super) counted: Deadline,
+    /// How the counted limit was reached.
+    pub(super) derivation: Option<Derivation>,
+}
+
+/// The deadline of a clock (`working` scale, started at `started`, due at `deadline` with limit
+/// `total`) after `change`, on `cal`.
+///
+/// `by`: counted on from the current deadline as the calendar counts any limit from an
+/// instant (working days from the day after the deadline's last day). `to`: the clock's whole
+/// limit from its start; time the clock was paused still does not count, so the deadline moves
+/// by the difference between the new limit and the current one.
+///
+/// A deadline after the last instant the engine keeps is an `OutOfRange`.
+pub(super) fn extended(
+    cal: &Calendar,
+    working: bool,
+    (started, deadline, total): (DateTime<Utc>, DateTime<Utc>, i64),
+    change: ExtendTo,
+    explain: bool,
+) -> Result<Extended, OutOfRange> {
+    let sc = |t: DateTime<Utc>| scale(cal, working, t);
+    match change {
+        ExtendTo::By(d) => {
+            let (to, derivation) = count(cal, deadline, d, explain)?;
+            let added = sc(to.at) - sc(deadline);
+            Ok(Extended { deadline: to.at, added, counted: to, derivation })
+        }
+        ExtendTo::To(d) => {
+            let (end, derivation) = count(cal, started, d, explain)?;
+            let added = sc(end.at) - sc(started) - total;
+            let at = if added <= 0 {
+                end.at.min(deadline)
+            } else {
+                at_scale(cal, working, sc(deadline).saturating_add(added), || {
+                    format!("`{d}` from {}", crate::timefmt::rfc3339(cal.tz(), started))
+                })?
+            };
+            Ok(Extended { deadline: at, added, counted: end, derivation })
+        }
+    }
+}
+
+/// One change the history made to a clock after its start.
+pub(super) enum Change<'p> {
+    /// A pause: from the pause event to the resume event (`None`: paused now), the rule that
+    /// paused it, the time it held on the clock's scale (0 while paused).
+    Pause { from: DateTime<Utc>, to: Option<DateTime<Utc>>, rule: &'p PauseRule, held: i64 },
+    /// An extension by event `ext.on` at `at`: the deadline it extended (`from`) and what it did.
+    Extension {
+        at: DateTime<Utc>,
+        ext: &'p Extension,
+        from: DateTime<Utc>,
+        extended: Box<Extended>,
+    },
+}
+
+/// A clock counted from its start through its history on one calendar.
+pub(super) struct Walked<'p> {
+    /// The limit counted from the start (the last restart).
+    pub(super) base: Deadline,
+    /// How it was reached, when asked.
+    pub(super) derivation: Option<Derivation>,
+    /// The pauses and extensions since, in order.
+    pub(super) changes: Vec<Change<'p>>,
+    /// The deadline they give.
+    pub(super) deadline: DateTime<Utc>,
+    /// The limit on the clock's scale, extensions included.
+    pub(super) total: i64,
+    /// The time left while paused.
+    pub(super) remaining: Option<i64>,
+    /// Whether the deadline rests on days beyond the calendar's data, as the engine marks it.
+    pub(super) provisional: bool,
+}
+
+impl Walked<'_> {
+    /// The first provisional mark among the counted limits (the base, then each extension's).
+    pub(super) fn first_provisional(&self) -> Option<Provisional> {
+        let mut extensions = self.changes.iter().filter_map(|c| match c {
+            Change::Extension { extended, .. } => extended.counted.provisional.clone(),
+            Change::Pause { .. } => None,
+        });
+        self.base.provisional.clone().or_else(|| extensions.next())
+    }
+}
+
+impl<'e> Run<'e> {
+    /// Walks clock `r` (`c` on `ticket`) on `cal`: its budget counted from its start, then each
+    /// event of the ticket's history since that the engine took as a pause, a resume or an
+    /// extension of this clock, applied as the engine applied it then. Derivations are built
+    /// when `explain` is set.
+    ///
+    /// An extension event is this clock's when an entry of the clock's `extensions` is on it and
+    /// the clock's use count of that entry (`Clock::extended`) is not yet reached by the events
+    /// walked before it; of several entries on one event, the first whose `when` holds on the
+    /// ticket's fields now, else the first with uses left. An obligation's extension event that
+    /// an earlier obligation, open at the time, also takes was that obligation's. A walk that
+    /// does not reach the deadline the clock holds is a history that is not all there (an
+    /// engine without history, a record before the walk's start): callers compare.
+    pub(super) fn walk_clock(
+        &self,
+        cal: &Calendar,
+        ticket: &Ticket,
+        r: ClockRef,
+        c: &Clock,
+        explain: bool,
+    ) -> Result<Walked<'e>, OutOfRange> {
+        let p = self.policy();
+        let working = Self::is_working(&c.budget);
+        let sc = |t: DateTime<Utc>| scale(cal, working, t);
+        let beyond = |t: DateTime<Utc>| t.with_timezone(&cal.tz()).date_naive() > cal.coverage().1;
+        let (base, derivation) = count(cal, c.started, c.budget, explain)?;
+        let mut w = Walked {
+            deadline: base.at,
+            total: sc(base.at) - sc(c.started),
+            provisional: base.provisional.is_some(),
+            base,
+            derivation,
+            changes: Vec::new(),
+            remaining: None,
+        };
+        let mut started = c.started;
+        let mut used: Vec<u32> = Vec::new();
+        let mut open: Option<(DateTime<Utc>, &'e PauseRule)> = None;
+        let stage = self.engine.stage(ticket);
+        for rec in &ticket.history {
+            let AuditEntry::Event(e) = &rec.entry else { continue };
+            if e.at < c.started {
+                continue;
+            }
+            let name = e.event.as_str();
+            if r == ClockRef::Stage && stage.on.iter().any(|t| t.event == name) {
+                continue; // the transition that entered the stage, at its start
+            }
+            if let Some((entry, ext)) = self.extension_entry(ticket, r, c, name, e.at, &used) {
+                if used.len() <= entry {
+                    used.resize(entry + 1, 0);
+                }
+                used[entry] += 1;
+                let x =
+                    extended(cal, working, (started, w.deadline, w.total), ext.change, explain)?;
+                w.total = w.total.saturating_add(x.added);
+                w.provisional = w.provisional || x.counted.provisional.is_some();
+                if let Some(left) = w.remaining.as_mut() {
+                    *left = left.saturating_add(x.added);
+                }
+                let from = std::mem::replace(&mut w.deadline, x.deadline);
+                w.changes.push(Change::Extension { at: e.at, ext, from, extended: Box::new(x) });
+                continue;
+            }
+            if r != ClockRef::Stage {
+                continue;
+            }
+            match open {
+                None => {
+                    if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
+                        open = Some((e.at, rule));
+                        w.remaining = Some((sc(w.deadline) - sc(e.at)).max(0));
+                    }
+                }
+                Some((since, rule)) if rule.resume_on == name => {
+                    let left = w.remaining.take().unwrap_or(0);
+                    open = None;
+                    let mode = p.pauses.iter().find(|r| r.resume_on == name).map(|r| r.resume);
+                    if mode == Some(ResumeMode::Restart) {
+                        let (base, derivation) = count(cal, e.at, c.budget, explain)?;
+                        started = e.at;
+                        w = Walked {
+                            deadline: base.at,
+                            total: sc(base.at) - sc(e.at),
+                            provisional: base.provisional.is_some(),
+                            base,
+                            derivation,
+                            changes: Vec::new(),
+                            remaining: None,
+                        };
+                        continue;
+                    }
+                    w.deadline = at_scale(cal, working, sc(e.at).saturating_add(left), || {
+                        let from = crate::timefmt::rfc3339(cal.tz(), e.at);
+                        format!("the rest of `{}` from {from}", c.budget)
+                    })?;
+                    w.provisional = w.provisional || beyond(w.deadline);
+                    let held = sc(e.at) - sc(since);
+                    w.changes.push(Change::Pause { from: since, to: Some(e.at), rule, held });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((since, rule)) = open {
+            w.changes.push(Change::Pause { from: since, to: None, rule, held: 0 });
+        }
+        Ok(w)
+    }
+
+    /// The entry of clock `r`'s `extensions` that event `name` at `at` applied, given the uses
+    /// of each entry walked so far (see [`Run::walk_clock`]).
+    fn extension_entry(
+        &self,
+        ticket: &Ticket,
+        r: ClockRef,
+        c: &Clock,
+        name: &str,
+        at: DateTime<Utc>,
+        used: &[u32],
+    ) -> Option<(usize, &'e Extension)> {
+        let p = self.policy();
+        let entries: &'e [Extension] = match r {
+            ClockRef::Stage => &self.engine.stage(ticket).extensions,
+            ClockRef::Obligation(i) => {
+                let taken = p.obligations.iter().take(i).any(|ob| {
+                    ob.extensions.iter().any(|e| e.on == name)
+                        && ticket.obligations.get(ob.name.as_str()).is_some_and(|s| {
+                            s.clock.started <= at && s.done.is_none_or(|done| done > at)
+                        })
+                });
+                if taken {
+                    return None;
+                }
+                &p.obligations.get(i)?.extensions
+            }
+        };
+        let left = |i: usize| used.get(i).copied().unwrap_or(0) < c.extensions_used(i);
+        let holds = |e: &Extension| {
+            e.when.as_ref().is_none_or(|w| self.guard(w, &ticket.fields).unwrap_or(false))
+        };
+        let on = || entries.iter().enumerate().filter(|(i, e)| e.on == name && left(*i));
+        on().find(|(_, e)| holds(e)).or_else(|| on().next())
+    }
+}
