@@ -26,7 +26,7 @@ pub use format::{
     LedgerCalendar, LedgerLine, LedgerOpen, calendar_line, event_line, opening_line,
     opening_line_on,
 };
-pub use generate::{GenerateOptions, GenerateStats, generate};
+pub use generate::{GenerateError, GenerateOptions, GenerateStats, generate};
 pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
 pub use reader::{LineError, OnError, RawLine, RawLines};
 pub use replay::{
