@@ -3,7 +3,7 @@
 
 use crate::ledger::load_policy;
 use crate::on_calendars;
-use crate::render::safe;
+use crate::render::{self, safe};
 use crate::simulate::Format;
 use ombud_engine::runtime::{ClockUpdate, UpdateSummary};
 use ombud_engine::{Engine, timefmt};

@@ -438,6 +438,7 @@ fn a_calendar_line_brings_its_ticket_onto_the_update() {
         "{text}"
     );
     assert!(!text.contains("R-1"), "{text}");
+}
 
 #[test]
 fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
