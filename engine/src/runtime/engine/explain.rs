@@ -7,7 +7,7 @@ use super::history::Change;
 use super::stage::group_pending;
 use super::{Engine, Run};
 use crate::calendar::Provisional;
-use crate::compile::{ExtendTo, LadderAction, StepAt};
+use crate::compile::{ExtendTo, LadderAction, StepAt, TierTarget};
 use crate::runtime::{
     BreachExplanation, Clock, ClockExplanation, ClockExtension, ClockKind, ClockState, PauseSpan,
     Rejection, StepPlacement, Ticket,
@@ -77,7 +77,10 @@ impl Engine {
         } else {
             ClockState::Running
         };
-        let breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
+        let mut breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
+        if let Some(b) = breach.as_mut() {
+            (b.tier, b.assignee) = self.held_at_breach(ticket, c);
+        }
         let mut why = self.explain_clock(ticket, ClockRef::Stage, c, self.stage(ticket).ladder)?;
         why.name = ticket.stage.to_string();
         why.tier = ticket.tier.as_deref().map(str::to_string);
@@ -140,7 +143,6 @@ impl Engine {
         let working = Run::is_working(&c.budget);
         let mut pauses = Vec::new();
         let mut extensions = Vec::new();
-        let mut limit = c.budget.to_string();
         for change in &walked.changes {
             match change {
                 Change::Pause { from, to, rule, held } => pauses.push(PauseSpan {
@@ -153,10 +155,6 @@ impl Engine {
                 }),
                 Change::Extension { at, ext, from, extended } => {
                     let Some(derivation) = extended.derivation.clone() else { continue };
-                    limit = match ext.change {
-                        ExtendTo::By(d) => format!("{limit} + {d}"),
-                        ExtendTo::To(d) => d.to_string(),
-                    };
                     extensions.push(ClockExtension {
                         at: at.with_timezone(&tz),
                         event: ext.on.clone(),
@@ -183,6 +181,7 @@ impl Engine {
                 working,
             });
         }
+        let limit = walked.limit(c.budget);
         let extended = (!extensions.is_empty()).then_some(limit.as_str());
         let steps = self.steps(c, ladder, extended, &run);
         if let Some(refusal) = run.range_refusal() {
@@ -260,6 +259,61 @@ impl Engine {
             date: first,
             covered_until,
         })
+    }
+
+    /// Who held `ticket` when its stage clock `c` breached, and the person for that tier: the
+    /// tier holding it now unless an `escalate` or `reassign` step of the stage's ladder fired
+    /// at or after the deadline (a step at the deadline fires after the breach). Then the tier
+    /// is the owner on entry moved by the tier-moving steps that fell before the deadline, in
+    /// the order they fell, and the person is the one a mark recorded against that tier at or
+    /// after the deadline (or the one named now, if that tier holds the ticket now).
+    fn held_at_breach(&self, ticket: &Ticket, c: &Clock) -> (Option<String>, Option<String>) {
+        let now = (
+            ticket.tier.as_deref().map(str::to_string),
+            ticket.assignee.as_deref().map(str::to_string),
+        );
+        let p = &*self.policy;
+        let Some(ladder) = self.stage(ticket).ladder.map(|l| p.ladder(l)) else { return now };
+        let run = Run::new(self);
+        let mut moves: Vec<_> = (ladder.steps.iter().take(64).enumerate())
+            .filter(|(i, s)| {
+                c.fired & (1u64 << i) != 0
+                    && matches!(s.action, LadderAction::Escalate | LadderAction::Reassign)
+            })
+            .map(|(i, s)| (run.step_time(c, &s.at), i, s))
+            .collect();
+        if moves.iter().all(|(at, ..)| *at < c.deadline) {
+            return now;
+        }
+        moves.sort_by_key(|(at, i, _)| (*at, *i));
+        let mut tier = ticket.owner.as_deref().map(str::to_string);
+        for (_, _, step) in moves.iter().filter(|(at, ..)| *at < c.deadline) {
+            if step.when.as_ref().is_some_and(|w| !run.guard(w, &ticket.fields).unwrap_or(false)) {
+                continue;
+            }
+            let target = match (step.to, step.action) {
+                (Some(t), _) => t,
+                (None, LadderAction::Escalate) => TierTarget::Next,
+                (None, _) => continue,
+            };
+            tier = match target {
+                TierTarget::Tier(id) => Some(p.tier(id).to_string()),
+                TierTarget::Owner => ticket.owner.as_deref().map(str::to_string),
+                TierTarget::Next => {
+                    let cur = tier.as_deref().and_then(|t| p.tier_id(t));
+                    cur.map(|id| p.tier(p.tier_above(id)).to_string()).or(tier)
+                }
+            };
+        }
+        if tier == now.0 {
+            return (tier, now.1);
+        }
+        let mark = ticket.marks.iter().find(|m| {
+            m.stage.as_str() == ticket.stage.as_str()
+                && m.at >= c.deadline
+                && Some(m.tier.as_str()) == tier.as_deref()
+        });
+        (tier, mark.and_then(|m| m.assignee.as_deref().map(str::to_string)))
     }
 
     /// What `ticket` waits for in its current stage, and who holds it: the breach of clock

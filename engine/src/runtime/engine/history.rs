@@ -131,6 +131,21 @@ impl Walked<'_> {
         });
         self.base.provisional.clone().or_else(|| extensions.next())
     }
+
+    /// The limit in force, as written: `budget` after each extension walked (`15 working days +
+    /// 15 working days`, `30 calendar days`).
+    pub(super) fn limit(&self, budget: Duration) -> String {
+        let mut limit = budget.to_string();
+        for change in &self.changes {
+            if let Change::Extension { ext, .. } = change {
+                limit = match ext.change {
+                    ExtendTo::By(d) => format!("{limit} + {d}"),
+                    ExtendTo::To(d) => d.to_string(),
+                };
+            }
+        }
+        limit
+    }
 }
 
 impl<'e> Run<'e> {
