@@ -219,6 +219,24 @@ fn ladder_steps_rebase_on_the_extended_limit_and_do_not_refire() {
     );
     assert_eq!(ticket.stats().flags, 1);
     assert_eq!(ticket.tier(), Some("section_chief"));
+    // The explanation shows the flag where it fired, Thu 5 Mar 12:00 on the 7-day clock, not
+    // where the extended clock would place it; the escalation fell on the extended deadline.
+    let why = e.explain(&ticket, "verify").unwrap().unwrap();
+    let steps: Vec<(chrono::DateTime<chrono::Utc>, &str, bool)> =
+        why.steps.iter().map(|s| (s.at.to_utc(), s.rule.as_str(), s.fired)).collect();
+    assert_eq!(
+        steps,
+        [
+            (t("2026-03-05T12:00:00+08:00"), "50 % of the working time", true),
+            (
+                t("2026-03-20T00:00:00+08:00"),
+                "100 % of the extended working time (7 working days + 7 working days; the deadline)",
+                true
+            ),
+        ]
+    );
+    // The breach came before the escalation at the deadline: officer held the ticket then.
+    assert_eq!(why.breach.unwrap().tier.as_deref(), Some("officer"));
 }
 
 #[test]

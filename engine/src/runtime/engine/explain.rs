@@ -3,7 +3,7 @@
 //! clock, the breach.
 
 use super::clock::ClockRef;
-use super::history::Change;
+use super::history::{Change, Walked};
 use super::stage::group_pending;
 use super::{Engine, Run};
 use crate::calendar::Provisional;
@@ -181,9 +181,9 @@ impl Engine {
                 working,
             });
         }
-        let limit = walked.limit(c.budget);
-        let extended = (!extensions.is_empty()).then_some(limit.as_str());
-        let steps = self.steps(c, ladder, extended, &run);
+        // A walk short of the deadline the clock holds has not read all of its history.
+        let whole = (walked.deadline == c.deadline).then_some(&walked);
+        let steps = self.steps(c, ladder, whole, &run);
         if let Some(refusal) = run.range_refusal() {
             return Err(refusal);
         }
@@ -208,28 +208,41 @@ impl Engine {
         })
     }
 
-    /// Where the steps of `ladder` fall on clock `c`, and which have fired; `extended`: the
-    /// limit as extended, which the steps re-base on.
+    /// Where the steps of `ladder` fall on clock `c`, and which have fired. A step yet to fire
+    /// falls on the clock as it stands (re-based on an extended limit); one that fired is
+    /// placed where it fell due on the clock as it stood then, read from `walked` (the clock's
+    /// whole history, when it was all there).
     fn steps(
         &self,
         c: &Clock,
         ladder: Option<crate::compile::LadderId>,
-        extended: Option<&str>,
+        walked: Option<&Walked<'_>>,
         run: &Run<'_>,
     ) -> Vec<StepPlacement> {
         let tz = self.policy.calendar.tz();
         let working = Run::is_working(&c.budget);
         let Some(ladder) = ladder.map(|l| self.policy.ladder(l)) else { return Vec::new() };
+        let now = walked.and_then(|w| w.phases.last()).map_or(0, |ph| ph.extensions);
+        let limit = |n: usize| {
+            (n > 0).then(|| walked.map(|w| w.limit_after(c.budget, n))).flatten()
+        };
         ladder
             .steps
             .iter()
             .enumerate()
-            .map(|(i, step)| StepPlacement {
-                at_text: step.at_text.clone(),
-                action: action_name(step.action).to_string(),
-                at: run.step_time(c, &step.at).with_timezone(&tz),
-                rule: step_rule(&step.at, working, extended),
-                fired: i < 64 && c.fired & (1u64 << i) != 0,
+            .map(|(i, step)| {
+                let fired = i < 64 && c.fired & (1u64 << i) != 0;
+                let (at, extensions) = match walked.filter(|_| fired) {
+                    Some(w) => fired_at(run, c, w, &step.at),
+                    None => (run.step_time(c, &step.at), now),
+                };
+                StepPlacement {
+                    at_text: step.at_text.clone(),
+                    action: action_name(step.action).to_string(),
+                    at: at.with_timezone(&tz),
+                    rule: step_rule(&step.at, working, limit(extensions).as_deref()),
+                    fired,
+                }
             })
             .collect()
     }
@@ -347,6 +360,22 @@ impl Engine {
             pending_members: pending_members.unwrap_or_default(),
         }
     }
+}
+
+/// When a fired step of clock `c` fired, and how many extensions the clock had then: in the
+/// first stretch of `walked` whose deadline placed it no later than the stretch ended (at the
+/// stretch's start if it fell before: due items fire as the clock runs again). A step the
+/// stretches do not place (a history not all there) falls on the clock as it stands.
+fn fired_at(run: &Run<'_>, c: &Clock, walked: &Walked<'_>, at: &StepAt) -> (DateTime<Utc>, usize) {
+    for ph in &walked.phases {
+        let then = Clock { deadline: ph.deadline, total: ph.total, ..c.clone() };
+        let due = run.step_time(&then, at);
+        if ph.until.is_none_or(|until| due <= until) {
+            return (due.max(ph.since), ph.extensions);
+        }
+    }
+    let last = walked.phases.last().map_or(0, |ph| ph.extensions);
+    (run.step_time(c, at), last)
 }
 
 fn action_name(a: LadderAction) -> &'static str {
