@@ -2,7 +2,7 @@
 
 use crate::render::safe;
 use chrono::{DateTime, NaiveDate, Utc};
-use ombud_engine::ledger::{GenerateOptions, Manifest, ManifestEntry};
+use ombud_engine::ledger::{GenerateError, GenerateOptions, Manifest, ManifestEntry};
 use ombud_engine::{CompiledPolicy, Engine, generate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -148,7 +148,9 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
     };
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    match generate(&engine, &options, &mut out).and_then(|s| out.flush().map(|()| s)) {
+    let written = generate(&engine, &options, &mut out)
+        .and_then(|s| out.flush().map(|()| s).map_err(GenerateError::from));
+    match written {
         Ok(stats) => {
             errln!(
                 "generated {} tickets ({} closed), {} lines",
@@ -158,7 +160,11 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => crate::out::failed(&e),
+        Err(GenerateError::Io(e)) => crate::out::failed(&e),
+        Err(e @ GenerateError::Opening { .. }) => {
+            errln!("error: {}", safe(&e.to_string()));
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -46,7 +46,7 @@ enum Command {
     Lint(lint::Args),
     /// Draw a policy's stage graph as Mermaid or Graphviz DOT.
     Graph(graph::Args),
-    /// Print the JSON Schema of the policy language.
+    /// Print the JSON Schema of the policy language (or, with `--scenario`, of scenario files).
     Schema(schema::Args),
     /// Inspect a working-day calendar and compute deadlines on it.
     Calendar(calendar::Args),

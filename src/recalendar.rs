@@ -5,7 +5,7 @@ use crate::ledger::load_policy;
 use crate::render::{self, safe};
 use crate::simulate::Format;
 use ombud_engine::policy::{load_policy_on_calendar, read_policy_file};
-use ombud_engine::runtime::ClockUpdate;
+use ombud_engine::runtime::{ClockUpdate, UpdateSummary};
 use ombud_engine::{Engine, timefmt};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -35,12 +35,8 @@ struct Summary<'a> {
     calendar: &'a str,
     covered_until: Option<chrono::NaiveDate>,
     open_tickets: usize,
-    provisional: usize,
-    confirmed: usize,
-    moved: usize,
-    /// Deadlines that were not provisional and moved (corrected data).
-    corrected: usize,
-    largest_move_working_days: i64,
+    #[serde(flatten)]
+    figures: &'a UpdateSummary,
     clocks: &'a [ClockUpdate],
 }
 
@@ -94,6 +90,15 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let previous = policy.calendar();
+    // A calendar that cannot stand in for the policy's (a file without `extends`, covering
+    // only the added year) is refused before any ticket.
+    if let Err(e) = updated.check_calendar_update(previous) {
+        errln!("error: {}", safe(&e.to_string()));
+        if let ombud_engine::Rejection::CalendarMismatch { hint, .. } = &e {
+            errln!("  hint: {}", safe(hint));
+        }
+        return ExitCode::from(1);
+    }
     let mut updates = Vec::new();
     let mut open = 0;
     for (mut ticket, _) in tickets {
@@ -108,22 +113,14 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let cal = updated.policy().calendar();
-    let provisional = updates.iter().filter(|u| u.was_provisional).count();
-    let confirmed = updates.iter().filter(|u| u.was_provisional && !u.moved()).count();
-    let moved = updates.iter().filter(|u| u.was_provisional && u.moved()).count();
-    let corrected = updates.iter().filter(|u| !u.was_provisional && u.moved()).count();
-    let largest = updates.iter().map(|u| u.moved_working_days).max_by_key(|m| m.abs()).unwrap_or(0);
+    let figures = UpdateSummary::of(&updates);
     match args.format {
         Format::Json => {
             let summary = Summary {
                 calendar: cal.id(),
                 covered_until: cal.covered_until(),
                 open_tickets: open,
-                provisional,
-                confirmed,
-                moved,
-                corrected,
-                largest_move_working_days: largest,
+                figures: &figures,
                 clocks: &updates,
             };
             let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
@@ -131,18 +128,29 @@ pub fn run(args: Args) -> ExitCode {
         }
         Format::Text => {
             let tz = cal.tz();
+            let f = &figures;
             let mut out = format!(
-                "{open} open tickets, calendar {}: {provisional} provisional deadlines: \
-                 {confirmed} confirmed, {moved} moved",
-                safe(cal.id())
+                "{open} open tickets, calendar {}: {} provisional deadlines: {} confirmed",
+                safe(cal.id()),
+                f.provisional,
+                f.confirmed
             );
-            if moved + corrected > 0 {
-                let s = if largest.abs() == 1 { "" } else { "s" };
-                out.push_str(&format!(", the largest move {largest:+} working day{s}"));
+            if f.unchanged_provisional > 0 {
+                out.push_str(&format!(
+                    ", {} unchanged (still provisional)",
+                    f.unchanged_provisional
+                ));
+            }
+            out.push_str(&format!(", {} moved", f.moved));
+            if f.moved > 0 {
+                out.push_str(&format!(" ({})", f.moves));
             }
             out.push('\n');
-            if corrected > 0 {
-                out.push_str(&format!("{corrected} other deadlines moved by corrected data\n"));
+            if f.corrected > 0 {
+                out.push_str(&format!(
+                    "{} other deadlines moved by corrected data ({})\n",
+                    f.corrected, f.corrections
+                ));
             }
             let still = updates.iter().filter(|u| u.provisional).count();
             if still > 0 {
@@ -154,8 +162,8 @@ pub fn run(args: Args) -> ExitCode {
                     safe(&u.ticket),
                     u.kind,
                     safe(&u.name),
-                    timefmt::human(tz, u.old),
-                    timefmt::human(tz, u.new),
+                    timefmt::human(tz, u.old.to_utc()),
+                    timefmt::human(tz, u.new.to_utc()),
                     u.moved_working_days,
                     if u.moved_working_days.abs() == 1 { "" } else { "s" }
                 ));

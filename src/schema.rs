@@ -1,14 +1,29 @@
-//! `ombud schema`: print the JSON Schema of the policy language (the same text as
-//! `policies/schema.json`).
+//! `ombud schema`: print the JSON Schema of policy files (the same text as
+//! `policies/schema.json`) or, with `--scenario`, of scenario files (`policies/scenario.schema.json`).
 
 use std::process::ExitCode;
 
 /// Arguments of `ombud schema`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Editors that read YAML with yaml-language-server take the schema from a \
+comment on a file's first line, relative to the file:\n  \
+# yaml-language-server: $schema=schema.json                        (a policy in policies/)\n  \
+# yaml-language-server: $schema=../../policies/scenario.schema.json (a scenario in examples/scenarios/)\n\
+The schemas check a file's shape (keys, types, durations, instants); `ombud lint` also checks \
+what needs the rest of the policy or the scenario's policy.")]
+pub struct Args {
+    /// Print the schema of scenario files (`ombud simulate`/`test`) instead of policies.
+    #[arg(long)]
+    scenario: bool,
+}
 
 /// Runs `ombud schema`.
-pub fn run(_args: Args) -> ExitCode {
-    crate::render::emit(&ombud_engine::policy::json_schema_text());
+pub fn run(args: Args) -> ExitCode {
+    let text = if args.scenario {
+        ombud_engine::simulate::scenario_json_schema_text()
+    } else {
+        ombud_engine::policy::json_schema_text()
+    };
+    crate::render::emit(&text);
     ExitCode::SUCCESS
 }

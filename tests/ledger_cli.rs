@@ -44,6 +44,61 @@ fn generate_is_byte_identical_for_a_seed() {
 }
 
 #[test]
+fn generate_fills_a_required_enum_and_refuses_what_it_cannot_open() {
+    // samr-12315 requires `kind` (complaint or report): every opening gives it.
+    let o = ombud(&[
+        "ledger",
+        "generate",
+        "--tickets",
+        "200",
+        "--seed",
+        "7",
+        "--policy",
+        "policies/samr-12315.yaml",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let openings: Vec<_> = text.lines().filter(|l| l.contains(r#""open":"#)).collect();
+    assert_eq!(openings.len(), 200);
+    assert!(
+        openings
+            .iter()
+            .all(|l| l.contains(r#""kind":"complaint""#) || l.contains(r#""kind":"report""#))
+    );
+    assert!(stderr(&o).starts_with("generated 200 tickets ("), "{}", stderr(&o));
+    // From 30 Dec 9999 the first stage's 7 working days end after the last instant kept: no
+    // opening is valid, so nothing is written and the exit code says so.
+    let o = ombud(&[
+        "ledger",
+        "generate",
+        "--tickets",
+        "3",
+        "--seed",
+        "1",
+        "--policy",
+        "policies/samr-12315.yaml",
+        "--from",
+        "9999-12-30",
+        "--to",
+        "9999-12-30",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).starts_with(
+            "error: the policy refuses the generated opening of ticket `T-000001`: \
+             `7 working days` from 9999-12-30"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn replay_output_does_not_depend_on_threads() {
     let generated = ombud(&["ledger", "generate", "--tickets", "200", "--seed", "3"]);
     let path = temp("gen.jsonl", &generated.stdout);
@@ -254,7 +309,7 @@ fn recalendar_previews_the_2027_arrangements_on_a_ledger() {
     assert_eq!(
         stdout(&o),
         "5 open tickets, calendar cn-mainland-2027-fixture: 4 provisional deadlines: 1 confirmed, \
-         3 moved, the largest move +3 working days\n  \
+         3 moved (3 later, up to +3 working days)\n  \
          R-1 stage `handle`: Wed 6 Jan 2027 24:00 → Thu 7 Jan 2027 24:00 (+1 working day)\n  \
          R-2 stage `handle`: Mon 8 Feb 2027 24:00 → Tue 16 Feb 2027 24:00 (+3 working days)\n  \
          R-4 stage `handle`: Mon 4 Jan 2027 24:00 → Tue 5 Jan 2027 24:00 (+1 working day)\n"
@@ -266,7 +321,60 @@ fn recalendar_previews_the_2027_arrangements_on_a_ledger() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((json["provisional"].as_u64(), json["confirmed"].as_u64()), (Some(4), Some(1)));
     let r2 = json["clocks"].as_array().unwrap().iter().find(|c| c["ticket"] == "R-2").unwrap();
-    assert_eq!(r2["new"], "2027-02-16T16:00:00Z");
+    // In the calendar's offset, as the explanation: the end of Tue 16 Feb.
+    assert_eq!(
+        (&r2["old"], &r2["new"]),
+        (&"2027-02-09T00:00:00+08:00".into(), &"2027-02-17T00:00:00+08:00".into())
+    );
+    assert_eq!(
+        (json["moves"]["later"].as_u64(), json["moves"]["earlier"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(json["unchanged_provisional"].as_u64(), Some(0));
     let runs = r2["explanation"]["derivation"]["runs"].as_array().unwrap();
     assert!(runs.iter().any(|r| r["note"]["name"] == "Spring Festival"), "{r2}");
+}
+
+#[test]
+fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
+    // What `calendar from-notice` prints without `--extends`: the year alone.
+    let alone = temp(
+        "alone-2027.yaml",
+        b"id: cn-mainland-2027\ntimezone: Asia/Shanghai\nworkweek: [mon, tue, wed, thu, fri]\n\
+          covers: {from: 2027-01-01, to: 2027-12-31}\n\
+          holidays:\n  - {name: New Year's Day, from: 2027-01-01, to: 2027-01-03}\n",
+    );
+    let o = ombud(&[
+        "recalendar",
+        "--policy",
+        "tests/fixtures/policies/rehearsal-2027.yaml",
+        "--calendar",
+        alone.to_str().unwrap(),
+        "--ledger",
+        "tests/fixtures/ledger/december-2026.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        "error: calendar `cn-mainland-2027` cannot replace `cn-mainland`: it covers 2027-01-01 to \
+         2027-12-31 and leaves out 2024-01-01 to 2026-12-31, which `cn-mainland` covers\n  \
+         hint: an update extends the calendar it replaces and adds to it: `extends: cn-mainland` \
+         in the file (`ombud calendar from-notice NOTICE --extends cn-mainland`)\n"
+    );
+    // A date before the file's data is provisional, and says where the data starts.
+    let o = ombud(&[
+        "calendar",
+        "add",
+        "--calendar",
+        alone.to_str().unwrap(),
+        "--from",
+        "2026-09-28T10:00:00+08:00",
+        "--duration",
+        "15 working days",
+    ]);
+    assert!(stderr(&o).contains(
+        "calendar `cn-mainland-2027` covers dates from 2027-01-01; 2026-09-28 was counted on the \
+         plain workweek"
+    ), "{}", stderr(&o));
 }

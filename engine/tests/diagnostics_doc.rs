@@ -19,3 +19,20 @@ fn the_diagnostics_page_documents_exactly_the_codes() {
         "codes without a section: {undocumented:?}; sections without a code: {unknown:?}"
     );
 }
+
+/// `docs/scenarios.md` lists every rejection code `Rejection::code` can return (an
+/// `expect: rejected` entry names them), read from the function's source so that a new code
+/// cannot be left out.
+#[test]
+fn the_scenarios_page_lists_every_rejection_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/runtime/error.rs")).unwrap();
+    let body = source.split("pub fn code(&self) -> &'static str {").nth(1).unwrap();
+    let body = body.split("\n    }\n").next().unwrap();
+    let codes: Vec<&str> =
+        body.split("=> \"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    assert!(codes.len() > 15, "{codes:?}");
+    let page = std::fs::read_to_string(root.join("../docs/scenarios.md")).unwrap();
+    let missing: Vec<&&str> = codes.iter().filter(|c| !page.contains(&format!("`{c}`"))).collect();
+    assert!(missing.is_empty(), "docs/scenarios.md does not list {missing:?}");
+}

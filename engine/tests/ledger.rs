@@ -551,3 +551,151 @@ fn a_finished_ticket_is_not_held() {
     .unwrap();
     assert_eq!((errors.len(), held, written), (0, 1, 300));
 }
+
+/// Every bundled and example policy: December 2026 (a month of tickets).
+fn policy_files() -> Vec<String> {
+    let mut files = Vec::new();
+    for dir in ["policies", "examples/policies"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(format!("{dir}/{}", path.file_name().unwrap().to_string_lossy()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_policy_generates_a_ledger_whose_tickets_all_open() {
+    let files = policy_files();
+    // The four bundled policies and the example: the list is not silently empty.
+    assert!(files.len() >= 5, "{files:?}");
+    for file in &files {
+        let e = engine(file);
+        let g = GenerateOptions {
+            tickets: 200,
+            seed: 7,
+            from: "2026-12-01T00:00:00+08:00".parse().unwrap(),
+            to: "2026-12-31T23:59:59+08:00".parse().unwrap(),
+        };
+        let mut text = Vec::new();
+        let stats = generate(&e, &g, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        // At least the 200 openings.
+        assert!(stats.lines >= 200, "{file}: {} lines", stats.lines);
+        let r = run(std::slice::from_ref(&e), &text, 1, false);
+        let f = &r.figures[0];
+        assert_eq!((r.lines, r.skipped), (stats.lines, 0), "{file}: malformed lines");
+        assert_eq!(f.tickets, 200, "{file}");
+        assert_eq!(f.rejected_by_code.get("not_opened"), None, "{file}: {:?}", f.rejected_by_code);
+        // Every required field is given, with a value of its type.
+        let required: Vec<_> = e.policy().fields().iter().filter(|d| d.required).collect();
+        for line in text.lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let Some(fields) = v["open"]["fields"].as_object() else { continue };
+            for d in &required {
+                assert!(fields.contains_key(&d.name), "{file}: {line} lacks `{}`", d.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn required_enum_fields_take_each_of_their_values() {
+    // samr-12315: `kind: {type: enum, values: [complaint, report], required: true}`;
+    // city-hotline-12345: `request_type`, five values, required. Drawn equally often, 200
+    // tickets give every value (each is missed with odds below 5 × (4/5)^200).
+    for (file, field, values) in [
+        ("policies/samr-12315.yaml", "kind", &["complaint", "report"][..]),
+        (
+            "policies/city-hotline-12345.yaml",
+            "request_type",
+            &["enquiry", "help", "complaint", "report", "suggestion"][..],
+        ),
+    ] {
+        let e = engine(file);
+        let g = GenerateOptions {
+            tickets: 200,
+            seed: 7,
+            from: "2026-12-01T00:00:00+08:00".parse().unwrap(),
+            to: "2026-12-31T23:59:59+08:00".parse().unwrap(),
+        };
+        let mut text = Vec::new();
+        generate(&e, &g, &mut text).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for line in std::str::from_utf8(&text).unwrap().lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            if let Some(k) = v["open"]["fields"][field].as_str() {
+                seen.insert(k.to_string());
+            }
+        }
+        let mut want: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), want, "{file}");
+    }
+}
+
+#[test]
+fn an_opening_the_engine_refuses_stops_generation_with_the_reason() {
+    // samr-12315's first stage is due in 7 working days: from 30 Dec 9999 that ends after the
+    // last instant the engine keeps, so the engine refuses every opening.
+    let e = engine("policies/samr-12315.yaml");
+    let g = GenerateOptions {
+        tickets: 3,
+        seed: 1,
+        from: "9999-12-30T00:00:00+08:00".parse().unwrap(),
+        to: "9999-12-30T23:59:59+08:00".parse().unwrap(),
+    };
+    let mut text = Vec::new();
+    let err = generate(&e, &g, &mut text).unwrap_err();
+    assert!(matches!(
+        &err,
+        ombud_engine::ledger::GenerateError::Opening { ticket, .. } if ticket == "T-000001"
+    ));
+    assert!(err.to_string().contains("`7 working days` from 9999-12-30"), "{err}");
+    assert!(text.is_empty());
+}
+
+#[test]
+fn required_fields_of_every_type_are_given() {
+    let yaml = "policy: every-type\ncalendar: weekdays\ntiers: [agent]\nstart: open\n\
+        fields:\n\
+        \x20 level: {type: enum, values: [low, high], required: true}\n\
+        \x20 count: {type: int, required: true}\n\
+        \x20 amount: {type: number, required: true}\n\
+        \x20 flag: {type: bool, required: true}\n\
+        \x20 district: {type: string, required: true}\n\
+        \x20 tags: {type: list, required: true}\n\
+        \x20 extra: {type: map, required: true}\n\
+        stages:\n\
+        \x20 open: {owner: agent, due: 1 working day, on: {done: closed}}\n\
+        \x20 closed: {terminal: true}\n";
+    let (policy, _) = ombud_engine::load_policy("every-type.yaml", yaml, None).unwrap();
+    let e = Engine::new(Arc::new(policy));
+    let from: DateTime<Utc> = "2026-07-06T00:00:00Z".parse().unwrap();
+    let g =
+        GenerateOptions { tickets: 50, seed: 2, from, to: "2026-12-31T00:00:00Z".parse().unwrap() };
+    let mut text = Vec::new();
+    let stats = generate(&e, &g, &mut text).unwrap();
+    // Each ticket: its opening and one `done` (1 working day, long before `to`).
+    assert_eq!((stats.lines, stats.closed), (100, 50));
+    let text = String::from_utf8(text).unwrap();
+    let mut flags = std::collections::BTreeSet::new();
+    for line in text.lines().filter(|l| l.contains("\"open\"")) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let f = &v["open"]["fields"];
+        assert!(["low", "high"].contains(&f["level"].as_str().unwrap()), "{line}");
+        assert!((1..=9).contains(&f["count"].as_i64().unwrap()), "{line}");
+        assert!(f["amount"].is_number(), "{line}");
+        flags.insert(f["flag"].as_bool().unwrap());
+        assert!(f["district"].as_str().unwrap().starts_with("district "), "{line}");
+        assert_eq!(f["tags"].as_array().unwrap().len(), 1, "{line}");
+        assert_eq!(f["extra"], json!({}), "{line}");
+    }
+    // `false` is given too, not left out as a default would be.
+    assert_eq!(flags.into_iter().collect::<Vec<_>>(), [false, true]);
+    let r = run(std::slice::from_ref(&e), &text, 1, false);
+    assert_eq!((r.figures[0].tickets, r.figures[0].closed), (50, 50));
+}

@@ -4,7 +4,9 @@
 //! clocks onto it (each in its own transaction): provisional deadlines are confirmed or moved.
 
 use crate::AppState;
-use crate::engine::{ClockUpdate, CompiledCalendar, Engine, compile_calendar, compile_policy_on};
+use crate::engine::{
+    ClockUpdate, CompiledCalendar, Engine, UpdateSummary, compile_calendar, compile_policy_on,
+};
 use crate::error::ApiError;
 use crate::policies::Calendars;
 use crate::store::{Store, millis};
@@ -85,6 +87,9 @@ pub async fn deploy(
     // The policy versions that name the calendar this one extends, on it.
     let mut targets: Vec<(String, String, Arc<Engine>)> = Vec::new();
     let stand_ins: HashMap<_, _> = [(extends.clone(), Arc::clone(&calendar))].into();
+    // The calendar those policies count on now: the latest update deployed for `extends`, else
+    // the bundled one. An update that lacks what it has (covers fewer dates) is refused.
+    let current = state.policies.calendars().current.get(&extends).cloned();
     for v in state.policies.versions(store, None).await? {
         let bundled = state.policies.engine_on(&store.read, &v.policy, &v.version, "").await?;
         if crate::engine::calendar_id(&bundled) != extends {
@@ -99,6 +104,9 @@ pub async fn deploy(
         .map_err(ApiError::internal)?
         .map_err(|d| ApiError::invalid_policy(&d))?
         .engine;
+        let previous = current.as_deref().unwrap_or(bundled.policy().calendar());
+        crate::engine::check_calendar_update(&engine, previous)
+            .map_err(|r| ApiError::rejected(&r))?;
         targets.push((v.policy, v.version, engine));
     }
     if !preview {
@@ -148,12 +156,7 @@ pub async fn deploy(
             }
         }
     }
-    let provisional = updates.iter().filter(|u| u.was_provisional).count();
-    let confirmed = updates.iter().filter(|u| u.was_provisional && !u.moved()).count();
-    let moved = updates.iter().filter(|u| u.was_provisional && u.moved()).count();
-    let corrected = updates.iter().filter(|u| !u.was_provisional && u.moved()).count();
-    let largest = updates.iter().map(|u| u.moved_working_days).max_by_key(|m| m.abs()).unwrap_or(0);
-    Ok(json!({
+    let mut answer = json!({
         "calendar": id,
         "extends": extends,
         "covered_until": covered_until,
@@ -163,14 +166,17 @@ pub async fn deploy(
         "policies": targets.iter().map(|(p, v, _)| json!({"policy": p, "version": v})).collect::<Vec<_>>(),
         "open_tickets": open,
         "already_on_it": already,
-        "provisional": provisional,
-        "confirmed": confirmed,
-        "moved": moved,
-        "corrected": corrected,
-        "largest_move_working_days": largest,
-        "clocks": updates,
-        "refused": refused,
-    }))
+    });
+    // The figures (`provisional`, `confirmed`, `unchanged_provisional`, `moved`, `moves`, …),
+    // as `ombud recalendar` gives them.
+    if let (Value::Object(a), Ok(Value::Object(figures))) =
+        (&mut answer, serde_json::to_value(UpdateSummary::of(&updates)))
+    {
+        a.extend(figures);
+        a.insert("clocks".into(), serde_json::to_value(&updates).unwrap_or_default());
+        a.insert("refused".into(), Value::Array(refused));
+    }
+    Ok(answer)
 }
 
 /// `GET /v1/calendars`: the deployed calendar updates, oldest first.

@@ -22,7 +22,7 @@ pub use ombud_engine::ledger::{Count, LedgerLine, Period, Report};
 pub use ombud_engine::policy::StageGraph;
 pub use ombud_engine::runtime::{
     Action, ActionKind, ClockUpdate, Engine, Migration, OpenTicket, Outcome, RecordedEvent,
-    Rejection, Ticket, TimelineRow,
+    Rejection, Ticket, TimelineRow, UpdateSummary,
 };
 
 /// A working-day calendar, shared.
@@ -179,6 +179,12 @@ fn top_level_key(text: &str, key: &str) -> Option<ombud_engine::check::Span> {
 /// The id of the calendar a policy's engine counts on (a deployed update's, when one stands in).
 pub fn calendar_id(engine: &Engine) -> &str {
     engine.policy().calendar().id()
+}
+
+/// Refuses `engine`'s calendar standing in for `previous` when it lacks what `previous` has
+/// (covered dates, time zone, workweek): [`Engine::check_calendar_update`].
+pub fn check_calendar_update(engine: &Engine, previous: &Calendar) -> Result<(), Rejection> {
+    engine.check_calendar_update(previous)
 }
 
 /// Brings `ticket`'s clocks onto `engine`'s calendar from `previous`, the engine whose calendar

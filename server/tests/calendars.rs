@@ -87,7 +87,16 @@ async fn calendar_update_reaches_open_tickets(db: Db) {
     );
     assert_eq!((&preview["moved"], &preview["largest_move_working_days"]), (&json!(1), &json!(1)));
     assert_eq!(preview["clocks"][0]["ticket"], "long");
-    assert_eq!(preview["clocks"][0]["new"], "2027-01-13T16:00:00Z");
+    // In the calendar's offset: the end of Wed 13 Jan 2027.
+    assert_eq!(preview["clocks"][0]["new"], "2027-01-14T00:00:00+08:00");
+    assert_eq!(
+        (
+            &preview["moves"]["later"],
+            &preview["moves"]["earlier"],
+            &preview["unchanged_provisional"]
+        ),
+        (&json!(1), &json!(0), &json!(0))
+    );
     assert_eq!(ticket(&s, &admin, "long").await, before, "a preview changes nothing");
     let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
     assert_eq!(listed["calendars"], json!([]));
@@ -138,6 +147,25 @@ async fn calendar_update_reaches_open_tickets(db: Db) {
     let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
     assert_eq!(listed["calendars"][0]["id"], "cn-mainland-2027-fixture");
     assert_eq!(listed["calendars"][0]["current"], true);
+    // An update that covers less than the deployed one (January 2027 only, where the fixture
+    // covers to 31 March) would count February and March on the plain workweek again: refused,
+    // in the preview and the deploy, and nothing is stored.
+    let january = "id: cn-mainland-2027-jan\nextends: cn-mainland\n\
+                   covers: {from: 2024-01-01, to: 2027-01-31}\n\
+                   holidays:\n  - {name: New Year's Day, from: 2027-01-01, to: 2027-01-03}\n";
+    for query in ["&preview=true", ""] {
+        let (status, body) = post_calendar(&s, &admin, query, january).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["code"], "calendar_mismatch");
+        assert_eq!(
+            body["message"],
+            "calendar `cn-mainland-2027-jan` cannot replace `cn-mainland-2027-fixture`: it covers \
+             2024-01-01 to 2027-01-31 and leaves out 2027-02-01 to 2027-03-31, which \
+             `cn-mainland-2027-fixture` covers"
+        );
+    }
+    let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
+    assert_eq!(listed["calendars"].as_array().unwrap().len(), 1);
     s.server.shutdown().await;
 }
 

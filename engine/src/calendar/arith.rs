@@ -397,6 +397,7 @@ impl Tables {
             } else {
                 NaiveDate::MAX
             }),
+            covered_from: index_date(a).unwrap_or(NaiveDate::MIN),
             covered_until: index_date(z).unwrap_or(NaiveDate::MAX),
         })
     }

@@ -45,7 +45,7 @@ const MAKEUP_KEYS: &[&str] = &["date", "for"];
 const EXTRA_KEYS: &[&str] = &["date", "name"];
 const SOURCE_KEYS: &[&str] = &["year", "title", "published", "url"];
 const COVERS_KEYS: &[&str] = &["from", "to"];
-const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub(super) const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A named, dated period (holiday or closure).
 #[derive(Debug, Clone)]

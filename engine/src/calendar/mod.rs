@@ -25,6 +25,7 @@ mod explain;
 mod hours;
 mod notes;
 mod notice;
+mod replace;
 mod text;
 
 pub use explain::{CountingRule, DayRun, Derivation, Worked};
@@ -114,6 +115,13 @@ impl fmt::Display for DayKind {
 ///     p.to_string(),
 ///     "calendar `cn-mainland` covers dates up to 2026-12-31; 2027-01-01 was counted on the plain workweek"
 /// );
+/// // Before the covered range, the message names where the data starts.
+/// let early: DateTime<Utc> = "2023-12-28T10:00:00+08:00".parse().unwrap();
+/// let p = cn.add(early, "3 working days".parse().unwrap()).unwrap().provisional.unwrap();
+/// assert_eq!(
+///     p.to_string(),
+///     "calendar `cn-mainland` covers dates from 2024-01-01; 2023-12-28 was counted on the plain workweek"
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Provisional {
@@ -121,16 +129,25 @@ pub struct Provisional {
     pub calendar: String,
     /// The first date that was needed beyond the covered range.
     pub date: NaiveDate,
+    /// First date the calendar covers.
+    pub covered_from: NaiveDate,
     /// Last date the calendar covers.
     pub covered_until: NaiveDate,
 }
 
 impl fmt::Display for Provisional {
+    /// The side of the covered range the date lies on: `covers dates up to …` after it,
+    /// `covers dates from …` before it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (side, edge) = if self.date < self.covered_from {
+            ("from", self.covered_from)
+        } else {
+            ("up to", self.covered_until)
+        };
         write!(
             f,
-            "calendar `{}` covers dates up to {}; {} was counted on the plain workweek",
-            self.calendar, self.covered_until, self.date
+            "calendar `{}` covers dates {side} {edge}; {} was counted on the plain workweek",
+            self.calendar, self.date
         )
     }
 }

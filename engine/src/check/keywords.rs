@@ -1,8 +1,9 @@
 //! Keyword rules whose matching changed meaning with whole-word matching (`W0110`): v1 found a
 //! keyword anywhere in the text, also inside longer words, and also in list fields. A Latin-script
 //! keyword that begins common longer words which are not its inflections (`fee` → "feedback")
-//! matched those words in v1 and does not now. A rule that names its fields with `in:` is
-//! written for the new matching and is not warned about.
+//! matched those words in v1 and does not now; a policy's list fields are not searched unless
+//! `in:` names them. A rule that names its fields with `in:` is written for the new matching and
+//! is not warned about.
 
 use super::{Diagnostic, DiagnosticCode};
 use crate::compile::{FieldDef, FieldType};
@@ -55,6 +56,18 @@ pub(crate) fn changed_meaning(
             lost.push(format!("`{}` no longer matches {}", k.value, longer.join(", ")));
         }
     }
+    // v1 also searched list fields (a department `billing` matched `bill`); a rule without
+    // `in:` now searches string fields only.
+    let lists: Vec<String> = fields
+        .iter()
+        .filter(|f| f.ty == FieldType::List)
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    if let (false, Some(keyword)) = (lists.is_empty(), rule.keywords.first()) {
+        first.get_or_insert(keyword.span);
+        let (noun, verb) = if lists.len() == 1 { ("field", "is") } else { ("fields", "are") };
+        lost.push(format!("list {noun} {} {verb} no longer searched", lists.join(", ")));
+    }
     if let Some(span) = first {
         out.push(
             Diagnostic::warning(
@@ -64,8 +77,9 @@ pub(crate) fn changed_meaning(
             .with_span(span)
             .with_hint(format!(
                 "list a longer word as a keyword of its own if it is meant; name the fields \
-                 searched, `in: [{}]`, to mark the rule as written for whole-word matching",
-                searchable(fields)
+                 searched, `in: [{}]`, to mark the rule as written for whole-word matching{}",
+                searchable(fields),
+                if lists.is_empty() { "" } else { " (add a list field to search it, as v1 did)" }
             )),
         );
     }

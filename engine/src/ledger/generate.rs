@@ -10,8 +10,8 @@
 
 use super::format::{LedgerLine, LedgerOpen};
 use super::rng::SplitMix64;
-use crate::compile::FieldType;
-use crate::runtime::{Engine, Event};
+use crate::compile::{FieldDef, FieldType};
+use crate::runtime::{Engine, Event, Rejection};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use std::cmp::Reverse;
@@ -37,7 +37,7 @@ use std::io::Write;
 /// };
 /// assert_eq!(bytes(&july)?, bytes(&july)?);
 /// assert_ne!(bytes(&july)?, bytes(&GenerateOptions { seed: 2, ..july.clone() })?);
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), ombud_engine::ledger::GenerateError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenerateOptions {
@@ -75,6 +75,34 @@ pub struct GenerateStats {
     pub closed: u64,
 }
 
+/// Why no ledger could be written.
+///
+/// ```
+/// use ombud_engine::ledger::GenerateError;
+/// // The message names the ticket and the engine's reason (for a field, the field).
+/// let err = GenerateError::Opening {
+///     ticket: "T-000001".into(),
+///     rejection: ombud_engine::runtime::Rejection::MissingField { field: "kind".into() },
+/// };
+/// assert_eq!(err.to_string(), "the policy refuses the generated opening of ticket \
+///     `T-000001`: field `kind` is required");
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// Writing the ledger failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The engine refused a generated opening: the generator cannot make a ticket this policy
+    /// accepts (nothing valid can be generated, so nothing is claimed).
+    #[error("the policy refuses the generated opening of ticket `{ticket}`: {rejection}")]
+    Opening {
+        /// The ticket whose opening was refused.
+        ticket: String,
+        /// Why (for a field: which one).
+        rejection: Rejection,
+    },
+}
+
 /// Lines waiting to be written, smallest (time, ticket, position) first.
 type Pending = BinaryHeap<Reverse<(DateTime<Utc>, u64, u32, String)>>;
 
@@ -92,6 +120,10 @@ const SUBJECTS: [&str; 6] = [
 
 /// Writes a synthetic ledger for `engine`'s policy to `out`, lines in time order.
 ///
+/// Every declared field a ticket must give (`required: true`) is filled with a value of its
+/// type (an enum: one of its values). If the engine still refuses an opening, generation stops
+/// with [`GenerateError::Opening`] (lines of earlier tickets may already be written).
+///
 /// ```
 /// use ombud_engine::ledger::{GenerateOptions, ReplayOptions, generate, replay};
 /// # let engine = ombud_engine::doc_support::reference();
@@ -103,13 +135,13 @@ const SUBJECTS: [&str; 6] = [
 /// let result = replay(&[engine], ledger.as_slice(), &ReplayOptions::default()).unwrap();
 /// assert_eq!((result.lines, result.figures[0].tickets), (stats.lines, 40));
 /// assert_eq!(result.figures[0].closed, stats.closed);
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), ombud_engine::ledger::GenerateError>(())
 /// ```
 pub fn generate<W: Write>(
     engine: &Engine,
     options: &GenerateOptions,
     mut out: W,
-) -> std::io::Result<GenerateStats> {
+) -> Result<GenerateStats, GenerateError> {
     let mut rng = SplitMix64::new(options.seed);
     let mut stats = GenerateStats::default();
     let n = options.tickets;
@@ -136,11 +168,12 @@ pub fn generate<W: Write>(
             complainant: Some(format!("C-{:0width$}", who + 1)),
             fields: fields(engine, &mut rng, repeat),
         };
-        let lines = walk(engine, &mut rng, &id, open, options.to, &mut stats);
+        let lines = walk(engine, &mut rng, &id, open, options.to, &mut stats)
+            .map_err(|rejection| GenerateError::Opening { ticket: id.clone(), rejection })?;
         for (k, line) in lines.into_iter().enumerate() {
             let Some(t) = line.at() else { continue };
             buf.clear();
-            serde_json::to_writer(&mut buf, &line)?;
+            serde_json::to_writer(&mut buf, &line).map_err(std::io::Error::from)?;
             pending.push(Reverse((t, i, k as u32, String::from_utf8_lossy(&buf).into_owned())));
         }
         // Every later ticket opens at or after `at` (offsets grow with i; rounding keeps order).
@@ -205,12 +238,35 @@ fn fields(engine: &Engine, rng: &mut SplitMix64, repeat: bool) -> Map<String, Va
             ("repeat", FieldType::Bool) => Some(Value::Bool(repeat)),
             _ => None,
         };
-        // Defaults are left out, as a host would (and the ledger stays small).
-        if let Some(v) = value.filter(|v| v != &Value::Bool(false)) {
+        // A required field this generator has no realistic value for: any value of its type.
+        let value = match value {
+            None if f.required => Some(any_value(f, rng)),
+            v => v,
+        };
+        // Defaults are left out, as a host would (and the ledger stays small); a required field
+        // is always given.
+        if let Some(v) = value.filter(|v| f.required || v != &Value::Bool(false)) {
             out.insert(f.name.clone(), v);
         }
     }
     out
+}
+
+/// A value of field `f`'s type: an enum's values equally often, a number or count from 1 to 9,
+/// true or false, the field's name numbered (`district 4`), a one-item list, an empty map.
+fn any_value(f: &FieldDef, rng: &mut SplitMix64) -> Value {
+    match &f.ty {
+        FieldType::Enum(values) => values
+            .get(rng.below(values.len() as u64) as usize)
+            .map_or(Value::Null, |v| Value::String(v.clone())),
+        FieldType::Number | FieldType::Int => Value::from(rng.range(1, 9)),
+        FieldType::Bool => Value::Bool(rng.chance(0.5)),
+        FieldType::String => Value::String(format!("{} {}", f.name, rng.range(1, 9))),
+        FieldType::List => {
+            Value::Array(vec![Value::String(format!("{}-{}", f.name, rng.range(1, 9)))])
+        }
+        FieldType::Map => Value::Object(Map::new()),
+    }
 }
 
 /// A complaint text carrying a keyword of one of the policy's `category` rules (a few carry
@@ -248,11 +304,9 @@ fn walk(
     open: LedgerOpen,
     until: DateTime<Utc>,
     stats: &mut GenerateStats,
-) -> Vec<LedgerLine> {
+) -> Result<Vec<LedgerLine>, Rejection> {
     let mut lines = Vec::new();
-    let Ok((mut ticket, _)) = engine.open(&open.to_open_ticket(id)) else {
-        return lines;
-    };
+    let (mut ticket, _) = engine.open(&open.to_open_ticket(id))?;
     let mut now = open.at;
     lines.push(LedgerLine::opening(id, open));
     let mut went_back = false;
@@ -359,7 +413,7 @@ fn walk(
                 e.at = now;
             }
             if e.at > until {
-                return lines;
+                return Ok(lines);
             }
             if engine.apply(&mut ticket, &e).is_ok() {
                 now = e.at;
@@ -370,5 +424,5 @@ fn walk(
     if ticket.is_closed() {
         stats.closed += 1;
     }
-    lines
+    Ok(lines)
 }

@@ -20,7 +20,7 @@ pub use audit::{
     ledger_chains, ledger_tickets, ledger_tickets_each, verify_ticket,
 };
 pub use format::{LedgerLine, LedgerOpen, event_line, opening_line};
-pub use generate::{GenerateOptions, GenerateStats, generate};
+pub use generate::{GenerateError, GenerateOptions, GenerateStats, generate};
 pub use manifest::{Manifest, ManifestEntry, SignatureCheck};
 pub use reader::{LineError, OnError, RawLine, RawLines};
 pub use replay::{

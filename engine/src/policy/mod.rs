@@ -3,7 +3,7 @@
 pub(crate) mod convert;
 mod duration;
 pub(crate) mod model;
-mod schema;
+pub(crate) mod schema;
 
 pub use crate::compile::{
     AutoTransition, CompiledPolicy, Completion, Conditional, DeriveDef, DeriveRule, EdgeLabel,

@@ -20,7 +20,7 @@ fn condition() -> Value {
 }
 
 /// The forms of a duration, without anchors (read without regard to case: [`any_case`]).
-const DURATION: &str = "(([0-9]+[smh])+|[0-9]+\\s*(wd|wh|cd|seconds?|minutes?|hours?|working\\s+(days?|hours?|minutes?)|calendar\\s+days?))";
+pub(crate) const DURATION: &str = "(([0-9]+[smh])+|[0-9]+\\s*(wd|wh|cd|seconds?|minutes?|hours?|working\\s+(days?|hours?|minutes?)|calendar\\s+days?))";
 
 fn duration() -> Value {
     json!({
@@ -33,7 +33,7 @@ fn duration() -> Value {
 /// `pattern` with each ASCII letter outside an escape matching either case (`wd` → `[wW][dD]`):
 /// units are read without regard to case (`3WD`, `72H`, `2 Working Days`), and a JSON Schema
 /// pattern has no case-insensitive flag.
-fn any_case(pattern: &str) -> String {
+pub(crate) fn any_case(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() * 3);
     let (mut escaped, mut in_class) = (false, false);
     for c in pattern.chars() {

@@ -195,6 +195,20 @@ pub enum Rejection {
         /// What was counted from where, and that it ends too late.
         message: String,
     },
+    /// A calendar update that cannot stand in for the calendar the ticket's clocks were counted
+    /// on ([`Calendar::shortfalls`](crate::calendar::Calendar::shortfalls)): it leaves out
+    /// dates that calendar covers, or counts in another time zone or workweek.
+    #[error("calendar `{calendar}` cannot replace `{previous}`: {}", .shortfalls.join("; "))]
+    CalendarMismatch {
+        /// The update's id.
+        calendar: String,
+        /// The id of the calendar it would replace.
+        previous: String,
+        /// What it lacks, one sentence each.
+        shortfalls: Vec<String>,
+        /// How to write an update that replaces it.
+        hint: String,
+    },
     /// A condition could not be evaluated.
     #[error("condition `{condition}` failed: {message}")]
     Evaluation {
@@ -235,12 +249,32 @@ impl Rejection {
             Rejection::UnknownStage { .. } => "unknown_stage",
             Rejection::BadEvent { .. } => "bad_event",
             Rejection::OutOfRange { .. } => "out_of_range",
+            Rejection::CalendarMismatch { .. } => "calendar_mismatch",
             Rejection::Evaluation { .. } => "evaluation",
         }
     }
 
     pub(crate) fn out_of_range(e: &crate::calendar::OutOfRange) -> Self {
         Rejection::OutOfRange { message: e.to_string() }
+    }
+
+    /// The refusal of `update` standing in for `previous`, if it lacks anything
+    /// ([`Calendar::shortfalls`](crate::calendar::Calendar::shortfalls)).
+    pub(crate) fn calendar_mismatch(
+        update: &crate::calendar::Calendar,
+        previous: &crate::calendar::Calendar,
+    ) -> Option<Self> {
+        let shortfalls = update.shortfalls(previous);
+        let id = previous.id();
+        (!shortfalls.is_empty()).then(|| Rejection::CalendarMismatch {
+            calendar: update.id().to_string(),
+            previous: id.to_string(),
+            shortfalls,
+            hint: format!(
+                "an update extends the calendar it replaces and adds to it: `extends: {id}` in \
+                 the file (`ombud calendar from-notice NOTICE --extends {id}`)"
+            ),
+        })
     }
 
     pub(crate) fn bad(message: impl Into<String>) -> Self {

@@ -7,7 +7,7 @@
 
 use crate::calendar::{Derivation, Provisional, human_local, local_instant, local_instant_opt};
 use crate::policy::Duration;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt;
@@ -406,15 +406,22 @@ impl fmt::Display for ClockExplanation {
     }
 }
 
-/// A clock a calendar update confirmed or moved ([`Engine::recalendar`](super::Engine::recalendar)).
+/// A clock a calendar update confirmed, left unchanged or moved
+/// ([`Engine::recalendar`](super::Engine::recalendar)). Instants are in the calendar's zone
+/// (RFC 3339 with its offset in JSON).
 ///
 /// ```
 /// # use ombud_engine::runtime::{ClockKind, ClockUpdate};
-/// let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let t = |s: &str| s.parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap()
+///     .with_timezone(&chrono_tz::Asia::Shanghai);
 /// let u = ClockUpdate { ticket: "T-1".into(), kind: ClockKind::Stage, name: "handle".into(),
 ///     old: t("2027-01-07T00:00:00+08:00"), new: t("2027-01-08T00:00:00+08:00"),
 ///     was_provisional: true, provisional: false, moved_working_days: 1, explanation: None };
-/// assert!(u.moved());
+/// assert!(u.moved() && !u.confirmed() && !u.unchanged_provisional());
+/// assert_eq!(serde_json::to_value(&u).unwrap()["new"], "2027-01-08T00:00:00+08:00");
+/// // The same deadline, still resting on days beyond the data: not confirmed.
+/// let same = ClockUpdate { new: u.old, provisional: true, moved_working_days: 0, ..u };
+/// assert!(!same.moved() && !same.confirmed() && same.unchanged_provisional());
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClockUpdate {
@@ -425,9 +432,11 @@ pub struct ClockUpdate {
     /// The stage's or obligation's name.
     pub name: String,
     /// The deadline before the update.
-    pub old: DateTime<Utc>,
+    #[serde(serialize_with = "local_instant")]
+    pub old: DateTime<Tz>,
     /// The deadline after it.
-    pub new: DateTime<Utc>,
+    #[serde(serialize_with = "local_instant")]
+    pub new: DateTime<Tz>,
     /// Whether the old deadline rested on days beyond the previous calendar's data.
     pub was_provisional: bool,
     /// Whether the new one still rests on days beyond the new calendar's data.
@@ -440,8 +449,18 @@ pub struct ClockUpdate {
 }
 
 impl ClockUpdate {
-    /// Whether the deadline moved (else it was confirmed).
+    /// Whether the deadline moved.
     pub fn moved(&self) -> bool {
         self.old != self.new
+    }
+
+    /// Whether a provisional deadline was confirmed: the same, and no longer provisional.
+    pub fn confirmed(&self) -> bool {
+        self.was_provisional && !self.moved() && !self.provisional
+    }
+
+    /// Whether a provisional deadline stayed the same but still rests on days beyond the data.
+    pub fn unchanged_provisional(&self) -> bool {
+        self.was_provisional && !self.moved() && self.provisional
     }
 }

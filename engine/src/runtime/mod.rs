@@ -13,6 +13,7 @@ mod explanation;
 mod name_map;
 mod ticket;
 mod timeline;
+mod update_summary;
 
 pub use actions::{
     AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
@@ -36,3 +37,4 @@ pub use ticket::{
     Ticket, TicketStats,
 };
 pub use timeline::{RowKind, Text, TimelineRow};
+pub use update_summary::{Moves, UpdateSummary};

@@ -24,6 +24,7 @@ mod compare;
 mod expect;
 mod run;
 mod scenario;
+mod schema;
 mod validate;
 
 pub use compare::{RowChange, TimelineDiff, compare};
@@ -33,3 +34,4 @@ pub use run::{
     RejectedEvent, RowView, Timeline, TimelineView, simulate,
 };
 pub use scenario::{Located, Scenario, ScenarioEvent, ScenarioTicket, TimeSpec, TimeSpecError};
+pub use schema::{scenario_json_schema, scenario_json_schema_text};

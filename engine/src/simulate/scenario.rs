@@ -262,10 +262,11 @@ impl Scenario {
     }
 }
 
-const TOP_KEYS: [&str; 7] =
+pub(super) const TOP_KEYS: [&str; 7] =
     ["policy", "title", "description", "ticket", "events", "until", "expect"];
-const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
-const EVENT_KEYS: [&str; 8] = ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
+pub(super) const TICKET_KEYS: [&str; 3] = ["id", "at", "fields"];
+pub(super) const EVENT_KEYS: [&str; 8] =
+    ["at", "event", "artifact", "data", "member", "to", "assignee", "by"];
 /// Keys of an `expect:` block.
 pub(super) const EXPECT_KEYS: [&str; 13] = [
     "stage",
@@ -282,7 +283,7 @@ pub(super) const EXPECT_KEYS: [&str; 13] = [
     "marks",
     "mark_assignees",
 ];
-const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
+pub(super) const REJECTED_KEYS: [&str; 3] = ["index", "event", "code"];
 
 /// Collects diagnostics while converting the tree.
 struct Cx<'t> {
@@ -319,7 +320,7 @@ impl Cx<'_> {
             self.wrong_type(what, "a map", node);
             return None;
         };
-        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut seen = BTreeMap::new();
         for (k, _) in entries {
             let NodeKind::Str(key) = &k.kind else {
                 self.err(
@@ -341,20 +342,28 @@ impl Cx<'_> {
                     format!("unknown key `{key}` in `{what}`"),
                     Some(hint),
                 );
-            } else if let Some(first) = seen.get(key.as_str()) {
-                let mut d = Diagnostic::error(
-                    DiagnosticCode::E0607,
-                    format!("duplicate key `{key}` in `{what}`"),
-                )
-                .with_span(k.span)
-                .with_hint("remove one of them");
-                d = d.with_related(*first, "first given here");
-                self.diags.push(d);
             } else {
-                seen.insert(key, k.span);
+                self.unique(what, &mut seen, key, k.span);
             }
         }
         Some(entries)
+    }
+
+    /// Reports `key` (at `span`) as a duplicate when `seen` already has it (`E0607`); a second
+    /// value would otherwise silently replace the first.
+    fn unique(&mut self, what: &str, seen: &mut BTreeMap<String, Span>, key: &str, span: Span) {
+        if let Some(first) = seen.get(key) {
+            let d = Diagnostic::error(
+                DiagnosticCode::E0607,
+                format!("duplicate key `{key}` in `{what}`"),
+            )
+            .with_span(span)
+            .with_hint("remove one of them")
+            .with_related(*first, "first given here");
+            self.diags.push(d);
+        } else {
+            seen.insert(key.to_string(), span);
+        }
     }
 
     fn string(&mut self, what: &str, node: &Node) -> Option<String> {
@@ -641,6 +650,7 @@ impl Cx<'_> {
             }
             NodeKind::Map(entries) => {
                 let mut m = Map::new();
+                let mut seen = BTreeMap::new();
                 for (k, v) in entries {
                     let NodeKind::Str(key) = &k.kind else {
                         self.err(
@@ -651,6 +661,7 @@ impl Cx<'_> {
                         );
                         return None;
                     };
+                    self.unique(what, &mut seen, key, k.span);
                     let v = self.json(what, v)?;
                     m.insert(key.clone(), v);
                 }
@@ -697,7 +708,9 @@ impl Cx<'_> {
 
     fn count_or_list(&mut self, name: &str, v: &Node) -> Option<ExpectValue> {
         match &v.kind {
-            NodeKind::Int(n) if *n >= 0 => Some(ExpectValue::Count(u32::try_from(*n).ok()?)),
+            NodeKind::Int(n) if u32::try_from(*n).is_ok() => {
+                u32::try_from(*n).ok().map(ExpectValue::Count)
+            }
             NodeKind::Seq(items) => {
                 let names: Option<Vec<String>> =
                     items.iter().map(|i| self.string(name, i)).collect();
@@ -716,8 +729,10 @@ impl Cx<'_> {
             return None;
         };
         let mut out = Vec::new();
+        let mut seen = BTreeMap::new();
         for (k, val) in entries {
             let Some(stage) = self.string("deadlines", k) else { continue };
+            self.unique("deadlines", &mut seen, &stage, k.span);
             if let Some(t) = self.time(&format!("deadlines.{stage}"), val, true) {
                 let TimeSpec::At(t) = t else { continue };
                 out.push((Located::new(stage, k.span), t));
@@ -765,7 +780,9 @@ impl Cx<'_> {
                     for (k, val) in entries {
                         let NodeKind::Str(key) = &k.kind else { continue };
                         match (key.as_str(), &val.kind) {
-                            ("index", NodeKind::Int(i)) if *i >= 1 => {
+                            ("index", NodeKind::Int(i))
+                                if u32::try_from(*i).is_ok_and(|i| i >= 1) =>
+                            {
                                 spec.index = u32::try_from(*i).ok();
                             }
                             ("index", _) => {
@@ -874,6 +891,29 @@ expect:
                 (DiagnosticCode::E0608, 6, 14)
             ]
         );
+    }
+
+    /// A second value for the same field or deadline would silently replace the first.
+    #[test]
+    fn duplicate_keys_in_fields_data_and_deadlines() {
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00, fields: { kind: a, kind: b } }\n\
+                    events: [ { at: +1h, event: set, data: { n: 1, n: 2 } } ]\n\
+                    expect: { deadlines: { handle: 2026-02-26T00:00:00+08:00, handle: 2026-02-27T00:00:00+08:00 } }\n";
+        assert_eq!(
+            codes(text),
+            [
+                (DiagnosticCode::E0607, 1, 61),
+                (DiagnosticCode::E0607, 2, 48),
+                (DiagnosticCode::E0607, 3, 59)
+            ]
+        );
+    }
+
+    /// A count or event number past what the checker counts is refused, not dropped.
+    #[test]
+    fn counts_too_large_are_refused() {
+        let text = "ticket: { at: 2026-02-13T17:30:00+08:00 }\nexpect:\n  breaches: 4294967296\n  rejected: [{ index: 4294967296 }]\n";
+        assert_eq!(codes(text), [(DiagnosticCode::E0604, 3, 13), (DiagnosticCode::E0604, 4, 23)]);
     }
 
     #[test]

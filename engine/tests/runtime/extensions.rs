@@ -256,6 +256,49 @@ fn a_pause_holds_an_extended_clock() {
     e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
     // 15 + 2 working days from Mon 9 Mar: 9–13, 16–20, 23–27, 30–31 Mar → the end of Tue 31 Mar.
     assert_eq!(ticket.clock().unwrap().deadline, t("2026-04-01T00:00:00+08:00"));
+    // The ladder's 50% step counts on the extended limit and skips the pause: 15 + 2 + 2 = 19
+    // working days, 9.5 of them at 50%. Mon 2 and Tue 3 Mar ran before the pause (2); then
+    // 9–13 (7), 16–17 (9) and half of Wed 18 Mar → Wed 18 Mar 12:00.
+    let out = e.advance(&mut ticket, t("2026-04-01T00:00:00+08:00")).unwrap();
+    let mediate: Vec<_> = out
+        .rows
+        .iter()
+        .filter(|r| r.stage.as_deref() == Some("mediate"))
+        .map(|r| (r.kind, r.at))
+        .collect();
+    assert_eq!(
+        mediate,
+        [
+            (RowKind::Flag, t("2026-03-18T12:00:00+08:00")),
+            (RowKind::Breach, t("2026-04-01T00:00:00+08:00")),
+            (RowKind::Escalate, t("2026-04-01T00:00:00+08:00")),
+        ]
+    );
+}
+
+/// `resume: restart` starts the stage's `due` as written again: an extension granted before the
+/// pause is not carried over, and still counts toward its entry's `max`.
+#[test]
+fn a_restart_after_an_extension_starts_the_limit_as_written() {
+    let text = EXTENDING.replace(
+        "{ on: wait, resume_on: back, stages: [mediate] }",
+        "{ on: wait, resume_on: back, resume: restart, stages: [mediate] }",
+    );
+    let e = Engine::new(compile(&text));
+    let mut ticket = open(&e, "2026-03-02T00:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("decided", "2026-03-02T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("extend_twice", "2026-03-03T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("wait", "2026-03-04T00:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("back", "2026-03-09T00:00:00+08:00")).unwrap();
+    // 15 working days from Mon 9 Mar: 9–13, 16–20, 23–27 Mar → the end of Fri 27 Mar.
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-28T00:00:00+08:00"));
+    // One use of `extend_twice` (max 2) is left: +2 working days, 30–31 Mar.
+    e.apply(&mut ticket, &ev("extend_twice", "2026-03-10T00:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-04-01T00:00:00+08:00"));
+    let before = ticket.clone();
+    let err = e.apply(&mut ticket, &ev("extend_twice", "2026-03-11T00:00:00+08:00")).unwrap_err();
+    assert_eq!(err.code(), "extension_limit");
+    assert_eq!(ticket, before);
 }
 
 #[test]
@@ -332,4 +375,48 @@ fn an_obligation_extension_applies_in_any_stage_while_it_is_open() {
         "obligation `feedback` overdue: 5 working days + 5 working days ran out Tue 17 Mar 2026 \
          24:00: waiting for `feedback_sent`; owed by officer"
     );
+}
+
+/// A stage's `due` is chosen on entry. A `set` after which another entry would apply leaves the
+/// running clock as it is, and its row says so and names `extensions` — the mistake of making a
+/// limit conditional on a field set later would otherwise show only as a breach.
+#[test]
+fn a_set_that_would_choose_another_due_keeps_the_clock_and_says_so() {
+    let e = Engine::new(compile(
+        r#"
+policy: due-later
+version: "1"
+calendar: cn-mainland
+fields:
+  complex: { type: bool, default: false }
+tiers: [officer]
+start: handle
+stages:
+  handle:
+    owner: officer
+    due:
+      - { when: 'complex', within: 30 working days }
+      - { within: 15 working days }
+    on: { done: closed }
+  closed: { terminal: true }
+"#,
+    ));
+    // Opened Mon 2 Mar 09:00: 15 working days are 3–6, 9–13, 16–20 and 23 Mar → the end of
+    // Mon 23 Mar.
+    let mut ticket = open(&e, "2026-03-02T09:00:00+08:00", json!({}));
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-24T00:00:00+08:00"));
+    let mut data = serde_json::Map::new();
+    data.insert("complex".into(), json!(true));
+    let out = e.apply(&mut ticket, &Event::set(data, t("2026-03-02T10:00:00+08:00"))).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-24T00:00:00+08:00"));
+    assert_eq!(
+        out.rows[0].detail.as_str(),
+        "set complex=true; `due` of `handle` is chosen on entry: its clock keeps 15 working \
+         days, not 30 working days (use `extensions` to give more time)"
+    );
+    // A `set` that leaves the choice as it was says nothing more.
+    let mut data = serde_json::Map::new();
+    data.insert("complex".into(), json!(false));
+    let out = e.apply(&mut ticket, &Event::set(data, t("2026-03-02T11:00:00+08:00"))).unwrap();
+    assert_eq!(out.rows[0].detail.as_str(), "set complex=false");
 }

@@ -42,7 +42,7 @@ fn a_provisional_deadline_moves_its_steps_move_and_nothing_else_changes() {
     assert_eq!(updates.len(), 1);
     let u = &updates[0];
     assert_eq!(
-        (u.old, u.new, u.moved_working_days),
+        (u.old.to_utc(), u.new.to_utc(), u.moved_working_days),
         (before.clock().unwrap().deadline, c.deadline, 3)
     );
     let row = &outcome.rows[0];
@@ -98,7 +98,7 @@ fn a_deadline_the_new_data_leaves_in_place_is_confirmed_and_a_covered_one_is_not
     let at = t("2026-12-31T12:00:00+08:00");
     let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at).unwrap();
     assert_eq!(
-        (updates[0].old, updates[0].new),
+        (updates[0].old.to_utc(), updates[0].new.to_utc()),
         (t("2027-01-12T00:00:00+08:00"), t("2027-01-12T00:00:00+08:00"))
     );
     assert!(!ticket.clock().unwrap().provisional);
@@ -131,6 +131,104 @@ fn a_paused_clock_keeps_its_remaining_working_time() {
     assert_eq!(ticket.clock().unwrap().paused.as_ref().unwrap().remaining, remaining);
     new.apply(&mut ticket, &ev("back", "2027-01-04T09:00:00+08:00")).unwrap();
     assert_eq!(ticket.clock().unwrap().deadline, t("2027-01-12T23:00:00+08:00"));
+}
+
+/// The rehearsal policy counted on the calendar file `yaml` (standing in for cn-mainland).
+fn on_calendar(yaml: &str) -> Engine {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text =
+        std::fs::read_to_string(root.join("tests/fixtures/policies/rehearsal-2027.yaml")).unwrap();
+    let cal = Calendar::from_yaml("update.yaml", yaml, None).unwrap();
+    let (p, _) =
+        load_policy_on_calendar("rehearsal-2027.yaml", &text, None, Arc::new(cal)).unwrap();
+    Engine::new(Arc::new(p))
+}
+
+#[test]
+fn a_calendar_that_covers_less_than_the_one_it_replaces_is_refused() {
+    let (old, _) = engines();
+    // What `calendar from-notice 2027.txt` prints without `--extends`: 2027 only.
+    let alone = on_calendar(
+        "id: cn-mainland-2027\ntimezone: Asia/Shanghai\nworkweek: [mon, tue, wed, thu, fri]\n\
+         covers: {from: 2027-01-01, to: 2027-12-31}\n\
+         holidays:\n  - {name: New Year's Day, from: 2027-01-01, to: 2027-01-03}\n",
+    );
+    let mut ticket = open(&old, "2026-12-28T10:00:00+08:00", json!({"lane": "long"}));
+    let before = ticket.clone();
+    let err = alone
+        .recalendar(&mut ticket, old.policy().calendar(), t("2026-12-31T12:00:00+08:00"))
+        .unwrap_err();
+    assert_eq!(err.code(), "calendar_mismatch");
+    assert_eq!(
+        err.to_string(),
+        "calendar `cn-mainland-2027` cannot replace `cn-mainland`: it covers 2027-01-01 to \
+         2027-12-31 and leaves out 2024-01-01 to 2026-12-31, which `cn-mainland` covers"
+    );
+    let json = serde_json::to_value(&err).unwrap();
+    assert_eq!(
+        json["hint"],
+        "an update extends the calendar it replaces and adds to it: `extends: cn-mainland` in \
+         the file (`ombud calendar from-notice NOTICE --extends cn-mainland`)"
+    );
+    assert_eq!(ticket, before);
+    // Another zone or workweek is refused as well, even covering every date.
+    let utc = on_calendar(
+        "id: cn-utc\ntimezone: UTC\nworkweek: [mon, tue, wed, thu, fri]\n\
+         covers: {from: 2024-01-01, to: 2027-12-31}\n",
+    );
+    let err = utc.check_calendar_update(old.policy().calendar()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "calendar `cn-utc` cannot replace `cn-mainland`: it counts in UTC, `cn-mainland` in \
+         Asia/Shanghai"
+    );
+}
+
+#[test]
+fn a_same_deadline_still_beyond_the_data_is_unchanged_not_confirmed() {
+    let (old, _) = engines();
+    // cn-mainland extended to 31 Mar 2027 with no holidays: the first quarter of 2027 counts as
+    // the plain workweek did.
+    let quarter = on_calendar(
+        "id: cn-2027-q1\nextends: cn-mainland\ncovers: {from: 2024-01-01, to: 2027-03-31}\n",
+    );
+    let at = t("2026-12-31T12:00:00+08:00");
+    // 7 working days from Mon 28 Dec 2026: Dec 29–31 are 1–3, Fri 1 Jan is 4, Jan 4–6 are 5–7
+    // → the end of Wed 6 Jan, inside the new data: confirmed.
+    let mut week = open(&old, "2026-12-28T10:00:00+08:00", json!({}));
+    let (outcome, updates) = quarter.recalendar(&mut week, old.policy().calendar(), at).unwrap();
+    assert_eq!(
+        (updates[0].old.to_utc(), updates[0].new.to_utc()),
+        (t("2027-01-07T00:00:00+08:00"), t("2027-01-07T00:00:00+08:00"))
+    );
+    assert!(updates[0].confirmed() && !updates[0].provisional);
+    assert!(outcome.rows[0].detail.starts_with("`handle` confirmed: due Wed 6 Jan 2027 24:00"));
+    // 10 calendar days from Wed 24 Mar 2027 end Sat 3 Apr, rolled to the end of Mon 5 Apr:
+    // beyond 31 Mar on both calendars, the same instant, still provisional: not confirmed.
+    let mut late = open(&old, "2027-03-24T10:00:00+08:00", json!({"lane": "calendar"}));
+    assert_eq!(late.clock().unwrap().deadline, t("2027-04-06T00:00:00+08:00"));
+    let at = t("2027-03-25T12:00:00+08:00");
+    let (outcome, updates) = quarter.recalendar(&mut late, old.policy().calendar(), at).unwrap();
+    let u = &updates[0];
+    assert_eq!(
+        (u.old.to_utc(), u.new.to_utc()),
+        (t("2027-04-06T00:00:00+08:00"), t("2027-04-06T00:00:00+08:00"))
+    );
+    assert!(u.was_provisional && u.provisional && u.unchanged_provisional() && !u.confirmed());
+    assert_eq!(
+        outcome.rows[0].detail,
+        "`handle` unchanged: due Mon 5 Apr 2027 24:00 on calendar cn-2027-q1, data to 2027-03-31 \
+         (still provisional)"
+    );
+    assert!(late.clock().unwrap().provisional);
+    // Old and new are written in the calendar's offset.
+    let json = serde_json::to_value(u).unwrap();
+    assert_eq!(
+        (&json["old"], &json["new"]),
+        (&json!("2027-04-06T00:00:00+08:00"), &json!("2027-04-06T00:00:00+08:00"))
+    );
+    let s = ombud_engine::runtime::UpdateSummary::of(&updates);
+    assert_eq!((s.provisional, s.confirmed, s.unchanged_provisional, s.moved), (1, 0, 1, 0));
 }
 
 /// A desk on cn-mainland whose handling limit can be extended, and the same policy on the 2027
@@ -203,7 +301,7 @@ fn an_extended_clock_is_recounted_from_its_history_and_moved() {
     assert_eq!(updates.len(), 1);
     let u = &updates[0];
     assert_eq!(
-        (u.old, u.new, u.moved_working_days, u.was_provisional),
+        (u.old.to_utc(), u.new.to_utc(), u.moved_working_days, u.was_provisional),
         (c.deadline, moved.deadline, 1, true)
     );
     assert_eq!(

@@ -1,11 +1,12 @@
 //! Computed fields: keyword and condition rules, first match wins.
 
 use super::{Engine, Run};
-use crate::compile::{CompiledPolicy, FieldDef, FieldType};
+use crate::compile::{FieldDef, FieldType};
 use crate::keywords::{Pattern, Words};
 use crate::runtime::{ConditionError, FieldMap};
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 impl Engine {
     /// Computes derived fields in declaration order; a value given for a declared field wins.
@@ -86,8 +87,8 @@ impl Engine {
         let def = self.policy.derived.get(d)?;
         let keywords = self.keywords.get(d)?;
         let hits = keywords.needed().then(|| {
-            let text =
-                text.get_or_insert_with(|| searchable_text(fields, &self.policy, &self.words));
+            let text = text
+                .get_or_insert_with(|| searchable_text(fields, &self.policy.fields, &self.reading));
             keywords.hits(text)
         });
         def.rules.iter().enumerate().find_map(|(i, rule)| {
@@ -121,6 +122,45 @@ pub(super) struct Keywords {
     within: Vec<Vec<usize>>,
     /// Whether any rule has keywords or `unless` words (else the text is never built).
     any: bool,
+    /// For each rule, whether it has CJK patterns (searched for in the lowercased text) and
+    /// whether it has words (searched for in the stems).
+    forms: Vec<(bool, bool)>,
+    /// The first letter of every word of every word pattern.
+    initials: BTreeSet<char>,
+}
+
+/// What the keyword rules of every derived field read of a ticket, worked out once per engine:
+/// searching a ticket's text builds only these parts of it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Reading {
+    /// The stemmer.
+    words: Words,
+    /// For each of the policy's fields: whether a rule looks for CJK keywords in it (its
+    /// lowercased text is needed) and whether a rule looks for words in it (its stems are).
+    fields: Vec<(bool, bool)>,
+    /// The first letter of every keyword stem: only a word beginning with one of them can stem
+    /// to a keyword's stem (see [`Words::push_stems_of`]).
+    initials: BTreeSet<char>,
+}
+
+impl Reading {
+    /// What `keywords` (one per derived field) read of the policy's `fields`.
+    pub(super) fn of(keywords: &[Keywords], fields: &[FieldDef]) -> Self {
+        let mut reading =
+            Reading { fields: vec![(false, false); fields.len()], ..Reading::default() };
+        for k in keywords {
+            for (within, (raw, stems)) in k.within.iter().zip(&k.forms) {
+                for f in within {
+                    if let Some(slot) = reading.fields.get_mut(*f) {
+                        slot.0 |= raw;
+                        slot.1 |= stems;
+                    }
+                }
+            }
+            reading.initials.extend(&k.initials);
+        }
+        reading
+    }
 }
 
 /// What a keyword pattern belongs to: a rule's keyword (by its index in the list) or a veto.
@@ -161,24 +201,33 @@ impl Keywords {
         let words = Words::default();
         let (mut subs, mut sub_owners, mut wps, mut word_owners) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Adds a keyword's pattern; `true` for words, `false` for a CJK substring.
         let mut add = |keyword: &str, owner: Owner| match words.pattern(keyword) {
             Pattern::Substring(p) => {
                 subs.push(p);
                 sub_owners.push(owner);
+                false
             }
             Pattern::Words(p) => {
                 wps.push(p);
                 word_owners.push(owner);
+                true
             }
         };
-        let mut within = Vec::new();
+        let (mut within, mut forms) = (Vec::new(), Vec::new());
         for (r, rule) in def.rules.iter().enumerate() {
-            for (k, keyword) in rule.keywords.iter().enumerate() {
-                add(keyword, Owner::Keyword(r, k));
+            let (mut cjk, mut latin) = (false, false);
+            let keywords = rule.keywords.iter().enumerate().map(|(k, w)| (w, Owner::Keyword(r, k)));
+            for (keyword, owner) in
+                keywords.chain(rule.unless.iter().map(|w| (w, Owner::Unless(r))))
+            {
+                if add(keyword, owner) {
+                    latin = true;
+                } else {
+                    cjk = true;
+                }
             }
-            for word in &rule.unless {
-                add(word, Owner::Unless(r));
-            }
+            forms.push((cjk, latin));
             within.push(
                 policy_fields
                     .iter()
@@ -204,6 +253,9 @@ impl Keywords {
                 })
                 .flatten()
         };
+        // Each pattern is ` stem stem `: the first letter of each of its words.
+        let initials =
+            wps.iter().flat_map(|p| p.split(' ').filter_map(|stem| stem.chars().next())).collect();
         Keywords {
             substrings: build(&subs),
             words: build(&wps),
@@ -211,6 +263,8 @@ impl Keywords {
             word_owners,
             within,
             any,
+            forms,
+            initials,
         }
     }
 
@@ -257,21 +311,30 @@ impl Keywords {
 }
 
 /// The searchable text of a ticket: each string field, and each string of each list field,
-/// lowercased and stemmed, attributed to its field.
+/// that a keyword rule reads, lowercased (for CJK keywords) and stemmed (for words) as the
+/// rules reading it need, attributed to its field.
 pub(super) fn searchable_text(
     fields: &FieldMap,
-    policy: &CompiledPolicy,
-    words: &Words,
+    defs: &[FieldDef],
+    reading: &Reading,
 ) -> SearchText {
     let mut t = SearchText::default();
-    for (i, f) in policy.fields.iter().enumerate() {
+    let stem = |c: char| reading.initials.contains(&c);
+    for (i, f) in defs.iter().enumerate() {
+        let Some(&(raw, stems)) = reading.fields.get(i).filter(|(r, s)| *r || *s) else {
+            continue;
+        };
         let mut push = |s: &str| {
             let lower = s.to_lowercase();
-            t.raw.push_str(&lower);
-            t.raw.push('\n');
-            t.stems.push(' ');
-            words.push_stems(&lower, &mut t.stems);
-            t.stems.push('\n');
+            if raw {
+                t.raw.push_str(&lower);
+                t.raw.push('\n');
+            }
+            if stems {
+                t.stems.push(' ');
+                reading.words.push_stems_of(&lower, &mut t.stems, &stem);
+                t.stems.push('\n');
+            }
         };
         match (fields.get(&f.name), &f.ty) {
             (Some(Value::String(s)), FieldType::String) => push(s),
@@ -280,18 +343,57 @@ pub(super) fn searchable_text(
             }
             _ => continue,
         }
-        t.raw_ends.push((t.raw.len(), i));
-        t.stem_ends.push((t.stems.len(), i));
+        if raw {
+            t.raw_ends.push((t.raw.len(), i));
+        }
+        if stems {
+            t.stem_ends.push((t.stems.len(), i));
+        }
     }
     t
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Keywords, SearchText};
+    use super::{Keywords, Reading, SearchText, searchable_text};
     use crate::compile::{DeriveDef, DeriveRule, FieldDef, FieldType};
     use crate::keywords::Words;
+    use crate::runtime::{FieldMap, Text};
     use proptest::prelude::*;
+
+    /// English words, inflected, and words the stemmer treats as exceptions.
+    fn latin() -> impl Strategy<Value = String> {
+        let words = vec![
+            "leak",
+            "leaking",
+            "leaked",
+            "late",
+            "lately",
+            "delay",
+            "delayed",
+            "dying",
+            "die",
+            "skies",
+            "sky",
+            "fee",
+            "fees",
+            "feedback",
+            "bill",
+            "billing",
+            "double",
+            "doubly",
+            "charged",
+            "overcharge",
+            "twice",
+            "for",
+            "the",
+            "data",
+            "rude",
+            "rudely",
+            "tying",
+        ];
+        prop::collection::vec(prop::sample::select(words), 0..6).prop_map(|w| w.join(" "))
+    }
 
     fn word() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(vec!["危", "险", "漏"]), 0..4)
@@ -336,6 +438,59 @@ mod tests {
                 .map(|ks| ks.iter().position(|k| text.contains(k.as_str())))
                 .collect();
             prop_assert_eq!(Keywords::new(&def, &fields).hits(&one_field(&text)).first, expected);
+        }
+
+        /// The text a ticket is searched in, stemming only the words that begin as a keyword's
+        /// stem does and only the fields a rule reads, gives every rule the same keywords and
+        /// vetoes as every word of every field stemmed.
+        #[test]
+        fn stemming_only_what_can_match_finds_the_same(
+            rules in prop::collection::vec(
+                (prop::collection::vec(latin(), 0..3), prop::collection::vec(latin(), 0..2)),
+                1..4,
+            ),
+            text in latin(),
+            note in latin(),
+        ) {
+            let def = DeriveDef {
+                name: "x".into(),
+                rules: rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (keywords, unless))| DeriveRule {
+                        value: serde_json::Value::Null,
+                        keywords: keywords.iter().filter(|k| !k.is_empty()).cloned().collect(),
+                        unless: unless.iter().filter(|k| !k.is_empty()).cloned().collect(),
+                        // Every other rule reads `text` only.
+                        within: if i % 2 == 1 { vec!["text".into()] } else { Vec::new() },
+                        when: None,
+                    })
+                    .collect(),
+            };
+            let string = |name: &str| FieldDef {
+                name: name.into(), ty: FieldType::String, default: None, required: false,
+            };
+            let fields = [string("note"), string("text")];
+            let keywords = Keywords::new(&def, &fields);
+            let reading = Reading::of(std::slice::from_ref(&keywords), &fields);
+            let values = FieldMap::from_vec(vec![
+                (Text::from("note"), serde_json::Value::String(note.clone())),
+                (Text::from("text"), serde_json::Value::String(text.clone())),
+            ]);
+            let searched = keywords.hits(&searchable_text(&values, &fields, &reading));
+            // Every word of both fields stemmed.
+            let mut all = SearchText::default();
+            for (i, s) in [&note, &text].into_iter().enumerate() {
+                all.raw.push_str(&format!("{s}\n"));
+                all.raw_ends.push((all.raw.len(), i));
+                all.stems.push(' ');
+                Words::default().push_stems(s, &mut all.stems);
+                all.stems.push('\n');
+                all.stem_ends.push((all.stems.len(), i));
+            }
+            let full = keywords.hits(&all);
+            prop_assert_eq!(searched.first, full.first);
+            prop_assert_eq!(searched.vetoed, full.vetoed);
         }
     }
 }

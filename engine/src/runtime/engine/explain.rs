@@ -270,6 +270,7 @@ impl Engine {
         (day > covered_until).then(|| Provisional {
             calendar: cal.id().to_string(),
             date: first,
+            covered_from: cal.coverage().0,
             covered_until,
         })
     }

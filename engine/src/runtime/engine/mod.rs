@@ -86,8 +86,8 @@ pub struct Engine {
     artifacts: BTreeSet<String>,
     /// Keyword search of every derived field, built once.
     keywords: Vec<Keywords>,
-    /// The stemmer keyword search reduces words with.
-    words: crate::keywords::Words,
+    /// What keyword search reads of a ticket's fields, and the stemmer it reduces words with.
+    reading: derive::Reading,
     /// Every name a ticket's fields hold, in name order: each declared field with its default
     /// (the type's neutral value when it has none), and each computed field that is not
     /// declared, with null until `derive` sets it.
@@ -170,7 +170,9 @@ impl Engine {
         let artifacts = policy.stages.iter().flat_map(|s| s.requires.iter().cloned());
         let artifacts = artifacts.chain(extensions.flat_map(|e| e.requires.iter().cloned()));
         let artifacts = artifacts.collect();
-        let keywords = policy.derived.iter().map(|d| Keywords::new(d, &policy.fields)).collect();
+        let keywords: Vec<Keywords> =
+            policy.derived.iter().map(|d| Keywords::new(d, &policy.fields)).collect();
+        let reading = derive::Reading::of(&keywords, &policy.fields);
         let mut layout: Vec<(Text, Value)> = policy
             .fields
             .iter()
@@ -192,7 +194,7 @@ impl Engine {
             pin,
             artifacts,
             keywords,
-            words: crate::keywords::Words::default(),
+            reading,
             layout,
             ladders_in_order,
             horizon,

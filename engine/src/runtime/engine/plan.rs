@@ -224,6 +224,31 @@ impl<'e> Run<'e> {
         }
     }
 
+    /// A stage's `due` is chosen when the stage is entered; a `set` does not choose it again.
+    /// When the entry that would apply to the changed fields gives another limit than the
+    /// running clock's, the `set` row says so and names the way to give more time — the
+    /// mistake of writing a conditional `due` on a field set later, which would otherwise
+    /// only show as a breach.
+    fn due_chosen_on_entry(&self, ticket: &Ticket) -> Option<String> {
+        let stage = self.engine.stage(ticket);
+        let clock = ticket.clock.as_ref()?;
+        if stage.due.len() < 2 {
+            return None;
+        }
+        let now = stage
+            .due
+            .iter()
+            .find(|d| d.when.as_ref().is_none_or(|w| self.holds(w, &ticket.fields)))?
+            .value;
+        (now != clock.budget).then(|| {
+            format!(
+                "; `due` of `{}` is chosen on entry: its clock keeps {}, not {} (use \
+                 `extensions` to give more time)",
+                stage.name, clock.budget, now
+            )
+        })
+    }
+
     /// Carries out a planned event on a ticket that has been brought to the event's time.
     #[expect(clippy::expect_used, reason = "the invariant below")]
     pub(super) fn commit(&mut self, ticket: &mut Ticket, event: &Event, plan: Plan<'e, '_>) {
@@ -280,13 +305,13 @@ impl<'e> Run<'e> {
                 let errors = self.engine.derive(fields, stage_name, &|name| given.contains(name));
                 self.fields_changed();
                 errors.into_iter().for_each(|e| self.condition_error(e));
-                self.row(
-                    at,
-                    RowKind::Event,
-                    Some(stage_name),
-                    ticket.tier.as_deref(),
-                    detail!(self, "set {}", changes.join(", ")),
-                );
+                let mut detail = detail!(self, "set {}", changes.join(", "));
+                if self.engine.text
+                    && let Some(note) = self.due_chosen_on_entry(ticket)
+                {
+                    let _ = std::fmt::Write::write_str(&mut detail, &note);
+                }
+                self.row(at, RowKind::Event, Some(stage_name), ticket.tier.as_deref(), detail);
                 self.start_obligations(ticket, at);
                 self.take_autos(ticket, at, 0);
             }

@@ -49,7 +49,11 @@ impl Engine {
     /// the outcome, as [`Engine::advance`] would.
     ///
     /// A closed ticket has no running clocks: nothing to report. Refused like an event: another
-    /// policy (`policy_mismatch`), `at` before the ticket's clock (`out_of_order`).
+    /// policy (`policy_mismatch`), `at` before the ticket's clock (`out_of_order`); and a
+    /// calendar that cannot stand in for `previous` (`calendar_mismatch`,
+    /// [`check_calendar_update`](Self::check_calendar_update)). A deadline the update leaves
+    /// the same is reported `confirmed` when it no longer rests on days beyond the data, and
+    /// unchanged (still provisional) when it still does.
     ///
     /// ```
     /// use ombud_engine::{Calendar, Engine, OpenTicket, load_policy};
@@ -67,7 +71,7 @@ impl Engine {
     /// let (outcome, updates) = new.recalendar(&mut ticket, old.policy().calendar(), at)?;
     /// // New Year's Day on Friday 1 Jan 2027 moves the deadline by one working day.
     /// assert_eq!(updates[0].moved_working_days, 1);
-    /// assert_eq!(updates[0].new.to_rfc3339(), "2027-01-07T16:00:00+00:00");
+    /// assert_eq!(updates[0].new.to_rfc3339(), "2027-01-08T00:00:00+08:00");
     /// assert!(!ticket.clock().unwrap().provisional);
     /// assert_eq!(outcome.rows[0].kind.as_str(), "recalendared");
     /// assert!(ombud_engine::verify_ticket(&ticket).problem.is_none());
@@ -80,6 +84,7 @@ impl Engine {
         at: DateTime<Utc>,
     ) -> Result<(Outcome, Vec<ClockUpdate>), Rejection> {
         self.check_pin(ticket)?;
+        self.check_calendar_update(previous)?;
         let mut run = Run::new(self);
         if ticket.is_closed() {
             return Ok((run.finish_with(None), Vec::new()));
@@ -151,7 +156,9 @@ impl Engine {
                 }
             }
             let moved = moved_working_days(cal, old.deadline, new.deadline);
-            let verdict = if old.deadline == new.deadline {
+            let verdict = if old.deadline == new.deadline && new.provisional {
+                detail!(run, "`{name}` unchanged: due {}", run.human(new.deadline))
+            } else if old.deadline == new.deadline {
                 detail!(run, "`{name}` confirmed: due {}", run.human(new.deadline))
             } else {
                 detail!(
@@ -193,8 +200,8 @@ impl Engine {
                 ticket: ticket.id.to_string(),
                 kind,
                 name,
-                old: old.deadline,
-                new: new.deadline,
+                old: old.deadline.with_timezone(&cal.tz()),
+                new: new.deadline.with_timezone(&cal.tz()),
                 was_provisional: old.provisional,
                 provisional: new.provisional,
                 moved_working_days: moved,
@@ -223,6 +230,32 @@ impl Engine {
             return Err(refusal);
         }
         Ok((run.finish_with(wakeup), updates))
+    }
+
+    /// Refuses, as `calendar_mismatch`, this engine's calendar standing in for `previous` when
+    /// it lacks what `previous` has ([`Calendar::shortfalls`]): covered dates (a file written
+    /// without `extends`), the time zone, the workweek. [`Engine::recalendar`] checks it first;
+    /// a host checks it once before bringing any ticket over.
+    ///
+    /// ```
+    /// use ombud_engine::{Calendar, Engine, load_policy};
+    /// use ombud_engine::policy::load_policy_on_calendar;
+    /// let text = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 7 working days, on: { done: closed } }\n  closed: { terminal: true }\n";
+    /// let old = Engine::new(load_policy("p.yaml", text, None)?.0.into());
+    /// let alone = "id: cn-2027\ntimezone: Asia/Shanghai\nworkweek: [mon, tue, wed, thu, fri]\ncovers: {from: 2027-01-01, to: 2027-12-31}\n";
+    /// let cal = Calendar::from_yaml("cn-2027.yaml", alone, None).unwrap();
+    /// let new = Engine::new(load_policy_on_calendar("p.yaml", text, None, cal.into())?.0.into());
+    /// let err = new.check_calendar_update(old.policy().calendar()).unwrap_err();
+    /// assert_eq!(err.code(), "calendar_mismatch");
+    /// assert_eq!(err.to_string(), "calendar `cn-2027` cannot replace `cn-mainland`: it covers \
+    ///     2027-01-01 to 2027-12-31 and leaves out 2024-01-01 to 2026-12-31, which `cn-mainland` covers");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_calendar_update(&self, previous: &Calendar) -> Result<(), Rejection> {
+        match Rejection::calendar_mismatch(&self.policy.calendar, previous) {
+            Some(refusal) => Err(refusal),
+            None => Ok(()),
+        }
     }
 }
 
