@@ -158,7 +158,9 @@ fn to_sets_the_whole_limit_and_rolls_off_rest_days() {
     let out = e.advance(&mut ticket, t("2026-02-25T00:00:00+08:00")).unwrap();
     let breach = out.rows.iter().find(|r| r.kind == RowKind::Breach).unwrap();
     assert!(
-        breach.detail.starts_with("`mediate` overdue: 30 calendar days ran out Tue 24 Feb 2026 24:00: "),
+        breach
+            .detail
+            .starts_with("`mediate` overdue: 30 calendar days ran out Tue 24 Feb 2026 24:00: "),
         "{}",
         breach.detail
     );

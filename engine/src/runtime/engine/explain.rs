@@ -223,9 +223,8 @@ impl Engine {
         let working = Run::is_working(&c.budget);
         let Some(ladder) = ladder.map(|l| self.policy.ladder(l)) else { return Vec::new() };
         let now = walked.and_then(|w| w.phases.last()).map_or(0, |ph| ph.extensions);
-        let limit = |n: usize| {
-            (n > 0).then(|| walked.map(|w| w.limit_after(c.budget, n))).flatten()
-        };
+        let limit =
+            |n: usize| (n > 0).then(|| walked.map(|w| w.limit_after(c.budget, n))).flatten();
         ladder
             .steps
             .iter()
