@@ -122,10 +122,9 @@ fn spring_festival() -> (Engine, Ticket) {
 /// 15 working days from Fri 30 Jan 2026 10:00 end Fri 27 Feb (2–13 Feb, the make-up Sat 14
 /// Feb, the holiday 15–23 Feb, 24–27 Feb). The extension on Wed 25 Feb adds 15 working days
 /// from the day after: the make-up Sat 28 Feb is day 1, Sun 1 Mar a weekend, Mon 2 – Thu 19 Mar
-/// days 2–15 (2–6, 9–13, 16–19 Mar) → the end of Thu 19 Mar. The ladder re-bases on the
-/// extended limit: on the working clock the base limit is the 14h of Fri 30 Jan after 10:00 and
-/// 15 days (374h), extended by 15 days to 734h; 80 % falls 20 % of it, 146h48m (6 working days
-/// and 2h48m), before the end of Thu 19 Mar: Thu 12 Mar 00:00 less 2h48m, Wed 11 Mar 21:12.
+/// days 2–15 (2–6, 9–13, 16–19 Mar) → the end of Thu 19 Mar. The 80 % flag fired before the
+/// extension, on the base limit, and is shown there; the step yet to fire, at 100 %, re-bases on
+/// the extended limit, the end of Thu 19 Mar.
 #[test]
 fn the_spring_festival_extension_is_a_step_of_the_derivation() {
     let (engine, ticket) = spring_festival();
@@ -142,7 +141,7 @@ fn the_spring_festival_extension_is_a_step_of_the_derivation() {
     Mon 2 – Thu 19 Mar  working days 2–15
     deadline Thu 19 Mar 2026 24:00
   ladder:
-    Wed 11 Mar 2026 21:12  flag at 80%: 80 % of the extended working time (15 working days + 15 working days) (fired)
+    Tue 24 Feb 2026 21:12  flag at 80%: 80 % of the working time (fired)
     Thu 19 Mar 2026 24:00  escalate at 100%: 100 % of the extended working time (15 working days + 15 working days; the deadline)
 ";
     assert!(text.ends_with(expected), "{text}");
@@ -164,8 +163,10 @@ fn the_spring_festival_extension_is_a_step_of_the_derivation() {
     assert_eq!(x["derivation"]["runs"][2]["first"], 2);
     assert_eq!(x["derivation"]["runs"][2]["last"], 15);
     assert_eq!(json["deadline"], "2026-03-20T00:00:00+08:00");
-    assert_eq!(
-        json["steps"][0]["rule"],
-        "80 % of the extended working time (15 working days + 15 working days)"
-    );
+    // The flag fired before the extension, where the 15 working days placed it: 20 % of
+    // 374 working hours (14h of Fri 30 Jan and 15 days) is 74h48m before the end of Fri 27 Feb,
+    // Tue 24 Feb 21:12. Where the extended limit would place it is no firing.
+    assert_eq!(json["steps"][0]["at"], "2026-02-24T21:12:00+08:00");
+    assert_eq!(json["steps"][0]["rule"], "80 % of the working time");
+    assert_eq!(json["steps"][0]["fired"], true);
 }

@@ -55,9 +55,32 @@ fn a_breach_explains_what_was_missing_and_who_held_the_ticket() {
     assert_eq!(b.waiting_for, ["done", "approve"]);
     assert_eq!(b.missing_artifacts, ["report"]);
     assert_eq!(b.pending_members, ["a", "b"]);
-    // The 100 % step escalated to supervisor after the breach: the ticket is held there now.
-    assert_eq!(b.tier.as_deref(), Some("supervisor"));
+    // The 100 % step escalated to supervisor after the breach: the ticket is held there now,
+    // but frontline held it when it breached.
+    assert_eq!(why.tier.as_deref(), Some("supervisor"));
+    assert_eq!((b.tier.as_deref(), b.assignee.as_deref()), (Some("frontline"), None));
     assert!(why.steps[1].fired);
+    assert!(why.to_string().contains("pending members a, b; held by frontline\n"), "{why}");
+}
+
+#[test]
+fn a_breach_names_the_person_who_held_the_ticket_when_it_breached() {
+    let e = engine();
+    let mut ticket = in_work(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let assign = ombud_engine::runtime::Event::assign("zhang.min", t("2026-03-02T11:00:00+08:00"));
+    e.apply(&mut ticket, &assign).unwrap();
+    // 3 working days from Mon 2 Mar 10:00 end Thu 5 Mar 24:00; the 100 % step escalates to
+    // supervisor then, with its mark against frontline (zhang.min), and the hand-over leaves
+    // the ticket unassigned.
+    e.advance(&mut ticket, t("2026-03-06T00:00:00+08:00")).unwrap();
+    assert_eq!((ticket.tier(), ticket.assignee()), (Some("supervisor"), None));
+    let why = e.explain(&ticket, "work").unwrap().unwrap();
+    let b = why.breach.as_ref().unwrap();
+    assert_eq!((b.tier.as_deref(), b.assignee.as_deref()), (Some("frontline"), Some("zhang.min")));
+    assert!(
+        why.to_string().contains("breached at Thu 5 Mar 2026 24:00: waiting for `done` or `approve`; missing report; held by frontline (zhang.min)\n"),
+        "{why}"
+    );
 }
 
 #[test]

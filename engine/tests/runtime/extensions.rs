@@ -154,6 +154,16 @@ fn to_sets_the_whole_limit_and_rolls_off_rest_days() {
     assert_eq!(ticket.clock().unwrap().deadline, t("2026-02-25T00:00:00+08:00"));
     let row = out.rows.iter().find(|r| r.kind == RowKind::Extended).unwrap();
     assert!(row.detail.contains("extended to 30 calendar days"), "{}", row.detail);
+    // The breach states the limit in force, not the 15 working days written on the stage.
+    let out = e.advance(&mut ticket, t("2026-02-25T00:00:00+08:00")).unwrap();
+    let breach = out.rows.iter().find(|r| r.kind == RowKind::Breach).unwrap();
+    assert!(
+        breach
+            .detail
+            .starts_with("`mediate` overdue: 30 calendar days ran out Tue 24 Feb 2026 24:00: "),
+        "{}",
+        breach.detail
+    );
 }
 
 #[test]
@@ -204,8 +214,31 @@ fn ladder_steps_rebase_on_the_extended_limit_and_do_not_refire() {
     let out = e.advance(&mut ticket, t("2026-03-20T00:00:00+08:00")).unwrap();
     let kinds: Vec<RowKind> = out.rows.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [RowKind::Breach, RowKind::Escalate]);
+    assert_eq!(
+        out.rows[0].detail,
+        "`verify` overdue: 7 working days + 7 working days ran out Thu 19 Mar 2026 24:00: \
+         waiting for `decided`; held by officer"
+    );
     assert_eq!(ticket.stats().flags, 1);
     assert_eq!(ticket.tier(), Some("section_chief"));
+    // The explanation shows the flag where it fired, Thu 5 Mar 12:00 on the 7-day clock, not
+    // where the extended clock would place it; the escalation fell on the extended deadline.
+    let why = e.explain(&ticket, "verify").unwrap().unwrap();
+    let steps: Vec<(chrono::DateTime<chrono::Utc>, &str, bool)> =
+        why.steps.iter().map(|s| (s.at.to_utc(), s.rule.as_str(), s.fired)).collect();
+    assert_eq!(
+        steps,
+        [
+            (t("2026-03-05T12:00:00+08:00"), "50 % of the working time", true),
+            (
+                t("2026-03-20T00:00:00+08:00"),
+                "100 % of the extended working time (7 working days + 7 working days; the deadline)",
+                true
+            ),
+        ]
+    );
+    // The breach came before the escalation at the deadline: officer held the ticket then.
+    assert_eq!(why.breach.unwrap().tier.as_deref(), Some("officer"));
 }
 
 #[test]
@@ -337,6 +370,13 @@ fn an_obligation_extension_applies_in_any_stage_while_it_is_open() {
     assert_eq!(json["obligations"]["feedback"]["extended"], json!([1]));
     let back: ombud_engine::runtime::Ticket = serde_json::from_value(json).unwrap();
     assert_eq!(back, ticket);
+    let out = e.advance(&mut ticket, t("2026-03-18T00:00:00+08:00")).unwrap();
+    let breach = out.rows.iter().find(|r| r.kind == RowKind::Breach).unwrap();
+    assert_eq!(
+        breach.detail,
+        "obligation `feedback` overdue: 5 working days + 5 working days ran out Tue 17 Mar 2026 \
+         24:00: waiting for `feedback_sent`; owed by officer"
+    );
 }
 
 /// A stage's `due` is chosen on entry. A `set` after which another entry would apply leaves the

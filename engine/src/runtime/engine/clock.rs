@@ -306,7 +306,8 @@ impl<'e> Run<'e> {
             (DueKind::Breach, ClockRef::Stage) => {
                 let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
-                let (budget, deadline) = (c.budget, c.deadline);
+                let deadline = c.deadline;
+                let budget = self.limit_in_force(ticket, due.clock);
                 // What the stage still waits for, and who holds it, as the explanation says.
                 let missing = match self.engine.text {
                     true => self.engine.breach_explanation(ticket, deadline).what_was_missing(),
@@ -326,7 +327,8 @@ impl<'e> Run<'e> {
                 let ob = &p.obligations[i];
                 let c = self.clock_mut(ticket, due.clock).expect("an open obligation");
                 c.breached = true;
-                let (budget, deadline) = (c.budget, c.deadline);
+                let deadline = c.deadline;
+                let budget = self.limit_in_force(ticket, due.clock);
                 ticket.stats.breaches += 1;
                 let owner = Some(p.tier(ob.owner));
                 let detail = detail!(
@@ -355,6 +357,25 @@ impl<'e> Run<'e> {
                 };
                 self.fire_step(ticket, at, step, name, owner);
             }
+        }
+    }
+
+    /// The limit clock `r` of `ticket` runs to, as written: its budget, or after extensions
+    /// the limit in force (`15 working days + 15 working days`, `30 calendar days`), read from
+    /// the ticket's history. Empty when rows carry no text.
+    fn limit_in_force(&self, ticket: &Ticket, r: ClockRef) -> String {
+        let Some(c) = self.clock_of(ticket, r).filter(|_| self.engine.text) else {
+            return String::new();
+        };
+        if c.extended.is_empty() {
+            return c.budget.to_string();
+        }
+        let cal = &self.policy().calendar;
+        match self.walk_clock(cal, ticket, r, c, false) {
+            Ok(walked) => walked.limit(c.budget),
+            // A walk past the engine's range: the clock holds a deadline the engine wrote,
+            // so this does not happen; the limit as written is the fallback.
+            Err(_) => c.budget.to_string(),
         }
     }
 

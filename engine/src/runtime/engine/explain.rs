@@ -3,11 +3,11 @@
 //! clock, the breach.
 
 use super::clock::ClockRef;
-use super::history::Change;
+use super::history::{Change, Walked};
 use super::stage::group_pending;
 use super::{Engine, Run};
 use crate::calendar::Provisional;
-use crate::compile::{ExtendTo, LadderAction, StepAt};
+use crate::compile::{ExtendTo, LadderAction, StepAt, TierTarget};
 use crate::runtime::{
     BreachExplanation, Clock, ClockExplanation, ClockExtension, ClockKind, ClockState, PauseSpan,
     Rejection, StepPlacement, Ticket,
@@ -77,7 +77,10 @@ impl Engine {
         } else {
             ClockState::Running
         };
-        let breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
+        let mut breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
+        if let Some(b) = breach.as_mut() {
+            (b.tier, b.assignee) = self.held_at_breach(ticket, c);
+        }
         let mut why = self.explain_clock(ticket, ClockRef::Stage, c, self.stage(ticket).ladder)?;
         why.name = ticket.stage.to_string();
         why.tier = ticket.tier.as_deref().map(str::to_string);
@@ -140,7 +143,6 @@ impl Engine {
         let working = Run::is_working(&c.budget);
         let mut pauses = Vec::new();
         let mut extensions = Vec::new();
-        let mut limit = c.budget.to_string();
         for change in &walked.changes {
             match change {
                 Change::Pause { from, to, rule, held } => pauses.push(PauseSpan {
@@ -153,10 +155,6 @@ impl Engine {
                 }),
                 Change::Extension { at, ext, from, extended } => {
                     let Some(derivation) = extended.derivation.clone() else { continue };
-                    limit = match ext.change {
-                        ExtendTo::By(d) => format!("{limit} + {d}"),
-                        ExtendTo::To(d) => d.to_string(),
-                    };
                     extensions.push(ClockExtension {
                         at: at.with_timezone(&tz),
                         event: ext.on.clone(),
@@ -183,8 +181,9 @@ impl Engine {
                 working,
             });
         }
-        let extended = (!extensions.is_empty()).then_some(limit.as_str());
-        let steps = self.steps(c, ladder, extended, &run);
+        // A walk short of the deadline the clock holds has not read all of its history.
+        let whole = (walked.deadline == c.deadline).then_some(&walked);
+        let steps = self.steps(c, ladder, whole, &run);
         if let Some(refusal) = run.range_refusal() {
             return Err(refusal);
         }
@@ -209,28 +208,40 @@ impl Engine {
         })
     }
 
-    /// Where the steps of `ladder` fall on clock `c`, and which have fired; `extended`: the
-    /// limit as extended, which the steps re-base on.
+    /// Where the steps of `ladder` fall on clock `c`, and which have fired. A step yet to fire
+    /// falls on the clock as it stands (re-based on an extended limit); one that fired is
+    /// placed where it fell due on the clock as it stood then, read from `walked` (the clock's
+    /// whole history, when it was all there).
     fn steps(
         &self,
         c: &Clock,
         ladder: Option<crate::compile::LadderId>,
-        extended: Option<&str>,
+        walked: Option<&Walked<'_>>,
         run: &Run<'_>,
     ) -> Vec<StepPlacement> {
         let tz = self.policy.calendar.tz();
         let working = Run::is_working(&c.budget);
         let Some(ladder) = ladder.map(|l| self.policy.ladder(l)) else { return Vec::new() };
+        let now = walked.and_then(|w| w.phases.last()).map_or(0, |ph| ph.extensions);
+        let limit =
+            |n: usize| (n > 0).then(|| walked.map(|w| w.limit_after(c.budget, n))).flatten();
         ladder
             .steps
             .iter()
             .enumerate()
-            .map(|(i, step)| StepPlacement {
-                at_text: step.at_text.clone(),
-                action: action_name(step.action).to_string(),
-                at: run.step_time(c, &step.at).with_timezone(&tz),
-                rule: step_rule(&step.at, working, extended),
-                fired: i < 64 && c.fired & (1u64 << i) != 0,
+            .map(|(i, step)| {
+                let fired = i < 64 && c.fired & (1u64 << i) != 0;
+                let (at, extensions) = match walked.filter(|_| fired) {
+                    Some(w) => fired_at(run, c, w, &step.at),
+                    None => (run.step_time(c, &step.at), now),
+                };
+                StepPlacement {
+                    at_text: step.at_text.clone(),
+                    action: action_name(step.action).to_string(),
+                    at: at.with_timezone(&tz),
+                    rule: step_rule(&step.at, working, limit(extensions).as_deref()),
+                    fired,
+                }
             })
             .collect()
     }
@@ -261,6 +272,61 @@ impl Engine {
             covered_from: cal.coverage().0,
             covered_until,
         })
+    }
+
+    /// Who held `ticket` when its stage clock `c` breached, and the person for that tier: the
+    /// tier holding it now unless an `escalate` or `reassign` step of the stage's ladder fired
+    /// at or after the deadline (a step at the deadline fires after the breach). Then the tier
+    /// is the owner on entry moved by the tier-moving steps that fell before the deadline, in
+    /// the order they fell, and the person is the one a mark recorded against that tier at or
+    /// after the deadline (or the one named now, if that tier holds the ticket now).
+    fn held_at_breach(&self, ticket: &Ticket, c: &Clock) -> (Option<String>, Option<String>) {
+        let now = (
+            ticket.tier.as_deref().map(str::to_string),
+            ticket.assignee.as_deref().map(str::to_string),
+        );
+        let p = &*self.policy;
+        let Some(ladder) = self.stage(ticket).ladder.map(|l| p.ladder(l)) else { return now };
+        let run = Run::new(self);
+        let mut moves: Vec<_> = (ladder.steps.iter().take(64).enumerate())
+            .filter(|(i, s)| {
+                c.fired & (1u64 << i) != 0
+                    && matches!(s.action, LadderAction::Escalate | LadderAction::Reassign)
+            })
+            .map(|(i, s)| (run.step_time(c, &s.at), i, s))
+            .collect();
+        if moves.iter().all(|(at, ..)| *at < c.deadline) {
+            return now;
+        }
+        moves.sort_by_key(|(at, i, _)| (*at, *i));
+        let mut tier = ticket.owner.as_deref().map(str::to_string);
+        for (_, _, step) in moves.iter().filter(|(at, ..)| *at < c.deadline) {
+            if step.when.as_ref().is_some_and(|w| !run.guard(w, &ticket.fields).unwrap_or(false)) {
+                continue;
+            }
+            let target = match (step.to, step.action) {
+                (Some(t), _) => t,
+                (None, LadderAction::Escalate) => TierTarget::Next,
+                (None, _) => continue,
+            };
+            tier = match target {
+                TierTarget::Tier(id) => Some(p.tier(id).to_string()),
+                TierTarget::Owner => ticket.owner.as_deref().map(str::to_string),
+                TierTarget::Next => {
+                    let cur = tier.as_deref().and_then(|t| p.tier_id(t));
+                    cur.map(|id| p.tier(p.tier_above(id)).to_string()).or(tier)
+                }
+            };
+        }
+        if tier == now.0 {
+            return (tier, now.1);
+        }
+        let mark = ticket.marks.iter().find(|m| {
+            m.stage.as_str() == ticket.stage.as_str()
+                && m.at >= c.deadline
+                && Some(m.tier.as_str()) == tier.as_deref()
+        });
+        (tier, mark.and_then(|m| m.assignee.as_deref().map(str::to_string)))
     }
 
     /// What `ticket` waits for in its current stage, and who holds it: the breach of clock
@@ -294,6 +360,22 @@ impl Engine {
             pending_members: pending_members.unwrap_or_default(),
         }
     }
+}
+
+/// When a fired step of clock `c` fired, and how many extensions the clock had then: in the
+/// first stretch of `walked` whose deadline placed it no later than the stretch ended (at the
+/// stretch's start if it fell before: due items fire as the clock runs again). A step the
+/// stretches do not place (a history not all there) falls on the clock as it stands.
+fn fired_at(run: &Run<'_>, c: &Clock, walked: &Walked<'_>, at: &StepAt) -> (DateTime<Utc>, usize) {
+    for ph in &walked.phases {
+        let then = Clock { deadline: ph.deadline, total: ph.total, ..c.clone() };
+        let due = run.step_time(&then, at);
+        if ph.until.is_none_or(|until| due <= until) {
+            return (due.max(ph.since), ph.extensions);
+        }
+    }
+    let last = walked.phases.last().map_or(0, |ph| ph.extensions);
+    (run.step_time(c, at), last)
 }
 
 fn action_name(a: LadderAction) -> &'static str {

@@ -120,9 +120,43 @@ pub(super) struct Walked<'p> {
     pub(super) remaining: Option<i64>,
     /// Whether the deadline rests on days beyond the calendar's data, as the engine marks it.
     pub(super) provisional: bool,
+    /// The stretches the clock ran, in order (from the last restart), each on the deadline and
+    /// limit it held then: a ladder step fired in the first stretch it fell due in.
+    pub(super) phases: Vec<Phase>,
+}
+
+/// A stretch a clock ran with one deadline: from `since` (its start, a resume, an extension)
+/// until the next pause or extension (`None`: it runs still).
+pub(super) struct Phase {
+    /// When the stretch began.
+    pub(super) since: DateTime<Utc>,
+    /// When it ended.
+    pub(super) until: Option<DateTime<Utc>>,
+    /// The deadline the clock held in it.
+    pub(super) deadline: DateTime<Utc>,
+    /// The limit on the clock's scale in it, extensions included.
+    pub(super) total: i64,
+    /// How many extensions came before it.
+    pub(super) extensions: usize,
 }
 
 impl Walked<'_> {
+    /// Ends the running stretch at `at` (a pause or an extension).
+    fn end_phase(&mut self, at: DateTime<Utc>) {
+        if let Some(ph) = self.phases.last_mut().filter(|ph| ph.until.is_none()) {
+            ph.until = Some(at);
+        }
+    }
+
+    /// Begins a stretch at `at` on the deadline and limit walked so far.
+    fn begin_phase(&mut self, at: DateTime<Utc>) {
+        self.end_phase(at);
+        let extensions =
+            self.changes.iter().filter(|c| matches!(c, Change::Extension { .. })).count();
+        let (deadline, total) = (self.deadline, self.total);
+        self.phases.push(Phase { since: at, until: None, deadline, total, extensions });
+    }
+
     /// The first provisional mark among the counted limits (the base, then each extension's).
     pub(super) fn first_provisional(&self) -> Option<Provisional> {
         let mut extensions = self.changes.iter().filter_map(|c| match c {
@@ -130,6 +164,28 @@ impl Walked<'_> {
             Change::Pause { .. } => None,
         });
         self.base.provisional.clone().or_else(|| extensions.next())
+    }
+
+    /// The limit in force, as written: `budget` after each extension walked (`15 working days +
+    /// 15 working days`, `30 calendar days`).
+    pub(super) fn limit(&self, budget: Duration) -> String {
+        self.limit_after(budget, usize::MAX)
+    }
+
+    /// The limit as written after the first `n` extensions walked.
+    pub(super) fn limit_after(&self, budget: Duration, n: usize) -> String {
+        let mut limit = budget.to_string();
+        let extensions = self.changes.iter().filter_map(|c| match c {
+            Change::Extension { ext, .. } => Some(ext),
+            Change::Pause { .. } => None,
+        });
+        for ext in extensions.take(n) {
+            limit = match ext.change {
+                ExtendTo::By(d) => format!("{limit} + {d}"),
+                ExtendTo::To(d) => d.to_string(),
+            };
+        }
+        limit
     }
 }
 
@@ -159,10 +215,18 @@ impl<'e> Run<'e> {
         let sc = |t: DateTime<Utc>| scale(cal, working, t);
         let beyond = |t: DateTime<Utc>| t.with_timezone(&cal.tz()).date_naive() > cal.coverage().1;
         let (base, derivation) = count(cal, c.started, c.budget, explain)?;
+        let total = sc(base.at) - sc(c.started);
         let mut w = Walked {
             deadline: base.at,
-            total: sc(base.at) - sc(c.started),
+            total,
             provisional: base.provisional.is_some(),
+            phases: vec![Phase {
+                since: c.started,
+                until: None,
+                deadline: base.at,
+                total,
+                extensions: 0,
+            }],
             base,
             derivation,
             changes: Vec::new(),
@@ -195,6 +259,9 @@ impl<'e> Run<'e> {
                 }
                 let from = std::mem::replace(&mut w.deadline, x.deadline);
                 w.changes.push(Change::Extension { at: e.at, ext, from, extended: Box::new(x) });
+                if open.is_none() {
+                    w.begin_phase(e.at);
+                }
                 continue;
             }
             if r != ClockRef::Stage {
@@ -205,6 +272,7 @@ impl<'e> Run<'e> {
                     if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
                         open = Some((e.at, rule));
                         w.remaining = Some((sc(w.deadline) - sc(e.at)).max(0));
+                        w.end_phase(e.at);
                     }
                 }
                 Some((since, rule)) if rule.resume_on == name => {
@@ -214,9 +282,18 @@ impl<'e> Run<'e> {
                     if mode == Some(ResumeMode::Restart) {
                         let (base, derivation) = count(cal, e.at, c.budget, explain)?;
                         started = e.at;
+                        let total = sc(base.at) - sc(e.at);
+                        let phase = Phase {
+                            since: e.at,
+                            until: None,
+                            deadline: base.at,
+                            total,
+                            extensions: 0,
+                        };
                         w = Walked {
                             deadline: base.at,
-                            total: sc(base.at) - sc(e.at),
+                            total,
+                            phases: vec![phase],
                             provisional: base.provisional.is_some(),
                             base,
                             derivation,
@@ -232,6 +309,7 @@ impl<'e> Run<'e> {
                     w.provisional = w.provisional || beyond(w.deadline);
                     let held = sc(e.at) - sc(since);
                     w.changes.push(Change::Pause { from: since, to: Some(e.at), rule, held });
+                    w.begin_phase(e.at);
                 }
                 Some(_) => {}
             }
