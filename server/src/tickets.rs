@@ -122,6 +122,10 @@ fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
 struct Stored {
     ticket: Ticket,
     counters: Counters,
+    /// The calendar the ticket's clocks are counted on (the `calendar` column): the policy's
+    /// own, or the deployed update a calendar deploy brought the ticket onto. Its events and
+    /// timers run on that calendar until the deploy reaches it, in the order the ledger has.
+    calendar: String,
 }
 
 /// The counters of a stored ticket a change continues from.
@@ -133,7 +137,8 @@ struct Counters {
     timeline_from: i64,
 }
 
-const STORED_COLUMNS: &str = "state, revision, ledger_lines, timeline_rows, timeline_from";
+const STORED_COLUMNS: &str =
+    "state, revision, ledger_lines, timeline_rows, timeline_from, calendar";
 
 async fn read_stored(
     conn: &mut AnyConnection,
@@ -141,11 +146,11 @@ async fn read_stored(
     id: &str,
     extra: Option<i64>,
 ) -> Result<Option<Stored>, Fail> {
-    let mut q = sqlx::query_as::<_, (String, i64, i64, i64, i64)>(sql).bind(id);
+    let mut q = sqlx::query_as::<_, (String, i64, i64, i64, i64, String)>(sql).bind(id);
     if let Some(x) = extra {
         q = q.bind(x);
     }
-    let Some((state, revision, ledger_lines, timeline_rows, timeline_from)) =
+    let Some((state, revision, ledger_lines, timeline_rows, timeline_from, calendar)) =
         q.fetch_optional(&mut *conn).await?
     else {
         return Ok(None);
@@ -155,6 +160,7 @@ async fn read_stored(
     Ok(Some(Stored {
         ticket,
         counters: Counters { revision, ledger_lines, timeline_rows, timeline_from },
+        calendar,
     }))
 }
 
@@ -481,7 +487,8 @@ async fn event_in(
         return Ok((status, serde_json::from_str(&response)?, false, Vec::new()));
     }
     let c = columns(&stored.ticket);
-    let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
+    let engine =
+        state.policies.engine_on(&mut *tx, &c.policy, &c.version, &stored.calendar).await?;
     let (status, body, actions) = match engine.apply_recorded(&mut stored.ticket, event) {
         Err(rejection) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -581,7 +588,8 @@ async fn advance_in(
         return Ok(None);
     };
     let c = columns(&stored.ticket);
-    let engine = state.policies.engine(&mut *tx, &c.policy, &c.version).await?;
+    let engine =
+        state.policies.engine_on(&mut *tx, &c.policy, &c.version, &stored.calendar).await?;
     let outcome = engine::advance_due(&engine, &mut stored.ticket, now).map_err(|r| {
         ApiError::internal(format_args!(
             "advancing ticket `{id}`: {}",
@@ -959,15 +967,12 @@ async fn recalendar_in(
     else {
         return Ok((Recalendared::Already, Vec::new()));
     };
-    let (calendar,): (String,) = sqlx::query_as("SELECT calendar FROM tickets WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
     let c = columns(&stored.ticket);
+    let calendar = &stored.calendar;
     if c.closed || calendar == engine::calendar_id(target) {
         return Ok((Recalendared::Already, Vec::new()));
     }
-    let previous = state.policies.engine_on(&mut *tx, &c.policy, &c.version, &calendar).await?;
+    let previous = state.policies.engine_on(&mut *tx, &c.policy, &c.version, calendar).await?;
     let now = Utc::now();
     let at = now.max(engine::clock_at(&stored.ticket));
     let (outcome, updates) = match engine::recalendar(target, &previous, &mut stored.ticket, at) {
