@@ -103,19 +103,8 @@ fn run_tickets(args: TicketsArgs) -> ExitCode {
             }
         })
     });
-    let errors = match read {
-        Ok((errors, _)) => errors,
-        Err(e) => {
-            errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
-            return ExitCode::from(2);
-        }
-    };
-    for e in &errors {
-        errln!(
-            "warning: {}: skipped {}",
-            safe(&args.ledger.display().to_string()),
-            safe(&e.to_string())
-        );
+    if !crate::replay::report_skipped(&args.ledger, read) {
+        return ExitCode::from(2);
     }
     let finish = || -> std::io::Result<()> {
         written?;

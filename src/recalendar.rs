@@ -65,19 +65,8 @@ pub fn run(args: Args) -> ExitCode {
             }
         })
     });
-    let errors = match read {
-        Ok((errors, _)) => errors,
-        Err(e) => {
-            errln!("error: cannot read `{}`: {e}", safe(&args.ledger.display().to_string()));
-            return ExitCode::from(2);
-        }
-    };
-    for e in &errors {
-        errln!(
-            "warning: {}: skipped {}",
-            safe(&args.ledger.display().to_string()),
-            safe(&e.to_string())
-        );
+    if !crate::replay::report_skipped(&args.ledger, read) {
+        return ExitCode::from(2);
     }
     let previous = policy.calendar();
     // A calendar that cannot stand in for the policy's (a file without `extends`, covering

@@ -192,6 +192,28 @@ pub(crate) fn open_ledger(path: &Path) -> std::io::Result<Box<dyn BufRead + Send
     }
 }
 
+/// Reports the end of reading ledger `path` ticket by ticket: each skipped line as a warning
+/// on stderr. `false` (after the error) when the ledger could not be read at all (exit 2).
+pub(crate) fn report_skipped<E: std::fmt::Display, T>(
+    path: &Path,
+    read: std::io::Result<(Vec<E>, T)>,
+) -> bool {
+    let path = path.display().to_string();
+    let name = safe(&path);
+    match read {
+        Ok((errors, _)) => {
+            for e in &errors {
+                errln!("warning: {name}: skipped {}", safe(&e.to_string()));
+            }
+            true
+        }
+        Err(e) => {
+            errln!("error: cannot read `{name}`: {e}");
+            false
+        }
+    }
+}
+
 fn pct(n: u64, d: u64) -> String {
     if d == 0 { "—".into() } else { format!("{:.1}%", 100.0 * n as f64 / d as f64) }
 }

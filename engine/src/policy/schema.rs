@@ -327,18 +327,20 @@ pub fn json_schema_text() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::json_schema;
     use crate::policy::convert::*;
     use serde_json::Value;
 
-    fn keys(v: &Value) -> Vec<String> {
+    /// The keys a schema object lists under `properties`, sorted.
+    pub(crate) fn keys(v: &Value) -> Vec<String> {
         let mut k: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
         k.sort();
         k
     }
 
-    fn sorted(list: &[&str]) -> Vec<String> {
+    /// `list` as owned strings, sorted.
+    pub(crate) fn sorted(list: &[&str]) -> Vec<String> {
         let mut k: Vec<String> = list.iter().map(|s| s.to_string()).collect();
         k.sort();
         k

@@ -179,17 +179,7 @@ mod tests {
         EVENT_KEYS, EXPECT_KEYS, REJECTED_KEYS, TICKET_KEYS, TOP_KEYS,
     };
 
-    fn keys(v: &Value) -> Vec<String> {
-        let mut k: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
-        k.sort();
-        k
-    }
-
-    fn sorted(list: &[&str]) -> Vec<String> {
-        let mut k: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        k.sort();
-        k
-    }
+    use crate::policy::schema::tests::{keys, sorted};
 
     /// The schema describes exactly the keys the loader accepts, at every level.
     #[test]
