@@ -118,7 +118,8 @@ fn the_extension_entry_that_applied_is_recorded_and_explained_after_its_field_ch
     .map(|l| l.to_string())
     .join("\n");
     let none = ombud_engine::ledger::CalendarUpdates::default();
-    let (chains, errors) = ombud_engine::ledger::ledger_chains(&e, &none, ledger.as_bytes()).unwrap();
+    let (chains, errors) =
+        ombud_engine::ledger::ledger_chains(&e, &none, ledger.as_bytes()).unwrap();
     assert!(errors.is_empty());
     assert_eq!(&chains[0].head, ticket.audit_head());
 }

@@ -38,8 +38,8 @@ use super::error::Rejection;
 use super::event::{Event, EventKind, OpenTicket, RecordedEvent};
 use super::timeline::{RowKind, Text, TimelineRow};
 use super::{
-    AuditEntry, AuditRecord, ExtensionRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin, TICKET_FORMAT,
-    Ticket, TicketStats,
+    AuditEntry, AuditRecord, ExtensionRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin,
+    TICKET_FORMAT, Ticket, TicketStats,
 };
 use crate::compile::{CompiledPolicy, Completion, StageDef};
 use chrono::{DateTime, Utc};
