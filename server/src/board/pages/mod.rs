@@ -10,6 +10,7 @@ use crate::api::ReportParams;
 use crate::auth::{self, Role, random_hex};
 use crate::engine::{self, Engine};
 use crate::error::ApiError;
+use crate::login_limit::Client;
 use crate::outbox::{self, DeliveryFilter};
 use crate::tickets::{self, QueueFilter};
 use askama::Template;
@@ -206,6 +207,7 @@ pub(super) struct Back {
 
 /// Remembers the language chosen (a cookie for a year) and goes back to the page.
 pub(super) async fn switch_language(
+    State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Back>,
     jar: CookieJar,
@@ -219,6 +221,7 @@ pub(super) async fn switch_language(
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(state.config.behind_https_proxy)
         .build();
     cookie.set_max_age(cookie::time::Duration::days(365));
     (jar.add(cookie), Redirect::to(&back)).into_response()
@@ -232,20 +235,56 @@ struct LoginPage {
     c: Chrome,
     form_token: String,
     refused: bool,
+    /// Why no token may be tried now, with how long to wait.
+    limited: Option<String>,
 }
 
-async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, refused: bool) -> Response {
+/// What the login page answers.
+enum Attempt {
+    /// The form, before any try.
+    First,
+    /// The token was not valid.
+    Refused,
+    /// Too many wrong tokens: no try for this many seconds.
+    Limited(u64),
+}
+
+async fn login_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    jar: CookieJar,
+    attempt: Attempt,
+) -> Response {
     let form_token = match random_hex(16) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
+    let t = lang.text();
+    let limited = match attempt {
+        Attempt::Limited(seconds) => {
+            let minutes = seconds.div_ceil(60).saturating_mul(60);
+            Some((t.login_limited)(&lang.span(i64::try_from(minutes).unwrap_or(i64::MAX))))
+        }
+        Attempt::First | Attempt::Refused => None,
+    };
     let page = LoginPage {
         c: Chrome::new(lang, uri, None, "login"),
         form_token: form_token.clone(),
-        refused,
+        refused: matches!(attempt, Attempt::Refused),
+        limited,
     };
-    let status = if refused { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
-    (jar.add(session::cookie(LOGIN_COOKIE, form_token)), render(&page, status)).into_response()
+    let status = match attempt {
+        Attempt::First => StatusCode::OK,
+        Attempt::Refused => StatusCode::UNAUTHORIZED,
+        Attempt::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
+    };
+    let jar = jar.add(session::cookie(state.config.behind_https_proxy, LOGIN_COOKIE, form_token));
+    let mut response = (jar, render(&page, status)).into_response();
+    if let Attempt::Limited(seconds) = attempt {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    response
 }
 
 pub(super) async fn login_form(
@@ -257,7 +296,7 @@ pub(super) async fn login_form(
     if let Ok(Some(_)) = session::find(&state.store, &jar).await {
         return Redirect::to("/board").into_response();
     }
-    login_page(Lang::of(&jar, &headers), &uri, jar, false).await
+    login_page(&state, Lang::of(&jar, &headers), &uri, jar, Attempt::First).await
 }
 
 #[derive(Deserialize)]
@@ -268,6 +307,7 @@ pub(super) struct LoginForm {
 
 pub(super) async fn login(
     State(state): State<AppState>,
+    Client(client): Client,
     uri: Uri,
     headers: HeaderMap,
     jar: CookieJar,
@@ -280,12 +320,20 @@ pub(super) async fn login(
         let c = Chrome::new(lang, &uri, None, "login");
         return message(c, StatusCode::FORBIDDEN, t.forbidden, t.expired_form.into());
     }
-    match session::open(&state.store, &form.token).await {
+    if let Err(seconds) = state.limiter.check(client) {
+        return login_page(&state, lang, &uri, jar, Attempt::Limited(seconds)).await;
+    }
+    let secure = state.config.behind_https_proxy;
+    match session::open(&state.store, secure, &form.token).await {
         Ok(Some((cookie, _))) => {
-            let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie);
+            state.limiter.succeeded(client);
+            let jar = jar.add(session::removal(secure, LOGIN_COOKIE)).add(cookie);
             (jar, Redirect::to("/board")).into_response()
         }
-        Ok(None) => login_page(lang, &uri, jar, true).await,
+        Ok(None) => {
+            state.limiter.failed(client);
+            login_page(&state, lang, &uri, jar, Attempt::Refused).await
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -310,8 +358,8 @@ pub(super) async fn logout(
     if let Err(e) = session::close(&state.store, &s).await {
         return e.into_response();
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/board/login"))
-        .into_response()
+    let removal = session::removal(state.config.behind_https_proxy, SESSION_COOKIE);
+    (jar.add(removal), Redirect::to("/board/login")).into_response()
 }
 
 // ---- times ------------------------------------------------------------------------------------
