@@ -483,3 +483,37 @@ fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
          plain workweek"
     ), "{}", stderr(&o));
 }
+
+#[test]
+fn recalendar_refuses_a_calendar_with_other_business_hours_or_cutoff() {
+    // The 2027 fixture with business hours and a cutoff of its own: every open ticket's working
+    // time would be recounted.
+    let fixture = std::fs::read_to_string(
+        root().join("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"),
+    )
+    .unwrap();
+    let changed = temp(
+        "hours-2027.yaml",
+        format!("{fixture}hours: \"09:00-17:00\"\ncutoff: \"16:00\"\n").as_bytes(),
+    );
+    let o = ombud(&[
+        "recalendar",
+        "--policy",
+        "tests/fixtures/policies/rehearsal-2027.yaml",
+        "--calendar",
+        changed.to_str().unwrap(),
+        "--ledger",
+        "tests/fixtures/ledger/december-2026.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        "error: calendar `cn-mainland-2027-fixture` cannot replace `cn-mainland`: its business \
+         hours are \"09:00-17:00\", those of `cn-mainland` none (whole days); its cutoff is \
+         \"16:00\", that of `cn-mainland` none\n  \
+         hint: an update extends the calendar it replaces and adds to it: `extends: cn-mainland` \
+         in the file (`ombud calendar from-notice NOTICE --extends cn-mainland`), and keeps its \
+         business hours and cutoff: no `hours` or `cutoff` in the file\n"
+    );
+}

@@ -184,6 +184,29 @@ async fn calendar_update_reaches_open_tickets(db: Db) {
              `cn-mainland-2027-fixture` covers"
         );
     }
+    // An update with business hours and a cutoff the deployed calendar does not have would
+    // recount every open ticket's working time: refused the same way.
+    let hours = format!(
+        "{}hours: \"09:00-17:00\"\ncutoff: \"16:00\"\n",
+        YEAR.replace("id: cn-mainland-2027-fixture", "id: cn-mainland-2027-hours")
+    );
+    for query in ["&preview=true", ""] {
+        let (status, body) = post_calendar(&s, &admin, query, &hours).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["code"], "calendar_mismatch");
+        assert_eq!(
+            body["message"],
+            "calendar `cn-mainland-2027-hours` cannot replace `cn-mainland-2027-fixture`: its \
+             business hours are \"09:00-17:00\", those of `cn-mainland-2027-fixture` none (whole \
+             days); its cutoff is \"16:00\", that of `cn-mainland-2027-fixture` none"
+        );
+        assert!(
+            body["hint"].as_str().unwrap().ends_with(
+                "and keeps its business hours and cutoff: no `hours` or `cutoff` in the file"
+            ),
+            "{body}"
+        );
+    }
     let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
     assert_eq!(listed["calendars"].as_array().unwrap().len(), 1);
     s.server.shutdown().await;
