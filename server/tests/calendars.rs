@@ -237,7 +237,7 @@ async fn calendar_updates_are_for_admins_and_linted(db: Db) {
         (d["code"].as_str(), d["file"].as_str()),
         (Some("E0506"), Some("cn-mainland-2027.yaml"))
     );
-    assert_eq!(d["line"], 15, "{body}");
+    assert_eq!(d["line"], 16, "{body}");
     // A file path in `extends` is refused before anything reads it.
     let path = YEAR.replace("extends: cn-mainland", "extends: ../../holidays/cn-mainland.yaml");
     let (status, body) = post_calendar(&s, &admin, "", &path).await;
@@ -245,7 +245,7 @@ async fn calendar_updates_are_for_admins_and_linted(db: Db) {
     let d = &body["diagnostics"][0];
     assert_eq!(
         (d["code"].as_str(), &d["line"], &d["column"]),
-        (Some("E0507"), &json!(11), &json!(10))
+        (Some("E0507"), &json!(12), &json!(10))
     );
     // So is a calendar that extends nothing: it would stand in for no calendar a policy names.
     let alone =
