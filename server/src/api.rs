@@ -7,7 +7,7 @@ use crate::auth::{self, Principal, Role};
 use crate::error::ApiError;
 use crate::outbox::{self, DeliveryFilter, NewWebhook};
 use crate::tickets::{self, MigrateRequest, QueueFilter};
-use crate::{AppState, engine};
+use crate::{AppState, engine, login_limit};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::handler::Handler;
@@ -121,21 +121,35 @@ pub fn routes(state: AppState) -> (Router, Vec<RouteInfo>) {
 }
 
 /// Lets the request through when its token's role is at least `role`: 401 without a valid
-/// token, 403 with one whose role is lower.
+/// token, 403 with one whose role is lower, 429 (without looking at the token) when its address
+/// has tried too many wrong tokens (`login_limit`).
 async fn authorize(
     State(state): State<AppState>,
     role: Role,
     mut req: Request,
     next: Next,
 ) -> Response {
+    let client = login_limit::client_address(&state, req.headers(), req.extensions());
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let refused = match auth::authenticate(&state.store, header).await {
-        Err(e) => e,
-        Ok(p) if p.role < role => ApiError::forbidden(role.as_str()),
-        Ok(p) => {
-            req.extensions_mut().insert(p);
-            return next.run(req).await;
-        }
+    let refused = match state.limiter.check(client) {
+        Err(seconds) => ApiError::too_many_attempts(seconds),
+        Ok(()) => match auth::authenticate(&state.store, header).await {
+            Err(e) => {
+                if header.is_some() && e.status() == StatusCode::UNAUTHORIZED {
+                    state.limiter.failed(client);
+                }
+                e
+            }
+            Ok(p) => {
+                state.limiter.succeeded(client);
+                if p.role < role {
+                    ApiError::forbidden(role.as_str())
+                } else {
+                    req.extensions_mut().insert(p);
+                    return next.run(req).await;
+                }
+            }
+        },
     };
     drain(req.into_body(), state.config.max_body_bytes).await;
     refused.into_response()

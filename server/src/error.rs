@@ -47,12 +47,18 @@ pub enum Error {
 pub struct ApiError {
     status: StatusCode,
     body: Value,
+    /// Seconds for the `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with `status`, a stable `code` and a lowercase `message`.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, body: json!({"code": code, "message": message.into()}) }
+        ApiError {
+            status,
+            body: json!({"code": code, "message": message.into()}),
+            retry_after: None,
+        }
     }
 
     /// 400: the request is not JSON of the expected shape.
@@ -74,6 +80,19 @@ impl ApiError {
         )
     }
 
+    /// 429: too many wrong tokens from this address (or from all); `seconds` until a token
+    /// may be tried again, in the `Retry-After` header and the body's `retry_after`.
+    pub fn too_many_attempts(seconds: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many wrong tokens: try again in {seconds} seconds"),
+        );
+        e.body["retry_after"] = seconds.into();
+        e.retry_after = Some(seconds);
+        e
+    }
+
     /// 403: the token's role may not do this.
     pub fn forbidden(needed: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs the `{needed}` role"))
@@ -82,7 +101,11 @@ impl ApiError {
     /// 422: the engine refused the input; the body is the refusal as the engine writes it,
     /// with its `code` and `message`.
     pub fn rejected(rejection: &Rejection) -> Self {
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, body: rejection_json(rejection) }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: rejection_json(rejection),
+            retry_after: None,
+        }
     }
 
     /// 422 with `code` and `message`.
@@ -135,7 +158,7 @@ impl ApiError {
 
     /// An error answered with a stored body (a repeated request gets the first answer).
     pub(crate) fn stored(status: StatusCode, body: Value) -> Self {
-        ApiError { status, body }
+        ApiError { status, body, retry_after: None }
     }
 }
 
@@ -158,6 +181,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -12,7 +12,8 @@
 //! - `tickets`: opening, events, timers, migrations, reads: one transaction per change
 //! - `scheduler`: the timers; `outbox`: webhook delivery; `export`: ledger, tickets, report
 //! - `policies`: deployed versions and their compiled engines
-//! - `auth`: tokens and roles; `api`: the routes; `metrics`: Prometheus
+//! - `auth`: tokens and roles; `login_limit`: the limit on wrong tokens; `api`: the routes;
+//!   `metrics`: Prometheus
 //! - `board`: the staff's web page (templates in `templates/`, CSS and JS in `static/`)
 //! - [`load`]: the load and fault run (`ombud-load`)
 //!
@@ -36,6 +37,7 @@ mod engine;
 mod error;
 mod export;
 pub mod load;
+mod login_limit;
 mod metrics;
 mod outbox;
 mod policies;
@@ -46,6 +48,7 @@ mod tickets;
 pub use api::RouteInfo;
 pub use auth::Role;
 pub use error::{ApiError, Error};
+pub use login_limit::LoginLimit;
 pub use outbox::{Retry, sign};
 pub use store::Dialect;
 
@@ -87,6 +90,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Database connections.
     pub pool_size: u32,
+    /// Failed logins allowed per client address and in all (counted by each instance).
+    pub login_limit: LoginLimit,
 }
 
 impl Default for Config {
@@ -103,6 +108,7 @@ impl Default for Config {
             retry: Retry::default(),
             max_body_bytes: 1024 * 1024,
             pool_size: 16,
+            login_limit: LoginLimit::default(),
         }
     }
 }
@@ -112,6 +118,7 @@ pub(crate) struct Shared {
     pub(crate) store: store::Store,
     pub(crate) policies: policies::Policies,
     pub(crate) metrics: metrics::Metrics,
+    pub(crate) limiter: login_limit::Limiter,
     pub(crate) config: Config,
 }
 
@@ -211,6 +218,7 @@ pub async fn start(config: Config) -> Result<Server, Error> {
         store,
         policies,
         metrics: metrics::Metrics::default(),
+        limiter: login_limit::Limiter::new(config.login_limit),
         config: config.clone(),
     }));
     let (stop, stopped) = watch::channel(false);
@@ -218,7 +226,8 @@ pub async fn start(config: Config) -> Result<Server, Error> {
     let mut tasks = Vec::new();
     let mut until_stopped = stopped.clone();
     tasks.push(tokio::spawn(async move {
-        let serving = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = until_stopped.wait_for(|s| *s).await;
         });
         if let Err(e) = serving.await {

@@ -1,7 +1,8 @@
 //! Who may do what, route by route over real HTTP: every route but the health check and the
 //! board's page needs a token (401 without one or with a wrong one), a role below the route's
 //! gets 403, and the route's role and every role above it get through. The route list is the
-//! server's own table, which `openapi.rs` checks against the OpenAPI file.
+//! server's own table, which `openapi.rs` checks against the OpenAPI file. Wrong tokens are
+//! limited per client address and in all (429 with `Retry-After`), on SQLite and PostgreSQL.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Db, Running, config};
+use common::{Db, Running, client_from, config, limited};
 use ombud_server::Role;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -176,3 +177,70 @@ async fn oversized_bodies_get_413_after_the_token_check() {
     }
     s.server.shutdown().await;
 }
+
+/// `GET /v1/me` with `token`, from a client: the status, `Retry-After` and the JSON body.
+async fn me_from(
+    s: &Running,
+    client: &reqwest::Client,
+    token: &str,
+) -> (u16, Option<u64>, serde_json::Value) {
+    let resp = client.get(format!("{}/v1/me", s.base)).bearer_auth(token).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let retry =
+        resp.headers().get("retry-after").map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+    (status, retry, serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap())
+}
+
+const WRONG: &str = "ombud_000000000000_0000";
+
+async fn wrong_tokens_are_limited_per_address(db: Db) {
+    let s = Running::start(limited(&db, 3, 100)).await;
+    let admin = s.admin();
+    let (a, b) = (client_from([127, 0, 0, 1]), client_from([127, 0, 0, 2]));
+    // The address's wrong tokens within the limit: 401, as always.
+    for _ in 0..3 {
+        let (status, retry, body) = me_from(&s, &a, WRONG).await;
+        assert_eq!((status, retry), (401, None), "{body}");
+    }
+    // Beyond it: 429, a typed body and Retry-After, even with the right token.
+    for token in [WRONG, admin.as_str()] {
+        let (status, retry, body) = me_from(&s, &a, token).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("too_many_attempts")), "{body}");
+        let retry = retry.unwrap();
+        assert!((3590..=3600).contains(&retry), "Retry-After: {retry}");
+        assert_eq!(body["retry_after"].as_u64(), Some(retry));
+    }
+    // Another address is not limited: its right token works, its wrong ones count for it.
+    let (status, _, body) = me_from(&s, &b, &admin).await;
+    assert_eq!((status, body["role"].as_str()), (200, Some("admin")), "{body}");
+    assert_eq!(me_from(&s, &b, WRONG).await.0, 401);
+    // Its success did not reset the first address's count.
+    assert_eq!(me_from(&s, &a, &admin).await.0, 429);
+    // Requests without a token are not guesses: a route without one still answers.
+    let health = b.get(format!("{}/healthz", s.base)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    s.server.shutdown().await;
+}
+
+async fn wrong_tokens_are_limited_in_all(db: Db) {
+    let s = Running::start(limited(&db, 2, 3)).await;
+    let admin = s.admin();
+    let at_work = client_from([127, 0, 0, 9]);
+    assert_eq!(me_from(&s, &at_work, &admin).await.0, 200);
+    // Three wrong tokens from two addresses, each within its own limit, reach the global one.
+    let (a, b) = (client_from([127, 0, 0, 1]), client_from([127, 0, 0, 2]));
+    assert_eq!(me_from(&s, &a, WRONG).await.0, 401);
+    assert_eq!(me_from(&s, &a, WRONG).await.0, 401);
+    assert_eq!(me_from(&s, &b, WRONG).await.0, 401);
+    // A new address may not try, not even the right token; nor may one that failed.
+    let fresh = client_from([127, 0, 0, 3]);
+    let (status, retry, _) = me_from(&s, &fresh, &admin).await;
+    assert_eq!(status, 429);
+    assert!(retry.is_some_and(|r| (3590..=3600).contains(&r)), "{retry:?}");
+    assert_eq!(me_from(&s, &b, &admin).await.0, 429);
+    // An address that presented a valid token within the window goes on working.
+    assert_eq!(me_from(&s, &at_work, &admin).await.0, 200);
+    s.server.shutdown().await;
+}
+
+on_both!(wrong_tokens_are_limited_per_address, wrong_tokens_are_limited_in_all);

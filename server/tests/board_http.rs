@@ -1,8 +1,9 @@
 //! The board's sessions over plain HTTP, on SQLite and PostgreSQL: the login needs its form
 //! token, the session cookie is `HttpOnly` and `SameSite=Strict` and opens no API route, every
 //! form needs the session's CSRF token and the role the API needs, a refused form changes
-//! nothing, logging out or revoking the token ends the session, and the language follows
-//! `Accept-Language`.
+//! nothing, logging out or revoking the token ends the session, the language follows
+//! `Accept-Language`, and wrong tokens are limited per address (429 with a message in the
+//! page's language).
 
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@
 
 mod common;
 
-use common::{Db, Running, config};
+use common::{Db, Running, client_from, config, limited};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -27,6 +28,7 @@ struct Answer {
     status: u16,
     location: String,
     set_cookies: Vec<String>,
+    retry_after: String,
     body: String,
 }
 
@@ -53,13 +55,18 @@ impl Browser {
             .get(LOCATION)
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
         let set_cookies = resp
             .headers()
             .get_all(SET_COOKIE)
             .iter()
             .map(|v| v.to_str().unwrap().to_string())
             .collect();
-        Answer { status, location, set_cookies, body: resp.text().await.unwrap() }
+        Answer { status, location, set_cookies, retry_after, body: resp.text().await.unwrap() }
     }
 }
 
@@ -248,4 +255,52 @@ async fn board_sessions(db: Db) {
     s.server.shutdown().await;
 }
 
-on_both!(board_sessions);
+/// Posts `token` to the login form (with its form token): the answer.
+async fn try_token(b: &Browser, token: &str, language: &str) -> Answer {
+    let page = b.send("GET", "/board/login", "", None).await;
+    let (login, _) = cookie(&page, "ombud_login");
+    let form_token = hidden(&page.body, "form_token");
+    b.send(
+        "POST",
+        "/board/login",
+        &format!("ombud_login={login}; ombud_lang={language}"),
+        Some(&[("token", token), ("form_token", &form_token)]),
+    )
+    .await
+}
+
+async fn board_logins_are_limited(db: Db) {
+    let s = Running::start(limited(&db, 2, 100)).await;
+    let admin = s.admin();
+    let here = Browser { http: client_from([127, 0, 0, 1]), base: s.base.clone() };
+    let there = Browser { http: client_from([127, 0, 0, 2]), base: s.base.clone() };
+    for _ in 0..2 {
+        let refused = try_token(&here, "ombud_000000000000_0000", "en").await;
+        assert_eq!((refused.status, refused.retry_after.as_str()), (401, ""));
+        assert!(refused.body.contains("id=\"login-refused\""));
+    }
+    // The third try, even with the right token, gets the login page again: 429, why, and when.
+    let limited = try_token(&here, &admin, "en").await;
+    assert_eq!(limited.status, 429);
+    let retry: u64 = limited.retry_after.parse().unwrap();
+    assert!((3590..=3600).contains(&retry), "Retry-After: {retry}");
+    assert!(limited.set_cookies.iter().all(|c| !c.starts_with("ombud_session")));
+    assert!(limited.body.contains("id=\"login-limited\""), "{}", limited.body);
+    assert!(
+        limited
+            .body
+            .contains("Too many wrong tokens were tried from your address. Try again in 1h.")
+    );
+    assert!(limited.body.contains("name=\"form_token\""), "the form is still there");
+    let zh = try_token(&here, &admin, "zh").await;
+    assert_eq!(zh.status, 429);
+    assert!(zh.body.contains("您所在地址尝试的错误令牌过多，请在1小时后重试。"), "{}", zh.body);
+    // The API counts the same failures: the address may not try a bearer token either.
+    let api = here.http.get(format!("{}/v1/me", s.base)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(api.status().as_u16(), 429);
+    // Another address logs in.
+    log_in(&there, &admin).await;
+    s.server.shutdown().await;
+}
+
+on_both!(board_sessions, board_logins_are_limited);

@@ -29,6 +29,7 @@ async fn the_openapi_file_lists_every_route_and_its_role() {
             let responses = op["responses"].as_object().unwrap();
             if role != "none" {
                 assert!(responses.contains_key("401"), "{method} {path} documents no 401");
+                assert!(responses.contains_key("429"), "{method} {path} documents no 429");
             }
             if role == "agent" || role == "admin" {
                 assert!(responses.contains_key("403"), "{method} {path} documents no 403");

@@ -143,6 +143,8 @@ pub struct Text {
     pub login_help: &'static str,
     pub token: &'static str,
     pub login_refused: &'static str,
+    /// Too many wrong tokens, with how long to wait (a [`Lang::span`]).
+    pub login_limited: fn(&str) -> String,
     pub signed_in_as: &'static str,
     pub role_admin: &'static str,
     pub role_agent: &'static str,
@@ -278,6 +280,9 @@ pub static EN: Text = Text {
     login_help: "Paste your token: the admin token printed when the server first started, or an agent or viewer token an admin issued for you.",
     token: "Token",
     login_refused: "That token is not valid (mistyped, or revoked).",
+    login_limited: |wait| {
+        format!("Too many wrong tokens were tried from your address. Try again in {wait}.")
+    },
     signed_in_as: "Signed in as",
     role_admin: "admin",
     role_agent: "agent",
@@ -413,6 +418,7 @@ pub static ZH: Text = Text {
     login_help: "请粘贴您的令牌：服务器首次启动时打印的管理员令牌，或管理员为您签发的经办人、查看者令牌。",
     token: "令牌",
     login_refused: "令牌无效（输入有误或已吊销）。",
+    login_limited: |wait| format!("您所在地址尝试的错误令牌过多，请在{wait}后重试。"),
     signed_in_as: "当前用户",
     role_admin: "管理员",
     role_agent: "经办人",

@@ -137,8 +137,37 @@ pub fn config(db: &Db) -> Config {
             lease: Duration::from_secs(30),
         },
         pool_size: 4,
+        // The tests of the limit set their own; others present many wrong tokens on purpose.
+        login_limit: ombud_server::LoginLimit {
+            per_address: 10_000,
+            global: 10_000,
+            window: Duration::from_secs(3600),
+        },
         ..Config::default()
     }
+}
+
+/// A config whose login limit allows `per_address` wrong tokens per client address and
+/// `global` in all, in an hour (longer than any test).
+pub fn limited(db: &Db, per_address: u32, global: u32) -> Config {
+    Config {
+        login_limit: ombud_server::LoginLimit {
+            per_address,
+            global,
+            window: Duration::from_secs(3600),
+        },
+        ..config(db)
+    }
+}
+
+/// An HTTP client whose connections come from `ip` (any 127.x.y.z address reaches the
+/// server on 127.0.0.1), following no redirects.
+pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// A running server and a client for it.

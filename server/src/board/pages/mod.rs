@@ -10,6 +10,7 @@ use crate::api::ReportParams;
 use crate::auth::{self, Role, random_hex};
 use crate::engine::{self, Engine};
 use crate::error::ApiError;
+use crate::login_limit::Client;
 use crate::outbox::{self, DeliveryFilter};
 use crate::tickets::{self, QueueFilter};
 use askama::Template;
@@ -232,20 +233,50 @@ struct LoginPage {
     c: Chrome,
     form_token: String,
     refused: bool,
+    /// Why no token may be tried now, with how long to wait.
+    limited: Option<String>,
 }
 
-async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, refused: bool) -> Response {
+/// What the login page answers.
+enum Attempt {
+    /// The form, before any try.
+    First,
+    /// The token was not valid.
+    Refused,
+    /// Too many wrong tokens: no try for this many seconds.
+    Limited(u64),
+}
+
+async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, attempt: Attempt) -> Response {
     let form_token = match random_hex(16) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
+    let t = lang.text();
+    let limited = match attempt {
+        Attempt::Limited(seconds) => {
+            let minutes = seconds.div_ceil(60).saturating_mul(60);
+            Some((t.login_limited)(&lang.span(i64::try_from(minutes).unwrap_or(i64::MAX))))
+        }
+        Attempt::First | Attempt::Refused => None,
+    };
     let page = LoginPage {
         c: Chrome::new(lang, uri, None, "login"),
         form_token: form_token.clone(),
-        refused,
+        refused: matches!(attempt, Attempt::Refused),
+        limited,
     };
-    let status = if refused { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
-    (jar.add(session::cookie(LOGIN_COOKIE, form_token)), render(&page, status)).into_response()
+    let status = match attempt {
+        Attempt::First => StatusCode::OK,
+        Attempt::Refused => StatusCode::UNAUTHORIZED,
+        Attempt::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
+    };
+    let mut response =
+        (jar.add(session::cookie(LOGIN_COOKIE, form_token)), render(&page, status)).into_response();
+    if let Attempt::Limited(seconds) = attempt {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    response
 }
 
 pub(super) async fn login_form(
@@ -257,7 +288,7 @@ pub(super) async fn login_form(
     if let Ok(Some(_)) = session::find(&state.store, &jar).await {
         return Redirect::to("/board").into_response();
     }
-    login_page(Lang::of(&jar, &headers), &uri, jar, false).await
+    login_page(Lang::of(&jar, &headers), &uri, jar, Attempt::First).await
 }
 
 #[derive(Deserialize)]
@@ -268,6 +299,7 @@ pub(super) struct LoginForm {
 
 pub(super) async fn login(
     State(state): State<AppState>,
+    Client(client): Client,
     uri: Uri,
     headers: HeaderMap,
     jar: CookieJar,
@@ -280,12 +312,19 @@ pub(super) async fn login(
         let c = Chrome::new(lang, &uri, None, "login");
         return message(c, StatusCode::FORBIDDEN, t.forbidden, t.expired_form.into());
     }
+    if let Err(seconds) = state.limiter.check(client) {
+        return login_page(lang, &uri, jar, Attempt::Limited(seconds)).await;
+    }
     match session::open(&state.store, &form.token).await {
         Ok(Some((cookie, _))) => {
+            state.limiter.succeeded(client);
             let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie);
             (jar, Redirect::to("/board")).into_response()
         }
-        Ok(None) => login_page(lang, &uri, jar, true).await,
+        Ok(None) => {
+            state.limiter.failed(client);
+            login_page(lang, &uri, jar, Attempt::Refused).await
+        }
         Err(e) => e.into_response(),
     }
 }
