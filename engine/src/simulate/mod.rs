@@ -26,7 +26,7 @@ mod expect;
 mod explanations;
 mod run;
 mod scenario;
-mod schema;
+pub(crate) mod schema;
 mod validate;
 
 pub use compare::{RowChange, TimelineDiff, compare};
