@@ -33,7 +33,7 @@ pub use explanation::{
 pub(crate) use name_map::Fields;
 pub use name_map::{FieldMap, NameMap};
 pub use ticket::{
-    Clock, GroupState, Mark, ObligationState, Pause, PinnedPolicy, PolicyPin, TICKET_FORMAT,
+    BreachRecord, Clock, GroupState, Mark, ObligationState, Pause, PinnedPolicy, PolicyPin, TICKET_FORMAT,
     Ticket, TicketStats,
 };
 pub use timeline::{RowKind, Text, TimelineRow};
