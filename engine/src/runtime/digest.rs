@@ -11,8 +11,8 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{
-    AuditEntry, BreachRecord, CalendarRecord, Clock, ExtensionRecord, GroupState, Mark, ObligationState,
-    OpenRecord, Pause, PinnedPolicy, RecordedEvent, Ticket, TicketStats,
+    AuditEntry, BreachRecord, CalendarRecord, Clock, ExtensionRecord, GroupState, Mark,
+    ObligationState, OpenRecord, Pause, PinnedPolicy, RecordedEvent, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};

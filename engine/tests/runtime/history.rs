@@ -145,7 +145,9 @@ fn a_ticket_stored_without_extension_records_still_loads_verifies_and_explains()
 }
 
 /// The breach row of `rows`: its instant, and the tier it names.
-fn breach_row(rows: &[ombud_engine::runtime::TimelineRow]) -> (chrono::DateTime<chrono::Utc>, String) {
+fn breach_row(
+    rows: &[ombud_engine::runtime::TimelineRow],
+) -> (chrono::DateTime<chrono::Utc>, String) {
     let row = rows.iter().find(|r| r.kind == ombud_engine::RowKind::Breach).unwrap();
     (row.at, row.tier.as_deref().unwrap_or_default().to_string())
 }
