@@ -1,6 +1,6 @@
 //! `ombud serve` end to end: the real binary on a random port of 127.0.0.1. What it prints at
 //! start, and that what its API exports is read unchanged by `ombud replay`, `ombud report` and
-//! `ombud audit verify`.
+//! `ombud audit verify`; `--behind-https-proxy` makes the board's cookies `Secure`.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,7 +9,7 @@
     reason = "test helpers fail the test on a broken setup"
 )]
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -76,6 +76,13 @@ impl Served {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// The `Set-Cookie` line of the board's login form.
+    fn login_cookie(&self) -> String {
+        let resp = reqwest::blocking::get(format!("{}/board/login", self.url)).unwrap();
+        let line = resp.headers().get("set-cookie").expect("a cookie for the login form");
+        line.to_str().unwrap().to_string()
+    }
+
     /// Stops it with SIGTERM; its exit status.
     fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -121,7 +128,12 @@ fn what_the_api_exports_the_cli_reads_unchanged() {
     assert_eq!(status, 200);
 
     // Three complaints, events on them (one refused).
+    // The openings fall on one day in the policy calendar's zone (Shanghai), so in the month
+    // whose report counts them, whatever the time of day the test runs.
     let at: DateTime<Utc> = Utc::now().trunc_subsecs(0) - TimeDelta::minutes(30);
+    let day = (at + TimeDelta::minutes(2)).with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let midnight = day.and_time(NaiveTime::MIN).and_local_timezone(chrono_tz::Asia::Shanghai);
+    let at = at.max(midnight.single().unwrap().with_timezone(&Utc));
     let t = |minutes: i64| (at + TimeDelta::minutes(minutes)).to_rfc3339();
     let openings = [
         json!({"policy": POLICY, "id": "T-1", "at": t(0), "complainant": "C-1",
@@ -211,8 +223,10 @@ fn what_the_api_exports_the_cli_reads_unchanged() {
     );
     let (status, me) = again.json("GET", "/v1/me", &admin, None);
     assert_eq!((status, me["role"].as_str()), (200, Some("admin")));
+    assert!(!again.login_cookie().contains("Secure"), "{}", again.login_cookie());
     drop(again);
-    let fresh = Served::start(&db, &["--new-admin-token"]);
+    let fresh = Served::start(&db, &["--new-admin-token", "--behind-https-proxy"]);
+    assert!(fresh.login_cookie().contains("; Secure"), "{}", fresh.login_cookie());
     let tokens = fresh.admin_tokens();
     assert_eq!(tokens.len(), 1);
     assert_ne!(tokens[0], admin);
