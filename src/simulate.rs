@@ -78,9 +78,10 @@ pub fn run_scenario(
     path: &Path,
     policy: Option<&Path>,
 ) -> Result<(Timeline, Option<String>), Problem> {
-    let scenario = scenario_files::read_scenario(path)?;
+    let mut policies = Policies::default();
+    let scenario = scenario_files::read_scenario_for(path, policy, &mut policies)?;
     let policy_path = scenario_files::policy_path(&scenario, path, policy)?;
-    let policy = Policies::default().load(&policy_path)?;
+    let policy = policies.load(&policy_path)?;
     let engine = Engine::new(policy);
     scenario_files::check_against(&scenario, &engine)?;
     Ok((simulate(&engine, &scenario)?, scenario.title))
