@@ -61,6 +61,7 @@ pub(crate) fn steps(
             fired: 0,
             breached: false,
             extended: Vec::new(),
+            roll_off: 0,
         };
         for (i, (step, span)) in ladder.steps.iter().zip(spans).enumerate() {
             if reported.contains(&i) || step_instant(cal, &clock, &step.at).is_some() {
