@@ -147,8 +147,8 @@ impl<'e> Run<'e> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
         let now = (c.started, c.deadline, c.total, c.roll_off);
-        let x = extended(cal, working, now, change, false)
-            .map_err(|e| Rejection::out_of_range(&e))?;
+        let x =
+            extended(cal, working, now, change, false).map_err(|e| Rejection::out_of_range(&e))?;
         let provisional = c.provisional || x.counted.provisional.is_some();
         Ok((x.deadline, x.added, provisional, x.roll_off))
     }

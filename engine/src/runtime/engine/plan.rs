@@ -4,7 +4,7 @@
 use super::Run;
 use super::fields::neutral;
 use super::stage::{group_pending, hand_over};
-use crate::calendar::{OutOfRange, kept};
+use crate::calendar::OutOfRange;
 use crate::compile::{ResumeMode, StageId};
 use crate::runtime::{ATTACH, MEMBER_DONE, REASSIGN, SET};
 use crate::runtime::{
