@@ -4,7 +4,7 @@
 use super::calendars::{CalendarUpdates, not_given};
 use super::format::LedgerLine;
 use super::reader::{LineError, RawLines, parse_line};
-use crate::runtime::{AuditRecord, Digest, Engine, Event, Ticket, record_hash, state_digest};
+use crate::runtime::{AuditRecord, Digest, Engine, Event, Ticket, record_hash_with, state_digest};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
@@ -145,7 +145,7 @@ pub fn verify_ticket(ticket: &Ticket) -> TicketVerdict {
         if rec.seq != position as u64 {
             return verdict(Some(ChainBreak::Sequence { position, seq: rec.seq }));
         }
-        if record_hash(prev, &rec.entry, &rec.state) != rec.hash {
+        if record_hash_with(prev, &rec.entry, rec.extension.as_ref(), &rec.state) != rec.hash {
             return verdict(Some(ChainBreak::Hash { seq: rec.seq }));
         }
         prev = &rec.hash;

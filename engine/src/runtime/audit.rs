@@ -1,6 +1,7 @@
 //! The records of the audit chain a ticket keeps.
 
 use super::{Digest, RecordedEvent};
+use crate::policy::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,10 +27,47 @@ pub struct AuditRecord {
     pub seq: u64,
     /// What was applied.
     pub entry: AuditEntry,
+    /// For an event that extended a clock: the clock and the entry of its `extensions` that
+    /// applied. Records written before the engine kept it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionRecord>,
     /// SHA-256 of the ticket state after it (history and head excluded).
     pub state: Digest,
     /// SHA-256 over `prev hash | entry | state`.
     pub hash: Digest,
+}
+
+/// The extension an event made, as its audit record keeps it: the clock it extended (`stage` or
+/// `obligation`, by name), the entry of that clock's `extensions` that applied (0 for the
+/// first) and what the entry does (`by` or `to`). Several entries may share one event, chosen by
+/// their `when` on the ticket as it was then: explanations and calendar updates read the entry
+/// from here rather than guess it from the ticket as it is now.
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// let json = r#"{"stage":"handle","entry":1,"by":"2 working days"}"#;
+/// let record: ExtensionRecord = serde_json::from_str(json).unwrap();
+/// assert_eq!((record.stage.as_deref(), record.entry), (Some("handle"), 1));
+/// assert_eq!(record.by.map(|d| d.to_string()).as_deref(), Some("2 working days"));
+/// assert_eq!(serde_json::to_string(&record).unwrap(), json);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRecord {
+    /// The stage whose clock it extended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// The obligation whose clock it extended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<String>,
+    /// The entry's place in the clock's `extensions`, from 0.
+    pub entry: u32,
+    /// The entry's `by:`, when it adds to the deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Duration>,
+    /// The entry's `to:`, when it sets the whole limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Duration>,
 }
 
 /// What an audit record covers.

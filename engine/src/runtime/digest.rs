@@ -11,8 +11,8 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{
-    AuditEntry, CalendarRecord, Clock, GroupState, Mark, ObligationState, OpenRecord, Pause,
-    PinnedPolicy, RecordedEvent, Ticket, TicketStats,
+    AuditEntry, CalendarRecord, Clock, ExtensionRecord, GroupState, Mark, ObligationState,
+    OpenRecord, Pause, PinnedPolicy, RecordedEvent, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -214,10 +214,53 @@ pub fn state_digest(ticket: &Ticket) -> Digest {
 /// assert_eq!((recomputed.clone(), recomputed), (opening.hash.clone(), ticket.audit_head().clone()));
 /// ```
 pub fn record_hash(prev: &Digest, entry: &AuditEntry, state: &Digest) -> Digest {
+    record_hash_with(prev, entry, None, state)
+}
+
+/// The hash of an audit record that may carry the extension its event made
+/// ([`AuditRecord::extension`](super::AuditRecord::extension)): [`record_hash`], with the
+/// extension appended after the state digest when there is one (so every record without one
+/// keeps its hash).
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let engine = ombud_engine::doc_support::desk();
+/// # let input: OpenTicket = serde_json::from_str(r#"{"id":"D-1","at":"2026-03-02T09:00:00Z"}"#).unwrap();
+/// let (ticket, _) = engine.open(&input).unwrap();
+/// let r = &ticket.history()[0];
+/// let plain = record_hash_with(&Digest::default(), &r.entry, None, &r.state);
+/// assert_eq!(plain, record_hash(&Digest::default(), &r.entry, &r.state));
+/// let extension = ExtensionRecord { stage: Some("open".into()), obligation: None, entry: 0,
+///     by: Some("2h".parse().unwrap()), to: None };
+/// assert_ne!(plain, record_hash_with(&Digest::default(), &r.entry, Some(&extension), &r.state));
+/// ```
+pub fn record_hash_with(
+    prev: &Digest,
+    entry: &AuditEntry,
+    extension: Option<&ExtensionRecord>,
+    state: &Digest,
+) -> Digest {
     Digest::from_bytes(Hasher::sha256(|h| {
         h.digest(prev);
         h.entry(entry);
         h.digest(state);
+        // The state digest is length-prefixed, so what follows it cannot be read as part of it.
+        if let Some(x) = extension {
+            let ExtensionRecord { stage, obligation, entry, by, to } = x;
+            h.tag(EXTENSION);
+            h.opt_str(stage.as_deref());
+            h.opt_str(obligation.as_deref());
+            h.u64(u64::from(*entry));
+            for d in [by, to] {
+                match d {
+                    None => h.tag(0),
+                    Some(d) => {
+                        h.tag(1);
+                        h.duration(d);
+                    }
+                }
+            }
+        }
     }))
 }
 
@@ -237,6 +280,9 @@ const ASSIGNEES: u8 = 0xa5;
 
 /// The tag of the clocks trailer of a ticket's encoding.
 const CLOCKS: u8 = 0xc1;
+
+/// The tag of the extension trailer of an audit record's hash.
+const EXTENSION: u8 = 0xe7;
 
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
 /// when fed a few bytes at a time).

@@ -18,8 +18,8 @@ mod update_summary;
 pub use actions::{
     AcceptedEvent, Action, ActionKind, ClockView, ConditionError, NextActions, Outcome,
 };
-pub use audit::{AuditEntry, AuditRecord, CalendarRecord, OpenRecord};
-pub use digest::{Digest, record_hash, state_digest};
+pub use audit::{AuditEntry, AuditRecord, CalendarRecord, ExtensionRecord, OpenRecord};
+pub use digest::{Digest, record_hash, record_hash_with, state_digest};
 pub use engine::{Engine, Migration, rejected_row};
 pub(crate) use engine::{rejected_row_for, scale, step_instant};
 pub use error::Rejection;

@@ -8,6 +8,7 @@ mod events;
 mod explain;
 mod extensions;
 mod groups_obligations_pauses;
+mod history;
 mod ladders;
 mod language;
 mod migration;

@@ -5,7 +5,7 @@ use super::Run;
 use super::clock::ClockRef;
 use super::history::extended;
 use crate::compile::{ExtendTo, Extension};
-use crate::runtime::{Clock, Rejection, RowKind, Text, Ticket, TimelineRow};
+use crate::runtime::{Clock, ExtensionRecord, Rejection, RowKind, Text, Ticket, TimelineRow};
 use chrono::{DateTime, Utc};
 
 /// An extension decided by [`Run::plan_extension`]: which clock, which entry, the new deadline.
@@ -147,6 +147,22 @@ impl<'e> Run<'e> {
         let x = extended(cal, working, (c.started, c.deadline, c.total), change, false)
             .map_err(|e| Rejection::out_of_range(&e))?;
         Ok((x.deadline, x.added, c.provisional || x.counted.provisional.is_some()))
+    }
+
+    /// What the audit record of the event keeps of extension `x` of `ticket`: the clock, by
+    /// name, the entry that applied and its `by` or `to`.
+    pub(super) fn extension_record(&self, ticket: &Ticket, x: &Extend<'e>) -> ExtensionRecord {
+        let name = self.clock_name(ticket, x.clock).to_string();
+        let (stage, obligation) = match x.clock {
+            ClockRef::Stage => (Some(name), None),
+            ClockRef::Obligation(_) => (None, Some(name)),
+        };
+        let (by, to) = match x.ext.change {
+            ExtendTo::By(d) => (Some(d), None),
+            ExtendTo::To(d) => (None, Some(d)),
+        };
+        let entry = u32::try_from(x.entry).unwrap_or(u32::MAX);
+        ExtensionRecord { stage, obligation, entry, by, to }
     }
 
     /// Carries out an extension [`Run::plan_extension`] decided, at `at`.

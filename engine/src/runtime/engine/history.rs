@@ -9,7 +9,7 @@ use super::clock::{self, ClockRef, scale};
 use crate::calendar::{Calendar, Deadline, Derivation, OutOfRange, Provisional};
 use crate::compile::{ExtendTo, Extension, PauseRule, ResumeMode};
 use crate::policy::Duration;
-use crate::runtime::{AuditEntry, Clock, Ticket};
+use crate::runtime::{AuditEntry, Clock, ExtensionRecord, Ticket};
 use chrono::{DateTime, Utc};
 
 /// The limit `d` counted from `from` on `cal`, with its derivation when `explain` is set.
@@ -195,7 +195,8 @@ impl<'e> Run<'e> {
     /// extension of this clock, applied as the engine applied it then. Derivations are built
     /// when `explain` is set.
     ///
-    /// An extension event is this clock's when an entry of the clock's `extensions` is on it and
+    /// An extension event's entry is the one its audit record names. For a record written
+    /// without one, the event is this clock's when an entry of the clock's `extensions` is on it and
     /// the clock's use count of that entry (`Clock::extended`) is not yet reached by the events
     /// walked before it; of several entries on one event, the first whose `when` holds on the
     /// ticket's fields now, else the first with uses left. An obligation's extension event that
@@ -245,7 +246,10 @@ impl<'e> Run<'e> {
             if r == ClockRef::Stage && stage.on.iter().any(|t| t.event == name) {
                 continue; // the transition that entered the stage, at its start
             }
-            if let Some((entry, ext)) = self.extension_entry(ticket, r, c, name, e.at, &used) {
+            let recorded = rec.extension.as_ref();
+            if let Some((entry, ext)) =
+                self.extension_entry(ticket, r, c, (name, e.at, recorded), &used)
+            {
                 if used.len() <= entry {
                     used.resize(entry + 1, 0);
                 }
@@ -320,17 +324,22 @@ impl<'e> Run<'e> {
         Ok(w)
     }
 
-    /// The entry of clock `r`'s `extensions` that event `name` at `at` applied, given the uses
-    /// of each entry walked so far (see [`Run::walk_clock`]).
+    /// The entry of clock `r`'s `extensions` that event `name` at `at` applied: the one its
+    /// audit record names (`recorded`), else, for a record written without it, the entry
+    /// worked out from the uses of each entry walked so far (see [`Run::walk_clock`]).
     fn extension_entry(
         &self,
         ticket: &Ticket,
         r: ClockRef,
         c: &Clock,
-        name: &str,
-        at: DateTime<Utc>,
+        (name, at, recorded): (&str, DateTime<Utc>, Option<&ExtensionRecord>),
         used: &[u32],
     ) -> Option<(usize, &'e Extension)> {
+        if let Some(x) = recorded
+            && let Some(found) = self.recorded_entry(ticket, r, name, x)
+        {
+            return found;
+        }
         let p = self.policy();
         let entries: &'e [Extension] = match r {
             ClockRef::Stage => &self.engine.stage(ticket).extensions,
@@ -353,5 +362,38 @@ impl<'e> Run<'e> {
         };
         let on = || entries.iter().enumerate().filter(|(i, e)| e.on == name && left(*i));
         on().find(|(_, e)| holds(e)).or_else(|| on().next())
+    }
+
+    /// The entry the record of an extension event names, if it is one of clock `r`'s entries on
+    /// that event with the recorded change: `Some(None)` when the record names another clock,
+    /// `None` when it names nothing the policy has (the entry is then worked out as for a
+    /// record without one).
+    fn recorded_entry(
+        &self,
+        ticket: &Ticket,
+        r: ClockRef,
+        name: &str,
+        x: &ExtensionRecord,
+    ) -> Option<Option<(usize, &'e Extension)>> {
+        let clock = self.clock_name(ticket, r);
+        let named = match r {
+            ClockRef::Stage => x.stage.as_deref(),
+            ClockRef::Obligation(_) => x.obligation.as_deref(),
+        };
+        if named != Some(clock) {
+            return Some(None);
+        }
+        let entries: &'e [Extension] = match r {
+            ClockRef::Stage => &self.engine.stage(ticket).extensions,
+            ClockRef::Obligation(i) => &self.policy().obligations.get(i)?.extensions,
+        };
+        let i = usize::try_from(x.entry).ok()?;
+        let change = match (x.by, x.to) {
+            (Some(d), None) => ExtendTo::By(d),
+            (None, Some(d)) => ExtendTo::To(d),
+            _ => return None,
+        };
+        let ext = entries.get(i).filter(|e| e.on == name && e.change == change)?;
+        Some(Some((i, ext)))
     }
 }

@@ -33,13 +33,13 @@ use fields::neutral;
 use run::Run;
 
 use super::actions::Outcome;
-use super::digest::{Digest, record_hash, state_digest};
+use super::digest::{Digest, record_hash_with, state_digest};
 use super::error::Rejection;
 use super::event::{Event, EventKind, OpenTicket, RecordedEvent};
 use super::timeline::{RowKind, Text, TimelineRow};
 use super::{
-    AuditEntry, AuditRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin, TICKET_FORMAT,
-    Ticket, TicketStats,
+    AuditEntry, AuditRecord, ExtensionRecord, FieldMap, GroupState, NameMap, OpenRecord, PolicyPin,
+    TICKET_FORMAT, Ticket, TicketStats,
 };
 use crate::compile::{CompiledPolicy, Completion, StageDef};
 use chrono::{DateTime, Utc};
@@ -445,7 +445,7 @@ impl Engine {
         fields: Map<String, Value>,
     ) -> (Ticket, Outcome) {
         let entry = AuditEntry::Open(Box::new(OpenRecord { opened, fields }));
-        append_audit(&mut ticket, entry, self.seal);
+        append_audit(&mut ticket, entry, None, self.seal);
         if !self.history {
             // Most tickets of a batch never add to it: room for one record, not four.
             ticket.history.shrink_to_fit();
@@ -484,6 +484,10 @@ impl Engine {
         let before = self.horizon.at_risk(ticket, event.at).then(|| ticket.clone());
         run.fire_due(ticket, event.at);
         ticket.clock_at = event.at;
+        let extension = match &plan {
+            plan::Plan::Extend(x) => Some(run.extension_record(ticket, x)),
+            _ => None,
+        };
         run.commit(ticket, event, plan);
         // What the event started (a stage's early steps, a clock run out on entry) falls due now.
         let wakeup = run.fire_due(ticket, event.at);
@@ -495,7 +499,8 @@ impl Engine {
             return Err(refusal);
         }
         if self.history || matches!(event.kind, EventKind::Set { .. }) {
-            append_audit(ticket, AuditEntry::Event(Box::new(event.record())), self.seal);
+            let entry = AuditEntry::Event(Box::new(event.record()));
+            append_audit(ticket, entry, extension, self.seal);
         }
         Ok(run.finish_with(wakeup))
     }
@@ -728,16 +733,21 @@ fn absorb(outcome: &mut Outcome, later: Outcome) {
     }
 }
 
-fn append_audit(ticket: &mut Ticket, entry: AuditEntry, seal: bool) {
+fn append_audit(
+    ticket: &mut Ticket,
+    entry: AuditEntry,
+    extension: Option<ExtensionRecord>,
+    seal: bool,
+) {
     let seq = ticket.history.len() as u64;
     if !seal {
         let (state, hash) = (Digest::default(), Digest::default());
-        ticket.history.push(AuditRecord { seq, entry, state, hash });
+        ticket.history.push(AuditRecord { seq, entry, extension, state, hash });
         return;
     }
     // The digest covers neither `history` nor `audit_head`, so neither needs moving out first.
     let state = state_digest(ticket);
-    let hash = record_hash(&ticket.audit_head, &entry, &state);
+    let hash = record_hash_with(&ticket.audit_head, &entry, extension.as_ref(), &state);
     ticket.audit_head = hash.clone();
-    ticket.history.push(AuditRecord { seq, entry, state, hash });
+    ticket.history.push(AuditRecord { seq, entry, extension, state, hash });
 }

@@ -216,7 +216,7 @@ impl Engine {
                 covered_until: cal.covered_until(),
                 clocks: updates.iter().map(|u| u.name.clone()).collect(),
             };
-            append_audit(ticket, AuditEntry::Calendar(Box::new(record)), self.seal);
+            append_audit(ticket, AuditEntry::Calendar(Box::new(record)), None, self.seal);
         }
         for u in &mut updates {
             u.explanation = self.explain(ticket, &u.name).ok().flatten();

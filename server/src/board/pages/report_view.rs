@@ -54,9 +54,12 @@ pub struct DeadLetter {
     pub created: String,
 }
 
-/// `2026-Q3` for the quarter of `now`.
-pub(crate) fn this_quarter(now: DateTime<Utc>) -> String {
-    format!("{}-Q{}", now.year(), (now.month() - 1) / 3 + 1)
+/// `2026-Q3` for the quarter `now` falls in on the policy's calendar, in whose zone a report's
+/// periods are counted: in Shanghai the quarter turns eight hours before it does in UTC.
+pub(crate) fn this_quarter(engine: Option<&Engine>, now: DateTime<Utc>) -> String {
+    let today = engine
+        .map_or(now.date_naive(), |e| now.with_timezone(&e.policy().calendar().tz()).date_naive());
+    format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1)
 }
 
 /// A share as a percentage (`87.5%`), or `–`.
@@ -90,7 +93,10 @@ pub(crate) async fn report(
     };
     let policies: Vec<String> = engines.iter().map(|(p, _)| p.clone()).collect();
     let policy = some(&form.policy).or_else(|| policies.first().cloned()).unwrap_or_default();
-    let period = some(&form.period).unwrap_or_else(|| this_quarter(Utc::now()));
+    let period = some(&form.period).unwrap_or_else(|| {
+        let engine = engines.iter().find(|(p, _)| *p == policy).map(|(_, e)| e.as_ref());
+        this_quarter(engine, Utc::now())
+    });
     let (mut report, mut failure) = (None, None);
     if !policy.is_empty() {
         match period.parse::<engine::Period>() {
@@ -149,5 +155,24 @@ pub(crate) async fn retry_delivery(
             &ApiError::not_found(&format!("dead delivery `{id}`")),
         )),
         Err(e) => Err(error_page(Chrome::new(lang, &uri, Some(&s), "report"), &e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The board's default period is the quarter of today where the policy's calendar is: in
+    /// the last eight hours of 31 March UTC, Shanghai is already in the second quarter, and a
+    /// ticket opened then belongs to it in the report.
+    #[test]
+    fn the_default_quarter_turns_in_the_calendar_zone() {
+        let policy = "policy: p\ncalendar: cn-mainland\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, due: 4h, on: { done: closed } }\n  closed: { terminal: true }\n";
+        let shanghai = engine::compile_policy("p.yaml", policy, None).unwrap().engine;
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(this_quarter(Some(&shanghai), at("2027-03-31T15:59:59Z")), "2027-Q1");
+        assert_eq!(this_quarter(Some(&shanghai), at("2027-03-31T16:00:00Z")), "2027-Q2");
+        assert_eq!(this_quarter(None, at("2027-03-31T16:00:00Z")), "2027-Q1");
+        assert_eq!(this_quarter(Some(&shanghai), at("2027-12-31T16:00:00Z")), "2028-Q1");
     }
 }
