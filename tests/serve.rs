@@ -95,6 +95,12 @@ fn ombud(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ombud")).args(args).output().unwrap()
 }
 
+/// Runs `ombud serve` on `db` with `--policies DIR`, for a start that is refused (it returns).
+fn serve_refused(db: &Path, policies: &Path) -> Output {
+    let (db, policies) = (db.to_str().unwrap(), policies.to_str().unwrap());
+    ombud(&["serve", "--listen", "127.0.0.1:0", "--db", db, "--policies", policies])
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -227,15 +233,7 @@ fn a_policy_with_errors_stops_the_start() {
     let text = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, on: { done: clsoed } }\n  closed: { terminal: true }\n";
     write(&policies, "p.yaml", text);
     let db = dir.join("ombud.db");
-    let out = ombud(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db.to_str().unwrap(),
-        "--policies",
-        policies.to_str().unwrap(),
-    ]);
+    let out = serve_refused(&db, &policies);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[E0201]: unknown stage `clsoed`"), "{err}");
@@ -288,15 +286,7 @@ fn a_policy_directory_file_over_the_cap_stops_the_start() {
     let big = format!("policy: p\n# {}\n", "x".repeat(1 << 20));
     write(&policies, "big.yaml", &big);
     let db = dir.join("ombud.db");
-    let out = ombud(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db.to_str().unwrap(),
-        "--policies",
-        policies.to_str().unwrap(),
-    ]);
+    let out = serve_refused(&db, &policies);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[E0101]"), "{err}");

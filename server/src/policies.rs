@@ -370,16 +370,17 @@ impl Policies {
         dir: Option<&Path>,
     ) -> Result<Vec<String>, crate::Error> {
         let mut notes = Vec::new();
-        let files: Vec<(String, String)> = match dir {
-            None => BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
-            Some(dir) => {
-                let found = policy_files(dir)?;
-                notes.extend(found.skipped.iter().map(|(name, kind)| {
-                    format!("skipped {name}: {}, not a policy", kind.noun())
-                }));
-                found.policies
-            }
-        };
+        let files: Vec<(String, String)> =
+            match dir {
+                None => BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+                Some(dir) => {
+                    let found = policy_files(dir)?;
+                    notes.extend(found.skipped.iter().map(|(name, kind)| {
+                        format!("skipped {name}: {}, not a policy", kind.noun())
+                    }));
+                    found.policies
+                }
+            };
         for (name, text) in files {
             match self.deploy(store, &name, &text, "start").await {
                 Ok(d) => notes.push(format!(
