@@ -422,6 +422,21 @@ fn a_step_at_the_deadline_is_explained_as_the_deadline() {
     assert!(!out.contains("0s after"), "{out}");
 }
 
+/// A discharged obligation is `done` in the text as in the JSON, the word the timeline row of
+/// its discharge uses (not "stopped", which reads like a pause).
+#[test]
+fn explain_says_a_discharged_obligation_is_done() {
+    let scenario = "examples/scenarios/bank-decision-sent-discharges-the-reply.yaml";
+    let (code, out, err) = ombud(&["explain", scenario, "decision"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().next(), Some("obligation `decision`, held by complaints_unit: done"));
+    let (_, json, _) = ombud(&["explain", "--format", "json", scenario, "decision"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["state"], "done");
+    let (_, timeline, _) = ombud(&["simulate", scenario]);
+    assert!(timeline.contains("`decision` done by decision_sent"), "{timeline}");
+}
+
 #[test]
 fn explain_refuses_a_clock_the_ticket_never_had() {
     let scenario = "examples/scenarios/spring-festival-major-fee-complaint.yaml";
