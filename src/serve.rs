@@ -26,6 +26,10 @@ pub struct Args {
     /// Issue another admin token at start (when the first one is lost).
     #[arg(long)]
     new_admin_token: bool,
+    /// Reached only through a reverse proxy serving HTTPS that appends the client's address to
+    /// X-Forwarded-For: the board's cookies carry Secure and the login limit counts that address.
+    #[arg(long)]
+    behind_https_proxy: bool,
 }
 
 /// Runs `ombud serve`.
@@ -35,6 +39,7 @@ pub fn run(args: Args) -> ExitCode {
         db: args.db,
         policies: args.policies,
         new_admin_token: args.new_admin_token,
+        behind_https_proxy: args.behind_https_proxy,
         ..ombud_server::Config::default()
     };
     let result = ombud_server::run(config, |server| {

@@ -483,3 +483,64 @@ fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
          plain workweek"
     ), "{}", stderr(&o));
 }
+
+#[test]
+fn recalendar_refuses_a_calendar_with_other_business_hours_or_cutoff() {
+    // The 2027 fixture with business hours and a cutoff of its own: every open ticket's working
+    // time would be recounted.
+    let fixture = std::fs::read_to_string(
+        root().join("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"),
+    )
+    .unwrap();
+    let changed = temp(
+        "hours-2027.yaml",
+        format!("{fixture}hours: \"09:00-17:00\"\ncutoff: \"16:00\"\n").as_bytes(),
+    );
+    let o = ombud(&[
+        "recalendar",
+        "--policy",
+        "tests/fixtures/policies/rehearsal-2027.yaml",
+        "--calendar",
+        changed.to_str().unwrap(),
+        "--ledger",
+        "tests/fixtures/ledger/december-2026.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        "error: calendar `cn-mainland-2027-fixture` cannot replace `cn-mainland`: its business \
+         hours are \"09:00-17:00\", those of `cn-mainland` none (whole days); its cutoff is \
+         \"16:00\", that of `cn-mainland` none\n  \
+         hint: an update extends the calendar it replaces and adds to it: `extends: cn-mainland` \
+         in the file (`ombud calendar from-notice NOTICE --extends cn-mainland`), and keeps its \
+         business hours and cutoff: no `hours` or `cutoff` in the file\n"
+    );
+}
+
+/// `report` counts handling hours on the calendar each ticket is on: R-1, opened Wed 30 Dec 2026
+/// 10:00 (Shanghai) and done Mon 4 Jan 2027 10:00, was brought onto the 2027 fixture on 31 Dec,
+/// where 1–3 Jan is New Year's Day: 14 h of 30 Dec, 24 h of 31 Dec and 10 h of 4 Jan, 48 working
+/// hours. On cn-mainland (no data for 2027) Fri 1 Jan would count 24 h more.
+#[test]
+fn report_counts_handling_hours_on_the_calendar_a_ticket_is_on() {
+    const REHEARSAL: &str = "tests/fixtures/policies/rehearsal-2027.yaml";
+    const FIXTURE: &str = "tests/fixtures/calendars/cn-mainland-2027-fixture.yaml";
+    let open =
+        r#"{"ticket":"R-1","open":{"at":"2026-12-30T10:00:00+08:00","fields":{"lane":"normal"}}}"#;
+    let update = r#"{"ticket":"R-1","calendar":{"at":"2026-12-31T10:00:00+08:00","id":"cn-mainland-2027-fixture"}}"#;
+    let done = r#"{"ticket":"R-1","event":{"at":"2027-01-04T10:00:00+08:00","event":"done"}}"#;
+    let report = |lines: &[&str], extra: &[&str]| {
+        let path = temp(&format!("report-{}.jsonl", lines.len()), lines.join("\n").as_bytes());
+        let args = ["report", "--policy", REHEARSAL, "--ledger", path.to_str().unwrap()];
+        let o = ombud(&[&args[..], &["--period", "2026-12", "--format", "json"], extra].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let handle = json["stages"].as_array().unwrap().iter().find(|s| s["stage"] == "handle");
+        (json["mean_total_hours"].as_f64(), handle.unwrap()["mean_hours"].as_f64())
+    };
+    assert_eq!(report(&[open, update, done], &["--calendar", FIXTURE]), (Some(48.0), Some(48.0)));
+    // Without the update the ticket stays on cn-mainland, which counts Fri 1 Jan as a working
+    // day.
+    assert_eq!(report(&[open, done], &[]), (Some(72.0), Some(72.0)));
+}

@@ -98,7 +98,11 @@ fn calendar_data_ending_soon_is_a_warning() {
 #[test]
 fn calendar_files_are_linted_as_calendars() {
     for entry in std::fs::read_dir(Path::new(ROOT).join("holidays")).unwrap() {
-        let file = relative(&entry.unwrap().path());
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue; // calendar.schema.json
+        }
+        let file = relative(&path);
         let (code, out, err) = ombud(&["lint", &file]);
         assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings in 1 file\n"), "{file}: {err}");
     }
@@ -244,6 +248,16 @@ fn committed_scenario_schema_is_current() {
     let committed = std::fs::read_to_string(file).unwrap();
     assert_eq!(out, committed, "run `ombud schema --scenario > policies/scenario.schema.json`");
     assert!(out.contains("\"title\": \"Ombud scenario\""), "{out}");
+}
+
+#[test]
+fn committed_calendar_schema_is_current() {
+    let (code, out, _) = ombud(&["schema", "--calendar"]);
+    assert_eq!(code, 0);
+    let file = Path::new(ROOT).join("holidays/calendar.schema.json");
+    let committed = std::fs::read_to_string(file).unwrap();
+    assert_eq!(out, committed, "run `ombud schema --calendar > holidays/calendar.schema.json`");
+    assert!(out.contains("\"title\": \"Ombud calendar\""), "{out}");
 }
 
 /// An obligation is drawn beside the stages with its extensions, start, discharge and ladder:

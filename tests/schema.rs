@@ -2,7 +2,8 @@
 //! as far as a JSON Schema can tell: every bundled policy and every policy fixture runs through
 //! both and the verdicts are compared. `policies/scenario.schema.json` (`ombud schema
 //! --scenario`) is held to the same with every scenario (the codes compared are listed at
-//! [`SCENARIO_SHAPE`]); what follows is about policies.
+//! [`SCENARIO_SHAPE`]), and `holidays/calendar.schema.json` (`ombud schema --calendar`) with
+//! every calendar file ([`CALENDAR_SHAPE`]); what follows is about policies.
 //!
 //! A JSON Schema describes the shape of one document: keys, types, allowed words, the forms of a
 //! duration. It cannot express what lint checks across the document or inside a string, so
@@ -41,6 +42,11 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 /// The codes of the errors `ombud lint --format json` reports for `path`, in `path` itself (a
 /// scenario's lint also reports its policy's errors, in the policy's file).
 fn lint_errors(path: &Path) -> Vec<String> {
+    lint_messages(path).into_iter().map(|(code, _)| code).collect()
+}
+
+/// The code and message of each error [`lint_errors`] counts.
+fn lint_messages(path: &Path) -> Vec<(String, String)> {
     let out = Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(["lint", "--format", "json"])
         .arg(path)
@@ -59,7 +65,7 @@ fn lint_errors(path: &Path) -> Vec<String> {
         // A number past what the runtime counts (`71582789 working hours`) is a range, not a
         // form: the schema's patterns do not express it.
         .filter(|d| !d["message"].as_str().unwrap().contains("too large"))
-        .map(|d| d["code"].as_str().unwrap().to_string())
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["message"].as_str().unwrap().into()))
         .collect()
 }
 
@@ -79,10 +85,20 @@ fn schema_accepts(validator: &jsonschema::Validator, file: &Path) -> bool {
 /// The disagreement, if any, between the schema's verdict on `file` and lint's errors of the
 /// codes in `shape`.
 fn verdicts(validator: &jsonschema::Validator, file: &Path, shape: &[&str]) -> Option<String> {
+    verdicts_by(validator, file, &|code, _| shape.contains(&code))
+}
+
+/// The disagreement, if any, between the schema's verdict on `file` and lint's errors that
+/// `is_shape` (given code and message) counts as the file's shape.
+fn verdicts_by(
+    validator: &jsonschema::Validator,
+    file: &Path,
+    is_shape: &dyn Fn(&str, &str) -> bool,
+) -> Option<String> {
     let schema_ok = schema_accepts(validator, file);
-    let errors = lint_errors(file);
+    let errors = lint_messages(file);
     let shape_errors: Vec<&String> =
-        errors.iter().filter(|c| shape.contains(&c.as_str())).collect();
+        errors.iter().filter(|(c, m)| is_shape(c, m)).map(|(c, _)| c).collect();
     let lint_ok = shape_errors.is_empty();
     (schema_ok != lint_ok).then(|| {
         format!(
@@ -196,5 +212,108 @@ fn the_scenario_schema_reads_instants_as_lint_does() {
         assert_eq!(lint, ok, "lint on {case:?}");
         let doc = serde_json::json!({ "ticket": { "at": "2026-02-13T17:30:00Z" }, "until": case });
         assert_eq!(validator.is_valid(&doc), ok, "schema on {case:?}");
+    }
+}
+
+/// The calendar codes the calendar schema expresses: the file's shape, what the loader checks of
+/// each value on its own — not YAML (E0500), unknown or repeated keys (E0505), a value that is
+/// not a date or a year (E0506), missing keys (E0508), the form of business hours and a cutoff
+/// (E0509), workweek days (E0510), `timezone` or `workweek` in a file that `extends` another
+/// (E0512), a value of the wrong shape (E0514).
+///
+/// Left out: what needs the time-zone database (E0501) or another file (E0507, E0516, E0517),
+/// and relations between values — overlaps (E0502), make-up days on weekends (E0503), dates
+/// outside `covers` (E0504), a `for` naming no holiday (E0511), an extra working day that
+/// already is one (E0513), the length of `covers` (E0515), and of E0506, E0509 and E0510 a range
+/// that ends before it starts, windows out of order, a cutoff after closing, a day listed twice
+/// ([`calendar_shape`]).
+const CALENDAR_SHAPE: &[&str] =
+    &["E0500", "E0505", "E0506", "E0508", "E0509", "E0510", "E0512", "E0514"];
+
+/// Whether a calendar diagnostic is about the file's shape.
+fn calendar_shape(code: &str, message: &str) -> bool {
+    let relation = match code {
+        "E0506" => message.contains("before it starts"),
+        "E0509" => ["ends before", "overlaps", "after close of business"]
+            .iter()
+            .any(|m| message.contains(m)),
+        "E0510" => message.contains("appears twice"),
+        _ => false,
+    };
+    CALENDAR_SHAPE.contains(&code) && !relation
+}
+
+#[test]
+fn the_calendar_schema_accepts_exactly_what_lint_accepts() {
+    let validator = validator("holidays/calendar.schema.json");
+    let mut files = yaml_files("holidays");
+    files.extend(yaml_files("tests/fixtures/calendars"));
+    files.extend(yaml_files("tests/fixtures/calendars/broken"));
+    let disagree: Vec<String> =
+        files.iter().filter_map(|f| verdicts_by(&validator, f, &calendar_shape)).collect();
+    assert!(files.len() > 20, "{} files", files.len());
+    // The bundled calendars and the 2027 fixture are accepted by both.
+    let mut good = yaml_files("holidays");
+    good.push(Path::new(ROOT).join("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml"));
+    for file in &good {
+        assert!(schema_accepts(&validator, file) && lint_errors(file).is_empty(), "{file:?}");
+    }
+    // Each shape code has a fixture the schema rejects, so the comparison is not vacuous; and
+    // fixtures with only relations wrong are accepted by the schema and refused by lint.
+    let rejected: Vec<String> = files
+        .iter()
+        .filter(|f| !schema_accepts(&validator, f))
+        .flat_map(|f| lint_errors(f))
+        .collect();
+    for code in CALENDAR_SHAPE {
+        assert!(rejected.iter().any(|c| c == code), "no rejected fixture shows {code}");
+    }
+    for name in ["relations-only", "cutoff-after-closing"] {
+        let file = Path::new(ROOT).join(format!("tests/fixtures/calendars/broken/{name}.yaml"));
+        assert!(schema_accepts(&validator, &file) && !lint_errors(&file).is_empty(), "{name}");
+    }
+    assert!(disagree.is_empty(), "schema and lint disagree:\n{}", disagree.join("\n"));
+}
+
+/// A cutoff, business hours and workweek days: the schema's patterns read each as the loader
+/// does.
+#[test]
+fn the_calendar_schema_reads_times_and_days_as_lint_does() {
+    let validator = validator("holidays/calendar.schema.json");
+    let lint_week = |week: &str, line: String| {
+        let text = format!("id: c\ntimezone: UTC\nworkweek: {week}\ncovers: unbounded\n{line}\n");
+        ombud_engine::Calendar::from_yaml("c.yaml", &text, None).is_ok()
+    };
+    let lint = |line: String| lint_week("[mon]", line);
+    let doc = |key: &str, value: serde_json::Value| {
+        let mut d = serde_json::json!({ "id": "c", "timezone": "UTC", "workweek": ["mon"],
+                                        "covers": "unbounded" });
+        d[key] = value;
+        d
+    };
+    for case in [
+        "16:00", "9:00", "09:00:30", "23:59", " 16:00 ", "24:00", "25:00", "16", "9:5", "16:00:60",
+        "16h00", "4pm", "",
+    ] {
+        let ok = lint(format!("cutoff: \"{case}\""));
+        assert_eq!(validator.is_valid(&doc("cutoff", case.into())), ok, "cutoff {case:?}");
+    }
+    // Windows in order, so the form alone decides.
+    for (case, ok) in [
+        ("09:00-12:00,13:30-18:00", true),
+        (" 9:00 - 12:00 , 13:00-24:00 ", true),
+        ("18:00-24:00:00", true),
+        ("09:00-12:00;13:00-17:00", false),
+        ("9-17", false),
+        ("09:00-", false),
+        ("", false),
+    ] {
+        assert_eq!(lint(format!("hours: \"{case}\"")), ok, "lint, hours {case:?}");
+        assert_eq!(validator.is_valid(&doc("hours", case.into())), ok, "hours {case:?}");
+    }
+    for (case, ok) in [("mon", true), ("Monday", true), (" FRI ", true), ("mo", false)] {
+        assert_eq!(lint_week(&format!("[\"{case}\"]"), String::new()), ok, "lint, day {case:?}");
+        let week = serde_json::json!([case]);
+        assert_eq!(validator.is_valid(&doc("workweek", week)), ok, "day {case:?}");
     }
 }

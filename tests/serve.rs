@@ -1,6 +1,6 @@
 //! `ombud serve` end to end: the real binary on a random port of 127.0.0.1. What it prints at
 //! start, and that what its API exports is read unchanged by `ombud replay`, `ombud report` and
-//! `ombud audit verify`.
+//! `ombud audit verify`; `--behind-https-proxy` makes the board's cookies `Secure`.
 
 #![allow(
     clippy::unwrap_used,
@@ -74,6 +74,13 @@ impl Served {
     fn json(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
         let (status, text) = self.call(method, path, token, body);
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// The `Set-Cookie` line of the board's login form.
+    fn login_cookie(&self) -> String {
+        let resp = reqwest::blocking::get(format!("{}/board/login", self.url)).unwrap();
+        let line = resp.headers().get("set-cookie").expect("a cookie for the login form");
+        line.to_str().unwrap().to_string()
     }
 
     /// Stops it with SIGTERM; its exit status.
@@ -217,8 +224,10 @@ fn what_the_api_exports_the_cli_reads_unchanged() {
     );
     let (status, me) = again.json("GET", "/v1/me", &admin, None);
     assert_eq!((status, me["role"].as_str()), (200, Some("admin")));
+    assert!(!again.login_cookie().contains("Secure"), "{}", again.login_cookie());
     drop(again);
-    let fresh = Served::start(&db, &["--new-admin-token"]);
+    let fresh = Served::start(&db, &["--new-admin-token", "--behind-https-proxy"]);
+    assert!(fresh.login_cookie().contains("; Secure"), "{}", fresh.login_cookie());
     let tokens = fresh.admin_tokens();
     assert_eq!(tokens.len(), 1);
     assert_ne!(tokens[0], admin);

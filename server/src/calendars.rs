@@ -88,7 +88,8 @@ pub async fn deploy(
     let mut targets: Vec<(String, String, Arc<Engine>)> = Vec::new();
     let stand_ins: HashMap<_, _> = [(extends.clone(), Arc::clone(&calendar))].into();
     // The calendar those policies count on now: the latest update deployed for `extends`, else
-    // the bundled one. An update that lacks what it has (covers fewer dates) is refused.
+    // the bundled one. An update that lacks what it has (covers fewer dates, counts other
+    // hours) is refused.
     let current = state.policies.calendars().current.get(&extends).cloned();
     for v in state.policies.versions(store, None).await? {
         let bundled = state.policies.engine_on(&store.read, &v.policy, &v.version, "").await?;
@@ -104,8 +105,13 @@ pub async fn deploy(
         .map_err(ApiError::internal)?
         .map_err(|d| ApiError::invalid_policy(&d))?
         .engine;
-        let previous = current.as_deref().unwrap_or(bundled.policy().calendar());
-        crate::engine::check_calendar_update(&engine, previous)
+        // The policy on that calendar, with its own overrides (hours, cutoff) as the update
+        // gets them.
+        let previous = match &current {
+            Some(c) => state.policies.engine_on(&store.read, &v.policy, &v.version, c.id()).await?,
+            None => bundled,
+        };
+        crate::engine::check_calendar_update(&engine, previous.policy().calendar())
             .map_err(|r| ApiError::rejected(&r))?;
         targets.push((v.policy, v.version, engine));
     }

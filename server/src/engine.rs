@@ -182,7 +182,8 @@ pub fn calendar_id(engine: &Engine) -> &str {
 }
 
 /// Refuses `engine`'s calendar standing in for `previous` when it lacks what `previous` has
-/// (covered dates, time zone, workweek): [`Engine::check_calendar_update`].
+/// (covered dates, time zone, workweek, business hours, cutoff):
+/// [`Engine::check_calendar_update`].
 pub fn check_calendar_update(engine: &Engine, previous: &Calendar) -> Result<(), Rejection> {
     engine.check_calendar_update(previous)
 }

@@ -92,6 +92,10 @@ pub struct Config {
     pub pool_size: u32,
     /// Failed logins allowed per client address and in all (counted by each instance).
     pub login_limit: LoginLimit,
+    /// The server is reached only through a reverse proxy that serves it over HTTPS and
+    /// appends the client's address to `X-Forwarded-For`: the board's cookies carry `Secure`,
+    /// and the login limit counts the address the proxy appended.
+    pub behind_https_proxy: bool,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             pool_size: 16,
             login_limit: LoginLimit::default(),
+            behind_https_proxy: false,
         }
     }
 }

@@ -140,11 +140,25 @@ impl Limiter {
     }
 }
 
-/// The address a request came from: the connection's peer.
-pub(crate) fn client_address(_state: &AppState, _headers: &HeaderMap, ext: &Extensions) -> IpAddr {
+/// The address a request came from: behind an HTTPS proxy ([`crate::Config::behind_https_proxy`])
+/// the last address of `X-Forwarded-For` (the one the proxy appended), else the connection's
+/// peer.
+pub(crate) fn client_address(state: &AppState, headers: &HeaderMap, ext: &Extensions) -> IpAddr {
+    if state.config.behind_https_proxy
+        && let Some(ip) = forwarded_for(headers)
+    {
+        return ip;
+    }
     // The server is always served with its connection info; without it (never), every request
     // counts as one address.
     ext.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The last address of the last `X-Forwarded-For` header (with or without a port).
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+    let entry = last.rsplit(',').next()?.trim();
+    entry.parse::<IpAddr>().ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 /// The address a request came from, as an extractor (see [`client_address`]).

@@ -15,7 +15,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{Db, Running, client_from, config, limited};
-use ombud_server::Role;
+use ombud_server::{Config, Role};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -243,4 +243,38 @@ async fn wrong_tokens_are_limited_in_all(db: Db) {
     s.server.shutdown().await;
 }
 
-on_both!(wrong_tokens_are_limited_per_address, wrong_tokens_are_limited_in_all);
+/// With 2 wrong tokens allowed per address, over connections all from 127.0.0.1: two wrong
+/// tokens forwarded for 203.0.113.5, then the statuses of a third one from there and of the
+/// right token forwarded for 203.0.113.6.
+async fn forwarded(db: &Db, behind_https_proxy: bool) -> (u16, u16) {
+    let config = Config { behind_https_proxy, new_admin_token: true, ..limited(db, 2, 100) };
+    let s = Running::start(config).await;
+    let admin = s.admin();
+    let send = |token: &str, from: &str| {
+        s.client
+            .get(format!("{}/v1/me", s.base))
+            .bearer_auth(token)
+            .header("x-forwarded-for", format!("198.51.100.7, {from}"))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(send(WRONG, "203.0.113.5").await.unwrap().status().as_u16(), 401);
+    }
+    let again = send(WRONG, "203.0.113.5").await.unwrap().status().as_u16();
+    let other = send(&admin, "203.0.113.6").await.unwrap().status().as_u16();
+    s.server.shutdown().await;
+    (again, other)
+}
+
+async fn the_forwarded_address_counts_only_behind_a_proxy(db: Db) {
+    // Behind the proxy, each forwarded address has its own count.
+    assert_eq!(forwarded(&db, true).await, (429, 200));
+    // Otherwise X-Forwarded-For is anyone's to write: the connection's address counts.
+    assert_eq!(forwarded(&db, false).await, (429, 429));
+}
+
+on_both!(
+    wrong_tokens_are_limited_per_address,
+    wrong_tokens_are_limited_in_all,
+    the_forwarded_address_counts_only_behind_a_proxy,
+);

@@ -2,8 +2,8 @@
 //! token, the session cookie is `HttpOnly` and `SameSite=Strict` and opens no API route, every
 //! form needs the session's CSRF token and the role the API needs, a refused form changes
 //! nothing, logging out or revoking the token ends the session, the language follows
-//! `Accept-Language`, and wrong tokens are limited per address (429 with a message in the
-//! page's language).
+//! `Accept-Language`, wrong tokens are limited per address (429 with a message in the
+//! page's language), and every cookie carries `Secure` exactly behind an HTTPS proxy.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,6 +15,7 @@
 mod common;
 
 use common::{Db, Running, client_from, config, limited};
+use ombud_server::Config;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -91,6 +92,13 @@ fn hidden(body: &str, name: &str) -> String {
 
 /// Logs in with `token`: the session cookie header.
 async fn log_in(b: &Browser, token: &str) -> String {
+    let (_, done) = try_token(b, token, "en").await;
+    assert_eq!((done.status, done.location.as_str()), (303, "/board"));
+    format!("ombud_session={}", cookie(&done, "ombud_session").0)
+}
+
+/// Gets the login form and posts `token` with it, in `language`: the form and the answer.
+async fn try_token(b: &Browser, token: &str, language: &str) -> (Answer, Answer) {
     let page = b.send("GET", "/board/login", "", None).await;
     let (login, _) = cookie(&page, "ombud_login");
     let form_token = hidden(&page.body, "form_token");
@@ -98,12 +106,11 @@ async fn log_in(b: &Browser, token: &str) -> String {
         .send(
             "POST",
             "/board/login",
-            &format!("ombud_login={login}"),
+            &format!("ombud_login={login}; ombud_lang={language}"),
             Some(&[("token", token), ("form_token", &form_token)]),
         )
         .await;
-    assert_eq!((done.status, done.location.as_str()), (303, "/board"));
-    format!("ombud_session={}", cookie(&done, "ombud_session").0)
+    (page, done)
 }
 
 async fn board_sessions(db: Db) {
@@ -255,32 +262,18 @@ async fn board_sessions(db: Db) {
     s.server.shutdown().await;
 }
 
-/// Posts `token` to the login form (with its form token): the answer.
-async fn try_token(b: &Browser, token: &str, language: &str) -> Answer {
-    let page = b.send("GET", "/board/login", "", None).await;
-    let (login, _) = cookie(&page, "ombud_login");
-    let form_token = hidden(&page.body, "form_token");
-    b.send(
-        "POST",
-        "/board/login",
-        &format!("ombud_login={login}; ombud_lang={language}"),
-        Some(&[("token", token), ("form_token", &form_token)]),
-    )
-    .await
-}
-
 async fn board_logins_are_limited(db: Db) {
     let s = Running::start(limited(&db, 2, 100)).await;
     let admin = s.admin();
     let here = Browser { http: client_from([127, 0, 0, 1]), base: s.base.clone() };
     let there = Browser { http: client_from([127, 0, 0, 2]), base: s.base.clone() };
     for _ in 0..2 {
-        let refused = try_token(&here, "ombud_000000000000_0000", "en").await;
+        let (_, refused) = try_token(&here, "ombud_000000000000_0000", "en").await;
         assert_eq!((refused.status, refused.retry_after.as_str()), (401, ""));
         assert!(refused.body.contains("id=\"login-refused\""));
     }
     // The third try, even with the right token, gets the login page again: 429, why, and when.
-    let limited = try_token(&here, &admin, "en").await;
+    let (_, limited) = try_token(&here, &admin, "en").await;
     assert_eq!(limited.status, 429);
     let retry: u64 = limited.retry_after.parse().unwrap();
     assert!((3590..=3600).contains(&retry), "Retry-After: {retry}");
@@ -292,7 +285,7 @@ async fn board_logins_are_limited(db: Db) {
             .contains("Too many wrong tokens were tried from your address. Try again in 1h.")
     );
     assert!(limited.body.contains("name=\"form_token\""), "the form is still there");
-    let zh = try_token(&here, &admin, "zh").await;
+    let (_, zh) = try_token(&here, &admin, "zh").await;
     assert_eq!(zh.status, 429);
     assert!(zh.body.contains("您所在地址尝试的错误令牌过多，请在1小时后重试。"), "{}", zh.body);
     // The API counts the same failures: the address may not try a bearer token either.
@@ -303,4 +296,45 @@ async fn board_logins_are_limited(db: Db) {
     s.server.shutdown().await;
 }
 
-on_both!(board_sessions, board_logins_are_limited);
+/// Whether a `Set-Cookie` line has the `Secure` attribute.
+fn is_secure(line: &str) -> bool {
+    line.split(';').skip(1).any(|a| a.trim().eq_ignore_ascii_case("secure"))
+}
+
+/// Every `Set-Cookie` line of a visit: the login form, logging in, switching the language,
+/// logging out.
+async fn visit_cookies(db: &Db, behind_https_proxy: bool) -> Vec<String> {
+    let s =
+        Running::start(Config { behind_https_proxy, new_admin_token: true, ..config(db) }).await;
+    let admin = s.admin();
+    let b = Browser { http: client_from([127, 0, 0, 1]), base: s.base.clone() };
+    let (page, done) = try_token(&b, &admin, "en").await;
+    assert_eq!(done.status, 303);
+    let session = format!("ombud_session={}", cookie(&done, "ombud_session").0);
+    let lang = b.send("GET", "/board/lang/zh?back=/board", &session, None).await;
+    let csrf = hidden(&b.send("GET", "/board", &session, None).await.body, "csrf");
+    let out = b.send("POST", "/board/logout", &session, Some(&[("csrf", csrf.as_str())])).await;
+    assert_eq!((out.status, out.location.as_str()), (303, "/board/login"));
+    s.server.shutdown().await;
+    let lines: Vec<String> =
+        [page, done, lang, out].into_iter().flat_map(|a| a.set_cookies).collect();
+    // The form's cookie, its removal and the session's; the language; the session's removal.
+    for name in ["ombud_login=", "ombud_session=", "ombud_lang="] {
+        assert!(lines.iter().any(|l| l.starts_with(name)), "no {name} in {lines:?}");
+    }
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    lines
+}
+
+async fn cookies_are_secure_exactly_behind_an_https_proxy(db: Db) {
+    let plain = visit_cookies(&db, false).await;
+    assert!(plain.iter().all(|l| !is_secure(l)), "{plain:?}");
+    let behind = visit_cookies(&db, true).await;
+    assert!(behind.iter().all(|l| is_secure(l)), "{behind:?}");
+}
+
+on_both!(
+    board_sessions,
+    board_logins_are_limited,
+    cookies_are_secure_exactly_behind_an_https_proxy
+);

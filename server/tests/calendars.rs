@@ -183,6 +183,29 @@ async fn calendar_update_reaches_open_tickets(db: Db) {
              `cn-mainland-2027-fixture` covers"
         );
     }
+    // An update with business hours and a cutoff the deployed calendar does not have would
+    // recount every open ticket's working time: refused the same way.
+    let hours = format!(
+        "{}hours: \"09:00-17:00\"\ncutoff: \"16:00\"\n",
+        YEAR.replace("id: cn-mainland-2027-fixture", "id: cn-mainland-2027-hours")
+    );
+    for query in ["&preview=true", ""] {
+        let (status, body) = post_calendar(&s, &admin, query, &hours).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["code"], "calendar_mismatch");
+        assert_eq!(
+            body["message"],
+            "calendar `cn-mainland-2027-hours` cannot replace `cn-mainland-2027-fixture`: its \
+             business hours are \"09:00-17:00\", those of `cn-mainland-2027-fixture` none (whole \
+             days); its cutoff is \"16:00\", that of `cn-mainland-2027-fixture` none"
+        );
+        assert!(
+            body["hint"].as_str().unwrap().ends_with(
+                "and keeps its business hours and cutoff: no `hours` or `cutoff` in the file"
+            ),
+            "{body}"
+        );
+    }
     let (_, listed) = s.call("GET", "/v1/calendars", Some(&admin), None).await;
     assert_eq!(listed["calendars"].as_array().unwrap().len(), 1);
     s.server.shutdown().await;
@@ -213,7 +236,7 @@ async fn calendar_updates_are_for_admins_and_linted(db: Db) {
         (d["code"].as_str(), d["file"].as_str()),
         (Some("E0506"), Some("cn-mainland-2027.yaml"))
     );
-    assert_eq!(d["line"], 15, "{body}");
+    assert_eq!(d["line"], 16, "{body}");
     // A file path in `extends` is refused before anything reads it.
     let path = YEAR.replace("extends: cn-mainland", "extends: ../../holidays/cn-mainland.yaml");
     let (status, body) = post_calendar(&s, &admin, "", &path).await;
@@ -221,7 +244,7 @@ async fn calendar_updates_are_for_admins_and_linted(db: Db) {
     let d = &body["diagnostics"][0];
     assert_eq!(
         (d["code"].as_str(), &d["line"], &d["column"]),
-        (Some("E0507"), &json!(11), &json!(10))
+        (Some("E0507"), &json!(12), &json!(10))
     );
     // So is a calendar that extends nothing: it would stand in for no calendar a policy names.
     let alone =

@@ -21,7 +21,7 @@ const MAX_EXTENDS_DEPTH: usize = 8;
 /// The longest covered range, in days (about 200 years).
 const MAX_COVERED_DAYS: i64 = 73_000;
 
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "id",
     "name",
     "description",
@@ -40,11 +40,11 @@ const TOP_KEYS: &[&str] = &[
 /// Keys a file that `extends` another may not set: they belong to the public calendar. (It may
 /// set `covers`, `holidays` and `makeup_workdays` to add days after the base's data ends.)
 const BASE_ONLY_KEYS: &[&str] = &["timezone", "workweek"];
-const PERIOD_KEYS: &[&str] = &["name", "name_local", "date", "from", "to"];
-const MAKEUP_KEYS: &[&str] = &["date", "for"];
-const EXTRA_KEYS: &[&str] = &["date", "name"];
-const SOURCE_KEYS: &[&str] = &["year", "title", "published", "url"];
-const COVERS_KEYS: &[&str] = &["from", "to"];
+pub(super) const PERIOD_KEYS: &[&str] = &["name", "name_local", "date", "from", "to"];
+pub(super) const MAKEUP_KEYS: &[&str] = &["date", "for"];
+pub(super) const EXTRA_KEYS: &[&str] = &["date", "name"];
+pub(super) const SOURCE_KEYS: &[&str] = &["year", "title", "published", "url"];
+pub(super) const COVERS_KEYS: &[&str] = &["from", "to"];
 pub(super) const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A named, dated period (holiday or closure).

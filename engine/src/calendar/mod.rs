@@ -26,6 +26,7 @@ mod hours;
 mod notes;
 mod notice;
 mod replace;
+mod schema;
 mod text;
 
 pub use explain::{CountingRule, DayRun, Derivation, Worked};
@@ -33,6 +34,7 @@ pub(crate) use explain::{human as human_local, local_instant, local_instant_opt}
 pub use hours::{BusinessHours, HOURS_FORM, HoursError};
 pub use notes::DayNote;
 pub use notice::{Arrangement, Notice};
+pub use schema::{calendar_json_schema, calendar_json_schema_text};
 pub use text::parse_date;
 pub(crate) use text::{CUTOFF_FORM, parse_cutoff, parse_time_zone};
 

@@ -1,15 +1,16 @@
 //! Whether a calendar can stand in for another: a calendar update carries every covered day,
-//! the time zone and the workweek of the calendar it replaces.
+//! the time zone, the workweek, the business hours and the cutoff of the calendar it replaces.
 
-use super::Calendar;
 use super::data::DAY_NAMES;
-use chrono::{Days, NaiveDate};
+use super::{BusinessHours, Calendar};
+use chrono::{Days, NaiveDate, NaiveTime};
 
 impl Calendar {
     /// What this calendar lacks to replace `previous` (a calendar update standing in for it):
-    /// the covered dates it leaves out, another time zone, another workweek. Empty when it can
-    /// replace it. A deadline counted on the update over a left-out date would rest on the plain
-    /// workweek where `previous` had the data.
+    /// the covered dates it leaves out, another time zone, another workweek, other business
+    /// hours, another cutoff. Empty when it can replace it. A deadline counted on the update over
+    /// a left-out date would rest on the plain workweek where `previous` had the data; other
+    /// hours or another cutoff would recount the working time of every open ticket.
     ///
     /// ```
     /// use ombud_engine::calendar::Calendar;
@@ -63,8 +64,40 @@ impl Calendar {
                 workweek(&previous.def.workweek)
             ));
         }
+        if self.def.hours != previous.def.hours {
+            out.push(format!(
+                "its business hours are {}, those of `{}` {}",
+                hours(self.def.hours.as_ref()),
+                previous.id(),
+                hours(previous.def.hours.as_ref())
+            ));
+        }
+        if self.def.cutoff != previous.def.cutoff {
+            out.push(format!(
+                "its cutoff is {}, that of `{}` {}",
+                cutoff(self.def.cutoff),
+                previous.id(),
+                cutoff(previous.def.cutoff)
+            ));
+        }
         out
     }
+
+    /// Whether this calendar counts in other business hours or with another cutoff than
+    /// `previous` (two of [`Calendar::shortfalls`]).
+    pub(crate) fn other_hours_or_cutoff(&self, previous: &Calendar) -> bool {
+        self.def.hours != previous.def.hours || self.def.cutoff != previous.def.cutoff
+    }
+}
+
+/// Business hours as a file writes them, `"09:00-12:00,13:30-18:00"`, or `none (whole days)`.
+fn hours(hours: Option<&BusinessHours>) -> String {
+    hours.map_or_else(|| "none (whole days)".to_string(), |h| format!("\"{h}\""))
+}
+
+/// A cutoff as a file writes it, `"16:00"`, or `none`.
+fn cutoff(cutoff: Option<NaiveTime>) -> String {
+    cutoff.map_or_else(|| "none".to_string(), |c| format!("\"{}\"", c.format("%H:%M")))
 }
 
 /// `from to to`, or `unbounded` for the whole range.
@@ -120,5 +153,46 @@ mod tests {
               every date from 2027-01-01, which `weekdays` covers"]
         );
         assert!(weekdays.shortfalls(&weekdays).is_empty());
+    }
+
+    /// An update that changes the business hours or the cutoff would recount the working time
+    /// of every open ticket: each is a shortfall, named with both values.
+    #[test]
+    fn other_business_hours_or_cutoff_are_named() {
+        let cn = Calendar::bundled("cn-mainland").unwrap();
+        let year =
+            "id: cn-2027\nextends: cn-mainland\ncovers: {from: 2024-01-01, to: 2027-12-31}\n";
+        assert!(cal(year).shortfalls(&cn).is_empty());
+        let with_hours = cal(&format!("{year}hours: \"08:30-17:30\"\n"));
+        assert_eq!(
+            with_hours.shortfalls(&cn),
+            ["its business hours are \"08:30-17:30\", those of `cn-mainland` none (whole days)"]
+        );
+        assert!(with_hours.other_hours_or_cutoff(&cn));
+        let de = Calendar::bundled("de-example").unwrap();
+        let de_year =
+            cal("id: de-2027\nextends: de-example\ncovers: {from: 2026-01-01, to: 2027-12-31}\n");
+        assert!(de_year.shortfalls(&de).is_empty());
+        let later =
+            cal("id: de-2027\nextends: de-example\ncovers: {from: 2026-01-01, to: 2027-12-31}\n\
+             hours: \"09:00-12:00,13:00-18:00\"\ncutoff: \"15:00\"\n");
+        assert_eq!(
+            later.shortfalls(&de),
+            [
+                "its business hours are \"09:00-12:00,13:00-18:00\", those of `de-example` \
+                 \"09:00-12:00,13:00-17:00\"",
+                "its cutoff is \"15:00\", that of `de-example` none",
+            ]
+        );
+        assert!(!cal(year).other_hours_or_cutoff(&cn));
+        // A standalone file without the hours of the calendar it replaces.
+        let whole_days =
+            cal("id: de-2027\ntimezone: Europe/Berlin\nworkweek: [mon, tue, wed, thu, fri]\n\
+                              covers: {from: 2026-01-01, to: 2027-12-31}\n");
+        assert_eq!(
+            whole_days.shortfalls(&de),
+            ["its business hours are none (whole days), those of `de-example` \
+              \"09:00-12:00,13:00-17:00\""]
+        );
     }
 }

@@ -68,6 +68,11 @@ pub(crate) struct Tally<'p> {
     strata: BTreeMap<String, Vec<Candidate>>,
 }
 
+/// Working seconds in hours.
+fn hours(working: i64) -> f64 {
+    working as f64 / 3600.0
+}
+
 fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     match map.get_mut(key) {
         Some(n) => *n += 1,
@@ -124,12 +129,6 @@ impl<'p> Tally<'p> {
         }
     }
 
-    /// Working hours between `from` and `to`, less the paused working time.
-    fn hours(&self, from: DateTime<Utc>, to: DateTime<Utc>, paused: i64) -> f64 {
-        let cal = &self.policy.calendar;
-        (cal.working_clock(to) - cal.working_clock(from) - paused).max(0) as f64 / 3600.0
-    }
-
     /// Folds in the record of a finished ticket (or of one still open at the ledger's end).
     pub(crate) fn add(&mut self, t: &TicketRecord) {
         let tz = self.policy.calendar.tz();
@@ -162,7 +161,7 @@ impl<'p> Tally<'p> {
         *self.problems.entry((category.clone(), t.keyword.clone())).or_default() += 1;
         for v in &t.visits {
             let Some(i) = self.policy.stage_id(&v.stage).map(|s| s.index()) else { continue };
-            let hours = v.left.map(|left| self.hours(v.entered, left, v.paused_working));
+            let hours = v.working.map(hours);
             let Some(s) = self.stages.get_mut(i) else { continue };
             tally_visit(s, v, hours);
         }
@@ -175,13 +174,12 @@ impl<'p> Tally<'p> {
                 bump(&mut self.marks_by_assignee, a);
             }
         }
-        let Some(closed_at) = t.closed_at else { return };
+        let (Some(closed_at), Some(working)) = (t.closed_at, t.working) else { return };
         self.closed += 1;
         if t.breaches == 0 {
             self.closed_on_time += 1;
         }
-        let paused: i64 = t.visits.iter().map(|v| v.paused_working).sum();
-        self.totals.push(self.hours(t.opened_at, closed_at, paused));
+        self.totals.push(hours(working));
         let candidate = Candidate {
             hash: seeded_hash(self.options.seed, &t.id),
             line: t.line,

@@ -197,7 +197,8 @@ pub enum Rejection {
     },
     /// A calendar update that cannot stand in for the calendar the ticket's clocks were counted
     /// on ([`Calendar::shortfalls`](crate::calendar::Calendar::shortfalls)): it leaves out
-    /// dates that calendar covers, or counts in another time zone or workweek.
+    /// dates that calendar covers, or counts in another time zone, workweek, business hours or
+    /// cutoff.
     #[error("calendar `{calendar}` cannot replace `{previous}`: {}", .shortfalls.join("; "))]
     CalendarMismatch {
         /// The update's id.
@@ -272,7 +273,12 @@ impl Rejection {
             shortfalls,
             hint: format!(
                 "an update extends the calendar it replaces and adds to it: `extends: {id}` in \
-                 the file (`ombud calendar from-notice NOTICE --extends {id}`)"
+                 the file (`ombud calendar from-notice NOTICE --extends {id}`){}",
+                if update.other_hours_or_cutoff(previous) {
+                    ", and keeps its business hours and cutoff: no `hours` or `cutoff` in the file"
+                } else {
+                    ""
+                }
             ),
         })
     }

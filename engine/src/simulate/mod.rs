@@ -24,7 +24,7 @@ mod compare;
 mod expect;
 mod run;
 mod scenario;
-mod schema;
+pub(crate) mod schema;
 mod validate;
 
 pub use compare::{RowChange, TimelineDiff, compare};

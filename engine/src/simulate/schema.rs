@@ -10,21 +10,32 @@
 use crate::policy::schema::{DURATION, any_case};
 use serde_json::{Value, json};
 
-/// An RFC 3339 instant with its offset, as `chrono`'s `parse_from_rfc3339` reads it: a `T`, `t`
-/// or space between date and time, optional fractional seconds, `Z`/`z` or `±hh:mm` (the minus
-/// may be U+2212). The date is a real one — day 31 only in months that have it, 29 February
-/// only in leap years (divisible by 4, and not by 100 unless by 400) — and the second is never
-/// 60 (a leap second is refused).
+/// A real date `YYYY-MM-DD`: day 31 only in months that have it, 29 February only in leap years
+/// (divisible by 4, and not by 100 unless by 400). Calendar files write their dates so.
+macro_rules! date_pattern {
+    () => {
+        concat!(
+            "([0-9]{4}-(",
+            "(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)",
+            "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29)",
+        )
+    };
+}
+
+/// A real date `YYYY-MM-DD` ([`date_pattern`]), without anchors.
+pub(crate) const DATE: &str = date_pattern!();
+
+/// An RFC 3339 instant with its offset, as `chrono`'s `parse_from_rfc3339` reads it: a real date
+/// ([`DATE`]), a `T`, `t` or space between date and time, optional fractional seconds, `Z`/`z`
+/// or `±hh:mm` (the minus may be U+2212); the second is never 60 (a leap second is refused).
 const INSTANT: &str = concat!(
-    "([0-9]{4}-(",
-    "(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)",
-    "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29",
-    ")[tT ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?",
+    date_pattern!(),
+    "[tT ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?",
     "([zZ]|[-+\u{2212}]([01][0-9]|2[0-3]):[0-5][0-9])",
 );
 
 /// `text` as a whole value, with the blanks around it that the loader trims.
-fn whole(text: &str) -> String {
+pub(crate) fn whole(text: &str) -> String {
     format!("^\\s*({text})\\s*$")
 }
 

@@ -1,7 +1,7 @@
 //! The board's login sessions and CSRF tokens.
 //!
 //! Logging in with a token opens a session: a random id (32 bytes) in an `HttpOnly`,
-//! `SameSite=Strict` cookie, of which the database keeps only the SHA-256, with the token it
+//! `SameSite=Strict` cookie (`Secure` behind an HTTPS proxy), of which the database keeps only the SHA-256, with the token it
 //! was opened with (revoking the token ends its sessions at once), a CSRF token and an expiry.
 //! Every form the board posts carries the session's CSRF token, compared in constant time; the
 //! login form, before any session, carries a random value that must equal the one in a
@@ -56,15 +56,29 @@ fn hash(id: &str) -> String {
     auth::hex(&Sha256::digest(id.as_bytes()))
 }
 
-/// A cookie of the board: path `/`, `HttpOnly`, `SameSite=Strict`.
-pub fn cookie(name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Strict).build()
+/// A cookie of the board: path `/`, `HttpOnly`, `SameSite=Strict`, and `Secure` when `secure`
+/// (the board is served over HTTPS: [`crate::Config::behind_https_proxy`]).
+pub fn cookie(secure: bool, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build()
+}
+
+/// What removes cookie `name` (with the same attributes as [`cookie`]).
+pub fn removal(secure: bool, name: &'static str) -> Cookie<'static> {
+    let mut c = cookie(secure, name, String::new());
+    c.make_removal();
+    c
 }
 
 /// Opens a session for `token`: the cookie to set and the principal, or `None` when the token
 /// is not valid.
 pub async fn open(
     store: &Store,
+    secure: bool,
     token: &str,
 ) -> Result<Option<(Cookie<'static>, Principal)>, ApiError> {
     let principal = match auth::authenticate_token(store, token.trim()).await {
@@ -91,7 +105,7 @@ pub async fn open(
     .bind(millis(expires))
     .execute(&store.write)
     .await?;
-    Ok(Some((cookie(SESSION_COOKIE, id), principal)))
+    Ok(Some((cookie(secure, SESSION_COOKIE, id), principal)))
 }
 
 /// The session of a request's cookies, if it is open, unexpired and its token not revoked.

@@ -204,6 +204,10 @@ pub struct Visit {
     pub breached: bool,
     /// Working seconds the clock was paused during the visit.
     pub paused_working: i64,
+    /// Working seconds of the visit less its pauses, counted on the calendar the ticket is on at
+    /// the end (a calendar update it was brought onto, else the policy's); `None` while it is
+    /// still there.
+    pub working: Option<i64>,
 }
 
 /// What a report needs of one ticket.
@@ -242,6 +246,9 @@ pub struct TicketRecord {
     pub category_given: bool,
     /// When it closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Working seconds from opening to closing less the pauses, on the calendar the ticket is on
+    /// at the end (as [`Visit::working`]); `None` while it is open.
+    pub working: Option<i64>,
     /// Deadlines missed.
     pub breaches: u32,
     /// Escalations, by the tier escalated to.

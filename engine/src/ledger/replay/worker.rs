@@ -488,6 +488,17 @@ impl<'e> Worker<'e> {
             let keyword = engine
                 .matching_rule("category", &ticket.fields, live.category_given)
                 .and_then(|(_, k)| k);
+            // Working time on the calendar the ticket is on: a `calendar` line may have brought
+            // it onto an update, which counts the days the policy's calendar has no data for.
+            let cal = run.engine(engine).policy().calendar();
+            let working = |from: DateTime<Utc>, to: DateTime<Utc>, paused: i64| {
+                (cal.working_clock(to) - cal.working_clock(from) - paused).max(0)
+            };
+            let mut visits = std::mem::take(&mut run.visits);
+            for v in &mut visits {
+                v.working = v.left.map(|left| working(v.entered, left, v.paused_working));
+            }
+            let paused: i64 = visits.iter().map(|v| v.paused_working).sum();
             let record = TicketRecord {
                 id: id.to_string(),
                 line: live.line,
@@ -496,10 +507,11 @@ impl<'e> Worker<'e> {
                 keyword,
                 category_given: live.category_given,
                 closed_at: ticket.closed_at,
+                working: ticket.closed_at.map(|closed| working(ticket.opened_at, closed, paused)),
                 breaches: ticket.stats.breaches,
                 escalations: std::mem::take(&mut run.escalations),
                 marks: ticket.marks,
-                visits: std::mem::take(&mut run.visits),
+                visits,
                 fields: std::sync::Arc::unwrap_or_clone(ticket.fields).into_map(),
             };
             match self.tally.as_mut() {
@@ -627,6 +639,7 @@ pub(super) fn observe(
                         deadline: false,
                         breached: false,
                         paused_working: 0,
+                        working: None,
                     });
                 }
             }

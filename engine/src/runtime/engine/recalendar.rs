@@ -234,7 +234,7 @@ impl Engine {
 
     /// Refuses, as `calendar_mismatch`, this engine's calendar standing in for `previous` when
     /// it lacks what `previous` has ([`Calendar::shortfalls`]): covered dates (a file written
-    /// without `extends`), the time zone, the workweek. [`Engine::recalendar`] checks it first;
+    /// without `extends`), the time zone, the workweek, the business hours, the cutoff. [`Engine::recalendar`] checks it first;
     /// a host checks it once before bringing any ticket over.
     ///
     /// ```

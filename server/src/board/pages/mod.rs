@@ -207,6 +207,7 @@ pub(super) struct Back {
 
 /// Remembers the language chosen (a cookie for a year) and goes back to the page.
 pub(super) async fn switch_language(
+    State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Back>,
     jar: CookieJar,
@@ -220,6 +221,7 @@ pub(super) async fn switch_language(
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(state.config.behind_https_proxy)
         .build();
     cookie.set_max_age(cookie::time::Duration::days(365));
     (jar.add(cookie), Redirect::to(&back)).into_response()
@@ -247,7 +249,13 @@ enum Attempt {
     Limited(u64),
 }
 
-async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, attempt: Attempt) -> Response {
+async fn login_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    jar: CookieJar,
+    attempt: Attempt,
+) -> Response {
     let form_token = match random_hex(16) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
@@ -271,8 +279,8 @@ async fn login_page(lang: Lang, uri: &Uri, jar: CookieJar, attempt: Attempt) -> 
         Attempt::Refused => StatusCode::UNAUTHORIZED,
         Attempt::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
     };
-    let mut response =
-        (jar.add(session::cookie(LOGIN_COOKIE, form_token)), render(&page, status)).into_response();
+    let jar = jar.add(session::cookie(state.config.behind_https_proxy, LOGIN_COOKIE, form_token));
+    let mut response = (jar, render(&page, status)).into_response();
     if let Attempt::Limited(seconds) = attempt {
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     }
@@ -288,7 +296,7 @@ pub(super) async fn login_form(
     if let Ok(Some(_)) = session::find(&state.store, &jar).await {
         return Redirect::to("/board").into_response();
     }
-    login_page(Lang::of(&jar, &headers), &uri, jar, Attempt::First).await
+    login_page(&state, Lang::of(&jar, &headers), &uri, jar, Attempt::First).await
 }
 
 #[derive(Deserialize)]
@@ -313,17 +321,18 @@ pub(super) async fn login(
         return message(c, StatusCode::FORBIDDEN, t.forbidden, t.expired_form.into());
     }
     if let Err(seconds) = state.limiter.check(client) {
-        return login_page(lang, &uri, jar, Attempt::Limited(seconds)).await;
+        return login_page(&state, lang, &uri, jar, Attempt::Limited(seconds)).await;
     }
-    match session::open(&state.store, &form.token).await {
+    let secure = state.config.behind_https_proxy;
+    match session::open(&state.store, secure, &form.token).await {
         Ok(Some((cookie, _))) => {
             state.limiter.succeeded(client);
-            let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie);
+            let jar = jar.add(session::removal(secure, LOGIN_COOKIE)).add(cookie);
             (jar, Redirect::to("/board")).into_response()
         }
         Ok(None) => {
             state.limiter.failed(client);
-            login_page(lang, &uri, jar, Attempt::Refused).await
+            login_page(&state, lang, &uri, jar, Attempt::Refused).await
         }
         Err(e) => e.into_response(),
     }
@@ -349,8 +358,8 @@ pub(super) async fn logout(
     if let Err(e) = session::close(&state.store, &s).await {
         return e.into_response();
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/board/login"))
-        .into_response()
+    let removal = session::removal(state.config.behind_https_proxy, SESSION_COOKIE);
+    (jar.add(removal), Redirect::to("/board/login")).into_response()
 }
 
 // ---- times ------------------------------------------------------------------------------------
