@@ -274,7 +274,7 @@ fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
 /// mistakes against the policy, every one at once, when the shape is sound.
 #[test]
 fn shape_mistakes_are_reported_before_the_checks_against_the_policy() {
-    let file = "tests/fixtures/scenarios/shape-and-policy-mistakes.yaml";
+    let file = "tests/fixtures/scenarios/broken/shape-and-policy-mistakes.yaml";
     let codes = |out: &str| -> Vec<String> {
         out.lines()
             .filter_map(|l| l.trim_start().strip_prefix("error["))
@@ -289,7 +289,7 @@ fn shape_mistakes_are_reported_before_the_checks_against_the_policy() {
     let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(file)).unwrap();
     let policy = std::path::Path::new(ROOT).join("policies/bank-complaints.yaml");
     let sound = text
-        .replace("../../../policies/bank-complaints.yaml", policy.to_str().unwrap())
+        .replace("../../../../policies/bank-complaints.yaml", policy.to_str().unwrap())
         .replace("+2 days", "+2 calendar days")
         .replace("breaches: many", "breaches: 1");
     let fixed = dir.join("fixed.yaml");
