@@ -180,7 +180,7 @@ fn lint_scenario(
     linted: &[PathBuf],
 ) -> Result<Vec<Diagnostic>, String> {
     let mut run = || -> Result<Vec<Diagnostic>, Problem> {
-        let scenario = scenario_files::read_scenario(file)?;
+        let scenario = scenario_files::read_scenario_for(file, None, policies)?;
         let path = scenario_files::policy_path(&scenario, file, None)?;
         let policy = match policies.load(&path) {
             Ok(p) => p,

@@ -63,6 +63,30 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
     }
 }
 
+/// Reads and parses a scenario file. One with a bad instant is read again on the calendar of
+/// the policy it runs under (`override_path`, else its own `policy:`), when that policy loads,
+/// so that a hint writes its instant in the policy's zone (a date alone where an instant
+/// belongs).
+pub fn read_scenario_for(
+    path: &Path,
+    override_path: Option<&Path>,
+    policies: &mut Policies,
+) -> Result<Scenario, Problem> {
+    let diags = match read_scenario(path) {
+        Err(Problem::Diagnostics(d)) if d.iter().any(|d| d.code == DiagnosticCode::E0605) => d,
+        other => return other,
+    };
+    let again = diags.iter().find_map(|d| d.source.clone()).and_then(|source| {
+        let policy = match override_path {
+            Some(p) => p.to_path_buf(),
+            None => path.parent().unwrap_or(Path::new(".")).join(Scenario::policy_named(&source)?),
+        };
+        let policy = policies.load(&policy).ok()?;
+        Scenario::parse_on(&source, Some(policy.calendar().as_ref())).err()
+    });
+    Err(Problem::Diagnostics(again.unwrap_or(diags)))
+}
+
 /// The scenario checked against the policy `engine` runs (undeclared events, unknown fields,
 /// values of the wrong type or outside an enum): its diagnostics when there are any.
 pub fn check_against(scenario: &Scenario, engine: &Engine) -> Result<(), Problem> {

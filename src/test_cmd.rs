@@ -133,7 +133,7 @@ fn check(file: &Path, policies: &mut Policies) -> Verdict {
 
 /// Runs one scenario under its own policy; a scenario without `expect:` passes when it runs.
 fn run_one(file: &Path, policies: &mut Policies) -> Result<(Scenario, Timeline), Problem> {
-    let scenario: Scenario = scenario_files::read_scenario(file)?;
+    let scenario: Scenario = scenario_files::read_scenario_for(file, None, policies)?;
     let path = scenario_files::policy_path(&scenario, file, None)?;
     let policy = policies.load(&path)?;
     let engine = Engine::new(policy);

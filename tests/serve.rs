@@ -9,7 +9,7 @@
     reason = "test helpers fail the test on a broken setup"
 )]
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -134,7 +134,12 @@ fn what_the_api_exports_the_cli_reads_unchanged() {
     assert_eq!(status, 200);
 
     // Three complaints, events on them (one refused).
+    // The openings fall on one day in the policy calendar's zone (Shanghai), so in the month
+    // whose report counts them, whatever the time of day the test runs.
     let at: DateTime<Utc> = Utc::now().trunc_subsecs(0) - TimeDelta::minutes(30);
+    let day = (at + TimeDelta::minutes(2)).with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let midnight = day.and_time(NaiveTime::MIN).and_local_timezone(chrono_tz::Asia::Shanghai);
+    let at = at.max(midnight.single().unwrap().with_timezone(&Utc));
     let t = |minutes: i64| (at + TimeDelta::minutes(minutes)).to_rfc3339();
     let openings = [
         json!({"policy": POLICY, "id": "T-1", "at": t(0), "complainant": "C-1",

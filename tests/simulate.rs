@@ -208,12 +208,22 @@ fn scenario_diagnostics_are_located() {
         ),
         (
             // A date where an instant is meant; the end of Thu 26 Feb is the midnight that
-            // starts Fri 27 Feb, at the offset `ticket.at` is written with.
+            // starts Fri 27 Feb, in the zone of the policy's calendar.
             "date-only-deadline.yaml",
             "error[E0605]: bad instant `2026-02-26`: a date, without a time of day and offset",
             "6:24",
             "a deadline is an instant: the end of Thu 26 Feb 2026 (the midnight that ends it) \
-             is written `2026-02-27T00:00:00+08:00` (with `ticket.at`'s offset)",
+             is written `2026-02-27T00:00:00+08:00` (in Asia/Shanghai, the zone of calendar \
+             `cn-mainland`)",
+        ),
+        (
+            // The ticket is written in UTC (10:00 in Shanghai), and the bank's calendar has
+            // business hours: Tue 3 Feb ends at close of business, 17:30 in Shanghai.
+            "date-only-deadline-on-business-hours.yaml",
+            "error[E0605]: bad instant `2026-02-03`: a date, without a time of day and offset",
+            "7:26",
+            "a deadline is an instant: the end of Tue 3 Feb 2026 (close of business) is written \
+             `2026-02-03T17:30:00+08:00` (in Asia/Shanghai, the zone of calendar `cn-mainland`)",
         ),
         (
             "undeclared-event.yaml",

@@ -11,7 +11,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 use common::{DESK, Db, Running, config, eventually};
 use serde_json::{Value, json};
 
@@ -515,7 +515,12 @@ async fn migration_previews_then_moves_tickets(db: Db) {
 
 async fn ledger_and_store_export(db: Db) {
     let (s, _admin, agent, viewer) = desk(&db).await;
+    // The three openings fall on one day (DESK's calendar is in UTC), so in the month whose
+    // report counts them, whatever the time of day the test runs: were a midnight among them,
+    // one would belong to the month before.
     let at = now() - TimeDelta::minutes(50);
+    let midnight = (at + TimeDelta::minutes(2)).date_naive().and_time(NaiveTime::MIN).and_utc();
+    let at = at.max(midnight);
     for (i, id) in ["L-b", "L-a", "L-c"].iter().enumerate() {
         open(&s, &agent, id, at + TimeDelta::minutes(i as i64)).await;
     }

@@ -4,11 +4,12 @@
 //! `docs/scenarios.md`) instead of stopping at the first.
 
 use super::expect::{Expect, ExpectValue, RejectedSpec};
+use crate::calendar::Calendar;
 use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span, did_you_mean, sort_diagnostics};
 use crate::policy::{DURATION_FORMS, Duration};
 use crate::yaml::{Document, Node, NodeKind, ReadFailure, parse_tree, read_yaml_file};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -221,11 +222,33 @@ impl Scenario {
     /// assert_eq!((diags[1].code.as_str(), diags[1].span.line), ("E0602", 2));
     /// ```
     pub fn parse(source: &Arc<Source>) -> Result<Scenario, Vec<Diagnostic>> {
+        Scenario::parse_on(source, None)
+    }
+
+    /// [`parse`](Self::parse), knowing the calendar of the policy the scenario runs under: a
+    /// hint that writes an instant (for a date alone where an instant belongs) writes it in the
+    /// calendar's zone, with the offset that zone has on that date, and a deadline's day ends
+    /// when the calendar's working day does (close of business with business hours).
+    /// Without it, the hint takes the offset `ticket.at` is written with.
+    ///
+    /// ```
+    /// use ombud_engine::{Calendar, check::Source, simulate::Scenario};
+    /// // Opened in winter (CET, +01:00); the deadline's day is in summer (CEST, +02:00), and
+    /// // the bank calendar closes at 17:00.
+    /// let text = "ticket: { at: 2026-03-02T10:30:00+01:00 }\nexpect: { deadlines: { handle: 2026-04-01 } }\n";
+    /// let de = Calendar::bundled("de-example").unwrap();
+    /// let diags = Scenario::parse_on(&Source::new("s.yaml", text), Some(&de)).unwrap_err();
+    /// assert!(diags[0].hint.as_deref().unwrap().contains("`2026-04-01T17:00:00+02:00`"));
+    /// ```
+    pub fn parse_on(
+        source: &Arc<Source>,
+        calendar: Option<&Calendar>,
+    ) -> Result<Scenario, Vec<Diagnostic>> {
         let root = match parse_tree(&source.text, Document::Scenario) {
             Ok(root) => root,
             Err(d) => return Err(vec![d.with_source(source)]),
         };
-        let mut cx = Cx { text: &source.text, diags: Vec::new(), offset: None };
+        let mut cx = Cx { text: &source.text, diags: Vec::new(), offset: None, calendar };
         let scenario = cx.scenario(source, &root);
         if let Some(s) = scenario.filter(|_| cx.diags.is_empty()) {
             return Ok(s);
@@ -234,6 +257,23 @@ impl Scenario {
             cx.diags.into_iter().map(|d| d.with_source(source)).collect();
         sort_diagnostics(&mut diags);
         Err(diags)
+    }
+
+    /// The `policy:` a scenario's text names, read even when the scenario has mistakes (to
+    /// [`parse_on`](Self::parse_on) it again with that policy's calendar).
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, simulate::Scenario};
+    /// let text = "policy: ../p.yaml\nticket: { at: 2026-03-02 }\n";
+    /// assert_eq!(Scenario::policy_named(&Source::new("s.yaml", text)).as_deref(), Some("../p.yaml"));
+    /// ```
+    pub fn policy_named(source: &Source) -> Option<String> {
+        let root = parse_tree(&source.text, Document::Scenario).ok()?;
+        let NodeKind::Map(entries) = &root.kind else { return None };
+        entries.iter().find_map(|(k, v)| match (&k.kind, &v.kind) {
+            (NodeKind::Str(k), NodeKind::Str(v)) if k == "policy" => Some(v.clone()),
+            _ => None,
+        })
     }
 
     /// Reads a scenario file of at most 1 MiB (never more: a larger file, or a device with no
@@ -290,8 +330,11 @@ struct Cx<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
     /// The UTC offset `ticket.at` is written with, once read: the offset a hint writes an
-    /// instant with (the parse comes before the policy, whose calendar zone it stands for).
+    /// instant with when the policy's calendar is not known.
     offset: Option<chrono::FixedOffset>,
+    /// The calendar of the policy the scenario runs under, when known
+    /// ([`Scenario::parse_on`]): a hint writes instants in its zone.
+    calendar: Option<&'t Calendar>,
 }
 
 type Entries<'n> = &'n [(Node, Node)];
@@ -435,25 +478,51 @@ impl Cx<'_> {
         };
         let message =
             Some(format!("bad instant `{text}`: a date, without a time of day and offset"));
-        // `ticket.at`'s offset, or a placeholder for the policy's when it is not known yet.
-        let with_offset = |local: String| match self.offset {
-            Some(o) => format!("`{local}{o}` (with `ticket.at`'s offset)"),
-            None => format!("`{local}` and the offset of the policy's time zone (`+08:00`…)"),
+        // The local time in the calendar's zone, with the offset it has then; without the
+        // calendar, `ticket.at`'s offset, or a placeholder for the policy's when it is not known.
+        let with_offset = |local: chrono::NaiveDateTime| {
+            let in_zone = self.calendar.and_then(|cal| {
+                let t = cal.tz().from_local_datetime(&local).earliest()?;
+                Some(format!(
+                    "`{}` (in {}, the zone of calendar `{}`)",
+                    t.format("%Y-%m-%dT%H:%M:%S%:z"),
+                    cal.tz().name(),
+                    cal.id()
+                ))
+            });
+            let local = local.format("%Y-%m-%dT%H:%M:%S");
+            in_zone.unwrap_or_else(|| match self.offset {
+                Some(o) => format!("`{local}{o}` (with `ticket.at`'s offset)"),
+                None => format!("`{local}` and the offset of the policy's time zone (`+08:00`…)"),
+            })
         };
         if !what.starts_with("deadlines.") {
             let hint = format!(
                 "write the time of day and the offset too: {}",
-                with_offset(format!("{date}T09:00:00"))
+                with_offset(
+                    date.and_time(chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
+                )
             );
             return (message, hint);
         }
         let Some(next) = date.succ_opt() else {
             return (message, format!("write an instant, e.g. {example}"));
         };
+        // A working day of a calendar with business hours ends at close of business (a window
+        // ending at 24:00 closes at the midnight that ends the day).
+        let close = self
+            .calendar
+            .filter(|cal| cal.is_working_day(date))
+            .and_then(|cal| cal.business_hours()?.close())
+            .filter(|close| *close != chrono::NaiveTime::MIN);
+        let (end, how) = match close {
+            Some(close) => (date.and_time(close), "close of business"),
+            None => (next.and_time(chrono::NaiveTime::MIN), "the midnight that ends it"),
+        };
         let hint = format!(
-            "a deadline is an instant: the end of {} (the midnight that ends it) is written {}",
+            "a deadline is an instant: the end of {} ({how}) is written {}",
             date.format("%a %-d %b %Y"),
-            with_offset(format!("{next}T00:00:00"))
+            with_offset(end)
         );
         (message, hint)
     }
