@@ -28,8 +28,8 @@ pub struct Args {
 /// Runs `ombud explain`: exit 0 with the explanation, 1 when the scenario or its policy has
 /// errors or the ticket never had that clock, 2 when a file cannot be read.
 pub fn run(args: Args) -> ExitCode {
-    let tl = match run_scenario(&args.scenario, args.policy.as_deref()) {
-        Ok((tl, _)) => tl,
+    let (tl, why) = match run_scenario(&args.scenario, args.policy.as_deref(), true) {
+        Ok((tl, why, _)) => (tl, why.unwrap_or_default()),
         Err(Problem::Diagnostics(diags)) if args.format == Format::Json => {
             crate::render::emit(&format!("{}\n", crate::render::render_json(&diags)));
             return ExitCode::from(1);
@@ -38,9 +38,9 @@ pub fn run(args: Args) -> ExitCode {
             return if scenario_files::report(&p) { ExitCode::from(2) } else { ExitCode::from(1) };
         }
     };
-    let Some(why) = tl.explanation_of(&args.clock) else {
+    let Some(clock) = why.of(&args.clock) else {
         let mut names = tl.clock_names();
-        names.retain(|n| tl.explanation_of(n).is_some());
+        names.retain(|n| why.of(n).is_some());
         let known = names.iter().map(|n| format!("`{}`", safe(n))).collect::<Vec<_>>();
         errln!(
             "error: the ticket has no clock `{}`; clocks: {}",
@@ -51,17 +51,16 @@ pub fn run(args: Args) -> ExitCode {
     };
     match args.format {
         Format::Json => {
-            let text = serde_json::to_string_pretty(why).unwrap_or_default();
+            let text = serde_json::to_string_pretty(clock).unwrap_or_default();
             crate::render::emit(&format!("{text}\n"));
         }
         Format::Text => {
             let mut text: String =
-                why.to_string().lines().map(|l| format!("{}\n", safe(l))).collect();
+                clock.to_string().lines().map(|l| format!("{}\n", safe(l))).collect();
             // A clock the ticket no longer has is shown as it stood after its last row.
-            let live = tl.final_clocks.iter().any(|c| c.name == args.clock);
-            let last = tl.explained.iter().rev().find(|(_, c)| c.name == args.clock);
-            if let Some((row, _)) = last.filter(|_| !live)
-                && let Some(r) = tl.rows.get(*row)
+            let last = why.last_row_of(&args.clock).filter(|_| !why.is_live(&args.clock));
+            if let Some((row, _)) = last
+                && let Some(r) = tl.rows.get(row)
             {
                 text.push_str(&format!(
                     "  (as it stood at {}; the ticket has left it since)\n",

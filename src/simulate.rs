@@ -2,6 +2,7 @@
 
 use crate::render::{self, safe};
 use crate::scenario_files::{self, Paint, Policies, Problem};
+use ombud_engine::simulate::{Explanations, simulate_explained};
 use ombud_engine::timefmt;
 use ombud_engine::{Engine, RowKind, Timeline, simulate};
 use std::path::{Path, PathBuf};
@@ -37,17 +38,20 @@ pub struct Args {
 /// Runs `ombud simulate`: exit 0 with the timeline, 1 when the scenario or its policy has
 /// errors, 2 when a file cannot be read.
 pub fn run(args: Args) -> ExitCode {
-    match timeline(&args) {
-        Ok((tl, title)) => {
+    match run_scenario(&args.scenario, args.policy.as_deref(), args.explain) {
+        Ok((tl, why, title)) => {
             match args.format {
                 Format::Json => {
-                    let view = if args.explain { tl.view_explained() } else { tl.view() };
+                    let view = match &why {
+                        Some(why) => tl.view_explained(why),
+                        None => tl.view(),
+                    };
                     let text = serde_json::to_string_pretty(&view).unwrap_or_default();
                     crate::render::emit(&format!("{text}\n"));
                 }
                 Format::Text => {
                     let colour = scenario_files::use_colour();
-                    let text = render_text(&tl, title.as_deref(), colour, args.explain);
+                    let text = render_text(&tl, title.as_deref(), colour, why.as_ref());
                     crate::render::emit(&text);
                 }
             }
@@ -68,23 +72,24 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn timeline(args: &Args) -> Result<(Timeline, Option<String>), Problem> {
-    run_scenario(&args.scenario, args.policy.as_deref())
-}
+/// A scenario's timeline, its clocks' explanations (when asked for) and its title.
+pub type Run = (Timeline, Option<Explanations>, Option<String>);
 
 /// Runs the scenario at `path` (under `policy` instead of its own, if given), after checking it
-/// against its policy: its timeline and title.
-pub fn run_scenario(
-    path: &Path,
-    policy: Option<&Path>,
-) -> Result<(Timeline, Option<String>), Problem> {
+/// against its policy; with `explain`, explains its clocks too.
+pub fn run_scenario(path: &Path, policy: Option<&Path>, explain: bool) -> Result<Run, Problem> {
     let mut policies = Policies::default();
     let scenario = scenario_files::read_scenario_for(path, policy, &mut policies)?;
     let policy_path = scenario_files::policy_path(&scenario, path, policy)?;
     let policy = policies.load(&policy_path)?;
     let engine = Engine::new(policy);
     scenario_files::check_against(&scenario, &engine)?;
-    Ok((simulate(&engine, &scenario)?, scenario.title))
+    let (timeline, why) = if explain {
+        simulate_explained(&engine, &scenario).map(|(t, why)| (t, Some(why)))?
+    } else {
+        (simulate(&engine, &scenario)?, None)
+    };
+    Ok((timeline, why, scenario.title))
 }
 
 fn kind_colour(kind: RowKind) -> &'static str {
@@ -98,9 +103,14 @@ fn kind_colour(kind: RowKind) -> &'static str {
     }
 }
 
-/// The timeline as an aligned table, then the final state and next actions; with `explain`,
-/// each row that sets a deadline (or breaches) is followed by the explanation of its clock.
-pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool, explain: bool) -> String {
+/// The timeline as an aligned table, then the final state and next actions; with `why`, each row
+/// that sets a deadline (or breaches) is followed by the explanation of its clock.
+pub fn render_text(
+    tl: &Timeline,
+    title: Option<&str>,
+    colour: bool,
+    why: Option<&Explanations>,
+) -> String {
     let paint = Paint::new(colour);
     let tz = tl.tz;
     let mut out = String::new();
@@ -154,7 +164,7 @@ pub fn render_text(tl: &Timeline, title: Option<&str>, colour: bool, explain: bo
         let code = kind_colour(row.kind);
         out.push_str(&if code == "0" { text } else { paint.paint(code, &text) });
         out.push('\n');
-        if let Some((_, why)) = tl.explained.iter().find(|(r, _)| *r == i).filter(|_| explain) {
+        if let Some(why) = why.and_then(|w| w.row(i)) {
             let mut text = String::new();
             let _ = why.write_text(&mut text, "    ");
             for l in text.lines() {

@@ -303,6 +303,57 @@ fn add_explain_prints_the_derivation() {
     assert!(stderr(&o).starts_with("warning: provisional deadline"));
 }
 
+#[test]
+fn calendar_day_explanations_list_each_day_once() {
+    let explain = |from: &str, duration: &str| {
+        let o = ombud(&[
+            "calendar",
+            "add",
+            "--calendar",
+            "cn-mainland",
+            "--from",
+            from,
+            "--duration",
+            duration,
+            "--explain",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // Mon 2 Feb + 15 calendar days: days 1–15 are Tue 3 – Tue 17 Feb; Sat 14 Feb is a make-up
+    // working day, Spring Festival runs Sun 15 – Mon 23 Feb, so days 13–15 are holidays (counted)
+    // and day 15, a holiday, rolls on over Wed 18 – Mon 23 Feb to Tue 24 Feb, 24:00.
+    assert_eq!(
+        explain("2026-02-02T10:00:00+08:00", "15 calendar days"),
+        "\
+15 calendar days from Mon 2 Feb 2026 10:00, calendar cn-mainland (Asia/Shanghai)
+  day 1 is the day after the start; day 15 is not a working day, so the deadline is the end of the next working day (24:00)
+  Tue 3 – Fri 13 Feb   calendar days 1–11
+  Sat 14 Feb           calendar day 12, make-up working day for Spring Festival 春节
+  Sun 15 – Tue 17 Feb  calendar days 13–15, Spring Festival 春节, holiday (counted)
+  Wed 18 – Mon 23 Feb  Spring Festival 春节, holiday — day 15 is a rest day: rolled on
+  Tue 24 Feb           the next working day
+  deadline Tue 24 Feb 2026 24:00
+"
+    );
+    // Mon 21 Sep + 10 calendar days: day 10 is Thu 1 Oct, National Day (1–7 Oct); the
+    // Mid-Autumn Festival (Fri 25 – Sun 27 Sep) is counted; the deadline is Thu 8 Oct, 24:00.
+    assert_eq!(
+        explain("2026-09-21T10:00:00+08:00", "10 calendar days"),
+        "\
+10 calendar days from Mon 21 Sep 2026 10:00, calendar cn-mainland (Asia/Shanghai)
+  day 1 is the day after the start; day 10 is not a working day, so the deadline is the end of the next working day (24:00)
+  Tue 22 – Thu 24 Sep  calendar days 1–3
+  Fri 25 – Sun 27 Sep  calendar days 4–6, Mid-Autumn Festival 中秋节, holiday (counted)
+  Mon 28 – Wed 30 Sep  calendar days 7–9
+  Thu 1 Oct            calendar day 10, National Day 国庆节, holiday (counted)
+  Fri 2 – Wed 7 Oct    National Day 国庆节, holiday — day 10 is a rest day: rolled on
+  Thu 8 Oct            the next working day
+  deadline Thu 8 Oct 2026 24:00
+"
+    );
+}
+
 const NOTICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/notices");
 
 #[allow(clippy::expect_used)] // test helper

@@ -58,13 +58,24 @@ fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
 fn check_runs(cal: &Calendar, why: &Derivation) -> Result<(), TestCaseError> {
     let mut next: Option<NaiveDate> = None;
     let mut counted = 0u64;
+    let mut calendar_days = 0u64;
     let mut worked = 0i64;
     for run in &why.runs {
         match run {
-            DayRun::CalendarDays { from, to, days } => {
-                prop_assert_eq!(*from, why.start_day.succ_opt().unwrap());
-                prop_assert_eq!((*to - *from).num_days() + 1, i64::from(*days));
-                continue; // the roll-off runs start again at day N
+            DayRun::CalendarDays { from, to, first, last, note } => {
+                // Days 1..N, each day once, in runs that start the day after the start's day.
+                let expected = next.unwrap_or_else(|| why.start_day.succ_opt().unwrap());
+                prop_assert_eq!(*from, expected, "runs are contiguous: {:?}", why.runs);
+                prop_assert_eq!(*first, calendar_days + 1);
+                prop_assert_eq!(
+                    (*to - *from).num_days() + 1,
+                    i64::try_from(last - first + 1).unwrap()
+                );
+                for day in days(*from, *to) {
+                    prop_assert_eq!(cal.day_note(day), note.as_ref(), "{}", day);
+                }
+                calendar_days = *last;
+                next = to.succ_opt();
             }
             DayRun::Skipped { from, to, kind, note, provisional } => {
                 if let Some(n) = next {
@@ -119,6 +130,9 @@ fn check_runs(cal: &Calendar, why: &Derivation) -> Result<(), TestCaseError> {
             let end = why.deadline.with_timezone(&cal.tz());
             let end_day = (end - TimeDelta::seconds(1)).date_naive();
             prop_assert!(*to == end_day || *to == end.date_naive());
+        }
+        (CountingRule::CalendarDays { days, .. }, _) => {
+            prop_assert_eq!(calendar_days, u64::from(*days), "every calendar day counted once");
         }
         (CountingRule::WorkingHours { minutes, .. }, _) => {
             prop_assert_eq!(worked, i64::from(*minutes) * 60);

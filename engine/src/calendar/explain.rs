@@ -217,14 +217,21 @@ pub enum DayRun {
         /// The days lie beyond the covered range (taken from the plain workweek).
         provisional: bool,
     },
-    /// Calendar days counted, worked or not.
+    /// Calendar days counted, worked or not: days `first` to `last` of a calendar-day limit.
+    /// Days with a note (a holiday, a closure, a make-up day) are runs of their own, so a
+    /// handler sees the holidays a calendar-day count goes through (they count).
     CalendarDays {
-        /// Day 1.
+        /// The first day of the run.
         from: NaiveDate,
-        /// Day N.
+        /// The last day of the run.
         to: NaiveDate,
-        /// N.
-        days: u32,
+        /// The number of its first day, from 1 (the day after the start).
+        first: u64,
+        /// The number of its last day.
+        last: u64,
+        /// What the calendar's data says about these days, if anything.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<DayNote>,
     },
 }
 
@@ -387,6 +394,43 @@ impl<'c> Walk<'c> {
         self.counted(x, last, left, DayKind::Workday, None);
     }
 
+    /// Counts the calendar days `first` to `last` (days 1 to N of a calendar-day limit): one run
+    /// per stretch of days without a note, one per stretch of days with the same note.
+    fn calendar_days(&mut self, first: i64, last: i64) {
+        let cal = self.cal;
+        let number = |x: i64| u64::try_from(x - first + 1).unwrap_or(0);
+        let push = |runs: &mut Vec<DayRun>, a: i64, b: i64, note: Option<DayNote>| {
+            runs.push(DayRun::CalendarDays {
+                from: date(a),
+                to: date(b),
+                first: number(a),
+                last: number(b),
+                note,
+            });
+        };
+        let mut x = first;
+        while x <= last {
+            match cal.def.notes.get(&x) {
+                Some(note) => {
+                    let mut y = x;
+                    while y < last
+                        && cal.def.notes.get(&(y + 1)) == Some(note)
+                        && cal.kind_at(y + 1) == cal.kind_at(x)
+                    {
+                        y += 1;
+                    }
+                    push(&mut self.runs, x, y, Some(note.clone()));
+                    x = y + 1;
+                }
+                None => {
+                    let next = cal.def.notes.range(x..=last).next().map_or(last + 1, |(k, _)| *k);
+                    push(&mut self.runs, x, next - 1, None);
+                    x = next;
+                }
+            }
+        }
+    }
+
     /// Counts `n` (at least 1) working days from day `x` on (`x` included); returns the last.
     fn days(&mut self, mut x: i64, n: i64) -> i64 {
         let cal = self.cal;
@@ -466,9 +510,12 @@ impl Calendar {
     /// assert_eq!(why.to_string(), "\
     /// 10 calendar days from Mon 21 Sep 2026 10:00, calendar cn-mainland (Asia/Shanghai)
     ///   day 1 is the day after the start; day 10 is not a working day, so the deadline is the end of the next working day (24:00)
-    ///   Tue 22 Sep – Thu 1 Oct  calendar days 1–10
-    ///   Thu 1 – Wed 7 Oct       National Day 国庆节, holiday
-    ///   Thu 8 Oct               the next working day
+    ///   Tue 22 – Thu 24 Sep  calendar days 1–3
+    ///   Fri 25 – Sun 27 Sep  calendar days 4–6, Mid-Autumn Festival 中秋节, holiday (counted)
+    ///   Mon 28 – Wed 30 Sep  calendar days 7–9
+    ///   Thu 1 Oct            calendar day 10, National Day 国庆节, holiday (counted)
+    ///   Fri 2 – Wed 7 Oct    National Day 国庆节, holiday — day 10 is a rest day: rolled on
+    ///   Thu 8 Oct            the next working day
     ///   deadline Thu 8 Oct 2026 24:00
     /// ");
     /// ```
@@ -500,13 +547,10 @@ impl Calendar {
             }
             Duration::CalendarDays(n) => {
                 let target = x0 + i64::from(n);
-                walk.runs.push(DayRun::CalendarDays {
-                    from: date(x0 + 1),
-                    to: date(target),
-                    days: n,
-                });
+                walk.calendar_days(x0 + 1, target);
+                // Day N a rest day: the days after it up to the next working day.
                 let rolled = !self.kind_at(target).is_working();
-                let last = if rolled { walk.days(target, 1) } else { target };
+                let last = if rolled { walk.days(target + 1, 1) } else { target };
                 let rule = CountingRule::CalendarDays {
                     days: n,
                     rolled,
@@ -841,15 +885,29 @@ impl Derivation {
             }
         };
         match run {
-            DayRun::CalendarDays { days, .. } => {
-                numbers(1, u64::from(*days), "calendar day", "calendar days")
+            DayRun::CalendarDays { first, last, note, .. } => {
+                let days = numbers(*first, *last, "calendar day", "calendar days");
+                match note {
+                    Some(n @ (DayNote::MakeupWorkday { .. } | DayNote::ExtraWorkday { .. })) => {
+                        format!("{days}, {n}")
+                    }
+                    Some(n) => format!("{days}, {n} (counted)"),
+                    None => days,
+                }
             }
             DayRun::Skipped { kind, note, provisional, .. } => {
                 let what = match note {
                     Some(n) => n.to_string(),
                     None => kind.as_str().replace('_', " "),
                 };
-                format!("{what}{}", beyond(*provisional))
+                // After a calendar-day count, the days its last day rolled on over.
+                let rolled = match &self.rule {
+                    CountingRule::CalendarDays { days, .. } => {
+                        format!(" — day {days} is a rest day: rolled on")
+                    }
+                    _ => String::new(),
+                };
+                format!("{what}{}{rolled}", beyond(*provisional))
             }
             DayRun::Counted { first, last, note, worked, provisional, .. } => {
                 let what = match (&self.rule, worked, note) {

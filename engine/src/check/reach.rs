@@ -60,6 +60,7 @@ pub(crate) fn steps(
             paused: None,
             fired: 0,
             breached: false,
+            breach: None,
             extended: Vec::new(),
         };
         for (i, (step, span)) in ladder.steps.iter().zip(spans).enumerate() {

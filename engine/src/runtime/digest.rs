@@ -11,8 +11,8 @@
 //! kept small: a typical ticket's state is a few hundred bytes.
 
 use super::{
-    AuditEntry, CalendarRecord, Clock, ExtensionRecord, GroupState, Mark, ObligationState,
-    OpenRecord, Pause, PinnedPolicy, RecordedEvent, Ticket, TicketStats,
+    AuditEntry, BreachRecord, CalendarRecord, Clock, ExtensionRecord, GroupState, Mark,
+    ObligationState, OpenRecord, Pause, PinnedPolicy, RecordedEvent, Ticket, TicketStats,
 };
 use crate::policy::Duration;
 use chrono::{DateTime, Utc};
@@ -281,6 +281,9 @@ const ASSIGNEES: u8 = 0xa5;
 /// The tag of the clocks trailer of a ticket's encoding.
 const CLOCKS: u8 = 0xc1;
 
+/// The tag of the breach records trailer of a ticket's encoding.
+const BREACHES: u8 = 0xb4;
+
 /// The tag of the extension trailer of an audit record's hash.
 const EXTENSION: u8 = 0xe7;
 
@@ -545,6 +548,28 @@ impl Hasher {
                 self.extended(&ob.clock.extended);
             }
         }
+        // Breach records (who held the ticket, the deadline that ran out) likewise: appended
+        // only when a clock has one, so tickets stored before they were kept keep their digest.
+        let stage_breach = clock.as_ref().and_then(|c| c.breach.as_deref());
+        if stage_breach.is_some() || obligations.values().any(|o| o.clock.breach.is_some()) {
+            self.tag(BREACHES);
+            self.breach(stage_breach);
+            for ob in obligations.values() {
+                self.breach(ob.clock.breach.as_deref());
+            }
+        }
+    }
+
+    fn breach(&mut self, b: Option<&BreachRecord>) {
+        match b {
+            None => self.tag(0),
+            Some(BreachRecord { deadline, tier, assignee }) => {
+                self.tag(1);
+                self.time(deadline);
+                self.opt_str(tier.as_deref());
+                self.opt_str(assignee.as_deref());
+            }
+        }
     }
 
     fn extended(&mut self, counts: &[u32]) {
@@ -566,6 +591,7 @@ impl Hasher {
             fired,
             breached,
             extended: _,
+            breach: _,
         } = c;
         self.duration(budget);
         self.time(started);

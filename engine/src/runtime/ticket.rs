@@ -508,6 +508,10 @@ pub struct Clock {
     /// Whether the breach of this clock has been recorded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,
+    /// The breach as it was recorded: the deadline that ran out and who held the ticket then.
+    /// Tickets stored before the engine kept it have `breached` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breach: Option<Box<BreachRecord>>,
     /// How many times each extension entry has extended this clock (entry i of the stage's or
     /// the obligation's `extensions`; empty until the first extension).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -524,6 +528,34 @@ impl Clock {
     pub fn extensions_used(&self, i: usize) -> u32 {
         self.extended.get(i).copied().unwrap_or(0)
     }
+}
+
+/// A clock's breach as the engine recorded it when it fired: the deadline in force then (a
+/// later pause or restart moves the clock's deadline, not the breach), and the tier and assignee
+/// that held the ticket at that instant, whatever had moved them (an escalation, an obligation's
+/// ladder, a reassignment).
+///
+/// ```
+/// # use ombud_engine::runtime::*;
+/// # let engine = ombud_engine::doc_support::desk();
+/// # let mut ticket = ombud_engine::doc_support::opened(&engine);
+/// engine.advance(&mut ticket, "2026-03-02T13:00:00Z".parse().unwrap()).unwrap();
+/// let breach = ticket.clock().and_then(|c| c.breach.as_deref()).unwrap();
+/// // The 4 hours ran out at 13:00, with agent holding the ticket; the 100 % step then
+/// // escalated it to lead.
+/// assert_eq!(breach.deadline.to_rfc3339(), "2026-03-02T13:00:00+00:00");
+/// assert_eq!((breach.tier.as_deref(), ticket.tier()), (Some("agent"), Some("lead")));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreachRecord {
+    /// The deadline that ran out.
+    pub deadline: DateTime<Utc>,
+    /// The tier holding the ticket then (for an obligation, its owner tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The person handling it for that tier then, if one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 fn is_zero(v: &u64) -> bool {

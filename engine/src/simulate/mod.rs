@@ -2,7 +2,8 @@
 //!
 //! A scenario opens one ticket, applies a list of events at absolute or relative times, runs
 //! the clock to `until` and records every timeline row. Hosts and the CLI share this module:
-//! `ombud simulate` renders a [`Timeline`], `ombud test` checks [`Expect`] blocks and
+//! `ombud simulate` renders a [`Timeline`] (with `--explain`, [`simulate_explained`]'s
+//! [`Explanations`] too), `ombud test` checks [`Expect`] blocks and
 //! `ombud diff` prints [`compare`]'s result.
 //!
 //! ```
@@ -22,6 +23,7 @@
 
 mod compare;
 mod expect;
+mod explanations;
 mod run;
 mod scenario;
 pub(crate) mod schema;
@@ -29,9 +31,10 @@ mod validate;
 
 pub use compare::{RowChange, TimelineDiff, compare};
 pub use expect::{Expect, ExpectValue, Failure, RejectedSpec};
+pub use explanations::Explanations;
 pub use run::{
     ClockRow, ConditionFailure, ConditionFailureView, FinalState, FinalView, NextView,
-    RejectedEvent, RowView, Timeline, TimelineView, simulate,
+    RejectedEvent, RowView, Timeline, TimelineView, simulate, simulate_explained,
 };
 pub use scenario::{Located, Scenario, ScenarioEvent, ScenarioTicket, TimeSpec, TimeSpecError};
 pub use schema::{scenario_json_schema, scenario_json_schema_text};

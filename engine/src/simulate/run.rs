@@ -1,13 +1,14 @@
 //! Running a scenario: open the ticket, apply every event (a refused one becomes a `rejected`
 //! row), run the clock to `until`, and collect the timeline, the final state and the next actions.
 
+use super::explanations::Explanations;
 use super::scenario::{Scenario, TimeSpec};
 use crate::check::DiagnosticCode;
 use crate::check::{Diagnostic, Source, Span};
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
     AcceptedEvent, ClockExplanation, ConditionError, Engine, Event, NextActions, OpenTicket,
-    Outcome, RecordedEvent, Rejection, RowKind, Text, Ticket, TimelineRow, rejected_row_for,
+    Outcome, RecordedEvent, Rejection, RowKind, Text, TimelineRow, rejected_row_for,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -61,13 +62,6 @@ pub struct Timeline {
     pub final_state: FinalState,
     /// What the ticket accepts and waits for at `until`.
     pub next: NextActions,
-    /// The clocks behind the rows that set a deadline (`deadline`, `resumed`, an obligation's
-    /// start) and behind breach rows, explained as they stood right after the call that wrote the
-    /// row: (row index, explanation). A row whose clock was gone by then (a stage left at once)
-    /// has none.
-    pub explained: Vec<(usize, ClockExplanation)>,
-    /// The clocks the ticket has at `until`, explained.
-    pub final_clocks: Vec<ClockExplanation>,
 }
 
 /// A refused scenario event.
@@ -230,35 +224,6 @@ impl Timeline {
             .and_then(|r| r.due)
     }
 
-    /// The explanation of clock `name` (a stage or an obligation): as it stands at `until` if the
-    /// ticket still has it, else as it stood after the last row about it that set a deadline or
-    /// breached.
-    ///
-    /// ```
-    /// # use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate}};
-    /// let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    /// let policy = format!("{root}/policies/service-complaints.yaml");
-    /// let engine = Engine::new(ombud_engine::load_policy_file(policy.as_ref()).unwrap().0.into());
-    /// let path = format!("{root}/examples/scenarios/spring-festival-major-fee-complaint.yaml");
-    /// let file = Source::new(&path, std::fs::read_to_string(&path).unwrap());
-    /// let timeline = simulate(&engine, &Scenario::parse(&file).unwrap()).unwrap();
-    /// // `handle` was left on 2 Mar; its explanation is the one of its deadline row.
-    /// let why = timeline.explanation_of("handle").unwrap();
-    /// assert_eq!(why.deadline.to_rfc3339(), "2026-03-04T00:00:00+08:00");
-    /// assert!(timeline.explanation_of("archive").is_none());
-    /// ```
-    pub fn explanation_of(&self, name: &str) -> Option<&ClockExplanation> {
-        self.final_clocks
-            .iter()
-            .find(|c| c.name == name)
-            .or_else(|| self.explained.iter().rev().map(|(_, c)| c).find(|c| c.name == name))
-    }
-
-    /// The explanation written after row `index`, if any.
-    fn row_explanation(&self, index: usize) -> Option<&ClockExplanation> {
-        self.explained.iter().find(|(i, _)| *i == index).map(|(_, c)| c)
-    }
-
     /// Names of every stage or obligation that has a deadline in the timeline.
     ///
     /// ```
@@ -342,17 +307,17 @@ impl Timeline {
     /// assert_eq!(view.final_state.stage, "handle");
     /// ```
     pub fn view(&self) -> TimelineView<'_> {
-        self.view_with(false)
+        self.view_with(None)
     }
 
     /// [`Timeline::view`] with each row that set a deadline or breached followed by the
     /// explanation of its clock (`explanation` on the row), as `ombud simulate --explain
-    /// --format json` prints it.
-    pub fn view_explained(&self) -> TimelineView<'_> {
-        self.view_with(true)
+    /// --format json` prints it; `why` is what [`simulate_explained`] returned with `self`.
+    pub fn view_explained<'a>(&'a self, why: &'a Explanations) -> TimelineView<'a> {
+        self.view_with(Some(why))
     }
 
-    fn view_with(&self, explained: bool) -> TimelineView<'_> {
+    fn view_with<'a>(&'a self, why: Option<&'a Explanations>) -> TimelineView<'a> {
         let tz = self.tz;
         let t = |at: DateTime<Utc>| timefmt::rfc3339(tz, at);
         let f = &self.final_state;
@@ -366,7 +331,7 @@ impl Timeline {
                 .iter()
                 .enumerate()
                 .map(|(i, r)| RowView {
-                    explanation: if explained { self.row_explanation(i) } else { None },
+                    explanation: why.and_then(|w| w.row(i)),
                     at: t(r.at),
                     kind: r.kind.as_str(),
                     stage: r.stage.as_deref(),
@@ -695,6 +660,44 @@ fn resolve(
 /// assert_eq!(simulate(&engine, &early).unwrap_err().code, "E0611");
 /// ```
 pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Diagnostic>> {
+    run(engine, scenario, None)
+}
+
+/// [`simulate`], and the explanations of the timeline's clocks: what `ombud simulate --explain`
+/// and `ombud explain` show. Building them costs more than the run itself, so [`simulate`] does
+/// not.
+///
+/// ```
+/// use ombud_engine::{check::Source, runtime::Engine, simulate::{Scenario, simulate_explained}};
+/// # let p = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: work\nstages: \
+/// #     { work: { owner: agent, due: 2 working days, on: { fixed: done } }, \
+/// #     done: { terminal: true } }";
+/// # let engine = Engine::new(ombud_engine::load_policy("p.yaml", p, None).unwrap().0.into());
+/// // Received Friday 6 March 2026 at 15:00 UTC: two working days end with Tuesday.
+/// let s = Scenario::parse(&Source::new("s", "ticket: { at: 2026-03-06T15:00:00Z }")).unwrap();
+/// let (timeline, why) = simulate_explained(&engine, &s).unwrap();
+/// assert_eq!(timeline, ombud_engine::simulate(&engine, &s).unwrap());
+/// let deadline = timeline.rows.iter().position(|r| r.kind.as_str() == "deadline").unwrap();
+/// let clock = why.row(deadline).unwrap();
+/// assert_eq!(clock.deadline.to_rfc3339(), "2026-03-11T00:00:00+00:00");
+/// let json = serde_json::to_value(timeline.view_explained(&why)).unwrap();
+/// assert_eq!(json["rows"][deadline]["explanation"]["name"], "work");
+/// ```
+pub fn simulate_explained(
+    engine: &Engine,
+    scenario: &Scenario,
+) -> Result<(Timeline, Explanations), Box<Diagnostic>> {
+    let mut why = Explanations::default();
+    let timeline = run(engine, scenario, Some(&mut why))?;
+    Ok((timeline, why))
+}
+
+/// Runs `scenario`; with `why`, explains the clocks there as the run goes.
+fn run(
+    engine: &Engine,
+    scenario: &Scenario,
+    mut why: Option<&mut Explanations>,
+) -> Result<Timeline, Box<Diagnostic>> {
     let policy = engine.policy();
     let open = OpenTicket {
         id: scenario.ticket.id.clone(),
@@ -722,8 +725,9 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     let mut condition_errors = Vec::new();
     note_failures(&mut condition_errors, scenario.ticket.at, &outcome);
     let mut rows = outcome.rows;
-    let mut explained = Vec::new();
-    explain_rows(engine, &ticket, &rows, 0, &mut explained);
+    if let Some(why) = why.as_deref_mut() {
+        why.explain_rows(engine, &ticket, &rows, 0);
+    }
     let mut rejected = Vec::new();
     let mut prev = scenario.ticket.at;
     for (i, ev) in scenario.events.iter().enumerate() {
@@ -745,7 +749,9 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
                 note_failures(&mut condition_errors, at, &o);
                 let first = rows.len();
                 rows.extend(o.rows);
-                explain_rows(engine, &ticket, &rows, first, &mut explained);
+                if let Some(why) = why.as_deref_mut() {
+                    why.explain_rows(engine, &ticket, &rows, first);
+                }
             }
             Err(err) => {
                 // Time reached the event even though it was refused: what fell due before it
@@ -800,12 +806,14 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
     note_failures(&mut condition_errors, until, &outcome);
     let first = rows.len();
     rows.extend(outcome.rows);
-    explain_rows(engine, &ticket, &rows, first, &mut explained);
-    let final_clocks = engine
-        .clock_names(&ticket)
-        .iter()
-        .filter_map(|name| engine.explain(&ticket, name).ok().flatten())
-        .collect();
+    if let Some(why) = why {
+        why.explain_rows(engine, &ticket, &rows, first);
+        why.final_clocks = engine
+            .clock_names(&ticket)
+            .iter()
+            .filter_map(|name| engine.explain(&ticket, name).ok().flatten())
+            .collect();
+    }
     let next = engine.next_actions(&ticket, until).map_err(|e| {
         Box::new(
             Diagnostic::error(
@@ -842,28 +850,5 @@ pub fn simulate(engine: &Engine, scenario: &Scenario) -> Result<Timeline, Box<Di
         until,
         final_state,
         next,
-        explained,
-        final_clocks,
     })
-}
-
-/// Explains the clocks behind `rows[first..]` (rows setting a deadline, breach rows) as they
-/// stand on `ticket` after the call that wrote them.
-fn explain_rows(
-    engine: &Engine,
-    ticket: &Ticket,
-    rows: &[TimelineRow],
-    first: usize,
-    explained: &mut Vec<(usize, ClockExplanation)>,
-) {
-    for (i, row) in rows.iter().enumerate().skip(first) {
-        let Some(name) = row.stage.as_deref() else { continue };
-        if row.due.is_none() && row.kind != RowKind::Breach {
-            continue;
-        }
-        let Ok(Some(why)) = engine.explain(ticket, name) else { continue };
-        if row.kind == RowKind::Breach || row.due == Some(why.deadline.to_utc()) {
-            explained.push((i, why));
-        }
-    }
 }

@@ -78,7 +78,8 @@ fn the_state_digest_follows_every_change_to_the_fields() {
 /// The audit chain hosts have stored must verify under every later version of the engine, so
 /// the encoding of a state is pinned here: a change to it fails this test. (The hashes are the
 /// ones engines without assignees computed for the same ticket: a ticket that never had an
-/// assignee hashes as it always did.)
+/// assignee hashes as it always did. Its clock breached: the ticket as engines that did not
+/// record who held a breached clock stored it, without the record, keeps the chain they sealed.)
 #[test]
 fn audit_hashes_of_a_stored_ticket_do_not_change() {
     let e = engine();
@@ -96,8 +97,36 @@ fn audit_hashes_of_a_stored_ticket_do_not_change() {
         [
             "b505d911470f2ebf0149ac6ded60c6ff8f76274c1c2d5fb301ce1281020e1bdd",
             "5e26df08a0ef4448aed02e349bc8a40f5cfe00265b2ceda1d482c69bfed981e9",
-            "b2023ede21cccc6a6268f6881504ef72db5066237e21ece1da33ae18fd478f43",
-            "6d7edfafe5f0054aaaf4e77ea8f3372ce564ef55fd20d807eb95d5b36ad02834",
+            "553efeeee4d3fdd20189ffd2a84bb401fabbbe6a5e7d6176f2479b915c3b6f68",
+            "4f19819ee57ebf2c10062916fce7c0fa56e4b5cb5305f104df7baa9be634576c",
         ]
     );
+    let stored_before_breach_records = edited(&ticket, |json| {
+        json["clock"].as_object_mut().unwrap().remove("breach");
+        json["obligations"]["statement"].as_object_mut().unwrap().remove("breach");
+        let sealed = [
+            (
+                "46a59bff2781cbbbc2e450cd12e6d6d7ea465d3e6f702c132dc0f8822f706ed6",
+                "b505d911470f2ebf0149ac6ded60c6ff8f76274c1c2d5fb301ce1281020e1bdd",
+            ),
+            (
+                "f96f00909b3b5fc62be53382863a66c086609b0d00c0cf06a0e5faffffa668ff",
+                "5e26df08a0ef4448aed02e349bc8a40f5cfe00265b2ceda1d482c69bfed981e9",
+            ),
+            (
+                "78400d417d19bb040ccaff5179c4184bfa9de42415447e701619ff8bde2f954e",
+                "b2023ede21cccc6a6268f6881504ef72db5066237e21ece1da33ae18fd478f43",
+            ),
+            (
+                "c9ce72e18925deda2b3b598de6a9a054fe47b3f1a9580db4e0afc3f40404ba02",
+                "6d7edfafe5f0054aaaf4e77ea8f3372ce564ef55fd20d807eb95d5b36ad02834",
+            ),
+        ];
+        for (rec, (state, hash)) in json["history"].as_array_mut().unwrap().iter_mut().zip(sealed) {
+            (rec["state"], rec["hash"]) = (state.into(), hash.into());
+        }
+        json["audit_head"] = sealed[3].1.into();
+    });
+    assert!(stored_before_breach_records.clock().unwrap().breached);
+    assert_eq!(ombud_engine::verify_ticket(&stored_before_breach_records).problem, None);
 }

@@ -143,3 +143,76 @@ fn a_ticket_stored_without_extension_records_still_loads_verifies_and_explains()
     assert!(matches!(old.history()[2].entry, AuditEntry::Event(_)));
     assert!(verify_ticket(&old).problem.is_none());
 }
+
+/// The breach row of `rows`: its instant, and the tier it names.
+fn breach_row(
+    rows: &[ombud_engine::runtime::TimelineRow],
+) -> (chrono::DateTime<chrono::Utc>, String) {
+    let row = rows.iter().find(|r| r.kind == ombud_engine::RowKind::Breach).unwrap();
+    (row.at, row.tier.as_deref().unwrap_or_default().to_string())
+}
+
+#[test]
+fn a_breach_names_the_tier_an_obligations_ladder_moved_the_ticket_to() {
+    let e = history();
+    // Opened Mon 2 Mar 10:00: due the end of Mon 16 Mar (10 working days: 3–6, 9–13, 16 Mar).
+    // The stage's 50 % is 127 of its 254 working hours (14 h of Mon 2 Mar and 10 days): the
+    // rest of Mon 2 Mar, Tue 3 – Fri 6 Mar, then 17 h of Mon 9 Mar → Mon 9 Mar 17:00, when the
+    // escalation moves the ticket from officer to section_chief.
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    // The reply obligation starts Tue 10 Mar 09:00: 4 working days are 11–13 and 16 Mar → the
+    // end of Mon 16 Mar; its 50 % is 55.5 of 111 working hours: 15 h of Tue 10, Wed 11, then
+    // 16.5 h of Thu 12 → Thu 12 Mar 16:30, when its ladder escalates the ticket to director.
+    e.apply(&mut ticket, &ev("asked", "2026-03-10T09:00:00+08:00")).unwrap();
+    e.advance(&mut ticket, t("2026-03-13T09:00:00+08:00")).unwrap();
+    assert_eq!(ticket.tier(), Some("director"));
+    // At the end of Mon 16 Mar the stage breaches with director holding the ticket; its
+    // `deadline` escalation then finds director at the top and moves nothing.
+    let out = e.advance(&mut ticket, t("2026-03-17T09:00:00+08:00")).unwrap();
+    assert_eq!(breach_row(&out.rows), (t("2026-03-17T00:00:00+08:00"), "director".to_string()));
+    let why = e.explain(&ticket, "handle").unwrap().unwrap();
+    let b = why.breach.as_ref().unwrap();
+    assert_eq!(b.deadline.to_utc(), t("2026-03-17T00:00:00+08:00"));
+    assert_eq!(b.tier.as_deref(), Some("director"), "{why}");
+    assert!(why.to_string().contains("held by director"), "{why}");
+    assert!(verify_ticket(&ticket).problem.is_none());
+}
+
+#[test]
+fn a_breach_keeps_the_deadline_that_ran_out_when_a_pause_moves_the_clock_afterwards() {
+    let e = history();
+    // Due the end of Mon 16 Mar; at 24:00 it breaches with section_chief holding it (the 50 %
+    // escalation fired Mon 9 Mar 17:00), and the `deadline` step escalates it to director.
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    let out = e.advance(&mut ticket, t("2026-03-17T09:00:00+08:00")).unwrap();
+    assert_eq!(breach_row(&out.rows), (t("2026-03-17T00:00:00+08:00"), "section_chief".into()));
+    // Paused after the breach with nothing left, resumed a day later: the clock's deadline is
+    // the resume, Wed 18 Mar 10:00; the breach stays where it fell.
+    e.apply(&mut ticket, &ev("wait", "2026-03-17T10:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("back", "2026-03-18T10:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-18T10:00:00+08:00"));
+    let why = e.explain(&ticket, "handle").unwrap().unwrap();
+    let b = why.breach.as_ref().unwrap();
+    assert_eq!(b.deadline.to_utc(), t("2026-03-17T00:00:00+08:00"));
+    assert_eq!(b.tier.as_deref(), Some("section_chief"));
+    assert!(why.to_string().contains("breached at Mon 16 Mar 2026 24:00"), "{why}");
+}
+
+#[test]
+fn a_breach_after_an_extension_shows_the_extended_deadline_and_who_held_it_then() {
+    let e = history();
+    let mut ticket = open(&e, "2026-03-02T10:00:00+08:00", json!({}));
+    // The 50 % escalation fires Mon 9 Mar 17:00 (officer → section_chief); then the second
+    // entry extends the clock by 2 working days from the end of Mon 16 Mar: Tue 17, Wed 18 →
+    // the end of Wed 18 Mar.
+    e.advance(&mut ticket, t("2026-03-10T09:00:00+08:00")).unwrap();
+    assert_eq!(ticket.tier(), Some("section_chief"));
+    e.apply(&mut ticket, &ev("extend", "2026-03-10T09:00:00+08:00")).unwrap();
+    let out = e.advance(&mut ticket, t("2026-03-19T09:00:00+08:00")).unwrap();
+    assert_eq!(breach_row(&out.rows), (t("2026-03-19T00:00:00+08:00"), "section_chief".into()));
+    assert_eq!(ticket.tier(), Some("director"));
+    let why = e.explain(&ticket, "handle").unwrap().unwrap();
+    let b = why.breach.as_ref().unwrap();
+    assert_eq!(b.deadline.to_utc(), t("2026-03-19T00:00:00+08:00"));
+    assert_eq!(b.tier.as_deref(), Some("section_chief"));
+}

@@ -6,7 +6,7 @@ use super::stage::hand_over;
 use crate::calendar::{Calendar, Deadline, OutOfRange, kept};
 use crate::compile::{LadderAction, LadderId, LadderStep, StepAt, TierTarget};
 use crate::policy::Duration;
-use crate::runtime::{ActionKind, Clock, Mark, RowKind, Text, Ticket};
+use crate::runtime::{ActionKind, BreachRecord, Clock, Mark, RowKind, Text, Ticket};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Write as _;
 
@@ -141,6 +141,7 @@ impl<'e> Run<'e> {
             paused: None,
             fired: 0,
             breached: false,
+            breach: None,
             extended: Vec::new(),
         };
         Some((clock, deadline))
@@ -304,9 +305,15 @@ impl<'e> Run<'e> {
         let name: &'e str = self.clock_name(ticket, due.clock);
         match (due.kind, due.clock) {
             (DueKind::Breach, ClockRef::Stage) => {
+                let (tier, assignee) = (ticket.tier.clone(), ticket.assignee.clone());
                 let c = ticket.clock.as_mut().expect("a breach is due on a running clock");
                 c.breached = true;
                 let deadline = c.deadline;
+                c.breach = Some(Box::new(BreachRecord {
+                    deadline,
+                    tier: tier.as_deref().map(str::to_string),
+                    assignee: assignee.as_deref().map(str::to_string),
+                }));
                 let budget = self.limit_in_force(ticket, due.clock);
                 // What the stage still waits for, and who holds it, as the explanation says.
                 let missing = match self.engine.text {
@@ -328,6 +335,8 @@ impl<'e> Run<'e> {
                 let c = self.clock_mut(ticket, due.clock).expect("an open obligation");
                 c.breached = true;
                 let deadline = c.deadline;
+                let tier = Some(p.tier(ob.owner).to_string());
+                c.breach = Some(Box::new(BreachRecord { deadline, tier, assignee: None }));
                 let budget = self.limit_in_force(ticket, due.clock);
                 ticket.stats.breaches += 1;
                 let owner = Some(p.tier(ob.owner));

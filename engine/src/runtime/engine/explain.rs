@@ -77,9 +77,16 @@ impl Engine {
         } else {
             ClockState::Running
         };
-        let mut breach = c.breached.then(|| self.breach_explanation(ticket, c.deadline));
+        // The breach as recorded when it fired; a ticket stored before the engine recorded it
+        // shows the deadline it holds, and who held it is worked out from the ladder.
+        let recorded = c.breach.as_deref();
+        let deadline = recorded.map_or(c.deadline, |b| b.deadline);
+        let mut breach = c.breached.then(|| self.breach_explanation(ticket, deadline));
         if let Some(b) = breach.as_mut() {
-            (b.tier, b.assignee) = self.held_at_breach(ticket, c);
+            (b.tier, b.assignee) = match recorded {
+                Some(r) => (r.tier.clone(), r.assignee.clone()),
+                None => self.held_at_breach(ticket, c),
+            };
         }
         let mut why = self.explain_clock(ticket, ClockRef::Stage, c, self.stage(ticket).ladder)?;
         why.name = ticket.stage.to_string();
@@ -113,8 +120,9 @@ impl Engine {
             ClockState::Running
         };
         // A breach stays part of the explanation after a late discharge, with nothing missing.
+        let deadline = c.breach.as_deref().map_or(c.deadline, |b| b.deadline);
         why.breach = c.breached.then(|| BreachExplanation {
-            deadline: c.deadline.with_timezone(&tz),
+            deadline: deadline.with_timezone(&tz),
             tier: tier.clone(),
             assignee: None,
             waiting_for: if st.done.is_none() { vec![ob.done_on.clone()] } else { Vec::new() },
@@ -274,8 +282,8 @@ impl Engine {
         })
     }
 
-    /// Who held `ticket` when its stage clock `c` breached, and the person for that tier: the
-    /// tier holding it now unless an `escalate` or `reassign` step of the stage's ladder fired
+    /// Who held `ticket` when its stage clock `c` breached, for a clock stored without its
+    /// breach record ([`Clock::breach`]), and the person for that tier: the tier holding it now unless an `escalate` or `reassign` step of the stage's ladder fired
     /// at or after the deadline (a step at the deadline fires after the breach). Then the tier
     /// is the owner on entry moved by the tier-moving steps that fell before the deadline, in
     /// the order they fell, and the person is the one a mark recorded against that tier at or
