@@ -102,6 +102,12 @@ fn ombud(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ombud")).args(args).output().unwrap()
 }
 
+/// Runs `ombud serve` on `db` with `--policies DIR`, for a start that is refused (it returns).
+fn serve_refused(db: &Path, policies: &Path) -> Output {
+    let (db, policies) = (db.to_str().unwrap(), policies.to_str().unwrap());
+    ombud(&["serve", "--listen", "127.0.0.1:0", "--db", db, "--policies", policies])
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -241,20 +247,64 @@ fn a_policy_with_errors_stops_the_start() {
     let text = "policy: p\ncalendar: weekdays\ntiers: [agent]\nstart: open\nstages:\n  open: { owner: agent, on: { done: clsoed } }\n  closed: { terminal: true }\n";
     write(&policies, "p.yaml", text);
     let db = dir.join("ombud.db");
-    let out = ombud(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db.to_str().unwrap(),
-        "--policies",
-        policies.to_str().unwrap(),
-    ]);
+    let out = serve_refused(&db, &policies);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[E0201]: unknown stage `clsoed`"), "{err}");
     assert!(err.contains("p.yaml:6:"), "{err}");
     assert!(err.contains("has errors; the server did not start"), "{err}");
+    assert!(out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_policy_directory_holding_scenarios_and_calendars_deploys_only_its_policies() {
+    let dir = temp_dir("mixed");
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = |from: &str, name: &str| {
+        std::fs::copy(root.join(from), policies.join(name)).unwrap();
+    };
+    copy("policies/bank-complaints.yaml", "bank.yaml");
+    copy("examples/scenarios/bank-15-30-60-days.yaml", "s1.yaml");
+    copy("tests/fixtures/calendars/cn-mainland-2027-fixture.yaml", "cal.yaml");
+    let db = dir.join("ombud.db");
+    let served = Served::start(&db, &["--policies", policies.to_str().unwrap()]);
+    let name = |file: &str| policies.join(file).display().to_string();
+    assert_eq!(
+        served.lines[..3],
+        [
+            format!("skipped {}: a calendar file, not a policy", name("cal.yaml")),
+            format!("skipped {}: a scenario, not a policy", name("s1.yaml")),
+            "policy bank-complaints 2026.3 deployed".to_string(),
+        ]
+    );
+    let admin = served.admin_tokens()[0].clone();
+    let (status, body) = served.json("GET", "/v1/policies/bank-complaints", &admin, None);
+    assert_eq!((status, body["versions"][0]["version"].as_str()), (200, Some("2026.3")), "{body}");
+    let at = Utc::now().trunc_subsecs(0).to_rfc3339();
+    let open = json!({"policy": "bank-complaints", "id": "B-1", "at": at,
+                      "fields": {"text": "card charged twice", "amount": 500, "product": "card"}});
+    let (status, body) = served.json("POST", "/v1/tickets", &admin, Some(open));
+    assert_eq!(status, 201, "{body}");
+    assert!(served.stop().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_policy_directory_file_over_the_cap_stops_the_start() {
+    let dir = temp_dir("large");
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    let big = format!("policy: p\n# {}\n", "x".repeat(1 << 20));
+    write(&policies, "big.yaml", &big);
+    let db = dir.join("ombud.db");
+    let out = serve_refused(&db, &policies);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[E0101]"), "{err}");
+    assert!(err.contains("larger than 1048576 bytes (1 MiB)"), "{err}");
     assert!(out.stdout.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -280,6 +280,38 @@ fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// Scenario mistakes come in steps (docs/scenarios.md): every shape mistake at once, and the
+/// mistakes against the policy, every one at once, when the shape is sound.
+#[test]
+fn shape_mistakes_are_reported_before_the_checks_against_the_policy() {
+    let file = "tests/fixtures/scenarios/broken/shape-and-policy-mistakes.yaml";
+    let codes = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.trim_start().strip_prefix("error["))
+            .map(|l| l[..5].to_string())
+            .collect()
+    };
+    let (code, out, _) = ombud(&["test", file]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(codes(&out), ["E0606", "E0604"], "{out}");
+    let dir = std::env::temp_dir().join(format!("ombud-steps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(file)).unwrap();
+    let policy = std::path::Path::new(ROOT).join("policies/bank-complaints.yaml");
+    let sound = text
+        .replace("../../../../policies/bank-complaints.yaml", policy.to_str().unwrap())
+        .replace("+2 days", "+2 calendar days")
+        .replace("breaches: many", "breaches: 1");
+    let fixed = dir.join("fixed.yaml");
+    std::fs::write(&fixed, sound).unwrap();
+    let (code, out, _) = ombud(&["test", fixed.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let mut found = codes(&out);
+    found.sort();
+    assert_eq!(found, ["E0612", "E0613", "E0614", "E0615"], "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn scenario_diagnostics_in_json() {
     let path = "tests/fixtures/scenarios/broken/unknown-key.yaml";
@@ -430,6 +462,21 @@ fn a_step_at_the_deadline_is_explained_as_the_deadline() {
         "{out}"
     );
     assert!(!out.contains("0s after"), "{out}");
+}
+
+/// A discharged obligation is `done` in the text as in the JSON, the word the timeline row of
+/// its discharge uses (not "stopped", which reads like a pause).
+#[test]
+fn explain_says_a_discharged_obligation_is_done() {
+    let scenario = "examples/scenarios/bank-decision-sent-discharges-the-reply.yaml";
+    let (code, out, err) = ombud(&["explain", scenario, "decision"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().next(), Some("obligation `decision`, held by complaints_unit: done"));
+    let (_, json, _) = ombud(&["explain", "--format", "json", scenario, "decision"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["state"], "done");
+    let (_, timeline, _) = ombud(&["simulate", scenario]);
+    assert!(timeline.contains("`decision` done by decision_sent"), "{timeline}");
 }
 
 #[test]

@@ -36,6 +36,7 @@ mod compile;
 #[doc(hidden)]
 pub mod doc_support;
 mod expr;
+mod file_kind;
 mod keywords;
 pub mod ledger;
 pub mod policy;
@@ -46,6 +47,7 @@ mod yaml;
 
 pub use calendar::Calendar;
 pub use check::{Diagnostic, DiagnosticCode, Severity, Source, Span};
+pub use file_kind::FileKind;
 pub use ledger::{
     build_report, compare_with_ledger, generate, ledger_chains, ledger_tickets, replay,
     verify_ticket,

@@ -36,3 +36,23 @@ fn the_scenarios_page_lists_every_rejection_code() {
     let missing: Vec<&&str> = codes.iter().filter(|c| !page.contains(&format!("`{c}`"))).collect();
     assert!(missing.is_empty(), "docs/scenarios.md does not list {missing:?}");
 }
+
+/// The page lists the codes in the enum's order, each under the `## ` section of its range
+/// (`## E02xx — …` holds codes starting `E02`; `## E052x — …` codes starting `E052`).
+#[test]
+fn the_diagnostics_page_lists_each_code_in_order_under_its_range() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md");
+    let page = std::fs::read_to_string(path).unwrap();
+    let mut range = "";
+    let mut listed = Vec::new();
+    for line in page.lines() {
+        if let Some(title) = line.strip_prefix("## ") {
+            range = title.split_whitespace().next().unwrap_or("").trim_end_matches('x');
+        } else if let Some(code) = line.strip_prefix("### ").map(str::trim) {
+            assert!(code.starts_with(range), "{code} is under the section of {range}");
+            listed.push(code);
+        }
+    }
+    let codes: Vec<&str> = DiagnosticCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, codes);
+}

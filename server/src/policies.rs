@@ -6,6 +6,8 @@
 use crate::engine::{Compiled, Diagnostic, Engine, SharedCalendar, compile_policy_on};
 use crate::error::ApiError;
 use crate::store::{Store, instant, millis};
+use ombud_engine::FileKind;
+use ombud_engine::policy::read_policy_file;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -357,19 +359,28 @@ impl Policies {
             .ok_or_else(|| ApiError::not_found(&format!("policy `{id}` version `{version}`")))
     }
 
-    /// Deploys the policies of `dir` (every `*.yaml`/`*.yml` file with a top-level `policy:`
-    /// key), or the bundled ones. A version already deployed with other content is kept and
-    /// reported as a warning; a policy with errors stops the start.
+    /// Deploys the policies of `dir` (every `*.yaml`/`*.yml` file that is a policy by its
+    /// top-level keys, [`FileKind`]; scenarios, calendar files and other YAML files are skipped
+    /// and named in a note), or the bundled ones. A version already deployed with other content
+    /// is kept and reported as a warning; a policy with errors, or a YAML file that cannot be
+    /// read within the 1 MiB cap, stops the start.
     pub async fn deploy_at_start(
         &self,
         store: &Store,
         dir: Option<&Path>,
     ) -> Result<Vec<String>, crate::Error> {
-        let files: Vec<(String, String)> = match dir {
-            None => BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
-            Some(dir) => policy_files(dir)?,
-        };
         let mut notes = Vec::new();
+        let files: Vec<(String, String)> =
+            match dir {
+                None => BUNDLED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+                Some(dir) => {
+                    let found = policy_files(dir)?;
+                    notes.extend(found.skipped.iter().map(|(name, kind)| {
+                        format!("skipped {name}: {}, not a policy", kind.noun())
+                    }));
+                    found.policies
+                }
+            };
         for (name, text) in files {
             match self.deploy(store, &name, &text, "start").await {
                 Ok(d) => notes.push(format!(
@@ -391,20 +402,36 @@ impl Policies {
     }
 }
 
-/// The policy files of a directory, sorted by name: YAML files with a line starting `policy:`.
-fn policy_files(dir: &Path) -> Result<Vec<(String, String)>, crate::Error> {
-    let mut files = Vec::new();
+/// The YAML files of a policy directory, sorted by name.
+struct DirFiles {
+    /// The policies: file name and text.
+    policies: Vec<(String, String)>,
+    /// The others (scenarios, calendar files, other YAML) and what each is.
+    skipped: Vec<(String, FileKind)>,
+}
+
+/// The YAML files of `dir` (not its subdirectories), each read within the 1 MiB cap and sorted
+/// by what its top-level keys say it is ([`FileKind`], as `lint` and `test` sort them).
+fn policy_files(dir: &Path) -> Result<DirFiles, crate::Error> {
+    let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        if !yaml {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)?;
-        if text.lines().any(|l| l.starts_with("policy:")) {
-            files.push((path.display().to_string(), text));
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && path.is_file() {
+            paths.push(path);
         }
     }
-    files.sort();
-    Ok(files)
+    paths.sort();
+    let mut found = DirFiles { policies: Vec::new(), skipped: Vec::new() };
+    for path in paths {
+        let name = path.display().to_string();
+        let text = read_policy_file(&path).map_err(|e| crate::Error::Policy {
+            file: name.clone(),
+            diagnostics: e.into_diagnostics(),
+        })?;
+        match FileKind::of_text(&text) {
+            FileKind::Policy => found.policies.push((name, text)),
+            kind => found.skipped.push((name, kind)),
+        }
+    }
+    Ok(found)
 }

@@ -52,7 +52,8 @@ pub enum ClockState {
     Paused,
     /// Its deadline passed unmet.
     Breached,
-    /// Discharged (an obligation's `done_on`), or stopped when the ticket closed.
+    /// Discharged (an obligation's `done_on`), or stopped when the ticket closed; `done` in the
+    /// text form too, as the timeline row of a discharge says (`` `reply` done by reply_sent ``).
     Done,
 }
 
@@ -341,7 +342,7 @@ impl ClockExplanation {
             ClockState::Running => "running",
             ClockState::Paused => "paused",
             ClockState::Breached => "breached",
-            ClockState::Done => "stopped",
+            ClockState::Done => "done",
         };
         let held = self.tier.as_deref().map(|t| format!(", held by {t}")).unwrap_or_default();
         writeln!(out, "{indent}{} `{}`{held}: {state}", self.kind, self.name)?;
