@@ -448,6 +448,32 @@ impl Calendar {
         kept(tables.clock_inverse(w)).map(|at| at.min(t))
     }
 
+    /// Where a calendar-day limit of `n` days from `start` ends before roll-off: the end of
+    /// day N after the start's day (its close when it is a working day, else its 24:00). `add`
+    /// gives this instant, or, when day N is a rest day, the end of the next working day.
+    pub(crate) fn calendar_days_end(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let (x0, _) = self.start_day(start, Duration::CalendarDays(n));
+        let x = x0.saturating_add(i64::from(n));
+        if self.kind_at(x).is_working() {
+            self.close_of_day(x)
+        } else {
+            ts_to_utc(self.tables.local_ts(x, 86_400))
+        }
+    }
+
+    /// The deadline of a calendar-day limit that ends at `end` before roll-off: `end` when the
+    /// day it ends (an instant at local midnight ends the day before it) is a working day, else
+    /// the end of the next working day (民法典 第二百零三条: a period whose last day is a
+    /// holiday ends on the day after the holiday).
+    pub(crate) fn roll_off(&self, end: DateTime<Utc>) -> DateTime<Utc> {
+        let (x, _) = self.start_day(end, Duration::CalendarDays(1));
+        if self.kind_at(x).is_working() {
+            end
+        } else {
+            ts_to_utc(self.tables.end_of_working_day(self.ord(x)).0).max(end)
+        }
+    }
+
     /// The day index `start` belongs to when `duration` is counted from it: its local date, but
     /// for working and calendar days an instant at exactly local midnight is 24:00 of the day it
     /// ends (so a deadline, "the midnight that ends day N", is on day N and chaining limits is

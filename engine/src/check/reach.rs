@@ -62,6 +62,7 @@ pub(crate) fn steps(
             breached: false,
             breach: None,
             extended: Vec::new(),
+            roll_off: 0,
         };
         for (i, (step, span)) in ladder.steps.iter().zip(spans).enumerate() {
             if reported.contains(&i) || step_instant(cal, &clock, &step.at).is_some() {

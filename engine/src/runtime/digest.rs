@@ -287,6 +287,9 @@ const BREACHES: u8 = 0xb4;
 /// The tag of the extension trailer of an audit record's hash.
 const EXTENSION: u8 = 0xe7;
 
+/// The tag of a clock's roll-off, written only when it is not 0.
+const ROLL_OFF: u8 = 0xd0;
+
 /// Collects the encoding, then hashes it in one call (SHA-256's per-call overhead dominates
 /// when fed a few bytes at a time).
 struct Hasher(Vec<u8>);
@@ -592,6 +595,7 @@ impl Hasher {
             breached,
             extended: _,
             breach: _,
+            roll_off,
         } = c;
         self.duration(budget);
         self.time(started);
@@ -609,6 +613,12 @@ impl Hasher {
         }
         self.u64(*fired);
         self.bool(*breached);
+        // Only a clock whose deadline rolled on over rest days has one: other tickets' chains
+        // verify under every engine version.
+        if *roll_off != 0 {
+            self.tag(ROLL_OFF);
+            self.i64(*roll_off);
+        }
     }
 
     fn entry(&mut self, entry: &AuditEntry) {

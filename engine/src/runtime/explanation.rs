@@ -253,10 +253,10 @@ impl ClockExtension {
                 let scale = if self.working { " of working time" } else { "" };
                 writeln!(
                     out,
-                    "{inner}{added}{scale} added to the limit, counted on from the deadline {}: deadline {}",
+                    "{inner}{added}{scale} added to the limit, counted on from the deadline {}",
                     human_local(&self.from),
-                    human_local(&self.deadline)
                 )?;
+                writeln!(out, "{inner}deadline {}", human_local(&self.deadline))?;
             }
             return Ok(());
         }
@@ -372,8 +372,13 @@ impl ClockExplanation {
                 last_paused = false;
             }
         }
+        // A pause that ended after the last extension (one granted while held) moved it too.
+        let last_extension = self.extensions.last().map(|x| x.at);
+        let resumed_after =
+            self.pauses.iter().any(|p| p.to.is_some_and(|t| Some(t) > last_extension));
         if self.deadline != shown {
-            let what = if last_paused { "after the pauses" } else { "the clock holds" };
+            let what =
+                if last_paused || resumed_after { "after the pauses" } else { "the clock holds" };
             writeln!(out, "{inner}deadline {what}: {}", human_local(&self.deadline))?;
         }
         if !self.steps.is_empty() {

@@ -516,6 +516,12 @@ pub struct Clock {
     /// the obligation's `extensions`; empty until the first extension).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended: Vec<u32>,
+    /// How far roll-off carried the deadline past the end of the limit's last day, in seconds:
+    /// a calendar-day limit whose last day is a rest day ends at the end of the next working
+    /// day. Pauses hold, and calendar-day extensions count from, the end before roll-off; 0 for
+    /// every other limit.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub roll_off: i64,
 }
 
 impl Clock {
@@ -559,6 +565,10 @@ pub struct BreachRecord {
 }
 
 fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_zero_i64(v: &i64) -> bool {
     *v == 0
 }
 

@@ -21,6 +21,44 @@ pub(super) fn at_scale(cal: &Calendar, working: bool, v: i64) -> Option<DateTime
     if working { cal.at_working_clock(v) } else { kept(v) }
 }
 
+/// How far roll-off carried `deadline`, limit `budget` counted from `start`, past the end of the
+/// limit's last day: a calendar-day limit whose last day is a rest day ends at the end of the
+/// next working day. 0 for every other limit.
+pub(crate) fn roll_off(
+    cal: &Calendar,
+    budget: Duration,
+    start: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> i64 {
+    match budget {
+        Duration::CalendarDays(n) if n > 0 => {
+            (deadline.timestamp() - cal.calendar_days_end(start, n).timestamp()).max(0)
+        }
+        _ => 0,
+    }
+}
+
+/// Where a clock of `budget` paused with `remaining` (on its scale; for a calendar-day limit,
+/// up to the end of its last day before roll-off) runs out when it resumes at `at`, and the
+/// roll-off of that deadline: a calendar-day limit's new last day is rolled off again. `None`
+/// outside the instants the engine keeps.
+pub(crate) fn resumed(
+    cal: &Calendar,
+    budget: Duration,
+    at: DateTime<Utc>,
+    remaining: i64,
+) -> Option<(DateTime<Utc>, i64)> {
+    let working = matches!(budget, Duration::WorkingDays(_) | Duration::WorkingHours { .. });
+    let end = at_scale(cal, working, scale(cal, working, at).checked_add(remaining)?)?;
+    match budget {
+        Duration::CalendarDays(_) => {
+            let rolled = kept(cal.roll_off(end).timestamp())?;
+            Some((rolled, (rolled - end).num_seconds()))
+        }
+        _ => Some((end, 0)),
+    }
+}
+
 /// When ladder step `at` falls on clock `c`, before the clock's start or not; `None` when that
 /// instant lies after 9999-12-31T23:59:59Z, the last instant the engine keeps. A step before the
 /// deadline too far back to be represented lies before any start, so it is the earliest instant.
@@ -132,6 +170,7 @@ impl<'e> Run<'e> {
         };
         let working = Self::is_working(&budget);
         let total = self.scale(working, deadline.at) - self.scale(working, at);
+        let roll_off = roll_off(&self.policy().calendar, budget, at, deadline.at);
         let clock = Clock {
             budget,
             started: at,
@@ -143,6 +182,7 @@ impl<'e> Run<'e> {
             breached: false,
             breach: None,
             extended: Vec::new(),
+            roll_off,
         };
         Some((clock, deadline))
     }

@@ -22,6 +22,8 @@ pub(super) struct Extend<'p> {
     pub(super) added: i64,
     /// Whether the new deadline rests on days beyond the calendar's data.
     pub(super) provisional: bool,
+    /// The new deadline's roll-off ([`Clock::roll_off`]).
+    pub(super) roll_off: i64,
 }
 
 impl<'e> Run<'e> {
@@ -121,7 +123,7 @@ impl<'e> Run<'e> {
                 extension: Some(name.to_string()),
             });
         }
-        let (deadline, added, provisional) = self.extended_deadline(c, ext.change)?;
+        let (deadline, added, provisional, roll_off) = self.extended_deadline(c, ext.change)?;
         if deadline <= c.deadline {
             return Err(Rejection::ExtensionNotLater {
                 event: name.to_string(),
@@ -131,22 +133,24 @@ impl<'e> Run<'e> {
                 zone,
             });
         }
-        Ok(Extend { clock: r, entry, ext, deadline, added, provisional })
+        Ok(Extend { clock: r, entry, ext, deadline, added, provisional, roll_off })
     }
 
-    /// The deadline of clock `c` after `change`, what it adds on the clock's scale, and whether
-    /// it rests on days beyond the calendar's data ([`extended`]). A deadline after the last
-    /// instant the engine keeps refuses the extension (`out_of_range`).
+    /// The deadline of clock `c` after `change`, what it adds on the clock's scale, whether
+    /// it rests on days beyond the calendar's data, and its roll-off ([`extended`]). A deadline
+    /// after the last instant the engine keeps refuses the extension (`out_of_range`).
     fn extended_deadline(
         &self,
         c: &Clock,
         change: ExtendTo,
-    ) -> Result<(DateTime<Utc>, i64, bool), Rejection> {
+    ) -> Result<(DateTime<Utc>, i64, bool, i64), Rejection> {
         let cal = &self.policy().calendar;
         let working = Self::is_working(&c.budget);
-        let x = extended(cal, working, (c.started, c.deadline, c.total), change, false)
-            .map_err(|e| Rejection::out_of_range(&e))?;
-        Ok((x.deadline, x.added, c.provisional || x.counted.provisional.is_some()))
+        let now = (c.started, c.deadline, c.total, c.roll_off);
+        let x =
+            extended(cal, working, now, change, false).map_err(|e| Rejection::out_of_range(&e))?;
+        let provisional = c.provisional || x.counted.provisional.is_some();
+        Ok((x.deadline, x.added, provisional, x.roll_off))
     }
 
     /// What the audit record of the event keeps of extension `x` of `ticket`: the clock, by
@@ -181,8 +185,11 @@ impl<'e> Run<'e> {
         c.total = c.total.saturating_add(x.added);
         c.provisional = x.provisional;
         if let Some(pz) = c.paused.as_mut() {
-            pz.remaining = pz.remaining.saturating_add(x.added);
+            // What it adds to the limit before roll-off.
+            let more = x.added.saturating_sub(x.roll_off.saturating_sub(c.roll_off));
+            pz.remaining = pz.remaining.saturating_add(more);
         }
+        c.roll_off = x.roll_off;
         if c.extended.len() <= x.entry {
             c.extended.resize(x.entry + 1, 0);
         }

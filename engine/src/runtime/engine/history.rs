@@ -50,42 +50,70 @@ pub(super) struct Extended {
     pub(super) counted: Deadline,
     /// How the counted limit was reached.
     pub(super) derivation: Option<Derivation>,
+    /// The roll-off of the new deadline ([`Clock::roll_off`]).
+    pub(super) roll_off: i64,
 }
 
 /// The deadline of a clock (`working` scale, started at `started`, due at `deadline` with limit
-/// `total`) after `change`, on `cal`.
+/// `total` and roll-off `roll_off`) after `change`, on `cal`.
 ///
 /// `by`: counted on from the current deadline as the calendar counts any limit from an
-/// instant (working days from the day after the deadline's last day). `to`: the clock's whole
-/// limit from its start; time the clock was paused still does not count, so the deadline moves
-/// by the difference between the new limit and the current one.
+/// instant (working days from the day after the deadline's last day); a calendar-day `by` on a
+/// wall-time clock counts from the end of the limit's last day before roll-off. `to`: the
+/// clock's whole limit from its start; time the clock was paused still does not count, so the
+/// end before roll-off moves by the difference between the new limit and the current one, both
+/// before roll-off, and a calendar-day limit's new last day is rolled off again.
 ///
 /// A deadline after the last instant the engine keeps is an `OutOfRange`.
 pub(super) fn extended(
     cal: &Calendar,
     working: bool,
-    (started, deadline, total): (DateTime<Utc>, DateTime<Utc>, i64),
+    (started, deadline, total, roll_off): (DateTime<Utc>, DateTime<Utc>, i64, i64),
     change: ExtendTo,
     explain: bool,
 ) -> Result<Extended, OutOfRange> {
     let sc = |t: DateTime<Utc>| scale(cal, working, t);
+    // Roll-off is kept on wall-time clocks, for calendar-day counts.
+    let days = |d: Duration| match d {
+        Duration::CalendarDays(n) if !working => Some(n),
+        _ => None,
+    };
     match change {
         ExtendTo::By(d) => {
-            let (to, derivation) = count(cal, deadline, d, explain)?;
+            let from = match days(d) {
+                Some(_) => chrono::TimeDelta::try_seconds(roll_off)
+                    .and_then(|r| deadline.checked_sub_signed(r))
+                    .ok_or_else(|| OutOfRange {
+                        what: format!("`{d}` from {}", crate::timefmt::rfc3339(cal.tz(), deadline)),
+                    })?,
+                None => deadline,
+            };
+            let (to, derivation) = count(cal, from, d, explain)?;
             let added = sc(to.at) - sc(deadline);
-            Ok(Extended { deadline: to.at, added, counted: to, derivation })
+            let roll_off = days(d).map_or(0, |_| clock::roll_off(cal, d, from, to.at));
+            Ok(Extended { deadline: to.at, added, counted: to, derivation, roll_off })
         }
         ExtendTo::To(d) => {
             let (end, derivation) = count(cal, started, d, explain)?;
-            let added = sc(end.at) - sc(started) - total;
-            let at = if added <= 0 {
-                end.at.min(deadline)
-            } else {
-                at_scale(cal, working, sc(deadline).saturating_add(added), || {
-                    format!("`{d}` from {}", crate::timefmt::rfc3339(cal.tz(), started))
-                })?
+            let end_roll = days(d).map_or(0, |_| clock::roll_off(cal, d, started, end.at));
+            // The new limit and the current one, both before roll-off.
+            let more = (sc(end.at) - end_roll - sc(started))
+                .saturating_sub(total.saturating_sub(roll_off));
+            if more <= 0 {
+                let at = end.at.min(deadline);
+                let added = sc(at) - sc(deadline);
+                return Ok(Extended { deadline: at, added, counted: end, derivation, roll_off });
+            }
+            let what = || format!("`{d}` from {}", crate::timefmt::rfc3339(cal.tz(), started));
+            let last = sc(deadline).saturating_sub(roll_off).saturating_add(more);
+            let unrolled = at_scale(cal, working, last, what)?;
+            let at = match days(d) {
+                Some(_) => at_scale(cal, false, cal.roll_off(unrolled).timestamp(), what)?,
+                None => unrolled,
             };
-            Ok(Extended { deadline: at, added, counted: end, derivation })
+            let added = sc(at) - sc(deadline);
+            let roll_off = sc(at) - sc(unrolled);
+            Ok(Extended { deadline: at, added, counted: end, derivation, roll_off })
         }
     }
 }
@@ -118,6 +146,8 @@ pub(super) struct Walked<'p> {
     pub(super) total: i64,
     /// The time left while paused.
     pub(super) remaining: Option<i64>,
+    /// The deadline's roll-off ([`Clock::roll_off`]).
+    pub(super) roll_off: i64,
     /// Whether the deadline rests on days beyond the calendar's data, as the engine marks it.
     pub(super) provisional: bool,
     /// The stretches the clock ran, in order (from the last restart), each on the deadline and
@@ -228,6 +258,7 @@ impl<'e> Run<'e> {
                 total,
                 extensions: 0,
             }],
+            roll_off: clock::roll_off(cal, c.budget, c.started, base.at),
             base,
             derivation,
             changes: Vec::new(),
@@ -254,13 +285,16 @@ impl<'e> Run<'e> {
                     used.resize(entry + 1, 0);
                 }
                 used[entry] += 1;
-                let x =
-                    extended(cal, working, (started, w.deadline, w.total), ext.change, explain)?;
+                let now = (started, w.deadline, w.total, w.roll_off);
+                let x = extended(cal, working, now, ext.change, explain)?;
                 w.total = w.total.saturating_add(x.added);
                 w.provisional = w.provisional || x.counted.provisional.is_some();
                 if let Some(left) = w.remaining.as_mut() {
-                    *left = left.saturating_add(x.added);
+                    // What it adds to the limit before roll-off.
+                    let more = x.added.saturating_sub(x.roll_off.saturating_sub(w.roll_off));
+                    *left = left.saturating_add(more);
                 }
+                w.roll_off = x.roll_off;
                 let from = std::mem::replace(&mut w.deadline, x.deadline);
                 w.changes.push(Change::Extension { at: e.at, ext, from, extended: Box::new(x) });
                 if open.is_none() {
@@ -275,7 +309,8 @@ impl<'e> Run<'e> {
                 None => {
                     if let Some(rule) = p.pauses.iter().find(|r| r.on == name) {
                         open = Some((e.at, rule));
-                        w.remaining = Some((sc(w.deadline) - sc(e.at)).max(0));
+                        let end = sc(w.deadline).saturating_sub(w.roll_off);
+                        w.remaining = Some(end.saturating_sub(sc(e.at)).max(0));
                         w.end_phase(e.at);
                     }
                 }
@@ -299,6 +334,7 @@ impl<'e> Run<'e> {
                             total,
                             phases: vec![phase],
                             provisional: base.provisional.is_some(),
+                            roll_off: clock::roll_off(cal, c.budget, e.at, base.at),
                             base,
                             derivation,
                             changes: Vec::new(),
@@ -306,10 +342,14 @@ impl<'e> Run<'e> {
                         };
                         continue;
                     }
-                    w.deadline = at_scale(cal, working, sc(e.at).saturating_add(left), || {
-                        let from = crate::timefmt::rfc3339(cal.tz(), e.at);
-                        format!("the rest of `{}` from {from}", c.budget)
-                    })?;
+                    let (deadline, roll_off) = clock::resumed(cal, c.budget, e.at, left)
+                        .ok_or_else(|| {
+                            let from = crate::timefmt::rfc3339(cal.tz(), e.at);
+                            OutOfRange { what: format!("the rest of `{}` from {from}", c.budget) }
+                        })?;
+                    w.deadline = deadline;
+                    w.total = w.total.saturating_sub(w.roll_off).saturating_add(roll_off);
+                    w.roll_off = roll_off;
                     w.provisional = w.provisional || beyond(w.deadline);
                     let held = sc(e.at) - sc(since);
                     w.changes.push(Change::Pause { from: since, to: Some(e.at), rule, held });

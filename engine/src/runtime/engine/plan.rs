@@ -4,7 +4,7 @@
 use super::Run;
 use super::fields::neutral;
 use super::stage::{group_pending, hand_over};
-use crate::calendar::{OutOfRange, kept};
+use crate::calendar::OutOfRange;
 use crate::compile::{ResumeMode, StageId};
 use crate::runtime::{ATTACH, MEMBER_DONE, REASSIGN, SET};
 use crate::runtime::{
@@ -379,7 +379,9 @@ impl<'e> Run<'e> {
             Plan::Pause(rule) => {
                 let c = ticket.clock.as_mut().expect("`plan` found a running clock");
                 let working = Self::is_working(&c.budget);
-                let remaining = (self.scale(working, c.deadline) - self.scale(working, at)).max(0);
+                // A calendar-day limit holds the time to the end of its last day, before roll-off.
+                let end = self.scale(working, c.deadline).saturating_sub(c.roll_off);
+                let remaining = end.saturating_sub(self.scale(working, at)).max(0);
                 c.paused = Some(Pause { since: at, remaining, resume_on: rule.resume_on.clone() });
                 self.row(
                     at,
@@ -395,21 +397,16 @@ impl<'e> Run<'e> {
                 let working = Self::is_working(&c.budget);
                 let (deadline, provisional) = match rule.resume {
                     ResumeMode::Remaining => {
-                        let d = if working {
-                            p.calendar
-                                .working_clock(at)
-                                .checked_add(pause.remaining)
-                                .and_then(|w| p.calendar.at_working_clock(w))
-                        } else {
-                            chrono::TimeDelta::try_seconds(pause.remaining)
-                                .and_then(|d| at.checked_add_signed(d))
-                                .filter(|d| kept(d.timestamp()).is_some())
-                        };
-                        let Some(d) = d else {
+                        let Some((d, roll_off)) =
+                            super::clock::resumed(&p.calendar, c.budget, at, pause.remaining)
+                        else {
                             let from = crate::timefmt::rfc3339(p.calendar.tz(), at);
                             let what = format!("the rest of `{}` from {from}", c.budget);
                             return self.beyond_range(OutOfRange { what });
                         };
+                        // The limit on the clock's scale follows the roll-off of its new end.
+                        c.total = c.total.saturating_sub(c.roll_off).saturating_add(roll_off);
+                        c.roll_off = roll_off;
                         // Provisional when the new deadline lies beyond the calendar's data.
                         let beyond = d.with_timezone(&p.calendar.tz()).date_naive()
                             > p.calendar.coverage().1;
@@ -421,6 +418,7 @@ impl<'e> Run<'e> {
                             Err(e) => return self.beyond_range(e),
                         };
                         c.started = at;
+                        c.roll_off = super::clock::roll_off(&p.calendar, c.budget, at, d.at);
                         c.total = if working {
                             p.calendar.working_clock(d.at) - p.calendar.working_clock(at)
                         } else {

@@ -18,6 +18,7 @@ struct Counted {
     total: i64,
     remaining: Option<i64>,
     provisional: bool,
+    roll_off: i64,
 }
 
 impl From<Walked<'_>> for Counted {
@@ -27,6 +28,7 @@ impl From<Walked<'_>> for Counted {
             total: w.total,
             remaining: w.remaining,
             provisional: w.provisional,
+            roll_off: w.roll_off,
         }
     }
 }
@@ -116,6 +118,7 @@ impl Engine {
                 total: c.total,
                 remaining: c.paused.as_ref().map(|pz| pz.remaining),
                 provisional: c.provisional,
+                roll_off: c.roll_off,
             };
             let count = |on: &Calendar| run.walk_clock(on, ticket, r, c, false).map(Counted::from);
             if count(previous).ok().as_ref() == Some(&now) {
@@ -142,6 +145,7 @@ impl Engine {
                         c.deadline = new.deadline;
                         c.total = new.total;
                         c.provisional = new.provisional;
+                        c.roll_off = new.roll_off;
                         if let (Some(pz), Some(r)) = (c.paused.as_mut(), new.remaining) {
                             pz.remaining = r;
                         }
@@ -152,6 +156,7 @@ impl Engine {
                         st.clock.deadline = new.deadline;
                         st.clock.total = new.total;
                         st.clock.provisional = new.provisional;
+                        st.clock.roll_off = new.roll_off;
                     }
                 }
             }
