@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test on bad fixtures")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
@@ -440,6 +440,23 @@ fn a_calendar_line_brings_its_ticket_onto_the_update() {
     assert!(!text.contains("R-1"), "{text}");
 }
 
+/// What `recalendar` says when it refuses to bring the December 2026 rehearsal ledger onto
+/// `calendar` (it exits with code 1 and writes nothing on stdout).
+fn recalendar_refusal(calendar: &Path) -> String {
+    let o = ombud(&[
+        "recalendar",
+        "--policy",
+        "tests/fixtures/policies/rehearsal-2027.yaml",
+        "--calendar",
+        calendar.to_str().unwrap(),
+        "--ledger",
+        "tests/fixtures/ledger/december-2026.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    stderr(&o)
+}
+
 #[test]
 fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
     // What `calendar from-notice` prints without `--extends`: the year alone.
@@ -449,19 +466,8 @@ fn recalendar_refuses_a_calendar_that_covers_less_than_the_policys() {
           covers: {from: 2027-01-01, to: 2027-12-31}\n\
           holidays:\n  - {name: New Year's Day, from: 2027-01-01, to: 2027-01-03}\n",
     );
-    let o = ombud(&[
-        "recalendar",
-        "--policy",
-        "tests/fixtures/policies/rehearsal-2027.yaml",
-        "--calendar",
-        alone.to_str().unwrap(),
-        "--ledger",
-        "tests/fixtures/ledger/december-2026.jsonl",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty());
     assert_eq!(
-        stderr(&o),
+        recalendar_refusal(&alone),
         "error: calendar `cn-mainland-2027` cannot replace `cn-mainland`: it covers 2027-01-01 to \
          2027-12-31 and leaves out 2024-01-01 to 2026-12-31, which `cn-mainland` covers\n  \
          hint: an update extends the calendar it replaces and adds to it: `extends: cn-mainland` \
@@ -496,19 +502,8 @@ fn recalendar_refuses_a_calendar_with_other_business_hours_or_cutoff() {
         "hours-2027.yaml",
         format!("{fixture}hours: \"09:00-17:00\"\ncutoff: \"16:00\"\n").as_bytes(),
     );
-    let o = ombud(&[
-        "recalendar",
-        "--policy",
-        "tests/fixtures/policies/rehearsal-2027.yaml",
-        "--calendar",
-        changed.to_str().unwrap(),
-        "--ledger",
-        "tests/fixtures/ledger/december-2026.jsonl",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty());
     assert_eq!(
-        stderr(&o),
+        recalendar_refusal(&changed),
         "error: calendar `cn-mainland-2027-fixture` cannot replace `cn-mainland`: its business \
          hours are \"09:00-17:00\", those of `cn-mainland` none (whole days); its cutoff is \
          \"16:00\", that of `cn-mainland` none\n  \

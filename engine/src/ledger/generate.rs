@@ -3,13 +3,15 @@
 //! Each ticket is walked through the policy *by the engine itself*: at every stage the generator
 //! asks [`Engine::next_actions`] what is accepted, attaches the artifacts the stage requires,
 //! has every joint-group member report, sometimes pauses the clock, discharges obligations, and
-//! then takes a transition — usually forward, sometimes back (a disputed result). Response
-//! delays are drawn against the stage's own deadline, so some tickets are late. Only events the
-//! engine accepted are written (plus a few deliberately refused ones, as real ledgers have), so
-//! a replay closes the tickets the generator closed.
+//! then takes a transition — usually forward, sometimes back (a disputed result). A stage whose
+//! ways forward are all shut by conditions first gets a `set` of values that open one (module
+//! `unlock`). Response delays are drawn against the stage's own deadline, so some tickets are
+//! late. Only events the engine accepted are written (plus a few deliberately refused ones, as
+//! real ledgers have), so a replay closes the tickets the generator closed.
 
 use super::format::{LedgerLine, LedgerOpen};
 use super::rng::SplitMix64;
+use super::unlock::{Opened, unlock};
 use crate::compile::{FieldDef, FieldType};
 use crate::runtime::{Engine, Event, Rejection};
 use chrono::{DateTime, Duration, Utc};
@@ -336,6 +338,26 @@ fn walk(
             let frac = (k as f64 + 1.0) / (of as f64 + 2.0);
             round_minute(now + Duration::seconds(((end - now).num_seconds() as f64 * frac) as i64))
         };
+        // The transition: forward as a rule, back (e.g. a disputed result) now and then.
+        // Both the ticket's stage and a transition's `to` are the policy's own stages.
+        let stage_index = |name: &str| engine.policy().stage_id(name);
+        let here = stage_index(&ticket.stage);
+        let open_now: Vec<_> = next
+            .events
+            .iter()
+            .filter(|e| e.to.is_some())
+            .filter(|e| !e.blocked_by.iter().any(|b| b.starts_with("condition")))
+            .collect();
+        let forward: Vec<_> = open_now
+            .iter()
+            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) > here))
+            .collect();
+        let back: Vec<_> = open_now
+            .iter()
+            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) <= here))
+            .collect();
+        // No way forward while the ticket's values shut it: record the values that open one.
+        let unlocked = if forward.is_empty() { unlock(engine, rng, &ticket, now) } else { None };
         let mut work: Vec<Event> = Vec::new();
         for a in &next.missing_artifacts {
             work.push(Event::attach(a.clone(), now));
@@ -351,6 +373,9 @@ fn walk(
             if ob.done.is_none() && rng.chance(0.85) {
                 work.push(Event::named(def.done_on.clone(), now));
             }
+        }
+        if let Some((data, _)) = &unlocked {
+            work.push(Event::set(data.clone(), now));
         }
         let of = work.len() + 1;
         for (k, mut e) in work.into_iter().enumerate() {
@@ -372,31 +397,24 @@ fn walk(
             steps.push(Event::named(rule.resume_on.clone(), resume_at));
             end = end.max(resume_at + Duration::minutes(rng.range(5, 120)));
         }
-        // The transition: forward as a rule, back (e.g. a disputed result) now and then.
-        // Both the ticket's stage and a transition's `to` are the policy's own stages.
-        let stage_index = |name: &str| engine.policy().stage_id(name);
-        let here = stage_index(&ticket.stage);
-        let open_now: Vec<_> = next
-            .events
-            .iter()
-            .filter(|e| e.to.is_some())
-            .filter(|e| !e.blocked_by.iter().any(|b| b.starts_with("condition")))
-            .collect();
-        let forward: Vec<_> = open_now
-            .iter()
-            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) > here))
-            .collect();
-        let back: Vec<_> = open_now
-            .iter()
-            .filter(|e| e.to.as_deref().is_some_and(|t| stage_index(t) <= here))
-            .collect();
-        let chosen = if !went_back && !back.is_empty() && rng.chance(0.1) {
-            went_back = true;
-            back.get(rng.below(back.len() as u64) as usize).copied()
-        } else {
-            forward.get(rng.below(forward.len() as u64) as usize).or_else(|| back.first()).copied()
+        let chosen = match unlocked {
+            Some((_, Opened::Event(event))) => Some(event),
+            // The `set` itself moves the ticket on.
+            Some((_, Opened::Auto)) => None,
+            None => {
+                let chosen = if !went_back && !back.is_empty() && rng.chance(0.1) {
+                    went_back = true;
+                    back.get(rng.below(back.len() as u64) as usize).copied()
+                } else {
+                    forward
+                        .get(rng.below(forward.len() as u64) as usize)
+                        .or_else(|| back.first())
+                        .copied()
+                };
+                let Some(chosen) = chosen else { break };
+                Some(chosen.event.clone())
+            }
         };
-        let Some(chosen) = chosen else { break };
         // A stray event the stage does not take (refused on replay), as real ledgers have.
         if rng.chance(0.01)
             && let Some(stray) = engine
@@ -408,7 +426,9 @@ fn walk(
         {
             lines.push(LedgerLine::event(id, &Event::named(stray.event.clone(), now)));
         }
-        steps.push(Event::named(chosen.event.clone(), end));
+        if let Some(chosen) = chosen {
+            steps.push(Event::named(chosen, end));
+        }
         for mut e in steps {
             if e.at < now {
                 e.at = now;

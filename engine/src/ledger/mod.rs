@@ -16,6 +16,7 @@ mod report;
 mod rng;
 mod store;
 mod tally;
+mod unlock;
 
 pub use audit::{
     ChainBreak, LedgerChain, LedgerMismatch, TicketLines, TicketVerdict, compare_with_ledger,
