@@ -63,9 +63,10 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, Problem> {
     }
 }
 
-/// Reads and parses a scenario file. One with a bad instant is read again on the calendar of
-/// the policy it runs under (`override_path`, else its own `policy:`), when that policy loads,
-/// so that a hint writes its instant in the policy's zone (a date alone where an instant
+/// Reads and parses a scenario file. One with mistakes of shape is read again under the policy
+/// it runs under (`override_path`, else its own `policy:`), when that policy loads: the
+/// parts that parsed are checked against the policy, so one run reports both kinds of
+/// mistake, and a hint writes its instant in the policy's zone (a date alone where an instant
 /// belongs).
 pub fn read_scenario_for(
     path: &Path,
@@ -73,7 +74,8 @@ pub fn read_scenario_for(
     policies: &mut Policies,
 ) -> Result<Scenario, Problem> {
     let diags = match read_scenario(path) {
-        Err(Problem::Diagnostics(d)) if d.iter().any(|d| d.code == DiagnosticCode::E0605) => d,
+        // Not YAML (or not readable as text): nothing parsed to check.
+        Err(Problem::Diagnostics(d)) if d.iter().all(|d| d.code != DiagnosticCode::E0601) => d,
         other => return other,
     };
     let again = diags.iter().find_map(|d| d.source.clone()).and_then(|source| {
@@ -82,7 +84,7 @@ pub fn read_scenario_for(
             None => path.parent().unwrap_or(Path::new(".")).join(Scenario::policy_named(&source)?),
         };
         let policy = policies.load(&policy).ok()?;
-        Scenario::parse_on(&source, Some(policy.calendar().as_ref())).err()
+        Some(Scenario::check_source_against(&source, &Engine::new(policy)))
     });
     Err(Problem::Diagnostics(again.unwrap_or(diags)))
 }

@@ -283,33 +283,57 @@ fn a_scenario_with_a_typo_fails_test_instead_of_passing() {
 /// Scenario mistakes come in steps (docs/scenarios.md): every shape mistake at once, and the
 /// mistakes against the policy, every one at once, when the shape is sound.
 #[test]
-fn shape_mistakes_are_reported_before_the_checks_against_the_policy() {
+fn shape_mistakes_and_mistakes_against_the_policy_are_reported_in_one_run() {
     let file = "tests/fixtures/scenarios/broken/shape-and-policy-mistakes.yaml";
-    let codes = |out: &str| -> Vec<String> {
-        out.lines()
-            .filter_map(|l| l.trim_start().strip_prefix("error["))
-            .map(|l| l[..5].to_string())
+    // The ticket's fields and the first event parsed: they are checked against the policy
+    // while the second event's time and `expect:` have mistakes of shape.
+    let expected: [(&str, u32, u32); 6] = [
+        ("E0614", 9, 32),
+        ("E0615", 9, 48),
+        ("E0613", 9, 54),
+        ("E0612", 11, 23),
+        ("E0606", 12, 14),
+        ("E0604", 15, 13),
+    ];
+    let (code, out, _) = ombud(&["simulate", "--format", "json", file]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["file"].as_str(), Some(file), "{d}");
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(&str, u64, u64)> =
+        expected.iter().map(|&(c, l, col)| (c, u64::from(l), u64::from(col))).collect();
+    assert_eq!(found, want, "{out}");
+    // `ombud test` (stdout), `ombud simulate` (stderr) and `ombud lint` (stdout) print the same
+    // diagnostics, each with its place.
+    let located = |text: &str| -> Vec<(String, String)> {
+        let lines: Vec<&str> = text.lines().map(str::trim_start).collect();
+        lines
+            .windows(2)
+            .filter_map(|w| {
+                let code = w[0].strip_prefix("error[")?.get(..5)?.to_string();
+                Some((code, w[1].strip_prefix("--> ")?.to_string()))
+            })
             .collect()
     };
+    let want: Vec<(String, String)> =
+        expected.iter().map(|(c, l, col)| (c.to_string(), format!("{file}:{l}:{col}"))).collect();
     let (code, out, _) = ombud(&["test", file]);
-    assert_eq!(code, 1, "{out}");
-    assert_eq!(codes(&out), ["E0606", "E0604"], "{out}");
-    let dir = std::env::temp_dir().join(format!("ombud-steps-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(file)).unwrap();
-    let policy = std::path::Path::new(ROOT).join("policies/bank-complaints.yaml");
-    let sound = text
-        .replace("../../../../policies/bank-complaints.yaml", policy.to_str().unwrap())
-        .replace("+2 days", "+2 calendar days")
-        .replace("breaches: many", "breaches: 1");
-    let fixed = dir.join("fixed.yaml");
-    std::fs::write(&fixed, sound).unwrap();
-    let (code, out, _) = ombud(&["test", fixed.to_str().unwrap()]);
-    assert_eq!(code, 1, "{out}");
-    let mut found = codes(&out);
-    found.sort();
-    assert_eq!(found, ["E0612", "E0613", "E0614", "E0615"], "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((code, located(&out)), (1, want.clone()), "{out}");
+    let (code, _, err) = ombud(&["simulate", file]);
+    assert_eq!((code, located(&err)), (1, want.clone()), "{err}");
+    let (code, out, _) = ombud(&["lint", file]);
+    assert_eq!((code, located(&out)), (1, want), "{out}");
 }
 
 #[test]

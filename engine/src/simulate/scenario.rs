@@ -244,19 +244,31 @@ impl Scenario {
         source: &Arc<Source>,
         calendar: Option<&Calendar>,
     ) -> Result<Scenario, Vec<Diagnostic>> {
+        let (draft, diags) = Scenario::draft(source, calendar);
+        match draft.filter(|_| diags.is_empty()).and_then(Draft::into_scenario) {
+            Some(s) => Ok(s),
+            None => Err(diags),
+        }
+    }
+
+    /// The parts of the file that parsed and every mistake of shape (located, sorted): what
+    /// [`parse_on`](Self::parse_on) makes a scenario of when there are no mistakes, and what
+    /// the checks against the policy read when there are. `None` when nothing parsed (not
+    /// YAML, not a map).
+    pub(super) fn draft(
+        source: &Arc<Source>,
+        calendar: Option<&Calendar>,
+    ) -> (Option<Draft>, Vec<Diagnostic>) {
         let root = match parse_tree(&source.text, Document::Scenario) {
             Ok(root) => root,
-            Err(d) => return Err(vec![d.with_source(source)]),
+            Err(d) => return (None, vec![d.with_source(source)]),
         };
         let mut cx = Cx { text: &source.text, diags: Vec::new(), offset: None, calendar };
-        let scenario = cx.scenario(source, &root);
-        if let Some(s) = scenario.filter(|_| cx.diags.is_empty()) {
-            return Ok(s);
-        }
+        let draft = cx.scenario(source, &root);
         let mut diags: Vec<Diagnostic> =
             cx.diags.into_iter().map(|d| d.with_source(source)).collect();
         sort_diagnostics(&mut diags);
-        Err(diags)
+        (draft, diags)
     }
 
     /// The `policy:` a scenario's text names, read even when the scenario has mistakes (to
@@ -299,6 +311,40 @@ impl Scenario {
             Err(ReadFailure::Io(e)) => Err(e),
             Err(ReadFailure::Content(d)) => Ok(Err(vec![*d])),
         }
+    }
+}
+
+/// A scenario file as far as it parsed ([`Scenario::draft`]).
+pub(super) struct Draft {
+    source: Arc<Source>,
+    policy: Option<Located<String>>,
+    title: Option<String>,
+    description: Option<String>,
+    /// `None` when `ticket:` is missing or its shape is broken.
+    ticket: Option<ScenarioTicket>,
+    /// `ticket.fields` when `ticket:` is a map and `fields` (empty when not given) has no
+    /// mistake of shape, even if the rest of the ticket has.
+    pub(super) fields: Option<Map<String, Value>>,
+    /// Each entry of `events:` in file order, `None` where the entry has a mistake of shape.
+    pub(super) events: Vec<Option<ScenarioEvent>>,
+    until: Option<Located<TimeSpec>>,
+    /// The `expect:` items that parsed.
+    pub(super) expect: Option<Expect>,
+}
+
+impl Draft {
+    /// The scenario, when every part parsed (a file without mistakes of shape).
+    fn into_scenario(self) -> Option<Scenario> {
+        Some(Scenario {
+            source: self.source,
+            policy: self.policy,
+            title: self.title,
+            description: self.description,
+            ticket: self.ticket?,
+            events: self.events.into_iter().collect::<Option<_>>()?,
+            until: self.until,
+            expect: self.expect,
+        })
     }
 }
 
@@ -527,12 +573,13 @@ impl Cx<'_> {
         (message, hint)
     }
 
-    fn scenario(&mut self, source: &Arc<Source>, root: &Node) -> Option<Scenario> {
+    fn scenario(&mut self, source: &Arc<Source>, root: &Node) -> Option<Draft> {
         let entries = self.map("scenario", root, &TOP_KEYS)?;
         let mut policy = None;
         let mut title = None;
         let mut description = None;
         let mut ticket = None;
+        let mut fields = None;
         let mut events = Vec::new();
         let mut until = None;
         let mut expect = None;
@@ -545,7 +592,7 @@ impl Cx<'_> {
                 "description" => description = self.string("description", v),
                 "ticket" => {
                     saw_ticket = true;
-                    ticket = self.ticket(v);
+                    (ticket, fields) = self.ticket(v);
                 }
                 "events" => events = self.events(v),
                 "until" => {
@@ -563,23 +610,26 @@ impl Cx<'_> {
                 Some("add `ticket: { id: T-1, at: 2026-02-13T17:30:00+08:00, fields: {} }`".into()),
             );
         }
-        Some(Scenario {
+        Some(Draft {
             source: Arc::clone(source),
             policy,
             title,
             description,
-            ticket: ticket?,
+            ticket,
+            fields,
             events,
             until,
             expect,
         })
     }
 
-    fn ticket(&mut self, node: &Node) -> Option<ScenarioTicket> {
-        let entries = self.map("ticket", node, &TICKET_KEYS)?;
+    /// The ticket, and its fields when they parsed even if the rest did not.
+    fn ticket(&mut self, node: &Node) -> (Option<ScenarioTicket>, Option<Map<String, Value>>) {
+        let Some(entries) = self.map("ticket", node, &TICKET_KEYS) else { return (None, None) };
         let mut id = None;
         let mut at = None;
         let mut fields = Map::new();
+        let mut fields_sound = true;
         let mut saw_at = false;
         for (k, v) in entries {
             let NodeKind::Str(key) = &k.kind else { continue };
@@ -596,11 +646,15 @@ impl Cx<'_> {
                         _ => None,
                     };
                 }
-                "fields" => match self.json("ticket.fields", v) {
-                    Some(Value::Object(m)) => fields = m,
-                    Some(_) => self.wrong_type("ticket.fields", "a map", v),
-                    None => {}
-                },
+                "fields" => {
+                    let before = self.diags.len();
+                    match self.json("ticket.fields", v) {
+                        Some(Value::Object(m)) => fields = m,
+                        Some(_) => self.wrong_type("ticket.fields", "a map", v),
+                        None => {}
+                    }
+                    fields_sound = self.diags.len() == before;
+                }
                 _ => {}
             }
         }
@@ -614,15 +668,18 @@ impl Cx<'_> {
                 ),
             );
         }
-        Some(ScenarioTicket {
+        let sound = fields_sound.then(|| fields.clone());
+        let ticket = at.map(|at| ScenarioTicket {
             id: id.unwrap_or_else(|| "T-1".into()),
-            at: at?,
+            at,
             fields,
             span: node.span,
-        })
+        });
+        (ticket, sound)
     }
 
-    fn events(&mut self, node: &Node) -> Vec<ScenarioEvent> {
+    /// Each entry, `None` where it has a mistake of shape.
+    fn events(&mut self, node: &Node) -> Vec<Option<ScenarioEvent>> {
         let items = match &node.kind {
             NodeKind::Seq(items) => items,
             NodeKind::Null => return Vec::new(),
@@ -631,7 +688,13 @@ impl Cx<'_> {
                 return Vec::new();
             }
         };
-        items.iter().filter_map(|item| self.event(item)).collect()
+        items
+            .iter()
+            .map(|item| {
+                let before = self.diags.len();
+                self.event(item).filter(|_| self.diags.len() == before)
+            })
+            .collect()
     }
 
     fn event(&mut self, node: &Node) -> Option<ScenarioEvent> {

@@ -2,12 +2,13 @@
 //! fields it does not have, values of the wrong type or outside an enum, required fields missing. Without the check such
 //! a typo becomes a refused event (or a refused opening) and the scenario may still pass.
 
-use super::expect::{ExpectValue, RejectedSpec};
-use super::scenario::{Located, Scenario};
-use crate::check::{Diagnostic, DiagnosticCode, did_you_mean, sort_diagnostics};
+use super::expect::{Expect, ExpectValue, RejectedSpec};
+use super::scenario::{Located, Scenario, ScenarioEvent};
+use crate::check::{Diagnostic, DiagnosticCode, Source, did_you_mean, sort_diagnostics};
 use crate::runtime::{BUILTIN_EVENTS, Engine, Rejection};
 use crate::yaml::{Document, Node, NodeKind, parse_tree};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 impl Scenario {
     /// The scenario's mistakes against the policy `engine` runs, each located in the scenario
@@ -27,24 +28,75 @@ impl Scenario {
     /// assert_eq!(found[0].hint.as_deref(), Some("did you mean `fees`?"));
     /// ```
     pub fn check_against(&self, engine: &Engine) -> Vec<Diagnostic> {
-        // The file parsed once already; the tree gives the places of what the model holds.
-        let Ok(root) = parse_tree(&self.source.text, Document::Scenario) else { return Vec::new() };
+        let events: Vec<Option<&ScenarioEvent>> = self.events.iter().map(Some).collect();
+        let parts =
+            Parts { fields: Some(&self.ticket.fields), events, expect: self.expect.as_ref() };
+        parts.check(&self.source, engine)
+    }
+
+    /// Every mistake of the scenario file `source` in one list, sorted by place: its mistakes
+    /// of shape (`E0601`–`E0608`, read on the calendar of `engine`'s policy as by
+    /// [`parse_on`](Self::parse_on)), and those of [`check_against`](Self::check_against) in
+    /// the parts that parsed — the ticket's fields when `ticket.fields` parsed, each event
+    /// that parsed. A part with a mistake of shape is not checked against the policy.
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, runtime::Engine, simulate::Scenario};
+    /// # let policy = std::sync::Arc::new(ombud_engine::doc_support::reference_policy());
+    /// let text = "ticket: { at: 2026-02-13T17:30:00+08:00, fields: { category: fess } }\n\
+    ///             events: [ { at: +2 days, event: registerd }, { at: +1h, event: registerd } ]\n";
+    /// let found = Scenario::check_source_against(&Source::new("s.yaml", text), &Engine::new(policy));
+    /// let codes: Vec<_> = found.iter().map(|d| (d.code.as_str(), d.span.line, d.span.column)).collect();
+    /// // The first event's time is broken: its name is checked once the time is fixed.
+    /// assert_eq!(codes, [("E0615", 1, 62), ("E0606", 2, 20), ("E0612", 2, 64)]);
+    /// ```
+    pub fn check_source_against(source: &Arc<Source>, engine: &Engine) -> Vec<Diagnostic> {
+        let (draft, mut found) = Scenario::draft(source, Some(engine.policy().calendar()));
+        if let Some(draft) = draft {
+            let events = draft.events.iter().map(Option::as_ref).collect();
+            let parts =
+                Parts { fields: draft.fields.as_ref(), events, expect: draft.expect.as_ref() };
+            found.extend(parts.check(source, engine));
+            sort_diagnostics(&mut found);
+        }
+        found
+    }
+}
+
+/// The parts of a scenario the checks against the policy read.
+struct Parts<'s> {
+    /// The ticket's fields, `None` when they did not parse.
+    fields: Option<&'s Map<String, Value>>,
+    /// Each entry of `events:` in file order, `None` where it did not parse.
+    events: Vec<Option<&'s ScenarioEvent>>,
+    /// The `expect:` block (the part of it that parsed).
+    expect: Option<&'s Expect>,
+}
+
+impl Parts<'_> {
+    /// The mistakes against the policy in these parts of the file `source`.
+    fn check(&self, source: &Arc<Source>, engine: &Engine) -> Vec<Diagnostic> {
+        // The file parsed once already; the tree gives the places of what the parts hold.
+        let Ok(root) = parse_tree(&source.text, Document::Scenario) else { return Vec::new() };
         let mut out = Vec::new();
         let policy = engine.policy();
-        if let Some((key, ticket)) = entry_with_key(&root, "ticket") {
+        if let (Some((key, ticket)), Some(values)) = (entry_with_key(&root, "ticket"), self.fields)
+        {
             let given = entry_with_key(ticket, "fields");
             if let Some((_, fields)) = given {
-                check_fields(engine, fields, &self.ticket.fields, &mut out);
+                check_fields(engine, fields, values, &mut out);
             }
             let at = given.map_or(key, |(k, _)| k);
-            out.extend(missing_required(engine, &self.ticket.fields, at));
+            out.extend(missing_required(engine, values, at));
         }
         let items = match entry(&root, "events").map(|e| &e.kind) {
             Some(NodeKind::Seq(items)) => items.as_slice(),
             _ => &[],
         };
         let expected = self.expected_rejections();
+        // `events` has one entry per item of the list, in order.
         for (i, (node, ev)) in items.iter().zip(&self.events).enumerate() {
+            let Some(ev) = ev else { continue };
             let meant = expected.iter().any(|s| {
                 s.index.is_none_or(|n| n as usize == i + 1)
                     && s.event.as_ref().is_none_or(|e| *e == ev.event.value)
@@ -63,15 +115,14 @@ impl Scenario {
                 check_fields(engine, data, values, &mut out);
             }
         }
-        let mut out: Vec<Diagnostic> =
-            out.into_iter().map(|d| d.with_source(&self.source)).collect();
+        let mut out: Vec<Diagnostic> = out.into_iter().map(|d| d.with_source(source)).collect();
         sort_diagnostics(&mut out);
         out
     }
 
     /// The refusals the scenario's `expect: rejected` states.
     fn expected_rejections(&self) -> Vec<&RejectedSpec> {
-        let Some(expect) = &self.expect else { return Vec::new() };
+        let Some(expect) = self.expect else { return Vec::new() };
         expect
             .items
             .iter()
