@@ -352,7 +352,7 @@ fn diff_of_a_policy_with_itself_is_empty() {
     let (code, out, err) = ombud(&["diff", REFERENCE, REFERENCE, "examples/scenarios"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("0 of 24 scenarios changed (20 written for other policies skipped)"),
+        out.starts_with("0 of 24 scenarios changed (21 written for other policies skipped)"),
         "{out}"
     );
 }
@@ -402,7 +402,7 @@ fn diff_lists_exactly_the_scenarios_whose_timelines_move() {
     assert!(out.contains("  + handle breach at Sat 10 Oct 2026 24:00"), "{out}");
     assert_eq!(
         out.lines().last(),
-        Some("15 of 24 scenarios changed (20 written for other policies skipped); breaches 7 → 11")
+        Some("15 of 24 scenarios changed (21 written for other policies skipped); breaches 7 → 11")
     );
 }
 

@@ -4,7 +4,7 @@
 use super::Run;
 use super::stage::hand_over;
 use crate::calendar::{Calendar, Deadline, OutOfRange, kept};
-use crate::compile::{LadderAction, LadderId, LadderStep, StepAt, TierTarget};
+use crate::compile::{ExtendTo, Extension, LadderAction, LadderId, LadderStep, StepAt, TierTarget};
 use crate::policy::Duration;
 use crate::runtime::{ActionKind, BreachRecord, Clock, Mark, RowKind, Text, Ticket};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -38,24 +38,46 @@ pub(crate) fn roll_off(
     }
 }
 
+/// Whether a clock of `budget` ends on a calendar-day limit's last day, rolled off when it is a
+/// rest day: a calendar-day budget, or a wall-time one that a calendar-day extension (`by:` or
+/// `to:`) of `entries` extended (`used(i)`: the uses of entry i so far).
+pub(crate) fn rolls_off(
+    budget: Duration,
+    entries: &[Extension],
+    used: impl Fn(usize) -> u32,
+) -> bool {
+    match budget {
+        Duration::CalendarDays(_) => true,
+        Duration::WorkingDays(_) | Duration::WorkingHours { .. } => false,
+        Duration::Wall { .. } => entries.iter().enumerate().any(|(i, e)| {
+            used(i) > 0
+                && matches!(
+                    e.change,
+                    ExtendTo::By(Duration::CalendarDays(_))
+                        | ExtendTo::To(Duration::CalendarDays(_))
+                )
+        }),
+    }
+}
+
 /// Where a clock of `budget` paused with `remaining` (on its scale; for a calendar-day limit,
 /// up to the end of its last day before roll-off) runs out when it resumes at `at`, and the
-/// roll-off of that deadline: a calendar-day limit's new last day is rolled off again. `None`
-/// outside the instants the engine keeps.
+/// roll-off of that deadline: when the clock `rolls` off ([`rolls_off`]), its new last day is
+/// rolled off again. `None` outside the instants the engine keeps.
 pub(crate) fn resumed(
     cal: &Calendar,
     budget: Duration,
+    rolls: bool,
     at: DateTime<Utc>,
     remaining: i64,
 ) -> Option<(DateTime<Utc>, i64)> {
     let working = matches!(budget, Duration::WorkingDays(_) | Duration::WorkingHours { .. });
     let end = at_scale(cal, working, scale(cal, working, at).checked_add(remaining)?)?;
-    match budget {
-        Duration::CalendarDays(_) => {
-            let rolled = kept(cal.roll_off(end).timestamp())?;
-            Some((rolled, (rolled - end).num_seconds()))
-        }
-        _ => Some((end, 0)),
+    if rolls && !working {
+        let rolled = kept(cal.roll_off(end).timestamp())?;
+        Some((rolled, (rolled - end).num_seconds()))
+    } else {
+        Some((end, 0))
     }
 }
 

@@ -342,7 +342,9 @@ impl<'e> Run<'e> {
                         };
                         continue;
                     }
-                    let (deadline, roll_off) = clock::resumed(cal, c.budget, e.at, left)
+                    let used = |i: usize| used.get(i).copied().unwrap_or(0);
+                    let rolls = clock::rolls_off(c.budget, &stage.extensions, used);
+                    let (deadline, roll_off) = clock::resumed(cal, c.budget, rolls, e.at, left)
                         .ok_or_else(|| {
                             let from = crate::timefmt::rfc3339(cal.tz(), e.at);
                             OutOfRange { what: format!("the rest of `{}` from {from}", c.budget) }

@@ -392,14 +392,22 @@ impl<'e> Run<'e> {
                 );
             }
             Plan::Resume(rule) => {
+                let entries = &self.engine.stage(ticket).extensions;
+                let rolls = ticket.clock.as_ref().is_some_and(|c| {
+                    super::clock::rolls_off(c.budget, entries, |i| c.extensions_used(i))
+                });
                 let c = ticket.clock.as_mut().expect("`plan` found a paused clock");
                 let pause = c.paused.take().expect("`plan` found a paused clock");
                 let working = Self::is_working(&c.budget);
                 let (deadline, provisional) = match rule.resume {
                     ResumeMode::Remaining => {
-                        let Some((d, roll_off)) =
-                            super::clock::resumed(&p.calendar, c.budget, at, pause.remaining)
-                        else {
+                        let Some((d, roll_off)) = super::clock::resumed(
+                            &p.calendar,
+                            c.budget,
+                            rolls,
+                            at,
+                            pause.remaining,
+                        ) else {
                             let from = crate::timefmt::rfc3339(p.calendar.tz(), at);
                             let what = format!("the rest of `{}` from {from}", c.budget);
                             return self.beyond_range(OutOfRange { what });
