@@ -253,7 +253,9 @@ pub struct ClockView {
     pub budget: String,
     /// When it runs out.
     pub deadline: DateTime<Utc>,
-    /// Share of the budget used at `now` (0.0–1.0, above 1 when overdue).
+    /// Share of the limit used at `now` (0.0–1.0, above 1 when overdue), as the ladder's `P%`
+    /// steps measure it: a deadline's roll-off counts in the limit; a paused clock shows the share
+    /// it had used when it stopped.
     pub used: f64,
     /// Whether the deadline rests on days beyond the calendar's data.
     pub provisional: bool,

@@ -176,3 +176,27 @@ fn an_obligation_discharged_in_time_or_left_open_at_closing_never_breaches() {
     assert!(next.closed && next.events.is_empty() && next.clocks.is_empty());
     assert_eq!(next.next_wakeup, None);
 }
+
+/// A paused calendar-day clock whose deadline rolled on over rest days shows the share it had
+/// used when it stopped: the time it holds leaves out the roll-off, and so does the share.
+#[test]
+fn a_paused_clock_shows_the_share_it_had_used_when_it_stopped() {
+    let e = bundled("../examples/policies/held-calendar-days.yaml");
+    // 15 calendar days from Fri 30 Jan 10:00; held Thu 5 – Tue 10 Feb: the last day is Thu 19
+    // Feb, in Spring Festival, rolled on to the end of Tue 24 Feb (five days of roll-off).
+    let mut ticket = open(&e, "2026-01-30T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("hold", "2026-02-05T10:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-02-10T10:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-02-25T00:00:00+08:00"));
+    let share = |ticket: &ombud_engine::runtime::Ticket, at: &str| {
+        let next = e.next_actions(ticket, t(at)).unwrap();
+        next.clocks.iter().find(|c| c.kind == "stage").unwrap().used
+    };
+    // Thu 12 Feb 10:00: 302 of the limit's 494 hours (374 counted, 120 rolled on) are left.
+    let running = share(&ticket, "2026-02-12T10:00:00+08:00");
+    assert!((running - (1.0 - 302.0 / 494.0)).abs() < 1e-9, "used {running}");
+    // Held from then on, it shows that share, not 182 hours left of 494.
+    e.apply(&mut ticket, &ev("hold", "2026-02-12T10:00:00+08:00")).unwrap();
+    let paused = share(&ticket, "2026-02-16T10:00:00+08:00");
+    assert!((paused - running).abs() < 1e-9, "used {paused} while held, {running} before");
+}

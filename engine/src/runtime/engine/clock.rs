@@ -209,13 +209,15 @@ impl<'e> Run<'e> {
         Some((clock, deadline))
     }
 
+    /// The share of clock `c`'s limit used at `now`, on the ladder's measure: the limit's
+    /// `total` against what is left to the deadline, roll-off included. A paused clock holds the
+    /// time to its last day before roll-off, so its roll-off is added back: it shows the share
+    /// it had used when it stopped.
     pub(super) fn used_share(&self, c: &Clock, now: DateTime<Utc>) -> f64 {
         let working = Self::is_working(&c.budget);
-        let at = c.paused.as_ref().map_or(now, |p| p.since);
-        let left = self.scale(working, c.deadline) - self.scale(working, at);
         let left = match &c.paused {
-            Some(p) => p.remaining,
-            None => left,
+            Some(p) => p.remaining.saturating_add(c.roll_off),
+            None => self.scale(working, c.deadline) - self.scale(working, now),
         };
         if c.total <= 0 { 1.0 } else { 1.0 - left as f64 / c.total as f64 }
     }
