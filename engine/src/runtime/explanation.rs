@@ -7,7 +7,7 @@
 
 use crate::calendar::{Derivation, Provisional, human_local, local_instant, local_instant_opt};
 use crate::policy::Duration;
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt;
@@ -135,7 +135,8 @@ pub struct ClockExplanation {
 /// # let tz = chrono_tz::Asia::Shanghai;
 /// # let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap().with_timezone(&tz);
 /// let held = PauseSpan { from: t("2026-03-02T10:00:00+08:00"), to: Some(t("2026-03-03T10:00:00+08:00")),
-///     on: "awaiting".into(), resume_on: "answered".into(), held_seconds: 86_400, working: true };
+///     on: "awaiting".into(), resume_on: "answered".into(), held_seconds: 86_400, working: true,
+///     rolled_on: None };
 /// assert_eq!(held.to_string(), "paused Mon 2 Mar 2026 10:00 (`awaiting`) – Tue 3 Mar 2026 10:00 (`answered`): 24h of working time held");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -154,6 +155,39 @@ pub struct PauseSpan {
     pub held_seconds: i64,
     /// Whether the clock's scale is working time.
     pub working: bool,
+    /// For a calendar-day limit whose new end, at the resume, fell on a rest day: that day and
+    /// the deadline it rolled on to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolled_on: Option<RolledOn>,
+}
+
+/// Where a calendar-day limit's end rolled on at a resume: its last day was a rest day, so it
+/// ends at the end of the next working day.
+///
+/// ```
+/// use ombud_engine::runtime::RolledOn;
+/// # let t = "2026-02-24T16:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let rolled = RolledOn { last_day: chrono::NaiveDate::from_ymd_opt(2026, 2, 19).unwrap(),
+///     day: "Spring Festival 春节, holiday".into(), deadline: t.with_timezone(&chrono_tz::Asia::Shanghai) };
+/// assert_eq!(rolled.to_string(), "last day Thu 19 Feb 2026 (Spring Festival 春节, holiday), rolled on to Tue 24 Feb 2026 24:00");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RolledOn {
+    /// The limit's last day before roll-off.
+    pub last_day: NaiveDate,
+    /// What that day is: the calendar's note on it (`Spring Festival 春节, holiday`), else its
+    /// kind (`weekend`).
+    pub day: String,
+    /// The deadline it rolled on to.
+    #[serde(serialize_with = "local_instant")]
+    pub deadline: DateTime<Tz>,
+}
+
+impl fmt::Display for RolledOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = self.last_day.format("%a %-d %b %Y");
+        write!(f, "last day {last} ({}), rolled on to {}", self.day, human_local(&self.deadline))
+    }
 }
 
 impl fmt::Display for PauseSpan {
@@ -163,7 +197,11 @@ impl fmt::Display for PauseSpan {
             Some(to) => {
                 let held = Duration::Wall { seconds: self.held_seconds };
                 let scale = if self.working { " of working time" } else { "" };
-                write!(f, " – {} (`{}`): {held}{scale} held", human_local(to), self.resume_on)
+                write!(f, " – {} (`{}`): {held}{scale} held", human_local(to), self.resume_on)?;
+                match &self.rolled_on {
+                    Some(r) => write!(f, "; {r}"),
+                    None => Ok(()),
+                }
             }
             None => write!(f, ", still paused until `{}`", self.resume_on),
         }
@@ -260,13 +298,21 @@ impl ClockExtension {
             }
             return Ok(());
         }
+        // A calendar-day `by:` counts on from the end of the limit's last day before roll-off.
+        let from = match self.derivation.start != self.from {
+            true => format!(
+                "{}, the end of the limit's last day before its deadline rolled on to {}",
+                human_local(&self.derivation.start),
+                human_local(&self.from)
+            ),
+            false => format!("the deadline {}", human_local(&self.from)),
+        };
         writeln!(
             out,
-            "{indent}extended {} (`{}`): {}, counted on from the deadline {}",
+            "{indent}extended {} (`{}`): {}, counted on from {from}",
             human_local(&self.at),
             self.event,
             self.change,
-            human_local(&self.from)
         )?;
         self.derivation.write_counted_on(out, &inner)
     }

@@ -28,7 +28,7 @@ pub use event::{
 };
 pub use explanation::{
     BreachExplanation, ClockExplanation, ClockExtension, ClockKind, ClockState, ClockUpdate,
-    PauseSpan, StepPlacement,
+    PauseSpan, RolledOn, StepPlacement,
 };
 pub(crate) use name_map::Fields;
 pub use name_map::{FieldMap, NameMap};

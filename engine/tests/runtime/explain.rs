@@ -122,3 +122,64 @@ fn an_obligation_breached_then_discharged_late_still_explains_its_breach() {
     assert!(breach.waiting_for.is_empty());
     assert_eq!(breach.to_string(), "breached at Thu 5 Mar 2026 10:00: held by management");
 }
+
+/// The example policy of a 15-calendar-day limit held and extended, with its extension entry
+/// as `change` writes it.
+fn held_calendar_days(change: &str) -> ombud_engine::runtime::Engine {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/policies/held-calendar-days.yaml");
+    let text = std::fs::read_to_string(file).unwrap();
+    let text = text.replace("to: 30 calendar days", change);
+    ombud_engine::runtime::Engine::new(compile(&text))
+}
+
+#[test]
+fn a_resume_that_rolls_the_new_end_off_a_holiday_says_so() {
+    let e = held_calendar_days("to: 30 calendar days");
+    // 15 calendar days from Fri 30 Jan 10:00, held Thu 5 – Tue 10 Feb: the last day is Thu 19
+    // Feb, in Spring Festival, rolled on to the end of Tue 24 Feb.
+    let mut ticket = open(&e, "2026-01-30T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("hold", "2026-02-05T10:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-02-10T10:00:00+08:00")).unwrap();
+    let why = e.explain(&ticket, "answer").unwrap().unwrap();
+    let rolled = why.pauses[0].rolled_on.as_ref().unwrap();
+    assert_eq!(rolled.last_day.to_string(), "2026-02-19");
+    assert_eq!(rolled.deadline.to_utc(), t("2026-02-25T00:00:00+08:00"));
+    let text = why.to_string();
+    assert!(
+        text.contains(
+            "(`unhold`): 120h held; last day Thu 19 Feb 2026 (Spring Festival 春节, holiday), rolled on to Tue 24 Feb 2026 24:00\n"
+        ),
+        "{text}"
+    );
+    // A resume whose new last day is a working day rolls nothing on: held ten days, the last
+    // day is Tue 24 Feb.
+    let mut ticket = open(&e, "2026-01-30T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("hold", "2026-02-05T10:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-02-15T10:00:00+08:00")).unwrap();
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-02-25T00:00:00+08:00"));
+    let why = e.explain(&ticket, "answer").unwrap().unwrap();
+    assert_eq!(why.pauses[0].rolled_on, None);
+    assert!(!why.to_string().contains("rolled on"), "{why}");
+}
+
+#[test]
+fn a_calendar_day_by_from_a_rolled_deadline_names_the_day_it_counts_from() {
+    let e = held_calendar_days("by: 10 calendar days");
+    let mut ticket = open(&e, "2026-01-30T10:00:00+08:00", json!({}));
+    e.apply(&mut ticket, &ev("hold", "2026-02-05T10:00:00+08:00")).unwrap();
+    e.apply(&mut ticket, &ev("unhold", "2026-02-10T10:00:00+08:00")).unwrap();
+    let attach = ombud_engine::runtime::Event::attach("approval", t("2026-02-12T10:00:00+08:00"));
+    e.apply(&mut ticket, &attach).unwrap();
+    e.apply(&mut ticket, &ev("ext", "2026-02-12T11:00:00+08:00")).unwrap();
+    // 10 days on from Thu 19 Feb, the last day before roll-off: Sun 1 Mar, rolled on to the end
+    // of Mon 2 Mar.
+    assert_eq!(ticket.clock().unwrap().deadline, t("2026-03-03T00:00:00+08:00"));
+    let text = e.explain(&ticket, "answer").unwrap().unwrap().to_string();
+    assert!(
+        text.contains(
+            "(`ext`): by 10 calendar days, counted on from Thu 19 Feb 2026 24:00, the end of the limit's last day before its deadline rolled on to Tue 24 Feb 2026 24:00\n"
+        ),
+        "{text}"
+    );
+}

@@ -6,11 +6,11 @@ use super::clock::ClockRef;
 use super::history::{Change, Walked};
 use super::stage::group_pending;
 use super::{Engine, Run};
-use crate::calendar::Provisional;
+use crate::calendar::{Calendar, Provisional};
 use crate::compile::{ExtendTo, LadderAction, StepAt, TierTarget};
 use crate::runtime::{
     BreachExplanation, Clock, ClockExplanation, ClockExtension, ClockKind, ClockState, PauseSpan,
-    Rejection, StepPlacement, Ticket,
+    Rejection, RolledOn, StepPlacement, Ticket,
 };
 use chrono::{DateTime, Days, Utc};
 
@@ -153,13 +153,14 @@ impl Engine {
         let mut extensions = Vec::new();
         for change in &walked.changes {
             match change {
-                Change::Pause { from, to, rule, held } => pauses.push(PauseSpan {
+                Change::Pause { from, to, rule, held, rolled } => pauses.push(PauseSpan {
                     from: from.with_timezone(&tz),
                     to: to.map(|t| t.with_timezone(&tz)),
                     on: rule.on.clone(),
                     resume_on: rule.resume_on.clone(),
                     held_seconds: *held,
                     working,
+                    rolled_on: rolled.map(|(end, deadline)| rolled_on(cal, end, deadline)),
                 }),
                 Change::Extension { at, ext, from, extended } => {
                     let Some(derivation) = extended.derivation.clone() else { continue };
@@ -187,6 +188,7 @@ impl Engine {
                 resume_on: pz.resume_on.clone(),
                 held_seconds: 0,
                 working,
+                rolled_on: None,
             });
         }
         // A walk short of the deadline the clock holds has not read all of its history.
@@ -419,4 +421,18 @@ fn step_rule(at: &StepAt, working: bool, extended: Option<&str>) -> String {
             format!("{by} {} the {ext}deadline", if *before { "before" } else { "after" })
         }
     }
+}
+
+/// How a resume rolled a calendar-day limit's new end off a rest day: its last day (that of the
+/// end before roll-off `end`; an instant at local midnight ends the day before), what that day
+/// is, and the deadline it rolled on to.
+fn rolled_on(cal: &Calendar, end: DateTime<Utc>, deadline: DateTime<Utc>) -> RolledOn {
+    let tz = cal.tz();
+    let last_second = end.checked_sub_signed(chrono::TimeDelta::seconds(1)).unwrap_or(end);
+    let last_day = last_second.with_timezone(&tz).date_naive();
+    let day = match cal.day_note(last_day) {
+        Some(note) => note.to_string(),
+        None => cal.day_kind(last_day).as_str().replace('_', " "),
+    };
+    RolledOn { last_day, day, deadline: deadline.with_timezone(&tz) }
 }

@@ -121,8 +121,15 @@ pub(super) fn extended(
 /// One change the history made to a clock after its start.
 pub(super) enum Change<'p> {
     /// A pause: from the pause event to the resume event (`None`: paused now), the rule that
-    /// paused it, the time it held on the clock's scale (0 while paused).
-    Pause { from: DateTime<Utc>, to: Option<DateTime<Utc>>, rule: &'p PauseRule, held: i64 },
+    /// paused it, the time it held on the clock's scale (0 while paused), and, when the resume
+    /// rolled the new end off a rest day, that end before roll-off and the deadline after.
+    Pause {
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        rule: &'p PauseRule,
+        held: i64,
+        rolled: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    },
     /// An extension by event `ext.on` at `at`: the deadline it extended (`from`) and what it did.
     Extension {
         at: DateTime<Utc>,
@@ -354,14 +361,19 @@ impl<'e> Run<'e> {
                     w.roll_off = roll_off;
                     w.provisional = w.provisional || beyond(w.deadline);
                     let held = sc(e.at) - sc(since);
-                    w.changes.push(Change::Pause { from: since, to: Some(e.at), rule, held });
+                    let rolled = chrono::TimeDelta::try_seconds(roll_off)
+                        .filter(|_| roll_off > 0)
+                        .and_then(|r| deadline.checked_sub_signed(r))
+                        .map(|end| (end, deadline));
+                    let to = Some(e.at);
+                    w.changes.push(Change::Pause { from: since, to, rule, held, rolled });
                     w.begin_phase(e.at);
                 }
                 Some(_) => {}
             }
         }
         if let Some((since, rule)) = open {
-            w.changes.push(Change::Pause { from: since, to: None, rule, held: 0 });
+            w.changes.push(Change::Pause { from: since, to: None, rule, held: 0, rolled: None });
         }
         Ok(w)
     }
