@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests
 
 use ombud_engine::check::Source;
-use ombud_engine::runtime::{Engine, Event, OpenTicket, RecordedEvent, Text, Ticket};
+use ombud_engine::runtime::{Engine, Event, OpenTicket, Ticket};
 use ombud_engine::simulate::{Scenario, TimeSpec};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,16 +84,7 @@ fn every_example_clock_is_explained_to_the_deadline_it_holds() {
                 TimeSpec::After(d) => engine.policy().calendar().add(prev, d).unwrap().at,
             };
             prev = at;
-            let event = Event::try_from(RecordedEvent {
-                at,
-                event: Text::from(ev.event.value.as_str()),
-                artifact: ev.artifact.clone(),
-                data: ev.data.clone(),
-                member: ev.member.clone(),
-                to: ev.to.clone(),
-                assignee: ev.assignee.clone(),
-                by: ev.by.clone(),
-            });
+            let event = Event::try_from(ev.recorded(at));
             if event.and_then(|e| engine.apply(&mut ticket, &e)).is_err() {
                 let _ = engine.advance(&mut ticket, at);
             }

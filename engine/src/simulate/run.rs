@@ -8,7 +8,7 @@ use crate::check::{Diagnostic, Source, Span};
 use crate::compile::CompiledPolicy;
 use crate::runtime::{
     AcceptedEvent, ClockExplanation, ConditionError, Engine, Event, NextActions, OpenTicket,
-    Outcome, RecordedEvent, Rejection, RowKind, Text, TimelineRow, rejected_row_for,
+    Outcome, Rejection, RowKind, TimelineRow, rejected_row_for,
 };
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -738,16 +738,7 @@ fn run(
         let at = resolve(policy, prev, ev.at.value, ev.at.span, &scenario.source)?;
         prev = at;
         let name = ev.event.value.as_str();
-        let event = Event::try_from(RecordedEvent {
-            at,
-            event: Text::from(name),
-            artifact: ev.artifact.clone(),
-            data: ev.data.clone(),
-            member: ev.member.clone(),
-            to: ev.to.clone(),
-            assignee: ev.assignee.clone(),
-            by: ev.by.clone(),
-        });
+        let event = Event::try_from(ev.recorded(at));
         match engine.apply_read(&mut ticket, at, &event) {
             Ok(o) => {
                 note_failures(&mut condition_errors, at, &o);

@@ -175,6 +175,32 @@ pub struct ScenarioEvent {
     pub span: Span,
 }
 
+impl ScenarioEvent {
+    /// The event as the engine records it, at `at` (the event's time resolved on the calendar).
+    ///
+    /// ```
+    /// use ombud_engine::{check::Source, simulate::Scenario};
+    /// let s = Scenario::parse(&Source::new("s.yaml", "ticket: { at: 2026-03-02T09:00:00Z }\n\
+    ///     events: [ { at: +2h, event: attach, artifact: report, by: li.wei } ]\n")).unwrap();
+    /// let at = "2026-03-02T11:00:00Z".parse().unwrap();
+    /// let recorded = s.events[0].recorded(at);
+    /// assert_eq!((recorded.event.as_str(), recorded.artifact.as_deref()), ("attach", Some("report")));
+    /// assert_eq!((recorded.at, recorded.by.as_deref()), (at, Some("li.wei")));
+    /// ```
+    pub fn recorded(&self, at: DateTime<Utc>) -> crate::runtime::RecordedEvent {
+        crate::runtime::RecordedEvent {
+            at,
+            event: crate::runtime::Text::from(self.event.value.as_str()),
+            artifact: self.artifact.clone(),
+            data: self.data.clone(),
+            member: self.member.clone(),
+            to: self.to.clone(),
+            assignee: self.assignee.clone(),
+            by: self.by.clone(),
+        }
+    }
+}
+
 /// A parsed scenario file.
 ///
 /// ```
